@@ -1,0 +1,158 @@
+// swift-tools-version: 6.1
+// Shoal — a container cluster platform. The module map and the layer rule are in ../shared/DESIGN.md:
+// dependencies only point down (L0 → L6).
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Shoal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shoal", targets: ["shoal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // L0
+        .target(name: "CShoal", cSettings: [.define("_GNU_SOURCE")]),
+        .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(
+            name: "ShoalCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // L1
+        .target(
+            name: "ShoalOS",
+            dependencies: ["ShoalCore", "CShoal", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalArchive",
+            dependencies: ["ShoalCore", "CLibArchive"],
+            swiftSettings: strict
+        ),
+        .target(name: "ShoalModel", dependencies: ["ShoalCore"], swiftSettings: strict),
+        // L2
+        .target(
+            name: "ShoalOCI",
+            dependencies: [
+                "ShoalCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalRuntime",
+            dependencies: ["ShoalCore", "ShoalOS", "CShoal", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // L3
+        .target(
+            name: "ShoalImages",
+            dependencies: [
+                "ShoalCore", "ShoalOS", "ShoalArchive", "ShoalOCI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // L4
+        .target(
+            name: "ShoalEngine",
+            dependencies: [
+                "ShoalCore", "ShoalOS", "ShoalModel", "ShoalOCI", "ShoalRuntime", "ShoalImages", "ShoalArchive",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // L5
+        .target(
+            name: "ShoalDockerAPI",
+            dependencies: [
+                "ShoalCore", "ShoalModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // L6
+        .target(
+            name: "ShoalDaemon",
+            dependencies: [
+                "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
+                "ShoalOS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalCLI",
+            dependencies: [
+                "ShoalCore", "ShoalDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "shoal", dependencies: ["ShoalCLI"], swiftSettings: strict),
+
+        // Tests
+        .target(
+            name: "ShoalTestSupport",
+            dependencies: ["ShoalCore", "ShoalOS"],
+            path: "Tests/ShoalTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ShoalArchiveTests",
+            dependencies: ["ShoalArchive", "ShoalTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalImagesTests",
+            dependencies: ["ShoalImages", "ShoalOCI", "ShoalArchive", "ShoalTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalRuntimeTests",
+            dependencies: ["ShoalRuntime", "ShoalOS", "ShoalTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalDockerAPITests",
+            dependencies: [
+                "ShoalDockerAPI", "ShoalModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalIntegrationTests",
+            dependencies: ["ShoalDaemon", "ShoalTestSupport", "ShoalCore", "ShoalOS"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,168 @@
+import CLibArchive
+import Foundation
+import ShoalCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a tar stream (pax, so long names, big files and xattrs survive), optionally gzip-compressed. Used by
+/// `docker save`, `docker export` and `docker cp` from a container. Not thread-safe: one writer per task.
+public final class ArchiveWriter {
+    public enum Compression: Sendable { case none, gzip }
+
+    private let archive: OpaquePointer
+    private var closed = false
+
+    public convenience init(path: String, compression: Compression = .none) throws {
+        try self.init(compression: compression) { archive_write_open_filename($0, path) }
+    }
+
+    /// Writes to `fileDescriptor` without closing it.
+    public convenience init(fileDescriptor: Int32, compression: Compression = .none) throws {
+        try self.init(compression: compression) { archive_write_open_fd($0, fileDescriptor) }
+    }
+
+    private init(compression: Compression, open: (OpaquePointer) -> Int32) throws {
+        guard let archive = archive_write_new() else { throw ShoalError.internalError("archive_write_new failed") }
+        self.archive = archive
+        archive_write_set_format_pax_restricted(archive)
+        if compression == .gzip { archive_write_add_filter_gzip(archive) }
+        // No padding of the last record beyond the two end blocks, as Go's archive/tar writes it.
+        archive_write_set_bytes_in_last_block(archive, 1)
+        guard open(archive) == ARCHIVE_OK else {
+            throw ArchiveFailure.error(archive, "cannot open archive for writing", code: .internalError)
+        }
+    }
+
+    deinit {
+        if !closed { archive_write_close(archive) }
+        archive_write_free(archive)
+    }
+
+    /// Writes one entry; `data` streams its contents (regular files only) and must provide exactly `entry.size`
+    /// bytes.
+    public func write(_ entry: ArchiveEntry,
+                      data: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        guard let raw = archive_entry_new() else { throw ShoalError.internalError("archive_entry_new failed") }
+        defer { archive_entry_free(raw) }
+        entry.fill(raw)
+        try writeHeader(raw, name: entry.path)
+        if entry.kind == .regular {
+            try data { chunk in try self.writeData(chunk, name: entry.path) }
+        }
+    }
+
+    /// Writes an entry without data (directories, links, devices, empty files).
+    public func write(_ entry: ArchiveEntry) throws {
+        try write(entry) { _ in }
+    }
+
+    /// Writes a regular file entry with in-memory contents.
+    public func write(path: String, contents: [UInt8], permissions: UInt32 = 0o644,
+                      modificationTime: Int64 = 0) throws {
+        let entry = ArchiveEntry(path: path, kind: .regular, size: Int64(contents.count), permissions: permissions,
+                                 modificationTime: (modificationTime, 0))
+        try write(entry) { emit in try contents.withUnsafeBytes { try emit($0) } }
+    }
+
+    /// Writes a regular file entry whose contents are the file at `source`.
+    public func write(path: String, contentsOf source: String, permissions: UInt32 = 0o644,
+                      modificationTime: Int64 = 0) throws {
+        var info = stat()
+        guard stat(source, &info) == 0 else { throw ShoalError.notFound("no such file: \(source)") }
+        let entry = ArchiveEntry(path: path, kind: .regular, size: Int64(info.st_size), permissions: permissions,
+                                 modificationTime: (modificationTime, 0))
+        try write(entry) { emit in try Self.stream(file: source, to: emit) }
+    }
+
+    /// Writes a regular file entry whose contents are produced by `stream` (exactly `size` bytes).
+    public func write(path: String, size: Int64, permissions: UInt32 = 0o644, modificationTime: Int64 = 0,
+                      stream: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        let entry = ArchiveEntry(path: path, kind: .regular, size: size, permissions: permissions,
+                                 modificationTime: (modificationTime, 0))
+        try write(entry, data: stream)
+    }
+
+    /// Archives the file or directory tree at `source` under the name `name` ("" or "." for the tree's contents at
+    /// the top), never following symlinks; hard links inside the tree stay hard links (`docker export`, `docker cp`).
+    /// `dotSlashChildren` names the entries under a "." top `./child`, as Docker's `docker cp CONTAINER:dir/.` does
+    /// (the CLI rebases them by replacing the leading ".").
+    public func addTree(at source: String, as name: String, dotSlashChildren: Bool = false) throws {
+        guard let disk = archive_read_disk_new() else { throw ShoalError.internalError("archive_read_disk_new failed") }
+        defer { archive_read_free(disk) }
+        archive_read_disk_set_symlink_physical(disk)
+        guard let resolver = archive_entry_linkresolver_new() else {
+            throw ShoalError.internalError("archive_entry_linkresolver_new failed")
+        }
+        defer { archive_entry_linkresolver_free(resolver) }
+        archive_entry_linkresolver_set_strategy(resolver, archive_format(archive))
+        let top = TarPath.clean(name) ?? ""
+        try addNode(disk: disk, resolver: resolver, source: source, name: top.isEmpty ? "." : top,
+                    dotSlash: dotSlashChildren)
+    }
+
+    private func addNode(disk: OpaquePointer, resolver: OpaquePointer, source: String, name: String,
+                         dotSlash: Bool) throws {
+        guard var entry = archive_entry_new() else { throw ShoalError.internalError("archive_entry_new failed") }
+        defer { archive_entry_free(entry) }
+        archive_entry_copy_sourcepath(entry, source)
+        guard archive_read_disk_entry_from_file(disk, entry, -1, nil) >= ARCHIVE_WARN else {
+            throw ArchiveFailure.error(disk, "cannot read \(source)", code: .notFound)
+        }
+        let type = UInt32(archive_entry_filetype(entry)) & FileType.mask
+        if type == FileType.socket { return }
+        archive_entry_set_pathname(entry, type == FileType.directory && name != "." ? name + "/" : name)
+        var sparse: OpaquePointer?
+        var linked: OpaquePointer? = entry
+        archive_entry_linkify(resolver, &linked, &sparse)
+        if let linked { entry = linked }
+        try writeHeader(entry, name: name)
+        if type == FileType.regular, archive_entry_hardlink(entry) == nil, archive_entry_size(entry) > 0 {
+            try Self.stream(file: source) { try writeData($0, name: name) }
+        }
+        if type == FileType.directory {
+            let children = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
+            for child in children {
+                try addNode(disk: disk, resolver: resolver, source: source + "/" + child,
+                            name: name == "." && !dotSlash ? child : name + "/" + child, dotSlash: dotSlash)
+            }
+        }
+    }
+
+    /// Ends the archive (end blocks, compressor trailer) and reports any deferred write error.
+    public func finish() throws {
+        guard !closed else { return }
+        closed = true
+        guard archive_write_close(archive) == ARCHIVE_OK else {
+            throw ArchiveFailure.error(archive, "cannot finish archive", code: .internalError)
+        }
+    }
+
+    private func writeHeader(_ entry: OpaquePointer, name: String) throws {
+        guard archive_write_header(archive, entry) >= ARCHIVE_WARN else {
+            throw ArchiveFailure.error(archive, "cannot write \(name)", code: .internalError)
+        }
+    }
+
+    private func writeData(_ chunk: UnsafeRawBufferPointer, name: String) throws {
+        guard chunk.count > 0 else { return }
+        guard archive_write_data(archive, chunk.baseAddress, chunk.count) == chunk.count else {
+            throw ArchiveFailure.error(archive, "cannot write \(name)", code: .internalError)
+        }
+    }
+
+    static func stream(file: String, to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw ShoalError.notFound("cannot open \(file): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { throw ShoalError.internalError("cannot read \(file): \(String(cString: strerror(errno)))") }
+            if n == 0 { return }
+            try emit(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ShoalDaemon
+
+@available(macOS 10.15, *)
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run the Shoal daemon (Docker Engine API v1.41).")
+
+    @Option(name: [.customShort("H"), .long], help: "Socket to serve (unix:///path). Repeatable.")
+    var host: [String] = []
+
+    @Option(name: .long, help: "Persistent state: records, images, volumes, logs.")
+    var dataRoot = "/var/lib/shoal"
+
+    @Option(name: .long, help: "Runtime state on tmpfs: runc and conmon state, sockets.")
+    var execRoot = "/run/shoal"
+
+    @Option(name: .long, help: "Upstream DNS server for containers. Repeatable.")
+    var dns: [String] = []
+
+    @Option(name: .long, help: "Path of the init binary for --init.")
+    var initPath = "/usr/bin/tini-static"
+
+    @Option(name: [.customShort("l"), .long], help: "Log level: trace, debug, info, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "shoal.daemon")
+        let configuration = DaemonConfiguration(
+            hosts: host.isEmpty ? ["unix://\(execRoot)/shoal.sock"] : host, dataRoot: dataRoot, execRoot: execRoot,
+            dns: dns, initPath: initPath, logLevel: logLevel)
+        try await Daemon(configuration: configuration).run(logger: logger)
+    }
+}

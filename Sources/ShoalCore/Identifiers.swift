@@ -1,0 +1,28 @@
+/// Random 64-hex identifiers, as Docker uses for containers, exec instances and volumes-without-names.
+public enum Identifier {
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32)
+        for _ in 0..<4 {
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        var id = bytes.hexString
+        // Docker avoids all-digit short IDs, which the CLI could take for numbers; so do we.
+        while id.prefix(12).allSatisfy(\.isNumber) {
+            id = random()
+        }
+        return id
+    }
+
+    /// Container and volume names follow Docker's rule: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count >= 2, let first = bytes.first, isAlnum(first) else { return false }
+        return bytes.dropFirst().allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isAlnum(_ c: UInt8) -> Bool {
+        (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c)
+    }
+}

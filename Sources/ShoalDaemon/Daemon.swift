@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import ShoalCore
+import ShoalDockerAPI
+import ShoalEngine
+import ShoalImages
+import ShoalRuntime
+
+/// One `shoal daemon`: builds the engine, recovers containers left running by a previous instance, and serves
+/// the Docker API until SIGTERM/SIGINT. Containers are not stopped on shutdown (each lives under its conmon).
+public struct Daemon: Sendable {
+    public let configuration: DaemonConfiguration
+
+    public init(configuration: DaemonConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func run(logger: Logger) async throws {
+        let paths = EnginePaths(dataRoot: configuration.dataRoot, execRoot: configuration.execRoot)
+        for directory in [paths.dataRoot, paths.execRoot, paths.spoolRoot] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        clearSpool(paths.spoolRoot)
+        let store = try EngineStore(path: paths.database)
+        let events = EventBus()
+        let images = try ImageStore(root: paths.imagesRoot, logger: logger)
+        let runtime = try ConmonRuntime(
+            paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger)
+        let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events)
+        let containers = try ContainerService(
+            paths: paths, store: store, images: images, runtime: runtime, volumes: volumes,
+            sandboxes: HostLocalSandboxes(dns: configuration.dns), events: events,
+            initPath: configuration.initPath, logger: logger)
+        await volumes.setUsage { await containers.volumeUsers() }
+        await containers.restore()
+
+        let backends = DockerBackends(
+            containers: ContainerBackendAdapter(containers: containers),
+            images: ImageBackendAdapter(images: images, containers: containers, events: events),
+            volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
+            system: SystemBackendAdapter(
+                containers: containers, images: images, volumes: volumes, events: events, facts: HostFacts.read(),
+                daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))
+
+        var services: [any Service] = []
+        for host in configuration.hosts {
+            let address = try bindAddress(host)
+            services.append(DockerAPIServer.application(
+                backends: backends, address: address, spoolDirectory: paths.spoolRoot, logger: logger,
+                onServerRunning: { _ in logger.info("API listening on \(host)") }))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // Attach, logs -f and events streams never end by themselves: after a short grace period the daemon
+        // cancels them and exits (the containers keep running under their conmon).
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(3)
+        groupConfiguration.maximumCancellationDuration = .seconds(2)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// `unix:///path` (or a bare path) → a unix socket, after checking no other daemon is listening on it.
+    private func bindAddress(_ host: String) throws -> BindAddress {
+        var path = host
+        if path.hasPrefix("unix://") { path.removeFirst("unix://".count) }
+        guard path.hasPrefix("/") else {
+            throw ShoalError.invalidArgument("unsupported host \(host): only unix sockets are served until TLS lands")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: path) {
+            if UnixSocketProbe.isListening(path) {
+                throw ShoalError.conflict("another daemon is already listening on \(path)")
+            }
+            try FileManager.default.removeItem(atPath: path)
+        }
+        return .unixDomainSocket(path: path)
+    }
+
+    /// A stable ID for this daemon (`docker info`'s ID), kept in the data root.
+    private func daemonID(_ dataRoot: String) throws -> String {
+        let file = dataRoot + "/engine-id"
+        if let id = try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+           !id.isEmpty {
+            return id
+        }
+        let id = UUID().uuidString.lowercased()
+        try id.write(toFile: file, atomically: true, encoding: .utf8)
+        return id
+    }
+
+    /// Uploads interrupted by a previous daemon's death.
+    private func clearSpool(_ directory: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+}
+
+enum UnixSocketProbe {
+    static func isListening(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// ShoalDaemon: the composition root. It reads the configuration, builds the engine, the image store and the
+/// runtime, adapts them to the Docker API's backends, and runs every long-lived part in one ServiceGroup.
+/// It holds no domain logic of its own.
+
+/// How a daemon instance is set up (`shoal daemon` flags). Two daemons on one host need distinct roots and
+/// sockets; everything a daemon creates is under these paths.
+public struct DaemonConfiguration: Sendable {
+    /// `unix:///path` or a bare path. TCP with mutual TLS lands with the cluster issue.
+    public var hosts: [String]
+    public var dataRoot: String
+    public var execRoot: String
+    /// Upstream DNS servers for containers (dockerd's `--dns`).
+    public var dns: [String]
+    public var initPath: String
+    public var logLevel: String
+
+    public init(hosts: [String] = ["unix:///run/shoal/shoal.sock"], dataRoot: String = "/var/lib/shoal",
+                execRoot: String = "/run/shoal", dns: [String] = [], initPath: String = "/usr/bin/tini-static",
+                logLevel: String = "info") {
+        self.hosts = hosts
+        self.dataRoot = dataRoot
+        self.execRoot = execRoot
+        self.dns = dns
+        self.initPath = initPath
+        self.logLevel = logLevel
+    }
+}

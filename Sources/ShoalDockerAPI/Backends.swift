@@ -1,0 +1,144 @@
+/// ShoalDockerAPI: the Docker Engine API (v1.41) as Shoal's front door. It owns routing, Docker's JSON shapes,
+/// error rendering and stream hijacking; it calls the backends declared here and nothing else. It must never
+/// reach into the engine, the runtime or the image store directly: every route is testable with fake backends.
+import Foundation
+import ShoalModel
+
+public protocol ContainerBackend: Sendable {
+    func createContainer(name: String?, spec: ContainerSpec) async throws -> (id: String, warnings: [String])
+    func container(_ ref: String) async throws -> ContainerRecord
+    func listContainers() async throws -> [ContainerRecord]
+    func startContainer(_ ref: String) async throws
+    func stopContainer(_ ref: String, timeout: Int?, signal: String?) async throws
+    func restartContainer(_ ref: String, timeout: Int?, signal: String?) async throws
+    func killContainer(_ ref: String, signal: String?) async throws
+    func pauseContainer(_ ref: String) async throws
+    func unpauseContainer(_ ref: String) async throws
+    func removeContainer(_ ref: String, force: Bool, removeVolumes: Bool) async throws
+    func renameContainer(_ ref: String, to newName: String) async throws
+    /// Registers the wait at once (so a wait sent before start sees the next exit) and returns what to await.
+    func waitContainer(_ ref: String, condition: WaitCondition) async throws -> @Sendable () async -> WaitResult
+    func attachContainer(_ ref: String, stdin: Bool, stdout: Bool, stderr: Bool, logs: Bool, stream: Bool)
+        async throws -> any StreamSession
+    func resizeContainer(_ ref: String, height: Int, width: Int) async throws
+    func containerLogs(_ ref: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error>
+    func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable
+    func containerStats(_ ref: String) async throws -> ContainerStats
+    func pruneContainers(labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64)
+
+    func createExec(_ ref: String, spec: ExecSpec) async throws -> String
+    /// Starts an exec; returns its streams unless detached.
+    func startExec(_ id: String, detach: Bool) async throws -> (any StreamSession)?
+    func exec(_ id: String) async throws -> ExecRecord
+    func resizeExec(_ id: String, height: Int, width: Int) async throws
+
+    /// `docker cp` out of a container: a tar of `path` written to `destination` (a file the route streams back).
+    func archive(_ ref: String, path: String, to destination: String) async throws -> PathStat
+    func statPath(_ ref: String, path: String) async throws -> PathStat
+    /// `docker cp` into a container: extracts the tar at `source` under `path`.
+    func extract(_ ref: String, path: String, from source: String, noOverwriteDirNonDir: Bool) async throws
+}
+
+/// What `HEAD /containers/{id}/archive` tells about a path (Docker's X-Docker-Container-Path-Stat).
+public struct PathStat: Codable, Sendable, Equatable {
+    public var name: String
+    public var size: Int64
+    public var mode: UInt32
+    public var mtime: Date
+    public var linkTarget: String
+    public init(name: String, size: Int64, mode: UInt32, mtime: Date, linkTarget: String) {
+        self.name = name
+        self.size = size
+        self.mode = mode
+        self.mtime = mtime
+        self.linkTarget = linkTarget
+    }
+}
+
+/// A progress message as Docker streams them for pull, push and load (`{"status":…,"id":…,"progressDetail":…}`).
+public struct ProgressMessage: Sendable, Equatable {
+    public var id: String?
+    public var status: String?
+    public var stream: String?
+    public var current: Int64?
+    public var total: Int64?
+    public var error: String?
+
+    public init(id: String? = nil, status: String? = nil, stream: String? = nil, current: Int64? = nil,
+                total: Int64? = nil, error: String? = nil) {
+        self.id = id
+        self.status = status
+        self.stream = stream
+        self.current = current
+        self.total = total
+        self.error = error
+    }
+}
+
+public protocol ImageBackend: Sendable {
+    func listImages() async throws -> [ImageInfo]
+    func image(_ ref: String) async throws -> ImageInfo
+    func imageHistory(_ ref: String) async throws -> [ImageHistoryEntry]
+    func tagImage(_ ref: String, repository: String, tag: String?) async throws
+    func removeImage(_ ref: String, force: Bool, prune: Bool) async throws -> [ImageDeleteItem]
+    func pruneImages(danglingOnly: Bool) async throws -> (deleted: [ImageDeleteItem], spaceReclaimed: Int64)
+    /// Loads a docker-save tarball or an OCI layout from a file; returns Docker's "Loaded image: …" lines.
+    func loadImages(fromFile path: String) async throws -> [String]
+    func saveImages(_ refs: [String], toFile path: String) async throws
+    /// `docker import`: a one-layer image from a rootfs tarball.
+    func importImage(fromFile path: String, repository: String?, tag: String?, changes: [String], message: String)
+        async throws -> String
+    func pullImage(_ reference: String, auth: RegistryAuth?, progress: @escaping @Sendable (ProgressMessage) -> Void)
+        async throws
+    func pushImage(_ reference: String, auth: RegistryAuth?, progress: @escaping @Sendable (ProgressMessage) -> Void)
+        async throws
+    /// `docker login`: checks the credentials against the registry.
+    func login(_ auth: RegistryAuth) async throws -> String
+}
+
+public struct RegistryAuth: Codable, Sendable, Equatable {
+    public var username: String?
+    public var password: String?
+    public var serverAddress: String?
+    public var identityToken: String?
+    public init(username: String?, password: String?, serverAddress: String?, identityToken: String? = nil) {
+        self.username = username
+        self.password = password
+        self.serverAddress = serverAddress
+        self.identityToken = identityToken
+    }
+}
+
+public protocol VolumeBackend: Sendable {
+    func createVolume(name: String?, driver: String?, labels: [String: String], options: [String: String])
+        async throws -> VolumeRecord
+    func listVolumes() async throws -> [VolumeRecord]
+    func volume(_ name: String) async throws -> VolumeRecord
+    func removeVolume(_ name: String, force: Bool) async throws
+    func pruneVolumes(all: Bool, labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64)
+    /// Containers using each volume (for `volume ls --filter dangling`).
+    func volumeUsage() async throws -> [String: Int]
+}
+
+public protocol SystemBackend: Sendable {
+    func systemInfo() async throws -> SystemInfo
+    func diskUsage() async throws -> DiskUsage
+    /// Events since a time (replayed from the engine's recent history) and then live ones until `until`.
+    func events(since: Date?, until: Date?) async -> AsyncStream<EngineEvent>
+}
+
+/// Everything the API needs, gathered once by the daemon.
+public struct DockerBackends: Sendable {
+    public var containers: any ContainerBackend
+    public var images: any ImageBackend
+    public var volumes: any VolumeBackend
+    public var system: any SystemBackend
+
+    public init(containers: any ContainerBackend, images: any ImageBackend, volumes: any VolumeBackend,
+                system: any SystemBackend) {
+        self.containers = containers
+        self.images = images
+        self.volumes = volumes
+        self.system = system
+    }
+}

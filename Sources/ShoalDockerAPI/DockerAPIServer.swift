@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// Builds the Docker API application: routes for every resource, Docker's error shape, the version prefix
+/// stripped, and the hijacking HTTP channel.
+public enum DockerAPIServer {
+    public static func router(backends: DockerBackends, spoolDirectory: String) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: DockerErrorMiddleware())
+        SystemRoutes(backends: backends).add(to: router)
+        ContainerRoutes(backends: backends, spoolDirectory: spoolDirectory).add(to: router)
+        ExecRoutes(backends: backends).add(to: router)
+        ImageRoutes(backends: backends, spoolDirectory: spoolDirectory).add(to: router)
+        VolumeRoutes(backends: backends).add(to: router)
+        return router
+    }
+
+    /// The application serving `address` (a unix socket path or a TCP host/port).
+    public static func application(backends: DockerBackends, address: BindAddress, spoolDirectory: String,
+                                   logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol {
+        let router = router(backends: backends, spoolDirectory: spoolDirectory)
+        return Application(
+            responder: VersionStrippingResponder(router.buildResponder()),
+            server: .docker(hijackRouter: HijackRouter(backends: backends)),
+            configuration: .init(address: address, serverName: nil),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+}
+
+/// Serves `/v1.41/containers/json` as `/containers/json`; unknown paths answer Docker's 404.
+struct VersionStrippingResponder<Inner: HTTPResponder>: HTTPResponder {
+    typealias Context = Inner.Context
+    let inner: Inner
+
+    init(_ inner: Inner) { self.inner = inner }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.head.path ?? "/"
+        let stripped = VersionPrefix.strip(path)
+        if let version = Self.requestedVersion(path), version.compare(APIVersion.current, options: .numeric) == .orderedDescending {
+            throw DockerAPIError(.badRequest, "client version \(version) is too new. Maximum supported API version is \(APIVersion.current)")
+        }
+        var head = request.head
+        head.path = stripped
+        do {
+            return try await inner.respond(to: Request(head: head, body: request.body), context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            throw DockerAPIError(.notFound, "page not found")
+        }
+    }
+
+    private static func requestedVersion(_ path: String) -> String? {
+        guard path.hasPrefix("/v"), VersionPrefix.strip(path) != path else { return nil }
+        return String(path.dropFirst(2).prefix { $0 != "/" })
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+
+/// Docker's query conventions: booleans as `1`/`true`, filters as a JSON object of name → {value: true}
+/// (or name → [values] from older clients).
+struct Query {
+    let parameters: [String: String]
+    /// All values of parameters given more than once (`names=a&names=b`).
+    let multi: [String: [String]]
+
+    init(_ request: Request) {
+        var parameters: [String: String] = [:]
+        var multi: [String: [String]] = [:]
+        for (key, value) in request.uri.queryParameters {
+            parameters[String(key)] = String(value)
+            multi[String(key), default: []].append(String(value))
+        }
+        self.parameters = parameters
+        self.multi = multi
+    }
+
+    subscript(_ name: String) -> String? { parameters[name] }
+
+    func bool(_ name: String, default value: Bool = false) -> Bool {
+        guard let text = parameters[name] else { return value }
+        switch text.lowercased() {
+        case "1", "true", "yes": return true
+        case "", "0", "false", "no": return false
+        default: return value
+        }
+    }
+
+    func int(_ name: String) throws -> Int? {
+        guard let text = parameters[name], !text.isEmpty else { return nil }
+        guard let value = Int(text) else {
+            throw DockerAPIError.badRequest("invalid value for \(name): \(text)")
+        }
+        return value
+    }
+
+    func filters() throws -> Filters {
+        guard let text = parameters["filters"], !text.isEmpty else { return Filters([:]) }
+        guard let data = text.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw DockerAPIError.badRequest("invalid filter '\(text)'")
+        }
+        var result: [String: [String]] = [:]
+        for (key, value) in object {
+            if let map = value as? [String: Any] {
+                result[key] = map.keys.sorted()
+            } else if let list = value as? [String] {
+                result[key] = list
+            } else {
+                throw DockerAPIError.badRequest("invalid filter '\(key)'")
+            }
+        }
+        return Filters(result)
+    }
+
+    /// Docker's `since`/`until` for logs and events: Unix seconds with an optional fraction ("1690000000.5").
+    func timestamp(_ name: String) throws -> Date? {
+        guard let text = parameters[name], !text.isEmpty else { return nil }
+        guard let seconds = Double(text) else {
+            throw DockerAPIError.badRequest("invalid value for \(name): \(text)")
+        }
+        if seconds == 0 { return nil }
+        return Date(timeIntervalSince1970: seconds)
+    }
+}
+
+struct Filters {
+    let values: [String: [String]]
+    init(_ values: [String: [String]]) { self.values = values }
+
+    subscript(_ name: String) -> [String] { values[name] ?? [] }
+
+    func validate(accepting names: Set<String>) throws {
+        for key in values.keys where !names.contains(key) {
+            throw DockerAPIError.badRequest("invalid filter '\(key)'")
+        }
+    }
+
+    /// Docker's label filter: every `key` or `key=value` given must match.
+    func matchLabels(_ labels: [String: String], key: String = "label") -> Bool {
+        self[key].allSatisfy { filter in
+            if let eq = filter.firstIndex(of: "=") {
+                return labels[String(filter[..<eq])] == String(filter[filter.index(after: eq)...])
+            }
+            return labels[filter] != nil
+        }
+    }
+}
+
+extension Request {
+    /// Reads the whole body into a temporary file (image tarballs can be large) and returns its path.
+    func spoolBody(into directory: String) async throws -> String {
+        let path = directory + "/upload-" + UUID().uuidString
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw DockerAPIError(.internalServerError, "cannot create \(path)")
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        do {
+            for try await chunk in body {
+                try handle.write(contentsOf: Data(chunk.readableBytesView))
+            }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        return path
+    }
+}

@@ -1,0 +1,318 @@
+import Foundation
+import Hummingbird
+import ShoalModel
+
+/// `/containers/…`: lifecycle, inspect and list, logs, wait, top, stats, archive. Attach and exec start take
+/// over their connection and are served by `HijackHandler`; the attach route here only answers clients that do
+/// not ask for the upgrade (output only).
+struct ContainerRoutes<Context: RequestContext> {
+    let backends: DockerBackends
+    let spoolDirectory: String
+    var containers: any ContainerBackend { backends.containers }
+
+    func add(to router: Router<Context>) {
+        let group = router.group("containers")
+        group.post("create") { request, context in try await create(request, context: context) }
+        group.get("json") { request, _ in try await list(request) }
+        group.post("prune") { request, _ in try await prune(request) }
+        group.get(":id/json") { _, context in
+            let record = try await containers.container(try context.parameters.require("id"))
+            return Wire.json(record.inspectWire(logPath: "", rootDir: ""))
+        }
+        group.post(":id/start") { _, context in
+            try await containers.startContainer(try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+        group.post(":id/stop") { request, context in
+            let query = Query(request)
+            try await containers.stopContainer(
+                try context.parameters.require("id"), timeout: try query.int("t"), signal: query["signal"])
+            return Response(status: .noContent)
+        }
+        group.post(":id/restart") { request, context in
+            let query = Query(request)
+            try await containers.restartContainer(
+                try context.parameters.require("id"), timeout: try query.int("t"), signal: query["signal"])
+            return Response(status: .noContent)
+        }
+        group.post(":id/kill") { request, context in
+            try await containers.killContainer(try context.parameters.require("id"), signal: Query(request)["signal"])
+            return Response(status: .noContent)
+        }
+        group.post(":id/pause") { _, context in
+            try await containers.pauseContainer(try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+        group.post(":id/unpause") { _, context in
+            try await containers.unpauseContainer(try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+        group.post(":id/rename") { request, context in
+            guard let name = Query(request)["name"], !name.isEmpty else {
+                throw DockerAPIError.badRequest("name is required")
+            }
+            try await containers.renameContainer(try context.parameters.require("id"), to: name)
+            return Response(status: .noContent)
+        }
+        group.post(":id/resize") { request, context in
+            let query = Query(request)
+            try await containers.resizeContainer(
+                try context.parameters.require("id"), height: try query.int("h") ?? 0, width: try query.int("w") ?? 0)
+            return Response(status: .ok)
+        }
+        group.post(":id/wait") { request, context in try await wait(request, id: try context.parameters.require("id")) }
+        group.delete(":id") { request, context in
+            let query = Query(request)
+            try await containers.removeContainer(
+                try context.parameters.require("id"), force: query.bool("force"), removeVolumes: query.bool("v"))
+            return Response(status: .noContent)
+        }
+        group.get(":id/logs") { request, context in try await logs(request, id: try context.parameters.require("id")) }
+        group.post(":id/attach") { request, context in
+            try await attachWithoutUpgrade(request, id: try context.parameters.require("id"))
+        }
+        group.get(":id/top") { request, context in
+            let table = try await containers.containerTop(try context.parameters.require("id"),
+                                                          psArgs: Query(request)["ps_args"])
+            return Wire.json(TopWire(Titles: table.titles, Processes: table.processes))
+        }
+        group.get(":id/stats") { request, context in try await stats(request, id: try context.parameters.require("id")) }
+        group.post(":id/exec") { request, context in
+            try await ExecRoutes<Context>.create(request, context: context, id: try context.parameters.require("id"),
+                                                 backend: containers)
+        }
+        group.head(":id/archive") { request, context in
+            try await ArchiveRoutes.stat(request, id: try context.parameters.require("id"), backend: containers)
+        }
+        group.get(":id/archive") { request, context in
+            try await ArchiveRoutes.get(request, id: try context.parameters.require("id"), backend: containers,
+                                                 spool: spoolDirectory)
+        }
+        group.put(":id/archive") { request, context in
+            try await ArchiveRoutes.put(request, id: try context.parameters.require("id"), backend: containers,
+                                                 spool: spoolDirectory)
+        }
+    }
+
+    private func create(_ request: Request, context: Context) async throws -> Response {
+        let name = Query(request)["name"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let body = try await Wire.decode(ContainerCreateBody.self, from: request, context: context) else {
+            throw DockerAPIError.badRequest("Config cannot be empty in order to create a container")
+        }
+        let created = try await containers.createContainer(name: name, spec: try body.spec())
+        return Wire.json(ContainerCreateResponseWire(Id: created.id, Warnings: created.warnings), status: .created)
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        let query = Query(request)
+        let filters = try query.filters()
+        try filters.validate(accepting: ["id", "name", "label", "status", "exited", "ancestor", "before", "since",
+                                          "volume", "network", "health", "is-task"])
+        for status in filters["status"] where ContainerState.Status(rawValue: status) == nil {
+            throw DockerAPIError.badRequest(
+                "invalid filter 'status=\(status)'")
+        }
+        var records = try await containers.listContainers().sorted { $0.created > $1.created }
+        // As Docker: a limit (`ps -n`) lists the last created containers in any state.
+        let limit = try query.int("limit")
+        let all = query.bool("all") || (limit ?? 0) > 0 || !filters["status"].isEmpty || !filters["exited"].isEmpty
+        if !all { records = records.filter { $0.state.isRunning } }
+        records = try ContainerFilter.apply(filters, to: records)
+        if let limit, limit > 0 {
+            records = Array(records.prefix(limit))
+        }
+        let now = Date()
+        return Wire.json(records.map { $0.summaryWire(now: now) })
+    }
+
+    private func prune(_ request: Request) async throws -> Response {
+        let filters = try Query(request).filters()
+        try filters.validate(accepting: ["label", "until"])
+        let result = try await containers.pruneContainers(labels: filters["label"])
+        return Wire.json(PruneContainersWire(ContainersDeleted: result.deleted, SpaceReclaimed: result.spaceReclaimed))
+    }
+
+    /// The status line is sent at once and the body when the condition is met, as Docker does: the CLI sends
+    /// this before `start` and relies on the early answer.
+    private func wait(_ request: Request, id: String) async throws -> Response {
+        let text = Query(request)["condition"] ?? "not-running"
+        guard let condition = WaitCondition(rawValue: text.isEmpty ? "not-running" : text) else {
+            throw DockerAPIError.badRequest("invalid condition: \"\(text)\"")
+        }
+        let waiter = try await containers.waitContainer(id, condition: condition)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer())
+                let result = await waiter()
+                var buffer = ByteBuffer(bytes: Wire.encode(WaitResponseWire(
+                    StatusCode: result.statusCode, Error: result.error.map { .init(Message: $0) })))
+                buffer.writeString("\n")
+                try await writer.write(buffer)
+                try await writer.finish(nil)
+            })
+    }
+
+    private func logs(_ request: Request, id: String) async throws -> Response {
+        let query = Query(request)
+        var options = LogOptions()
+        options.stdout = query.bool("stdout")
+        options.stderr = query.bool("stderr")
+        guard options.stdout || options.stderr else {
+            throw DockerAPIError.badRequest("Bad parameters: you must choose at least one stream")
+        }
+        options.follow = query.bool("follow")
+        options.timestamps = query.bool("timestamps")
+        options.since = try query.timestamp("since")
+        options.until = try query.timestamp("until")
+        if let tail = query["tail"], tail != "all", !tail.isEmpty {
+            guard let count = Int(tail) else { throw DockerAPIError.badRequest("invalid value for tail: \(tail)") }
+            options.tail = max(0, count)
+        }
+        let record = try await containers.container(id)
+        let entries = try await containers.containerLogs(id, options: options)
+        let tty = record.spec.tty
+        let timestamps = options.timestamps
+        return Response(
+            status: .ok, headers: [.contentType: "application/vnd.docker.raw-stream"],
+            body: ResponseBody { writer in
+                for try await entry in entries {
+                    var bytes = entry.bytes
+                    if timestamps { bytes = Array((Wire.rfc3339Nano(entry.time) + " ").utf8) + bytes }
+                    try await writer.write(tty ? ByteBuffer(bytes: bytes) : StreamFraming.frame(entry.stream, bytes))
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    private func attachWithoutUpgrade(_ request: Request, id: String) async throws -> Response {
+        let query = Query(request)
+        let session = try await containers.attachContainer(
+            id, stdin: false, stdout: query.bool("stdout"), stderr: query.bool("stderr"), logs: query.bool("logs"),
+            stream: query.bool("stream"))
+        return Response(
+            status: .ok, headers: [.contentType: "application/vnd.docker.raw-stream"],
+            body: ResponseBody { writer in
+                for await chunk in session.output {
+                    try await writer.write(
+                        session.tty ? ByteBuffer(bytes: chunk.bytes) : StreamFraming.frame(chunk.stream, chunk.bytes))
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    private func stats(_ request: Request, id: String) async throws -> Response {
+        let query = Query(request)
+        let stream = query.bool("stream", default: true) && !query.bool("one-shot")
+        let record = try await containers.container(id)
+        let backend = containers
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody { writer in
+                var previous: ContainerStats? = nil
+                repeat {
+                    let sample = try await backend.containerStats(id)
+                    var buffer = ByteBuffer(bytes: Wire.encode(StatsWire(record: record, sample: sample, previous: previous)))
+                    buffer.writeString("\n")
+                    try await writer.write(buffer)
+                    previous = sample
+                    if stream { try await Task.sleep(for: .seconds(1)) }
+                } while stream
+                try await writer.finish(nil)
+            })
+    }
+}
+
+struct TopWire: Encodable, Sendable {
+    var Titles: [String]
+    var Processes: [[String]]
+}
+
+struct PruneContainersWire: Encodable, Sendable {
+    var ContainersDeleted: [String]
+    var SpaceReclaimed: Int64
+}
+
+/// Docker's stats JSON (the fields the CLI reads to compute CPU %, memory and PIDs).
+struct StatsWire: Encodable, Sendable {
+    struct CPUUsage: Encodable, Sendable {
+        var total_usage: UInt64
+        var usage_in_kernelmode: UInt64
+        var usage_in_usermode: UInt64
+    }
+    struct CPUStats: Encodable, Sendable {
+        var cpu_usage: CPUUsage
+        var system_cpu_usage: UInt64
+        var online_cpus: Int
+    }
+    struct MemoryStats: Encodable, Sendable {
+        var usage: UInt64
+        var limit: UInt64
+        var stats: [String: UInt64]
+    }
+    struct PidsStats: Encodable, Sendable { var current: UInt64 }
+    var read: String
+    var preread: String
+    var id: String
+    var name: String
+    var cpu_stats: CPUStats
+    var precpu_stats: CPUStats
+    var memory_stats: MemoryStats
+    var pids_stats: PidsStats
+
+    init(record: ContainerRecord, sample: ContainerStats, previous: ContainerStats?) {
+        read = Wire.rfc3339Nano(sample.read)
+        preread = previous.map { Wire.rfc3339Nano($0.read) } ?? Wire.zeroTime
+        id = record.id
+        name = "/" + record.name
+        cpu_stats = CPUStats(cpu_usage: .init(total_usage: sample.cpuTotalNanos, usage_in_kernelmode: 0,
+                                              usage_in_usermode: 0),
+                             system_cpu_usage: sample.systemCPUNanos, online_cpus: sample.onlineCPUs)
+        precpu_stats = CPUStats(cpu_usage: .init(total_usage: previous?.cpuTotalNanos ?? 0, usage_in_kernelmode: 0,
+                                                 usage_in_usermode: 0),
+                                system_cpu_usage: previous?.systemCPUNanos ?? 0, online_cpus: sample.onlineCPUs)
+        memory_stats = MemoryStats(usage: sample.memoryUsage, limit: sample.memoryLimit, stats: [:])
+        pids_stats = PidsStats(current: sample.pids)
+    }
+}
+
+/// `docker ps --filter`: values of one key are OR-ed, keys AND-ed, as in Docker.
+enum ContainerFilter {
+    static func apply(_ filters: Filters, to records: [ContainerRecord]) throws -> [ContainerRecord] {
+        var records = records
+        if !filters["before"].isEmpty || !filters["since"].isEmpty {
+            func created(_ ref: String) throws -> Date {
+                guard let match = records.first(where: { $0.name == ref || $0.id.hasPrefix(ref) }) else {
+                    throw DockerAPIError(.notFound, "No such container: \(ref)")
+                }
+                return match.created
+            }
+            if let before = filters["before"].first {
+                let limit = try created(before)
+                records = records.filter { $0.created < limit }
+            }
+            if let since = filters["since"].first {
+                let limit = try created(since)
+                records = records.filter { $0.created > limit }
+            }
+        }
+        let exited = try filters["exited"].map { text -> Int32 in
+            guard let code = Int32(text) else { throw DockerAPIError.badRequest("invalid filter 'exited=\(text)'") }
+            return code
+        }
+        return records.filter { record in
+            func anyOf(_ key: String, _ test: (String) -> Bool) -> Bool {
+                let values = filters[key]
+                return values.isEmpty || values.contains(where: test)
+            }
+            return anyOf("id") { record.id.hasPrefix($0) }
+                && anyOf("name") { record.name.range(of: $0.hasPrefix("/") ? String($0.dropFirst()) : $0) != nil }
+                && anyOf("status") { $0 == record.state.status.rawValue }
+                && anyOf("ancestor") { $0 == record.spec.image || record.imageID.hasSuffix($0) || record.imageID == $0 }
+                && anyOf("volume") { volume in record.mounts.contains { $0.name == volume || $0.destination == volume } }
+                && anyOf("network") { $0 == record.spec.host.networkMode }
+                && (exited.isEmpty || (record.state.status == .exited && exited.contains(record.state.exitCode)))
+                && filters.matchLabels(record.labels)
+        }
+    }
+}

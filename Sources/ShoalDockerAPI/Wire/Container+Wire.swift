@@ -1,0 +1,259 @@
+import Foundation
+import ShoalModel
+
+// The one conversion file between Docker's container JSON and ShoalModel's container types.
+
+extension ContainerCreateBody {
+    func spec() throws -> ContainerSpec {
+        guard let image = config.Image, !image.isEmpty else {
+            throw DockerAPIError.badRequest("Config cannot be empty in order to create a container")
+        }
+        var spec = ContainerSpec(image: image)
+        spec.cmd = config.Cmd?.values
+        spec.entrypoint = config.Entrypoint?.values
+        spec.env = config.Env ?? []
+        spec.workingDir = config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 }
+        spec.user = config.User.flatMap { $0.isEmpty ? nil : $0 }
+        spec.hostname = config.Hostname.flatMap { $0.isEmpty ? nil : $0 }
+        spec.domainname = config.Domainname.flatMap { $0.isEmpty ? nil : $0 }
+        spec.labels = config.Labels ?? [:]
+        spec.tty = config.Tty ?? false
+        spec.openStdin = config.OpenStdin ?? false
+        spec.stdinOnce = config.StdinOnce ?? false
+        spec.attachStdin = config.AttachStdin ?? false
+        spec.attachStdout = config.AttachStdout ?? false
+        spec.attachStderr = config.AttachStderr ?? false
+        spec.exposedPorts = (config.ExposedPorts ?? [:]).keys.sorted()
+        spec.volumes = (config.Volumes ?? [:]).keys.sorted()
+        spec.stopSignal = config.StopSignal.flatMap { $0.isEmpty ? nil : $0 }
+        spec.stopTimeout = config.StopTimeout
+        if let host = HostConfig {
+            spec.host = try host.spec()
+        }
+        return spec
+    }
+}
+
+extension HostConfigWire {
+    func spec() throws -> HostSpec {
+        var host = HostSpec()
+        host.binds = Binds ?? []
+        host.networkMode = NetworkMode.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        if let policy = RestartPolicy, let name = policy.Name, !name.isEmpty, name != "no" {
+            guard let parsed = ShoalModel.RestartPolicy.Name(rawValue: name) else {
+                throw DockerAPIError.badRequest("invalid restart policy: \(name)")
+            }
+            let retries = policy.MaximumRetryCount ?? 0
+            if retries < 0 {
+                throw DockerAPIError.badRequest("invalid restart policy: maximum retry count cannot be negative")
+            }
+            if retries > 0 && parsed != .onFailure {
+                throw DockerAPIError.badRequest(
+                    "invalid restart policy: maximum retry count can only be used with 'on-failure'")
+            }
+            host.restartPolicy = .init(name: parsed, maximumRetryCount: retries)
+        }
+        host.autoRemove = AutoRemove ?? false
+        if host.autoRemove && host.restartPolicy.name != .no {
+            throw DockerAPIError.badRequest(
+                "conflicting options: cannot specify both --restart and --rm")
+        }
+        host.memory = Memory ?? 0
+        host.memorySwap = MemorySwap ?? 0
+        if host.memory < 0 { throw DockerAPIError.badRequest("invalid memory limit: must be positive") }
+        if host.memory > 0 && host.memory < 6 * 1024 * 1024 {
+            throw DockerAPIError.badRequest("Minimum memory limit allowed is 6MB")
+        }
+        host.nanoCPUs = NanoCpus ?? 0
+        let cpus = Int64(ProcessInfo.processInfo.activeProcessorCount)
+        if host.nanoCPUs < 0 || host.nanoCPUs > cpus * 1_000_000_000 {
+            throw DockerAPIError.badRequest(
+                "Range of CPUs is from 0.01 to \(cpus).00, as there are only \(cpus) CPUs available")
+        }
+        host.cpuShares = CpuShares ?? 0
+        host.pidsLimit = PidsLimit.flatMap { $0 == 0 ? nil : $0 }
+        host.readonlyRootfs = ReadonlyRootfs ?? false
+        host.privileged = Privileged ?? false
+        host.initProcess = Init
+        host.capAdd = CapAdd ?? []
+        host.capDrop = CapDrop ?? []
+        host.tmpfs = Tmpfs ?? [:]
+        host.shmSize = ShmSize ?? 0
+        host.dns = Dns ?? []
+        host.extraHosts = ExtraHosts ?? []
+        host.sysctls = Sysctls ?? [:]
+        host.publishAllPorts = PublishAllPorts ?? false
+        host.portBindings = (PortBindings ?? [:]).mapValues { bindings in
+            bindings.map { PortBinding(hostIP: $0.HostIp ?? "", hostPort: $0.HostPort ?? "") }
+        }
+        host.mounts = try (Mounts ?? []).map { try $0.spec() }
+        return host
+    }
+}
+
+extension MountWire {
+    func spec() throws -> MountSpec {
+        guard let target = Target, !target.isEmpty else {
+            throw DockerAPIError.badRequest("invalid mount config: Target must not be empty")
+        }
+        guard target.hasPrefix("/") else {
+            throw DockerAPIError.badRequest("invalid mount config: invalid mount path: '\(target)' mount path must be absolute")
+        }
+        switch `Type` ?? "volume" {
+        case "bind":
+            guard let source = Source, !source.isEmpty else {
+                throw DockerAPIError.badRequest("invalid mount config for type \"bind\": field Source must not be empty")
+            }
+            return MountSpec(kind: .bind, source: source, target: target, readOnly: ReadOnly ?? false)
+        case "volume":
+            return MountSpec(kind: .volume, source: Source ?? "", target: target, readOnly: ReadOnly ?? false)
+        case "tmpfs":
+            if let source = Source, !source.isEmpty {
+                throw DockerAPIError.badRequest("invalid mount config for type \"tmpfs\": field Source must not be specified")
+            }
+            return MountSpec(kind: .tmpfs, source: "", target: target, readOnly: ReadOnly ?? false,
+                             tmpfsSize: TmpfsOptions?.SizeBytes ?? 0, tmpfsMode: TmpfsOptions?.Mode)
+        case let other:
+            throw DockerAPIError.badRequest("invalid mount config: mount type unknown: \"\(other)\"")
+        }
+    }
+}
+
+extension ContainerRecord {
+    var stateWire: ContainerStateWire {
+        ContainerStateWire(
+            Status: state.status.rawValue,
+            Running: state.status == .running || state.status == .paused || state.status == .restarting,
+            Paused: state.status == .paused,
+            Restarting: state.status == .restarting,
+            OOMKilled: state.oomKilled,
+            Dead: state.status == .dead,
+            Pid: state.isRunning ? state.pid : 0,
+            ExitCode: state.exitCode,
+            Error: state.error,
+            StartedAt: state.startedAt.map(Wire.rfc3339Nano) ?? Wire.zeroTime,
+            FinishedAt: state.finishedAt.map(Wire.rfc3339Nano) ?? Wire.zeroTime
+        )
+    }
+
+    var configWire: ContainerConfigWire {
+        ContainerConfigWire(
+            Hostname: hostname, Domainname: spec.domainname ?? "", User: user,
+            AttachStdin: spec.attachStdin, AttachStdout: spec.attachStdout, AttachStderr: spec.attachStderr,
+            ExposedPorts: exposedPorts.isEmpty ? nil : Dictionary(uniqueKeysWithValues: exposedPorts.map { ($0, Empty()) }),
+            Tty: spec.tty, OpenStdin: spec.openStdin, StdinOnce: spec.stdinOnce, Env: env,
+            Cmd: cmd.isEmpty ? nil : StringOrArray(cmd),
+            Image: spec.image,
+            Volumes: spec.volumes.isEmpty ? nil : Dictionary(uniqueKeysWithValues: spec.volumes.map { ($0, Empty()) }),
+            WorkingDir: workingDir, Entrypoint: entrypoint.isEmpty ? nil : StringOrArray(entrypoint), OnBuild: nil,
+            Labels: labels, StopSignal: stopSignal, StopTimeout: spec.stopTimeout
+        )
+    }
+
+    var mountsWire: [MountPointWire] {
+        mounts.map { mount in
+            MountPointWire(
+                Type: mount.kind.rawValue,
+                Name: mount.kind == .volume ? mount.name : nil,
+                Source: mount.source,
+                Destination: mount.destination,
+                Driver: mount.kind == .volume ? "local" : nil,
+                Mode: mount.mode,
+                RW: !mount.readOnly,
+                Propagation: mount.kind == .bind ? "rprivate" : ""
+            )
+        }
+    }
+
+    var hostConfigWire: HostConfigWire {
+        let host = spec.host
+        return HostConfigWire(
+            Binds: host.binds.isEmpty ? nil : host.binds,
+            NetworkMode: host.networkMode,
+            PortBindings: host.portBindings.mapValues { $0.map { PortBindingWire(HostIp: $0.hostIP, HostPort: $0.hostPort) } },
+            RestartPolicy: RestartPolicyWire(
+                Name: host.restartPolicy.name == .no ? "no" : host.restartPolicy.name.rawValue,
+                MaximumRetryCount: host.restartPolicy.maximumRetryCount),
+            AutoRemove: host.autoRemove, PublishAllPorts: host.publishAllPorts, Privileged: host.privileged,
+            ReadonlyRootfs: host.readonlyRootfs, Init: host.initProcess, CapAdd: host.capAdd, CapDrop: host.capDrop,
+            Dns: host.dns, ExtraHosts: host.extraHosts, Tmpfs: host.tmpfs.isEmpty ? nil : host.tmpfs,
+            Mounts: nil, ShmSize: host.shmSize == 0 ? 64 * 1024 * 1024 : host.shmSize,
+            Sysctls: host.sysctls.isEmpty ? nil : host.sysctls, Memory: host.memory, MemorySwap: host.memorySwap,
+            NanoCpus: host.nanoCPUs, CpuShares: host.cpuShares, PidsLimit: host.pidsLimit,
+            LogConfig: LogConfigWire(Type: "json-file", Config: [:])
+        )
+    }
+
+    private var networkName: String {
+        spec.host.networkMode == "default" ? "none" : spec.host.networkMode
+    }
+
+    private var networkSettingsWire: NetworkSettingsWire {
+        let endpoint = EndpointWire(
+            IPAMConfig: nil, Links: nil, Aliases: nil, NetworkID: networkName, EndpointID: "", Gateway: "",
+            IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+            MacAddress: "")
+        return NetworkSettingsWire(
+            Bridge: "", SandboxID: "", HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
+            Ports: [:], SandboxKey: "", EndpointID: "", Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+            IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", MacAddress: "", Networks: [networkName: endpoint])
+    }
+
+    func inspectWire(logPath: String, rootDir: String) -> ContainerInspectWire {
+        ContainerInspectWire(
+            Id: id, Created: Wire.rfc3339Nano(created), Path: path, Args: args, State: stateWire, Image: imageID,
+            ResolvConfPath: "", HostnamePath: "", HostsPath: "", LogPath: logPath, Name: "/" + name,
+            RestartCount: restartCount, Driver: "overlay", Platform: "linux", MountLabel: "", ProcessLabel: "",
+            AppArmorProfile: "", ExecIDs: nil, HostConfig: hostConfigWire,
+            GraphDriver: GraphDriverWire(Name: "overlay", Data: ["MergedDir": "\(rootDir)/containers/\(id)/rootfs"]),
+            Mounts: mountsWire, Config: configWire, NetworkSettings: networkSettingsWire)
+    }
+
+    func summaryWire(now: Date) -> ContainerSummaryWire {
+        let command = ([path] + args).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+        return ContainerSummaryWire(
+            Id: id, Names: ["/" + name], Image: spec.image, ImageID: imageID, Command: command,
+            Created: Int64(created.timeIntervalSince1970), Ports: [], Labels: labels, State: state.status.rawValue,
+            Status: statusText(now: now),
+            HostConfig: .init(NetworkMode: spec.host.networkMode),
+            NetworkSettings: .init(Networks: networkSettingsWire.Networks), Mounts: mountsWire)
+    }
+
+    /// `docker ps`'s STATUS column, worded as Docker words it.
+    func statusText(now: Date) -> String {
+        switch state.status {
+        case .created: return "Created"
+        case .running:
+            return "Up " + HumanDuration.describe(now.timeIntervalSince(state.startedAt ?? now))
+        case .paused:
+            return "Up " + HumanDuration.describe(now.timeIntervalSince(state.startedAt ?? now)) + " (Paused)"
+        case .restarting:
+            return "Restarting (\(state.exitCode)) " + HumanDuration.describe(now.timeIntervalSince(state.finishedAt ?? now)) + " ago"
+        case .exited:
+            guard let finished = state.finishedAt else { return "Exited (\(state.exitCode))" }
+            return "Exited (\(state.exitCode)) " + HumanDuration.describe(now.timeIntervalSince(finished)) + " ago"
+        case .removing: return "Removal In Progress"
+        case .dead: return "Dead"
+        }
+    }
+}
+
+/// go-units HumanDuration, the wording `docker ps` uses.
+enum HumanDuration {
+    static func describe(_ interval: TimeInterval) -> String {
+        let seconds = Int(interval)
+        if seconds < 1 { return "Less than a second" }
+        if seconds == 1 { return "1 second" }
+        if seconds < 60 { return "\(seconds) seconds" }
+        let minutes = Int(interval / 60)
+        if minutes == 1 { return "About a minute" }
+        if minutes < 60 { return "\(minutes) minutes" }
+        let hours = Int((interval / 3600).rounded())
+        if hours == 1 { return "About an hour" }
+        if hours < 48 { return "\(hours) hours" }
+        if hours < 24 * 7 * 2 { return "\(hours / 24) days" }
+        if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
+        if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
+        return "\(Int(interval / 3600 / 24 / 365)) years"
+    }
+}

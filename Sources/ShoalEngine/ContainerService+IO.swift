@@ -1,0 +1,161 @@
+import Foundation
+import ShoalCore
+import ShoalModel
+import ShoalRuntime
+
+extension ContainerService {
+    // MARK: attach
+
+    /// Attaches to a running container, or to a created one (connected when it starts, so `docker run` and
+    /// `docker start -a` miss no output).
+    public func attach(_ ref: String, stdin: Bool, stdout: Bool, stderr: Bool) throws -> any StreamSession {
+        let record = try resolve(ref)
+        let session = ContainerStreamSession(tty: record.spec.tty, stdin: stdin && record.spec.openStdin,
+                                             stdout: stdout, stderr: stderr)
+        switch record.state.status {
+        case .created, .restarting:
+            pendingAttaches[record.id, default: []].append(session)
+        case .running, .paused:
+            Task { [runtime] in
+                do {
+                    await session.connect(try runtime.attach(id: record.id))
+                } catch {
+                    session.end()
+                }
+            }
+        case .exited, .dead, .removing:
+            throw ShoalError.conflict("You cannot attach to a stopped container, start it first")
+        }
+        publish(record, "attach")
+        return session
+    }
+
+    public func resize(_ ref: String, height: Int, width: Int) throws {
+        let record = try resolve(ref)
+        guard record.state.isRunning else { throw ShoalError.conflict("Container \(record.id) is not running") }
+        try runtime.resize(id: record.id, rows: UInt16(clamping: height), cols: UInt16(clamping: width))
+    }
+
+    // MARK: logs
+
+    public func logs(_ ref: String, options: ShoalModel.LogOptions) throws -> AsyncThrowingStream<ShoalModel.LogEntry, any Error> {
+        let record = try resolve(ref)
+        let runtimeOptions = ShoalRuntime.LogOptions(
+            stdout: options.stdout, stderr: options.stderr, since: options.since.map(LogTimestamp.init(date:)),
+            until: options.until.map(LogTimestamp.init(date:)), tail: options.tail,
+            follow: options.follow && record.state.isRunning)
+        let source = runtime.logs(id: record.id, logPath: paths.logPath(record.id), options: runtimeOptions)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await entry in source {
+                        continuation.yield(ShoalModel.LogEntry(
+                            stream: entry.stream == .stderr ? .stderr : .stdout, time: entry.timestamp.date,
+                            bytes: entry.bytes))
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    // MARK: top, stats
+
+    public func top(_ ref: String) async throws -> ShoalModel.ProcessTable {
+        let record = try resolve(ref)
+        guard record.state.isRunning else { throw ShoalError.conflict("Container \(record.id) is not running") }
+        let table = try await runtime.ps(id: record.id)
+        return ShoalModel.ProcessTable(titles: table.titles, processes: table.processes)
+    }
+
+    public func stats(_ ref: String) async throws -> ShoalModel.ContainerStats {
+        let record = try resolve(ref)
+        guard record.state.isRunning else {
+            return ShoalModel.ContainerStats(read: Date(), cpuTotalNanos: 0, systemCPUNanos: 0,
+                                             onlineCPUs: ProcessInfo.processInfo.activeProcessorCount,
+                                             memoryUsage: 0, memoryLimit: 0, pids: 0)
+        }
+        let sample = try await runtime.stats(id: record.id)
+        return ShoalModel.ContainerStats(
+            read: Date(), cpuTotalNanos: sample.cpuTotalUsage, systemCPUNanos: sample.systemCPUUsage,
+            onlineCPUs: sample.onlineCPUs, memoryUsage: sample.memoryUsage, memoryLimit: sample.memoryLimit,
+            pids: sample.pidsCurrent)
+    }
+
+    // MARK: exec
+
+    public func createExec(_ ref: String, spec: ExecSpec) throws -> String {
+        let record = try resolve(ref)
+        guard record.state.status == .running else {
+            if record.state.status == .paused {
+                throw ShoalError.conflict("Container \(record.id) is paused, unpause the container before exec")
+            }
+            throw ShoalError.conflict("Container \(record.id) is not running")
+        }
+        let id = Identifier.random()
+        execs[id] = ExecRecord(id: id, containerID: record.id, spec: spec)
+        publish(record, "exec_create: " + spec.cmd.joined(separator: " "), extra: ["execID": id])
+        return id
+    }
+
+    public func exec(_ id: String) throws -> ExecRecord {
+        guard let exec = execs[id] else { throw ShoalError.notFound("No such exec instance: \(id)") }
+        return exec
+    }
+
+    public func startExec(_ id: String, detach: Bool) async throws -> (any StreamSession)? {
+        guard var exec = execs[id] else { throw ShoalError.notFound("No such exec instance: \(id)") }
+        guard !exec.running, exec.exitCode == nil else {
+            throw ShoalError.conflict("Error: Exec command \(id) has already run")
+        }
+        guard let record = records[exec.containerID], record.state.status == .running else {
+            throw ShoalError.conflict("Container \(exec.containerID) is not running")
+        }
+        let process = try runtime.execProcess(
+            id: record.id, args: exec.spec.cmd, env: exec.spec.env, user: exec.spec.user,
+            workingDir: exec.spec.workingDir, privileged: exec.spec.privileged)
+        let session = try await runtime.exec(
+            id: record.id, process: process, terminal: exec.spec.tty, stdin: exec.spec.attachStdin && !detach,
+            attach: !detach)
+        exec.running = true
+        exec.pid = session.pid
+        execs[id] = exec
+        publish(record, "exec_start: " + exec.spec.cmd.joined(separator: " "), extra: ["execID": id])
+        let exited = Promise<Int32>()
+        Task {
+            let code = (try? await session.wait()) ?? 126
+            self.execExited(id, code: code)
+            exited.fulfill(code)
+        }
+        guard !detach, let attach = session.attach else { return nil }
+        let stream = ContainerStreamSession(tty: exec.spec.tty, stdin: exec.spec.attachStdin, stdout: true, stderr: true)
+        await stream.connect(attach, beforeEnd: { _ = await exited.value })
+        return stream
+    }
+
+    func execExited(_ id: String, code: Int32) {
+        guard var exec = execs[id] else { return }
+        exec.running = false
+        exec.exitCode = code
+        execs[id] = exec
+        if let record = records[exec.containerID] {
+            publish(record, "exec_die", extra: ["execID": id, "exitCode": String(code)])
+        }
+    }
+
+    public func resizeExec(_ id: String, height: Int, width: Int) throws {
+        guard execs[id] != nil else { throw ShoalError.notFound("No such exec instance: \(id)") }
+    }
+}
+
+extension LogTimestamp {
+    init(date: Date) {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        self.init(seconds: Int64(seconds), nanoseconds: Int32((date.timeIntervalSince1970 - seconds) * 1e9))
+    }
+
+    var date: Date { Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9) }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Logging
+import ShoalCore
+import ShoalImages
+import ShoalModel
+import ShoalRuntime
+
+/// The containers of this host: create, start, stop, remove, attach, exec, and what happens when they exit
+/// (restart policies, auto-remove). Each operation on one container runs under that container's lock; every
+/// host change a start makes is undone if a later step fails.
+public actor ContainerService {
+    let paths: EnginePaths
+    let store: EngineStore
+    let images: ImageStore
+    let runtime: ConmonRuntime
+    let volumes: VolumeService
+    let sandboxes: any NetworkSandboxProvider
+    let events: EventBus
+    let logger: Logger
+    let initPath: String
+    let locks = KeyedLock()
+
+    var records: [String: ContainerRecord] = [:]
+    var idsByName: [String: String] = [:]
+    var waiters: [String: [(condition: WaitCondition, promise: Promise<WaitResult>)]] = [:]
+    var pendingAttaches: [String: [ContainerStreamSession]] = [:]
+    var monitors: [String: Task<Void, Never>] = [:]
+    var execs: [String: ExecRecord] = [:]
+
+    public init(paths: EnginePaths, store: EngineStore, images: ImageStore, runtime: ConmonRuntime,
+                volumes: VolumeService, sandboxes: any NetworkSandboxProvider, events: EventBus,
+                initPath: String = "/usr/bin/tini-static", logger: Logger) throws {
+        self.paths = paths
+        self.store = store
+        self.images = images
+        self.runtime = runtime
+        self.volumes = volumes
+        self.sandboxes = sandboxes
+        self.events = events
+        self.initPath = initPath
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: paths.containersRoot, withIntermediateDirectories: true)
+        for record in try store.containers() {
+            records[record.id] = record
+            idsByName[record.name] = record.id
+        }
+    }
+
+    // MARK: lookup
+
+    /// Finds a container as Docker does: full ID, name (with or without `/`), or a unique ID prefix.
+    func resolve(_ ref: String) throws -> ContainerRecord {
+        let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
+        if let record = records[ref] { return record }
+        if let id = idsByName[name], let record = records[id] { return record }
+        let matches = ref.isEmpty ? [] : records.values.filter { $0.id.hasPrefix(ref) }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+            throw ShoalError.invalidArgument("multiple IDs found with provided prefix: \(ref)")
+        }
+        throw ShoalError.notFound("No such container: \(ref)")
+    }
+
+    public func container(_ ref: String) throws -> ContainerRecord { try resolve(ref) }
+
+    public func list() -> [ContainerRecord] { Array(records.values) }
+
+    /// Container IDs per volume name, for volume removal and `volume ls --filter dangling`.
+    public func volumeUsers() -> [String: [String]] {
+        var users: [String: [String]] = [:]
+        for record in records.values {
+            for mount in record.mounts where mount.kind == .volume {
+                users[mount.name, default: []].append(record.id)
+            }
+        }
+        return users
+    }
+
+    /// Image IDs used by containers (`docker rmi` refuses them unless forced).
+    public func imageUsers() -> [String: [(id: String, running: Bool)]] {
+        var users: [String: [(id: String, running: Bool)]] = [:]
+        for record in records.values {
+            users[record.imageID, default: []].append((record.id, record.state.isRunning))
+        }
+        return users
+    }
+
+    func save(_ record: ContainerRecord) throws {
+        try store.update(record)
+        records[record.id] = record
+    }
+
+    func publish(_ record: ContainerRecord, _ action: String, extra: [String: String] = [:]) {
+        var attributes = record.labels
+        attributes["name"] = record.name
+        attributes["image"] = record.spec.image
+        attributes.merge(extra) { _, new in new }
+        events.publish(EngineEvent(kind: .container, action: action, actorID: record.id, attributes: attributes))
+    }
+
+    // MARK: create
+
+    public func create(name requested: String?, spec: ContainerSpec) async throws -> (id: String, warnings: [String]) {
+        if let requested {
+            let name = requested.hasPrefix("/") ? String(requested.dropFirst()) : requested
+            guard Identifier.isValidName(name) else {
+                throw ShoalError.invalidArgument(
+                    "Invalid container name (\(requested)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            }
+            if let owner = idsByName[name] {
+                throw ShoalError.conflict(
+                    "Conflict. The container name \"/\(name)\" is already in use by container \"\(owner)\". You have to remove (or rename) that container to be able to reuse that name.")
+            }
+        }
+        try sandboxes.validate(networkMode: spec.host.networkMode)
+        let image: ImageRecord
+        do {
+            image = try await images.image(spec.image)
+        } catch let error as ShoalError where error.code == .notFound {
+            throw ShoalError.notFound("No such image: \(spec.image)")
+        }
+        let imageConfig = image.config
+        let entrypoint: [String]
+        let cmd: [String]
+        if let userEntrypoint = spec.entrypoint {
+            // Docker: setting the entrypoint drops the image's CMD.
+            entrypoint = userEntrypoint.count == 1 && userEntrypoint[0].isEmpty ? [] : userEntrypoint
+            cmd = spec.cmd ?? []
+        } else {
+            entrypoint = imageConfig.entrypoint ?? []
+            cmd = spec.cmd ?? imageConfig.cmd ?? []
+        }
+        guard !(entrypoint + cmd).isEmpty else {
+            throw ShoalError.invalidArgument("No command specified")
+        }
+
+        let id = Identifier.random()
+        let name = requested.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
+            ?? NameGenerator.generate { self.idsByName[$0] != nil }
+        let imageVolumes = (imageConfig.volumes ?? [:]).keys.sorted()
+        var createdVolumes: [String] = []
+        do {
+            let mounts = try await MountResolver(volumes: volumes).resolve(
+                spec: spec, imageVolumes: imageVolumes, created: &createdVolumes)
+            var labels = imageConfig.labels ?? [:]
+            labels.merge(spec.labels) { _, user in user }
+            let exposed = Set((imageConfig.exposedPorts ?? [:]).keys).union(spec.exposedPorts).sorted()
+            var record = ContainerRecord(
+                id: id, name: name, created: Date(), spec: spec, imageID: image.id.description,
+                entrypoint: entrypoint, cmd: cmd, env: Self.mergeEnvironment(imageConfig.env ?? [], spec.env),
+                workingDir: spec.workingDir ?? (imageConfig.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"),
+                user: spec.user ?? imageConfig.user ?? "",
+                hostname: spec.hostname ?? String(id.prefix(12)),
+                stopSignal: spec.stopSignal ?? imageConfig.stopSignal ?? "SIGTERM",
+                mounts: mounts, exposedPorts: exposed, labels: labels)
+            record.state.status = .created
+            try FileManager.default.createDirectory(atPath: paths.containerDirectory(id), withIntermediateDirectories: true)
+            try store.insert(record)
+            records[id] = record
+            idsByName[name] = id
+            publish(record, "create")
+            return (id, [])
+        } catch {
+            for volume in createdVolumes { try? await volumes.removeUnchecked(volume) }
+            try? FileManager.default.removeItem(atPath: paths.containerDirectory(id))
+            throw error
+        }
+    }
+
+    /// The image's environment overridden key by key by the user's (`-e KEY=v`; `-e KEY` unsets nothing).
+    static func mergeEnvironment(_ image: [String], _ user: [String]) -> [String] {
+        var result = image
+        for entry in user {
+            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            if let index = result.firstIndex(where: { $0 == key || $0.hasPrefix(key + "=") }) {
+                result[index] = entry
+            } else {
+                result.append(entry)
+            }
+        }
+        return result
+    }
+}

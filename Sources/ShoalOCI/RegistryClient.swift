@@ -1,0 +1,325 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ShoalCore
+import Synchronization
+
+/// Credentials for one registry (`docker login`).
+public struct RegistryCredentials: Sendable, Hashable {
+    public var username: String
+    public var password: String
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}
+
+/// A client of the OCI distribution API v2 for one registry host: manifests, blobs, uploads, with anonymous,
+/// basic and bearer-token authentication (the `WWW-Authenticate` challenge is followed to the token endpoint).
+/// Loopback registries are spoken to over plain HTTP, as Docker treats them as insecure registries.
+public final class RegistryClient: Sendable {
+    public let domain: String
+    let baseURL: String
+    let credentials: RegistryCredentials?
+    let http: HTTPClient
+    /// Authorization header per scope, learnt from challenges.
+    private let authorizations = Mutex<[String: String]>([:])
+
+    public init(domain: String, credentials: RegistryCredentials? = nil, httpClient: HTTPClient = .shared) {
+        self.domain = domain
+        self.credentials = credentials
+        http = httpClient
+        let host = domain == ImageReference.defaultDomain ? "registry-1.docker.io" : domain
+        baseURL = (Self.isLoopback(domain) ? "http://" : "https://") + host
+    }
+
+    static func isLoopback(_ domain: String) -> Bool {
+        var host = domain
+        if host.hasPrefix("[") { host = String(host.dropFirst().prefix { $0 != "]" }) } else if let colon = host.firstIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        return host == "localhost" || host.hasPrefix("127.") || host == "::1"
+    }
+
+    public struct Manifest: Sendable {
+        public var bytes: [UInt8]
+        public var digest: Digest
+        public var mediaType: String
+    }
+
+    // MARK: - Login
+
+    /// `docker login`: `GET /v2/` with the credentials, answering a basic or bearer challenge. Throws
+    /// `permissionDenied` when the registry refuses them.
+    public func checkLogin() async throws {
+        let response = try await send(.GET, "/v2/", scope: "")
+        _ = try? await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else {
+            if response.status == .unauthorized || response.status == .forbidden {
+                throw ShoalError(.permissionDenied, "login attempt to \(baseURL)/v2/ failed with status: \(response.status.code) \(response.status.reasonPhrase)")
+            }
+            throw ShoalError(.unavailable, "login attempt to \(baseURL)/v2/ failed with status: \(response.status.code) \(response.status.reasonPhrase)")
+        }
+    }
+
+    // MARK: - Manifests
+
+    public func manifest(repository: String, reference: String) async throws -> Manifest {
+        let accept = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest]
+            .joined(separator: ", ")
+        let response = try await send(.GET, "/v2/\(repository)/manifests/\(reference)", scope: pullScope(repository),
+                                      headers: [("Accept", accept)])
+        guard response.status == .ok else {
+            let separator = reference.hasPrefix("sha256:") ? "@" : ":"
+            throw try await error(response, notFound: "manifest for \(familiar(repository))\(separator)\(reference) not found",
+                                  repository: repository, pull: true)
+        }
+        let bytes = try await body(response, limit: 16 << 20)
+        let digest = Digest.sha256(of: bytes)
+        if let header = response.headers.first(name: "Docker-Content-Digest"), let claimed = try? Digest(parsing: header),
+           claimed != digest {
+            throw ShoalError.invalidArgument("manifest verification failed for digest \(claimed)")
+        }
+        if let expected = try? Digest(parsing: reference), expected != digest {
+            throw ShoalError.invalidArgument("manifest verification failed for digest \(expected)")
+        }
+        var mediaType = response.headers.first(name: "Content-Type") ?? ""
+        if let parsed = try? JSONDecoder().decode(MediaTypeOnly.self, from: Data(bytes)), let declared = parsed.mediaType {
+            mediaType = declared
+        }
+        return Manifest(bytes: bytes, digest: digest, mediaType: mediaType)
+    }
+
+    private struct MediaTypeOnly: Decodable { var mediaType: String? }
+
+    /// Uploads a manifest under a tag; returns its digest.
+    @discardableResult
+    public func putManifest(repository: String, tag: String, bytes: [UInt8], mediaType: String) async throws -> Digest {
+        let response = try await send(.PUT, "/v2/\(repository)/manifests/\(tag)", scope: pushScope(repository),
+                                      headers: [("Content-Type", mediaType)], body: { .bytes(ByteBuffer(bytes: bytes)) })
+        guard response.status == .created || response.status == .ok else {
+            throw try await error(response, notFound: "repository \(repository) not found", repository: repository)
+        }
+        return Digest.sha256(of: bytes)
+    }
+
+    // MARK: - Blobs
+
+    /// Downloads a blob into `writer`, reporting progress; the caller commits the writer (digest verification).
+    public func fetchBlob(repository: String, digest: Digest, into writer: BlobWriter,
+                          progress: @Sendable (Int64, Int64) -> Void) async throws {
+        let response = try await send(.GET, "/v2/\(repository)/blobs/\(digest)", scope: pullScope(repository))
+        guard response.status == .ok else {
+            throw try await error(response, notFound: "blob \(digest) not found", repository: repository, pull: true)
+        }
+        let total = response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? -1
+        var last = Date.distantPast
+        for try await buffer in response.body {
+            try buffer.withUnsafeReadableBytes { try writer.append($0) }
+            if Date().timeIntervalSince(last) > 0.1 {
+                last = Date()
+                progress(writer.count, total)
+            }
+        }
+        progress(writer.count, total)
+    }
+
+    public func blobExists(repository: String, digest: Digest) async throws -> Bool {
+        let response = try await send(.HEAD, "/v2/\(repository)/blobs/\(digest)", scope: pushScope(repository))
+        if response.status == .ok { return true }
+        if response.status == .notFound { return false }
+        throw try await error(response, notFound: "blob \(digest) not found", repository: repository)
+    }
+
+    /// Monolithic upload: POST to open an upload session, then PUT the whole blob with its digest.
+    public func uploadBlob(repository: String, digest: Digest, fileAt path: String, size: Int64,
+                           progress: @escaping @Sendable (Int64) -> Void) async throws {
+        let start = try await send(.POST, "/v2/\(repository)/blobs/uploads/", scope: pushScope(repository),
+                                   headers: [("Content-Length", "0")])
+        guard start.status == .accepted, let location = start.headers.first(name: "Location") else {
+            throw try await error(start, notFound: "repository \(repository) not found", repository: repository)
+        }
+        var url = location.hasPrefix("http") ? location : baseURL + location
+        url += (url.contains("?") ? "&" : "?") + "digest=" + digest.description
+        let response = try await send(.PUT, url, scope: pushScope(repository),
+                                      headers: [("Content-Type", "application/octet-stream")]) {
+            .stream(FileChunks(path: path, progress: progress), length: .known(size))
+        }
+        guard response.status == .created else {
+            throw try await error(response, notFound: "upload of \(digest) failed", repository: repository)
+        }
+    }
+
+    // MARK: - Transport and authentication
+
+    func pullScope(_ repository: String) -> String { "repository:\(repository):pull" }
+    func pushScope(_ repository: String) -> String { "repository:\(repository):pull,push" }
+
+    /// Sends a request; on 401 answers the challenge (basic or bearer) once and retries.
+    func send(_ method: HTTPMethod, _ pathOrURL: String, scope: String, headers: [(String, String)] = [],
+              body: (() -> HTTPClientRequest.Body)? = nil) async throws -> HTTPClientResponse {
+        let url = pathOrURL.hasPrefix("http") ? pathOrURL : baseURL + pathOrURL
+        func make() -> HTTPClientRequest {
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let auth = authorizations.withLock({ $0[scope] }) { request.headers.replaceOrAdd(name: "Authorization", value: auth) }
+            if let body { request.body = body() }
+            return request
+        }
+        var response = try await execute(make(), url: url, method: method)
+        if response.status == .unauthorized, let challenge = response.headers.first(name: "WWW-Authenticate") {
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            let auth = try await authorize(challenge: challenge, scope: scope)
+            authorizations.withLock { $0[scope] = auth }
+            response = try await execute(make(), url: url, method: method)
+        }
+        return response
+    }
+
+    private func execute(_ request: HTTPClientRequest, url: String, method: HTTPMethod) async throws -> HTTPClientResponse {
+        do {
+            return try await http.execute(request, timeout: .seconds(600))
+        } catch {
+            throw ShoalError(.unavailable, "\(method.rawValue.capitalized) \"\(url)\": \(error)", cause: error)
+        }
+    }
+
+    /// Turns a `WWW-Authenticate` challenge into an Authorization header value.
+    func authorize(challenge: String, scope: String) async throws -> String {
+        let parsed = Self.parseChallenge(challenge)
+        if parsed.scheme == "basic" {
+            guard let credentials else { throw ShoalError(.permissionDenied, "unauthorized: authentication required") }
+            return Self.basic(credentials)
+        }
+        guard parsed.scheme == "bearer", let realm = parsed.parameters["realm"], var components = URLComponents(string: realm)
+        else { throw ShoalError(.permissionDenied, "unsupported authentication challenge: \(challenge)") }
+        var items = components.queryItems ?? []
+        if let service = parsed.parameters["service"] { items.append(URLQueryItem(name: "service", value: service)) }
+        items.append(URLQueryItem(name: "scope", value: parsed.parameters["scope"] ?? scope))
+        components.queryItems = items
+        var request = HTTPClientRequest(url: components.string ?? realm)
+        if let credentials { request.headers.add(name: "Authorization", value: Self.basic(credentials)) }
+        let response = try await execute(request, url: realm, method: .GET)
+        guard response.status == .ok else {
+            throw ShoalError(.permissionDenied, "unauthorized: authentication required")
+        }
+        struct Token: Decodable {
+            var token: String?
+            var access_token: String?
+        }
+        let token = try JSONDecoder().decode(Token.self, from: Data(try await body(response, limit: 1 << 20)))
+        guard let value = token.token ?? token.access_token else {
+            throw ShoalError(.permissionDenied, "token endpoint \(realm) returned no token")
+        }
+        return "Bearer " + value
+    }
+
+    static func basic(_ credentials: RegistryCredentials) -> String {
+        "Basic " + Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString()
+    }
+
+    /// `Bearer realm="…",service="…",scope="…"` → scheme and parameters.
+    static func parseChallenge(_ header: String) -> (scheme: String, parameters: [String: String]) {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let scheme = String(trimmed.prefix { $0 != " " }).lowercased()
+        var parameters: [String: String] = [:]
+        var rest = Substring(trimmed.dropFirst(scheme.count))
+        while !rest.isEmpty {
+            rest = rest.drop { $0 == " " || $0 == "," }
+            guard let equals = rest.firstIndex(of: "=") else { break }
+            let key = rest[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            rest = rest[rest.index(after: equals)...]
+            var value = ""
+            if rest.first == "\"" {
+                rest = rest.dropFirst()
+                let end = rest.firstIndex(of: "\"") ?? rest.endIndex
+                value = String(rest[..<end])
+                rest = end < rest.endIndex ? rest[rest.index(after: end)...] : ""
+            } else {
+                let end = rest.firstIndex(of: ",") ?? rest.endIndex
+                value = String(rest[..<end])
+                rest = rest[end...]
+            }
+            parameters[key] = value
+        }
+        return (scheme, parameters)
+    }
+
+    func body(_ response: HTTPClientResponse, limit: Int) async throws -> [UInt8] {
+        var buffer = try await response.body.collect(upTo: limit)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+
+    /// The repository as Docker names it in messages: `busybox`, `user/app`, `127.0.0.1:5000/ns/app`.
+    func familiar(_ repository: String) -> String {
+        ImageReference(domain: domain, path: repository).familiarName
+    }
+
+    /// A registry error in Docker's words (moby distribution/errors.go): the registry's first error code picks
+    /// the phrasing, `<code>: <message>` from the body follows.
+    func error(_ response: HTTPClientResponse, notFound: String, repository: String, pull: Bool = false)
+        async throws -> ShoalError {
+        struct Errors: Decodable {
+            struct Item: Decodable {
+                var code: String?
+                var message: String?
+            }
+            var errors: [Item]?
+        }
+        let bytes = (try? await body(response, limit: 1 << 20)) ?? []
+        let items = (try? JSONDecoder().decode(Errors.self, from: Data(bytes)))?.errors ?? []
+        let detail = items.isEmpty ? "\(response.status.code) \(response.status.reasonPhrase)"
+            : items.map { item in
+                "\((item.code ?? "unknown").lowercased().replacingOccurrences(of: "_", with: " ")): \(item.message ?? "")"
+            }.joined(separator: ", ")
+        switch (items.first?.code, response.status) {
+        case ("DENIED"?, _) where pull, (_, .forbidden) where pull:
+            return ShoalError(.permissionDenied, "pull access denied for \(familiar(repository)), repository does not "
+                + "exist or may require 'docker login': \(detail)")
+        case ("NAME_UNKNOWN"?, _):
+            return ShoalError(.notFound, "repository \(familiar(repository)) not found: \(detail)")
+        case (_, .notFound):
+            return ShoalError(.notFound, "\(notFound): \(detail)")
+        case (_, .unauthorized), (_, .forbidden):
+            return ShoalError(.permissionDenied, items.isEmpty ? "unauthorized: authentication required" : detail)
+        default:
+            return ShoalError(.unavailable, "registry \(domain) answered \(response.status.code): \(detail)")
+        }
+    }
+}
+
+/// A file read in 1 MiB chunks as an HTTP request body, reporting bytes sent.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let path: String
+    let progress: @Sendable (Int64) -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle?
+        let progress: @Sendable (Int64) -> Void
+        var sent: Int64 = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let handle, let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else {
+                try? handle?.close()
+                return nil
+            }
+            sent += Int64(data.count)
+            progress(sent)
+            return ByteBuffer(bytes: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(handle: FileHandle(forReadingAtPath: path), progress: progress)
+    }
+}
+
+/// Pure pieces of the client exposed for tests.
+public enum RegistryClientTestHooks {
+    public static func parse(_ challenge: String) -> (scheme: String, parameters: [String: String]) {
+        RegistryClient.parseChallenge(challenge)
+    }
+}

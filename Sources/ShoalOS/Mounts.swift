@@ -1,0 +1,104 @@
+import CShoal
+import Glibc
+import ShoalCore
+
+/// mount(2) helpers for container root filesystems and volumes (each names the `mount` command it replaces).
+public enum Mounts {
+    /// mount(2) data is limited to one page; past this the overlay goes through fsconfig("lowerdir+").
+    static let optionLimit = 4095
+
+    /// `mount -t overlay overlay -o lowerdir=L1:L2,upperdir=U,workdir=W target`. `lowerDirs[0]` is the top layer.
+    /// Without upper/work dirs the mount is read-only. Falls back to the new mount API when the option string
+    /// would pass the page-size limit, so the number of layers is not capped.
+    public static func overlay(lowerDirs: [String], upperDir: String?, workDir: String?, target: String) throws {
+        guard !lowerDirs.isEmpty else { throw ShoalError.invalidArgument("overlay needs at least one lower dir") }
+        guard (upperDir == nil) == (workDir == nil) else {
+            throw ShoalError.invalidArgument("overlay needs both upperdir and workdir, or neither")
+        }
+        let readOnly = upperDir == nil
+        var options = "lowerdir=" + lowerDirs.joined(separator: ":")
+        if let upperDir, let workDir { options += ",upperdir=\(upperDir),workdir=\(workDir)" }
+        let needsEscaping = (lowerDirs + [upperDir, workDir].compactMap { $0 }).contains {
+            $0.contains(":") || $0.contains(",")
+        }
+        if options.utf8.count <= optionLimit && !needsEscaping {
+            let flags: UInt = readOnly ? cshoal_ms_rdonly() : 0
+            guard cshoal_mount("overlay", target, "overlay", flags, options) == 0 else {
+                throw ShoalError.system("mount overlay on \(target)")
+            }
+            return
+        }
+        let lowers = CStringArray(lowerDirs)
+        let result: Int32 = lowers.pointers.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: lowerDirs.count) {
+            cshoal_overlay_mount_fsconfig($0, Int32(lowerDirs.count), upperDir, workDir, target, readOnly ? 1 : 0)
+        }
+        guard result == 0 else { throw ShoalError.system("mount overlay (fsconfig) on \(target)", errno: result) }
+    }
+
+    /// `mount --rbind source target` (then `mount -o remount,bind,ro` when read-only).
+    public static func bind(source: String, target: String, readOnly: Bool = false, recursive: Bool = true) throws {
+        let flags = cshoal_ms_bind() | (recursive ? cshoal_ms_rec() : 0)
+        guard cshoal_mount(source, target, nil, flags, nil) == 0 else {
+            throw ShoalError.system("bind mount \(source) on \(target)")
+        }
+        if readOnly {
+            let remount = cshoal_ms_bind() | cshoal_ms_remount() | cshoal_ms_rdonly()
+            guard cshoal_mount(nil, target, nil, remount, nil) == 0 else {
+                let error = ShoalError.system("remount \(target) read-only")
+                _ = cshoal_umount_detach(target)
+                throw error
+            }
+        }
+    }
+
+    /// `mount -t tmpfs -o nosuid,nodev[,options] tmpfs target`, e.g. options "size=65536k,mode=1777".
+    public static func tmpfs(target: String, options: String = "", noExec: Bool = false) throws {
+        let flags = cshoal_ms_nosuid() | cshoal_ms_nodev() | (noExec ? cshoal_ms_noexec() : 0)
+        guard cshoal_mount("tmpfs", target, "tmpfs", flags, options.isEmpty ? nil : options) == 0 else {
+            throw ShoalError.system("mount tmpfs on \(target)")
+        }
+    }
+
+    /// `umount -l target`. Not being mounted is not an error (undo must be idempotent).
+    public static func unmount(_ target: String) throws {
+        if cshoal_umount_detach(target) == 0 { return }
+        if errno == EINVAL || errno == ENOENT { return }
+        throw ShoalError.system("umount \(target)")
+    }
+
+    /// Whether `path` is a mount point in our mount namespace (from /proc/self/mountinfo).
+    public static func isMounted(_ path: String) -> Bool {
+        let target = normalized(path)
+        guard let info = try? FileIO.readString("/proc/self/mountinfo") else { return false }
+        for line in info.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 5)
+            if fields.count > 4 && unescapeMountInfo(String(fields[4])) == target { return true }
+        }
+        return false
+    }
+
+    static func normalized(_ path: String) -> String {
+        var result = path
+        while result.count > 1 && result.hasSuffix("/") { result.removeLast() }
+        return result
+    }
+
+    /// mountinfo escapes space, tab, newline and backslash as \ooo octal.
+    static func unescapeMountInfo(_ field: String) -> String {
+        guard field.contains("\\") else { return field }
+        var bytes: [UInt8] = []
+        let utf8 = Array(field.utf8)
+        var index = 0
+        while index < utf8.count {
+            if utf8[index] == UInt8(ascii: "\\"), index + 3 < utf8.count,
+               let value = UInt8(String(decoding: utf8[(index + 1)...(index + 3)], as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                index += 4
+            } else {
+                bytes.append(utf8[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Glibc
+import ShoalCore
+import ShoalOS
+
+/// A process started in a running container by `exec`. Its output comes through `attach` (nil for a detached
+/// exec); `wait()` gives the exit code and removes the session's files.
+public final class ExecSession: Sendable {
+    public let containerID: String
+    public let sessionID: String
+    public let pid: Int32
+    public let attach: AttachSession?
+    let directory: String
+    let syncFD: Int32
+    let runtime: ConmonRuntime
+    let reader: SendableBox<ConmonPipeReader>
+
+    init(containerID: String, sessionID: String, pid: Int32, attach: AttachSession?, directory: String,
+         syncFD: Int32, reader: ConmonPipeReader, runtime: ConmonRuntime) {
+        self.containerID = containerID
+        self.sessionID = sessionID
+        self.pid = pid
+        self.attach = attach
+        self.directory = directory
+        self.syncFD = syncFD
+        self.reader = SendableBox(reader)
+        self.runtime = runtime
+    }
+
+    deinit { close(syncFD) }
+
+    /// Waits for the exec'd process to exit; its exit code (128+N when killed by signal N). Call once.
+    public func wait() async throws -> Int32 {
+        let message = try await reader.value.next()
+        let code: Int32
+        if let message {
+            code = Int32(message.value)
+        } else if let text = try? FileIO.readString(directory + "/exits/" + containerID),
+                  let value = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            code = value
+        } else {
+            code = 255
+        }
+        await runtime.stopConmon(id: sessionID, persistDir: directory, grace: 2)
+        unlink(runtime.paths.socketLink(sessionID))
+        try? FileIO.removeTree(directory)
+        return code
+    }
+
+    /// Resizes the exec's tty.
+    public func resize(rows: UInt16, cols: UInt16) throws {
+        try ConmonControl.resize(fifo: directory + "/ctl", rows: rows, cols: cols)
+    }
+}
+
+/// Holds a non-Sendable value that only one task uses at a time (the exec's sync pipe reader: wait() is called once).
+final class SendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+extension ConmonRuntime {
+    /// `conmon --exec (runc exec --process)`: starts `process` in the running container `id`. With `attach`, the
+    /// output socket is connected before runc runs the process, so no output is lost.
+    public func exec(id: String, process: OCIProcess, terminal: Bool, stdin: Bool,
+                     attach: Bool = true) async throws -> ExecSession {
+        try Self.validate(id: id)
+        let session = "exec-" + Identifier.random().prefix(24)
+        let directory = paths.execDir(id, session: String(session))
+        let sessionID = String(session)
+        try FileIO.makeDirectory(directory + "/exits")
+        var process = process
+        process.terminal = terminal
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        try AtomicFile.write(Array(try encoder.encode(process)), to: directory + "/process.json", mode: 0o600)
+
+        var arguments = [
+            "--api-version", "1", "--cid", id, "--cuuid", sessionID, "--name", sessionID,
+            "--runtime", binaries.runc, "--bundle", directory,
+            "--container-pidfile", directory + "/pid", "--conmon-pidfile", directory + "/conmon.pid",
+            "--log-path", "none", "--exit-dir", directory + "/exits", "--persist-dir", directory,
+            "--socket-dir-path", paths.socketDir, "--runtime-arg=--root=" + paths.runcRoot,
+            "--runtime-arg=--log-format=json", "--log-level", "error", "--no-sync-log",
+            "--exec", "--exec-process-spec", directory + "/process.json",
+        ]
+        if attach { arguments.append("--exec-attach") }
+        if terminal { arguments.append("--terminal") }
+        if stdin { arguments.append("--stdin") }
+
+        // Every fd we still own; closed on any failure.
+        var owned: [Int32] = []
+        do {
+            let sync = try FileIO.pipe()
+            owned += [sync.read, sync.write]
+            let start = try FileIO.pipe(nonBlockingRead: false)
+            owned += [start.read, start.write]
+            let attachPipe = try FileIO.pipe()
+            owned += [attachPipe.read, attachPipe.write]
+            var environment = Self.baseEnvironment + ["_OCI_SYNCPIPE=3"]
+            var fds: [Int32] = [-1, -1, -1, sync.write]
+            if attach {
+                environment += ["_OCI_STARTPIPE=4", "_OCI_ATTACHPIPE=5"]
+                fds += [start.read, attachPipe.write]
+            }
+            let child = try ChildProcess.spawn(binaries.conmon, arguments, environment: environment, fds: fds,
+                                               newSession: true)
+            for fd in [sync.write, start.read, attachPipe.write] { close(fd) }
+            owned = [sync.read, start.write, attachPipe.read]
+            try FileIO.setNonBlocking(start.write)
+            let reader = ConmonPipeReader(fd: sync.read)
+            var session: AttachSession? = nil
+            if attach {
+                // 1st start message: conmon sets up the attach socket and says so on the attach pipe; after we
+                // connect, the 2nd lets its child run `runc exec`.
+                try await FileIO.writeAll(start.write, [0x30])
+                let status = try await child.wait()
+                guard status == .exited(0) else { throw ShoalError.internalError("conmon exec failed (\(status))") }
+                let ready = try await ConmonPipeReader(fd: attachPipe.read).next()
+                guard let ready, ready.value >= 0 else {
+                    let failure = try await reader.next()
+                    throw createError(failure?.message ?? ready?.message ?? "conmon did not open the exec attach socket")
+                }
+                session = try AttachSession(directory: directory)
+                try await FileIO.writeAll(start.write, [0x30])
+            } else {
+                let status = try await child.wait()
+                guard status == .exited(0) else { throw ShoalError.internalError("conmon exec failed (\(status))") }
+            }
+            guard let message = try await reader.next() else {
+                session?.close()
+                throw ShoalError.internalError("conmon exited without reporting the exec pid")
+            }
+            guard message.value > 0 else {
+                session?.close()
+                throw createError(message.message ?? "runc exec failed")
+            }
+            close(start.write)
+            close(attachPipe.read)
+            return ExecSession(containerID: id, sessionID: sessionID, pid: Int32(message.value), attach: session,
+                               directory: directory, syncFD: sync.read, reader: reader, runtime: self)
+        } catch {
+            owned.forEach { close($0) }
+            await stopConmon(id: sessionID, persistDir: directory, grace: 2)
+            unlink(paths.socketLink(sessionID))
+            try? FileIO.removeTree(directory)
+            throw error
+        }
+    }
+
+    /// Builds the process for `docker exec` from the container's own spec: its env plus `env`, its user and
+    /// working dir unless given (user resolved in its rootfs), its capabilities (all with `privileged`).
+    public func execProcess(id: String, args: [String], env: [String] = [], user: String? = nil,
+                            workingDir: String? = nil, privileged: Bool = false) throws -> OCIProcess {
+        guard !args.isEmpty else { throw ShoalError.invalidArgument("No exec command specified") }
+        let bundle = try bundlePath(id: id)
+        guard let data = try FileIO.readFile(bundle + "/config.json") else { throw RuntimeErrors.noSuchContainer(id) }
+        let spec = try JSONDecoder().decode(OCISpec.self, from: Data(data))
+        var process = spec.process
+        process.args = args
+        for entry in env {
+            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            if let index = process.env.firstIndex(where: { $0 == key || $0.hasPrefix(key + "=") }) {
+                process.env[index] = entry
+            } else {
+                process.env.append(entry)
+            }
+        }
+        if let user, !user.isEmpty {
+            let resolved = try UserResolver.resolve(user, rootfs: spec.root.path)
+            process.user = .init(uid: resolved.uid, gid: resolved.gid,
+                                 additionalGids: resolved.additionalGids.isEmpty ? nil : resolved.additionalGids)
+        }
+        if let workingDir, !workingDir.isEmpty { process.cwd = workingDir }
+        if privileged { process.capabilities = .init(Capabilities.hostBounding()) }
+        return process
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Glibc
+import Logging
+import ShoalCore
+import ShoalOS
+
+/// runc's view of a container (`runc state`).
+public struct ContainerState: Sendable, Equatable {
+    public enum Status: String, Sendable, Equatable {
+        case creating, created, running, paused, stopped
+    }
+
+    public var status: Status
+    /// Host pid of the container's init process (0 once stopped).
+    public var pid: Int32
+    public var bundle: String
+}
+
+/// One conmon per container, conmon runs `runc create`, we run the other runc verbs. Stateless in memory: every
+/// method finds the container from its id and `RuntimePaths`, so a restarted daemon picks up where it left off.
+public final class ConmonRuntime: Sendable {
+    public let paths: RuntimePaths
+    public let binaries: RuntimeBinaries
+    let logger: Logger
+
+    /// Environment for conmon (and through it runc): a fixed PATH, nothing from the daemon's environment.
+    static let baseEnvironment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+
+    public init(paths: RuntimePaths = RuntimePaths(), binaries: RuntimeBinaries = RuntimeBinaries(),
+                logger: Logger = Logger(label: "shoal.runtime")) throws {
+        self.paths = paths
+        self.binaries = binaries
+        self.logger = logger
+        for dir in [paths.runcRoot, paths.exitDir, paths.socketDir, paths.containersDir] {
+            try FileIO.makeDirectory(dir)
+        }
+    }
+
+    // MARK: runc verbs
+
+    /// `runc start ID`: runs the user's process of a created container.
+    public func start(id: String) async throws {
+        try await runc(["start", id], id: id)
+    }
+
+    /// `runc kill ID SIGNAL` (to the init process, as `docker kill`), or every process with `all`.
+    public func kill(id: String, signal: Int32, all: Bool = false) async throws {
+        try await runc(["kill"] + (all ? ["--all"] : []) + [id, String(signal)], id: id)
+    }
+
+    /// `runc pause ID` (cgroup freezer).
+    public func pause(id: String) async throws { try await runc(["pause", id], id: id) }
+
+    /// `runc resume ID`.
+    public func resume(id: String) async throws { try await runc(["resume", id], id: id) }
+
+    /// `runc state ID`.
+    public func state(id: String) async throws -> ContainerState {
+        let output = try await runc(["state", id], id: id)
+        struct Raw: Decodable {
+            var status: String
+            var pid: Int32
+            var bundle: String
+        }
+        do {
+            let raw = try JSONDecoder().decode(Raw.self, from: Data(output))
+            return ContainerState(status: .init(rawValue: raw.status) ?? .stopped, pid: raw.pid, bundle: raw.bundle)
+        } catch {
+            throw ShoalError.internalError("cannot decode runc state of \(id)", cause: error)
+        }
+    }
+
+    /// Ids runc knows (`runc list`), e.g. to reconcile after a daemon restart.
+    public func list() async throws -> [String] {
+        let result = try await Command.run(binaries.runc, ["--root", paths.runcRoot, "list", "--quiet"])
+        return result.stdoutText.split(whereSeparator: \.isNewline).map(String.init)
+    }
+
+    /// `runc delete [--force] ID`, then waits for conmon to leave and removes the runtime's files for the
+    /// container (exit file included: read `exitCode(id:)` first if you need it). Idempotent.
+    public func delete(id: String, force: Bool = false) async throws {
+        do {
+            try await runc(["delete"] + (force ? ["--force"] : []) + [id], id: id)
+        } catch let error as ShoalError where error.code == .notFound {
+            // Already gone from runc: still clean our files.
+        }
+        await stopConmon(id: id, grace: force ? 2 : 5)
+        removeFiles(id: id)
+    }
+
+    /// Waits for conmon to exit after the container ended (it drains logs first); SIGKILL after `grace` seconds.
+    /// Waits for conmon to leave after the process ended (it drains the output first); SIGKILL after `grace`
+    /// seconds. `id` is the container's (or an exec session's) id; `persistDir` where its conmon.pid is, when not
+    /// the container's.
+    func stopConmon(id: String, persistDir: String? = nil, grace: Double) async {
+        let pidFile = (persistDir ?? paths.persistDir(id)) + "/conmon.pid"
+        guard let pid = readPid(pidFile), isConmon(pid: pid, id: id) else { return }
+        let exited = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                (try? await ProcessWatch.waitForExit(pid: pid)) != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int(grace * 1000)))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !exited && isConmon(pid: pid, id: id) {
+            logger.warning("conmon \(pid) for \(id) did not exit after \(grace)s; killing it")
+            Glibc.kill(pid, SIGKILL)
+            try? await ProcessWatch.waitForExit(pid: pid)
+        }
+    }
+
+    func removeFiles(id: String) {
+        if let bundle = try? bundlePath(id: id) {
+            for name in ["attach", "ctl", "winsz"] { unlink(bundle + "/" + name) }
+        }
+        unlink(paths.socketLink(id))
+        unlink(paths.exitFile(id))
+        try? FileIO.removeTree(paths.persistDir(id))
+    }
+
+    /// The bundle directory, from conmon's socket symlink (works after a daemon restart).
+    public func bundlePath(id: String) throws -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(paths.socketLink(id), &buffer, buffer.count - 1)
+        guard count > 0 else { throw RuntimeErrors.noSuchContainer(id) }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Runs `runc --root R --log-format=json ARGS`, returning stdout; errors carry runc's message, and
+    /// "does not exist" becomes notFound.
+    @discardableResult
+    func runc(_ arguments: [String], id: String) async throws -> [UInt8] {
+        let result = try await Command.run(
+            binaries.runc, ["--root", paths.runcRoot, "--log-format=json"] + arguments,
+            environment: Self.baseEnvironment)
+        guard result.status == .exited(0) else {
+            let message = RuncMessages.errorText(result.stderrText)
+            if message.contains("does not exist") || message.contains("not exist") {
+                throw RuntimeErrors.noSuchContainer(id)
+            }
+            if message.contains("not running") || message.contains("not paused") || message.contains("cannot start")
+                || message.contains("is paused") || message.contains("cannot delete") {
+                throw ShoalError.invalidState(message)
+            }
+            throw ShoalError.internalError("runc \(arguments.first ?? ""): \(message)")
+        }
+        return result.stdout
+    }
+
+    func readPid(_ path: String) -> Int32? {
+        guard let text = try? FileIO.readString(path) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// True when `pid` is a conmon started for this container (guards against pid reuse after a restart).
+    func isConmon(pid: Int32, id: String) -> Bool {
+        guard let raw = try? FileIO.readFile("/proc/\(pid)/cmdline") else { return false }
+        let args = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return args.first.map { $0.hasSuffix("conmon") } == true && args.contains(id)
+    }
+
+    static func validate(id: String) throws {
+        guard !id.isEmpty, id.count <= 128, id.utf8.allSatisfy({ byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }), !id.hasPrefix(".") else {
+            throw ShoalError.invalidArgument("invalid container id: \(id)")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+/// What the engine knows about a container, in Docker's terms, for `SpecBuilder` to turn into an OCI spec.
+/// Image defaults (entrypoint/cmd, env, workdir, user) are already merged into these fields by the engine.
+public struct ContainerSpecOptions: Sendable, Equatable {
+    public var id: String
+    /// Absolute path of the root filesystem (e.g. the overlay mount point).
+    public var rootfs: String
+    /// Entrypoint + cmd, already resolved.
+    public var args: [String]
+    /// Image env then user env (`KEY=value`); PATH/HOSTNAME/TERM defaults are added by the builder like Docker.
+    public var env: [String] = []
+    public var workingDir: String = ""
+    /// `name|uid[:group|gid]`; resolved against the rootfs's /etc/passwd and /etc/group.
+    public var user: String = ""
+    /// `--group-add`: extra group names or gids.
+    public var groupAdd: [String] = []
+    public var hostname: String = ""
+    public var terminal: Bool = false
+    public var readOnlyRootfs: Bool = false
+    public var privileged: Bool = false
+    public var capAdd: [String] = []
+    public var capDrop: [String] = []
+    public var binds: [BindMount] = []
+    /// `--tmpfs path[:opts]`: destination → options ("" for defaults).
+    public var tmpfs: [String: String] = [:]
+    /// /dev/shm size in bytes (Docker's default 64 MiB).
+    public var shmSize: Int64 = 64 << 20
+    /// `-m` in bytes.
+    public var memory: Int64?
+    /// `--memory-swap` in bytes (memory + swap), -1 unlimited; left unset when nil.
+    public var memorySwap: Int64?
+    public var memoryReservation: Int64?
+    /// `--cpus` as a decimal (1.5 → quota 150000 / period 100000).
+    public var cpus: Double?
+    public var cpuShares: UInt64?
+    public var cpusetCpus: String?
+    /// `--pids-limit`; nil or ≤ 0 = unlimited.
+    public var pidsLimit: Int64?
+    public var network: NetworkMode = .none
+    /// `--init`: bind-mount `initPath` as /sbin/docker-init and run it as pid 1 in front of the command.
+    public var initProcess: Bool = false
+    public var initPath: String = "/usr/bin/tini-static"
+    public var sysctls: [String: String] = [:]
+    /// `--ulimit`; replaces the default of the same type.
+    public var ulimits: [OCIProcess.Rlimit] = []
+    /// Parent of the cgroup (`/shoal` gives `/shoal/<id>` under each v1 controller).
+    public var cgroupParent: String = "/shoal"
+    public var noNewPrivileges: Bool = false
+
+    public init(id: String, rootfs: String, args: [String]) {
+        self.id = id
+        self.rootfs = rootfs
+        self.args = args
+    }
+
+    public enum NetworkMode: Sendable, Equatable {
+        /// Join the namespace at this path (made by the network layer).
+        case path(String)
+        /// Share the host's network namespace.
+        case host
+        /// A new namespace with only `lo` (runc brings it up).
+        case none
+    }
+
+    /// `-v host:/path[:ro]` and volumes (the engine resolves a volume to its host directory).
+    public struct BindMount: Sendable, Equatable {
+        public var source: String
+        public var destination: String
+        public var readOnly: Bool
+        /// `rprivate` (Docker's default), `rshared`, `rslave` …
+        public var propagation: String
+        public init(source: String, destination: String, readOnly: Bool = false, propagation: String = "rprivate") {
+            self.source = source
+            self.destination = destination
+            self.readOnly = readOnly
+            self.propagation = propagation
+        }
+
+        /// Parses Docker's `-v` short form `host:/path[:ro|rw]`.
+        public init(parsing spec: String) throws {
+            let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 || parts.count == 3, parts[0].hasPrefix("/"), parts[1].hasPrefix("/") else {
+                throw RuntimeErrors.invalid("invalid volume specification: '\(spec)'")
+            }
+            var readOnly = false
+            if parts.count == 3 {
+                for option in parts[2].split(separator: ",") {
+                    switch option {
+                    case "ro": readOnly = true
+                    case "rw": readOnly = false
+                    default: throw RuntimeErrors.invalid("invalid mode: \(option)")
+                    }
+                }
+            }
+            self.init(source: parts[0], destination: parts[1], readOnly: readOnly)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import ShoalCLI
+
+await Shoal.runFromCommandLine()

@@ -1,0 +1,218 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// The single-host engine driven by the stock docker CLI against a real daemon, runc and conmon.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ContainerLifecycleTests {
+    @Test func versionAndInfoDescribeTheDaemon() throws {
+        let run = try TestRun("info")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        #expect(try daemon.dockerOK(["version", "--format", "{{.Server.APIVersion}}"]) == "1.41")
+        try daemon.loadBusybox()
+        _ = try daemon.dockerOK(["run", "-d", "busybox", "sleep", "100"])
+        let info = try daemon.dockerOK(["info", "--format",
+                                        "{{.Containers}} {{.ContainersRunning}} {{.Images}} {{.Driver}} {{.CgroupDriver}} {{.DockerRootDir}}"])
+        #expect(info == "1 1 1 overlay cgroupfs \(daemon.dataRoot)")
+    }
+
+    @Test func runReportsTheExitCodeAndStreamsBothOutputs() throws {
+        let run = try TestRun("exit")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        let result = try daemon.docker(["run", "--rm", "busybox", "sh", "-c", "echo to-out; echo to-err >&2; exit 3"])
+        #expect(result.status == 3)
+        #expect(result.stdout == "to-out\n")
+        #expect(result.stderr == "to-err\n")
+        // --rm removed it.
+        #expect(try daemon.dockerOK(["ps", "-aq"]) == "")
+    }
+
+    @Test func commandNotFoundIs127AndNotExecutableIs126() throws {
+        let run = try TestRun("codes")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        let missing = try daemon.docker(["run", "--rm", "busybox", "no-such-command"])
+        #expect(missing.status == 127, "\(missing.stderr)")
+        #expect(missing.stderr.contains("executable file not found"))
+        let notExecutable = try daemon.docker(["run", "--rm", "busybox", "/etc/passwd"])
+        #expect(notExecutable.status == 126, "\(notExecutable.stderr)")
+        // A daemon-side error (unknown image, no registry to pull from) is 125.
+        let unknown = try daemon.docker(["run", "--rm", "--pull", "never", "no-such-image:1"])
+        #expect(unknown.status == 125)
+        #expect(unknown.stderr.contains("No such image: no-such-image:1"))
+        // Nothing of the failed runs is left behind.
+        #expect(try daemon.dockerOK(["ps", "-aq"]) == "")
+        #expect(DaemonFixture.mounts(under: [daemon.dataRoot]).isEmpty)
+    }
+
+    @Test func detachedContainerLifecycle() throws {
+        let run = try TestRun("life")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        let id = try daemon.dockerOK(["run", "-d", "--name", "web", "-l", "tier=front", "busybox", "sleep", "1000"])
+        #expect(id.count == 64)
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}} {{.Name}} {{.Config.Labels.tier}}", "web"])
+            == "running /web front")
+        #expect(try daemon.dockerOK(["ps", "--format", "{{.Names}} {{.Status}}"]).hasPrefix("web Up"))
+        #expect(try daemon.dockerOK(["ps", "-q", "--filter", "label=tier=front"]) == String(id.prefix(12)))
+        #expect(try daemon.dockerOK(["ps", "-q", "--filter", "label=tier=back"]) == "")
+
+        let duplicate = try daemon.docker(["run", "-d", "--name", "web", "busybox", "true"])
+        #expect(duplicate.status == 125)
+        #expect(duplicate.stderr.contains("is already in use by container"))
+
+        let refused = try daemon.docker(["rm", "web"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("You cannot remove a running container"))
+
+        try daemon.dockerOK(["pause", "web"])
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}}", "web"]) == "paused")
+        try daemon.dockerOK(["unpause", "web"])
+
+        // sleep ignores SIGTERM as pid 1 with no handler: stop escalates to SIGKILL after -t.
+        try daemon.dockerOK(["stop", "-t", "1", "web"])
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "web"]) == "exited 137")
+        try daemon.dockerOK(["start", "web"])
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Running}}", "web"]) == "true")
+        try daemon.dockerOK(["rename", "web", "web2"])
+        try daemon.dockerOK(["rm", "-f", "web2"])
+        #expect(try daemon.dockerOK(["ps", "-aq"]) == "")
+        #expect(DaemonFixture.mounts(under: [daemon.dataRoot]).isEmpty)
+    }
+
+    @Test func killSendsTheSignalAndWaitReturnsTheCode() throws {
+        let run = try TestRun("kill")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        try daemon.dockerOK(["run", "-d", "--name", "kk", "busybox", "sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done"])
+        try daemon.dockerOK(["kill", "-s", "USR1", "kk"])
+        #expect(try daemon.dockerOK(["wait", "kk"]) == "42")
+        let notRunning = try daemon.docker(["kill", "kk"])
+        #expect(notRunning.status != 0)
+        #expect(notRunning.stderr.contains("is not running"))
+    }
+
+    @Test func logsTailTimestampsAndFollow() throws {
+        let run = try TestRun("logs")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        try daemon.dockerOK(["run", "--name", "lg", "busybox", "sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2"])
+        let all = try daemon.docker(["logs", "lg"])
+        #expect(all.stdout == "line1\nline2\nline3\nline4\nline5\n")
+        #expect(all.stderr == "oops\n")
+        #expect(try daemon.dockerOK(["logs", "--tail", "2", "lg"]) == "line5")
+        // The last line overall is the stderr one: --tail counts both streams, as in Docker.
+        let stamped = try daemon.dockerOK(["logs", "-t", "--tail", "2", "lg"])
+        #expect(stamped.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z line5$"#, options: .regularExpression) != nil)
+        // -f on a running container returns once it exits, with everything it wrote.
+        try daemon.dockerOK(["run", "-d", "--name", "fo", "busybox", "sh", "-c", "echo a; sleep 1; echo b"])
+        #expect(try daemon.dockerOK(["logs", "-f", "fo"]) == "a\nb")
+    }
+
+    @Test func execRunsInTheContainerWithUserWorkdirAndEnv() throws {
+        let run = try TestRun("exec")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        try daemon.dockerOK(["run", "-d", "--name", "ex", "-e", "A=1", "busybox", "sleep", "1000"])
+        #expect(try daemon.dockerOK(["exec", "ex", "sh", "-c", "echo $A"]) == "1")
+        #expect(try daemon.dockerOK(["exec", "-u", "app", "-w", "/tmp", "-e", "B=2", "ex", "sh", "-c", "id -u; pwd; echo $B"])
+            == "1000\n/tmp\n2")
+        let failing = try daemon.docker(["exec", "ex", "sh", "-c", "exit 7"])
+        #expect(failing.status == 7)
+        #expect(try daemon.dockerOK(["exec", "-i", "ex", "cat"], stdin: "piped\n") == "piped")
+    }
+
+    @Test func runOptionsReachTheContainer() throws {
+        let run = try TestRun("opts")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        let out = try daemon.dockerOK(["run", "--rm", "-h", "box", "-w", "/tmp", "-u", "1000:1000", "-e", "X=y",
+                                       "busybox", "sh", "-c", "hostname; pwd; id -u; id -g; echo $X"])
+        #expect(out == "box\n/tmp\n1000\n1000\ny")
+        let readOnly = try daemon.docker(["run", "--rm", "--read-only", "busybox", "touch", "/x"])
+        #expect(readOnly.status != 0)
+        #expect(try daemon.dockerOK(["run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c",
+                                     "touch /scratch/x && echo ok"]) == "ok")
+        #expect(try daemon.dockerOK(["run", "--rm", "--entrypoint", "echo", "busybox", "hi"]) == "hi")
+        #expect(try daemon.dockerOK(["run", "--rm", "-m", "64m", "busybox", "cat",
+                                     "/sys/fs/cgroup/memory/memory.limit_in_bytes"]) == "67108864")
+        #expect(try daemon.dockerOK(["run", "--rm", "--pids-limit", "50", "busybox", "cat",
+                                     "/sys/fs/cgroup/pids/pids.max"]) == "50")
+        #expect(try daemon.dockerOK(["run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"])
+            .hasPrefix("/sbin/docker-init"))
+        let capsDropped = try daemon.docker(["run", "--rm", "--cap-drop", "CHOWN", "busybox", "chown", "1000", "/tmp"])
+        #expect(capsDropped.status != 0)
+        #expect(try daemon.dockerOK(["run", "--rm", "--network", "host", "busybox", "hostname"])
+            == (try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func volumesKeepDataAcrossContainers() throws {
+        let run = try TestRun("vol")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        try daemon.dockerOK(["volume", "create", "data"])
+        try daemon.dockerOK(["run", "--rm", "-v", "data:/data", "busybox", "sh", "-c", "echo kept > /data/f"])
+        #expect(try daemon.dockerOK(["run", "--rm", "--mount", "type=volume,source=data,target=/d", "busybox", "cat", "/d/f"]) == "kept")
+        #expect(try daemon.dockerOK(["volume", "ls", "-q"]) == "data")
+        let host = run.path("bind")
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+        try "from-host".write(toFile: host + "/h", atomically: true, encoding: .utf8)
+        #expect(try daemon.dockerOK(["run", "--rm", "-v", "\(host):/h:ro", "busybox", "cat", "/h/h"]) == "from-host")
+        #expect(try daemon.docker(["run", "--rm", "-v", "\(host):/h:ro", "busybox", "touch", "/h/x"]).status != 0)
+
+        try daemon.dockerOK(["run", "-d", "--name", "user", "-v", "data:/data", "busybox", "sleep", "100"])
+        let inUse = try daemon.docker(["volume", "rm", "data"])
+        #expect(inUse.status != 0)
+        #expect(inUse.stderr.contains("volume is in use"))
+        try daemon.dockerOK(["rm", "-f", "user"])
+        try daemon.dockerOK(["volume", "rm", "data"])
+        #expect(try daemon.dockerOK(["volume", "ls", "-q"]) == "")
+    }
+
+    @Test func restartPolicyOnFailureRetriesThenStops() throws {
+        let run = try TestRun("policy")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        try daemon.dockerOK(["run", "-d", "--name", "rp", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 1"])
+        let deadline = Date().addingTimeInterval(15)
+        var state = ""
+        while Date() < deadline {
+            state = try daemon.dockerOK(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "rp"])
+            if state == "exited 2" { break }
+            usleep(100_000)
+        }
+        #expect(state == "exited 2")
+    }
+
+    @Test func containersSurviveADaemonRestart() throws {
+        let run = try TestRun("restart")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        try daemon.dockerOK(["run", "-d", "--name", "keep", "busybox", "sh", "-c", "echo before; sleep 1000"])
+        try daemon.dockerOK(["run", "-d", "--name", "ends", "busybox", "sh", "-c", "sleep 1; exit 5"])
+        try daemon.dockerOK(["run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "1000"])
+        let pid = try daemon.dockerOK(["inspect", "-f", "{{.State.Pid}}", "keep"])
+        daemon.stopDaemon()
+        // While the daemon is down: the container keeps running and the other one exits.
+        #expect(DaemonFixture.isAlive(Int32(pid)!))
+        sleep(2)
+        try daemon.start()
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}} {{.State.Pid}}", "keep"]) == "running \(pid)")
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "ends"]) == "exited 5")
+        #expect(try daemon.dockerOK(["logs", "keep"]) == "before")
+        #expect(try daemon.dockerOK(["ps", "--format", "{{.Names}}"]).split(separator: "\n").sorted() == ["always", "keep"])
+        try daemon.dockerOK(["stop", "-t", "1", "keep"])
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}}", "keep"]) == "exited")
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Glibc
+import ShoalCore
+import ShoalOS
+import ShoalTestSupport
+import Testing
+
+@Suite struct ShoalOSTests {
+    @Test func spawnHandsOverExactlyTheFdsGiven() async throws {
+        let out = try FileIO.pipe()
+        let err = try FileIO.pipe()
+        defer { [out.read, err.read].forEach { close($0) } }
+        // Swapped on purpose: child's stdout is our err pipe and the other way round.
+        let child = try ChildProcess.spawn("/bin/sh", ["-c", "echo to-1; echo to-2 >&2; ls /proc/self/fd | wc -l; exit 4"],
+                                           fds: [-1, err.write, out.write], newSession: true)
+        close(out.write)
+        close(err.write)
+        let stdout = String(decoding: try await FileIO.readToEnd(err.read), as: UTF8.self)
+        let stderr = String(decoding: try await FileIO.readToEnd(out.read), as: UTF8.self)
+        #expect(try await child.wait() == .exited(4))
+        #expect(try await child.wait().code == 4)
+        // 0, 1, 2 and the fd ls opens for the listing.
+        #expect(stdout == "to-1\n4\n")
+        #expect(stderr == "to-2\n")
+    }
+
+    @Test func signalledChildMapsTo128PlusN() async throws {
+        let child = try ChildProcess.spawn("/bin/sleep", ["10"])
+        child.signal(SIGKILL)
+        let status = try await child.wait()
+        #expect(status == .signaled(SIGKILL) && status.code == 137)
+    }
+
+    @Test func commandCollectsOutputAndInput() async throws {
+        let result = try await Command.run("/bin/cat", [], stdin: Array("hello".utf8))
+        #expect(result.stdoutText == "hello" && result.status == .exited(0))
+        let failing = try await Command.run("/bin/sh", ["-c", "echo oops >&2; exit 2"])
+        #expect(failing.stderrText == "oops\n" && failing.status.code == 2)
+        await #expect(throws: ShoalError.self) { _ = try await Command.run("/nonexistent/bin", []) }
+    }
+
+    @Test func cancellingAWaitEndsIt() async throws {
+        let pipe = try FileIO.pipe()
+        defer { close(pipe.read); close(pipe.write) }
+        let task = Task { try await FileIO.read(pipe.read) }
+        try await Task.sleep(for: .milliseconds(20))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+    }
+
+    @Test func atomicWrite() throws {
+        let run = try TestRun("os")
+        defer { run.cleanup() }
+        let path = run.path("file")
+        try AtomicFile.write("one", to: path)
+        try AtomicFile.write("two", to: path, durable: true)
+        #expect(try FileIO.readString(path) == "two")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: run.directory.path) == ["file"])
+    }
+
+    @Test func mountsOverlayBindTmpfs() throws {
+        let run = try TestRun("mnt")
+        defer { run.cleanup() }
+        // Many long lower dirs push the option string past one page: the fsconfig path must take over.
+        var lowers: [String] = []
+        for index in 0..<60 {
+            let dir = run.path("layer-\(index)-" + String(repeating: "x", count: 60))
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "\(index)".write(toFile: dir + "/f\(index)", atomically: false, encoding: .utf8)
+            lowers.append(dir)
+        }
+        #expect(lowers.joined(separator: ":").utf8.count > 4096)
+        for name in ["upper", "work", "merged", "small", "bind", "tmp"] {
+            try FileManager.default.createDirectory(atPath: run.path(name), withIntermediateDirectories: true)
+        }
+        try Mounts.overlay(lowerDirs: lowers, upperDir: run.path("upper"), workDir: run.path("work"), target: run.path("merged"))
+        run.onCleanup("unmount merged") { try? Mounts.unmount(run.path("merged")) }
+        #expect(Mounts.isMounted(run.path("merged")))
+        #expect(try FileIO.readString(run.path("merged/f59")) == "59")
+        try "new".write(toFile: run.path("merged/new"), atomically: false, encoding: .utf8)
+        #expect(FileIO.exists(run.path("upper/new")))
+        try Mounts.unmount(run.path("merged"))
+        #expect(!Mounts.isMounted(run.path("merged")))
+
+        try Mounts.overlay(lowerDirs: Array(lowers.prefix(2)), upperDir: run.path("upper"), workDir: run.path("work"),
+                           target: run.path("small"))
+        #expect(Mounts.isMounted(run.path("small")))
+        try Mounts.unmount(run.path("small"))
+
+        try Mounts.bind(source: lowers[0], target: run.path("bind"), readOnly: true)
+        #expect(try FileIO.readString(run.path("bind/f0")) == "0")
+        #expect(throws: (any Error).self) { try "x".write(toFile: run.path("bind/y"), atomically: false, encoding: .utf8) }
+        try Mounts.unmount(run.path("bind"))
+
+        try Mounts.tmpfs(target: run.path("tmp"), options: "size=1m,mode=755")
+        #expect(Mounts.isMounted(run.path("tmp")))
+        try Mounts.unmount(run.path("tmp"))
+        try Mounts.unmount(run.path("tmp"))  // idempotent
+        #expect(!Mounts.isMounted(run.path("tmp")))
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import ShoalCore
+
+/// A real `shoal daemon` for integration tests: its own data root, exec root and socket (names unique to the
+/// run), driven with the stock docker CLI. `stop()` (call it from `defer`) ends the daemon by pid and removes
+/// everything it made: containers (runc state, conmon processes, cgroups), mounts and directories.
+public final class DaemonFixture: @unchecked Sendable {
+    public let run: TestRun
+    public let dataRoot: String
+    public let execRoot: String
+    public let socket: String
+    public private(set) var pid: Int32 = 0
+    public let logPath: String
+    private let extraArguments: [String]
+
+    public static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["SHOAL_BINARY"] { return path }
+        // Tests run from the package root: use the debug build next to them.
+        return FileManager.default.currentDirectoryPath + "/.build/debug/shoal"
+    }
+
+    public static let docker = "/usr/local/bin/docker"
+
+    /// `dataRoot` defaults to a directory of the run (pass one on a small tmpfs to test a full disk).
+    public init(_ run: TestRun, arguments: [String] = [], dataRoot: String? = nil) throws {
+        self.run = run
+        self.dataRoot = dataRoot ?? run.path("data")
+        execRoot = "/run/shoal-test-\(run.id)"
+        socket = execRoot + "/shoal.sock"
+        logPath = run.path("daemon.log")
+        extraArguments = arguments
+        run.onCleanup("daemon \(run.id)") { [self] in self.teardown() }
+        try start()
+    }
+
+    /// Starts (or restarts) the daemon and waits until it answers `_ping`.
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["daemon", "--data-root", dataRoot, "--exec-root", execRoot, "-H", "unix://" + socket,
+                             "--log-level", "debug"] + extraArguments
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        pid = process.processIdentifier
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let result = try? docker(["version", "--format", "{{.Server.APIVersion}}"]), result.status == 0 {
+                return
+            }
+            if !process.isRunning {
+                throw ShellError(command: "shoal daemon", status: process.terminationStatus, stderr: daemonLog())
+            }
+            usleep(50_000)
+        }
+        throw ShellError(command: "shoal daemon (not ready in 20 s)", status: -1, stderr: daemonLog())
+    }
+
+    /// SIGTERM to the daemon only; its containers keep running (used by restart tests).
+    public func stopDaemon() {
+        guard pid > 0 else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<200 where Self.isAlive(pid) { usleep(25_000) }
+        if Self.isAlive(pid) { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        waitpid(pid, &status, WNOHANG)
+        pid = 0
+    }
+
+    public var environment: [String: String] {
+        ["DOCKER_HOST": "unix://" + socket, "DOCKER_CONFIG": run.path("docker-config"), "DOCKER_CLI_HINTS": "false"]
+    }
+
+    @discardableResult
+    public func docker(_ arguments: [String], stdin: String? = nil) throws -> Shell.Result {
+        try Shell.run(Self.docker, arguments, environment: environment, stdin: stdin)
+    }
+
+    /// Runs docker and throws unless it exits 0; returns stdout without the trailing newline.
+    @discardableResult
+    public func dockerOK(_ arguments: [String], stdin: String? = nil) throws -> String {
+        let result = try docker(arguments, stdin: stdin)
+        guard result.status == 0 else {
+            throw ShellError(command: "docker " + arguments.joined(separator: " "), status: result.status,
+                             stderr: result.stderr + "\n--- daemon log tail ---\n" + daemonLog(lines: 30))
+        }
+        return result.stdout.trimmingCharacters(in: .newlines)
+    }
+
+    public func daemonLog(lines: Int = 60) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    /// Loads a busybox image (Debian's busybox-static) as `name`.
+    public func loadBusybox(as name: String = "busybox:latest", cmd: [String] = ["sh"]) throws {
+        let rootfs = run.path("busybox-rootfs-\(UUID().uuidString.prefix(8))")
+        try BusyboxRootfs.make(at: rootfs)
+        let tarball = run.path("busybox-\(UUID().uuidString.prefix(8)).tar")
+        try ImageTarballs.dockerSave([.init(repoTags: [name], layers: [.directory(rootfs)], cmd: cmd)], to: tarball,
+                                     work: run.path("work-\(UUID().uuidString.prefix(8))"))
+        try dockerOK(["load", "-i", tarball])
+    }
+
+    private func teardown() {
+        stopDaemon()
+        let runcRoot = execRoot + "/runc"
+        let containers = (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? []
+        for id in containers {
+            _ = try? Shell.run("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id])
+        }
+        let persist = execRoot + "/runtime/containers"
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: persist)) ?? [] {
+            if let text = try? String(contentsOfFile: "\(persist)/\(id)/conmon.pid", encoding: .utf8),
+               let conmon = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), conmon > 0 {
+                kill(conmon, SIGKILL)
+            }
+            for controller in ["memory", "cpu,cpuacct", "pids", "cpuset", "devices", "freezer", "blkio",
+                               "net_cls,net_prio", "perf_event", "hugetlb", "systemd", "unified"] {
+                rmdir("/sys/fs/cgroup/\(controller)/shoal/\(id)")
+            }
+        }
+        for mount in Self.mounts(under: [dataRoot, execRoot]).reversed() {
+            umount2(mount, Int32(MNT_DETACH))
+        }
+        try? FileManager.default.removeItem(atPath: execRoot)
+        try? FileManager.default.removeItem(atPath: dataRoot)
+    }
+
+    /// Mount points below the given prefixes, from /proc/self/mountinfo, in mount order.
+    public static func mounts(under prefixes: [String]) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
+            return prefixes.contains(where: { point.hasPrefix($0 + "/") }) ? point : nil
+        }
+    }
+
+    public static func isAlive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        // A zombie child still answers kill(0): look at its state.
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return !stat.contains(") Z ")
+    }
+}
