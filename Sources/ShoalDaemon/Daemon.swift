@@ -51,6 +51,7 @@ public struct Daemon: Sendable {
                 backends: backends, address: address, spoolDirectory: paths.spoolRoot, logger: logger,
                 onServerRunning: { _ in logger.info("API listening on \(host)") }))
         }
+        services.append(ShutdownWatchdog(deadline: .seconds(5), logger: logger))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -58,7 +59,6 @@ public struct Daemon: Sendable {
         // Attach, logs -f and events streams never end by themselves: after a short grace period the daemon
         // cancels them and exits (the containers keep running under their conmon).
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(3)
-        groupConfiguration.maximumCancellationDuration = .seconds(2)
         try await ServiceGroup(configuration: groupConfiguration).run()
     }
 
@@ -117,6 +117,25 @@ enum UnixSocketProbe {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
             }
+        }
+    }
+}
+
+/// Ends the process if shutdown takes longer than `deadline` (a client stream stuck in a system call must not
+/// keep a stopping daemon alive). Safe because nothing is lost: containers run under their own conmon and every
+/// state change was committed to SQLite when it happened.
+struct ShutdownWatchdog: Service {
+    let deadline: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let deadline = self.deadline
+        let logger = self.logger
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(deadline.components.seconds))
+            logger.warning("shutdown took longer than \(deadline); exiting")
+            exit(0)
         }
     }
 }

@@ -43,9 +43,10 @@ extension ContainerService {
             let options = try specOptions(record, rootfs: rootfs, sandbox: sandbox)
             let user = try UserResolver.resolve(record.user, rootfs: rootfs)
             let spec = try SpecBuilder.build(options, user: user,
-                                             hostDevices: record.spec.host.privileged ? HostDevices.list() : [])
+                                             hostDevices: record.spec.host.privileged ? HostDevices.list() : [],
+                                             allCapabilities: Self.hostCapabilities)
             // A previous run of this container may have left runc state if the daemon died mid-way.
-            try? await runtime.delete(id: id, force: true)
+            if runtimeHasState(id) { try? await runtime.delete(id: id, force: true) }
             let pid = try await runtime.create(
                 id: id, bundle: directory, spec: spec, logPath: paths.logPath(id), terminal: record.spec.tty,
                 openStdin: record.spec.openStdin, stdinOnce: record.spec.stdinOnce)
@@ -83,6 +84,10 @@ extension ContainerService {
             throw Self.startError(error)
         }
     }
+
+    /// What `--privileged` and `--cap-add ALL` grant: the daemon's own bounding set (a daemon that lacks a
+    /// capability cannot hand it out, and runc refuses to try).
+    static let hostCapabilities = Capabilities.hostBounding()
 
     /// Docker records 127 for "not found", 126 for "permission denied", 128 otherwise on a failed start.
     static func startFailureExitCode(_ message: String) -> Int32 {
@@ -196,9 +201,15 @@ extension ContainerService {
         }
     }
 
+    /// Whether runc or conmon still hold state for the container (checked before paying for a `runc delete`).
+    func runtimeHasState(_ id: String) -> Bool {
+        FileManager.default.fileExists(atPath: paths.runcRoot + "/" + id)
+            || FileManager.default.fileExists(atPath: paths.runtimeStateRoot + "/containers/" + id)
+    }
+
     /// Runtime state, sandbox and rootfs mount of a container whose process is gone.
     func releaseRuntime(_ record: ContainerRecord) async {
-        try? await runtime.delete(id: record.id, force: true)
+        if runtimeHasState(record.id) { try? await runtime.delete(id: record.id, force: true) }
         await sandboxes.detach(record)
         let rootfs = paths.rootfs(record.id)
         if Mounts.isMounted(rootfs) { try? Mounts.unmount(rootfs) }

@@ -148,6 +148,12 @@ import Testing
                                      "/sys/fs/cgroup/pids/pids.max"]) == "50")
         #expect(try daemon.dockerOK(["run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"])
             .hasPrefix("/sbin/docker-init"))
+        #expect(try daemon.dockerOK(["run", "--rm", "--cpus", "0.5", "busybox", "cat",
+                                     "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"]) == "50000")
+        // Privileged containers see the host's devices and may mount.
+        #expect(try daemon.dockerOK(["run", "--rm", "--privileged", "busybox", "sh", "-c",
+                                     "mkdir /m && mount -t tmpfs none /m && echo mounted"]) == "mounted")
+        #expect(try daemon.docker(["run", "--rm", "busybox", "sh", "-c", "mkdir /m && mount -t tmpfs none /m"]).status != 0)
         let capsDropped = try daemon.docker(["run", "--rm", "--cap-drop", "CHOWN", "busybox", "chown", "1000", "/tmp"])
         #expect(capsDropped.status != 0)
         #expect(try daemon.dockerOK(["run", "--rm", "--network", "host", "busybox", "hostname"])
@@ -175,6 +181,19 @@ import Testing
         #expect(inUse.stderr.contains("volume is in use"))
         try daemon.dockerOK(["rm", "-f", "user"])
         try daemon.dockerOK(["volume", "rm", "data"])
+        #expect(try daemon.dockerOK(["volume", "ls", "-q"]) == "")
+
+        // An anonymous volume lives as long as its container when removed with -v.
+        try daemon.dockerOK(["run", "-d", "--name", "anon", "-v", "/scratch", "busybox", "sleep", "100"])
+        let anonymous = try daemon.dockerOK(["volume", "ls", "-q"])
+        #expect(anonymous.count == 64)
+        #expect(try daemon.dockerOK(["volume", "ls", "-q", "--filter", "dangling=true"]) == "")
+        try daemon.dockerOK(["rm", "-f", "-v", "anon"])
+        #expect(try daemon.dockerOK(["volume", "ls", "-q"]) == "")
+        #expect(!FileManager.default.fileExists(atPath: daemon.dataRoot + "/volumes/" + anonymous))
+        try daemon.dockerOK(["volume", "create", "--label", "keep=no", "scratch2"])
+        #expect(try daemon.dockerOK(["volume", "inspect", "-f", "{{.Driver}} {{.Labels.keep}}", "scratch2"]) == "local no")
+        #expect(try daemon.dockerOK(["volume", "prune", "-f", "--filter", "all=true"]).contains("scratch2"))
         #expect(try daemon.dockerOK(["volume", "ls", "-q"]) == "")
     }
 
