@@ -286,20 +286,28 @@ extension ContainerService {
         if let record = records[id] { publish(record, "stop") }
     }
 
+    /// Sends a signal. With SIGKILL (the default) it returns once the container has stopped, as Docker does,
+    /// so `docker kill x && docker rm x` works.
     public func kill(_ ref: String, signal: String?) async throws {
         let record = try resolve(ref)
-        try await locks.withLock(record.id) {
-            guard var record = records[record.id], record.state.isRunning else {
-                throw ShoalError.conflict("Cannot kill container: \(ref): Container \(record.id) is not running")
+        let id = record.id
+        let exited = try await locks.withLock(id) { () -> Promise<WaitResult>? in
+            guard var record = records[id], record.state.isRunning else {
+                throw ShoalError.conflict("Cannot kill container: \(ref): Container \(id) is not running")
             }
             let number = try Signals.parse(signal ?? "SIGKILL")
             if number == 9 || number == (try? Signals.parse(record.stopSignal)) {
                 record.manuallyStopped = true
                 try save(record)
             }
-            try await runtime.kill(id: record.id, signal: number)
+            let promise = number == 9 ? registerWaiter(id, .nextExit) : nil
+            try await runtime.kill(id: id, signal: number)
+            // A frozen process only dies once thawed.
+            if number == 9 && record.state.status == .paused { try? await runtime.resume(id: id) }
             publish(record, "kill", extra: ["signal": String(number)])
+            return promise
         }
+        if let exited { _ = await exited.value(timeout: .seconds(10)) }
     }
 
     public func restart(_ ref: String, timeout: Int?, signal: String?) async throws {

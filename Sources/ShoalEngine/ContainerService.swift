@@ -22,6 +22,8 @@ public actor ContainerService {
 
     var records: [String: ContainerRecord] = [:]
     var idsByName: [String: String] = [:]
+    /// Names taken by creates still in progress (they await the image store and volumes before recording).
+    var reservedNames: Set<String> = []
     var waiters: [String: [(condition: WaitCondition, promise: Promise<WaitResult>)]] = [:]
     var pendingAttaches: [String: [ContainerStreamSession]] = [:]
     var monitors: [String: Task<Void, Never>] = [:]
@@ -111,7 +113,16 @@ public actor ContainerService {
                 throw ShoalError.conflict(
                     "Conflict. The container name \"/\(name)\" is already in use by container \"\(owner)\". You have to remove (or rename) that container to be able to reuse that name.")
             }
+            if reservedNames.contains(name) {
+                throw ShoalError.conflict(
+                    "Conflict. The container name \"/\(name)\" is already in use by a container being created. You have to remove (or rename) that container to be able to reuse that name.")
+            }
         }
+        // Claim the name before the first await: another create may run while this one waits.
+        let name = requested.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
+            ?? NameGenerator.generate { self.idsByName[$0] != nil || self.reservedNames.contains($0) }
+        reservedNames.insert(name)
+        defer { reservedNames.remove(name) }
         try sandboxes.validate(networkMode: spec.host.networkMode)
         let image: ImageRecord
         do {
@@ -135,8 +146,6 @@ public actor ContainerService {
         }
 
         let id = Identifier.random()
-        let name = requested.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
-            ?? NameGenerator.generate { self.idsByName[$0] != nil }
         let imageVolumes = (imageConfig.volumes ?? [:]).keys.sorted()
         var createdVolumes: [String] = []
         do {

@@ -15,6 +15,13 @@ public final class EngineStore: Sendable {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
+        // WAL with synchronous=NORMAL: a commit is atomic and the database always consistent, but commits do not
+        // wait for fsync (checkpoints do). A power cut may lose the last few changes, never corrupt the file;
+        // containers do not survive a power cut either. FULL made every state change wait for the disk, which
+        // serialised parallel `docker rm` behind fsyncs.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
