@@ -14,6 +14,12 @@ enum ArchiveFailure {
         }
         var code = code
         if let archive, archive_errno(archive) == ENOSPC { code = .unavailable }
+        // libarchive says only "Write failed" when write(2) fails: name the system error. (Not for format errors,
+        // whose errno is a placeholder such as EILSEQ.)
+        if let archive, [ENOSPC, EDQUOT, EIO, EROFS, EACCES, EPERM].contains(archive_errno(archive)) {
+            let reason = String(cString: strerror(archive_errno(archive)))
+            if !detail.contains(reason) { detail += ": " + reason }
+        }
         return ShoalError(code, "\(what): \(detail)")
     }
 }

@@ -35,9 +35,22 @@ struct ImageBackendAdapter: ImageBackend {
         }
     }
     func tagImage(_ ref: String, repository: String, tag: String?) async throws {
-        let target = repository + ":" + (tag ?? "latest")
-        try await images.tag(ref, target)
-        publish("tag", try await images.image(ref).id.description, name: target)
+        let target = try Self.reference(repository: repository, tag: tag)
+        try await images.tag(ref, target.description)
+        publish("tag", try await images.image(ref).id.description, name: target.familiarString)
+    }
+
+    /// Docker's `RepoTagReference`: `repo` may carry a tag of its own; a separate `tag` replaces it; neither
+    /// means `latest`.
+    static func reference(repository: String, tag: String?) throws -> ImageReference {
+        let parsed = try ImageReference.parse(repository)
+        if let tag, !tag.isEmpty {
+            guard parsed.digest == nil else {
+                throw ShoalError.invalidArgument("refusing to create a tag with a digest reference")
+            }
+            return parsed.tagged(tag)
+        }
+        return parsed.withDefaultTag
     }
     func removeImage(_ ref: String, force: Bool, prune: Bool) async throws -> [ImageDeleteItem] {
         let imageID = try await images.image(ref).id.description
@@ -86,9 +99,10 @@ struct ImageBackendAdapter: ImageBackend {
     func importImage(fromFile path: String, repository: String?, tag: String?, changes: [String], message: String)
         async throws -> String {
         let config = try ImageChanges.apply(changes)
-        let reference = repository.map { $0 + ":" + (tag ?? "latest") }
-        let record = try await images.importRootfs(tarAt: path, reference: reference, changes: config, message: message)
-        publish("import", record.id.description, name: reference)
+        let reference = try repository.map { try Self.reference(repository: $0, tag: tag) }
+        let record = try await images.importRootfs(tarAt: path, reference: reference?.description, changes: config,
+                                                   message: message)
+        publish("import", record.id.description, name: reference?.familiarString)
         return record.id.description
     }
     func pullImage(_ reference: String, auth: RegistryAuth?, progress: @escaping @Sendable (ProgressMessage) -> Void)

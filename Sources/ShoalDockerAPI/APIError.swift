@@ -43,6 +43,10 @@ struct DockerAPIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        // A HEAD answer has no body: clients that keep the connection alive would read it as the next response.
+        if request.method == .head {
+            return Response(status: status, headers: [.contentType: "application/json"])
+        }
         var buffer = ByteBuffer()
         buffer.writeBytes(Wire.encode(["message": message]))
         buffer.writeString("\n")

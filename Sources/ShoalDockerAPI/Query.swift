@@ -11,12 +11,22 @@ struct Query {
     init(_ request: Request) {
         var parameters: [String: String] = [:]
         var multi: [String: [String]] = [:]
-        for (key, value) in request.uri.queryParameters {
-            parameters[String(key)] = String(value)
-            multi[String(key), default: []].append(String(value))
+        // Decoded as Go's url.ParseQuery does (clients encode a space as `+`, a plus as `%2B`); Hummingbird's
+        // queryParameters leave `+` as it is.
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = Self.decode(parts[0])
+            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            parameters[key] = value
+            multi[key, default: []].append(value)
         }
         self.parameters = parameters
         self.multi = multi
+    }
+
+    private static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     subscript(_ name: String) -> String? { parameters[name] }

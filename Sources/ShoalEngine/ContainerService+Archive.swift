@@ -62,6 +62,10 @@ extension ContainerService {
                 } else if filesystem.readOnlyRootfs {
                     throw ShoalError.invalidArgument("container rootfs is marked read-only")
                 }
+                if noOverwriteDirNonDir {
+                    try ContainerFilesystem.checkNoTypeChange(archive: source, into: target.host,
+                                                              containerPath: "/" + target.parts.joined(separator: "/"))
+                }
                 try Extraction.extract(archiveAt: source, into: target.host,
                                        options: .init(overlayWhiteouts: false, preserveOwnership: false))
             }
@@ -224,6 +228,27 @@ struct ContainerFilesystem: Sendable {
             resolved.append(part)
         }
         return resolved
+    }
+
+    /// Docker's `noOverwriteDirNonDir` (the CLI always sets it): an entry may not replace a directory with a
+    /// non-directory or the other way round. Checked before anything is written.
+    static func checkNoTypeChange(archive: String, into directory: String, containerPath: String) throws {
+        let reader = try ArchiveReader(path: archive)
+        while let entry = try reader.next() {
+            guard let relative = TarPath.clean(entry.path), !relative.isEmpty else { continue }
+            var info = Glibc.stat()
+            guard lstat(directory + "/" + relative, &info) == 0 else { continue }
+            let existing = (containerPath == "/" ? "" : containerPath) + "/" + relative
+            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+            if isDirectory && entry.kind != .directory {
+                throw ShoalError.invalidArgument(
+                    "cannot overwrite directory \"\(existing)\" with non-directory \"\(entry.path)\"")
+            }
+            if !isDirectory && entry.kind == .directory {
+                throw ShoalError.invalidArgument(
+                    "cannot overwrite non-directory \"\(existing)\" with directory \"\(entry.path)\"")
+            }
+        }
     }
 
     /// lstat of the path as Docker's statPath reports it.

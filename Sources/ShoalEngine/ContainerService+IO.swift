@@ -6,14 +6,14 @@ import ShoalRuntime
 extension ContainerService {
     // MARK: attach
 
-    /// Attaches to a running container, or to a created one (connected when it starts, so `docker run` and
-    /// `docker start -a` miss no output).
+    /// Attaches to a running container, or to a created or exited one (connected when it starts, so
+    /// `docker run` and `docker start -a` miss no output; the CLI itself refuses `docker attach` to a stopped one).
     public func attach(_ ref: String, stdin: Bool, stdout: Bool, stderr: Bool) throws -> any StreamSession {
         let record = try resolve(ref)
         let session = ContainerStreamSession(tty: record.spec.tty, stdin: stdin && record.spec.openStdin,
                                              stdout: stdout, stderr: stderr)
         switch record.state.status {
-        case .created, .restarting:
+        case .created, .restarting, .exited:
             pendingAttaches[record.id, default: []].append(session)
         case .running, .paused:
             Task { [runtime] in
@@ -23,7 +23,7 @@ extension ContainerService {
                     session.end()
                 }
             }
-        case .exited, .dead, .removing:
+        case .dead, .removing:
             throw ShoalError.conflict("You cannot attach to a stopped container, start it first")
         }
         publish(record, "attach")
@@ -81,7 +81,9 @@ extension ContainerService {
         let sample = try await runtime.stats(id: record.id)
         return ShoalModel.ContainerStats(
             read: Date(), cpuTotalNanos: sample.cpuTotalUsage, systemCPUNanos: sample.systemCPUUsage,
-            onlineCPUs: sample.onlineCPUs, memoryUsage: sample.memoryUsage, memoryLimit: sample.memoryLimit,
+            onlineCPUs: sample.onlineCPUs, memoryUsage: sample.memoryUsage,
+            // As Docker: without a limit (cgroup v1 reports ~2^63) the limit shown is the machine's memory.
+            memoryLimit: min(sample.memoryLimit, ProcessInfo.processInfo.physicalMemory),
             pids: sample.pidsCurrent)
     }
 

@@ -212,7 +212,8 @@ extension ContainerService {
         if runtimeHasState(record.id) { try? await runtime.delete(id: record.id, force: true) }
         await sandboxes.detach(record)
         let rootfs = paths.rootfs(record.id)
-        if Mounts.isMounted(rootfs) { try? Mounts.unmount(rootfs) }
+        // Unmounting an overlay syncs its upper dir: keep that off the actor.
+        try? await runBlocking { if Mounts.isMounted(rootfs) { try Mounts.unmount(rootfs) } }
     }
 
     func shouldRestart(_ record: ContainerRecord, exitCode: Int32) -> Bool {

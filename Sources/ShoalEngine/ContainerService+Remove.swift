@@ -52,9 +52,11 @@ extension ContainerService {
         monitors.removeValue(forKey: id)?.cancel()
         await releaseRuntime(record)
         for session in pendingAttaches.removeValue(forKey: id) ?? [] { session.end() }
+        let directory = paths.containerDirectory(id)
         do {
-            try FileManager.default.removeItem(atPath: paths.containerDirectory(id))
-        } catch CocoaError.fileNoSuchFile {
+            try await runBlocking {
+                if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
+            }
         } catch {
             record.state.status = .dead
             records[id] = record

@@ -1,6 +1,7 @@
 import Foundation
 import ShoalArchive
 import ShoalCore
+import ShoalOS
 import ShoalOCI
 
 extension ImageStore {

@@ -1,6 +1,7 @@
 import Foundation
 import ShoalArchive
 import ShoalCore
+import ShoalOS
 import ShoalOCI
 
 /// `docker save`: writes the layout Docker 25 writes, an OCI image layout (oci-layout, index.json, blobs) with

@@ -5,9 +5,3 @@
 import Foundation
 import ShoalCore
 
-/// Runs blocking file work (hashing, unpacking) on a dispatch thread, off the cooperative pool and the actor.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
-}

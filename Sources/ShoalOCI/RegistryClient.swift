@@ -26,7 +26,17 @@ public final class RegistryClient: Sendable {
     /// Authorization header per scope, learnt from challenges.
     private let authorizations = Mutex<[String: String]>([:])
 
-    public init(domain: String, credentials: RegistryCredentials? = nil, httpClient: HTTPClient = .shared) {
+    /// Registries get their own client: connection attempts are not retried, so an unreachable registry fails at
+    /// once (AsyncHTTPClient otherwise retries until the connect timeout), and the dial timeout is Docker's 30 s.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(30)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(domain: String, credentials: RegistryCredentials? = nil,
+                httpClient: HTTPClient = RegistryClient.sharedHTTPClient) {
         self.domain = domain
         self.credentials = credentials
         http = httpClient
@@ -182,8 +192,30 @@ public final class RegistryClient: Sendable {
         do {
             return try await http.execute(request, timeout: .seconds(600))
         } catch {
-            throw ShoalError(.unavailable, "\(method.rawValue.capitalized) \"\(url)\": \(error)", cause: error)
+            // No `cause`: the message already says it, and the API shows a ShoalError's cause after its message.
+            throw ShoalError(.unavailable, "\(method.rawValue.capitalized) \"\(url)\": \(transportMessage(error))")
         }
+    }
+
+    /// A transport failure as Go's net package words it, which is what Docker prints:
+    /// `dial tcp 127.0.0.1:5000: connect: connection refused`.
+    func transportMessage(_ error: any Error) -> String {
+        var host = domain == ImageReference.defaultDomain ? "registry-1.docker.io" : domain
+        if !host.contains(":") { host += baseURL.hasPrefix("https") ? ":443" : ":80" }
+        if let io = error as? IOError {
+            return "dial tcp \(host): connect: \(String(cString: strerror(io.errnoCode)).lowercased())"
+        }
+        if let http = error as? HTTPClientError, http == .connectTimeout {
+            return "dial tcp \(host): i/o timeout"
+        }
+        // NIO's happy-eyeballs error lists every attempt; its text names the errno.
+        let text = String(describing: error)
+        for (code, name) in [(ECONNREFUSED, "connection refused"), (EHOSTUNREACH, "no route to host"),
+                             (ENETUNREACH, "network is unreachable"), (ECONNRESET, "connection reset by peer")]
+            where text.contains("errno: \(code)") {
+            return "dial tcp \(host): connect: \(name)"
+        }
+        return text
     }
 
     /// Turns a `WWW-Authenticate` challenge into an Authorization header value.

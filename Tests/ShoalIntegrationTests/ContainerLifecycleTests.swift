@@ -95,6 +95,18 @@ import Testing
         let notRunning = try daemon.docker(["kill", "kk"])
         #expect(notRunning.status != 0)
         #expect(notRunning.stderr.contains("is not running"))
+        // SIGKILL (the default) returns once the container stopped: rm right after works.
+        try daemon.dockerOK(["run", "-d", "--name", "k2", "busybox", "sleep", "1000"])
+        try daemon.dockerOK(["kill", "k2"])
+        try daemon.dockerOK(["rm", "k2"])
+        // Parallel creates without names never collide on a generated name.
+        let results = (0..<16).map { _ in Promise() }
+        for result in results {
+            DispatchQueue.global().async { result.set((try? daemon.docker(["create", "busybox", "true"]))?.stderr ?? "no result") }
+        }
+        let failed = results.map { $0.wait() }.filter { !$0.isEmpty }
+        #expect(failed.isEmpty, "\(failed)")
+        #expect(Set(try daemon.dockerOK(["ps", "-a", "--format", "{{.Names}}"]).split(separator: "\n")).count == 17)
     }
 
     @Test func logsTailTimestampsAndFollow() throws {
@@ -233,5 +245,19 @@ import Testing
         #expect(try daemon.dockerOK(["ps", "--format", "{{.Names}}"]).split(separator: "\n").sorted() == ["always", "keep"])
         try daemon.dockerOK(["stop", "-t", "1", "keep"])
         #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}}", "keep"]) == "exited")
+    }
+}
+
+/// A value handed from a background thread to the test (one writer, one reader).
+private final class Promise: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value = ""
+    func set(_ value: String) {
+        self.value = value
+        done.signal()
+    }
+    func wait() -> String {
+        done.wait()
+        return value
     }
 }

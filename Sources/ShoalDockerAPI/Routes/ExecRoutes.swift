@@ -172,8 +172,15 @@ enum ArchiveRoutes {
         switch stat.mode & 0o170000 {
         case 0o040000: mode |= 1 << 31
         case 0o120000: mode |= 1 << 27
+        case 0o060000: mode |= 1 << 26
+        case 0o020000: mode |= 1 << 26 | 1 << 21
+        case 0o010000: mode |= 1 << 25
+        case 0o140000: mode |= 1 << 24
         default: break
         }
+        if stat.mode & 0o4000 != 0 { mode |= 1 << 23 }
+        if stat.mode & 0o2000 != 0 { mode |= 1 << 22 }
+        if stat.mode & 0o1000 != 0 { mode |= 1 << 20 }
         let wire = PathStatWire(name: stat.name, size: stat.size, mode: mode, mtime: Wire.rfc3339Nano(stat.mtime),
                             linkTarget: stat.linkTarget)
         return Data(Wire.encode(wire)).base64EncodedString()
