@@ -44,6 +44,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "ShoalModel", dependencies: ["ShoalCore"], swiftSettings: strict),
+        .target(name: "ShoalIPAM", dependencies: ["ShoalCore"], swiftSettings: strict),
         // L2
         .target(
             name: "ShoalOCI",
@@ -57,6 +58,16 @@ let package = Package(
         .target(
             name: "ShoalRuntime",
             dependencies: ["ShoalCore", "ShoalOS", "CShoal", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalDNS",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // L3
@@ -126,6 +137,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: strict),
+        .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
+        .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShoalArchiveTests",
             dependencies: ["ShoalArchive", "ShoalTestSupport"],
