@@ -122,3 +122,19 @@ extension Request {
         return path
     }
 }
+
+extension ResponseBody {
+    /// Streams a file the daemon wrote for this response (a saved image, a `docker cp` tar) and deletes it
+    /// once sent, or once the client went away.
+    static func spooledFile(_ path: String) -> ResponseBody {
+        ResponseBody { writer in
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            while let data = try handle.read(upToCount: 1 << 16), !data.isEmpty {
+                try await writer.write(ByteBuffer(bytes: data))
+            }
+            try await writer.finish(nil)
+        }
+    }
+}

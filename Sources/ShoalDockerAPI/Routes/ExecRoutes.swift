@@ -134,16 +134,7 @@ enum ArchiveRoutes {
             throw error
         }
         var response = Response(
-            status: .ok, headers: [.contentType: "application/x-tar"],
-            body: ResponseBody { writer in
-                defer { try? FileManager.default.removeItem(atPath: file) }
-                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
-                defer { try? handle.close() }
-                while let data = try handle.read(upToCount: 1 << 16), !data.isEmpty {
-                    try await writer.write(ByteBuffer(bytes: data))
-                }
-                try await writer.finish(nil)
-            })
+            status: .ok, headers: [.contentType: "application/x-tar"], body: .spooledFile(file))
         response.headers[statHeader] = encode(stat)
         return response
     }
