@@ -271,7 +271,7 @@ extension ContainerService {
             try save(record)
             let promise = registerWaiter(id, .nextExit)
             let signalNumber = try Signals.parse(signal ?? record.stopSignal)
-            try? await runtime.kill(id: id, signal: signalNumber)
+            try? await runtime.signal(id: id, pid: record.state.pid, signal: signalNumber)
             publish(record, "kill", extra: ["signal": String(signalNumber)])
             if record.state.status == .paused { try? await runtime.resume(id: id) }
             return promise
@@ -302,7 +302,7 @@ extension ContainerService {
                 try save(record)
             }
             let promise = number == 9 ? registerWaiter(id, .nextExit) : nil
-            try await runtime.kill(id: id, signal: number)
+            try await runtime.signal(id: id, pid: record.state.pid, signal: number)
             // A frozen process only dies once thawed.
             if number == 9 && record.state.status == .paused { try? await runtime.resume(id: id) }
             publish(record, "kill", extra: ["signal": String(number)])

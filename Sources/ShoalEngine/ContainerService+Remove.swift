@@ -25,7 +25,7 @@ extension ContainerService {
                 current.manuallyStopped = true
                 try save(current)
                 let promise = registerWaiter(id, .nextExit)
-                try? await runtime.kill(id: id, signal: 9)
+                try? await runtime.signal(id: id, pid: current.state.pid, signal: 9)
                 if current.state.status == .paused { try? await runtime.resume(id: id) }
                 return promise
             }

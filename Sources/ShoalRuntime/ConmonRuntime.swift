@@ -48,6 +48,18 @@ public final class ConmonRuntime: Sendable {
         try await runc(["kill"] + (all ? ["--all"] : []) + [id, String(signal)], id: id)
     }
 
+    /// Signals the container's init process directly (kill(2)), saving a `runc kill` (a Go binary's start-up,
+    /// which dominates `docker rm -f` under load). Only when `pid` is provably this container's init: its
+    /// cgroup path ends with the container's ID. Otherwise (gone, reused pid, paused) falls back to `runc kill`.
+    public func signal(id: String, pid: Int32, signal: Int32) async throws {
+        if pid > 0, let cgroups = try? FileIO.readString("/proc/\(pid)/cgroup"),
+           cgroups.split(separator: "\n").contains(where: { $0.hasSuffix("/" + id) }),
+           Glibc.kill(pid, signal) == 0 {
+            return
+        }
+        try await kill(id: id, signal: signal)
+    }
+
     /// `runc pause ID` (cgroup freezer).
     public func pause(id: String) async throws { try await runc(["pause", id], id: id) }
 
