@@ -123,7 +123,9 @@ import Testing
         let pruned = try daemon.dockerOK(["container", "prune", "-f"])
         #expect(pruned.contains("Deleted Containers:"), "\(pruned)")
         #expect(try daemon.dockerOK(["ps", "-a", "--format", "{{.Names}}"]) == "stays")
-        #expect(DaemonFixture.mounts(under: [daemon.dataRoot + "/containers"]).count == 1)
+        let state = try daemon.dockerOK(["inspect", "-f", "{{.Id}} {{.State.Status}}", "stays"])
+        #expect(DaemonFixture.mounts(under: [daemon.dataRoot + "/containers"]).count == 1,
+                "stays: \(state); mounts: \(DaemonFixture.mounts(under: [daemon.dataRoot])); log: \(daemon.daemonLog(lines: 15))")
     }
 
     @Test func interactiveAndTerminalRuns() throws {

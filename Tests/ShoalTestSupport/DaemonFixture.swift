@@ -135,7 +135,11 @@ public final class DaemonFixture: @unchecked Sendable {
 
     /// Mount points below the given prefixes, from /proc/self/mountinfo, in mount order.
     public static func mounts(under prefixes: [String]) -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        // Read to EOF: a procfs file reports size 0, and a single-read of it stops at the first page, which loses
+        // mounts once parallel tests have made a few dozen.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/mountinfo") else { return [] }
+        defer { try? handle.close() }
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         return text.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }
