@@ -122,6 +122,12 @@ import Testing
         // The last line overall is the stderr one: --tail counts both streams, as in Docker.
         let stamped = try daemon.dockerOK(["logs", "-t", "--tail", "2", "lg"])
         #expect(stamped.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z line5$"#, options: .regularExpression) != nil)
+        // --since keeps only what was written after the given time.
+        try daemon.dockerOK(["run", "-d", "--name", "sn", "busybox", "sh", "-c", "echo early; sleep 2; echo late; sleep 100"])
+        sleep(1)
+        let cut = String(Int(Date().timeIntervalSince1970))
+        sleep(2)
+        #expect(try daemon.dockerOK(["logs", "--since", cut, "sn"]) == "late")
         // -f on a running container returns once it exits, with everything it wrote.
         try daemon.dockerOK(["run", "-d", "--name", "fo", "busybox", "sh", "-c", "echo a; sleep 1; echo b"])
         #expect(try daemon.dockerOK(["logs", "-f", "fo"]) == "a\nb")
@@ -166,6 +172,13 @@ import Testing
         #expect(try daemon.dockerOK(["run", "--rm", "--privileged", "busybox", "sh", "-c",
                                      "mkdir /m && mount -t tmpfs none /m && echo mounted"]) == "mounted")
         #expect(try daemon.docker(["run", "--rm", "busybox", "sh", "-c", "mkdir /m && mount -t tmpfs none /m"]).status != 0)
+        // NET_ADMIN is not in Docker's default set: --cap-add grants it.
+        #expect(try daemon.docker(["run", "--rm", "busybox", "ip", "link", "set", "lo", "mtu", "1500"]).status != 0)
+        #expect(try daemon.dockerOK(["run", "--rm", "--cap-add", "NET_ADMIN", "busybox", "sh", "-c",
+                                     "ip link set lo mtu 1500 && echo ok"]) == "ok")
+        let envFile = run.path("env")
+        try "FROM_FILE=yes\n# comment\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+        #expect(try daemon.dockerOK(["run", "--rm", "--env-file", envFile, "busybox", "sh", "-c", "echo $FROM_FILE"]) == "yes")
         let capsDropped = try daemon.docker(["run", "--rm", "--cap-drop", "CHOWN", "busybox", "chown", "1000", "/tmp"])
         #expect(capsDropped.status != 0)
         #expect(try daemon.dockerOK(["run", "--rm", "--network", "host", "busybox", "hostname"])
@@ -233,6 +246,9 @@ import Testing
         try daemon.dockerOK(["run", "-d", "--name", "keep", "busybox", "sh", "-c", "echo before; sleep 1000"])
         try daemon.dockerOK(["run", "-d", "--name", "ends", "busybox", "sh", "-c", "sleep 1; exit 5"])
         try daemon.dockerOK(["run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "1000"])
+        // unless-stopped: a container the user stopped stays stopped across a daemon restart.
+        try daemon.dockerOK(["run", "-d", "--name", "stopped", "--restart", "unless-stopped", "busybox", "sleep", "1000"])
+        try daemon.dockerOK(["stop", "-t", "0", "stopped"])
         let pid = try daemon.dockerOK(["inspect", "-f", "{{.State.Pid}}", "keep"])
         daemon.stopDaemon()
         // While the daemon is down: the container keeps running and the other one exits.
@@ -243,6 +259,7 @@ import Testing
         #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "ends"]) == "exited 5")
         #expect(try daemon.dockerOK(["logs", "keep"]) == "before")
         #expect(try daemon.dockerOK(["ps", "--format", "{{.Names}}"]).split(separator: "\n").sorted() == ["always", "keep"])
+        #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}}", "stopped"]) == "exited")
         try daemon.dockerOK(["stop", "-t", "1", "keep"])
         #expect(try daemon.dockerOK(["inspect", "-f", "{{.State.Status}}", "keep"]) == "exited")
     }
