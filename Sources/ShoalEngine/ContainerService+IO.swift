@@ -98,6 +98,9 @@ extension ContainerService {
             throw ShoalError.conflict("Container \(record.id) is not running")
         }
         let id = Identifier.random()
+        var spec = spec
+        // As Docker: a process given a terminal gets TERM=xterm unless the user set TERM.
+        if spec.tty && !spec.env.contains(where: { $0.hasPrefix("TERM=") }) { spec.env.append("TERM=xterm") }
         execs[id] = ExecRecord(id: id, containerID: record.id, spec: spec)
         publish(record, "exec_create: " + spec.cmd.joined(separator: " "), extra: ["execID": id])
         return id

@@ -144,6 +144,15 @@ import Testing
         #expect(terminal.stdout.range(of: #"/dev/pts/[0-9]+[\r\n]"#, options: .regularExpression) != nil,
                 "\(terminal.stdout)")
         #expect(try daemon.dockerOK(["ps", "-aq"]) == "")
+
+        // exec -t gets a terminal and TERM=xterm, as in Docker.
+        try daemon.dockerOK(["run", "-d", "--name", "term", "busybox", "sleep", "1000"])
+        let execTerminal = try Shell.run("/usr/bin/script",
+                                         ["-qec", "\(DaemonFixture.docker) exec -t term sh -c 'tty; echo $TERM'", "/dev/null"],
+                                         environment: daemon.environment, timeout: 60)
+        #expect(execTerminal.status == 0, "\(execTerminal.stdout) \(execTerminal.stderr)")
+        #expect(execTerminal.stdout.range(of: #"/dev/pts/[0-9]+[\r\n]+xterm"#, options: .regularExpression) != nil,
+                "\(execTerminal.stdout)")
     }
 
     @Test func inspectAndAPIErrorsHaveDockersShape() throws {
