@@ -39,17 +39,7 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension IPAddress: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension IPAddress: TextCodable {}
 
 extension IPAddress: Comparable {
     /// IPv4 before IPv6, then by value: a stable order for listings.

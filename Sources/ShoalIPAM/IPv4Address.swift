@@ -59,15 +59,5 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
     public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.value < rhs.value }
 }
 
-extension IPv4Address: Codable {
-    /// Encoded as its dotted-quad string, the form Docker's JSON and our persisted state use.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+/// Encoded as its dotted-quad string, the form Docker's JSON and our persisted state use.
+extension IPv4Address: TextCodable {}

@@ -30,14 +30,4 @@ public struct IPv4Interface: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(address)/\(subnet.prefixLength)" }
 }
 
-extension IPv4Interface: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension IPv4Interface: TextCodable {}

@@ -20,7 +20,7 @@ public struct IPv4Subnet: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// 172.18.0.1/16: it should be 172.18.0.0/16"); older daemons masked them silently, which hid typos.
     /// `label` names the field in that message ("subnet", "ip-range"). Syntax errors read as Go's
     /// `net.ParseCIDR` ("invalid CIDR address: x"). Use `IPv4Interface` for address-with-prefix forms.
-    public init(parsing text: String, label: String = "subnet") throws(ShoalError) {
+    public init(parsing text: String, label: String) throws(ShoalError) {
         let interface = try IPv4Interface(parsing: text)
         guard interface.address == interface.subnet.network else {
             throw IPAMError.notCanonical(label, text, interface.subnet.description)
@@ -102,15 +102,10 @@ public struct IPv4SubnetDivision: RandomAccessCollection, Sendable, Hashable {
     }
 }
 
-extension IPv4Subnet: Codable {
-    /// Encoded as "172.18.0.0/16".
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+/// Encoded as "172.18.0.0/16".
+extension IPv4Subnet: TextCodable {
+    /// `TextCodable`'s requirement: a subnet named as such in errors.
+    public init(parsing text: String) throws(ShoalError) {
+        try self.init(parsing: text, label: "subnet")
     }
 }

@@ -6,7 +6,7 @@ public struct IPv6Subnet: Sendable, Hashable, CustomStringConvertible {
     public let network: IPv6Address
     public let prefixLength: Int
 
-    public init(parsing text: String, label: String = "subnet") throws(ShoalError) {
+    public init(parsing text: String, label: String) throws(ShoalError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[1].isEmpty, parts[1].utf8.count <= 3,
               parts[1].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
@@ -31,14 +31,9 @@ public struct IPv6Subnet: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(network)/\(prefixLength)" }
 }
 
-extension IPv6Subnet: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+extension IPv6Subnet: TextCodable {
+    /// `TextCodable`'s requirement: a subnet named as such in errors.
+    public init(parsing text: String) throws(ShoalError) {
+        try self.init(parsing: text, label: "subnet")
     }
 }

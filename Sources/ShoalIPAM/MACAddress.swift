@@ -35,14 +35,4 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension MACAddress: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension MACAddress: TextCodable {}
