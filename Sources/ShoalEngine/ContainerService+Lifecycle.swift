@@ -46,7 +46,7 @@ extension ContainerService {
                                              hostDevices: record.spec.host.privileged ? HostDevices.list() : [],
                                              allCapabilities: Self.hostCapabilities)
             // A previous run of this container may have left runc state if the daemon died mid-way.
-            if runtimeHasState(id) { try? await runtime.delete(id: id, force: true) }
+            if runtime.hasState(id: id) { try? await runtime.delete(id: id, force: true) }
             let pid = try await runtime.create(
                 id: id, bundle: directory, spec: spec, logPath: paths.logPath(id), terminal: record.spec.tty,
                 openStdin: record.spec.openStdin, stdinOnce: record.spec.stdinOnce)
@@ -201,15 +201,9 @@ extension ContainerService {
         }
     }
 
-    /// Whether runc or conmon still hold state for the container (checked before paying for a `runc delete`).
-    func runtimeHasState(_ id: String) -> Bool {
-        FileManager.default.fileExists(atPath: paths.runcRoot + "/" + id)
-            || FileManager.default.fileExists(atPath: paths.runtimeStateRoot + "/containers/" + id)
-    }
-
     /// Runtime state, sandbox and rootfs mount of a container whose process is gone.
     func releaseRuntime(_ record: ContainerRecord) async {
-        if runtimeHasState(record.id) { try? await runtime.delete(id: record.id, force: true) }
+        if runtime.hasState(id: record.id) { try? await runtime.delete(id: record.id, force: true) }
         await sandboxes.detach(record)
         let rootfs = paths.rootfs(record.id)
         // Unmounting an overlay syncs its upper dir: keep that off the actor.
@@ -379,7 +373,7 @@ extension ContainerService {
 
     public func rename(_ ref: String, to newName: String) async throws {
         let id = try resolve(ref).id
-        let name = newName.hasPrefix("/") ? String(newName.dropFirst()) : newName
+        let name = Self.plainName(newName)
         guard Identifier.isValidName(name) else {
             throw ShoalError.invalidArgument("Invalid container name (\(newName)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }

@@ -52,7 +52,7 @@ public actor ContainerService {
 
     /// Finds a container as Docker does: full ID, name (with or without `/`), or a unique ID prefix.
     func resolve(_ ref: String) throws -> ContainerRecord {
-        let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
+        let name = Self.plainName(ref)
         if let record = records[ref] { return record }
         if let id = idsByName[name], let record = records[id] { return record }
         let matches = ref.isEmpty ? [] : records.values.filter { $0.id.hasPrefix(ref) }
@@ -64,6 +64,11 @@ public actor ContainerService {
     }
 
     public func container(_ ref: String) throws -> ContainerRecord { try resolve(ref) }
+
+    /// Docker shows names as `/web` and accepts both forms; records keep them without the slash.
+    static func plainName(_ name: String) -> String {
+        name.hasPrefix("/") ? String(name.dropFirst()) : name
+    }
 
     public func list() -> [ContainerRecord] { Array(records.values) }
 
@@ -103,8 +108,8 @@ public actor ContainerService {
     // MARK: create
 
     public func create(name requested: String?, spec: ContainerSpec) async throws -> (id: String, warnings: [String]) {
-        if let requested {
-            let name = requested.hasPrefix("/") ? String(requested.dropFirst()) : requested
+        let requestedName = requested.map(Self.plainName)
+        if let requested, let name = requestedName {
             guard Identifier.isValidName(name) else {
                 throw ShoalError.invalidArgument(
                     "Invalid container name (\(requested)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
@@ -119,7 +124,7 @@ public actor ContainerService {
             }
         }
         // Claim the name before the first await: another create may run while this one waits.
-        let name = requested.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
+        let name = requestedName
             ?? NameGenerator.generate { self.idsByName[$0] != nil || self.reservedNames.contains($0) }
         reservedNames.insert(name)
         defer { reservedNames.remove(name) }

@@ -48,6 +48,11 @@ public final class ConmonRuntime: Sendable {
         try await runc(["kill"] + (all ? ["--all"] : []) + [id, String(signal)], id: id)
     }
 
+    /// Whether runc or conmon still hold state for the container: callers skip `delete` (a runc spawn) when not.
+    public func hasState(id: String) -> Bool {
+        FileIO.exists(paths.runcRoot + "/" + id) || FileIO.exists(paths.persistDir(id))
+    }
+
     /// Signals the container's init process directly (kill(2)), saving a `runc kill` (a Go binary's start-up,
     /// which dominates `docker rm -f` under load). Only when `pid` is provably this container's init: its
     /// cgroup path ends with the container's ID. Otherwise (gone, reused pid, paused) falls back to `runc kill`.
