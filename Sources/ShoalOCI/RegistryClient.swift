@@ -181,7 +181,8 @@ public final class RegistryClient: Sendable {
         var response = try await execute(make(), url: url, method: method)
         if response.status == .unauthorized, let challenge = response.headers.first(name: "WWW-Authenticate") {
             _ = try? await response.body.collect(upTo: 1 << 20)
-            let auth = try await authorize(challenge: challenge, scope: scope)
+            let auth = try await authorize(challenge: challenge, scope: scope,
+                                           request: "\(method.rawValue.capitalized) \"\(url)\"")
             authorizations.withLock { $0[scope] = auth }
             response = try await execute(make(), url: url, method: method)
         }
@@ -218,8 +219,10 @@ public final class RegistryClient: Sendable {
         return text
     }
 
-    /// Turns a `WWW-Authenticate` challenge into an Authorization header value.
-    func authorize(challenge: String, scope: String) async throws -> String {
+    /// Turns a `WWW-Authenticate` challenge into an Authorization header value. A refusal by the token endpoint
+    /// is worded as Docker's (`Get "…/v2/": unauthorized: incorrect username or password`), `request` naming the
+    /// request that was challenged.
+    func authorize(challenge: String, scope: String, request challenged: String) async throws -> String {
         let parsed = Self.parseChallenge(challenge)
         if parsed.scheme == "basic" {
             guard let credentials else { throw ShoalError(.permissionDenied, "unauthorized: authentication required") }
@@ -229,13 +232,17 @@ public final class RegistryClient: Sendable {
         else { throw ShoalError(.permissionDenied, "unsupported authentication challenge: \(challenge)") }
         var items = components.queryItems ?? []
         if let service = parsed.parameters["service"] { items.append(URLQueryItem(name: "service", value: service)) }
-        items.append(URLQueryItem(name: "scope", value: parsed.parameters["scope"] ?? scope))
+        // `docker login` asks for no scope at all (an empty `scope=` is not a scope).
+        if let scope = parsed.parameters["scope"] ?? (scope.isEmpty ? nil : scope) {
+            items.append(URLQueryItem(name: "scope", value: scope))
+        }
         components.queryItems = items
         var request = HTTPClientRequest(url: components.string ?? realm)
         if let credentials { request.headers.add(name: "Authorization", value: Self.basic(credentials)) }
         let response = try await execute(request, url: realm, method: .GET)
         guard response.status == .ok else {
-            throw ShoalError(.permissionDenied, "unauthorized: authentication required")
+            let refusal = await tokenError(response)
+            throw ShoalError(.permissionDenied, "\(challenged): \(refusal)")
         }
         struct Token: Decodable {
             var token: String?
@@ -246,6 +253,31 @@ public final class RegistryClient: Sendable {
             throw ShoalError(.permissionDenied, "token endpoint \(realm) returned no token")
         }
         return "Bearer " + value
+    }
+
+    /// A token endpoint's refusal as distribution's client reads it (registry/client/errors.go): Docker Hub's
+    /// `{"details": …}` under `unauthorized` for a 401, else the registry error codes, else the status.
+    private func tokenError(_ response: HTTPClientResponse) async -> String {
+        struct Refusal: Decodable {
+            struct Item: Decodable {
+                var code: String?
+                var message: String?
+            }
+            var details: String?
+            var errors: [Item]?
+        }
+        let bytes = (try? await body(response, limit: 1 << 20)) ?? []
+        let refusal = try? JSONDecoder().decode(Refusal.self, from: Data(bytes))
+        if let details = refusal?.details, !details.isEmpty {
+            return (response.status == .unauthorized ? "unauthorized: " : "unknown: ") + details
+        }
+        if let items = refusal?.errors, !items.isEmpty {
+            return items.map { item in
+                "\((item.code ?? "unknown").lowercased().replacingOccurrences(of: "_", with: " ")): \(item.message ?? "")"
+            }.joined(separator: ", ")
+        }
+        if response.status == .unauthorized { return "unauthorized: authentication required" }
+        return "token endpoint answered \(response.status.code) \(response.status.reasonPhrase)"
     }
 
     static func basic(_ credentials: RegistryCredentials) -> String {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Debian's `docker-registry` (distribution 2.8) on a free loopback port with its own config and storage inside a
-/// TestRun directory, optionally behind htpasswd basic auth. Killed by pid in the run's cleanup. Never listens
-/// anywhere but 127.0.0.1.
+/// TestRun directory, optionally behind htpasswd basic auth or token auth (`auth: token` trusting a `TokenServer`).
+/// Killed by pid in the run's cleanup. Never listens anywhere but 127.0.0.1.
 public final class LocalRegistry: @unchecked Sendable {
     public let port: Int
     public let pid: Int32
@@ -14,7 +14,8 @@ public final class LocalRegistry: @unchecked Sendable {
         self.pid = pid
     }
 
-    public static func start(in run: TestRun, user: String? = nil, password: String? = nil) throws -> LocalRegistry {
+    public static func start(in run: TestRun, user: String? = nil, password: String? = nil,
+                             tokenServer: TokenServer? = nil) throws -> LocalRegistry {
         let dir = run.path("registry-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: dir + "/storage", withIntermediateDirectories: true)
         let port = try freePort()
@@ -38,6 +39,16 @@ public final class LocalRegistry: @unchecked Sendable {
               htpasswd:
                 realm: shoal-test
                 path: \(dir)/htpasswd
+
+            """
+        } else if let tokenServer {
+            config += """
+            auth:
+              token:
+                realm: \(tokenServer.realm)
+                service: \(tokenServer.service)
+                issuer: \(tokenServer.issuer)
+                rootcertbundle: \(tokenServer.certificatePath)
 
             """
         }
