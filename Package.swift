@@ -45,6 +45,8 @@ let package = Package(
         ),
         .target(name: "ShoalModel", dependencies: ["ShoalCore"], swiftSettings: strict),
         .target(name: "ShoalIPAM", dependencies: ["ShoalCore"], swiftSettings: strict),
+        .target(name: "ShoalNetlink", dependencies: ["CShoal"], swiftSettings: strict),
+        .target(name: "ShoalNFTables", swiftSettings: strict),
         // L2
         .target(
             name: "ShoalOCI",
@@ -80,11 +82,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ShoalNetwork",
+            dependencies: [
+                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNFTables",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // L4
         .target(
             name: "ShoalEngine",
             dependencies: [
                 "ShoalCore", "ShoalOS", "ShoalModel", "ShoalOCI", "ShoalRuntime", "ShoalImages", "ShoalArchive",
+                "ShoalNetwork", "ShoalIPAM", "ShoalDNS", "ShoalNFTables",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,7 +122,7 @@ let package = Package(
             name: "ShoalDaemon",
             dependencies: [
                 "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
-                "ShoalOS",
+                "ShoalOS", "ShoalIPAM",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,6 +149,8 @@ let package = Package(
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: strict),
         .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
+        .testTarget(name: "ShoalNetlinkTests", dependencies: ["ShoalNetlink"], swiftSettings: strict),
+        .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables"], swiftSettings: strict),
         .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShoalArchiveTests",

@@ -170,3 +170,30 @@ int cshoal_inotify_init(void) { return inotify_init1(IN_NONBLOCK | IN_CLOEXEC); 
 int cshoal_inotify_add(int fd, const char *path) {
     return inotify_add_watch(fd, path, IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF);
 }
+
+#include <linux/netlink.h>
+#include <sys/time.h>
+
+int cshoal_netlink_open(int protocol, uint32_t *port_id, int recv_timeout_ms) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+    if (fd < 0) return -errno;
+    int one = 1;
+    /* Best effort: extended ACKs only add the kernel's error text; capped ACKs keep error replies small. */
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    if (recv_timeout_ms > 0) {
+        struct timeval tv = { .tv_sec = recv_timeout_ms / 1000, .tv_usec = (recv_timeout_ms % 1000) * 1000 };
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof addr);
+    addr.nl_family = AF_NETLINK;
+    socklen_t len = sizeof addr;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    if (port_id) *port_id = addr.nl_pid;
+    return fd;
+}

@@ -21,6 +21,15 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Upstream DNS server for containers. Repeatable.")
     var dns: [String] = []
 
+    @Option(name: [.customShort("b"), .long], help: "Name of the default bridge (created if missing).")
+    var bridge: String = "shoal0"
+
+    @Option(name: .long, help: "Default bridge address and prefix, e.g. 172.17.0.1/16.")
+    var bip: String?
+
+    @Option(name: .customLong("default-address-pool"), help: "Pool for network subnets: base=CIDR,size=N. Repeatable.")
+    var defaultAddressPools: [String] = []
+
     @Option(name: .long, help: "Path of the init binary for --init.")
     var initPath = "/usr/bin/tini-static"
 
@@ -35,9 +44,12 @@ struct DaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "shoal.daemon")
-        let configuration = DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             hosts: host.isEmpty ? ["unix://\(execRoot)/shoal.sock"] : host, dataRoot: dataRoot, execRoot: execRoot,
             dns: dns, initPath: initPath, logLevel: logLevel)
+        configuration.bridgeName = bridge
+        configuration.bridgeAddress = bip
+        configuration.addressPools = defaultAddressPools
         try await Daemon(configuration: configuration).run(logger: logger)
     }
 }

@@ -6,6 +6,7 @@ import ShoalCore
 import ShoalDockerAPI
 import ShoalEngine
 import ShoalImages
+import ShoalIPAM
 import ShoalRuntime
 
 /// One `shoal daemon`: builds the engine, recovers containers left running by a previous instance, and serves
@@ -29,10 +30,12 @@ public struct Daemon: Sendable {
         let runtime = try ConmonRuntime(
             paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger)
         let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events)
+        let networks = try NetworkService(store: store, events: events, options: try networkOptions(paths),
+                                          logger: logger)
+        try await networks.start()
         let containers = try ContainerService(
             paths: paths, store: store, images: images, runtime: runtime, volumes: volumes,
-            sandboxes: HostLocalSandboxes(dns: configuration.dns), events: events,
-            initPath: configuration.initPath, logger: logger)
+            sandboxes: networks, events: events, initPath: configuration.initPath, logger: logger)
         await volumes.setUsage { await containers.volumeUsers() }
         await containers.restore()
 
@@ -40,6 +43,7 @@ public struct Daemon: Sendable {
             containers: ContainerBackendAdapter(containers: containers),
             images: ImageBackendAdapter(images: images, containers: containers, events: events),
             volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
+            networks: NetworkBackendAdapter(networks: networks, containers: containers),
             system: SystemBackendAdapter(
                 containers: containers, images: images, volumes: volumes, events: events, facts: HostFacts.read(),
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))
@@ -60,6 +64,28 @@ public struct Daemon: Sendable {
         // cancels them and exits (the containers keep running under their conmon).
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(3)
         try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// Network layout from the flags. The nftables table is named after the exec root, so two daemons on one
+    /// host (tests, `shoal cluster up`) never touch each other's rules.
+    private func networkOptions(_ paths: EnginePaths) throws -> NetworkOptions {
+        var options = NetworkOptions(
+            sandboxDirectory: paths.execRoot + "/netns",
+            firewallTable: configuration.execRoot == "/run/shoal" ? "shoal" : "shoal_" + Self.shortHash(paths.execRoot))
+        options.defaultBridgeName = configuration.bridgeName
+        options.defaultBridgeAddress = configuration.bridgeAddress
+        if !configuration.addressPools.isEmpty {
+            options.pools = try configuration.addressPools.map { try AddressPoolSpec(parsing: $0) }
+        }
+        options.upstreamDNS = configuration.dns
+        return options
+    }
+
+    /// FNV-1a, 8 hex digits: a stable short tag for names (not a security boundary).
+    static func shortHash(_ text: String) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return String(format: "%08x", hash)
     }
 
     /// `unix:///path` (or a bare path) → a unix socket, after checking no other daemon is listening on it.

@@ -13,6 +13,12 @@ public struct DaemonConfiguration: Sendable {
     public var dns: [String]
     public var initPath: String
     public var logLevel: String
+    /// The default bridge's Linux name (dockerd's is docker0).
+    public var bridgeName: String = "shoal0"
+    /// The default bridge's gateway address and prefix (dockerd's `--bip`); chosen from the pools when nil.
+    public var bridgeAddress: String? = nil
+    /// Pools for network subnets (dockerd's `--default-address-pool base=…,size=…`); Docker's when empty.
+    public var addressPools: [String] = []
 
     public init(hosts: [String] = ["unix:///run/shoal/shoal.sock"], dataRoot: String = "/var/lib/shoal",
                 execRoot: String = "/run/shoal", dns: [String] = [], initPath: String = "/usr/bin/tini-static",

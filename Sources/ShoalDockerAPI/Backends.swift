@@ -127,18 +127,32 @@ public protocol SystemBackend: Sendable {
     func events(since: Date?, until: Date?) async -> AsyncStream<EngineEvent>
 }
 
+/// `/networks/…`.
+public protocol NetworkBackend: Sendable {
+    func listNetworks() async throws -> [NetworkView]
+    func network(_ ref: String) async throws -> NetworkView
+    func createNetwork(_ request: NetworkCreateRequest) async throws -> NetworkRecord
+    func removeNetwork(_ ref: String) async throws
+    /// Removes unused user networks whose labels pass `labelFilter`; returns their names.
+    func pruneNetworks(labelFilter: @escaping @Sendable ([String: String]) -> Bool) async throws -> [String]
+    func connect(container: String, network: String, request: EndpointRequest) async throws
+    func disconnect(container: String, network: String, force: Bool) async throws
+}
+
 /// Everything the API needs, gathered once by the daemon.
 public struct DockerBackends: Sendable {
     public var containers: any ContainerBackend
     public var images: any ImageBackend
     public var volumes: any VolumeBackend
+    public var networks: any NetworkBackend
     public var system: any SystemBackend
 
     public init(containers: any ContainerBackend, images: any ImageBackend, volumes: any VolumeBackend,
-                system: any SystemBackend) {
+                networks: any NetworkBackend, system: any SystemBackend) {
         self.containers = containers
         self.images = images
         self.volumes = volumes
+        self.networks = networks
         self.system = system
     }
 }

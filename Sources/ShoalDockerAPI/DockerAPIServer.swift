@@ -15,6 +15,7 @@ public enum DockerAPIServer {
         ExecRoutes(backends: backends).add(to: router)
         ImageRoutes(backends: backends, spoolDirectory: spoolDirectory).add(to: router)
         VolumeRoutes(backends: backends).add(to: router)
+        NetworkRoutes(backends: backends).add(to: router)
         return router
     }
 

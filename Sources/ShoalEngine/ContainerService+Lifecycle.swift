@@ -36,6 +36,7 @@ extension ContainerService {
                 undo.push { try? Mounts.unmount(rootfs) }
             }
             let sandbox = try await sandboxes.attach(record, directory: directory)
+            record.network = sandbox.state
             let sandboxes = self.sandboxes
             let attachedRecord = record
             undo.push { await sandboxes.detach(attachedRecord) }
@@ -121,7 +122,7 @@ extension ContainerService {
         options.workingDir = record.workingDir
         options.user = record.user
         // With the host's network the container also carries the host's name, as in Docker.
-        options.hostname = sandbox.network == .host ? HostLocalSandboxes.hostName() : record.hostname
+        options.hostname = sandbox.network == .host ? KernelHostName.read() : record.hostname
         options.terminal = record.spec.tty
         options.readOnlyRootfs = host.readonlyRootfs
         options.privileged = host.privileged
@@ -181,6 +182,7 @@ extension ContainerService {
             guard var record = records[id], record.state.isRunning else { return false }
             monitors[id] = nil
             await releaseRuntime(record)
+            record.network = ContainerNetworkState()
             record.state.status = .exited
             record.state.exitCode = code
             record.state.pid = 0
@@ -390,6 +392,7 @@ extension ContainerService {
             try save(record)
             idsByName[oldName] = nil
             idsByName[name] = id
+            await sandboxes.renamed(record)
             publish(record, "rename", extra: ["oldName": "/" + oldName])
         }
     }

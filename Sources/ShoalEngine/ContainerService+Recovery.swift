@@ -13,6 +13,7 @@ extension ContainerService {
             switch record.state.status {
             case .running, .paused:
                 if let state = try? await runtime.state(id: id), state.status == .running || state.status == .paused {
+                    await sandboxes.restore(record)
                     startMonitor(id)
                 } else {
                     await handleExit(id, code: runtime.exitCode(id: id) ?? 255)

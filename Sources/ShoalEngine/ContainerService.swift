@@ -128,7 +128,7 @@ public actor ContainerService {
             ?? NameGenerator.generate { self.idsByName[$0] != nil || self.reservedNames.contains($0) }
         reservedNames.insert(name)
         defer { reservedNames.remove(name) }
-        try sandboxes.validate(networkMode: spec.host.networkMode)
+        let spec = try await sandboxes.prepare(spec)
         let image: ImageRecord
         do {
             image = try await images.image(spec.image)

@@ -6,7 +6,7 @@ import GRDB
 import ShoalCore
 import ShoalModel
 
-/// Host-local state in SQLite (`<data-root>/shoal.db`): one row per container and per volume, the record kept
+/// Host-local state in SQLite (`<data-root>/shoal.db`): one row per container, volume and network, the record kept
 /// as JSON beside the columns that need indexes. Writes are transactions, so a crash never leaves half a record.
 public final class EngineStore: Sendable {
     private let database: DatabaseQueue
@@ -40,6 +40,13 @@ public final class EngineStore: Sendable {
             }
             try db.create(table: "volume") { table in
                 table.primaryKey("name", .text)
+                table.column("record", .blob).notNull()
+            }
+        }
+        migrator.registerMigration("v2-networks") { db in
+            try db.create(table: "network") { table in
+                table.primaryKey("id", .text)
+                table.column("name", .text).notNull().unique()
                 table.column("record", .blob).notNull()
             }
         }
@@ -103,6 +110,25 @@ public final class EngineStore: Sendable {
     public func volumes() throws -> [VolumeRecord] {
         let rows = try read { db in try Data.fetchAll(db, sql: "SELECT record FROM volume") }
         return try rows.map { try Self.decoder.decode(VolumeRecord.self, from: $0) }
+    }
+
+    // MARK: networks
+
+    public func upsert(_ network: NetworkRecord) throws {
+        let data = try Self.encoder.encode(network)
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO network (id, name, record) VALUES (?, ?, ?)",
+                           arguments: [network.id, network.name, data])
+        }
+    }
+
+    public func deleteNetwork(id: String) throws {
+        try write { db in try db.execute(sql: "DELETE FROM network WHERE id = ?", arguments: [id]) }
+    }
+
+    public func networks() throws -> [NetworkRecord] {
+        let rows = try read { db in try Data.fetchAll(db, sql: "SELECT record FROM network") }
+        return try rows.map { try Self.decoder.decode(NetworkRecord.self, from: $0) }
     }
 
     private func write(_ body: (Database) throws -> Void) throws {

@@ -26,6 +26,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var labels: [String: String]
     /// True once the user stopped it (for `unless-stopped` and to skip restart policies).
     public var manuallyStopped: Bool
+    /// Interfaces, addresses and published ports while it runs.
+    public var network: ContainerNetworkState
 
     public init(id: String, name: String, created: Date, spec: ContainerSpec, imageID: String, entrypoint: [String],
                 cmd: [String], env: [String], workingDir: String, user: String, hostname: String,
@@ -48,6 +50,7 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.exposedPorts = exposedPorts
         self.labels = labels
         self.manuallyStopped = false
+        self.network = ContainerNetworkState()
     }
 
     public var shortID: String { String(id.prefix(12)) }

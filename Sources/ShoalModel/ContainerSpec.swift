@@ -25,6 +25,9 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
     public var stopSignal: String?
     public var stopTimeout: Int?
     public var host: HostSpec
+    /// Networks to join besides (or as) `host.networkMode`, by name or ID, with their aliases and addresses
+    /// (Docker's `NetworkingConfig.EndpointsConfig`).
+    public var networks: [String: EndpointRequest]
 
     public init(image: String) {
         self.image = image
@@ -39,6 +42,7 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
         exposedPorts = []
         volumes = []
         host = HostSpec()
+        networks = [:]
     }
 }
 
@@ -47,7 +51,7 @@ public struct HostSpec: Codable, Sendable, Equatable {
     public var binds: [String] = []
     public var mounts: [MountSpec] = []
     public var tmpfs: [String: String] = [:]
-    /// `default` (this issue: same as none), `none`, `host`, or a network name (next issue).
+    /// `default` (the default bridge), `bridge`, `none`, `host`, or a network name or ID.
     public var networkMode: String = "default"
     public var restartPolicy: RestartPolicy = .init()
     public var autoRemove: Bool = false

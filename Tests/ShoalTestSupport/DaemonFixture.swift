@@ -12,6 +12,12 @@ public final class DaemonFixture: @unchecked Sendable {
     public private(set) var pid: Int32 = 0
     public let logPath: String
     private let extraArguments: [String]
+    /// This daemon's own address block `10.B.0.0/16`: its default bridge is `10.B.0.1/24` and its networks take
+    /// their subnets from the rest, so parallel daemons never fight over a subnet. Tests that give `--subnet`
+    /// use `subnet(_:)` to stay inside it; teardown removes every bridge that carries an address in it.
+    public let addressBlock: Int
+    /// The default bridge's name, unique to the run.
+    public let bridgeName: String
 
     public static var binary: String {
         if let path = ProcessInfo.processInfo.environment["SHOAL_BINARY"] { return path }
@@ -29,6 +35,8 @@ public final class DaemonFixture: @unchecked Sendable {
         socket = execRoot + "/shoal.sock"
         logPath = run.path("daemon.log")
         extraArguments = arguments
+        addressBlock = Self.nextAddressBlock()
+        bridgeName = run.name("sb")
         run.onCleanup("daemon \(run.id)") { [self] in self.teardown() }
         try start()
     }
@@ -38,7 +46,8 @@ public final class DaemonFixture: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["daemon", "--data-root", dataRoot, "--exec-root", execRoot, "-H", "unix://" + socket,
-                             "--log-level", "debug"] + extraArguments
+                             "--log-level", "debug", "--bridge", bridgeName, "--bip", "10.\(addressBlock).0.1/24",
+                             "--default-address-pool", "base=10.\(addressBlock).0.0/16,size=24"] + extraArguments
         if !FileManager.default.fileExists(atPath: logPath) {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         }
@@ -108,8 +117,48 @@ public final class DaemonFixture: @unchecked Sendable {
         try dockerOK(["load", "-i", tarball])
     }
 
+    /// `10.B.N.0/24` in this daemon's block (N ≥ 128 never collides with subnets the daemon picks itself early).
+    public func subnet(_ n: Int) -> String { "10.\(addressBlock).\(n).0/24" }
+
+    /// The daemon's nftables table (named after its exec root, as the daemon names it).
+    public var firewallTable: String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in execRoot.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return "shoal_" + String(format: "%08x", hash)
+    }
+
+    private static let blockLock = NSLock()
+    nonisolated(unsafe) private static var blockCounter = 0
+
+    /// Second octets 130–249, spread by pid so two test processes rarely pick the same one.
+    private static func nextAddressBlock() -> Int {
+        blockLock.lock()
+        defer { blockLock.unlock() }
+        blockCounter += 1
+        return 130 + Int((UInt32(getpid()) &* 7 &+ UInt32(blockCounter)) % 120)
+    }
+
+    /// Bridges carrying an address of this daemon's block, and its nftables table.
+    private func removeNetworking() {
+        let prefix = "10.\(addressBlock)."
+        if let out = try? Shell.run("/usr/sbin/ip", ["-j", "-4", "addr", "show", "type", "bridge"]),
+           let data = out.stdout.data(using: .utf8),
+           let links = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] {
+            for link in links {
+                let addresses = (link["addr_info"] as? [[String: Any]]) ?? []
+                if addresses.contains(where: { ($0["local"] as? String)?.hasPrefix(prefix) == true }),
+                   let name = link["ifname"] as? String {
+                    _ = try? Shell.run("/usr/sbin/ip", ["link", "del", name])
+                }
+            }
+        }
+        _ = try? Shell.run("/usr/sbin/ip", ["link", "del", bridgeName])
+        _ = try? Shell.run("/usr/sbin/nft", ["delete", "table", "ip", firewallTable])
+    }
+
     private func teardown() {
         stopDaemon()
+        defer { removeNetworking() }
         let runcRoot = execRoot + "/runc"
         let containers = (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? []
         for id in containers {

@@ -62,4 +62,9 @@ int cshoal_inotify_add(int fd, const char *path);
 
 /// Terminal window size of a tty fd.
 int cshoal_set_winsize(int fd, unsigned short rows, unsigned short cols);
+
+/// Opens a netlink socket (SOCK_RAW|SOCK_CLOEXEC) of `protocol` (e.g. NETLINK_ROUTE) in the calling thread's network
+/// namespace, binds it to a kernel-chosen port id, asks for extended and capped ACKs (NETLINK_EXT_ACK,
+/// NETLINK_CAP_ACK) and sets a receive timeout. Returns the fd (and the port id), or -errno.
+int cshoal_netlink_open(int protocol, uint32_t *port_id, int recv_timeout_ms);
 #endif

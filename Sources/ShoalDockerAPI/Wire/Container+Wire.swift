@@ -30,6 +30,9 @@ extension ContainerCreateBody {
         if let host = HostConfig {
             spec.host = try host.spec()
         }
+        for (name, settings) in NetworkingConfig?.EndpointsConfig ?? [:] {
+            spec.networks[name] = settings.request
+        }
         return spec
     }
 }
@@ -184,25 +187,83 @@ extension ContainerRecord {
         )
     }
 
-    private var networkName: String {
-        spec.host.networkMode == "default" ? "none" : spec.host.networkMode
+    /// Networks by name: the mode itself for `none`/`host`, else every network the container is configured for.
+    private var networkNames: [String] {
+        let mode = spec.host.networkMode
+        if mode == "none" || mode == "host" || spec.networks.isEmpty { return [mode == "default" ? "bridge" : mode] }
+        return spec.networks.keys.sorted()
+    }
+
+    private var endpointsWire: [String: EndpointWire] {
+        var result: [String: EndpointWire] = [:]
+        for name in networkNames {
+            let request = spec.networks[name]
+            let live = network.endpoints.first { $0.networkName == name }
+            let userNetwork = name != "bridge" && name != "none" && name != "host"
+            // Docker lists the short ID among a user network endpoint's aliases.
+            let aliases = (request?.aliases ?? []) + (userNetwork && live != nil ? [shortID] : [])
+            result[name] = EndpointWire(
+                IPAMConfig: request?.ipv4Address.map { EndpointIPAMConfigWire(IPv4Address: $0) }, Links: nil,
+                Aliases: aliases.isEmpty ? nil : aliases, NetworkID: live?.networkID ?? "",
+                EndpointID: live?.endpointID ?? "", Gateway: live?.gateway ?? "", IPAddress: live?.ipv4Address ?? "",
+                IPPrefixLen: live?.prefixLength ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+                MacAddress: live?.macAddress ?? "")
+        }
+        return result
+    }
+
+    /// `NetworkSettings.Ports`: published bindings, and `null` for exposed ports not published; empty when stopped.
+    private var portsWire: [String: [PortBindingWire]?] {
+        guard state.isRunning else { return [:] }
+        var ports: [String: [PortBindingWire]?] = [:]
+        for port in exposedPorts { ports[port] = .some(nil) }
+        for published in network.ports {
+            let binding = PortBindingWire(HostIp: published.hostIP, HostPort: String(published.hostPort))
+            if case .some(.some(let list)) = ports[published.containerPort] {
+                ports[published.containerPort] = list + [binding]
+            } else {
+                ports[published.containerPort] = [binding]
+            }
+        }
+        return ports
     }
 
     private var networkSettingsWire: NetworkSettingsWire {
-        let endpoint = EndpointWire(
-            IPAMConfig: nil, Links: nil, Aliases: nil, NetworkID: networkName, EndpointID: "", Gateway: "",
-            IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
-            MacAddress: "")
+        // Docker fills the top-level address fields from the default bridge's endpoint only.
+        let bridge = network.endpoints.first { $0.networkName == "bridge" }
         return NetworkSettingsWire(
-            Bridge: "", SandboxID: "", HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
-            Ports: [:], SandboxKey: "", EndpointID: "", Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
-            IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", MacAddress: "", Networks: [networkName: endpoint])
+            Bridge: "", SandboxID: network.sandboxKey.isEmpty ? "" : id, HairpinMode: false,
+            LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0, Ports: portsWire, SandboxKey: network.sandboxKey,
+            EndpointID: bridge?.endpointID ?? "", Gateway: bridge?.gateway ?? "", GlobalIPv6Address: "",
+            GlobalIPv6PrefixLen: 0, IPAddress: bridge?.ipv4Address ?? "", IPPrefixLen: bridge?.prefixLength ?? 0,
+            IPv6Gateway: "", MacAddress: bridge?.macAddress ?? "", Networks: endpointsWire)
+    }
+
+    /// `docker ps`'s PORTS: published ports with their host side, exposed ones alone.
+    private var portSummary: [PortWire] {
+        guard state.isRunning else { return [] }
+        var list: [PortWire] = []
+        var published = Set<String>()
+        for port in network.ports {
+            let parts = port.containerPort.split(separator: "/")
+            published.insert(port.containerPort)
+            list.append(PortWire(IP: port.hostIP, PrivatePort: Int(parts[0]) ?? 0, PublicPort: Int(port.hostPort),
+                                 Type: parts.count > 1 ? String(parts[1]) : "tcp"))
+        }
+        for port in exposedPorts where !published.contains(port) {
+            let parts = port.split(separator: "/")
+            list.append(PortWire(IP: nil, PrivatePort: Int(parts[0]) ?? 0, PublicPort: nil,
+                                 Type: parts.count > 1 ? String(parts[1]) : "tcp"))
+        }
+        return list
     }
 
     func inspectWire(logPath: String, rootDir: String) -> ContainerInspectWire {
         ContainerInspectWire(
             Id: id, Created: Wire.rfc3339Nano(created), Path: path, Args: args, State: stateWire, Image: imageID,
-            ResolvConfPath: "", HostnamePath: "", HostsPath: "", LogPath: logPath, Name: "/" + name,
+            ResolvConfPath: "\(rootDir)/containers/\(id)/resolv.conf",
+            HostnamePath: "\(rootDir)/containers/\(id)/hostname", HostsPath: "\(rootDir)/containers/\(id)/hosts",
+            LogPath: logPath, Name: "/" + name,
             RestartCount: restartCount, Driver: "overlay", Platform: "linux", MountLabel: "", ProcessLabel: "",
             AppArmorProfile: "", ExecIDs: nil, HostConfig: hostConfigWire,
             GraphDriver: GraphDriverWire(Name: "overlay", Data: ["MergedDir": "\(rootDir)/containers/\(id)/rootfs"]),
@@ -213,10 +274,10 @@ extension ContainerRecord {
         let command = ([path] + args).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
         return ContainerSummaryWire(
             Id: id, Names: ["/" + name], Image: spec.image, ImageID: imageID, Command: command,
-            Created: Int64(created.timeIntervalSince1970), Ports: [], Labels: labels, State: state.status.rawValue,
+            Created: Int64(created.timeIntervalSince1970), Ports: portSummary, Labels: labels, State: state.status.rawValue,
             Status: statusText(now: now),
             HostConfig: .init(NetworkMode: spec.host.networkMode),
-            NetworkSettings: .init(Networks: networkSettingsWire.Networks), Mounts: mountsWire)
+            NetworkSettings: .init(Networks: endpointsWire), Mounts: mountsWire)
     }
 
     /// `docker ps`'s STATUS column, worded as Docker words it.

@@ -26,17 +26,23 @@ struct ContainerConfigWire: Codable, Sendable {
     var StopTimeout: Int?
 }
 
+struct NetworkingConfigWire: Codable, Sendable {
+    var EndpointsConfig: [String: EndpointSettingsBody]?
+}
+
 struct ContainerCreateBody: Decodable, Sendable {
     var config: ContainerConfigWire
     var HostConfig: HostConfigWire?
+    var NetworkingConfig: NetworkingConfigWire?
 
-    private enum CodingKeys: String, CodingKey { case HostConfig }
+    private enum CodingKeys: String, CodingKey { case HostConfig, NetworkingConfig }
 
     init(from decoder: any Decoder) throws {
-        // Config fields sit at the top level of the create body, beside HostConfig.
+        // Config fields sit at the top level of the create body, beside HostConfig and NetworkingConfig.
         config = try ContainerConfigWire(from: decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         HostConfig = try container.decodeIfPresent(HostConfigWire.self, forKey: .HostConfig)
+        NetworkingConfig = try container.decodeIfPresent(NetworkingConfigWire.self, forKey: .NetworkingConfig)
     }
 }
 
@@ -129,7 +135,7 @@ struct GraphDriverWire: Encodable, Sendable {
 }
 
 struct EndpointWire: Encodable, Sendable {
-    var IPAMConfig: Empty?
+    var IPAMConfig: EndpointIPAMConfigWire?
     var Links: [String]?
     var Aliases: [String]?
     var NetworkID: String

@@ -1,0 +1,110 @@
+import Foundation
+import ShoalCore
+import ShoalIPAM
+import ShoalModel
+import ShoalNFTables
+import ShoalNetwork
+
+extension NetworkService {
+    /// `-p` and `-P`: takes each host port (ours in the allocator, the host's by binding it) and adds its DNAT
+    /// publication. Either every port is taken or none (the caller tears the sandbox down on error).
+    func publishPorts(_ record: ContainerRecord, endpoint: EndpointState, into live: inout LiveSandbox) throws {
+        for (containerPort, hostIP, hostPorts) in try PortRequests.expand(record) {
+            let proto: PortProtocol = containerPort.hasSuffix("/udp") ? .udp : .tcp
+            let ip = try IPAddress(parsing: hostIP)
+            let port: UInt16
+            do {
+                if let range = hostPorts {
+                    port = range.count == 1
+                        ? try { try self.hostPorts.allocate(proto, hostIP: ip, port: range.lowerBound); return range.lowerBound }()
+                        : try self.hostPorts.allocate(proto, hostIP: ip, in: range)
+                } else {
+                    port = try self.hostPorts.allocate(proto, hostIP: ip)
+                }
+            } catch {
+                throw externalConnectivity(record, endpoint, error)
+            }
+            let published = PublishedPort(containerPort: containerPort, hostIP: hostIP, hostPort: port)
+            do {
+                try holdPort(published, containerIP: endpoint.ipv4Address, endpoint: endpoint, into: &live)
+            } catch {
+                self.hostPorts.release(proto, hostIP: ip, port: port)
+                throw externalConnectivity(record, endpoint, error)
+            }
+        }
+    }
+
+    /// Binds the host port and records the publication (also used when restoring after a daemon restart).
+    func holdPort(_ port: PublishedPort, containerIP: String, endpoint: EndpointState, into live: inout LiveSandbox)
+        throws
+    {
+        let parts = port.containerPort.split(separator: "/")
+        let proto = parts.count > 1 ? String(parts[1]) : "tcp"
+        guard let target = UInt16(parts[0]), let network = networks[endpoint.networkID],
+              let bridge = network.bridgeName else {
+            throw ShoalError.invalidArgument("invalid port \(port.containerPort)")
+        }
+        if let ip = try? IPAddress(parsing: port.hostIP) {
+            try? hostPorts.allocate(proto == "udp" ? .udp : .tcp, hostIP: ip, port: port.hostPort)
+        }
+        let reservation = try HostPortReservation.reserve(proto: proto, hostIP: port.hostIP, port: port.hostPort)
+        live.reservations.append(reservation)
+        live.ports.append(port)
+        live.publications.append(PortPublication(
+            proto: proto == "udp" ? .udp : .tcp, hostIP: port.hostIP == "0.0.0.0" ? nil : port.hostIP,
+            hostPort: port.hostPort, containerIP: containerIP, containerPort: target, bridge: bridge))
+    }
+
+    /// Docker's wording for a port that cannot be published.
+    private func externalConnectivity(_ record: ContainerRecord, _ endpoint: EndpointState, _ error: any Error)
+        -> ShoalError
+    {
+        let reason = (error as? ShoalError)?.message ?? "\(error)"
+        return ShoalError.internalError(
+            "driver failed programming external connectivity on endpoint \(record.name) (\(endpoint.endpointID)): \(reason)")
+    }
+}
+
+/// The host ports a container asks for, from `PortBindings` and (with `-P`) its exposed ports.
+enum PortRequests {
+    /// (container port like `80/tcp`, host IP, host port range or nil for an ephemeral one), sorted.
+    static func expand(_ record: ContainerRecord) throws -> [(String, String, ClosedRange<UInt16>?)] {
+        var bindings = record.spec.host.portBindings
+        if record.spec.host.publishAllPorts {
+            for port in record.exposedPorts where bindings[port] == nil {
+                bindings[port] = [PortBinding(hostIP: "", hostPort: "")]
+            }
+        }
+        var result: [(String, String, ClosedRange<UInt16>?)] = []
+        for key in bindings.keys.sorted() {
+            let containerPort = key.contains("/") ? key : key + "/tcp"
+            let parts = containerPort.split(separator: "/")
+            guard parts.count == 2, UInt16(parts[0]) != nil, ["tcp", "udp"].contains(parts[1]) else {
+                if parts.count == 2, parts[1] == "sctp" {
+                    throw ShoalError.invalidArgument("sctp ports are not supported: \(key)")
+                }
+                throw ShoalError.invalidArgument("invalid port specification: \"\(key)\"")
+            }
+            for binding in bindings[key] ?? [] {
+                let hostIP = binding.hostIP.isEmpty ? "0.0.0.0" : binding.hostIP
+                // No IPv6 publishing yet: an explicit IPv6 host address is skipped, as Docker does without IPv6.
+                if hostIP.contains(":") { continue }
+                result.append((containerPort, hostIP, try hostRange(binding.hostPort)))
+            }
+        }
+        return result
+    }
+
+    /// `""`/`"0"` → ephemeral (nil); `"8080"`; `"8000-8010"`.
+    static func hostRange(_ text: String) throws -> ClosedRange<UInt16>? {
+        if text.isEmpty || text == "0" { return nil }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard let low = UInt16(parts[0]), low > 0 else { throw ShoalError.invalidArgument("invalid hostPort: \(text)") }
+        guard parts.count == 2 else {
+            guard parts.count == 1 else { throw ShoalError.invalidArgument("invalid hostPort: \(text)") }
+            return low...low
+        }
+        guard let high = UInt16(parts[1]), high >= low else { throw ShoalError.invalidArgument("invalid hostPort: \(text)") }
+        return low...high
+    }
+}

@@ -1,0 +1,392 @@
+import Foundation
+import ShoalCore
+import ShoalDNS
+import ShoalIPAM
+import ShoalModel
+import ShoalNFTables
+import ShoalNetwork
+import ShoalOS
+
+/// A running container's sandbox as the network service holds it.
+struct LiveSandbox: Sendable {
+    var containerID: String
+    var containerName: String
+    var path: String
+    var endpoints: [EndpointState] = []
+    var ports: [PublishedPort] = []
+    var publications: [PortPublication] = []
+    var reservations: [HostPortReservation] = []
+    var dns: DNSServer?
+    var local: LocalRecords?
+
+    var state: ContainerNetworkState {
+        ContainerNetworkState(sandboxKey: path, endpoints: endpoints, ports: ports)
+    }
+}
+
+extension NetworkService: NetworkSandboxProvider {
+    // MARK: create
+
+    public func prepare(_ spec: ContainerSpec) async throws -> ContainerSpec {
+        var spec = spec
+        let mode = spec.host.networkMode
+        if mode.hasPrefix("container:") {
+            throw ShoalError.invalidArgument("network mode \"\(mode)\" is not supported")
+        }
+        let primary = try resolve(mode == "default" ? "bridge" : mode)
+        if !primary.hasEndpoints {
+            let others = try spec.networks.keys.map { try resolve($0) }.filter { $0.id != primary.id }
+            if !others.isEmpty {
+                throw ShoalError.invalidArgument(
+                    "container cannot be connected to multiple networks with one of the networks in private (none) mode")
+            }
+            spec.networks = [:]
+            return spec
+        }
+        var normalized: [String: EndpointRequest] = [:]
+        for (reference, request) in spec.networks {
+            // The CLI names the endpoint of `--network default` (and of no --network at all) "default".
+            let network = try resolve(reference == "default" ? "bridge" : reference)
+            guard network.hasEndpoints else {
+                throw ShoalError.invalidArgument(
+                    "container cannot be connected to network \(network.name) and to \(primary.name) at once")
+            }
+            normalized[network.name] = request
+        }
+        if normalized[primary.name] == nil { normalized[primary.name] = EndpointRequest() }
+        for (name, request) in normalized {
+            guard let network = network(named: name) else { continue }
+            try check(request, on: network)
+        }
+        spec.networks = normalized
+        return spec
+    }
+
+    /// Docker's refusals for `--network-alias` and `--ip` where they cannot apply.
+    func check(_ request: EndpointRequest, on network: NetworkRecord) throws {
+        if network.isDefaultBridge && !request.aliases.isEmpty {
+            throw ShoalError.invalidArgument(
+                "network-scoped alias is supported only for containers in user defined networks")
+        }
+        if let ip = request.ipv4Address, !ip.isEmpty {
+            if network.isDefaultBridge {
+                throw ShoalError.invalidArgument("user specified IP address is supported on user defined networks only")
+            }
+            let address = try IPv4Address(parsing: ip)
+            if let subnet = network.ipam.first.flatMap({ try? IPv4Subnet(parsing: $0.subnet, label: "subnet") }),
+               !subnet.contains(address) {
+                throw ShoalError.invalidArgument(
+                    "Invalid address \(ip): It does not belong to any of this network's subnets")
+            }
+        }
+    }
+
+    public func networkName(_ reference: String) async throws -> String { try resolve(reference).name }
+
+    // MARK: start and exit
+
+    public func attach(_ record: ContainerRecord, directory: String) async throws -> SandboxAttachment {
+        let mode = record.spec.host.networkMode
+        let primary = try resolve(mode == "default" ? "bridge" : mode)
+        let files = [(directory + "/hosts", "/etc/hosts"), (directory + "/resolv.conf", "/etc/resolv.conf"),
+                     (directory + "/hostname", "/etc/hostname")]
+        if !primary.hasEndpoints {
+            let host = primary.driver == "host"
+            let hosts = host
+                ? (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? SandboxFiles.hosts(
+                    extraHosts: [], ownAddress: nil, hostname: record.hostname)
+                : SandboxFiles.hosts(extraHosts: record.spec.host.extraHosts, ownAddress: nil,
+                                     hostname: record.hostname)
+            try writeFiles(record, directory: directory, hosts: hosts, embeddedDNS: false, keepLoopback: host)
+            return SandboxAttachment(network: host ? .host : .none, files: files)
+        }
+
+        let path = options.sandboxDirectory + "/" + record.id
+        if NetworkNamespace.isPinned(at: path) || FileManager.default.fileExists(atPath: path) {
+            dataplane.removeSandbox(at: path)
+        }
+        try await dataplane.createSandbox(at: path)
+        var live = LiveSandbox(containerID: record.id, containerName: record.name, path: path)
+        sandboxes[record.id] = live
+        do {
+            for (network, request) in try joinList(record) {
+                let endpoint = try plumb(network, request: request, record: record, sandbox: live)
+                live.endpoints.append(endpoint)
+                sandboxes[record.id] = live
+            }
+            if let first = live.endpoints.first, let network = networks[first.networkID], !network.isInternal {
+                try publishPorts(record, endpoint: first, into: &live)
+                sandboxes[record.id] = live
+                if !live.publications.isEmpty { try await applyFirewall() }
+            }
+            let embedded = live.endpoints.contains { networks[$0.networkID]?.isDefaultBridge == false }
+            if embedded { try await startDNS(record, sandbox: &live) }
+            sandboxes[record.id] = live
+            let hosts = SandboxFiles.hosts(extraHosts: record.spec.host.extraHosts,
+                                           ownAddress: live.endpoints.first?.ipv4Address, hostname: record.hostname,
+                                           domainname: record.spec.domainname ?? "")
+            try writeFiles(record, directory: directory, hosts: hosts, embeddedDNS: embedded, keepLoopback: false)
+        } catch {
+            sandboxes[record.id] = nil
+            await teardown(live)
+            throw error
+        }
+        return SandboxAttachment(network: .path(path), files: files, state: live.state)
+    }
+
+    public func detach(_ record: ContainerRecord) async {
+        if let live = sandboxes.removeValue(forKey: record.id) {
+            await teardown(live)
+            return
+        }
+        // Not live (a daemon that died mid-way): undo what the record says was made.
+        var leftover = LiveSandbox(containerID: record.id, containerName: record.name,
+                                   path: record.network.sandboxKey)
+        leftover.endpoints = record.network.endpoints
+        await teardown(leftover)
+    }
+
+    /// Every host change of a sandbox, undone in reverse order; each step is quiet when already undone.
+    func teardown(_ live: LiveSandbox) async {
+        await live.dns?.close()
+        for endpoint in live.endpoints { dnsTable.remove(endpointID: endpoint.endpointID) }
+        if !live.publications.isEmpty {
+            for port in live.ports {
+                let proto: PortProtocol = port.containerPort.hasSuffix("/udp") ? .udp : .tcp
+                if let ip = try? IPAddress(parsing: port.hostIP) {
+                    hostPorts.release(proto, hostIP: ip, port: port.hostPort)
+                }
+            }
+            do { try await applyFirewall() } catch { logger.error("firewall update after \(live.containerName): \(error)") }
+        }
+        for endpoint in live.endpoints {
+            dataplane.removeInterface(hostName: endpoint.hostInterface)
+            if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
+                _ = addresses[endpoint.networkID]?.release(address)
+            }
+        }
+        if !live.path.isEmpty { dataplane.removeSandbox(at: live.path) }
+        // The reservations' sockets close when `live` goes.
+    }
+
+    public func restore(_ record: ContainerRecord) async {
+        guard !record.network.sandboxKey.isEmpty else { return }
+        var live = LiveSandbox(containerID: record.id, containerName: record.name, path: record.network.sandboxKey)
+        live.endpoints = record.network.endpoints
+        for endpoint in live.endpoints {
+            if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
+                try? addresses[endpoint.networkID]?.allocate(specific: address)
+            }
+            registerNames(endpoint)
+        }
+        if let first = live.endpoints.first {
+            for port in record.network.ports {
+                do {
+                    try holdPort(port, containerIP: first.ipv4Address, endpoint: first, into: &live)
+                } catch {
+                    logger.error("restore: port \(port.hostIP):\(port.hostPort) of \(record.name): \(error)")
+                }
+            }
+        }
+        if live.endpoints.contains(where: { networks[$0.networkID]?.isDefaultBridge == false }) {
+            do { try await startDNS(record, sandbox: &live) } catch {
+                logger.error("restore: DNS for \(record.name): \(error)")
+            }
+        }
+        sandboxes[record.id] = live
+        do { try await applyFirewall() } catch { logger.error("restore: firewall: \(error)") }
+    }
+
+    public func renamed(_ record: ContainerRecord) async {
+        guard var live = sandboxes[record.id] else { return }
+        live.containerName = record.name
+        for index in live.endpoints.indices {
+            guard let network = networks[live.endpoints[index].networkID] else { continue }
+            live.endpoints[index].dnsNames = dnsNames(record, aliases: live.endpoints[index].aliases, network: network)
+            registerNames(live.endpoints[index])
+        }
+        sandboxes[record.id] = live
+    }
+
+    // MARK: connect and disconnect
+
+    public func connect(_ record: ContainerRecord, network reference: String, request: EndpointRequest) async throws
+        -> ContainerNetworkState
+    {
+        let network = try resolve(reference)
+        guard network.hasEndpoints else {
+            throw ShoalError.permissionDenied("container cannot be disconnected from host network or connected to host network")
+        }
+        guard var live = sandboxes[record.id] else {
+            throw ShoalError.invalidState("container \(record.name) is not running")
+        }
+        if live.endpoints.contains(where: { $0.networkID == network.id }) {
+            throw ShoalError.permissionDenied("endpoint with name \(record.name) already exists in network \(network.name)")
+        }
+        try check(request, on: network)
+        let endpoint = try plumb(network, request: request, record: record, sandbox: live)
+        live.endpoints.append(endpoint)
+        sandboxes[record.id] = live
+        if !network.isDefaultBridge {
+            if let local = live.local {
+                local.setNetworks(userNetworkIDs(live))
+            } else {
+                do { try await startDNS(record, sandbox: &live) } catch {
+                    logger.error("connect: DNS for \(record.name): \(error)")
+                }
+                sandboxes[record.id] = live
+            }
+        }
+        events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
+                                   attributes: ["container": record.id, "name": network.name, "type": network.driver]))
+        return live.state
+    }
+
+    public func disconnect(_ record: ContainerRecord, network reference: String) async throws -> ContainerNetworkState {
+        let network = try resolve(reference)
+        guard var live = sandboxes[record.id] else {
+            throw ShoalError.invalidState("container \(record.name) is not running")
+        }
+        guard let index = live.endpoints.firstIndex(where: { $0.networkID == network.id }) else {
+            throw ShoalError.permissionDenied("container \(record.id) is not connected to network \(network.name)")
+        }
+        let endpoint = live.endpoints.remove(at: index)
+        dnsTable.remove(endpointID: endpoint.endpointID)
+        live.local?.setNetworks(userNetworkIDs(live))
+        let dropped = live.publications.filter { $0.containerIP == endpoint.ipv4Address }
+        if !dropped.isEmpty {
+            live.publications.removeAll { $0.containerIP == endpoint.ipv4Address }
+            for port in live.ports {
+                let proto: PortProtocol = port.containerPort.hasSuffix("/udp") ? .udp : .tcp
+                if let ip = try? IPAddress(parsing: port.hostIP) { hostPorts.release(proto, hostIP: ip, port: port.hostPort) }
+            }
+            live.ports = []
+            live.reservations = []
+        }
+        sandboxes[record.id] = live
+        if !dropped.isEmpty { try? await applyFirewall() }
+        dataplane.removeInterface(hostName: endpoint.hostInterface)
+        if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
+            _ = addresses[endpoint.networkID]?.release(address)
+        }
+        events.publish(EngineEvent(kind: .network, action: "disconnect", actorID: network.id,
+                                   attributes: ["container": record.id, "name": network.name, "type": network.driver]))
+        return live.state
+    }
+
+    // MARK: pieces
+
+    /// The networks a container joins at start, its primary network first.
+    func joinList(_ record: ContainerRecord) throws -> [(NetworkRecord, EndpointRequest)] {
+        let mode = record.spec.host.networkMode
+        let primary = try resolve(mode == "default" ? "bridge" : mode)
+        var list = [(primary, record.spec.networks[primary.name] ?? EndpointRequest())]
+        for name in record.spec.networks.keys.sorted() where name != primary.name {
+            list.append((try resolve(name), record.spec.networks[name] ?? EndpointRequest()))
+        }
+        return list
+    }
+
+    /// Address, veth pair and DNS names of one endpoint. Undoes its own steps when one fails.
+    func plumb(_ network: NetworkRecord, request: EndpointRequest, record: ContainerRecord, sandbox: LiveSandbox)
+        throws -> EndpointState
+    {
+        guard var allocator = addresses[network.id], let bridge = network.bridgeName else {
+            throw ShoalError.internalError("network \(network.name) has no address allocator")
+        }
+        let address: IPv4Address
+        if let requested = request.ipv4Address, !requested.isEmpty {
+            address = try IPv4Address(parsing: requested)
+            try allocator.allocate(specific: address)
+        } else {
+            address = try allocator.allocate()
+        }
+        addresses[network.id] = allocator
+        let endpointID = Identifier.random()
+        let used = Set(sandbox.endpoints.map(\.containerInterface))
+        let interface = (0...).lazy.map { "eth\($0)" }.first { !used.contains($0) }!
+        let hasRoute = sandbox.endpoints.contains { networks[$0.networkID]?.isInternal == false }
+        let gateway = allocator.gateway
+        let settings = InterfaceSettings(
+            bridge: bridge, hostName: "veth" + endpointID.prefix(7), containerName: interface, address: address,
+            prefixLength: allocator.subnet.prefixLength, mac: MACAddress(derivedFrom: address), mtu: network.mtu,
+            defaultGateway: !hasRoute && !network.isInternal ? gateway : nil)
+        do {
+            try dataplane.addInterface(settings, sandbox: sandbox.path)
+        } catch {
+            _ = addresses[network.id]?.release(address)
+            throw error
+        }
+        let endpoint = EndpointState(
+            networkID: network.id, networkName: network.name, endpointID: endpointID,
+            hostInterface: settings.hostName, containerInterface: interface, ipv4Address: address.description,
+            prefixLength: allocator.subnet.prefixLength, gateway: gateway?.description ?? "",
+            macAddress: settings.mac.description, aliases: request.aliases,
+            dnsNames: dnsNames(record, aliases: request.aliases, network: network))
+        registerNames(endpoint)
+        return endpoint
+    }
+
+    /// Name, aliases, short ID and host name; nothing on the default bridge (Docker resolves no names there).
+    func dnsNames(_ record: ContainerRecord, aliases: [String], network: NetworkRecord) -> [String] {
+        guard !network.isDefaultBridge else { return [] }
+        var names: [String] = []
+        for name in [record.name] + aliases + [record.shortID, record.hostname] where !names.contains(name) {
+            names.append(name)
+        }
+        return names
+    }
+
+    func registerNames(_ endpoint: EndpointState) {
+        guard !endpoint.dnsNames.isEmpty, let address = try? IPv4Address(parsing: endpoint.ipv4Address) else { return }
+        dnsTable.upsert(endpointID: endpoint.endpointID, DNSEndpointRecord(
+            network: endpoint.networkID, names: endpoint.dnsNames, ipv4: [DNSIPv4Address(value: address.value)]))
+    }
+
+    func userNetworkIDs(_ live: LiveSandbox) -> [String] {
+        live.endpoints.filter { networks[$0.networkID]?.isDefaultBridge == false }.map(\.networkID)
+    }
+
+    /// The sandbox's own DNS server on 127.0.0.11:53, answering names of the networks it shares and forwarding
+    /// the rest from the host's namespace (so loopback upstreams work, as in Docker).
+    func startDNS(_ record: ContainerRecord, sandbox live: inout LiveSandbox) async throws {
+        let sockets = try await DNSSockets.open(in: live.path)
+        let local = LocalRecords(table: dnsTable, networks: userNetworkIDs(live))
+        let forwarder = try? ForwardingResolver(upstreams: upstreams(for: record))
+        do {
+            live.dns = try await DNSServer.serve(
+                udpSocket: sockets.udp, tcpSocket: sockets.tcp,
+                resolver: ChainResolver(local: local, forwarder: forwarder))
+        } catch {
+            close(sockets.udp)
+            close(sockets.tcp)
+            throw error
+        }
+        live.local = local
+    }
+
+    func upstreams(for record: ContainerRecord) -> [String] {
+        if !record.spec.host.dns.isEmpty { return record.spec.host.dns }
+        if !options.upstreamDNS.isEmpty { return options.upstreamDNS }
+        return SandboxFiles.nameservers(in: SandboxFiles.hostResolvConf())
+    }
+
+    func writeFiles(_ record: ContainerRecord, directory: String, hosts: String, embeddedDNS: Bool,
+                    keepLoopback: Bool) throws {
+        let hostResolv = SandboxFiles.hostResolvConf()
+        let resolv: String
+        if embeddedDNS {
+            resolv = SandboxFiles.embeddedResolvConf(hostResolvConf: hostResolv)
+        } else {
+            // Only plain addresses can go in a resolv.conf (the daemon's `--dns` may carry a port for tests).
+            let servers = (record.spec.host.dns.isEmpty ? options.upstreamDNS : record.spec.host.dns)
+                .filter { (try? IPAddress(parsing: $0)) != nil }
+            resolv = SandboxFiles.plainResolvConf(servers: servers, hostResolvConf: hostResolv,
+                                                  keepLoopback: keepLoopback)
+        }
+        try hosts.write(toFile: directory + "/hosts", atomically: true, encoding: .utf8)
+        try resolv.write(toFile: directory + "/resolv.conf", atomically: true, encoding: .utf8)
+        let hostname = record.spec.host.networkMode == "host" ? KernelHostName.read() : record.hostname
+        try (hostname + "\n").write(toFile: directory + "/hostname", atomically: true, encoding: .utf8)
+    }
+}

@@ -1,0 +1,60 @@
+/// A line-oriented builder for nft scripts: tab indentation, one statement per line.
+struct NFTScript {
+    private(set) var text = ""
+    var depth = 0
+
+    mutating func line(_ content: String) {
+        if content.isEmpty {
+            text += "\n"
+        } else {
+            text += String(repeating: "\t", count: depth) + content + "\n"
+        }
+    }
+
+    /// `chain NAME { … }` with its body indented one more level.
+    mutating func chain(_ name: String, _ body: (inout NFTScript) -> Void) {
+        line("chain \(name) {")
+        depth += 1
+        body(&self)
+        depth -= 1
+        line("}")
+    }
+}
+
+/// nft syntax for names and sets.
+enum NFT {
+    /// A quoted interface name, e.g. `"shoal0"`.
+    static func quoted(_ name: String) -> String {
+        "\"\(name)\""
+    }
+
+    /// One quoted name, or an anonymous set `{ "a", "b" }` for several.
+    static func quotedSet(_ names: [String]) -> String {
+        names.count == 1 ? quoted(names[0]) : "{ " + names.map(quoted).joined(separator: ", ") + " }"
+    }
+}
+
+/// Just enough IPv4 parsing to sort numerically and to validate the model.
+enum IPv4 {
+    static func parse(_ text: String) -> UInt32? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for part in parts {
+            guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
+                let octet = UInt32(part), octet <= 255
+            else { return nil }
+            value = value << 8 | octet
+        }
+        return value
+    }
+
+    /// Parses "a.b.c.d/len" into the address and prefix length.
+    static func parseCIDR(_ text: String) -> (address: UInt32, prefix: Int)? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let address = parse(String(parts[0])),
+            parts[1].allSatisfy(\.isNumber), let prefix = Int(parts[1]), (0...32).contains(prefix)
+        else { return nil }
+        return (address, prefix)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import ShoalCore
+import ShoalNFTables
+import ShoalOS
+
+/// The daemon's one nftables table. Every change renders the whole table and replaces it in a single `nft -f`
+/// transaction, so the kernel never holds half a ruleset and re-applying after a crash converges.
+public actor HostFirewall {
+    public let table: String
+    private var applied: HostRuleset?
+    private let nft: String
+    private let logger: Logger
+
+    public init(table: String, logger: Logger = Logger(label: "shoal.network.firewall")) {
+        self.table = table
+        self.logger = logger
+        nft = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? "/usr/sbin/nft"
+    }
+
+    /// `nft -f -` with the rendered table; nothing happens when it is what the kernel already has.
+    public func apply(networks: [BridgeNetworkRules], publications: [PortPublication]) async throws {
+        let ruleset = HostRuleset(table: table, networks: networks, publications: publications)
+        if ruleset == applied { return }
+        try await run(ruleset.render())
+        applied = ruleset
+    }
+
+    /// Removes the table (daemon shutdown with no containers left, or tests).
+    public func remove() async {
+        try? await run(HostRuleset.removal(table: table))
+        applied = nil
+    }
+
+    private func run(_ script: String) async throws {
+        let result = try await Command.run(nft, ["-f", "-"], stdin: Array(script.utf8))
+        guard result.status == .exited(0) else {
+            logger.error("nft refused the ruleset: \(result.stderrText)\n\(script)")
+            throw ShoalError.internalError("nftables: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+    }
+}
