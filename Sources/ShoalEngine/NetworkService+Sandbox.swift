@@ -33,7 +33,8 @@ extension NetworkService: NetworkSandboxProvider {
         if mode.hasPrefix("container:") {
             throw ShoalError.invalidArgument("network mode \"\(mode)\" is not supported")
         }
-        let primary = try resolve(mode == "default" ? "bridge" : mode)
+        // As Docker: a network that does not exist fails the start (404), not the create.
+        guard let primary = try? resolve(mode == "default" ? "bridge" : mode) else { return spec }
         if !primary.hasEndpoints {
             let others = try spec.networks.keys.map { try resolve($0) }.filter { $0.id != primary.id }
             if !others.isEmpty {
@@ -46,7 +47,10 @@ extension NetworkService: NetworkSandboxProvider {
         var normalized: [String: EndpointRequest] = [:]
         for (reference, request) in spec.networks {
             // The CLI names the endpoint of `--network default` (and of no --network at all) "default".
-            let network = try resolve(reference == "default" ? "bridge" : reference)
+            guard let network = try? resolve(reference == "default" ? "bridge" : reference) else {
+                normalized[reference] = request
+                continue
+            }
             guard network.hasEndpoints else {
                 throw ShoalError.invalidArgument(
                     "container cannot be connected to network \(network.name) and to \(primary.name) at once")

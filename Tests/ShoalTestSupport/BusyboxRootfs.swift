@@ -9,7 +9,8 @@ public enum BusyboxRootfs {
         "sh", "true", "false", "echo", "cat", "ls", "sleep", "env", "id", "pwd", "hostname", "mkdir", "rm", "touch",
         "wc", "head", "tail", "grep", "sed", "ps", "kill", "top", "date", "seq", "yes", "printf", "test", "[",
         "whoami", "stat", "nslookup", "wget", "timeout", "mount", "df", "tee", "chmod", "chown", "ln", "cp", "mv",
-        "find", "xargs", "nc", "ip", "ifconfig", "uname", "dd", "readlink", "basename", "dirname", "awk",
+        "find", "xargs", "nc", "ip", "ifconfig", "uname", "dd", "readlink", "basename", "dirname", "awk", "httpd", "ping",
+        "route", "cut", "sort",
     ]
 
     /// Writes a minimal root filesystem: /bin/busybox with applet links, /etc/passwd and /etc/group with root,
