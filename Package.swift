@@ -151,6 +151,8 @@ let package = Package(
         .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
         .testTarget(name: "ShoalNetlinkTests", dependencies: ["ShoalNetlink"], swiftSettings: strict),
         .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables"], swiftSettings: strict),
+        .testTarget(name: "ShoalNetworkTests", dependencies: ["ShoalNetwork"], swiftSettings: strict),
+        .testTarget(name: "ShoalEngineTests", dependencies: ["ShoalEngine", "ShoalModel", "ShoalCore"], swiftSettings: strict),
         .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShoalArchiveTests",

@@ -163,12 +163,7 @@ extension NetworkService: NetworkSandboxProvider {
             }
             do { try await applyFirewall() } catch { logger.error("firewall update after \(live.containerName): \(error)") }
         }
-        for endpoint in live.endpoints {
-            dataplane.removeInterface(hostName: endpoint.hostInterface)
-            if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
-                _ = addresses[endpoint.networkID]?.release(address)
-            }
-        }
+        for endpoint in live.endpoints { unplumb(endpoint, containerID: live.containerID) }
         if !live.path.isEmpty { dataplane.removeSandbox(at: live.path) }
         // The reservations' sockets close when `live` goes.
     }
@@ -241,8 +236,6 @@ extension NetworkService: NetworkSandboxProvider {
                 sandboxes[record.id] = live
             }
         }
-        events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
-                                   attributes: ["container": record.id, "name": network.name, "type": network.driver]))
         return live.state
     }
 
@@ -269,12 +262,7 @@ extension NetworkService: NetworkSandboxProvider {
         }
         sandboxes[record.id] = live
         if !dropped.isEmpty { try? await applyFirewall() }
-        dataplane.removeInterface(hostName: endpoint.hostInterface)
-        if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
-            _ = addresses[endpoint.networkID]?.release(address)
-        }
-        events.publish(EngineEvent(kind: .network, action: "disconnect", actorID: network.id,
-                                   attributes: ["container": record.id, "name": network.name, "type": network.driver]))
+        unplumb(endpoint, containerID: record.id)
         return live.state
     }
 
@@ -328,7 +316,22 @@ extension NetworkService: NetworkSandboxProvider {
             macAddress: settings.mac.description, aliases: request.aliases,
             dnsNames: dnsNames(record, aliases: request.aliases, network: network))
         registerNames(endpoint)
+        events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
+                                   attributes: ["container": record.id, "name": network.name, "type": network.driver]))
         return endpoint
+    }
+
+    /// Undoes `plumb` (the DNS names are removed by the caller first, so they stop resolving before the
+    /// interface goes).
+    func unplumb(_ endpoint: EndpointState, containerID: String) {
+        dataplane.removeInterface(hostName: endpoint.hostInterface)
+        if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
+            _ = addresses[endpoint.networkID]?.release(address)
+        }
+        let network = networks[endpoint.networkID]
+        events.publish(EngineEvent(kind: .network, action: "disconnect", actorID: endpoint.networkID,
+                                   attributes: ["container": containerID, "name": network?.name ?? endpoint.networkName,
+                                                "type": network?.driver ?? "bridge"]))
     }
 
     /// Name, aliases, short ID and host name; nothing on the default bridge (Docker resolves no names there).

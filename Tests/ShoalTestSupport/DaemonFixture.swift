@@ -12,6 +12,7 @@ public final class DaemonFixture: @unchecked Sendable {
     public private(set) var pid: Int32 = 0
     public let logPath: String
     private let extraArguments: [String]
+    private let pools: [String]
     /// This daemon's own address block `10.B.0.0/16`: its default bridge is `10.B.0.1/24` and its networks take
     /// their subnets from the rest, so parallel daemons never fight over a subnet. Tests that give `--subnet`
     /// use `subnet(_:)` to stay inside it; teardown removes every bridge that carries an address in it.
@@ -28,14 +29,17 @@ public final class DaemonFixture: @unchecked Sendable {
     public static let docker = "/usr/local/bin/docker"
 
     /// `dataRoot` defaults to a directory of the run (pass one on a small tmpfs to test a full disk).
-    public init(_ run: TestRun, arguments: [String] = [], dataRoot: String? = nil) throws {
+    /// `addressPools` replaces the daemon's pool (default: the rest of its block, in /24s).
+    public init(_ run: TestRun, arguments: [String] = [], dataRoot: String? = nil, addressPools: [String]? = nil,
+                addressBlock: Int? = nil) throws {
         self.run = run
         self.dataRoot = dataRoot ?? run.path("data")
         execRoot = "/run/shoal-test-\(run.id)"
         socket = execRoot + "/shoal.sock"
         logPath = run.path("daemon.log")
         extraArguments = arguments
-        addressBlock = Self.nextAddressBlock()
+        self.addressBlock = addressBlock ?? Self.nextAddressBlock()
+        pools = addressPools ?? ["base=10.\(self.addressBlock).0.0/16,size=24"]
         bridgeName = run.name("sb")
         run.onCleanup("daemon \(run.id)") { [self] in self.teardown() }
         try start()
@@ -46,8 +50,8 @@ public final class DaemonFixture: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["daemon", "--data-root", dataRoot, "--exec-root", execRoot, "-H", "unix://" + socket,
-                             "--log-level", "debug", "--bridge", bridgeName, "--bip", "10.\(addressBlock).0.1/24",
-                             "--default-address-pool", "base=10.\(addressBlock).0.0/16,size=24"] + extraArguments
+                             "--log-level", "debug", "--bridge", bridgeName, "--bip", "10.\(addressBlock).0.1/24"]
+            + pools.flatMap { ["--default-address-pool", $0] } + extraArguments
         if !FileManager.default.fileExists(atPath: logPath) {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         }
@@ -131,7 +135,7 @@ public final class DaemonFixture: @unchecked Sendable {
     nonisolated(unsafe) private static var blockCounter = 0
 
     /// Second octets 130–249, spread by pid so two test processes rarely pick the same one.
-    private static func nextAddressBlock() -> Int {
+    public static func nextAddressBlock() -> Int {
         blockLock.lock()
         defer { blockLock.unlock() }
         blockCounter += 1
