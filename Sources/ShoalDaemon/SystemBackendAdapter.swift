@@ -39,7 +39,11 @@ struct SystemBackendAdapter: SystemBackend {
         let records = await containers.list()
         return DiskUsage(
             layersSize: imageUsage.layersSize,
-            images: imageUsage.images.map { $0.record.info(containers: users[$0.record.id.description]?.count ?? 0) },
+            images: imageUsage.images.map { image in
+                var info = image.record.info(containers: users[image.record.id.description]?.count ?? 0)
+                info.sharedSize = image.sharedSize
+                return info
+            },
             containers: records.map { .init(record: $0, sizeRw: 0) },
             volumes: await volumes.list().map {
                 .init(record: $0, size: sizes[$0.name] ?? 0, refCount: volumeUsers[$0.name]?.count ?? 0)

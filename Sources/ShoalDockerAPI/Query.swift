@@ -73,7 +73,7 @@ struct Query {
         guard let seconds = Double(text) else {
             throw DockerAPIError.badRequest("invalid value for \(name): \(text)")
         }
-        if seconds == 0 { return nil }
+        // `--since 0` is the epoch: every event the daemon still holds.
         return Date(timeIntervalSince1970: seconds)
     }
 }

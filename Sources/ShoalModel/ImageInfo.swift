@@ -16,6 +16,8 @@ public struct ImageInfo: Codable, Sendable, Equatable {
     public var layers: [String]
     /// Number of containers using the image (-1 when not computed, as Docker).
     public var containers: Int
+    /// Bytes of layers this image shares with other images (`docker system df`); -1 when not computed.
+    public var sharedSize: Int64 = -1
 
     public init(id: String, repoTags: [String], repoDigests: [String], parent: String = "", comment: String = "",
                 created: Date, author: String = "", architecture: String, os: String, size: Int64,

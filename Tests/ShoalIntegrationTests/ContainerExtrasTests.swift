@@ -105,6 +105,9 @@ import Testing
         let lifecycle = actions.filter { ["create", "start", "die", "destroy"].contains($0) }
         #expect(lifecycle == ["create", "start", "die", "destroy"], "\(actions)")
         #expect(!actions.contains { $0.hasPrefix("pull") || $0 == "load" }, "only container events: \(actions)")
+        // `--since 0` is the epoch: everything the daemon still holds, the image load included.
+        let all = try daemon.dockerOK(["events", "--since", "0", "--until", String(until), "--format", "{{.Type}} {{.Action}}"])
+        #expect(all.contains("image load") && all.contains("container destroy"), "\(all)")
     }
 
     @Test func systemDfAndContainerPrune() throws {
@@ -117,6 +120,9 @@ import Testing
         try daemon.dockerOK(["run", "-d", "--name", "stays", "busybox", "sleep", "1000"])
         let df = try daemon.dockerOK(["system", "df"])
         #expect(df.contains("Images") && df.contains("Containers") && df.contains("Local Volumes"), "\(df)")
+        // The one image is in use: nothing of it is reclaimable.
+        let imagesLine = df.split(separator: "\n").first { $0.hasPrefix("Images") } ?? ""
+        #expect(imagesLine.hasSuffix("0B (0%)"), "\(df)")
         let containersLine = df.split(separator: "\n").first { $0.hasPrefix("Containers") } ?? ""
         #expect(containersLine.split(separator: " ", omittingEmptySubsequences: true).prefix(3)
             == ["Containers", "3", "1"], "\(df)")

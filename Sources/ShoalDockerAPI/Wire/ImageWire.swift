@@ -81,7 +81,7 @@ extension ImageInfo {
     var summaryWire: ImageSummaryWire {
         ImageSummaryWire(
             Id: id, ParentId: parent, RepoTags: repoTags, RepoDigests: repoDigests,
-            Created: Int64(created.timeIntervalSince1970), Size: size, SharedSize: -1, VirtualSize: size,
+            Created: Int64(created.timeIntervalSince1970), Size: size, SharedSize: sharedSize, VirtualSize: size,
             Labels: config.labels, Containers: containers)
     }
 
