@@ -130,9 +130,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ShoalLocalCluster",
+            dependencies: ["ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ShoalCLI",
             dependencies: [
-                "ShoalCore", "ShoalDaemon",
+                "ShoalCore", "ShoalDaemon", "ShoalLocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,7 +148,7 @@ let package = Package(
         // Tests
         .target(
             name: "ShoalTestSupport",
-            dependencies: ["ShoalCore", "ShoalOS"],
+            dependencies: ["ShoalCore", "ShoalOS", "ShoalLocalCluster"],
             path: "Tests/ShoalTestSupport",
             swiftSettings: strict
         ),

@@ -3,12 +3,28 @@
 
 Starts a Shoal daemon (release build) and Debian's dockerd 20.10, each on its own socket, data root and exec root,
 loads the same busybox image into both, and times the stock docker CLI against each, alternating run by run so that
-drift on the machine hits both equally. Containers use `--network none` on both sides so that network setup is not
-compared. Prints a table (median, p90, Shoal/Docker ratio of medians) and writes the raw samples to
-bench-results/<timestamp>.json. Everything it starts is stopped by pid, and its roots are unmounted and deleted,
-also on Ctrl-C or error (unless --keep).
+drift on the machine hits both equally. Prints a table (median, p90, Shoal/Docker ratio of medians) and writes the
+raw samples to bench-results/<timestamp>.json.
 
-Needs root. Python 3 standard library only.
+Workloads (select with --only, comma-separated or repeated; engine names select engines):
+  run-true, run-detached, batch     containers with `--network none` on both sides (network setup not compared);
+                                    dockerd runs with --bridge=none --iptables=false for these.
+  net-create                        `docker network create` (rm untimed).
+  run-net                           `docker run -d --network <user net>` until it returns; a peer on the same
+                                    network then resolves the new name at once (failures counted and printed).
+  dns-p50, dns-qps                  the embedded DNS, from inside a container's netns (nsenter + a stdlib python
+                                    UDP client on 127.0.0.11:53): one query in flight (p50/p99), 16 in flight
+                                    (q/s, p99).
+  tcp-throughput                    ~2 GiB over TCP between two containers on one user network (python in each netns).
+  Groups: "classic" (the first three), "network" (the rest).
+For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
+address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead
+loopback upstream DNS (only container names are queried: no traffic leaves the machine). Everything they add to
+the host is undone at the end: bridges, Shoal's nftables table, the DOCKER* iptables chains and the rules dockerd
+added, chain policies, ip_forward.
+
+Everything the bench starts is stopped by pid, and its roots are unmounted and deleted, also on Ctrl-C or error
+(unless --keep). Needs root. Python 3 standard library only.
 """
 
 import argparse
@@ -16,8 +32,12 @@ import concurrent.futures
 import datetime
 import hashlib
 import io
+import ipaddress
 import json
 import os
+import re
+import select
+import shlex
 import shutil
 import signal
 import socket
@@ -36,6 +56,16 @@ BATCH_SIZE = 100
 PARALLELISM = 8
 SYSTEM_CONTAINERD_SOCK = "/run/containerd/containerd.sock"
 ENGINES = ("shoal", "docker")
+CLASSIC_WORKLOADS = ("run-true", "run-detached", "batch")
+NETWORK_WORKLOADS = ("net-create", "run-net", "dns-p50", "dns-qps", "tcp-throughput")
+WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS
+GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS}
+BENCH_NET = "shoalbench-net"          # the user network of the network workloads (one per engine)
+DEAD_DNS = "127.0.0.254"              # upstream of both embedded DNS servers: nothing listens there
+DNS_SECONDS = 3.0
+DNS_IN_FLIGHT = 16
+TCP_BYTES = 2 << 30
+TCP_PORT = 5201
 
 
 class Interrupted(BaseException):
@@ -179,6 +209,197 @@ def unmount_all(prefixes):
     return not left
 
 
+# ---------------------------------------------------------------- the host's network: plan, snapshot, restore
+
+def run_quiet(argv, timeout=30):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return subprocess.CompletedProcess(argv, 1, "", str(e))
+
+
+def link_names():
+    try:
+        return set(os.listdir("/sys/class/net"))
+    except OSError:
+        return set()
+
+
+def link_ipv4(name):
+    out = run_quiet(["ip", "-4", "-o", "addr", "show", "dev", name]).stdout
+    return [f.split("/")[0] for line in out.splitlines() for i, f in enumerate(line.split())
+            if i > 0 and line.split()[i - 1] == "inet"]
+
+
+def host_ipv4_networks():
+    """Every IPv4 destination in any routing table and every address on the host (default routes left out)."""
+    nets = []
+    out = run_quiet(["ip", "-4", "-o", "route", "show", "table", "all"]).stdout
+    out += run_quiet(["ip", "-4", "-o", "addr"]).stdout.replace(" inet ", "\n")
+    for line in out.splitlines():
+        for token in line.split()[:2]:
+            try:
+                nets.append(ipaddress.ip_network(token, strict=False))
+                break
+            except ValueError:
+                continue
+    return nets
+
+
+def nft_tables():
+    out = run_quiet(["nft", "list", "tables"]).stdout if shutil.which("nft") else ""
+    return {line[len("table "):].strip() for line in out.splitlines() if line.startswith("table ")}
+
+
+def fnv1a32(text):
+    h = 2166136261
+    for b in text.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+def iptables_save(binary):
+    """{table: {"chains": {name: policy}, "rules": ["-A CHAIN ...", ...]}} from `<binary>-save`."""
+    tables, cur = {}, None
+    for line in run_quiet([binary + "-save"]).stdout.splitlines():
+        if line.startswith("*"):
+            cur = tables.setdefault(line[1:].strip(), {"chains": {}, "rules": []})
+        elif line.startswith(":") and cur is not None:
+            name, policy = line[1:].split()[:2]
+            cur["chains"][name] = policy
+        elif line.startswith("-A ") and cur is not None:
+            cur["rules"].append(line)
+    return tables
+
+
+BUILTIN_CHAINS = {"INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING"}
+SYSCTLS = ("net/ipv4/ip_forward", "net/bridge/bridge-nf-call-iptables", "net/bridge/bridge-nf-call-ip6tables")
+
+
+class NetPlan:
+    """One engine's share of the host: its default bridge and a 10.x.0.0/16 (bridge /24 at 10.x.255.0, user
+    networks /24s from 10.x.0.0/17)."""
+
+    def __init__(self, bridge, octet):
+        self.bridge = bridge
+        self.octet = octet
+        self.range = ipaddress.ip_network(f"10.{octet}.0.0/16")
+        self.bip = f"10.{octet}.255.1/24"
+        self.pool = f"base=10.{octet}.0.0/17,size=24"
+
+    def owns_address(self, address):
+        try:
+            return ipaddress.ip_address(address) in self.range
+        except ValueError:
+            return False
+
+
+class HostNetwork:
+    """What the engines change on the host's network, taken before they start and undone after they stopped:
+    links (bridges, and veths left on them), Shoal's nftables table, the iptables chains and rules dockerd adds,
+    tables iptables-nft created for it, chain policies and the forwarding / bridge-netfilter sysctls."""
+
+    def __init__(self):
+        self.links = link_names()
+        self.tables = nft_tables()
+        self.sysctls = {k: read("/proc/sys/" + k) for k in SYSCTLS}
+        self.iptables = {b: iptables_save(b) for b in ("iptables", "ip6tables") if shutil.which(b + "-save")}
+        self.iptables_nft = "nf_tables" in run_quiet(["iptables", "--version"]).stdout
+        taken = host_ipv4_networks()
+        free = [o for o in range(239, 199, -1)
+                if not any(n.overlaps(ipaddress.ip_network(f"10.{o}.0.0/16")) for n in taken)]
+        if len(free) < 2:
+            raise RuntimeError("no two free 10.x.0.0/16 (x in 200..239) for the engines' networks")
+        tag = os.getpid() % 100000
+        self.shoal = NetPlan(f"shbs{tag}", free[0])
+        self.docker = NetPlan(f"shbd{tag}", free[1])
+        for plan in (self.shoal, self.docker):
+            if plan.bridge in self.links:
+                raise RuntimeError(f"link {plan.bridge} exists already")
+        self.shoal_table = None  # set when Shoal starts: ip shoal_<fnv1a(exec root)>
+
+    def make_docker_bridge(self):
+        """dockerd's `-b` needs an existing bridge: ours, with the /24 its default network takes."""
+        name = self.docker.bridge
+        for argv in (["ip", "link", "add", name, "type", "bridge"], ["ip", "addr", "add", self.docker.bip, "dev", name],
+                     ["ip", "link", "set", name, "up"]):
+            result = run_quiet(argv)
+            if result.returncode != 0:
+                raise RuntimeError(f"{' '.join(argv)}: {result.stderr.strip()}")
+        log(f"host: made bridge {name} ({self.docker.bip}) for dockerd")
+
+    def restore(self):
+        """Undo, in order: links, Shoal's table, dockerd's iptables, empty tables iptables-nft made, sysctls."""
+        plans = (self.shoal, self.docker)
+        ours = set()
+        for name in link_names() - self.links:
+            if name in (self.shoal.bridge, self.docker.bridge) or (
+                    os.path.isdir(f"/sys/class/net/{name}/bridge") and
+                    any(p.owns_address(a) for p in plans for a in link_ipv4(name))):
+                ours.add(name)
+        for name in link_names() - self.links:  # veths still on our bridges go first
+            master = os.path.realpath(f"/sys/class/net/{name}/master")
+            if name not in ours and os.path.basename(master) in ours:
+                self._run(["ip", "link", "del", name])
+        for name in sorted(ours):
+            self._run(["ip", "link", "del", name])
+        if self.shoal_table and ("ip " + self.shoal_table) in nft_tables() - self.tables:
+            self._run(["nft", "delete", "table", "ip", self.shoal_table])
+        bridges = [p.bridge for p in plans] + sorted(ours)
+        marks = re.compile(r"(?<![\w.-])(%s)(?![\w.-])|(?<![\d.])10\.%d\." % (
+            "|".join(re.escape(b) for b in bridges), self.docker.octet))
+        for binary, before in self.iptables.items():
+            self._restore_iptables(binary, before, marks)
+        for key, value in self.sysctls.items():
+            now = read("/proc/sys/" + key)
+            if value is not None and now is not None and now.strip() != value.strip():
+                log(f"host: restoring {key.replace('/', '.')} = {value.strip()} (was {now.strip()})")
+                try:
+                    with open("/proc/sys/" + key, "w") as f:
+                        f.write(value.strip())
+                except OSError as e:
+                    log(f"host: cannot restore {key}: {e}")
+
+    def _restore_iptables(self, binary, before, marks):
+        after = iptables_save(binary)
+        for table, now in after.items():
+            old = before.get(table, {"chains": {}, "rules": []})
+            new_chains = [c for c in now["chains"] if c not in old["chains"] and c.startswith("DOCKER")]
+            remaining = {}
+            for rule in old["rules"]:
+                remaining[rule] = remaining.get(rule, 0) + 1
+            for rule in now["rules"]:
+                if remaining.get(rule):
+                    remaining[rule] -= 1
+                    continue
+                args = shlex.split(rule)
+                if args[1] in new_chains:
+                    continue  # flushed with its chain below
+                target = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-j", "-g", "--jump", "--goto")),
+                              None)
+                if target in new_chains or marks.search(rule):
+                    self._run([binary, "-t", table, "-D", *args[1:]])
+            for chain in new_chains:
+                self._run([binary, "-t", table, "-F", chain])
+            for chain in new_chains:
+                self._run([binary, "-t", table, "-X", chain])
+            for chain, policy in old["chains"].items():
+                if policy != "-" and now["chains"].get(chain, policy) != policy:
+                    self._run([binary, "-t", table, "-P", chain, policy])
+        if self.iptables_nft:  # tables iptables-nft created for dockerd, now empty: gone as they came
+            family = "ip" if binary == "iptables" else "ip6"
+            for table, now in iptables_save(binary).items():
+                if (f"{family} {table}" not in self.tables and f"{family} {table}" in nft_tables()
+                        and not now["rules"] and set(now["chains"]) <= BUILTIN_CHAINS
+                        and all(p in ("ACCEPT", "-") for p in now["chains"].values())):
+                    self._run(["nft", "delete", "table", family, table])
+
+    @staticmethod
+    def _run(argv):
+        result = run_quiet(argv)
+        log(f"host: {' '.join(argv)}" + ("" if result.returncode == 0 else f" failed: {result.stderr.strip()}"))
+
+
 # ---------------------------------------------------------------- the test image
 
 def busybox_image_tarball(path):
@@ -232,6 +453,220 @@ def busybox_image_tarball(path):
         add_file(tar, "manifest.json", json.dumps(manifest).encode())
 
 
+# ---------------------------------------------------------------- the in-netns client (run with nsenter --net)
+
+NETNS_CLIENT = r'''
+import json, os, select, socket, struct, sys, time
+
+DNS = ("127.0.0.11", 53)
+
+def query(name, qid):
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.rstrip(".").split("."):
+        b = label.encode()
+        q += bytes([len(b)]) + b
+    return bytearray(q + b"\0" + struct.pack(">HH", 1, 1))
+
+def skip_name(buf, i):
+    while True:
+        n = buf[i]
+        if n == 0:
+            return i + 1
+        if n & 0xC0 == 0xC0:
+            return i + 2
+        i += 1 + n
+
+def answer(buf):
+    """(id, rcode, [IPv4 addresses])"""
+    qid, flags, qd, an = struct.unpack_from(">HHHH", buf)
+    i, addrs = 12, []
+    for _ in range(qd):
+        i = skip_name(buf, i) + 4
+    for _ in range(an):
+        i = skip_name(buf, i)
+        typ, _cls, _ttl, rdlen = struct.unpack_from(">HHIH", buf, i)
+        i += 10
+        if typ == 1 and rdlen == 4:
+            addrs.append(socket.inet_ntoa(bytes(buf[i:i + 4])))
+        i += rdlen
+    return qid, flags & 0xF, addrs
+
+def dns_socket():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(DNS)
+    return s
+
+def ask(s, name, qid, timeout):
+    """One query, waiting for its own answer: (rcode or None on timeout, addrs, seconds)."""
+    s.settimeout(timeout)
+    t0 = time.perf_counter()
+    s.send(query(name, qid))
+    while True:
+        try:
+            buf = s.recv(1500)
+        except socket.timeout:
+            return None, [], time.perf_counter() - t0
+        got, rcode, addrs = answer(buf)
+        if got == qid:
+            return rcode, addrs, time.perf_counter() - t0
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))] if xs else None
+
+def resolve():
+    """stdin: one name a line; stdout: one JSON line each. First try at once; when that fails, retry every 10 ms
+    for 2 s to tell a late name from a missing one."""
+    s, qid = dns_socket(), 0
+    for line in sys.stdin:
+        name = line.strip()
+        qid = (qid + 1) & 0xFFFF
+        rcode, addrs, secs = ask(s, name, qid, 1.0)
+        out = {"name": name, "rcode": rcode, "addrs": addrs, "ms": secs * 1000}
+        if rcode != 0 or not addrs:
+            start = time.perf_counter()
+            while time.perf_counter() - start < 2.0:
+                time.sleep(0.01)
+                qid = (qid + 1) & 0xFFFF
+                r2, a2, _ = ask(s, name, qid, 0.5)
+                if r2 == 0 and a2:
+                    out["resolved_after_ms"] = (time.perf_counter() - start) * 1000
+                    out["later_addrs"] = a2
+                    break
+        print(json.dumps(out), flush=True)
+
+def serial(seconds, name):
+    s, qid = dns_socket(), 0
+    for _ in range(50):  # warm-up
+        qid = (qid + 1) & 0xFFFF
+        ask(s, name, qid, 1.0)
+    lat, errors, timeouts = [], 0, 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        qid = (qid + 1) & 0xFFFF
+        rcode, addrs, secs = ask(s, name, qid, 1.0)
+        if rcode is None:
+            timeouts += 1
+        elif rcode != 0 or not addrs:
+            errors += 1
+        else:
+            lat.append(secs * 1e6)
+    print(json.dumps({"n": len(lat), "p50_us": pct(lat, 50), "p99_us": pct(lat, 99), "errors": errors,
+                      "timeouts": timeouts, "seconds": seconds}))
+
+def flight(seconds, name, depth):
+    s = dns_socket()
+    s.setblocking(False)
+    template = query(name, 0)
+    sent = {}
+    qid = 0
+    def send():
+        nonlocal qid
+        while True:
+            qid = (qid + 1) & 0xFFFF
+            if qid not in sent:
+                break
+        struct.pack_into(">H", template, 0, qid)
+        sent[qid] = time.perf_counter()
+        s.send(template)
+    for _ in range(depth):
+        send()
+    lat, errors, lost = [], 0, 0
+    buf = bytearray(1500)
+    start = time.perf_counter()
+    end = start + seconds
+    fd = s.fileno()
+    now = checked = start
+    while now < end:
+        try:
+            n = s.recv_into(buf)
+        except BlockingIOError:
+            ready = select.select([fd], [], [], 0.2)[0]
+            now = time.perf_counter()
+            if not ready:  # stalled: queries older than 1 s are lost, replaced by fresh ones
+                for k in [k for k, t in sent.items() if now - t > 1.0]:
+                    del sent[k]
+                    lost += 1
+                    send()
+            continue
+        now = time.perf_counter()
+        if now - checked > 0.2:  # a query unanswered for 1 s is lost; keep `depth` in flight anyway
+            checked = now
+            for k in [k for k, t in sent.items() if now - t > 1.0]:
+                del sent[k]
+                lost += 1
+                send()
+        got = buf[0] << 8 | buf[1]
+        t = sent.pop(got, None)
+        if t is None:
+            continue
+        if buf[3] & 0xF or not (buf[6] << 8 | buf[7]):
+            errors += 1
+        else:
+            lat.append((now - t) * 1e6)
+        send()
+    elapsed = now - start
+    print(json.dumps({"n": len(lat), "qps": len(lat) / elapsed, "p50_us": pct(lat, 50), "p99_us": pct(lat, 99),
+                      "errors": errors, "lost": lost, "seconds": elapsed, "in_flight": depth}))
+
+def tcp_server(port):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(1)
+    print("ready", flush=True)
+    ls.settimeout(60)
+    c, _ = ls.accept()
+    buf = bytearray(4 << 20)
+    view = memoryview(buf)
+    total = 0
+    while True:
+        n = c.recv_into(view)
+        if not n:
+            break
+        total += n
+    c.sendall(struct.pack(">Q", total))
+    c.close()
+    print(json.dumps({"received": total}), flush=True)
+
+def tcp_client(host, port, total):
+    chunk = memoryview(bytearray(4 << 20))
+    c = socket.create_connection((host, port), timeout=60)
+    start = time.perf_counter()
+    left = total
+    while left > 0:
+        c.sendall(chunk[:min(left, len(chunk))])
+        left -= min(left, len(chunk))
+    c.shutdown(socket.SHUT_WR)
+    got = b""
+    while len(got) < 8:
+        part = c.recv(8 - len(got))
+        if not part:
+            break
+        got += part
+    secs = time.perf_counter() - start
+    received = struct.unpack(">Q", got)[0] if len(got) == 8 else None
+    print(json.dumps({"sent": total, "received": received, "seconds": secs, "gbps": total * 8 / secs / 1e9}))
+
+mode, args = sys.argv[1], sys.argv[2:]
+if mode == "resolve":
+    resolve()
+elif mode == "serial":
+    serial(float(args[0]), args[1])
+elif mode == "flight":
+    flight(float(args[0]), args[1], int(args[2]))
+elif mode == "tcp-server":
+    tcp_server(int(args[0]))
+elif mode == "tcp-client":
+    tcp_client(args[0], int(args[1]), int(args[2]))
+'''
+
+
+def netns_argv(pid, *args):
+    """python3 (the host's) running NETNS_CLIENT in the network namespace of process `pid`."""
+    return ["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", NETNS_CLIENT, *[str(a) for a in args]]
+
+
 # ---------------------------------------------------------------- engines
 
 class Engine:
@@ -246,6 +681,7 @@ class Engine:
         self.proc = None
         self.log_path = None
         self.log_file = None
+        self.helpers = []  # processes of ours in the containers' netns (nsenter + python)
 
     @property
     def env(self):
@@ -283,6 +719,24 @@ class Engine:
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} daemon not answering /_ping on {self.socket} after {timeout}s")
 
+    def kill_helpers(self):
+        for proc in self.helpers:
+            if proc.poll() is None:
+                log(f"{self.name}: stopping netns helper (pid {proc.pid})")
+                proc.kill()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.helpers = []
+
+    def remove_user_networks(self):
+        if self.pid is None or not alive(self.pid):
+            return
+        result = self.docker("network", "prune", "-f", timeout=120, check=False)
+        if result.returncode != 0:
+            log(f"{self.name}: network prune failed: {result.stderr.strip()}")
+
     def remove_all_containers(self):
         if self.pid is None or not alive(self.pid):
             return
@@ -307,15 +761,19 @@ class Engine:
 
 
 class ShoalEngine(Engine):
-    def __init__(self, base, run_base, cli_config, binary):
+    def __init__(self, base, run_base, cli_config, binary, host):
         super().__init__("shoal", base, run_base, cli_config)
         self.binary = binary
         self.socket = os.path.join(self.exec_root, "shoal.sock")
         self.log_path = os.path.join(self.data_root, "shoal-daemon.log")
+        self.plan = host.shoal
+        # Shoal names its nftables table after the exec root (Daemon.networkOptions): the host cleanup removes it.
+        host.shoal_table = "shoal_" + fnv1a32(self.exec_root)
 
     def start(self):
         self.spawn([self.binary, "daemon", "--data-root", self.data_root, "--exec-root", self.exec_root,
-                    "-H", "unix://" + self.socket])
+                    "-H", "unix://" + self.socket, "--bridge", self.plan.bridge, "--bip", self.plan.bip,
+                    "--default-address-pool", self.plan.pool, "--dns", DEAD_DNS])
         self.wait_ready()
 
     def conmon_pids(self):
@@ -344,8 +802,11 @@ class ShoalEngine(Engine):
 
 
 class DockerEngine(Engine):
-    def __init__(self, base, run_base, cli_config, own_containerd):
+    def __init__(self, base, run_base, cli_config, own_containerd, host):
         super().__init__("docker", base, run_base, cli_config)
+        self.host = host
+        self.plan = host.docker
+        self.network = False  # networking on (iptables, own bridge and pool): for the network workloads
         self.socket = os.path.join(self.exec_root, "docker.sock")
         self.log_path = os.path.join(self.data_root, "dockerd.log")
         # dockerd 20.10 uses a containerd whose socket exists at the system path; otherwise it starts its own.
@@ -353,17 +814,25 @@ class DockerEngine(Engine):
         self.containerd_proc = None
         self.containerd_sock = os.path.join(self.exec_root, "containerd", "containerd.sock")
 
-    def start(self):
+    def start(self, network=False):
+        self.network = network
         argv = ["dockerd", "--data-root", os.path.join(self.data_root, "root"), "--exec-root", self.exec_root,
-                "-H", "unix://" + self.socket, "--pidfile", os.path.join(self.exec_root, "dockerd.pid"),
-                "--bridge=none", "--iptables=false", "--ip-forward=false", "--ip-masq=false",
-                "--userland-proxy=false", "--storage-driver=overlay2", "--config-file",
-                os.path.join(self.data_root, "daemon.json")]
+                "-H", "unix://" + self.socket, "--pidfile", os.path.join(self.exec_root, "dockerd.pid")]
+        if network:
+            if self.plan.bridge not in link_names():
+                self.host.make_docker_bridge()
+            argv += ["--bridge", self.plan.bridge, "--default-address-pool", self.plan.pool, "--dns", DEAD_DNS,
+                     "--iptables=true", "--ip-forward=true", "--ip-masq=true"]
+        else:
+            argv += ["--bridge=none", "--iptables=false", "--ip-forward=false", "--ip-masq=false"]
+        argv += ["--userland-proxy=false", "--storage-driver=overlay2", "--config-file",
+                 os.path.join(self.data_root, "daemon.json")]
         os.makedirs(self.data_root, exist_ok=True)
         with open(os.path.join(self.data_root, "daemon.json"), "w") as f:
             # Never read /etc/docker/daemon.json; keep the trust key (20.10 writes /etc/docker/key.json) in our root.
             json.dump({"deprecated-key-path": os.path.join(self.data_root, "key.json")}, f)
         if self.own_containerd:
+            self.containerd_proc = None
             self.start_containerd()
             argv += ["--containerd", self.containerd_sock]
         self.spawn(argv)
@@ -511,6 +980,120 @@ def w_batch(engine, record):
     return start_ms, rm_ms, memory, len(errors)
 
 
+# ---------------------------------------------------------------- network workloads (a user network per engine)
+
+def container_pid(engine, name):
+    pid = engine.docker("inspect", "-f", "{{.State.Pid}}", name).stdout.strip()
+    if not pid.isdigit() or int(pid) <= 0:
+        raise RuntimeError(f"{engine.name}: container {name} has no pid ({pid!r})")
+    return int(pid)
+
+
+def container_ip(engine, name):
+    return engine.docker("inspect", "-f", '{{(index .NetworkSettings.Networks "%s").IPAddress}}' % BENCH_NET,
+                         name).stdout.strip()
+
+
+def start_on_net(engine, name):
+    engine.docker("run", "-d", "--name", name, "--network", BENCH_NET, IMAGE, "sleep", "100000")
+    return container_pid(engine, name)
+
+
+def read_line(proc, timeout, what):
+    ready = select.select([proc.stdout], [], [], timeout)[0]
+    line = proc.stdout.readline() if ready else ""
+    if not line:
+        raise RuntimeError(f"{what}: no answer within {timeout:.0f}s (exit status {proc.poll()})")
+    return line
+
+
+def netns_json(engine, pid, *args, timeout=120):
+    result = subprocess.run(netns_argv(pid, *args), capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0 or not result.stdout.strip():
+        raise RuntimeError(f"{engine.name}: netns client {args[0]} failed ({result.returncode}): "
+                           f"{result.stderr.strip()[-300:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def setup_network(engine, selected):
+    """The user network, and the containers (and netns helpers) the selected workloads use."""
+    engine.docker("network", "create", BENCH_NET)
+    engine.fixture = {}
+    if "run-net" in selected:
+        pid = start_on_net(engine, "sb-peer")
+        proc = subprocess.Popen(netns_argv(pid, "resolve"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True, start_new_session=True)
+        engine.helpers.append(proc)
+        engine.fixture["resolver"] = proc
+    if selected & {"dns-p50", "dns-qps"}:
+        engine.fixture["dns_pid"] = start_on_net(engine, "sb-dns-client")
+        start_on_net(engine, "sb-dns-target")
+    if "tcp-throughput" in selected:
+        engine.fixture["tcp_a_pid"] = start_on_net(engine, "sb-tcp-a")
+        engine.fixture["tcp_a_ip"] = container_ip(engine, "sb-tcp-a")
+        engine.fixture["tcp_b_pid"] = start_on_net(engine, "sb-tcp-b")
+
+
+def w_net_create(engine, tag):
+    name = f"shoalbench-nc-{tag}"
+    ms, _ = timed(engine, "network", "create", name)
+    engine.docker("network", "rm", name)
+    return ms
+
+
+def w_run_net(engine, tag):
+    """(ms, None or the failed name check): `run -d` on the user network, then the peer asks the embedded DNS
+    for the new name at once."""
+    name = f"sb-run-{tag}"
+    ms, _ = timed(engine, "run", "-d", "--name", name, "--network", BENCH_NET, IMAGE, "sleep", "1000")
+    resolver = engine.fixture["resolver"]
+    resolver.stdin.write(name + "\n")
+    resolver.stdin.flush()
+    answer = json.loads(read_line(resolver, 10, f"{engine.name}: resolver for {name}"))
+    ip = container_ip(engine, name)
+    engine.docker("rm", "-f", name)
+    if answer["rcode"] == 0 and ip in answer["addrs"]:
+        return ms, None
+    return ms, {"name": name, "expected": ip, "rcode": answer["rcode"], "addrs": answer["addrs"],
+                "query_ms": round(answer["ms"], 2), "resolved_after_ms": answer.get("resolved_after_ms"),
+                "later_addrs": answer.get("later_addrs")}
+
+
+def w_dns(engine, record, which, seconds=DNS_SECONDS):
+    pid = engine.fixture["dns_pid"]
+    if which == "serial":
+        out = netns_json(engine, pid, "serial", seconds, "sb-dns-target")
+    else:
+        out = netns_json(engine, pid, "flight", seconds, "sb-dns-target", DNS_IN_FLIGHT)
+    if not out["n"] or out["errors"] or out.get("timeouts") or out.get("lost"):
+        record["errors"].append({"engine": engine.name, "workload": f"dns-{which}",
+                                 "error": f"{out['n']} answers, {out['errors']} errors, "
+                                          f"{out.get('timeouts', 0)} timeouts, {out.get('lost', 0)} lost"})
+    if not out["n"]:
+        raise RuntimeError(f"{engine.name}: no DNS answers for sb-dns-target: {out}")
+    return out
+
+
+def w_tcp(engine, nbytes=TCP_BYTES):
+    f = engine.fixture
+    server = subprocess.Popen(netns_argv(f["tcp_a_pid"], "tcp-server", TCP_PORT), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    engine.helpers.append(server)
+    try:
+        if read_line(server, 15, f"{engine.name}: tcp server").strip() != "ready":
+            raise RuntimeError(f"{engine.name}: tcp server did not start")
+        out = netns_json(engine, f["tcp_b_pid"], "tcp-client", f["tcp_a_ip"], TCP_PORT, nbytes, timeout=300)
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=5)
+        engine.helpers.remove(server)
+    if out["received"] != nbytes:
+        raise RuntimeError(f"{engine.name}: tcp server received {out['received']} of {nbytes} bytes")
+    return out
+
+
 # ---------------------------------------------------------------- statistics and output
 
 def median(xs):
@@ -531,22 +1114,57 @@ def fmt(x, unit):
     return f"{x:,.0f} {unit}" if x >= 100 else f"{x:.1f} {unit}"
 
 
+# (label, sample key, unit, issue-3 target: (kind, value)); "max"/"min" bound the ratio, "abs_max" Shoal's median.
+TABLE_ROWS = [
+    ("run --rm true", "run_true", "ms", None),
+    ("run -d sleep (until started)", "run_detached", "ms", None),
+    (f"{BATCH_SIZE} x run -d, {PARALLELISM} parallel", "batch_start", "ms", None),
+    (f"{BATCH_SIZE} x rm -f, {PARALLELISM} parallel", "batch_remove", "ms", None),
+    (None, "memory_mib", "MiB", None),
+    ("net-create: network create", "net_create", "ms", ("max", 1.0)),
+    ("run-net: run -d --network <user net>", "run_net", "ms", ("max", 0.5)),
+    ("dns-p50: 1 in flight, p50", "dns_p50_us", "us", ("max", 1.0)),
+    ("dns-p50: 1 in flight, p99", "dns_p99_serial_us", "us", None),
+    (f"dns-qps: {DNS_IN_FLIGHT} in flight, q/s", "dns_qps", "q/s", ("min", 1.5)),
+    (f"dns-qps: {DNS_IN_FLIGHT} in flight, p99", "dns_p99_us", "us", ("abs_max", 1000.0)),
+    ("tcp-throughput: 2 GiB, Gb/s", "tcp_gbps", "Gb/s", ("min", 0.95)),
+]
+
+
+def target_text(target, s, d):
+    if target is None:
+        return ""
+    kind, value = target
+    if kind == "abs_max":
+        verdict = "" if not s else (" met" if median(s) <= value else " MISSED")
+        return f"shoal <= {value / 1000:g} ms{verdict}"
+    sign = "<=" if kind == "max" else ">="
+    if not s or not d or not median(d):
+        return f"{sign} {value:.2f}x"
+    ratio = median(s) / median(d)
+    ok = ratio <= value if kind == "max" else ratio >= value
+    return f"{sign} {value:.2f}x {'met' if ok else 'MISSED'}"
+
+
 def print_table(samples, memory_kind, engines):
-    rows = [("run --rm true", "run_true", "ms"), ("run -d sleep (until started)", "run_detached", "ms"),
-            (f"{BATCH_SIZE} x run -d, {PARALLELISM} parallel", "batch_start", "ms"),
-            (f"{BATCH_SIZE} x rm -f, {PARALLELISM} parallel", "batch_remove", "ms"),
-            (f"memory, {BATCH_SIZE} running ({memory_kind})", "memory_mib", "MiB")]
-    header = ["workload", "n", "shoal median", "shoal p90", "docker median", "docker p90", "shoal/docker"]
+    header = ["workload", "n", "shoal median", "shoal p90", "docker median", "docker p90", "shoal/docker",
+              "issue 3 target"]
     lines = []
-    for label, key, unit in rows:
+    for label, key, unit, target in TABLE_ROWS:
         s, d = samples["shoal"].get(key, []), samples["docker"].get(key, [])
+        if not s and not d:
+            continue
+        label = label or f"memory, {BATCH_SIZE} running ({memory_kind})"
         ratio = f"{median(s) / median(d):.2f}x" if s and d and median(d) else "-"
         lines.append([label, str(max(len(s), len(d))), fmt(median(s), unit), fmt(p90(s), unit),
-                      fmt(median(d), unit), fmt(p90(d), unit), ratio])
+                      fmt(median(d), unit), fmt(p90(d), unit), ratio, target_text(target, s, d)])
+    if not any(line[-1] for line in lines):
+        header, lines = header[:-1], [line[:-1] for line in lines]
     widths = [max(len(r[i]) for r in [header] + lines) for i in range(len(header))]
     out = []
     for i, r in enumerate([header] + lines):
-        out.append("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(r)))
+        out.append("  ".join(c.ljust(widths[j]) if header[j] in ("workload", "issue 3 target")
+                             else c.rjust(widths[j]) for j, c in enumerate(r)).rstrip())
         if i == 0:
             out.append("  ".join("-" * w for w in widths))
     print("\n".join(out))
@@ -602,21 +1220,41 @@ def machine_facts():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=ENGINES, help="benchmark one engine only")
-    parser.add_argument("--iterations", type=int, default=20, help="runs per single-container workload (20)")
+    parser.add_argument("--only", action="append", metavar="LIST",
+                        help="engines and/or workloads to run, comma-separated or repeated: "
+                        f"{', '.join(ENGINES)}; {', '.join(WORKLOADS)}; groups {', '.join(GROUPS)} "
+                        "(default: both engines, every workload)")
+    parser.add_argument("--iterations", type=int, default=20, help="runs per single-container workload and of "
+                        "net-create / run-net (20)")
     parser.add_argument("--batch-iterations", type=int, default=3, help=f"rounds of the {BATCH_SIZE}-container "
                         "workload (3)")
+    parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads (3)")
     parser.add_argument("--keep", action="store_true", help="keep the data and exec roots (for debugging)")
     parser.add_argument("--shoal-binary", help="use this shoal binary instead of building the release one")
     parser.add_argument("--own-containerd", action="store_true",
                         help="start a containerd for dockerd ourselves (automatic when a system containerd runs)")
     args = parser.parse_args()
+    tokens = [t.strip() for value in (args.only or []) for t in value.split(",") if t.strip()]
+    chosen = set()
+    for t in tokens:
+        if t in GROUPS:
+            chosen |= set(GROUPS[t])
+        elif t in WORKLOADS:
+            chosen.add(t)
+        elif t not in ENGINES:
+            parser.error(f"--only: {t!r} is no engine ({', '.join(ENGINES)}), workload ({', '.join(WORKLOADS)}) "
+                         f"or group ({', '.join(GROUPS)})")
+    names = [n for n in ENGINES if n in tokens] or list(ENGINES)
+    selected = chosen or set(WORKLOADS)
+    classic = [w for w in CLASSIC_WORKLOADS if w in selected]
+    network = [w for w in NETWORK_WORKLOADS if w in selected]
     if os.geteuid() != 0:
         raise SystemExit("bench.py needs root")
+    if network and not shutil.which("nsenter"):
+        raise SystemExit("the network workloads need nsenter (util-linux)")
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     results_dir = os.path.join(REPO, "bench-results")
-    names = [args.only] if args.only else list(ENGINES)
 
     interrupted = {"signal": None}
 
@@ -631,48 +1269,68 @@ def main():
     base = tempfile.mkdtemp(prefix="shoal-bench-", dir="/var/tmp")
     run_base = tempfile.mkdtemp(prefix="shoal-bench-", dir="/run")
     engines = {}
+    host = None
     failed = None
-    record = {"timestamp": stamp, "machine": {}, "options": vars(args), "network": "none (both engines)",
+    record = {"timestamp": stamp, "machine": {}, "options": vars(args), "workloads": classic + network,
+              "network": "classic workloads: --network none (both engines); network workloads: a user bridge "
+                         "network (dockerd with iptables, its own bridge and pool)",
               "memory_kind": None, "samples": {n: {} for n in ENGINES}, "memory": {n: [] for n in ENGINES},
-              "errors": []}
+              "dns_runs": {n: [] for n in ENGINES}, "tcp_runs": {n: [] for n in ENGINES},
+              "run_net_checks": {n: {"checked": 0, "failed": []} for n in ENGINES}, "errors": []}
+
+    def order(i):
+        return names if i % 2 == 0 else list(reversed(names))
+
+    def attempt(name, workload, i, fn):
+        try:
+            return fn()
+        except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+            record["errors"].append({"engine": name, "workload": workload, "iteration": i, "error": str(e)})
+            log(f"{name} {workload} #{i} failed: {e}")
+            return None
+
     try:
         if "docker" in names:
             ensure_docker_io()
         binary = args.shoal_binary or (build_shoal() if "shoal" in names else None)
         record["machine"] = machine_facts()
+        host = HostNetwork()
+        record["host_network"] = {p: {"bridge": plan.bridge, "bip": plan.bip, "pool": plan.pool, "dns": DEAD_DNS}
+                                  for p, plan in (("shoal", host.shoal), ("docker", host.docker))}
         cli_config = os.path.join(base, "cli-config")
         os.makedirs(cli_config)
         tarball = os.path.join(base, "busybox.tar")
         busybox_image_tarball(tarball)
         for name in names:
-            engine = ShoalEngine(base, run_base, cli_config, binary) if name == "shoal" else \
-                DockerEngine(base, run_base, cli_config, args.own_containerd)
-            engines[name] = engine
-            engine.start()
+            if name == "shoal":
+                engine = ShoalEngine(base, run_base, cli_config, binary, host)
+                engines[name] = engine
+                engine.start()
+            else:
+                engine = DockerEngine(base, run_base, cli_config, args.own_containerd, host)
+                engines[name] = engine
+                engine.start(network=not classic)
             engine.docker("load", "-i", tarball, timeout=300)
             log(f"{name}: image loaded")
             # One untimed warm-up of each workload (first-use caches) before measuring.
-            w_run_true(engine)
-            w_run_detached(engine)
+            if classic:
+                w_run_true(engine)
+                w_run_detached(engine)
 
-        def order(i):
-            return names if i % 2 == 0 else list(reversed(names))
-
-        for workload, fn in (("run_true", w_run_true), ("run_detached", w_run_detached)):
+        for workload, key, fn in (("run-true", "run_true", w_run_true), ("run-detached", "run_detached",
+                                                                         w_run_detached)):
+            if workload not in classic:
+                continue
             log(f"workload {workload}: {args.iterations} iterations per engine, alternating")
             for i in range(args.iterations):
                 for name in order(i):
-                    try:
-                        ms = fn(engines[name])
-                    except (RuntimeError, subprocess.TimeoutExpired) as e:
-                        record["errors"].append({"engine": name, "workload": workload, "iteration": i,
-                                                 "error": str(e)})
-                        log(f"{name} {workload} #{i} failed: {e}")
-                        continue
-                    record["samples"][name].setdefault(workload, []).append(ms)
+                    ms = attempt(name, workload, i, lambda: fn(engines[name]))
+                    if ms is not None:
+                        record["samples"][name].setdefault(key, []).append(ms)
 
-        log(f"workload batch: {BATCH_SIZE} containers, {PARALLELISM} at a time, {args.batch_iterations} rounds")
-        for i in range(args.batch_iterations):
+        if "batch" in classic:
+            log(f"workload batch: {BATCH_SIZE} containers, {PARALLELISM} at a time, {args.batch_iterations} rounds")
+        for i in range(args.batch_iterations if "batch" in classic else 0):
             for name in order(i):
                 start_ms, rm_ms, memory, nerr = w_batch(engines[name], record)
                 s = record["samples"][name]
@@ -687,6 +1345,86 @@ def main():
                     f"{memory['running']} running, {kind} {kib / 1024.0:.1f} MiB = " +
                     ", ".join(f"{part} x{v['processes']} {v['pss_kib' if kind == 'PSS' else 'rss_kib'] / 1024.0:.1f}"
                               for part, v in memory["parts"].items()))
+
+        if network:
+            docker = engines.get("docker")
+            if docker is not None and not docker.network:
+                log("docker: restarting dockerd with networking on (iptables, own bridge and pool)")
+                docker.remove_all_containers()
+                docker.stop()
+                docker.start(network=True)
+            selected_net = set(network)
+            for name in names:
+                engine = engines[name]
+                setup_network(engine, selected_net)
+                log(f"{name}: network {BENCH_NET} and its containers ready")
+                # Untimed warm-ups.
+                if "net-create" in selected_net:
+                    w_net_create(engine, "warm")
+                if "run-net" in selected_net:
+                    w_run_net(engine, "warm")
+                if selected_net & {"dns-p50", "dns-qps"}:
+                    w_dns(engine, {"errors": []}, "serial", seconds=0.5)
+                if "tcp-throughput" in selected_net:
+                    w_tcp(engine, nbytes=256 << 20)
+
+            if "net-create" in selected_net:
+                log(f"workload net-create: {args.iterations} iterations per engine, alternating")
+                for i in range(args.iterations):
+                    for name in order(i):
+                        ms = attempt(name, "net-create", i, lambda: w_net_create(engines[name], i))
+                        if ms is not None:
+                            record["samples"][name].setdefault("net_create", []).append(ms)
+
+            if "run-net" in selected_net:
+                log(f"workload run-net: {args.iterations} iterations per engine, alternating")
+                for i in range(args.iterations):
+                    for name in order(i):
+                        out = attempt(name, "run-net", i, lambda: w_run_net(engines[name], i))
+                        if out is None:
+                            continue
+                        ms, failure = out
+                        record["samples"][name].setdefault("run_net", []).append(ms)
+                        checks = record["run_net_checks"][name]
+                        checks["checked"] += 1
+                        if failure:
+                            checks["failed"].append(failure)
+                            log(f"{name} run-net #{i}: name check failed: {failure}")
+
+            dns_modes = [m for m, w in (("serial", "dns-p50"), ("flight", "dns-qps")) if w in selected_net]
+            if dns_modes:
+                log(f"workload dns: {args.net_rounds} rounds per engine of {DNS_SECONDS:g} s "
+                    f"({', '.join(dns_modes)}), alternating")
+            for i in range(args.net_rounds if dns_modes else 0):
+                for name in order(i):
+                    for mode in dns_modes:
+                        out = attempt(name, f"dns-{mode}", i, lambda: w_dns(engines[name], record, mode))
+                        if out is None:
+                            continue
+                        record["dns_runs"][name].append(dict(out, mode=mode, round=i))
+                        s = record["samples"][name]
+                        if mode == "serial":
+                            s.setdefault("dns_p50_us", []).append(out["p50_us"])
+                            s.setdefault("dns_p99_serial_us", []).append(out["p99_us"])
+                            log(f"{name} dns 1 in flight #{i}: p50 {out['p50_us']:.0f} us, "
+                                f"p99 {out['p99_us']:.0f} us, {out['n']} queries")
+                        else:
+                            s.setdefault("dns_qps", []).append(out["qps"])
+                            s.setdefault("dns_p99_us", []).append(out["p99_us"])
+                            log(f"{name} dns {DNS_IN_FLIGHT} in flight #{i}: {out['qps']:.0f} q/s, "
+                                f"p99 {out['p99_us']:.0f} us")
+
+            if "tcp-throughput" in selected_net:
+                log(f"workload tcp-throughput: {args.net_rounds} rounds per engine of {TCP_BYTES >> 30} GiB, "
+                    "alternating")
+                for i in range(args.net_rounds):
+                    for name in order(i):
+                        out = attempt(name, "tcp-throughput", i, lambda: w_tcp(engines[name]))
+                        if out is None:
+                            continue
+                        record["tcp_runs"][name].append(out)
+                        record["samples"][name].setdefault("tcp_gbps", []).append(out["gbps"])
+                        log(f"{name} tcp #{i}: {out['gbps']:.2f} Gb/s ({out['seconds']:.2f} s)")
     except Interrupted as e:
         failed = f"interrupted by {e}"
     except BaseException as e:  # report, clean up, then exit non-zero
@@ -697,7 +1435,10 @@ def main():
         if failed:
             log(f"FAILED: {failed}; cleaning up")
         for engine in engines.values():
+            engine.kill_helpers()
+        for engine in engines.values():
             engine.remove_all_containers()
+            engine.remove_user_networks()
         for engine in engines.values():
             engine.stop()
         if failed and engines:
@@ -708,6 +1449,11 @@ def main():
                     shutil.copyfile(engine.log_path, keep)
                     log(f"{engine.name} daemon log copied to {keep}")
         clean = unmount_all([base, run_base])
+        if host is not None:
+            try:
+                host.restore()
+            except Exception as e:  # report; the roots are still cleaned below
+                log(f"host network restore failed: {type(e).__name__}: {e}")
         if args.keep:
             log(f"--keep: roots left at {base} and {run_base}")
         elif clean:
@@ -726,11 +1472,36 @@ def main():
         with open(out, "w") as f:
             json.dump(record, f, indent=1)
         print()
-        print(f"Shoal vs Docker {record['machine'].get('dockerd', '')}, docker CLI {DOCKER_CLI}; "
-              f"all containers --network none (network setup not compared); "
-              f"{args.iterations} iterations, {args.batch_iterations} batch rounds, alternating engines.")
+        what = []
+        if classic:
+            what.append(f"{', '.join(classic)}: --network none (network setup not compared), " +
+                        ", ".join(([f"{args.iterations} iterations"] if set(classic) - {"batch"} else []) +
+                                  ([f"{args.batch_iterations} batch rounds"] if "batch" in classic else [])))
+        if network:
+            what.append(f"{', '.join(network)}: a user bridge network, dockerd with iptables; " +
+                        ", ".join(([f"{args.iterations} iterations"] if {"net-create", "run-net"} & set(network)
+                                   else []) +
+                                  ([f"{args.net_rounds} DNS/TCP rounds"] if {"dns-p50", "dns-qps", "tcp-throughput"}
+                                   & set(network) else [])))
+        print(f"Shoal vs Docker {record['machine'].get('dockerd', '')}, docker CLI {DOCKER_CLI}; alternating "
+              f"engines. " + "; ".join(what) + ".")
         print_table(record["samples"], record["memory_kind"] or "PSS", names)
-        print("memory: shoal = daemon + conmons; docker = dockerd + containerd + containerd-shims.")
+        if "batch" in classic:
+            print("memory: shoal = daemon + conmons; docker = dockerd + containerd + containerd-shims.")
+        if {"dns-p50", "dns-qps"} & set(network):
+            print(f"DNS: stdlib python UDP client in the container's netns (nsenter) -> 127.0.0.11:53, "
+                  f"A queries for a peer container's name, {DNS_SECONDS:g} s per round; "
+                  "ratios of q/s and Gb/s: higher is better.")
+        if "run-net" in network:
+            parts = []
+            for name in names:
+                checks = record["run_net_checks"][name]
+                parts.append(f"{name} {checks['checked'] - len(checks['failed'])}/{checks['checked']} resolved")
+            print("run-net name check (a peer on the network asks 127.0.0.11 for the new name as soon as "
+                  "`docker run -d` returns): " + ", ".join(parts))
+            for name in names:
+                for failure in record["run_net_checks"][name]["failed"][:10]:
+                    print(f"  {name} FAILED: {failure}")
         if record["errors"]:
             print(f"{len(record['errors'])} errors (see JSON): " +
                   "; ".join(f"{e['engine']} {e['workload']}: {e.get('first') or e.get('error')}"

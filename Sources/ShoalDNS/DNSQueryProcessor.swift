@@ -11,8 +11,12 @@ public struct DNSQueryProcessor: Sendable {
     }
 
     public let resolver: any DNSResolver
+    private let immediate: (any DNSImmediateResolver)?
 
-    public init(resolver: any DNSResolver) { self.resolver = resolver }
+    public init(resolver: any DNSResolver) {
+        self.resolver = resolver
+        immediate = resolver as? any DNSImmediateResolver
+    }
 
     public static func classify(_ bytes: [UInt8]) -> Decision {
         guard let header = DNSMessage.decodeHeader(bytes), !header.isResponse else { return .drop }
@@ -43,6 +47,14 @@ public struct DNSQueryProcessor: Sendable {
     /// Resolves and returns the reply bytes, cut to `maxBytes` with TC set when they do not fit.
     public func respond(to query: DNSMessage, maxBytes: Int) async -> [UInt8] {
         var reply = await resolver.resolve(query) ?? DNSMessage.response(to: query, code: .serverFailure)
+        reply.header.id = query.header.id
+        reply.header.isResponse = true
+        return Self.encode(reply, query: query, maxBytes: maxBytes)
+    }
+
+    /// The reply bytes when the resolver can answer without waiting (see DNSImmediateResolver), else nil.
+    public func respondNow(to query: DNSMessage, maxBytes: Int) -> [UInt8]? {
+        guard var reply = immediate?.resolveNow(query) else { return nil }
         reply.header.id = query.header.id
         reply.header.isResponse = true
         return Self.encode(reply, query: query, maxBytes: maxBytes)

@@ -2,8 +2,8 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// UDP: one datagram is one query. Decisions that need no resolver are answered on the event loop; the rest run
-/// in a task each and write their reply back when done.
+/// UDP: one datagram is one query. Decisions that need no resolver, and answers from local records, are given on
+/// the event loop; the rest (forwarding) run in a task each and write their reply back when done.
 final class DNSUDPHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
@@ -24,6 +24,10 @@ final class DNSUDPHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: out))), promise: nil)
         case .resolve(let query):
             let shared = self.shared
+            if let out = shared.processor.respondNow(to: query, maxBytes: query.maxUDPResponseSize) {
+                context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: out))), promise: nil)
+                return
+            }
             guard shared.inFlightUDP.add(1, ordering: .relaxed).newValue <= shared.limits.maxInFlightUDP else {
                 shared.inFlightUDP.subtract(1, ordering: .relaxed)
                 return
@@ -82,6 +86,10 @@ final class DNSTCPHandler: ChannelInboundHandler {
             let out = DNSQueryProcessor.encode(reply, query: nil, maxBytes: 0xFFFF)
             context.writeAndFlush(wrapOutboundOut(.dnsTCPFrame(out)), promise: nil)
         case .resolve(let query):
+            if let out = shared.processor.respondNow(to: query, maxBytes: 0xFFFF) {
+                context.writeAndFlush(wrapOutboundOut(.dnsTCPFrame(out)), promise: nil)
+                return
+            }
             guard inFlight.value.add(1, ordering: .relaxed).newValue <= shared.limits.maxInFlightPerTCPConnection else {
                 inFlight.value.subtract(1, ordering: .relaxed)
                 context.close(promise: nil)

@@ -22,7 +22,7 @@ public final class DNSRecordTable: Sendable {
 
 /// Answers from the record table for one sandbox, whose scope is the networks it is attached to (in attachment
 /// order). Returns nil for anything it does not know, so the chain can forward it.
-public final class LocalRecords: DNSResolver {
+public final class LocalRecords: DNSImmediateResolver {
     /// Docker's embedded DNS answers with a 600 s TTL.
     public static let defaultTTL: UInt32 = 600
 
@@ -41,7 +41,9 @@ public final class LocalRecords: DNSResolver {
     /// Called when the container connects to or disconnects from a network.
     public func setNetworks(_ networks: [String]) { scope.withLock { $0 = networks } }
 
-    public func resolve(_ query: DNSMessage) async -> DNSMessage? {
+    public func resolve(_ query: DNSMessage) async -> DNSMessage? { resolveNow(query) }
+
+    public func resolveNow(_ query: DNSMessage) -> DNSMessage? {
         LocalRecords.answer(query, records: table.snapshot, networks: networks, ttl: ttl)
     }
 

@@ -4,7 +4,7 @@
 enum NL {
     // nlmsghdr.nlmsg_type (linux/netlink.h, linux/rtnetlink.h)
     static let error: UInt16 = 2, done: UInt16 = 3
-    static let newLink: UInt16 = 16, delLink: UInt16 = 17, getLink: UInt16 = 18
+    static let newLink: UInt16 = 16, delLink: UInt16 = 17, getLink: UInt16 = 18, setLink: UInt16 = 19
     static let newAddr: UInt16 = 20, delAddr: UInt16 = 21, getAddr: UInt16 = 22
     static let newRoute: UInt16 = 24, delRoute: UInt16 = 25, getRoute: UInt16 = 26
     static let newNeigh: UInt16 = 28, delNeigh: UInt16 = 29
@@ -25,6 +25,10 @@ enum NL {
 enum IFLA {
     static let address: UInt16 = 1, ifname: UInt16 = 3, mtu: UInt16 = 4, master: UInt16 = 10
     static let linkinfo: UInt16 = 18, netNsFD: UInt16 = 28, extMask: UInt16 = 29
+    /// IFLA_PROTINFO with NLA_F_NESTED: the kernel reads bridge-port settings only from the nested form.
+    static let protinfoNested: UInt16 = 12 | 0x8000
+    /// IFLA_BRPORT_MODE: the port's hairpin mode.
+    static let brportMode: UInt16 = 4
     // IFLA_INFO_*
     static let infoKind: UInt16 = 1, infoData: UInt16 = 2
     // VETH_INFO_PEER

@@ -93,6 +93,16 @@ extension NetlinkRequest {
                        attributes: [attribute])
     }
 
+    /// `bridge link set dev DEV hairpin on|off` (RTM_SETLINK, family AF_BRIDGE). Works in any namespace, unlike
+    /// /sys/class/net/DEV/brport/hairpin_mode, which shows the links of the namespace that mounted /sys.
+    static func bridgePortSetHairpin(index: Int32, on: Bool) -> NetlinkMessage {
+        var header = FamilyHeader.ifinfomsg(index: index)
+        header[0] = 7  // AF_BRIDGE
+        return NetlinkMessage(type: NL.setLink, flags: changeFlags, header: header, attributes: [
+            NetlinkAttribute(IFLA.protinfoNested, nested: [.u8(IFLA.brportMode, on ? 1 : 0)]),
+        ])
+    }
+
     /// `ip link del DEV` by index
     static func linkDelete(index: Int32) -> NetlinkMessage {
         NetlinkMessage(type: NL.delLink, flags: changeFlags, header: FamilyHeader.ifinfomsg(index: index))

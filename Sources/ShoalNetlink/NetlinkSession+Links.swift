@@ -70,6 +70,12 @@ extension NetlinkSession {
                    NetlinkRequest.linkSetMaster(index: index, masterIndex: masterIndex))
     }
 
+    /// `bridge link set dev DEV hairpin on|off`: the bridge may send a frame back out of the port it came in on.
+    public func bridgePortSetHairpin(index: Int32, on: Bool) throws(NetlinkError) {
+        try change("set bridge port \(index) hairpin \(on ? "on" : "off")",
+                   NetlinkRequest.bridgePortSetHairpin(index: index, on: on))
+    }
+
     /// `ip link set DEV netns NS` where `namespaceFD` is an open netns file (e.g. of /run/netns/NS)
     public func linkSetNamespace(index: Int32, namespaceFD: Int32) throws(NetlinkError) {
         try change("set link \(index) netns fd \(namespaceFD)",

@@ -145,12 +145,13 @@ public final class BridgeDataplane: Sendable {
                     throw ShoalError.internalError("veth or bridge missing")
                 }
                 try host.linkSetMaster(index: index, masterIndex: bridge)
+                // `bridge link set dev H hairpin on`: with br_netfilter (built into this kernel) a container
+                // reaching its own published port through a host address gets its DNATed frames back out of the
+                // port they came in on, which a bridge refuses unless the port is in hairpin mode (Docker sets it
+                // too).
+                try host.bridgePortSetHairpin(index: index, on: true)
                 try host.linkSetUp(index: index)
             }
-            // `ip link set H type bridge_slave hairpin on`: with br_netfilter (built into this kernel) a container
-            // reaching its own published port through a host address gets its DNATed frames back out of the port
-            // they came in on, which a bridge refuses unless the port is in hairpin mode (Docker sets it too).
-            try Sysctl.write("/sys/class/net/\(settings.hostName)/brport/hairpin_mode", "1")
             let inside = try NetlinkSession(namespacePath: sandbox)
             defer { inside.close() }
             try netlink("configure \(settings.containerName) in \(sandbox)") {

@@ -27,7 +27,8 @@ public actor HostFirewall {
         applied = ruleset
     }
 
-    /// Removes the table (daemon shutdown with no containers left, or tests).
+    /// Removes the table. The daemon keeps its table across its own restarts on purpose: published ports of the
+    /// containers that keep running stay reachable while it is down (Docker keeps its rules too).
     public func remove() async {
         try? await run(HostRuleset.removal(table: table))
         applied = nil

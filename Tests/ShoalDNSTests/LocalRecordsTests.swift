@@ -97,4 +97,22 @@ import Testing
         #expect(try #require(await forwarding.resolve(.query(id: 6, name: "nosuch.app", type: .a))).responseCode == .nameError)
         #expect(upstream.calls == 1)
     }
+
+    /// The event-loop fast path gives exactly what `resolve` gives, and nothing that needs the forwarder.
+    @Test func immediateAnswersMatchTheAsyncPathAndLeaveForwardingAlone() async throws {
+        let local = LocalRecords(table: try Self.table(), networks: ["app"])
+        let upstream = ClosureResolver { .response(to: $0, answers: [.a($0.questions[0].name, "192.0.2.7")]) }
+        let forwarding = ChainResolver(local: local, forwarder: upstream, localDomains: ["app"])
+        let processor = DNSQueryProcessor(resolver: forwarding)
+        for name in ["web", "db", "0123456789ab", "nosuch.app"] {
+            let query = DNSMessage.query(id: 9, name: try DNSName(name), type: .a)
+            let now = try #require(processor.respondNow(to: query, maxBytes: 512), "\(name)")
+            #expect(now == (await processor.respond(to: query, maxBytes: 512)), "\(name)")
+        }
+        #expect(processor.respondNow(to: .query(id: 10, name: "example.com", type: .a), maxBytes: 512) == nil)
+        #expect(processor.respondNow(to: .query(id: 11, name: "hidden", type: .a), maxBytes: 512) == nil)
+        #expect(upstream.calls == 0)
+        let refusing = ChainResolver(local: local, forwarder: nil)
+        #expect(refusing.resolveNow(.query(id: 12, name: "example.com", type: .a))?.responseCode == .refused)
+    }
 }

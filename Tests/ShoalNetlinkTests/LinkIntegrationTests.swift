@@ -125,3 +125,30 @@ import Testing
         #expect(try session.links().contains { $0.name == "lo" })
     }
 }
+
+/// Bridge-port settings through RTM_SETLINK/AF_BRIDGE, checked against `bridge -d link show`.
+@Suite struct BridgePortIntegrationTests {
+    @Test func hairpinModeIsSetAndCleared() throws {
+        let ns = try TestNamespace()
+        defer { ns.remove() }
+        let session = try ns.session()
+        defer { session.close() }
+        try session.linkAddBridge(name: "br0")
+        try session.linkAddVeth(name: "veth0", peerName: "veth1")
+        let bridge = try #require(try session.linkIndex(name: "br0"))
+        let veth = try #require(try session.linkIndex(name: "veth0"))
+        try session.linkSetMaster(index: veth, masterIndex: bridge)
+        func hairpin() throws -> String {
+            try Shell.must(["ip", "netns", "exec", ns.name, "bridge", "-d", "link", "show", "dev", "veth0"])
+        }
+        #expect(try hairpin().contains("hairpin off"))
+        try session.bridgePortSetHairpin(index: veth, on: true)
+        let shown = try hairpin()
+        #expect(shown.contains("hairpin on"), "\(shown)")
+        try session.bridgePortSetHairpin(index: veth, on: false)
+        #expect(try hairpin().contains("hairpin off"))
+        // Not a bridge port: the kernel refuses.
+        let loose = try #require(try session.linkIndex(name: "veth1"))
+        #expect(throws: NetlinkError.self) { try session.bridgePortSetHairpin(index: loose, on: true) }
+    }
+}

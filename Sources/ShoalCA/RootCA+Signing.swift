@@ -1,0 +1,118 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Crypto
+import SwiftASN1
+import X509
+
+extension RootCA {
+    /// Signs a node's CSR into its node certificate, the manager side of `docker swarm join` and of renewal
+    /// (SwarmKit's `ParseValidateAndSignCSR`).
+    ///
+    /// Only the CSR's public key is used, after its self-signature proves the requester holds the private key.
+    /// The CA decides everything else: Subject `O=<clusterID>, OU=swarm-<role>, CN=<nodeID>`; DNS SANs
+    /// `swarm-<role>` and the node ID (plus `swarm-ca` for managers, which answer certificate requests); the
+    /// caller's `ipAddresses` as IP SANs so etcd peers and clients can verify addresses; keyUsage
+    /// digitalSignature+keyEncipherment; extendedKeyUsage serverAuth+clientAuth. The certificate is valid from
+    /// `now` minus `ShoalCA.certificateBackdate` until `now + validity`.
+    ///
+    /// - Returns: the PEM chain to hand to the node: its certificate (the root signs directly, so there are no
+    ///   intermediates to append).
+    public func sign(
+        csr csrPEM: String,
+        nodeID: String,
+        role: NodeRole,
+        clusterID: String,
+        ipAddresses: [String] = [],
+        validity: Duration = ShoalCA.defaultNodeCertificateValidity,
+        now: Date = Date()
+    ) throws -> String {
+        guard let privateKey else {
+            throw CAError(.invalidState, "this node cannot sign certificates: the root CA key is not available")
+        }
+        guard Self.isValidNodeID(nodeID) else {
+            throw CAError.invalidArgument(
+                "invalid node ID \"\(nodeID)\": use 1 to 63 lowercase letters, digits and '-'")
+        }
+        guard !clusterID.isEmpty else { throw CAError.invalidArgument("invalid cluster ID: it is empty") }
+        // Docker's control API message for a too short --cert-expiry.
+        guard validity >= ShoalCA.minimumNodeCertificateValidity else {
+            throw CAError.invalidArgument("minimum certificate expiry time is: 1h0m0s")
+        }
+        var addresses: [ASN1OctetString] = []
+        for text in ipAddresses {
+            guard let bytes = IPAddressText.bytes(text) else {
+                throw CAError.invalidArgument("invalid IP address \"\(text)\" for the node certificate")
+            }
+            addresses.append(ASN1OctetString(contentBytes: bytes[...]))
+        }
+
+        let csr = try Self.parseCSR(csrPEM)
+        guard csr.publicKey != certificate.publicKey else {
+            throw CAError(.permissionDenied, "invalid CSR: it requests a certificate for the CA's own key")
+        }
+
+        var names: [GeneralName] = [.dnsName(role.organizationalUnit), .dnsName(nodeID)]
+        if role == .manager { names.append(.dnsName(ShoalCA.rootCommonName)) }
+        names += addresses.map { .ipAddress($0) }
+
+        let start = now.wholeSeconds
+        do {
+            let subject = try DistinguishedName {
+                OrganizationName(clusterID)
+                OrganizationalUnitName(role.organizationalUnit)
+                CommonName(nodeID)
+            }
+            let caKey = Certificate.PrivateKey(privateKey)
+            let Critical(BasicConstraints.notCertificateAuthority) = try ExtendedKeyUsage([.serverAuth, .clientAuth])
+            let extensions = try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                usage
+                SubjectKeyIdentifier(hash: csr.publicKey)
+                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier)
+                SubjectAlternativeNames(names)
+            }
+            let issued = try Certificate(
+                version: .v3,
+                serialNumber: Certificate.SerialNumber(),
+                publicKey: csr.publicKey,
+                notValidBefore: start.addingTimeInterval(-ShoalCA.certificateBackdate.timeInterval),
+                notValidAfter: start.addingTimeInterval(validity.timeInterval),
+                issuer: certificate.subject,
+                subject: subject,
+                signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: extensions,
+                issuerPrivateKey: caKey
+            )
+            return try issued.serializeAsPEM().pemString
+        } catch {
+            throw CAError.internalError("failed to sign node certificate", cause: error)
+        }
+    }
+
+    /// Parses a PEM CSR and checks its self-signature (proof that the requester holds the key).
+    static func parseCSR(_ pem: String) throws -> CertificateSigningRequest {
+        let csr: CertificateSigningRequest
+        do {
+            csr = try CertificateSigningRequest(pemEncoded: pem)
+        } catch {
+            throw CAError.invalidArgument("invalid CSR", cause: error)
+        }
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
+            throw CAError(.permissionDenied, "invalid CSR: signature verification failed")
+        }
+        return csr
+    }
+
+    /// Node IDs end up in a DNS SAN, so they must be a DNS label; swarm's own IDs (`RandomID`) always are.
+    static func isValidNodeID(_ id: String) -> Bool {
+        let utf8 = id.utf8
+        guard (1...63).contains(utf8.count), utf8.first != UInt8(ascii: "-"), utf8.last != UInt8(ascii: "-") else {
+            return false
+        }
+        return utf8.allSatisfy { Base36.alphabet.contains($0) || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import ShoalLocalCluster
+
+/// `shoal cluster up|ls|down`: local multi-host clusters, each host a network namespace with its own daemon.
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Local multi-host clusters: hosts in network namespaces on this machine.",
+        subcommands: [ClusterUpCommand.self, ClusterListCommand.self, ClusterDownCommand.self])
+}
+
+struct ClusterUpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "up", abstract: "Create a cluster and start its hosts.")
+
+    @Option(help: "Number of hosts.") var nodes = 3
+    @Option(help: "How many of them are managers.") var managers = 1
+    @Option(help: "Cluster name.") var name = "shoal"
+    @Option(help: "The hosts' subnet (default: a free /24 of 10.199.0.0/16).") var subnet: String?
+    @Option(help: "Upstream DNS server for the hosts' containers. Repeatable.") var dns: [String] = []
+
+    func run() async throws {
+        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let started = Date()
+        let state = try await LocalCluster().up(LocalClusterOptions(
+            name: name, nodes: nodes, managers: managers, subnet: subnet, shoalBinary: binary, dns: dns))
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        print("Cluster \(state.name): \(state.nodes.count) hosts on \(state.subnet) (bridge \(state.bridge)), up in \(seconds) s")
+        for node in state.nodes {
+            print("  \(node.hostname)\t\(node.address)\t\(node.role)\tunix://\(node.socket)")
+        }
+        print("\nexport DOCKER_HOST=\(state.dockerHost)")
+    }
+}
+
+struct ClusterListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List local clusters.")
+
+    func run() async throws {
+        print("NAME\tHOSTS\tRUNNING\tSUBNET\tDOCKER_HOST")
+        for state in LocalCluster().list() {
+            let running = state.nodes.filter { kill($0.pid, 0) == 0 }.count
+            print("\(state.name)\t\(state.nodes.count)\t\(running)\t\(state.subnet)\t\(state.dockerHost)")
+        }
+    }
+}
+
+struct ClusterDownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "down", abstract: "Stop and remove a cluster.")
+
+    @Option(help: "Cluster name.") var name = "shoal"
+
+    func run() async throws {
+        try await LocalCluster().down(name: name)
+        print("Cluster \(name) removed")
+    }
+}
