@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // L0
@@ -69,6 +71,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalCA",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strict
         ),
@@ -156,6 +167,15 @@ let package = Package(
         .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
         .testTarget(name: "ShoalNetlinkTests", dependencies: ["ShoalNetlink"], swiftSettings: strict),
         .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables"], swiftSettings: strict),
+        .testTarget(
+            name: "ShoalCATests",
+            dependencies: [
+                "ShoalCA", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ShoalNetworkTests", dependencies: ["ShoalNetwork"], swiftSettings: strict),
         .testTarget(name: "ShoalEngineTests", dependencies: ["ShoalEngine", "ShoalModel", "ShoalCore"], swiftSettings: strict),
         .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalTestSupport"], swiftSettings: strict),

@@ -16,7 +16,7 @@ extension RootCA {
     /// `swarm-<role>` and the node ID (plus `swarm-ca` for managers, which answer certificate requests); the
     /// caller's `ipAddresses` as IP SANs so etcd peers and clients can verify addresses; keyUsage
     /// digitalSignature+keyEncipherment; extendedKeyUsage serverAuth+clientAuth. The certificate is valid from
-    /// `now` minus `ShoalCA.certificateBackdate` until `now + validity`.
+    /// `now` minus `CADefaults.certificateBackdate` until `now + validity`.
     ///
     /// - Returns: the PEM chain to hand to the node: its certificate (the root signs directly, so there are no
     ///   intermediates to append).
@@ -26,7 +26,7 @@ extension RootCA {
         role: NodeRole,
         clusterID: String,
         ipAddresses: [String] = [],
-        validity: Duration = ShoalCA.defaultNodeCertificateValidity,
+        validity: Duration = CADefaults.defaultNodeCertificateValidity,
         now: Date = Date()
     ) throws -> String {
         guard let privateKey else {
@@ -38,7 +38,7 @@ extension RootCA {
         }
         guard !clusterID.isEmpty else { throw CAError.invalidArgument("invalid cluster ID: it is empty") }
         // Docker's control API message for a too short --cert-expiry.
-        guard validity >= ShoalCA.minimumNodeCertificateValidity else {
+        guard validity >= CADefaults.minimumNodeCertificateValidity else {
             throw CAError.invalidArgument("minimum certificate expiry time is: 1h0m0s")
         }
         var addresses: [ASN1OctetString] = []
@@ -55,7 +55,7 @@ extension RootCA {
         }
 
         var names: [GeneralName] = [.dnsName(role.organizationalUnit), .dnsName(nodeID)]
-        if role == .manager { names.append(.dnsName(ShoalCA.rootCommonName)) }
+        if role == .manager { names.append(.dnsName(CADefaults.rootCommonName)) }
         names += addresses.map { .ipAddress($0) }
 
         let start = now.wholeSeconds
@@ -66,7 +66,7 @@ extension RootCA {
                 CommonName(nodeID)
             }
             let caKey = Certificate.PrivateKey(privateKey)
-            let Critical(BasicConstraints.notCertificateAuthority) = try ExtendedKeyUsage([.serverAuth, .clientAuth])
+            let usage = try ExtendedKeyUsage([.serverAuth, .clientAuth])
             let extensions = try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
@@ -79,7 +79,7 @@ extension RootCA {
                 version: .v3,
                 serialNumber: Certificate.SerialNumber(),
                 publicKey: csr.publicKey,
-                notValidBefore: start.addingTimeInterval(-ShoalCA.certificateBackdate.timeInterval),
+                notValidBefore: start.addingTimeInterval(-CADefaults.certificateBackdate.timeInterval),
                 notValidAfter: start.addingTimeInterval(validity.timeInterval),
                 issuer: certificate.subject,
                 subject: subject,

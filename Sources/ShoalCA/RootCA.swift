@@ -45,11 +45,11 @@ public struct RootCA: Sendable {
 
     /// A new root CA, as `docker swarm init` makes one: fresh ECDSA P-256 key, self-signed, CN `swarm-ca`,
     /// CA basic constraints and keyUsage certSign+cRLSign, valid from `now` (backdated by
-    /// `ShoalCA.certificateBackdate`) for `validity`.
-    public static func create(now: Date = Date(), validity: Duration = ShoalCA.rootCAValidity) throws -> RootCA {
+    /// `CADefaults.certificateBackdate`) for `validity`.
+    public static func create(now: Date = Date(), validity: Duration = CADefaults.rootCAValidity) throws -> RootCA {
         let key = P256.Signing.PrivateKey()
         let signingKey = Certificate.PrivateKey(key)
-        let name = try DistinguishedName { CommonName(ShoalCA.rootCommonName) }
+        let name = try DistinguishedName { CommonName(CADefaults.rootCommonName) }
         let start = now.wholeSeconds
         do {
             let extensions = try Certificate.Extensions {
@@ -61,7 +61,7 @@ public struct RootCA: Sendable {
                 version: .v3,
                 serialNumber: Certificate.SerialNumber(),
                 publicKey: signingKey.publicKey,
-                notValidBefore: start.addingTimeInterval(-ShoalCA.certificateBackdate.timeInterval),
+                notValidBefore: start.addingTimeInterval(-CADefaults.certificateBackdate.timeInterval),
                 notValidAfter: start.addingTimeInterval(validity.timeInterval),
                 issuer: name,
                 subject: name,

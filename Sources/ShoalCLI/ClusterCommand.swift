@@ -10,6 +10,16 @@ struct ClusterCommand: AsyncParsableCommand {
         subcommands: [ClusterUpCommand.self, ClusterListCommand.self, ClusterDownCommand.self])
 }
 
+extension LocalCluster {
+    /// The default layout, or `$SHOAL_CLUSTER_ROOT/{run,data}` (tests keep their clusters apart that way).
+    static var fromEnvironment: LocalCluster {
+        guard let root = ProcessInfo.processInfo.environment["SHOAL_CLUSTER_ROOT"], !root.isEmpty else {
+            return LocalCluster()
+        }
+        return LocalCluster(layout: LocalClusterLayout(runRoot: root + "/run", dataRoot: root + "/data"))
+    }
+}
+
 struct ClusterUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "up", abstract: "Create a cluster and start its hosts.")
 
@@ -22,7 +32,7 @@ struct ClusterUpCommand: AsyncParsableCommand {
     func run() async throws {
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let started = Date()
-        let state = try await LocalCluster().up(LocalClusterOptions(
+        let state = try await LocalCluster.fromEnvironment.up(LocalClusterOptions(
             name: name, nodes: nodes, managers: managers, subnet: subnet, shoalBinary: binary, dns: dns))
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         print("Cluster \(state.name): \(state.nodes.count) hosts on \(state.subnet) (bridge \(state.bridge)), up in \(seconds) s")
@@ -38,7 +48,7 @@ struct ClusterListCommand: AsyncParsableCommand {
 
     func run() async throws {
         print("NAME\tHOSTS\tRUNNING\tSUBNET\tDOCKER_HOST")
-        for state in LocalCluster().list() {
+        for state in LocalCluster.fromEnvironment.list() {
             let running = state.nodes.filter { kill($0.pid, 0) == 0 }.count
             print("\(state.name)\t\(state.nodes.count)\t\(running)\t\(state.subnet)\t\(state.dockerHost)")
         }
@@ -51,7 +61,7 @@ struct ClusterDownCommand: AsyncParsableCommand {
     @Option(help: "Cluster name.") var name = "shoal"
 
     func run() async throws {
-        try await LocalCluster().down(name: name)
+        try await LocalCluster.fromEnvironment.down(name: name)
         print("Cluster \(name) removed")
     }
 }

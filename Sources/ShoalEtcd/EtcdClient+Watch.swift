@@ -83,8 +83,7 @@ extension EtcdClient {
             // Progress notifications move `next` forward on a quiet key, so a resumed watch does not replay
             // (or hit compaction on) history it had already covered.
             request.progressNotify = true
-            var watchRequest = Etcdserverpb_WatchRequest()
-            watchRequest.createRequest = request
+            let watchRequest = Etcdserverpb_WatchRequest.with { $0.createRequest = request }
             do {
                 let connection = try connection(at: index)
                 try await connection.watch.watch(

@@ -15,9 +15,9 @@ final class EtcdConnection: Sendable {
         self.endpoint = endpoint
         let target: any ResolvableTarget =
             if endpoint.host.contains(":") {
-                .ipv6(host: endpoint.host, port: endpoint.port)
+                .ipv6(address: endpoint.host, port: endpoint.port)
             } else if endpoint.host.split(separator: ".").count == 4, endpoint.host.allSatisfy({ $0.isNumber || $0 == "." }) {
-                .ipv4(host: endpoint.host, port: endpoint.port)
+                .ipv4(address: endpoint.host, port: endpoint.port)
             } else {
                 .dns(host: endpoint.host, port: endpoint.port)
             }

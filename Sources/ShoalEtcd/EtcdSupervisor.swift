@@ -53,6 +53,11 @@ public actor EtcdSupervisor {
     /// The running etcd's pid, nil while none runs.
     public var pid: pid_t? { child?.pid }
 
+    /// The same, readable without awaiting the actor: for a synchronous last-resort cleanup (a test's) that
+    /// must kill the member even when the test failed half-way.
+    public nonisolated var currentPID: pid_t? { runningPID.value }
+    private nonisolated let runningPID = LockedValue<pid_t?>(nil)
+
     public var isRunning: Bool { child != nil }
 
     /// The member's client URLs as a client configuration (for health checks and tests).
@@ -134,7 +139,7 @@ public actor EtcdSupervisor {
         let generation = generation
         let killer = Task {
             try? await Task.sleep(for: grace)
-            if !Task.isCancelled { await self.killIfStill(generation) }
+            if !Task.isCancelled { self.killIfStill(generation) }
         }
         await waitForExit()
         killer.cancel()
@@ -177,6 +182,7 @@ public actor EtcdSupervisor {
         let child = try ChildProcess.spawn(
             config.executable, config.arguments, fds: [-1, log, log], newSession: true)
         self.child = child
+        runningPID.value = child.pid
         generation += 1
         startedAt = .now
         try? AtomicFile.write("\(child.pid)\n", to: pidFile)
@@ -184,13 +190,14 @@ public actor EtcdSupervisor {
         let generation = generation
         Task {
             let status = (try? await child.wait()) ?? .exited(-1)
-            await self.exited(generation: generation, status: status)
+            self.exited(generation: generation, status: status)
         }
     }
 
     private func exited(generation: Int, status: ExitStatus) {
         guard generation == self.generation else { return }
         child = nil
+        runningPID.value = nil
         lastExit = status
         unlink(pidFile)
         let waiters = exitWaiters
@@ -209,7 +216,7 @@ public actor EtcdSupervisor {
             metadata: ["log": "\(configuration.logFile)"])
         restartTask = Task {
             try? await Task.sleep(for: delay)
-            if !Task.isCancelled { await self.restart(after: generation) }
+            if !Task.isCancelled { self.restart(after: generation) }
         }
     }
 

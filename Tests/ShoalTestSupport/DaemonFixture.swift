@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalLocalCluster
 
 /// A real `shoal daemon` for integration tests: its own data root, exec root and socket (names unique to the
 /// run), driven with the stock docker CLI. `stop()` (call it from `defer`) ends the daemon by pid and removes
@@ -163,43 +164,11 @@ public final class DaemonFixture: @unchecked Sendable {
     private func teardown() {
         stopDaemon()
         defer { removeNetworking() }
-        let runcRoot = execRoot + "/runc"
-        let containers = (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? []
-        for id in containers {
-            _ = try? Shell.run("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id])
-        }
-        let persist = execRoot + "/runtime/containers"
-        for id in (try? FileManager.default.contentsOfDirectory(atPath: persist)) ?? [] {
-            if let text = try? String(contentsOfFile: "\(persist)/\(id)/conmon.pid", encoding: .utf8),
-               let conmon = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), conmon > 0 {
-                kill(conmon, SIGKILL)
-            }
-            for controller in ["memory", "cpu,cpuacct", "pids", "cpuset", "devices", "freezer", "blkio",
-                               "net_cls,net_prio", "perf_event", "hugetlb", "systemd", "unified"] {
-                rmdir("/sys/fs/cgroup/\(controller)/shoal/\(id)")
-            }
-        }
-        for mount in Self.mounts(under: [dataRoot, execRoot]).reversed() {
-            umount2(mount, Int32(MNT_DETACH))
-        }
-        try? FileManager.default.removeItem(atPath: execRoot)
-        try? FileManager.default.removeItem(atPath: dataRoot)
+        DaemonState.remove(execRoot: execRoot, dataRoot: dataRoot)
     }
 
     /// Mount points below the given prefixes, from /proc/self/mountinfo, in mount order.
-    public static func mounts(under prefixes: [String]) -> [String] {
-        // Read to EOF: a procfs file reports size 0, and a single-read of it stops at the first page, which loses
-        // mounts once parallel tests have made a few dozen.
-        guard let handle = FileHandle(forReadingAtPath: "/proc/self/mountinfo") else { return [] }
-        defer { try? handle.close() }
-        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        return text.split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return nil }
-            let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
-            return prefixes.contains(where: { point.hasPrefix($0 + "/") }) ? point : nil
-        }
-    }
+    public static func mounts(under prefixes: [String]) -> [String] { DaemonState.mounts(under: prefixes) }
 
     public static func isAlive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return false }

@@ -1,0 +1,165 @@
+import Foundation
+import Glibc
+import ShoalEtcd
+import ShoalTestSupport
+import Testing
+
+/// Every test that runs a real etcd lives under this suite, one at a time: several etcd clusters with fast raft
+/// timers on two shared cores would time each other out.
+@Suite("etcd (real members)", .serialized) struct RealEtcd {}
+
+enum FreePort {
+    /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick from its ephemeral range, so never
+    /// 2379/2380 where a system etcd may run).
+    static func next() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ShellError(command: "socket", status: errno, stderr: "") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw ShellError(command: "bind 127.0.0.1:0", status: errno, stderr: "") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Certificates made with the openssl CLI for one test: a CA, a member certificate (server and client auth,
+/// IP SAN 127.0.0.1, used for the client and peer ports) and a client certificate.
+struct TestCertificates {
+    let directory: String
+    var caFile: String { directory + "/ca.crt" }
+    var memberCertificate: String { directory + "/member.crt" }
+    var memberKey: String { directory + "/member.key" }
+    var clientCertificate: String { directory + "/client.crt" }
+    var clientKey: String { directory + "/client.key" }
+
+    /// Makes a CA named `name` and leaf certificates signed by it in `directory`.
+    static func make(in directory: String, name: String = "shoal-test-ca") throws -> TestCertificates {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let certificates = TestCertificates(directory: directory)
+        try Shell.sh(
+            """
+            set -e
+            cd '\(directory)'
+            cat > ca.ext <<'EOF'
+            basicConstraints=critical,CA:TRUE
+            keyUsage=critical,keyCertSign,cRLSign
+            subjectKeyIdentifier=hash
+            EOF
+            cat > member.ext <<'EOF'
+            basicConstraints=critical,CA:FALSE
+            keyUsage=critical,digitalSignature,keyEncipherment
+            extendedKeyUsage=serverAuth,clientAuth
+            subjectAltName=IP:127.0.0.1,DNS:localhost
+            EOF
+            cat > client.ext <<'EOF'
+            basicConstraints=critical,CA:FALSE
+            keyUsage=critical,digitalSignature
+            extendedKeyUsage=clientAuth
+            EOF
+            openssl ecparam -name prime256v1 -genkey -noout -out ca.key 2>/dev/null
+            openssl req -new -key ca.key -subj '/CN=\(name)' -out ca.csr
+            openssl x509 -req -in ca.csr -signkey ca.key -days 2 -extfile ca.ext -out ca.crt 2>/dev/null
+            for leaf in member client; do
+              openssl ecparam -name prime256v1 -genkey -noout -out $leaf.key 2>/dev/null
+              openssl req -new -key $leaf.key -subj "/CN=shoal-$leaf" -out $leaf.csr
+              openssl x509 -req -in $leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \\
+                -extfile $leaf.ext -out $leaf.crt 2>/dev/null
+            done
+            """)
+        return certificates
+    }
+
+    var clientTLS: EtcdClientTLS {
+        EtcdClientTLS(trustedCAFile: caFile, certificateFile: clientCertificate, keyFile: clientKey)
+    }
+
+    var memberTLS: EtcdServerTLS {
+        EtcdServerTLS(certificateFile: memberCertificate, keyFile: memberKey, trustedCAFile: caFile)
+    }
+}
+
+/// N etcd members on loopback, started by `EtcdSupervisor`s, killed by pid when the test's run cleans up
+/// (even when the test failed).
+final class EtcdTestCluster: Sendable {
+    let members: [EtcdSupervisor]
+    let clientTLS: EtcdClientTLS?
+    let token: String
+
+    var endpoints: [EtcdEndpoint] { members.flatMap(\.clientEndpoints) }
+
+    private init(members: [EtcdSupervisor], clientTLS: EtcdClientTLS?, token: String) {
+        self.members = members
+        self.clientTLS = clientTLS
+        self.token = token
+    }
+
+    static func start(
+        _ run: TestRun, size: Int = 1, certificates: TestCertificates? = nil, timers: EtcdRaftTimers? = nil
+    ) async throws -> EtcdTestCluster {
+        let scheme = certificates == nil ? "http" : "https"
+        var urls: [(client: String, peer: String)] = []
+        for _ in 0..<size {
+            urls.append(("\(scheme)://127.0.0.1:\(try FreePort.next())", "\(scheme)://127.0.0.1:\(try FreePort.next())"))
+        }
+        let initial = urls.indices.map { EtcdInitialMember(name: "m\($0)", peerURL: urls[$0].peer) }
+        let members = urls.indices.map { index in
+            let configuration = EtcdMemberConfiguration(
+                name: "m\(index)", dataDirectory: run.path("m\(index)"), clientURLs: [urls[index].client],
+                peerURLs: [urls[index].peer], initialCluster: initial, initialClusterToken: run.id,
+                clientTLS: certificates?.memberTLS, peerTLS: certificates?.memberTLS, timers: timers)
+            return EtcdSupervisor(configuration: configuration, clientTLS: certificates?.clientTLS)
+        }
+        let cluster = EtcdTestCluster(members: members, clientTLS: certificates?.clientTLS, token: run.id)
+        for member in members { cluster.killOnCleanup(member, run) }
+        // A new multi-member cluster only elects a leader once a quorum runs: start them together.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for member in members { group.addTask { try await member.start(timeout: .seconds(30)) } }
+            try await group.waitForAll()
+        }
+        return cluster
+    }
+
+    func killOnCleanup(_ member: EtcdSupervisor, _ run: TestRun) {
+        run.onCleanup("kill etcd \(member.configuration.name)") {
+            if let pid = member.currentPID { kill(pid, SIGKILL) }
+        }
+    }
+
+    func client(_ indices: [Int]? = nil, tls: EtcdClientTLS?? = nil, callTimeout: Duration = .seconds(5)) throws -> EtcdClient {
+        let chosen = (indices ?? Array(members.indices)).flatMap { members[$0].clientEndpoints }
+        return try EtcdClient(
+            configuration: EtcdClientConfiguration(endpoints: chosen, tls: tls ?? clientTLS, callTimeout: callTimeout))
+    }
+
+    /// Index of the member that leads, asking each member in turn.
+    func leaderIndex(using client: EtcdClient) async -> Int? {
+        let statuses = await client.statusOfEachEndpoint()
+        return statuses.firstIndex { $0?.isLeader == true }
+    }
+}
+
+/// Runs `body` with a client and closes the client afterwards, whatever happens.
+func withClient<T>(_ client: EtcdClient, _ body: (EtcdClient) async throws -> T) async throws -> T {
+    do {
+        let result = try await body(client)
+        await client.close()
+        return result
+    } catch {
+        await client.close()
+        throw error
+    }
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }

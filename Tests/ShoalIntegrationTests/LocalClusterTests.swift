@@ -1,0 +1,69 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// `shoal cluster up/ls/down`: hosts in network namespaces on one bridge, each with its own daemon and host name;
+/// a port published on one host is reachable from another through the host's address; `down` leaves nothing.
+@Suite(.timeLimit(.minutes(3))) struct LocalClusterTests {
+    @Test func upListReachAcrossHostsAndDown() throws {
+        let run = try TestRun("cluster")
+        defer { run.cleanup() }
+        let root = run.path("clusters")
+        let env = ["SHOAL_CLUSTER_ROOT": root]
+        let name = run.name("c")
+        let block = DaemonFixture.nextAddressBlock()
+        func shoal(_ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.binary, arguments, environment: env, timeout: 90)
+        }
+        run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
+
+        let bad = try shoal(["cluster", "up", "--name", name, "--nodes", "2", "--managers", "3"])
+        #expect(bad.status != 0 && bad.stderr.contains("--managers must be between 1 and --nodes"), "\(bad)")
+
+        let up = try shoal(["cluster", "up", "--name", name, "--nodes", "3", "--managers", "1",
+                            "--subnet", "10.\(block).240.0/24"])
+        #expect(up.status == 0, "\(up)")
+        let socket = "\(root)/run/\(name)/node-1/shoal.sock"
+        #expect(up.stdout.hasSuffix("export DOCKER_HOST=unix://\(socket)\n"), "\(up.stdout)")
+        let again = try shoal(["cluster", "up", "--name", name])
+        #expect(again.status != 0 && again.stderr.contains("cluster \(name) already exists"), "\(again)")
+        let list = try shoal(["cluster", "ls"])
+        #expect(list.stdout.contains("\(name)\t3\t3\t10.\(block).240.0/24"), "\(list)")
+
+        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.docker, arguments, environment: [
+                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
+                "DOCKER_CONFIG": run.path("docker-config"),
+            ])
+        }
+        for node in 1...3 {
+            let info = try docker(node, ["info", "--format", "{{.Name}}"])
+            #expect(info.stdout == "\(name)-node-\(node)\n", "\(info)")
+        }
+        // An image for host 2, from the test's busybox rootfs.
+        let rootfs = run.path("rootfs")
+        try BusyboxRootfs.make(at: rootfs)
+        try Shell.sh("mkdir -p \(rootfs)/www && echo from-node-2 > \(rootfs)/www/index.html && tar -C \(rootfs) -cf \(run.path("bb.tar")) .")
+        #expect(try docker(2, ["import", run.path("bb.tar"), "bb"]).status == 0)
+        let started = try docker(2, ["run", "-d", "-p", "8080:80", "bb", "httpd", "-f", "-p", "80", "-h", "/www"])
+        #expect(started.status == 0, "\(started)")
+        let host1 = "\(root)/run/\(name)/netns/node-1"
+        var body = ""
+        for _ in 0..<30 where body.isEmpty {
+            let probe = try Shell.run("/usr/bin/nsenter", ["--net=" + host1] + HTTPProbe.arguments("http://10.\(block).240.3:8080/"))
+            body = probe.status == 0 ? probe.stdout : ""
+            if body.isEmpty { usleep(100_000) }
+        }
+        #expect(body == "from-node-2\n", "published port on host 2 not reachable from host 1")
+
+        let bridge = try #require(up.stdout.split(separator: "(").dropFirst().first?.split(separator: " ").dropFirst().first
+            .map { String($0.dropLast()) })
+        let down = try shoal(["cluster", "down", "--name", name])
+        #expect(down.status == 0, "\(down)")
+        #expect(try Shell.run("/usr/sbin/ip", ["link", "show", bridge]).status != 0, "bridge \(bridge) left behind")
+        #expect(DaemonFixture.mounts(under: [root]).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/run/\(name)"))
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/data/\(name)"))
+        #expect(!(try shoal(["cluster", "ls"]).stdout.contains(name)))
+    }
+}
