@@ -44,6 +44,7 @@ public struct Daemon: Sendable {
             images: ImageBackendAdapter(images: images, containers: containers, events: events),
             volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
             networks: NetworkBackendAdapter(networks: networks, containers: containers),
+            swarm: SwarmBackendAdapter(),
             system: SystemBackendAdapter(
                 containers: containers, images: images, volumes: volumes, events: events, facts: HostFacts.read(),
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))

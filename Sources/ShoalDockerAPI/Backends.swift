@@ -145,14 +145,33 @@ public struct DockerBackends: Sendable {
     public var images: any ImageBackend
     public var volumes: any VolumeBackend
     public var networks: any NetworkBackend
+    public var swarm: any SwarmBackend
     public var system: any SystemBackend
 
     public init(containers: any ContainerBackend, images: any ImageBackend, volumes: any VolumeBackend,
-                networks: any NetworkBackend, system: any SystemBackend) {
+                networks: any NetworkBackend, swarm: any SwarmBackend, system: any SystemBackend) {
         self.containers = containers
         self.images = images
         self.volumes = volumes
         self.networks = networks
+        self.swarm = swarm
         self.system = system
     }
+}
+
+/// `/swarm/…` and `/nodes/…`. A node outside a swarm, or a worker asked a manager-only question, answers with
+/// Docker's 503 "This node is not a swarm manager…" (ShoalError.unavailable).
+public protocol SwarmBackend: Sendable {
+    /// Returns the new node's ID.
+    func initSwarm(_ request: SwarmInitRequest) async throws -> String
+    func joinSwarm(_ request: SwarmJoinRequest) async throws
+    func leaveSwarm(force: Bool) async throws
+    func inspectSwarm() async throws -> SwarmInfo
+    /// `version` must match the cluster's (optimistic concurrency, as Docker).
+    func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool) async throws
+    func localSwarmState() async -> LocalSwarmState
+    func listNodes() async throws -> [SwarmNode]
+    func node(_ ref: String) async throws -> SwarmNode
+    func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws
+    func removeNode(_ ref: String, force: Bool) async throws
 }

@@ -113,6 +113,10 @@ public final class EtcdClient: Sendable {
                         "etcd \(operation) failed on \(configuration.endpoints[index])",
                         metadata: ["error": "\(error)"])
                     lastError = error
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    throw Self.shoalError(error, operation: operation, endpoints: configuration.endpoints)
                 }
             }
             try Task.checkCancellation()

@@ -57,6 +57,16 @@ public actor EtcdSupervisor {
     /// must kill the member even when the test failed half-way.
     public nonisolated var currentPID: pid_t? { runningPID.value }
     private nonisolated let runningPID = LockedValue<pid_t?>(nil)
+    /// Set by `terminateNow()`: no restart, ever.
+    private nonisolated let abandoned = LockedValue(false)
+
+    /// Synchronous last resort (a test's cleanup, a fatal error path): SIGKILLs the running member by pid and
+    /// turns supervision off, without awaiting the actor. Prefer `kill()` or `stop()`. The pid cannot belong to
+    /// another process: our unreaped child keeps it.
+    public nonisolated func terminateNow() {
+        abandoned.value = true
+        if let pid = runningPID.value { Glibc.kill(pid, SIGKILL) }
+    }
 
     public var isRunning: Bool { child != nil }
 
@@ -72,6 +82,7 @@ public actor EtcdSupervisor {
     public func start(timeout: Duration = .seconds(20)) async throws {
         guard child == nil, !wanted else { throw ShoalError.invalidState("etcd member \(configuration.name) already runs") }
         wanted = true
+        abandoned.value = false
         backoff = initialBackoff
         do {
             try stopLeftoverMember()
@@ -203,7 +214,7 @@ public actor EtcdSupervisor {
         let waiters = exitWaiters
         exitWaiters = []
         for waiter in waiters { waiter.resume() }
-        guard wanted else {
+        guard wanted, !abandoned.value else {
             logger.info("etcd member \(configuration.name) stopped (\(status))")
             return
         }
@@ -221,7 +232,7 @@ public actor EtcdSupervisor {
     }
 
     private func restart(after generation: Int) {
-        guard wanted, child == nil, generation == self.generation else { return }
+        guard wanted, !abandoned.value, child == nil, generation == self.generation else { return }
         do {
             try spawn()
             restarts += 1

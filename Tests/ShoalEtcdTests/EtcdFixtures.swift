@@ -129,7 +129,7 @@ final class EtcdTestCluster: Sendable {
 
     func killOnCleanup(_ member: EtcdSupervisor, _ run: TestRun) {
         run.onCleanup("kill etcd \(member.configuration.name)") {
-            if let pid = member.currentPID { kill(pid, SIGKILL) }
+            member.terminateNow()
         }
     }
 
