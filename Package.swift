@@ -24,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
     ],
     targets: [
         // L0
@@ -83,6 +88,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ShoalProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalEtcd",
+            dependencies: [
+                "ShoalCore", "ShoalOS", "ShoalProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // L3
         .target(
             name: "ShoalImages",
@@ -99,6 +126,11 @@ let package = Package(
                 "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNFTables",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalClusterStore",
+            dependencies: ["ShoalEtcd"],
             swiftSettings: strict
         ),
         // L4
@@ -128,12 +160,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ShoalManager",
+            dependencies: [
+                "ShoalCore", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // L6
         .target(
             name: "ShoalDaemon",
             dependencies: [
                 "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
-                "ShoalOS", "ShoalIPAM",
+                "ShoalOS", "ShoalIPAM", "ShoalManager",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

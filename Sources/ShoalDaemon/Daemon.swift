@@ -7,6 +7,8 @@ import ShoalDockerAPI
 import ShoalEngine
 import ShoalImages
 import ShoalIPAM
+import ShoalManager
+import ShoalModel
 import ShoalRuntime
 
 /// One `shoal daemon`: builds the engine, recovers containers left running by a previous instance, and serves
@@ -38,15 +40,24 @@ public struct Daemon: Sendable {
             sandboxes: networks, events: events, initPath: configuration.initPath, logger: logger)
         await volumes.setUsage { await containers.volumeUsers() }
         await containers.restore()
+        let facts = HostFacts.read()
+        let swarm = SwarmManager(
+            dataRoot: paths.dataRoot,
+            description: NodeDescription(
+                hostname: facts.hostname, architecture: facts.architecture, os: "linux",
+                nanoCPUs: Int64(facts.cpus) * 1_000_000_000, memoryBytes: facts.memoryBytes,
+                engineVersion: "20.10.99-shoal"),
+            logger: logger)
+        await swarm.restore()
 
         let backends = DockerBackends(
             containers: ContainerBackendAdapter(containers: containers),
             images: ImageBackendAdapter(images: images, containers: containers, events: events),
             volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
             networks: NetworkBackendAdapter(networks: networks, containers: containers),
-            swarm: SwarmBackendAdapter(),
+            swarm: SwarmBackendAdapter(manager: swarm),
             system: SystemBackendAdapter(
-                containers: containers, images: images, volumes: volumes, events: events, facts: HostFacts.read(),
+                containers: containers, images: images, volumes: volumes, events: events, facts: facts,
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))
 
         var services: [any Service] = []
@@ -56,6 +67,7 @@ public struct Daemon: Sendable {
                 backends: backends, address: address, spoolDirectory: paths.spoolRoot, logger: logger,
                 onServerRunning: { _ in logger.info("API listening on \(host)") }))
         }
+        services.append(SwarmService(manager: swarm))
         services.append(ShutdownWatchdog(deadline: .seconds(5), logger: logger))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },

@@ -1,31 +1,38 @@
+import ServiceLifecycle
 import ShoalCore
 import ShoalDockerAPI
+import ShoalManager
 import ShoalModel
 
-/// The API's swarm backend. Until the manager lands this node is never part of a swarm: every call answers as
-/// Docker answers on a node outside one.
+/// The API's swarm backend: the node's SwarmManager. Joining lands with the dispatcher (issue 4).
 struct SwarmBackendAdapter: SwarmBackend {
-    static var notManager: ShoalError {
-        ShoalError(.unavailable,
-                   "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.")
-    }
+    let manager: SwarmManager
 
-    func initSwarm(_ request: SwarmInitRequest) async throws -> String {
-        throw ShoalError(.notImplemented, "swarm mode is not available in this build yet")
-    }
+    func initSwarm(_ request: SwarmInitRequest) async throws -> String { try await manager.initialize(request) }
     func joinSwarm(_ request: SwarmJoinRequest) async throws {
-        throw ShoalError(.notImplemented, "swarm mode is not available in this build yet")
+        throw ShoalError(.notImplemented, "joining a swarm is not available in this build yet")
     }
-    func leaveSwarm(force: Bool) async throws {
-        throw ShoalError(.unavailable, "This node is not part of a swarm")
-    }
-    func inspectSwarm() async throws -> SwarmInfo { throw Self.notManager }
+    func leaveSwarm(force: Bool) async throws { try await manager.leave(force: force) }
+    func inspectSwarm() async throws -> SwarmInfo { try await manager.inspect() }
     func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool) async throws {
-        throw Self.notManager
+        try await manager.update(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
+                                 rotateManagerToken: rotateManagerToken)
     }
-    func localSwarmState() async -> LocalSwarmState { LocalSwarmState() }
-    func listNodes() async throws -> [SwarmNode] { throw Self.notManager }
-    func node(_ ref: String) async throws -> SwarmNode { throw Self.notManager }
-    func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws { throw Self.notManager }
-    func removeNode(_ ref: String, force: Bool) async throws { throw Self.notManager }
+    func localSwarmState() async -> LocalSwarmState { await manager.localState() }
+    func listNodes() async throws -> [SwarmNode] { try await manager.nodes() }
+    func node(_ ref: String) async throws -> SwarmNode { try await manager.node(ref) }
+    func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws {
+        try await manager.updateNode(ref, version: version, spec: spec)
+    }
+    func removeNode(_ ref: String, force: Bool) async throws { try await manager.removeNode(ref, force: force) }
+}
+
+/// Stops the manager's etcd member when the daemon shuts down gracefully (it starts again with the daemon).
+struct SwarmService: Service {
+    let manager: SwarmManager
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await manager.shutdown()
+    }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import ShoalCore
+
+/// ShoalManager: swarm mode on a manager — the cluster object, nodes, join tokens and the CA key live in the
+/// cluster store (etcd, started and supervised here); the Docker API's swarm and node routes are answered from
+/// it. It never touches containers (that is the agent's job through the engine) and never lets a worker reach
+/// the store.
+
+/// Where this node keeps its swarm identity: `<data-root>/swarm/` with the CA certificate, its node key and
+/// certificate (the key never leaves the node) and `state.json`; etcd's data under `etcd/`.
+public struct SwarmPaths: Sendable {
+    public var directory: String
+
+    public init(dataRoot: String) { directory = dataRoot + "/swarm" }
+
+    public var state: String { directory + "/state.json" }
+    public var tls: String { directory + "/certificates" }
+    public var caCertificate: String { tls + "/ca.crt" }
+    public var nodeCertificate: String { tls + "/node.crt" }
+    public var nodeKey: String { tls + "/node.key" }
+    public var etcdData: String { directory + "/etcd" }
+    public var etcdLog: String { directory + "/etcd.log" }
+}
+
+/// This node's membership, kept across daemon restarts.
+public struct SwarmLocalConfig: Codable, Sendable, Equatable {
+    public var nodeID: String
+    public var clusterID: String
+    public var role: String
+    /// `ip:port` of the control API (`--advertise-addr`), and what it listens on (`--listen-addr`).
+    public var advertiseAddress: String
+    public var listenAddress: String
+    /// etcd's client and peer ports on the advertise address (control port + 1 and + 2).
+    public var etcdClientPort: Int
+    public var etcdPeerPort: Int
+
+    public var advertiseHost: String {
+        String(advertiseAddress.split(separator: ":").first ?? "")
+    }
+
+    static func load(_ paths: SwarmPaths) -> SwarmLocalConfig? {
+        guard let data = FileManager.default.contents(atPath: paths.state) else { return nil }
+        return try? JSONDecoder().decode(SwarmLocalConfig.self, from: data)
+    }
+
+    func save(_ paths: SwarmPaths) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(self)
+        let temp = paths.state + ".tmp"
+        try data.write(to: URL(fileURLWithPath: temp))
+        guard rename(temp, paths.state) == 0 else { throw ShoalError.internalError("cannot write \(paths.state)") }
+    }
+}
+
+/// Docker's answers for swarm calls on a node in the wrong state.
+public enum SwarmErrors {
+    public static var notManager: ShoalError {
+        ShoalError(.unavailable,
+                   "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.")
+    }
+    public static var alreadyInSwarm: ShoalError {
+        ShoalError(.unavailable,
+                   "This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one.")
+    }
+    public static var notInSwarm: ShoalError { ShoalError(.unavailable, "This node is not part of a swarm") }
+    public static var lastManager: ShoalError {
+        ShoalError(.unavailable,
+                   "You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.")
+    }
+    public static var outOfSequence: ShoalError {
+        ShoalError(.internalError, "rpc error: code = Unknown desc = update out of sequence")
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import ShoalCA
+import ShoalClusterStore
+import ShoalCore
+import ShoalEtcd
+import ShoalModel
+
+/// This node's part in swarm mode. `init` makes it the first manager: a new root CA, its own node certificate, an
+/// etcd member with mutual TLS from that CA, and the cluster and node objects in the store. The swarm and node
+/// routes are answered from the store. Joining, agents and the dispatcher come next (issue 4).
+public actor SwarmManager {
+    let paths: SwarmPaths
+    let description: NodeDescription
+    let logger: Logger
+    var config: SwarmLocalConfig?
+    var etcd: EtcdSupervisor?
+    var client: EtcdClient?
+    var store: (any ClusterStore)?
+
+    public init(dataRoot: String, description: NodeDescription, logger: Logger = Logger(label: "shoal.swarm")) {
+        paths = SwarmPaths(dataRoot: dataRoot)
+        self.description = description
+        self.logger = logger
+    }
+
+    /// Daemon start: a manager brings its etcd member back and marks itself Ready.
+    public func restore() async {
+        guard let config = SwarmLocalConfig.load(paths) else { return }
+        self.config = config
+        guard config.role == NodeRoleName.manager.rawValue else { return }
+        do {
+            try await startStore(config, state: .existing)
+            try await updateOwnNode { node in
+                node.status = NodeStatus(state: .ready, address: config.advertiseHost)
+                node.managerStatus = ManagerStatus(leader: true, reachability: .reachable, address: config.advertiseAddress)
+            }
+        } catch {
+            logger.error("swarm: cannot bring the manager back: \(error)")
+        }
+    }
+
+    /// Stops etcd (daemon shutdown). The member's data stays for the next start.
+    public func shutdown() async {
+        await client?.close()
+        await etcd?.stop()
+    }
+
+    // MARK: init and leave
+
+    public func initialize(_ request: SwarmInitRequest) async throws -> String {
+        guard config == nil else { throw SwarmErrors.alreadyInSwarm }
+        let advertise = try SwarmAddresses.advertise(request.advertiseAddress, listen: request.listenAddress)
+        let listen = try SwarmAddresses.parse(request.listenAddress.isEmpty ? "0.0.0.0:2377" : request.listenAddress)
+        var spec = request.spec
+        try Self.validate(&spec)
+
+        let root = try RootCA.create()
+        let clusterID = RandomID.generate()
+        let nodeID = RandomID.generate()
+        let key = NodeKey.generate()
+        let certificate = try root.sign(
+            csr: try key.makeCSR(commonName: nodeID), nodeID: nodeID, role: .manager, clusterID: clusterID,
+            ipAddresses: Array(Set([advertise.host, "127.0.0.1"])), validity: .seconds(Int64(spec.nodeCertExpiry)))
+        try? FileManager.default.removeItem(atPath: paths.directory)
+        try FileManager.default.createDirectory(atPath: paths.directory, withIntermediateDirectories: true)
+        try TLSFiles(rootCA: root, certificatePEM: certificate, key: key).write(to: URL(fileURLWithPath: paths.tls))
+
+        let config = SwarmLocalConfig(
+            nodeID: nodeID, clusterID: clusterID, role: NodeRoleName.manager.rawValue,
+            advertiseAddress: "\(advertise.host):\(advertise.port)", listenAddress: "\(listen.host):\(listen.port)",
+            etcdClientPort: advertise.port + 1, etcdPeerPort: advertise.port + 2)
+        do {
+            try await startStore(config, state: .new)
+            let now = Date()
+            let digest = root.digest
+            let info = SwarmInfo(
+                id: clusterID, version: 0, createdAt: now, updatedAt: now, spec: spec,
+                joinTokens: SwarmJoinTokens(worker: JoinToken.generate(rootDigest: digest).text,
+                                            manager: JoinToken.generate(rootDigest: digest).text),
+                rootCACertificate: root.certificatePEM)
+            var nodeSpec = NodeSpec(role: .manager)
+            nodeSpec.availability = .active
+            let node = SwarmNode(
+                id: nodeID, version: 0, createdAt: now, updatedAt: now, spec: nodeSpec, description: description,
+                status: NodeStatus(state: .ready, address: advertise.host),
+                managerStatus: ManagerStatus(leader: true, reachability: .reachable, address: config.advertiseAddress),
+                trustRoot: root.certificatePEM)
+            guard let store, let keyPEM = root.keyPEM else { throw ShoalError.internalError("no store after start") }
+            let created = try await store.commit([
+                .put(SwarmKeys.cluster, try SwarmKeys.encode(info)),
+                .put(SwarmKeys.certificateAuthority, try SwarmKeys.encode(StoredCA(certificatePEM: root.certificatePEM, keyPEM: keyPEM))),
+                .put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node)),
+            ], if: [.absent(SwarmKeys.cluster)])
+            guard created else { throw ShoalError.internalError("the new store already holds a cluster") }
+            try config.save(paths)
+            self.config = config
+            return nodeID
+        } catch {
+            await stopStore()
+            try? FileManager.default.removeItem(atPath: paths.directory)
+            throw error
+        }
+    }
+
+    /// `docker swarm leave [--force]`: the last manager needs `--force`; its store is erased.
+    public func leave(force: Bool) async throws {
+        guard let config else { throw SwarmErrors.notInSwarm }
+        if config.role == NodeRoleName.manager.rawValue && !force {
+            let managers = (try? await nodes().filter { $0.spec.role == .manager }.count) ?? 1
+            if managers <= 1 { throw SwarmErrors.lastManager }
+            throw ShoalError(.unavailable,
+                             "You are attempting to leave the swarm on a node that is participating as a manager. Use `--force` to ignore this message.")
+        }
+        await stopStore()
+        try? FileManager.default.removeItem(atPath: paths.directory)
+        self.config = nil
+    }
+
+    // MARK: the cluster object
+
+    public func inspect() async throws -> SwarmInfo {
+        let (info, _) = try await cluster()
+        return info
+    }
+
+    public func update(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool)
+        async throws
+    {
+        let store = try managerStore()
+        var (info, stored) = try await cluster()
+        guard UInt64(stored.modRevision) == version else { throw SwarmErrors.outOfSequence }
+        var spec = spec
+        try Self.validate(&spec)
+        info.spec = spec
+        info.updatedAt = Date()
+        let digest = try RootCA(certificatePEM: info.rootCACertificate).digest
+        if rotateWorkerToken { info.joinTokens.worker = JoinToken.generate(rootDigest: digest).text }
+        if rotateManagerToken { info.joinTokens.manager = JoinToken.generate(rootDigest: digest).text }
+        guard try await store.commit([.put(SwarmKeys.cluster, try SwarmKeys.encode(info))],
+                                     if: [.modRevision(SwarmKeys.cluster, stored.modRevision)]) else {
+            throw SwarmErrors.outOfSequence
+        }
+    }
+
+    public func localState() async -> LocalSwarmState {
+        guard let config else { return LocalSwarmState() }
+        let isManager = config.role == NodeRoleName.manager.rawValue
+        var state = LocalSwarmState(
+            membership: .active, nodeID: config.nodeID, nodeAddress: config.advertiseHost, isManager: isManager,
+            remoteManagers: [(config.nodeID, config.advertiseAddress)])
+        if isManager {
+            do {
+                let all = try await nodes()
+                state.nodes = all.count
+                state.managers = all.filter { $0.spec.role == .manager }.count
+                state.remoteManagers = all.compactMap { node in node.managerStatus.map { (node.id, $0.address) } }
+                state.cluster = try await inspect()
+            } catch {
+                state.error = "\(error)"
+            }
+        }
+        return state
+    }
+
+    // MARK: nodes
+
+    public func nodes() async throws -> [SwarmNode] {
+        let store = try managerStore()
+        return try await store.list(prefix: SwarmKeys.nodes).map { stored in
+            var node = try SwarmKeys.decode(SwarmNode.self, stored)
+            node.version = UInt64(stored.modRevision)
+            return node
+        }
+    }
+
+    /// By full ID, unique ID prefix or hostname, as Docker resolves nodes.
+    public func node(_ ref: String) async throws -> SwarmNode {
+        let all = try await nodes()
+        if let exact = all.first(where: { $0.id == ref }) { return exact }
+        let byName = all.filter { $0.description.hostname == ref || $0.spec.name == ref }
+        if byName.count == 1 { return byName[0] }
+        let byPrefix = all.filter { !ref.isEmpty && $0.id.hasPrefix(ref) }
+        if byPrefix.count == 1 { return byPrefix[0] }
+        if byPrefix.count > 1 || byName.count > 1 {
+            throw ShoalError.invalidArgument("node \(ref) is ambiguous (\(max(byPrefix.count, byName.count)) matches found)")
+        }
+        throw ShoalError.notFound("node \(ref) not found")
+    }
+
+    public func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws {
+        let store = try managerStore()
+        var node = try await node(ref)
+        guard node.version == version else { throw SwarmErrors.outOfSequence }
+        if node.spec.role == .manager && spec.role == .worker {
+            let managers = try await nodes().filter { $0.spec.role == .manager }.count
+            if managers <= 1 {
+                throw ShoalError.invalidState(
+                    "rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm")
+            }
+        }
+        if spec.role != node.spec.role && node.id != config?.nodeID {
+            throw ShoalError(.notImplemented, "changing the role of another node needs the dispatcher (not yet)")
+        }
+        node.spec = spec
+        node.updatedAt = Date()
+        guard try await store.commit([.put(SwarmKeys.node(node.id), try SwarmKeys.encode(node))],
+                                     if: [.modRevision(SwarmKeys.node(node.id), Int64(version))]) else {
+            throw SwarmErrors.outOfSequence
+        }
+    }
+
+    public func removeNode(_ ref: String, force: Bool) async throws {
+        let store = try managerStore()
+        let node = try await node(ref)
+        if node.spec.role == .manager {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = node \(node.id) is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal")
+        }
+        if node.status.state != .down && !force {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = node \(node.id) is not down and can't be removed")
+        }
+        try await store.commit([.delete(SwarmKeys.node(node.id))], if: [])
+    }
+
+    // MARK: pieces
+
+    func managerStore() throws -> any ClusterStore {
+        guard let config, config.role == NodeRoleName.manager.rawValue, let store else { throw SwarmErrors.notManager }
+        return store
+    }
+
+    func cluster() async throws -> (SwarmInfo, StoredValue) {
+        let store = try managerStore()
+        guard let stored = try await store.get(SwarmKeys.cluster) else {
+            throw ShoalError.internalError("the cluster object is missing from the store")
+        }
+        var info = try SwarmKeys.decode(SwarmInfo.self, stored)
+        info.version = UInt64(stored.modRevision)
+        return (info, stored)
+    }
+
+    func updateOwnNode(_ change: (inout SwarmNode) -> Void) async throws {
+        guard let config, let store else { return }
+        guard let stored = try await store.get(SwarmKeys.node(config.nodeID)) else { return }
+        var node = try SwarmKeys.decode(SwarmNode.self, stored)
+        change(&node)
+        node.description = description
+        node.updatedAt = Date()
+        try await store.commit([.put(SwarmKeys.node(config.nodeID), try SwarmKeys.encode(node))], if: [])
+    }
+
+    /// Docker's limits on the spec (`--cert-expiry` at least an hour, a positive heartbeat).
+    static func validate(_ spec: inout SwarmSpec) throws {
+        if spec.nodeCertExpiry == 0 { spec.nodeCertExpiry = SwarmSpec().nodeCertExpiry }
+        if spec.heartbeatPeriod == 0 { spec.heartbeatPeriod = SwarmSpec().heartbeatPeriod }
+        guard spec.nodeCertExpiry >= 3600 else {
+            throw ShoalError.invalidArgument("minimum certificate expiry time is: 1h0m0s")
+        }
+        guard spec.heartbeatPeriod > 0 else { throw ShoalError.invalidArgument("heartbeat period must be positive") }
+    }
+
+    /// Starts this manager's etcd member (mutual TLS from the cluster CA on both ports) and connects to it.
+    func startStore(_ config: SwarmLocalConfig, state: EtcdMemberConfiguration.ClusterState) async throws {
+        let tls = EtcdServerTLS(certificateFile: paths.nodeCertificate, keyFile: paths.nodeKey,
+                                trustedCAFile: paths.caCertificate, requireClientCertificate: true)
+        let host = config.advertiseHost
+        let member = EtcdMemberConfiguration(
+            name: config.nodeID, dataDirectory: paths.etcdData,
+            clientURLs: ["https://\(host):\(config.etcdClientPort)"],
+            peerURLs: ["https://\(host):\(config.etcdPeerPort)"],
+            initialClusterState: state, initialClusterToken: config.clusterID, clientTLS: tls, peerTLS: tls,
+            logFile: paths.etcdLog)
+        let clientTLS = EtcdClientTLS(trustedCAFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
+                                      keyFile: paths.nodeKey)
+        let supervisor = EtcdSupervisor(configuration: member, clientTLS: clientTLS, logger: logger)
+        try await supervisor.start()
+        etcd = supervisor
+        let client = try EtcdClient(endpoints: [EtcdEndpoint(host: host, port: config.etcdClientPort)], tls: clientTLS,
+                                    logger: logger)
+        self.client = client
+        store = EtcdClusterStore(client: client)
+    }
+
+    func stopStore() async {
+        await client?.close()
+        client = nil
+        store = nil
+        await etcd?.kill()
+        etcd = nil
+    }
+}
