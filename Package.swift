@@ -237,8 +237,9 @@ let package = Package(
         .testTarget(
             name: "ShoalDockerAPITests",
             dependencies: [
-                "ShoalDockerAPI", "ShoalModel",
+                "ShoalDockerAPI", "ShoalModel", "ShoalCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

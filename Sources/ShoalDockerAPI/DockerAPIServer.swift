@@ -16,6 +16,8 @@ public enum DockerAPIServer {
         ImageRoutes(backends: backends, spoolDirectory: spoolDirectory).add(to: router)
         VolumeRoutes(backends: backends).add(to: router)
         NetworkRoutes(backends: backends).add(to: router)
+        SwarmRoutes(backends: backends).add(to: router)
+        NodeRoutes(backends: backends).add(to: router)
         return router
     }
 

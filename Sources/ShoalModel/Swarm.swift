@@ -37,9 +37,18 @@ public struct SwarmInfo: Codable, Sendable, Equatable {
     public var joinTokens: SwarmJoinTokens
     /// The root CA certificate (PEM); trust root of every node certificate.
     public var rootCACertificate: String
+    /// The root CA's subject and public key (DER), Docker's `TLSInfo.CertIssuerSubject`/`CertIssuerPublicKey`.
+    public var issuer: CertificateIssuer
+    /// Set at init (`--data-path-port`, `--default-addr-pool`, `--default-addr-pool-mask-length`).
+    public var dataPathPort: UInt32
+    public var defaultAddressPools: [String]
+    public var subnetSize: UInt32
 
     public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: SwarmSpec,
-                joinTokens: SwarmJoinTokens, rootCACertificate: String) {
+                joinTokens: SwarmJoinTokens, rootCACertificate: String, issuer: CertificateIssuer = CertificateIssuer(),
+                dataPathPort: UInt32 = SwarmInitRequest.defaultDataPathPort,
+                defaultAddressPools: [String] = SwarmInitRequest.defaultAddressPools,
+                subnetSize: UInt32 = SwarmInitRequest.defaultSubnetSize) {
         self.id = id
         self.version = version
         self.createdAt = createdAt
@@ -47,6 +56,21 @@ public struct SwarmInfo: Codable, Sendable, Equatable {
         self.spec = spec
         self.joinTokens = joinTokens
         self.rootCACertificate = rootCACertificate
+        self.issuer = issuer
+        self.dataPathPort = dataPathPort
+        self.defaultAddressPools = defaultAddressPools
+        self.subnetSize = subnetSize
+    }
+}
+
+/// Who issued a certificate: the issuer's subject and public key (SubjectPublicKeyInfo), both DER.
+public struct CertificateIssuer: Codable, Sendable, Equatable {
+    public var subject: Data
+    public var publicKey: Data
+
+    public init(subject: Data = Data(), publicKey: Data = Data()) {
+        self.subject = subject
+        self.publicKey = publicKey
     }
 }
 
@@ -71,15 +95,31 @@ public struct NodeDescription: Codable, Sendable, Equatable {
     public var nanoCPUs: Int64
     public var memoryBytes: Int64
     public var engineVersion: String
+    /// The engine's labels (`dockerd --label`); `docker node ls --filter label=…` matches these.
+    public var engineLabels: [String: String]
+    public var plugins: [EnginePlugin]
 
     public init(hostname: String, architecture: String, os: String, nanoCPUs: Int64, memoryBytes: Int64,
-                engineVersion: String) {
+                engineVersion: String, engineLabels: [String: String] = [:], plugins: [EnginePlugin] = []) {
         self.hostname = hostname
         self.architecture = architecture
         self.os = os
         self.nanoCPUs = nanoCPUs
         self.memoryBytes = memoryBytes
         self.engineVersion = engineVersion
+        self.engineLabels = engineLabels
+        self.plugins = plugins
+    }
+}
+
+/// A plugin the node's engine offers (kind "Network", "Volume", "Log"; name "bridge", "local" …).
+public struct EnginePlugin: Codable, Sendable, Equatable {
+    public var kind: String
+    public var name: String
+
+    public init(kind: String, name: String) {
+        self.kind = kind
+        self.name = name
     }
 }
 
@@ -121,9 +161,12 @@ public struct SwarmNode: Codable, Sendable, Equatable {
     public var managerStatus: ManagerStatus?
     /// The node certificate's issuer view (`TLSInfo`): the root CA PEM.
     public var trustRoot: String
+    /// The issuer of the node's certificate.
+    public var issuer: CertificateIssuer
 
     public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: NodeSpec,
-                description: NodeDescription, status: NodeStatus, managerStatus: ManagerStatus?, trustRoot: String) {
+                description: NodeDescription, status: NodeStatus, managerStatus: ManagerStatus?, trustRoot: String,
+                issuer: CertificateIssuer = CertificateIssuer()) {
         self.id = id
         self.version = version
         self.createdAt = createdAt
@@ -133,21 +176,42 @@ public struct SwarmNode: Codable, Sendable, Equatable {
         self.status = status
         self.managerStatus = managerStatus
         self.trustRoot = trustRoot
+        self.issuer = issuer
     }
 }
 
 /// `docker swarm init`.
 public struct SwarmInitRequest: Sendable, Equatable {
+    /// Docker's defaults: VXLAN's IANA port, and overlay subnets carved as /24s out of 10.0.0.0/8.
+    public static let defaultDataPathPort: UInt32 = 4789
+    public static let defaultAddressPools = ["10.0.0.0/8"]
+    public static let defaultSubnetSize: UInt32 = 24
+
     public var listenAddress: String
     public var advertiseAddress: String
+    /// Where overlay (VXLAN) traffic goes; empty: the advertise address.
+    public var dataPathAddress: String
+    public var dataPathPort: UInt32
+    /// Pools overlay networks get their subnets from, and the prefix length of each subnet.
+    public var defaultAddressPools: [String]
+    public var subnetSize: UInt32
     public var forceNewCluster: Bool
+    /// The first node's availability (`--availability`).
+    public var availability: NodeAvailability
     public var spec: SwarmSpec
 
-    public init(listenAddress: String = "0.0.0.0:2377", advertiseAddress: String = "", forceNewCluster: Bool = false,
-                spec: SwarmSpec = SwarmSpec()) {
+    public init(listenAddress: String = "0.0.0.0:2377", advertiseAddress: String = "", dataPathAddress: String = "",
+                dataPathPort: UInt32 = defaultDataPathPort, defaultAddressPools: [String] = defaultAddressPools,
+                subnetSize: UInt32 = defaultSubnetSize, forceNewCluster: Bool = false,
+                availability: NodeAvailability = .active, spec: SwarmSpec = SwarmSpec()) {
         self.listenAddress = listenAddress
         self.advertiseAddress = advertiseAddress
+        self.dataPathAddress = dataPathAddress
+        self.dataPathPort = dataPathPort
+        self.defaultAddressPools = defaultAddressPools
+        self.subnetSize = subnetSize
         self.forceNewCluster = forceNewCluster
+        self.availability = availability
         self.spec = spec
     }
 }
@@ -156,15 +220,21 @@ public struct SwarmInitRequest: Sendable, Equatable {
 public struct SwarmJoinRequest: Sendable, Equatable {
     public var listenAddress: String
     public var advertiseAddress: String
+    /// Where overlay (VXLAN) traffic goes; empty: the advertise address.
+    public var dataPathAddress: String
     public var remoteAddresses: [String]
     public var joinToken: String
+    /// The joining node's availability (`--availability`).
+    public var availability: NodeAvailability
 
-    public init(listenAddress: String = "0.0.0.0:2377", advertiseAddress: String = "", remoteAddresses: [String],
-                joinToken: String) {
+    public init(listenAddress: String = "0.0.0.0:2377", advertiseAddress: String = "", dataPathAddress: String = "",
+                remoteAddresses: [String], joinToken: String, availability: NodeAvailability = .active) {
         self.listenAddress = listenAddress
         self.advertiseAddress = advertiseAddress
+        self.dataPathAddress = dataPathAddress
         self.remoteAddresses = remoteAddresses
         self.joinToken = joinToken
+        self.availability = availability
     }
 }
 

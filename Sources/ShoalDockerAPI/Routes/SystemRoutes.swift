@@ -11,7 +11,10 @@ struct SystemRoutes<Context: RequestContext> {
         router.get("_ping") { _, _ in Self.ping(head: false) }
         router.head("_ping") { _, _ in Self.ping(head: true) }
         router.get("version") { _, _ in Wire.json(try await backends.system.systemInfo().versionWire) }
-        router.get("info") { _, _ in Wire.json(try await backends.system.systemInfo().infoWire) }
+        router.get("info") { _, _ in
+            let info = try await backends.system.systemInfo()
+            return Wire.json(info.infoWire(swarm: await backends.swarm.localSwarmState()))
+        }
         router.get("system/df") { _, _ in try await diskUsage() }
         router.get("events") { request, _ in try await events(request) }
         router.post("auth") { request, context in try await login(request, context: context) }

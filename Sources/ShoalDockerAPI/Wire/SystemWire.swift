@@ -34,14 +34,6 @@ struct InfoWire: Encodable, Sendable {
         var ID: String
         var Expected: String
     }
-    struct SwarmWire: Encodable, Sendable {
-        var NodeID: String
-        var NodeAddr: String
-        var LocalNodeState: String
-        var ControlAvailable: Bool
-        var Error: String
-        var RemoteManagers: [String]?
-    }
     struct RegistryWire: Encodable, Sendable {
         var InsecureRegistryCIDRs: [String]
         var IndexConfigs: [String: Empty]
@@ -95,7 +87,7 @@ struct InfoWire: Encodable, Sendable {
     var ServerVersion: String
     var Runtimes: [String: Runtime]
     var DefaultRuntime: String
-    var Swarm: SwarmWire
+    var Swarm: InfoSwarmWire
     var LiveRestoreEnabled: Bool
     var Isolation: String
     var InitBinary: String
@@ -128,7 +120,7 @@ extension SystemInfo {
         }
     }
 
-    var infoWire: InfoWire {
+    func infoWire(swarm: LocalSwarmState) -> InfoWire {
         InfoWire(
             ID: id, Containers: containers, ContainersRunning: containersRunning, ContainersPaused: containersPaused,
             ContainersStopped: containersStopped, Images: images, Driver: storageDriver,
@@ -145,8 +137,7 @@ extension SystemInfo {
             NCPU: cpus, MemTotal: memoryBytes, DockerRootDir: rootDir, HttpProxy: "", HttpsProxy: "", NoProxy: "",
             Name: name, Labels: labels, ExperimentalBuild: false, ServerVersion: serverVersion,
             Runtimes: ["runc": .init(path: runtimeName)], DefaultRuntime: "runc",
-            Swarm: .init(NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "",
-                         RemoteManagers: nil),
+            Swarm: swarm.infoWire,
             LiveRestoreEnabled: true, Isolation: "", InitBinary: initBinary,
             ContainerdCommit: .init(ID: "", Expected: ""), RuncCommit: .init(ID: "", Expected: ""),
             InitCommit: .init(ID: "", Expected: ""), SecurityOptions: securityOptions, Warnings: nil)
