@@ -182,7 +182,7 @@ let package = Package(
         ),
         .target(
             name: "ShoalLocalCluster",
-            dependencies: ["ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink"],
+            dependencies: ["ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalManager"],
             swiftSettings: strict
         ),
         .target(

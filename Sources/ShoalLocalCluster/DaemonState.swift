@@ -1,4 +1,5 @@
 import Foundation
+import ShoalManager
 import ShoalOS
 
 /// Removal of everything a stopped daemon left on the host: its containers (runc state, conmon processes by the
@@ -6,6 +7,8 @@ import ShoalOS
 /// the roots themselves. Used by `cluster down` and by the test fixtures.
 public enum DaemonState {
     public static func remove(execRoot: String, dataRoot: String) {
+        // A swarm manager's etcd member outlives a daemon that was killed.
+        EtcdPIDFile.killStale(SwarmPaths(dataRoot: dataRoot).etcdPID)
         let runcRoot = execRoot + "/runc"
         for id in (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? [] {
             runSync("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id])

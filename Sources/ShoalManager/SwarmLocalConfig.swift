@@ -20,6 +20,22 @@ public struct SwarmPaths: Sendable {
     public var nodeKey: String { tls + "/node.key" }
     public var etcdData: String { directory + "/etcd" }
     public var etcdLog: String { directory + "/etcd.log" }
+    /// The running etcd member's pid, so a member left by a daemon that died is found and stopped.
+    public var etcdPID: String { directory + "/etcd.pid" }
+}
+
+/// The pid file of this node's etcd member.
+public enum EtcdPIDFile {
+    /// Kills the process named in the file if it is still an etcd (a daemon that died left it running).
+    public static func killStale(_ path: String) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return }
+        let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+        guard command.hasPrefix("/usr/bin/etcd") || command.contains("/etcd\u{0}") else { return }
+        kill(pid, SIGKILL)
+        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(10_000) }
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }
 
 /// This node's membership, kept across daemon restarts.

@@ -44,6 +44,7 @@ public actor SwarmManager {
     public func shutdown() async {
         await client?.close()
         await etcd?.stop()
+        try? FileManager.default.removeItem(atPath: paths.etcdPID)
     }
 
     // MARK: init and leave
@@ -177,6 +178,8 @@ public actor SwarmManager {
     /// By full ID, unique ID prefix or hostname, as Docker resolves nodes.
     public func node(_ ref: String) async throws -> SwarmNode {
         let all = try await nodes()
+        // `self` is this node, as the CLI means it.
+        let ref = ref == "self" ? (config?.nodeID ?? ref) : ref
         if let exact = all.first(where: { $0.id == ref }) { return exact }
         let byName = all.filter { $0.description.hostname == ref || $0.spec.name == ref }
         if byName.count == 1 { return byName[0] }
@@ -274,9 +277,11 @@ public actor SwarmManager {
             logFile: paths.etcdLog)
         let clientTLS = EtcdClientTLS(trustedCAFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
                                       keyFile: paths.nodeKey)
+        EtcdPIDFile.killStale(paths.etcdPID)
         let supervisor = EtcdSupervisor(configuration: member, clientTLS: clientTLS, logger: logger)
         try await supervisor.start()
         etcd = supervisor
+        if let pid = await supervisor.pid { try? "\(pid)\n".write(toFile: paths.etcdPID, atomically: true, encoding: .utf8) }
         let client = try EtcdClient(endpoints: [EtcdEndpoint(host: host, port: config.etcdClientPort)], tls: clientTLS,
                                     logger: logger)
         self.client = client
@@ -289,5 +294,6 @@ public actor SwarmManager {
         store = nil
         await etcd?.kill()
         etcd = nil
+        try? FileManager.default.removeItem(atPath: paths.etcdPID)
     }
 }
