@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "ShoalCA",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ShoalCore", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ShoalCATests",
             dependencies: [
-                "ShoalCA", .product(name: "Crypto", package: "swift-crypto"),
+                "ShoalCA", "ShoalCore", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

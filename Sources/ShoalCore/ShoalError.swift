@@ -30,6 +30,9 @@ public struct ShoalError: Error, Sendable, CustomStringConvertible {
     public static func notFound(_ message: String) -> ShoalError { .init(.notFound, message) }
     public static func conflict(_ message: String) -> ShoalError { .init(.conflict, message) }
     public static func invalidArgument(_ message: String) -> ShoalError { .init(.invalidArgument, message) }
+    public static func invalidArgument(_ message: String, cause: (any Error)?) -> ShoalError {
+        .init(.invalidArgument, message, cause: cause)
+    }
     public static func invalidState(_ message: String) -> ShoalError { .init(.invalidState, message) }
     /// Refused by policy (Docker answers 403 Forbidden), e.g. removing a predefined network.
     public static func permissionDenied(_ message: String) -> ShoalError { .init(.permissionDenied, message) }
