@@ -124,6 +124,8 @@ let package = Package(
             name: "ShoalNetwork",
             dependencies: [
                 "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNFTables",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -9,7 +9,9 @@ packages=(
   busybox-static              # test images are built from it (nothing is downloaded)
   iproute2 nftables util-linux procps         # netns, links, rules, nsenter/unshare, ps
   docker-registry apache2-utils               # a local registry and htpasswd for pull/push tests
-  python3
+  etcd-server                 # managers' cluster state; Shoal runs its own members, never the system one on :2379
+  python3 python3-cryptography  # test fixtures (the token server signs JWTs)
+  openssl strace              # tests cross-check certificates and netlink bytes against the reference tools
 )
 
 missing=()

@@ -8,7 +8,7 @@ import ShoalNetwork
 extension NetworkService {
     /// `-p` and `-P`: takes each host port (ours in the allocator, the host's by binding it) and adds its DNAT
     /// publication. Either every port is taken or none (the caller tears the sandbox down on error).
-    func publishPorts(_ record: ContainerRecord, endpoint: EndpointState, into live: inout LiveSandbox) throws {
+    func publishPorts(_ record: ContainerRecord, endpoint: EndpointState, into live: inout LiveSandbox) async throws {
         for (containerPort, hostIP, hostPorts) in try PortRequests.expand(record) {
             let proto: PortProtocol = containerPort.hasSuffix("/udp") ? .udp : .tcp
             let ip = try IPAddress(parsing: hostIP)
@@ -31,7 +31,26 @@ extension NetworkService {
                 self.hostPorts.release(proto, hostIP: ip, port: port)
                 throw externalConnectivity(record, endpoint, error)
             }
+            // On every address means IPv6 too, as Docker lists it (`:::PORT`), when the host has IPv6.
+            if hostIP == "0.0.0.0" && IPv6PortProxy.hostHasIPv6 {
+                let alsoIPv6 = PublishedPort(containerPort: containerPort, hostIP: "::", hostPort: port)
+                do {
+                    try await proxyIPv6(alsoIPv6, containerIP: endpoint.ipv4Address, into: &live)
+                } catch {
+                    throw externalConnectivity(record, endpoint, error)
+                }
+            }
         }
+    }
+
+    /// `[::]:PORT` relayed to the container by the daemon (see IPv6PortProxy).
+    func proxyIPv6(_ port: PublishedPort, containerIP: String, into live: inout LiveSandbox) async throws {
+        let parts = port.containerPort.split(separator: "/")
+        guard let target = Int(parts[0]) else { throw ShoalError.invalidArgument("invalid port \(port.containerPort)") }
+        let proxy = try await IPv6PortProxy.start(proto: parts.count > 1 ? String(parts[1]) : "tcp", port: port.hostPort,
+                                                  target: containerIP, targetPort: target)
+        live.proxies.append(proxy)
+        live.ports.append(port)
     }
 
     /// Binds the host port and records the publication (also used when restoring after a daemon restart).

@@ -16,6 +16,7 @@ struct LiveSandbox: Sendable {
     var ports: [PublishedPort] = []
     var publications: [PortPublication] = []
     var reservations: [HostPortReservation] = []
+    var proxies: [IPv6PortProxy] = []
     var dns: DNSServer?
     var local: LocalRecords?
 
@@ -119,7 +120,7 @@ extension NetworkService: NetworkSandboxProvider {
                 sandboxes[record.id] = live
             }
             if let first = live.endpoints.first, let network = networks[first.networkID], !network.isInternal {
-                try publishPorts(record, endpoint: first, into: &live)
+                try await publishPorts(record, endpoint: first, into: &live)
                 sandboxes[record.id] = live
                 if !live.publications.isEmpty { try await applyFirewall() }
             }
@@ -153,6 +154,7 @@ extension NetworkService: NetworkSandboxProvider {
     /// Every host change of a sandbox, undone in reverse order; each step is quiet when already undone.
     func teardown(_ live: LiveSandbox) async {
         await live.dns?.close()
+        for proxy in live.proxies { await proxy.close() }
         for endpoint in live.endpoints { dnsTable.remove(endpointID: endpoint.endpointID) }
         if !live.publications.isEmpty {
             for port in live.ports {
@@ -181,6 +183,10 @@ extension NetworkService: NetworkSandboxProvider {
         if let first = live.endpoints.first {
             for port in record.network.ports {
                 do {
+                    if port.hostIP == "::" {
+                        try await proxyIPv6(port, containerIP: first.ipv4Address, into: &live)
+                        continue
+                    }
                     try holdPort(port, containerIP: first.ipv4Address, endpoint: first, into: &live)
                 } catch {
                     logger.error("restore: port \(port.hostIP):\(port.hostPort) of \(record.name): \(error)")
@@ -259,6 +265,8 @@ extension NetworkService: NetworkSandboxProvider {
             }
             live.ports = []
             live.reservations = []
+            for proxy in live.proxies { await proxy.close() }
+            live.proxies = []
         }
         sandboxes[record.id] = live
         if !dropped.isEmpty { try? await applyFirewall() }
