@@ -27,7 +27,9 @@ extension EtcdClient {
         }
     }
 
-    /// Removes a member (`etcdctl member remove ID`); a running member that is removed stops itself.
+    /// Removes a member (`etcdctl member remove ID`); a running member that is removed stops itself. etcd
+    /// refuses (unavailable, "unhealthy cluster") while the members left would not have a quorum that has been
+    /// connected for 5 s, e.g. right after a member joined: retry later.
     /// - Returns: the members after the change.
     @discardableResult
     public func memberRemove(id: UInt64) async throws -> [EtcdMember] {

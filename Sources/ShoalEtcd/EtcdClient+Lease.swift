@@ -81,7 +81,7 @@ extension EtcdClient {
                         for try await message in response.messages {
                             if message.ttl <= 0 { return true }
                             lastRenewal.value = clock.now
-                            keepAlive.renewed(ttl: message.ttl)
+                            keepAlive.renewed()
                         }
                         return false
                     })
@@ -114,14 +114,12 @@ public final class EtcdKeepAlive: Sendable {
     }
 
     public let lease: EtcdLease
+    private let ended = OneShot<End>()
     private let state = LockedValue(State())
 
     private struct State {
         var task: Task<Void, Never>?
-        var end: End?
-        var waiters: [CheckedContinuation<End, Never>] = []
         var renewals = 0
-        var lastTTL: Int64 = 0
     }
 
     init(lease: EtcdLease) {
@@ -132,43 +130,27 @@ public final class EtcdKeepAlive: Sendable {
     public var renewals: Int { state.value.renewals }
 
     /// nil while the lease is kept alive.
-    public var end: End? { state.value.end }
+    public var end: End? { ended.value }
 
     /// Stops renewing (the lease then expires after its TTL unless revoked).
     public func cancel() {
         state.withLock { $0.task }?.cancel()
     }
 
-    /// Returns when the keep-alive ends, saying why.
-    public func waitUntilEnded() async -> End {
-        await withCheckedContinuation { continuation in
-            let end = state.withLock { state -> End? in
-                if let end = state.end { return end }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let end { continuation.resume(returning: end) }
-        }
+    /// Returns when the keep-alive ends, saying why; throws `CancellationError` if the waiting task is cancelled.
+    public func waitUntilEnded() async throws -> End {
+        try await ended.wait()
     }
 
     func attach(_ task: Task<Void, Never>) {
         state.withLock { $0.task = task }
     }
 
-    func renewed(ttl: Int64) {
-        state.withLock { state in
-            state.renewals += 1
-            state.lastTTL = ttl
-        }
+    func renewed() {
+        state.withLock { $0.renewals += 1 }
     }
 
     func end(_ end: End) {
-        let waiters = state.withLock { state -> [CheckedContinuation<End, Never>] in
-            guard state.end == nil else { return [] }
-            state.end = end
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: end) }
+        ended.complete(end)
     }
 }

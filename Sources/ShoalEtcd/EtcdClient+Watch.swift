@@ -48,11 +48,7 @@ extension EtcdClient {
         }
         continuation.onTermination = { _ in task.cancel() }
         do {
-            let revision = try await withTaskCancellationHandler {
-                try await created.wait()
-            } onCancel: {
-                task.cancel()
-            }
+            let revision = try await created.wait()
             return EtcdWatch(events: events, task: task, startRevision: revision)
         } catch {
             task.cancel()
@@ -175,34 +171,17 @@ public struct EtcdWatch: AsyncSequence, Sendable {
     }
 }
 
-/// The one-shot "etcd has registered the watch" signal `watch` waits for.
+/// The one-shot "etcd has registered the watch" signal `watch` waits for: the first revision covered, or why
+/// the watch could not start.
 final class WatchCreation: Sendable {
-    private let state = LockedValue<(result: Result<Int64, ShoalError>?, waiters: [CheckedContinuation<Int64, any Error>])>(
-        (nil, []))
+    private let outcome = OneShot<Result<Int64, ShoalError>>()
 
-    var isDone: Bool { state.value.result != nil }
+    var isDone: Bool { outcome.value != nil }
 
     func wait() async throws -> Int64 {
-        try await withCheckedThrowingContinuation { continuation in
-            let result = state.withLock { state -> Result<Int64, ShoalError>? in
-                if let result = state.result { return result }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let result { continuation.resume(with: result) }
-        }
+        try await outcome.wait().get()
     }
 
-    func succeed(_ revision: Int64) { complete(.success(revision)) }
-    func fail(_ error: ShoalError) { complete(.failure(error)) }
-
-    private func complete(_ result: Result<Int64, ShoalError>) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Int64, any Error>] in
-            guard state.result == nil else { return [] }
-            state.result = result
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(with: result.mapError { $0 as any Error }) }
-    }
+    func succeed(_ revision: Int64) { outcome.complete(.success(revision)) }
+    func fail(_ error: ShoalError) { outcome.complete(.failure(error)) }
 }

@@ -62,8 +62,15 @@ final class EtcdConnection: Sendable {
     var cluster: Etcdserverpb_Cluster.Client<Transport> { .init(wrapping: grpc) }
     var maintenance: Etcdserverpb_Maintenance.Client<Transport> { .init(wrapping: grpc) }
 
+    /// Closes the connection once open calls finish, or after two seconds whatever is still open.
     func shutdown() async {
         grpc.beginGracefulShutdown()
+        let runner = runner
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(2))
+            if !Task.isCancelled { runner.cancel() }
+        }
         await runner.value
+        deadline.cancel()
     }
 }

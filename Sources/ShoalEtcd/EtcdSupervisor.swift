@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Logging
 import ShoalCore
@@ -6,8 +7,9 @@ import ShoalOS
 /// Runs one etcd member as a child process and keeps it running.
 ///
 /// `start` spawns `/usr/bin/etcd` with the member's flags (its output appended to the member's log file) and
-/// returns once the member answers a Status call and knows a leader. If etcd then dies without being asked to,
-/// it is started again after a backoff (200 ms, doubling to 10 s; back to 200 ms once a run lasted a minute).
+/// returns once the member answers a Status call and knows a leader. If etcd then dies without being asked to
+/// (a signal or a non-zero exit; a clean exit means it was removed from the cluster), it is started again after
+/// a backoff (200 ms, doubling to 10 s; back to 200 ms once a run lasted a minute).
 /// `stop` sends SIGTERM, then SIGKILL after a grace period; `kill` sends SIGKILL at once. Signals go through the
 /// child's pidfd, so they can never reach a recycled pid.
 ///
@@ -65,7 +67,29 @@ public actor EtcdSupervisor {
     /// another process: our unreaped child keeps it.
     public nonisolated func terminateNow() {
         abandoned.value = true
-        if let pid = runningPID.value { Glibc.kill(pid, SIGKILL) }
+        guard let pid = runningPID.value else { return }
+        Glibc.kill(pid, SIGKILL)
+        // Return only once every thread of it is gone, so that a caller removing the data directory next does
+        // not race a dying etcd finishing a WAL write. The group leader shows Z while other threads still exit,
+        // so look at all of them. SIGKILL lands within milliseconds; give up after two seconds.
+        for _ in 0..<400 where !Self.hasExited(pid) { usleep(5_000) }
+        // Remove the pid file now rather than when the monitor reaps the child: a caller deleting the directory
+        // right after this must not have a file vanish under it.
+        unlink(pidFile)
+    }
+
+    /// True when no thread of `pid` runs any more (a zombie or reaped).
+    private nonisolated static func hasExited(_ pid: pid_t) -> Bool {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else {
+            return true
+        }
+        return tasks.allSatisfy { task in
+            guard let stat = try? FileIO.readString("/proc/\(pid)/task/\(task)/stat"),
+                let close = stat.lastIndex(of: ")")
+            else { return true }
+            let state = stat[stat.index(after: close)...].drop(while: { $0 == " " }).first
+            return state == "Z" || state == "X"
+        }
     }
 
     public var isRunning: Bool { child != nil }
@@ -75,7 +99,7 @@ public actor EtcdSupervisor {
         configuration.advertiseClientURLs.compactMap { try? EtcdEndpoint(url: $0) }
     }
 
-    private var pidFile: String { configuration.dataDirectory + ".pid" }
+    private nonisolated var pidFile: String { configuration.dataDirectory + ".pid" }
 
     /// Starts the member and waits until it is healthy (answers Status and knows a leader). A member of a new
     /// multi-member cluster only gets a leader once a quorum runs: start those members concurrently.
@@ -216,6 +240,13 @@ public actor EtcdSupervisor {
         for waiter in waiters { waiter.resume() }
         guard wanted, !abandoned.value else {
             logger.info("etcd member \(configuration.name) stopped (\(status))")
+            return
+        }
+        // etcd exits 0 only when told to stop or when it was removed from the cluster: not a crash, and a
+        // removed member would only fail again.
+        if status == .exited(0) {
+            wanted = false
+            logger.warning("etcd member \(configuration.name) exited by itself (removed from the cluster?); not restarting")
             return
         }
         // A run that lasted a while was healthy: start over with a short delay.

@@ -66,7 +66,10 @@ public actor LeaderElection {
             }
         } catch {
             keepAlive.cancel()
-            try? await client.revokeLease(lease.id)
+            // Revoke from a task of its own: this one may be cancelled, which would cancel the call too.
+            let client = client
+            let id = lease.id
+            await Task { try? await client.revokeLease(id) }.value
             throw error
         }
     }
@@ -120,7 +123,7 @@ public actor LeaderElection {
                 for try await event in watch where event.kind == .delete { return }
             }
             group.addTask {
-                _ = await keepAlive.waitUntilEnded()
+                _ = try await keepAlive.waitUntilEnded()
             }
             try await group.next()
             group.cancelAll()
@@ -134,7 +137,7 @@ extension ElectionLeader {
     }
 }
 
-/// Leadership won by `LeaderElection.campaign()`. Held until resigned or lost; `waitUntilLost()` tells when
+/// Leadership won by `LeaderElection.campaign()`. Held until resigned or lost; `waitUntilEnded()` tells when
 /// it is lost (stop leader-only work then: another candidate may already lead).
 public final class Leadership: Sendable {
     public enum End: Sendable, Equatable {
@@ -149,8 +152,8 @@ public final class Leadership: Sendable {
     public let revision: Int64
     let keepAlive: EtcdKeepAlive
     private let client: EtcdClient
-    private let state = LockedValue<(end: End?, waiters: [CheckedContinuation<End, Never>], monitor: Task<Void, Never>?)>(
-        (nil, [], nil))
+    private let ended = OneShot<End>()
+    private let monitor = LockedValue<Task<Void, Never>?>(nil)
 
     init(key: String, lease: EtcdLease, revision: Int64, keepAlive: EtcdKeepAlive, client: EtcdClient) {
         self.key = key
@@ -158,49 +161,33 @@ public final class Leadership: Sendable {
         self.revision = revision
         self.keepAlive = keepAlive
         self.client = client
-        let monitor = Task { [weak self, keepAlive] in
+        let ended = ended
+        let monitor = Task {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { _ = await keepAlive.waitUntilEnded() }
+                group.addTask { _ = try? await keepAlive.waitUntilEnded() }
                 group.addTask { await Self.watchOwnKey(client: client, key: key, lease: lease.id, revision: revision) }
                 await group.next()
                 group.cancelAll()
             }
-            if !Task.isCancelled { self?.finish(.lost) }
+            if !Task.isCancelled { ended.complete(.lost) }
         }
-        state.withLock { $0.monitor = monitor }
+        self.monitor.value = monitor
     }
 
     /// nil while leading.
-    public var end: End? { state.value.end }
+    public var end: End? { ended.value }
 
-    /// Returns when leadership ends, saying how.
-    public func waitUntilLost() async -> End {
-        await withCheckedContinuation { continuation in
-            let end = state.withLock { state -> End? in
-                if let end = state.end { return end }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let end { continuation.resume(returning: end) }
-        }
+    /// Returns when leadership ends, saying how; throws `CancellationError` if the waiting task is cancelled.
+    public func waitUntilEnded() async throws -> End {
+        try await ended.wait()
     }
 
     func resign() async throws {
-        state.withLock { $0.monitor }?.cancel()
+        monitor.value?.cancel()
         keepAlive.cancel()
+        ended.complete(.resigned)
         _ = try await client.txn(compare: [.lease(key, is: lease.id)], success: [.delete(key: key)])
         try await client.revokeLease(lease.id)
-        finish(.resigned)
-    }
-
-    private func finish(_ end: End) {
-        let waiters = state.withLock { state -> [CheckedContinuation<End, Never>] in
-            guard state.end == nil else { return [] }
-            state.end = end
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: end) }
     }
 
     /// Returns when our key is deleted or no longer holds our lease (or the watch fails for good).

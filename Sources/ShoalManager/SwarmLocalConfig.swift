@@ -20,13 +20,13 @@ public struct SwarmPaths: Sendable {
     public var nodeKey: String { tls + "/node.key" }
     public var etcdData: String { directory + "/etcd" }
     public var etcdLog: String { directory + "/etcd.log" }
-    /// The running etcd member's pid, so a member left by a daemon that died is found and stopped.
-    public var etcdPID: String { directory + "/etcd.pid" }
+    /// The running etcd member's pid (written by EtcdSupervisor beside its data directory).
+    public var etcdPID: String { etcdData + ".pid" }
 }
 
-/// The pid file of this node's etcd member.
+/// The pid file of this node's etcd member, for cleaning up after a daemon that was killed (tests, `cluster down`).
 public enum EtcdPIDFile {
-    /// Kills the process named in the file if it is still an etcd (a daemon that died left it running).
+    /// Kills the process named in the file if it is still an etcd.
     public static func killStale(_ path: String) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return }

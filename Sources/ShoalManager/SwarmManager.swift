@@ -44,7 +44,6 @@ public actor SwarmManager {
     public func shutdown() async {
         await client?.close()
         await etcd?.stop()
-        try? FileManager.default.removeItem(atPath: paths.etcdPID)
     }
 
     // MARK: init and leave
@@ -277,11 +276,10 @@ public actor SwarmManager {
             logFile: paths.etcdLog)
         let clientTLS = EtcdClientTLS(trustedCAFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
                                       keyFile: paths.nodeKey)
-        EtcdPIDFile.killStale(paths.etcdPID)
+        // The supervisor keeps the member's pid in `<data>.pid` and stops a member a crashed daemon left behind.
         let supervisor = EtcdSupervisor(configuration: member, clientTLS: clientTLS, logger: logger)
         try await supervisor.start()
         etcd = supervisor
-        if let pid = await supervisor.pid { try? "\(pid)\n".write(toFile: paths.etcdPID, atomically: true, encoding: .utf8) }
         let client = try EtcdClient(endpoints: [EtcdEndpoint(host: host, port: config.etcdClientPort)], tls: clientTLS,
                                     logger: logger)
         self.client = client
@@ -294,6 +292,5 @@ public actor SwarmManager {
         store = nil
         await etcd?.kill()
         etcd = nil
-        try? FileManager.default.removeItem(atPath: paths.etcdPID)
     }
 }

@@ -147,6 +147,14 @@ final class EtcdTestCluster: Sendable {
 }
 
 /// Runs `body` with a client and closes the client afterwards, whatever happens.
+func withClient(_ client: EtcdClient, _ body: (EtcdClient) async throws -> Void) async throws {
+    try await withClient(client) { (client: EtcdClient) async throws -> Bool in
+        try await body(client)
+        return true
+    }
+}
+
+@discardableResult
 func withClient<T>(_ client: EtcdClient, _ body: (EtcdClient) async throws -> T) async throws -> T {
     do {
         let result = try await body(client)

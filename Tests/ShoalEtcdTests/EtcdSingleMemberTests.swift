@@ -172,7 +172,7 @@ extension RealEtcd {
                 #expect(keepAlive.renewals >= 3)
                 #expect(keepAlive.end == nil)
                 keepAlive.cancel()
-                #expect(await keepAlive.waitUntilEnded() == .cancelled)
+                #expect(try await keepAlive.waitUntilEnded() == .cancelled)
                 let clock = ContinuousClock()
                 let cancelled = clock.now
                 while try await client.get("/l/b") != nil {
@@ -185,7 +185,7 @@ extension RealEtcd {
                 let watcher = client.keepAlive(lease: revoked)
                 try await Task.sleep(for: .milliseconds(300))
                 try await client.revokeLease(revoked.id)
-                #expect(await watcher.waitUntilEnded() == .expired)
+                #expect(try await watcher.waitUntilEnded() == .expired)
             }
         }
 
@@ -233,6 +233,23 @@ extension RealEtcd {
             var configuration = EtcdClientConfiguration(endpoints: cluster.endpoints, callTimeout: .seconds(2))
             configuration.answersServerPings = false
             try await withClient(try EtcdClient(configuration: configuration)) { client in
+                // A raw watch stream on the connection (ours resume by themselves) shows whether it was torn down.
+                let broken = LockedValue<String?>(nil)
+                let stream = Task {
+                    do {
+                        try await client.withEndpoint(0) { connection in
+                            try await connection.watch.watch(
+                                requestProducer: { writer in
+                                    try await writer.write(.with { $0.createRequest = .with { $0.key = Data("/n/".utf8) } })
+                                    while true { try await Task.sleep(for: .seconds(3600)) }
+                                },
+                                onResponse: { response in for try await _ in response.messages {} })
+                        }
+                        broken.value = "the stream ended"
+                    } catch {
+                        broken.value = "\(error)"
+                    }
+                }
                 // One endpoint, no failover: the client's retries would hide the broken connection.
                 var failures = 0
                 for index in 0..<600 {
@@ -244,10 +261,15 @@ extension RealEtcd {
                         failures += 1
                     }
                 }
-                print("etcd: without the PING cure, \(failures) of 600 puts failed")
-                #expect(failures > 0, "etcd's PINGs no longer break the connection: EtcdPingResponder may go")
+                let streamError = broken.value
+                stream.cancel()
+                print("etcd: without the PING cure, \(failures) of 600 puts failed; open stream: \(streamError ?? "survived")")
+                #expect(
+                    failures > 0 || streamError != nil,
+                    "etcd's PINGs no longer break the connection: EtcdPingResponder may go")
             }
         }
+
         @Test func supervisorRestartsAMemberThatDies() async throws {
             let run = try TestRun("etcd-supervise")
             defer { run.cleanup() }
