@@ -121,7 +121,8 @@ final class EtcdTestCluster: Sendable {
         for member in members { cluster.killOnCleanup(member, run) }
         // A new multi-member cluster only elects a leader once a quorum runs: start them together.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for member in members { group.addTask { try await member.start(timeout: .seconds(30)) } }
+            // Generous: with the whole suite running on two cores a member can take long to win its first election.
+            for member in members { group.addTask { try await member.start(timeout: .seconds(90)) } }
             try await group.waitForAll()
         }
         return cluster
