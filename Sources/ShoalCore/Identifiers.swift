@@ -26,3 +26,13 @@ public enum Identifier {
         (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c)
     }
 }
+
+/// FNV-1a (32 bits): a stable short tag for names derived from a path or a cluster name, where kernel names must
+/// stay short (links ≤ 15 bytes, nftables tables). Not a security boundary.
+public enum ShortHash {
+    public static func fnv1a(_ text: String) -> UInt32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return hash
+    }
+}

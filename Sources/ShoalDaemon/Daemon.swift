@@ -9,6 +9,7 @@ import ShoalImages
 import ShoalIPAM
 import ShoalManager
 import ShoalModel
+import ShoalOS
 import ShoalRuntime
 
 /// One `shoal daemon`: builds the engine, recovers containers left running by a previous instance, and serves
@@ -84,7 +85,8 @@ public struct Daemon: Sendable {
     private func networkOptions(_ paths: EnginePaths) throws -> NetworkOptions {
         var options = NetworkOptions(
             sandboxDirectory: paths.execRoot + "/netns",
-            firewallTable: configuration.execRoot == "/run/shoal" ? "shoal" : "shoal_" + Self.shortHash(paths.execRoot))
+            firewallTable: configuration.execRoot == "/run/shoal"
+                ? "shoal" : "shoal_" + String(format: "%08x", ShortHash.fnv1a(paths.execRoot)))
         options.defaultBridgeName = configuration.bridgeName
         options.defaultBridgeAddress = configuration.bridgeAddress
         if !configuration.addressPools.isEmpty {
@@ -92,13 +94,6 @@ public struct Daemon: Sendable {
         }
         options.upstreamDNS = configuration.dns
         return options
-    }
-
-    /// FNV-1a, 8 hex digits: a stable short tag for names (not a security boundary).
-    static func shortHash(_ text: String) -> String {
-        var hash: UInt32 = 2_166_136_261
-        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return String(format: "%08x", hash)
     }
 
     /// `unix:///path` (or a bare path) → a unix socket, after checking no other daemon is listening on it.
@@ -139,26 +134,6 @@ public struct Daemon: Sendable {
     }
 }
 
-enum UnixSocketProbe {
-    static func isListening(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-            }
-        }
-    }
-}
 
 /// Ends the process if shutdown takes longer than `deadline` (a client stream stuck in a system call must not
 /// keep a stopping daemon alive). Safe because nothing is lost: containers run under their own conmon and every

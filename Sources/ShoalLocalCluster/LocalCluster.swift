@@ -89,9 +89,7 @@ public struct LocalCluster: Sendable {
 
     /// Six hex digits of the name: link names must fit in 15 bytes whatever the cluster is called.
     static func tag(_ name: String) -> String {
-        var hash: UInt32 = 2_166_136_261
-        for byte in name.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return String(format: "%06x", hash & 0xFF_FFFF)
+        String(format: "%06x", ShortHash.fnv1a(name) & 0xFF_FFFF)
     }
 
     private func chooseSubnet(_ netlink: NetlinkSession) throws -> IPv4Subnet {
@@ -199,33 +197,13 @@ public struct LocalCluster: Sendable {
     private func waitUntilServing(_ state: LocalClusterState) async throws {
         let deadline = Date().addingTimeInterval(60)
         for node in state.nodes {
-            while !Self.answers(node.socket) {
+            while !UnixSocketProbe.isListening(node.socket) {
                 guard Date() < deadline, DaemonState.isRunning(node.pid) else {
                     let log = (try? String(contentsOfFile: node.dataRoot + "/daemon.log", encoding: .utf8)) ?? ""
                     throw ShoalError.internalError(
                         "the daemon of \(node.hostname) did not start: \(log.suffix(2000))")
                 }
                 try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-    }
-
-    /// A unix socket someone accepts connections on.
-    static func answers(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
             }
         }
     }

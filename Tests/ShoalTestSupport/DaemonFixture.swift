@@ -126,11 +126,7 @@ public final class DaemonFixture: @unchecked Sendable {
     public func subnet(_ n: Int) -> String { "10.\(addressBlock).\(n).0/24" }
 
     /// The daemon's nftables table (named after its exec root, as the daemon names it).
-    public var firewallTable: String {
-        var hash: UInt32 = 2_166_136_261
-        for byte in execRoot.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return "shoal_" + String(format: "%08x", hash)
-    }
+    public var firewallTable: String { "shoal_" + String(format: "%08x", ShortHash.fnv1a(execRoot)) }
 
     private static let blockLock = NSLock()
     nonisolated(unsafe) private static var blockCounter = 0
