@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // L0
@@ -145,6 +146,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ShoalAgent",
+            dependencies: [
+                "ShoalCore", "ShoalModel", "ShoalCA", "ShoalProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // L5
         .target(
             name: "ShoalDockerAPI",
@@ -164,7 +175,14 @@ let package = Package(
         .target(
             name: "ShoalManager",
             dependencies: [
-                "ShoalCore", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink",
+                "ShoalCore", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink", "ShoalAgent",
+                "ShoalProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -224,6 +242,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalManagerTests",
+            dependencies: ["ShoalManager", "ShoalCA", "ShoalCore"],
             swiftSettings: strict
         ),
         .testTarget(name: "ShoalNetworkTests", dependencies: ["ShoalNetwork"], swiftSettings: strict),

@@ -48,6 +48,17 @@ public struct NodeCertificate: Sendable {
         return try NodeCertificate(certificate: certificate, der: der)
     }
 
+    /// Parses a node certificate from its DER bytes (what a TLS handshake hands over).
+    public init(der: [UInt8]) throws {
+        let certificate: Certificate
+        do {
+            certificate = try Certificate(derEncoded: der)
+        } catch {
+            throw CAError.invalidArgument("invalid node certificate", cause: error)
+        }
+        try self.init(certificate: certificate, der: der)
+    }
+
     init(certificate: Certificate, der: [UInt8]) throws {
         let subject = certificate.subject
         guard let nodeID = Self.attribute(.RDNAttributeType.commonName, in: subject), !nodeID.isEmpty else {

@@ -4,14 +4,12 @@ import ShoalDockerAPI
 import ShoalManager
 import ShoalModel
 
-/// The API's swarm backend: the node's SwarmManager. Joining lands with the dispatcher (issue 4).
+/// The API's swarm backend: the node's SwarmManager (init and join, a manager's store, a worker's agent).
 struct SwarmBackendAdapter: SwarmBackend {
     let manager: SwarmManager
 
     func initSwarm(_ request: SwarmInitRequest) async throws -> String { try await manager.initialize(request) }
-    func joinSwarm(_ request: SwarmJoinRequest) async throws {
-        throw ShoalError(.notImplemented, "joining a swarm is not available in this build yet")
-    }
+    func joinSwarm(_ request: SwarmJoinRequest) async throws { try await manager.join(request) }
     func leaveSwarm(force: Bool) async throws { try await manager.leave(force: force) }
     func inspectSwarm() async throws -> SwarmInfo { try await manager.inspect() }
     func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool) async throws {

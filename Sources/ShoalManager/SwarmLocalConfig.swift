@@ -49,6 +49,8 @@ public struct SwarmLocalConfig: Codable, Sendable, Equatable {
     /// etcd's client and peer ports on the advertise address (control port + 1 and + 2).
     public var etcdClientPort: Int
     public var etcdPeerPort: Int
+    /// Workers: the managers' control addresses (`ip:port`), from `join` and then from the session.
+    public var managers: [String]? = nil
 
     public var advertiseHost: String {
         String(advertiseAddress.split(separator: ":").first ?? "")

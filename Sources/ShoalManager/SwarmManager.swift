@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShoalAgent
 import ShoalCA
 import ShoalClusterStore
 import ShoalCore
@@ -8,7 +9,8 @@ import ShoalModel
 
 /// This node's part in swarm mode. `init` makes it the first manager: a new root CA, its own node certificate, an
 /// etcd member with mutual TLS from that CA, and the cluster and node objects in the store. The swarm and node
-/// routes are answered from the store. Joining, agents and the dispatcher come next (issue 4).
+/// routes are answered from the store. A manager serves the control API (NodeCA for joining nodes, the
+/// Dispatcher for their sessions) and marks nodes Down when their heartbeats stop; a worker runs a `SwarmAgent`.
 public actor SwarmManager {
     let paths: SwarmPaths
     let description: NodeDescription
@@ -17,6 +19,13 @@ public actor SwarmManager {
     var etcd: EtcdSupervisor?
     var client: EtcdClient?
     var store: (any ClusterStore)?
+    /// Manager: the control API listener, the heartbeat bookkeeping and the task that expires heartbeats.
+    var controlServer: ControlServer?
+    var tracker = HeartbeatTracker()
+    var heartbeatMonitor: Task<Void, Never>?
+    var heartbeatPeriod: Duration = .seconds(5)
+    /// Worker: the session with the managers.
+    var agent: SwarmAgent?
 
     public init(dataRoot: String, description: NodeDescription, logger: Logger = Logger(label: "shoal.swarm")) {
         paths = SwarmPaths(dataRoot: dataRoot)
@@ -28,13 +37,22 @@ public actor SwarmManager {
     public func restore() async {
         guard let config = SwarmLocalConfig.load(paths) else { return }
         self.config = config
-        guard config.role == NodeRoleName.manager.rawValue else { return }
+        guard config.role == NodeRoleName.manager.rawValue else {
+            do {
+                try startAgent(config)
+            } catch {
+                logger.error("swarm: cannot start the agent: \(error)")
+            }
+            return
+        }
         do {
             try await startStore(config, state: .existing)
             try await updateOwnNode { node in
                 node.status = NodeStatus(state: .ready, address: config.advertiseHost)
                 node.managerStatus = ManagerStatus(leader: true, reachability: .reachable, address: config.advertiseAddress)
             }
+            heartbeatPeriod = Self.period(try await inspect().spec)
+            try await startControl(config)
         } catch {
             logger.error("swarm: cannot bring the manager back: \(error)")
         }
@@ -42,6 +60,9 @@ public actor SwarmManager {
 
     /// Stops etcd (daemon shutdown). The member's data stays for the next start.
     public func shutdown() async {
+        await agent?.stop()
+        agent = nil
+        await stopControl()
         await client?.close()
         await etcd?.stop()
     }
@@ -95,8 +116,12 @@ public actor SwarmManager {
             guard created else { throw ShoalError.internalError("the new store already holds a cluster") }
             try config.save(paths)
             self.config = config
+            heartbeatPeriod = Self.period(spec)
+            try await startControl(config)
             return nodeID
         } catch {
+            self.config = nil
+            await stopControl()
             await stopStore()
             try? FileManager.default.removeItem(atPath: paths.directory)
             throw error
@@ -112,6 +137,9 @@ public actor SwarmManager {
             throw ShoalError(.unavailable,
                              "You are attempting to leave the swarm on a node that is participating as a manager. Use `--force` to ignore this message.")
         }
+        await agent?.stop()
+        agent = nil
+        await stopControl()
         await stopStore()
         try? FileManager.default.removeItem(atPath: paths.directory)
         self.config = nil
@@ -141,6 +169,7 @@ public actor SwarmManager {
                                      if: [.modRevision(SwarmKeys.cluster, stored.modRevision)]) else {
             throw SwarmErrors.outOfSequence
         }
+        heartbeatPeriod = Self.period(spec)
     }
 
     public func localState() async -> LocalSwarmState {
@@ -148,7 +177,8 @@ public actor SwarmManager {
         let isManager = config.role == NodeRoleName.manager.rawValue
         var state = LocalSwarmState(
             membership: .active, nodeID: config.nodeID, nodeAddress: config.advertiseHost, isManager: isManager,
-            remoteManagers: [(config.nodeID, config.advertiseAddress)])
+            remoteManagers: isManager ? [(nodeID: config.nodeID, address: config.advertiseAddress)]
+                : (config.managers ?? []).map { address in (nodeID: "", address: address) })
         if isManager {
             do {
                 let all = try await nodes()

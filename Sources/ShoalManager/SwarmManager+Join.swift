@@ -1,0 +1,96 @@
+import Foundation
+import ShoalAgent
+import ShoalCA
+import ShoalCore
+import ShoalModel
+
+extension SwarmManager {
+    /// Docker's answer for a token that matches neither of the cluster's tokens.
+    static var invalidToken: ShoalError {
+        ShoalError.invalidArgument("A valid join token is necessary to join this cluster")
+    }
+
+    // MARK: manager side (NodeCA)
+
+    func rootCACertificatePEM() async throws -> String { try await inspect().rootCACertificate }
+
+    /// Signs a joining node's CSR when its token's secret matches the worker or manager token (constant time),
+    /// with the role of the token that matched, and records the node Ready. Nothing is recorded for a bad token.
+    func issueNodeCertificate(_ joining: JoiningNode) async throws -> IssuedNodeCertificate {
+        let store = try managerStore()
+        let (info, _) = try await cluster()
+        guard let presented = try? JoinToken.parse(joining.token) else { throw Self.invalidToken }
+        let role: NodeRole
+        if let worker = try? JoinToken.parse(info.joinTokens.worker), worker.accepts(presented) {
+            role = .worker
+        } else if let manager = try? JoinToken.parse(info.joinTokens.manager), manager.accepts(presented) {
+            role = .manager
+        } else {
+            logger.warning("swarm: refused a join from \(joining.observedHost): invalid token \(presented)")
+            throw Self.invalidToken
+        }
+        guard role == .worker else {
+            throw ShoalError(.notImplemented, "joining as a manager is not available in this build yet: join as a worker")
+        }
+        guard let storedCA = try await store.get(SwarmKeys.certificateAuthority) else {
+            throw ShoalError.internalError("the CA is missing from the store")
+        }
+        let keys = try SwarmKeys.decode(StoredCA.self, storedCA)
+        let root = try RootCA(certificatePEM: keys.certificatePEM, keyPEM: keys.keyPEM)
+        let host = joining.advertiseAddress.isEmpty
+            ? joining.observedHost : String(joining.advertiseAddress.split(separator: ":").first ?? "")
+        let nodeID = RandomID.generate()
+        let certificate = try root.sign(csr: joining.csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
+                                        ipAddresses: host.isEmpty ? [] : [host],
+                                        validity: .seconds(Int64(info.spec.nodeCertExpiry)))
+        let now = Date()
+        var spec = NodeSpec(role: .worker)
+        spec.availability = joining.availability
+        let node = SwarmNode(id: nodeID, version: 0, createdAt: now, updatedAt: now, spec: spec,
+                             description: joining.description, status: NodeStatus(state: .ready, address: host),
+                             managerStatus: nil, trustRoot: info.rootCACertificate)
+        guard try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
+                                     if: [.absent(SwarmKeys.node(nodeID))]) else {
+            throw ShoalError.internalError("node ID \(nodeID) already taken")
+        }
+        tracker.watch(nodeID, at: .now, period: heartbeatPeriod)
+        logger.info("swarm: node \(nodeID) (\(joining.description.hostname), \(host)) joined as \(role)")
+        return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
+                                     role: role, clusterID: info.id)
+    }
+
+    // MARK: joining side
+
+    /// `docker swarm join`: get a certificate from one of the managers, keep it under `<data-root>/swarm` and
+    /// start the session.
+    public func join(_ request: SwarmJoinRequest) async throws {
+        guard config == nil else { throw SwarmErrors.alreadyInSwarm }
+        guard !request.remoteAddresses.isEmpty else {
+            throw ShoalError.invalidArgument("at least 1 RemoteAddr is required to join")
+        }
+        let listen = try SwarmAddresses.parse(request.listenAddress.isEmpty ? "0.0.0.0:2377" : request.listenAddress)
+        let advertise = request.advertiseAddress.isEmpty
+            ? nil : try SwarmAddresses.parse(request.advertiseAddress, defaultPort: listen.port)
+        let managers = try request.remoteAddresses.map { address in
+            let parsed = try SwarmAddresses.parse(address)
+            return "\(parsed.host):\(parsed.port)"
+        }
+        let joined = try await NodeJoin.join(
+            token: request.joinToken, managers: managers, description: description,
+            advertiseAddress: advertise.map { "\($0.host):\($0.port)" } ?? "", availability: request.availability,
+            logger: logger)
+        try? FileManager.default.removeItem(atPath: paths.directory)
+        try FileManager.default.createDirectory(atPath: paths.directory, withIntermediateDirectories: true)
+        try TLSFiles(caCertificatePEM: joined.rootCAPEM, certificatePEM: joined.certificatePEM, keyPEM: joined.keyPEM)
+            .write(to: URL(fileURLWithPath: paths.tls))
+        let node = try NodeCertificate.parse(joined.certificatePEM)
+        var config = SwarmLocalConfig(
+            nodeID: joined.nodeID, clusterID: joined.clusterID, role: joined.role.rawValue,
+            advertiseAddress: advertise.map { "\($0.host):\($0.port)" } ?? (node.ipAddresses.first ?? ""),
+            listenAddress: "\(listen.host):\(listen.port)", etcdClientPort: 0, etcdPeerPort: 0)
+        config.managers = managers
+        try config.save(paths)
+        self.config = config
+        try startAgent(config)
+    }
+}

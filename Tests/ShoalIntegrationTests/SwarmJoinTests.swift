@@ -1,0 +1,106 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// `docker swarm join` across hosts of a local cluster (`shoal cluster up`, one namespace per host): workers get
+/// their certificates through the control API on :2377 and keep a heartbeat session; wrong tokens, a token for
+/// another CA and plaintext are refused; a worker is no manager; a killed worker is Down within three heartbeat
+/// periods.
+@Suite(.timeLimit(.minutes(4))) struct SwarmJoinTests {
+    @Test func workersJoinHeartbeatAndGoDown() throws {
+        let run = try TestRun("join")
+        defer { run.cleanup() }
+        let root = run.path("clusters")
+        let env = ["SHOAL_CLUSTER_ROOT": root]
+        let name = run.name("j")
+        let block = DaemonFixture.nextAddressBlock()
+        func shoal(_ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.binary, arguments, environment: env, timeout: 90)
+        }
+        run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
+        let up = try shoal(["cluster", "up", "--name", name, "--nodes", "3", "--managers", "1",
+                            "--subnet", "10.\(block).241.0/24"])
+        try #require(up.status == 0, "\(up)")
+        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.docker, arguments, environment: [
+                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
+                "DOCKER_CONFIG": run.path("docker-config"),
+            ])
+        }
+        func log(_ node: Int) -> String {
+            let text = (try? String(contentsOfFile: "\(root)/data/\(name)/node-\(node)/daemon.log", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").suffix(30).joined(separator: "\n")
+        }
+        let manager = "10.\(block).241.2"
+
+        let initialised = try docker(1, ["swarm", "init", "--advertise-addr", manager])
+        try #require(initialised.status == 0, "\(initialised)\n\(log(1))")
+        let token = try docker(1, ["swarm", "join-token", "-q", "worker"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = token.split(separator: "-").map(String.init)
+        try #require(parts.count == 4, "\(token)")
+
+        // A token with this CA's digest but a wrong secret: refused by the manager, nothing recorded.
+        let wrongSecret = parts.prefix(3).joined(separator: "-") + "-" + String(repeating: "0", count: 25)
+        let refused = try docker(2, ["swarm", "join", "--token", wrongSecret, "\(manager):2377"])
+        #expect(refused.status != 0 && refused.stderr.contains("A valid join token is necessary to join this cluster"),
+                "\(refused)")
+        // A token pinning another CA: the joining node refuses the manager before sending anything.
+        let otherCA = "SWMTKN-1-" + String(repeating: "1", count: 50) + "-" + parts[3]
+        let impostor = try docker(2, ["swarm", "join", "--token", otherCA, "\(manager):2377"])
+        #expect(impostor.status != 0 && impostor.stderr.contains("remote CA does not match fingerprint"), "\(impostor)")
+        #expect(try docker(1, ["node", "ls", "-q"]).stdout.split(separator: "\n").count == 1)
+        #expect(try docker(2, ["info", "-f", "{{.Swarm.LocalNodeState}}"]).stdout == "inactive\n")
+
+        for node in [2, 3] {
+            let joined = try docker(node, ["swarm", "join", "--token", token, "\(manager):2377"])
+            #expect(joined.status == 0 && joined.stdout.contains("This node joined a swarm as a worker."),
+                    "\(joined)\n\(log(node))")
+        }
+        let table = try docker(1, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]).stdout
+        let rows = Set(table.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
+        #expect(rows == ["\(name)-node-1 Ready Leader", "\(name)-node-2 Ready", "\(name)-node-3 Ready"], "\(table)")
+        let roles = try docker(1, ["node", "ls", "--format", "{{.Hostname}}", "--filter", "role=worker"]).stdout
+        #expect(roles.split(separator: "\n").sorted() == ["\(name)-node-2", "\(name)-node-3"], "\(roles)")
+        let onWorker = try docker(2, ["node", "ls"])
+        #expect(onWorker.status != 0 && onWorker.stderr.contains("This node is not a swarm manager."), "\(onWorker)")
+        #expect(try docker(2, ["info", "-f", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"]).stdout
+            == "active false\n")
+        let certificates = "\(root)/data/\(name)/node-2/swarm/certificates"
+        let subject = try Shell.sh("openssl x509 -noout -subject -in \(certificates)/node.crt")
+        #expect(subject.contains("OU = swarm-worker"), "\(subject)")
+
+        // The control API speaks TLS only.
+        let plain = """
+            import socket
+            try:
+                s = socket.create_connection(("\(manager)", 2377), 3); s.settimeout(3)
+                s.sendall(b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + b"\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x00\\x00")
+                data = s.recv(100)
+                print("answered" if data[3:4] == b"\\x04" else "refused")
+            except Exception:
+                print("refused")
+            """
+        #expect(try Shell.run("/usr/bin/env", ["python3", "-c", plain]).stdout == "refused\n")
+
+        // Down detection: a 1 s period, then node 3's daemon dies.
+        #expect(try docker(1, ["swarm", "update", "--dispatcher-heartbeat", "1s"]).status == 0)
+        Thread.sleep(forTimeInterval: 7)  // the workers learn the new period at their next (5 s) heartbeat
+        let state = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: "\(root)/data/\(name)/cluster.json"))) as? [String: Any]
+        let nodes = try #require(state?["nodes"] as? [[String: Any]])
+        let pid = try #require(nodes.first { ($0["index"] as? Int) == 3 }?["pid"] as? Int)
+        let killed = Date()
+        kill(Int32(pid), SIGKILL)
+        var status = ""
+        while Date().timeIntervalSince(killed) < 20 {
+            status = try docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-node-3"]).stdout
+            if status == "down\n" { break }
+            usleep(100_000)
+        }
+        let elapsed = Date().timeIntervalSince(killed)
+        print("swarm join: node 3 Down \(String(format: "%.2f", elapsed)) s after its daemon was killed (period 1 s)")
+        #expect(status == "down\n" && elapsed <= 4.5, "\(status) after \(elapsed) s\n\(log(1))")
+        #expect(try docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-node-2"]).stdout == "ready\n")
+    }
+}
