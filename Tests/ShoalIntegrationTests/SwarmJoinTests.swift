@@ -1,11 +1,12 @@
 import Foundation
+import ShoalOS
 import ShoalTestSupport
 import Testing
 
 /// `docker swarm join` across hosts of a local cluster (`shoal cluster up`, one namespace per host): workers get
 /// their certificates through the control API on :2377 and keep a heartbeat session; wrong tokens, a token for
 /// another CA and plaintext are refused; a worker is no manager; a killed worker is Down within three heartbeat
-/// periods.
+/// periods; a restarted worker comes back Ready from its saved state; a worker that leaves is Down.
 @Suite(.timeLimit(.minutes(4))) struct SwarmJoinTests {
     @Test func workersJoinHeartbeatAndGoDown() throws {
         let run = try TestRun("join")
@@ -75,32 +76,102 @@ import Testing
             import socket
             try:
                 s = socket.create_connection(("\(manager)", 2377), 3); s.settimeout(3)
+            except Exception:
+                print("unreachable"); raise SystemExit
+            try:
                 s.sendall(b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + b"\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x00\\x00")
                 data = s.recv(100)
                 print("answered" if data[3:4] == b"\\x04" else "refused")
             except Exception:
                 print("refused")
             """
-        #expect(try Shell.run("/usr/bin/env", ["python3", "-c", plain]).stdout == "refused\n")
+        #expect(try Shell.run("/usr/bin/nsenter", ["--net=\(root)/run/\(name)/netns/node-2", "--", "/usr/bin/python3", "-c", plain]).stdout
+            == "refused\n")
 
         // Down detection: a 1 s period, then node 3's daemon dies.
         #expect(try docker(1, ["swarm", "update", "--dispatcher-heartbeat", "1s"]).status == 0)
         Thread.sleep(forTimeInterval: 7)  // the workers learn the new period at their next (5 s) heartbeat
-        let state = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: "\(root)/data/\(name)/cluster.json"))) as? [String: Any]
-        let nodes = try #require(state?["nodes"] as? [[String: Any]])
-        let pid = try #require(nodes.first { ($0["index"] as? Int) == 3 }?["pid"] as? Int)
+        let stateFile = "\(root)/data/\(name)/cluster.json"
         let killed = Date()
-        kill(Int32(pid), SIGKILL)
-        var status = ""
-        while Date().timeIntervalSince(killed) < 20 {
-            status = try docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-node-3"]).stdout
-            if status == "down\n" { break }
-            usleep(100_000)
+        kill(try ClusterStateFile.pid(of: 3, in: stateFile), SIGKILL)
+        func waitForState(_ node: Int, _ state: String, within seconds: TimeInterval) throws -> (Bool, TimeInterval) {
+            let start = Date()
+            while Date().timeIntervalSince(start) < seconds {
+                if try docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-node-\(node)"]).stdout == state + "\n" {
+                    return (true, Date().timeIntervalSince(start))
+                }
+                usleep(100_000)
+            }
+            return (false, seconds)
         }
-        let elapsed = Date().timeIntervalSince(killed)
+        let (down, elapsed) = try waitForState(3, "down", within: 20)
         print("swarm join: node 3 Down \(String(format: "%.2f", elapsed)) s after its daemon was killed (period 1 s)")
-        #expect(status == "down\n" && elapsed <= 4.5, "\(status) after \(elapsed) s\n\(log(1))")
+        #expect(down && Date().timeIntervalSince(killed) <= 4.5, "after \(elapsed) s\n\(log(1))")
         #expect(try docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-node-2"]).stdout == "ready\n")
+
+        // A worker's daemon restart: Down while it is away, Ready again from its saved identity.
+        let stopped = try ClusterStateFile.stopDaemon(2, in: stateFile)
+        let (away, awayAfter) = try waitForState(2, "down", within: 10)
+        #expect(away, "node 2 not Down after its daemon stopped\n\(log(1))")
+        try ClusterStateFile.startDaemon(2, in: stateFile, arguments: stopped)
+        let (back, backAfter) = try waitForState(2, "ready", within: 20)
+        print("swarm join: node 2 Down \(String(format: "%.2f", awayAfter)) s after its daemon stopped, Ready \(String(format: "%.2f", backAfter)) s after it started again")
+        #expect(back, "node 2 not Ready after its restart\n\(log(2))")
+        #expect(try docker(2, ["info", "-f", "{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}"]).stdout
+            == "active \(try docker(1, ["node", "inspect", "-f", "{{.ID}}", "\(name)-node-2"]).stdout)")
+
+        // Leaving: the worker is outside the swarm at once; the manager sees it Down.
+        let left = try docker(2, ["swarm", "leave"])
+        #expect(left.status == 0 && left.stdout.contains("Node left the swarm."), "\(left)")
+        #expect(try docker(2, ["info", "-f", "{{.Swarm.LocalNodeState}}"]).stdout == "inactive\n")
+        #expect(try waitForState(2, "down", within: 10).0)
+    }
+}
+
+/// Node daemons of a local cluster as its state file records them: pids, and a restart with the same namespace,
+/// host name and arguments (the new pid is recorded so `cluster down` stops it).
+enum ClusterStateFile {
+    static func nodes(_ file: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any] ?? [:]
+    }
+
+    static func node(_ index: Int, in file: String) throws -> [String: Any] {
+        let nodes = try nodes(file)["nodes"] as? [[String: Any]] ?? []
+        return try #require(nodes.first { ($0["index"] as? Int) == index })
+    }
+
+    static func pid(of index: Int, in file: String) throws -> Int32 {
+        Int32(try #require(try node(index, in: file)["pid"] as? Int))
+    }
+
+    /// Stops the daemon (SIGTERM, by pid) and returns its arguments for `startDaemon`.
+    static func stopDaemon(_ index: Int, in file: String) throws -> [String] {
+        let pid = try pid(of: index, in: file)
+        let cmdline = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+        let arguments = cmdline.split(separator: "\u{0}").map(String.init)
+        kill(pid, SIGTERM)
+        for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
+        return arguments
+    }
+
+    static func startDaemon(_ index: Int, in file: String, arguments: [String]) throws {
+        let node = try node(index, in: file)
+        let netns = try #require(node["netns"] as? String)
+        let hostname = try #require(node["hostname"] as? String)
+        let dataRoot = try #require(node["dataRoot"] as? String)
+        let log = open(dataRoot + "/daemon.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        defer { close(log) }
+        let child = try ChildProcess.spawn(
+            "/usr/bin/nsenter",
+            ["--net=" + netns, "--", "/usr/bin/unshare", "--uts", "--", "/bin/sh", "-c",
+             "hostname \"$0\" && exec \"$@\"", hostname] + arguments,
+            fds: [-1, log, log], newSession: true)
+        var state = try nodes(file)
+        var nodes = state["nodes"] as? [[String: Any]] ?? []
+        for position in nodes.indices where (nodes[position]["index"] as? Int) == index {
+            nodes[position]["pid"] = Int(child.pid)
+        }
+        state["nodes"] = nodes
+        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: file))
     }
 }
