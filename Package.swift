@@ -278,7 +278,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalIntegrationTests",
-            dependencies: ["ShoalDaemon", "ShoalTestSupport", "ShoalCore", "ShoalOS"],
+            dependencies: ["ShoalDaemon", "ShoalTestSupport", "ShoalCore", "ShoalOS", "ShoalAgent"],
             swiftSettings: strict
         ),
     ]

@@ -29,9 +29,6 @@ extension SwarmManager {
             logger.warning("swarm: refused a join from \(joining.observedHost): invalid token \(presented)")
             throw Self.invalidToken
         }
-        guard role == .worker else {
-            throw ShoalError(.notImplemented, "joining as a manager is not available in this build yet: join as a worker")
-        }
         guard let storedCA = try await store.get(SwarmKeys.certificateAuthority) else {
             throw ShoalError.internalError("the CA is missing from the store")
         }
@@ -41,9 +38,10 @@ extension SwarmManager {
             ? joining.observedHost : String(joining.advertiseAddress.split(separator: ":").first ?? "")
         let nodeID = RandomID.generate()
         let certificate = try root.sign(csr: joining.csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
-                                        ipAddresses: host.isEmpty ? [] : [host],
+                                        ipAddresses: host.isEmpty ? [] : role == .manager ? [host, "127.0.0.1"] : [host],
                                         validity: .seconds(Int64(info.spec.nodeCertExpiry)))
         let now = Date()
+        // A manager becomes one (store member, manager status) when it calls Membership.AddManager next.
         var spec = NodeSpec(role: .worker)
         spec.availability = joining.availability
         let node = SwarmNode(id: nodeID, version: 0, createdAt: now, updatedAt: now, spec: spec,
@@ -53,7 +51,7 @@ extension SwarmManager {
                                      if: [.absent(SwarmKeys.node(nodeID))]) else {
             throw ShoalError.internalError("node ID \(nodeID) already taken")
         }
-        tracker.watch(nodeID, at: .now, period: heartbeatPeriod)
+        if role == .worker { tracker.watch(nodeID, at: .now, period: heartbeatPeriod) }
         logger.info("swarm: node \(nodeID) (\(joining.description.hostname), \(host)) joined as \(role)")
         return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
                                      role: role, clusterID: info.id)
@@ -84,10 +82,24 @@ extension SwarmManager {
         try TLSFiles(caCertificatePEM: joined.rootCAPEM, certificatePEM: joined.certificatePEM, keyPEM: joined.keyPEM)
             .write(to: URL(fileURLWithPath: paths.tls))
         let node = try NodeCertificate.parse(joined.certificatePEM)
+        let host = advertise?.host ?? node.ipAddresses.first ?? ""
+        let port = advertise?.port ?? listen.port
         var config = SwarmLocalConfig(
             nodeID: joined.nodeID, clusterID: joined.clusterID, role: joined.role.rawValue,
-            advertiseAddress: advertise.map { "\($0.host):\($0.port)" } ?? (node.ipAddresses.first ?? ""),
-            listenAddress: "\(listen.host):\(listen.port)", etcdClientPort: 0, etcdPeerPort: 0)
+            advertiseAddress: "\(host):\(port)", listenAddress: "\(listen.host):\(listen.port)",
+            etcdClientPort: joined.role == .manager ? port + 1 : 0, etcdPeerPort: joined.role == .manager ? port + 2 : 0)
+        if joined.role == .manager {
+            do {
+                try await becomeManager(joined, config: config, managers: managers)
+            } catch {
+                self.config = nil
+                await stopControl()
+                await stopStore()
+                try? FileManager.default.removeItem(atPath: paths.directory)
+                throw error
+            }
+            return
+        }
         config.managers = managers
         try config.save(paths)
         self.config = config

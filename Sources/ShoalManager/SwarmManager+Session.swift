@@ -9,6 +9,9 @@ extension SwarmManager {
     /// late).
     static let heartbeatCheckInterval: Duration = .milliseconds(250)
 
+    /// Managers are re-read from the store every 20 checks (5 s): they change only on join, leave and demotion.
+    static let managerRefreshTicks = 20
+
     static func period(_ spec: SwarmSpec) -> Duration { .milliseconds(Int64(spec.heartbeatPeriod * 1000)) }
 
     // MARK: manager: control API and node health
@@ -20,14 +23,19 @@ extension SwarmManager {
         let listen = try SwarmAddresses.parse(config.listenAddress)
         controlServer = try await ControlServer.start(
             host: listen.host, port: listen.port, tls: tls, clusterID: config.clusterID,
-            services: [NodeCAService(manager: self), DispatcherService(manager: self)], logger: logger)
-        for node in try await nodes() where node.id != config.nodeID && node.status.state == .ready {
+            services: [NodeCAService(manager: self), DispatcherService(manager: self), MembershipService(manager: self)], logger: logger)
+        // Managers have no session (they are store members): only workers are watched.
+        for node in try await nodes() where node.spec.role == .worker && node.status.state == .ready {
             tracker.watch(node.id, at: .now, period: heartbeatPeriod)
         }
+        await refreshManagerAddresses()
         heartbeatMonitor = Task {
+            var ticks = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.heartbeatCheckInterval)
                 await self.expireHeartbeats()
+                ticks += 1
+                if ticks % Self.managerRefreshTicks == 0 { await self.refreshManagerAddresses() }
             }
         }
     }
@@ -54,7 +62,16 @@ extension SwarmManager {
                 throw error
             }
         }
-        return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: [(config.nodeID, config.advertiseAddress)])
+        let managers = managerAddresses.isEmpty ? [(nodeID: config.nodeID, address: config.advertiseAddress)] : managerAddresses
+        return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers)
+    }
+
+    func refreshManagerAddresses() async {
+        guard let all = try? await nodes() else { return }
+        managerAddresses = all.compactMap { node in
+            guard let status = node.managerStatus, !status.address.isEmpty else { return nil }
+            return (nodeID: node.id, address: status.address)
+        }.sorted { $0.address < $1.address }
     }
 
     func expireHeartbeats() async {

@@ -24,6 +24,8 @@ public actor SwarmManager {
     var tracker = HeartbeatTracker()
     var heartbeatMonitor: Task<Void, Never>?
     var heartbeatPeriod: Duration = .seconds(5)
+    /// The managers' control addresses, told to every session so agents can fail over (refreshed by the monitor).
+    var managerAddresses: [(nodeID: String, address: String)] = []
     /// Worker: the session with the managers.
     var agent: SwarmAgent?
 
@@ -49,7 +51,8 @@ public actor SwarmManager {
             try await startStore(config, state: .existing)
             try await updateOwnNode { node in
                 node.status = NodeStatus(state: .ready, address: config.advertiseHost)
-                node.managerStatus = ManagerStatus(leader: true, reachability: .reachable, address: config.advertiseAddress)
+                // Who leads is read from the store when nodes are listed.
+                node.managerStatus = ManagerStatus(leader: false, reachability: .reachable, address: config.advertiseAddress)
             }
             heartbeatPeriod = Self.period(try await inspect().spec)
             try await startControl(config)
@@ -140,6 +143,7 @@ public actor SwarmManager {
         await agent?.stop()
         agent = nil
         await stopControl()
+        if config.role == NodeRoleName.manager.rawValue { await leaveStore(config) }
         await stopStore()
         try? FileManager.default.removeItem(atPath: paths.directory)
         self.config = nil
@@ -197,9 +201,12 @@ public actor SwarmManager {
 
     public func nodes() async throws -> [SwarmNode] {
         let store = try managerStore()
+        let leader = await leaderNodeID()
         return try await store.list(prefix: SwarmKeys.nodes).map { stored in
             var node = try SwarmKeys.decode(SwarmNode.self, stored)
             node.version = UInt64(stored.modRevision)
+            // The leader is whoever leads the store now, not what was recorded.
+            if let leader { node.managerStatus?.leader = node.id == leader }
             return node
         }
     }
@@ -294,14 +301,15 @@ public actor SwarmManager {
     }
 
     /// Starts this manager's etcd member (mutual TLS from the cluster CA on both ports) and connects to it.
-    func startStore(_ config: SwarmLocalConfig, state: EtcdMemberConfiguration.ClusterState) async throws {
+    func startStore(_ config: SwarmLocalConfig, state: EtcdMemberConfiguration.ClusterState,
+                    initialCluster: [EtcdInitialMember]? = nil) async throws {
         let tls = EtcdServerTLS(certificateFile: paths.nodeCertificate, keyFile: paths.nodeKey,
                                 trustedCAFile: paths.caCertificate, requireClientCertificate: true)
         let host = config.advertiseHost
         let member = EtcdMemberConfiguration(
             name: config.nodeID, dataDirectory: paths.etcdData,
             clientURLs: ["https://\(host):\(config.etcdClientPort)"],
-            peerURLs: ["https://\(host):\(config.etcdPeerPort)"],
+            peerURLs: ["https://\(host):\(config.etcdPeerPort)"], initialCluster: initialCluster,
             initialClusterState: state, initialClusterToken: config.clusterID, clientTLS: tls, peerTLS: tls,
             logFile: paths.etcdLog)
         let clientTLS = EtcdClientTLS(trustedCAFile: paths.caCertificate, certificateFile: paths.nodeCertificate,

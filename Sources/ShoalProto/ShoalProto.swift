@@ -3,5 +3,5 @@
 ///
 /// - `Etcd/`: the etcd v3 API subset Shoal uses as a client (KV, Watch, Lease, Cluster, Maintenance.Status),
 ///   from etcd v3.4.23. Only `ShoalEtcd` should use these types; everything above it speaks ShoalEtcd's own types.
-/// - `Cluster/`: Shoal's own control API (`shoal.cluster.v1`: NodeCA, Dispatcher), served by managers on their
+/// - `Cluster/`: Shoal's own control API (`shoal.cluster.v1`: NodeCA, Dispatcher, Membership), served by managers on their
 ///   listen address and called by joining nodes and agents.

@@ -908,3 +908,358 @@ extension Shoal_Cluster_V1_Dispatcher.ClientProtocol {
         )
     }
 }
+
+// MARK: - shoal.cluster.v1.Membership
+
+/// Namespace containing generated types for the "shoal.cluster.v1.Membership" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Shoal_Cluster_V1_Membership: Sendable {
+    /// Service descriptor for the "shoal.cluster.v1.Membership" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Membership")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "AddManager" metadata.
+        public enum AddManager: Sendable {
+            /// Request type for "AddManager".
+            public typealias Input = Shoal_Cluster_V1_AddManagerRequest
+            /// Response type for "AddManager".
+            public typealias Output = Shoal_Cluster_V1_AddManagerResponse
+            /// Descriptor for "AddManager".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Membership"),
+                method: "AddManager",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "shoal.cluster.v1.Membership" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            AddManager.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "shoal.cluster.v1.Membership" service.
+    public static let shoal_cluster_v1_Membership = GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Membership")
+}
+
+// MARK: shoal.cluster.v1.Membership (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Membership {
+    /// Streaming variant of the service protocol for the "shoal.cluster.v1.Membership" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Manager membership. Managers only: a worker's certificate is refused.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "AddManager" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the calling manager (named by its certificate) to the cluster store as an etcd member at
+        /// > etcd_peer_url, records it as a manager, and returns the members it must start with.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_AddManagerRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_AddManagerResponse` messages.
+        func addManager(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_AddManagerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_AddManagerResponse>
+    }
+
+    /// Service protocol for the "shoal.cluster.v1.Membership" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Manager membership. Managers only: a worker's certificate is refused.
+    public protocol ServiceProtocol: Shoal_Cluster_V1_Membership.StreamingServiceProtocol {
+        /// Handle the "AddManager" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the calling manager (named by its certificate) to the cluster store as an etcd member at
+        /// > etcd_peer_url, records it as a manager, and returns the members it must start with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_AddManagerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_AddManagerResponse` message.
+        func addManager(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_AddManagerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_AddManagerResponse>
+    }
+
+    /// Simple service protocol for the "shoal.cluster.v1.Membership" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Manager membership. Managers only: a worker's certificate is refused.
+    public protocol SimpleServiceProtocol: Shoal_Cluster_V1_Membership.ServiceProtocol {
+        /// Handle the "AddManager" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the calling manager (named by its certificate) to the cluster store as an etcd member at
+        /// > etcd_peer_url, records it as a manager, and returns the members it must start with.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_AddManagerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_AddManagerResponse` to respond with.
+        func addManager(
+            request: Shoal_Cluster_V1_AddManagerRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_AddManagerResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Membership.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Membership.Method.AddManager.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_AddManagerRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_AddManagerResponse>(),
+            handler: { request, context in
+                try await self.addManager(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Membership.ServiceProtocol {
+    public func addManager(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_AddManagerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_AddManagerResponse> {
+        let response = try await self.addManager(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Membership.SimpleServiceProtocol {
+    public func addManager(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_AddManagerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_AddManagerResponse> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_AddManagerResponse>(
+            message: try await self.addManager(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: shoal.cluster.v1.Membership (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Membership {
+    /// Generated client protocol for the "shoal.cluster.v1.Membership" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Manager membership. Managers only: a worker's certificate is refused.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "AddManager" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the calling manager (named by its certificate) to the cluster store as an etcd member at
+        /// > etcd_peer_url, records it as a manager, and returns the members it must start with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_AddManagerRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_AddManagerRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_AddManagerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addManager<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_AddManagerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_AddManagerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_AddManagerResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AddManagerResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "shoal.cluster.v1.Membership" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Manager membership. Managers only: a worker's certificate is refused.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "AddManager" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the calling manager (named by its certificate) to the cluster store as an etcd member at
+        /// > etcd_peer_url, records it as a manager, and returns the members it must start with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_AddManagerRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_AddManagerRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_AddManagerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addManager<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_AddManagerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_AddManagerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_AddManagerResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AddManagerResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Membership.Method.AddManager.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Membership.ClientProtocol {
+    /// Call the "AddManager" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds the calling manager (named by its certificate) to the cluster store as an etcd member at
+    /// > etcd_peer_url, records it as a manager, and returns the members it must start with.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_AddManagerRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addManager<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_AddManagerRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AddManagerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addManager(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_AddManagerRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_AddManagerResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Membership.ClientProtocol {
+    /// Call the "AddManager" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds the calling manager (named by its certificate) to the cluster store as an etcd member at
+    /// > etcd_peer_url, records it as a manager, and returns the members it must start with.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addManager<Result>(
+        _ message: Shoal_Cluster_V1_AddManagerRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AddManagerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_AddManagerRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addManager(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import ShoalAgent
+import ShoalCore
+import ShoalTestSupport
+import Testing
+
+/// A second manager joins with the manager token: its etcd member joins the store and it answers `docker node
+/// ls` too; the store's leader is shown as Leader; it leaves without breaking the first manager's store. A
+/// worker's certificate is refused by manager-only RPCs.
+@Suite(.timeLimit(.minutes(4))) struct SwarmManagerJoinTests {
+    @Test func managerJoinsAndWorkersCannotActAsManagers() async throws {
+        let run = try TestRun("mjoin")
+        defer { run.cleanup() }
+        let root = run.path("clusters")
+        let env = ["SHOAL_CLUSTER_ROOT": root]
+        let name = run.name("m")
+        let block = DaemonFixture.nextAddressBlock()
+        func shoal(_ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.binary, arguments, environment: env, timeout: 90)
+        }
+        run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
+        let up = try shoal(["cluster", "up", "--name", name, "--nodes", "3", "--managers", "1",
+                            "--subnet", "10.\(block).242.0/24"])
+        try #require(up.status == 0, "\(up)")
+        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.docker, arguments, environment: [
+                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
+                "DOCKER_CONFIG": run.path("docker-config"),
+            ])
+        }
+        func log(_ node: Int) -> String {
+            let text = (try? String(contentsOfFile: "\(root)/data/\(name)/node-\(node)/daemon.log", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").suffix(30).joined(separator: "\n")
+        }
+        let manager = "10.\(block).242.2"
+        try #require(try docker(1, ["swarm", "init", "--advertise-addr", manager]).status == 0, "\(log(1))")
+        let workerToken = try docker(1, ["swarm", "join-token", "-q", "worker"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let managerToken = try docker(1, ["swarm", "join-token", "-q", "manager"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let worker = try docker(3, ["swarm", "join", "--token", workerToken, "\(manager):2377"])
+        #expect(worker.status == 0, "\(worker)\n\(log(3))")
+
+        // The worker's own certificate, presented to a manager-only RPC: refused by role.
+        let certificates = "\(root)/data/\(name)/node-3/swarm/certificates"
+        func file(_ name: String) throws -> String { try String(contentsOfFile: "\(certificates)/\(name)", encoding: .utf8) }
+        do {
+            _ = try await ManagerMembership.addManager(
+                managers: ["\(manager):2377"], rootCAPEM: try file("ca.crt"),
+                identity: ControlChannel.Identity(certificatePEM: try file("node.crt"), keyPEM: try file("node.key")),
+                etcdPeerURL: "https://10.\(block).242.4:2379", controlAddress: "10.\(block).242.4:2377")
+            Issue.record("a worker certificate added a manager")
+        } catch let error as ShoalError {
+            #expect(error.code == .permissionDenied && error.message.contains("swarm-manager"), "\(error)")
+        }
+
+        let joined = try docker(2, ["swarm", "join", "--token", managerToken, "\(manager):2377"])
+        #expect(joined.status == 0 && joined.stdout.contains("This node joined a swarm as a manager."),
+                "\(joined)\n\(log(2))\n\(log(1))")
+        for node in [1, 2] {
+            let table = try docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
+            let rows = Set(table.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
+            #expect(rows == ["\(name)-node-1 Ready Leader", "\(name)-node-2 Ready Reachable", "\(name)-node-3 Ready"],
+                    "node \(node): \(table)")
+        }
+        #expect(try docker(2, ["info", "-f", "{{.Swarm.ControlAvailable}} {{.Swarm.Nodes}} {{.Swarm.Managers}}"]).stdout
+            == "true 3 2\n")
+        let subject = try Shell.sh("openssl x509 -noout -subject -in \(root)/data/\(name)/node-2/swarm/certificates/node.crt")
+        #expect(subject.contains("OU = swarm-manager"), "\(subject)")
+
+        // The second manager leaves (--force, as Docker asks of a manager): the first keeps a working store.
+        let refused = try docker(2, ["swarm", "leave"])
+        #expect(refused.status != 0 && refused.stderr.contains("participating as a manager"), "\(refused)")
+        #expect(try docker(2, ["swarm", "leave", "--force"]).status == 0, "\(log(2))")
+        let after = try docker(1, ["node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"])
+        #expect(after.status == 0 && after.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.sorted()
+            == ["\(name)-node-1 Leader", "\(name)-node-3"], "\(after)\n\(log(1))")
+        #expect(try docker(1, ["swarm", "update", "--dispatcher-heartbeat", "2s"]).status == 0)
+    }
+}
