@@ -1,0 +1,70 @@
+import Foundation
+import ShoalCore
+import ShoalModel
+
+/// `docker node ls/inspect/update/rm` on a manager: node objects in the store, resolved as Docker resolves them.
+extension SwarmManager {
+    public func nodes() async throws -> [SwarmNode] {
+        let store = try managerStore()
+        let leader = await leaderNodeID()
+        return try await store.list(prefix: SwarmKeys.nodes).map { stored in
+            var node = try SwarmKeys.decode(SwarmNode.self, stored)
+            node.version = UInt64(stored.modRevision)
+            // The leader is whoever leads the store now, not what was recorded.
+            if let leader { node.managerStatus?.leader = node.id == leader }
+            return node
+        }
+    }
+
+    /// By full ID, unique ID prefix or hostname, as Docker resolves nodes.
+    public func node(_ ref: String) async throws -> SwarmNode {
+        let all = try await nodes()
+        // `self` is this node, as the CLI means it.
+        let ref = ref == "self" ? (config?.nodeID ?? ref) : ref
+        if let exact = all.first(where: { $0.id == ref }) { return exact }
+        let byName = all.filter { $0.description.hostname == ref || $0.spec.name == ref }
+        if byName.count == 1 { return byName[0] }
+        let byPrefix = all.filter { !ref.isEmpty && $0.id.hasPrefix(ref) }
+        if byPrefix.count == 1 { return byPrefix[0] }
+        if byPrefix.count > 1 || byName.count > 1 {
+            throw ShoalError.invalidArgument("node \(ref) is ambiguous (\(max(byPrefix.count, byName.count)) matches found)")
+        }
+        throw ShoalError.notFound("node \(ref) not found")
+    }
+
+    public func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws {
+        let store = try managerStore()
+        var node = try await node(ref)
+        guard node.version == version else { throw SwarmErrors.outOfSequence }
+        if node.spec.role == .manager && spec.role == .worker {
+            let managers = try await nodes().filter { $0.spec.role == .manager }.count
+            if managers <= 1 {
+                throw ShoalError.invalidState(
+                    "rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm")
+            }
+        }
+        if spec.role != node.spec.role && node.id != config?.nodeID {
+            throw ShoalError(.notImplemented, "changing the role of another node needs the dispatcher (not yet)")
+        }
+        node.spec = spec
+        node.updatedAt = Date()
+        guard try await store.commit([.put(SwarmKeys.node(node.id), try SwarmKeys.encode(node))],
+                                     if: [.modRevision(SwarmKeys.node(node.id), Int64(version))]) else {
+            throw SwarmErrors.outOfSequence
+        }
+    }
+
+    public func removeNode(_ ref: String, force: Bool) async throws {
+        let store = try managerStore()
+        let node = try await node(ref)
+        if node.spec.role == .manager {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = node \(node.id) is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal")
+        }
+        if node.status.state != .down && !force {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = node \(node.id) is not down and can't be removed")
+        }
+        try await store.commit([.delete(SwarmKeys.node(node.id))], if: [])
+    }
+}
