@@ -12,6 +12,7 @@ packages=(
   etcd-server                 # managers' cluster state; Shoal runs its own members, never the system one on :2379
   python3 python3-cryptography  # test fixtures (the token server signs JWTs)
   openssl strace              # tests cross-check certificates and netlink bytes against the reference tools
+  gcc libc6-dev               # a test builds a static UDP echo server for its container (busybox has none)
 )
 
 missing=()

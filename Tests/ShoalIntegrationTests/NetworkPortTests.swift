@@ -164,4 +164,52 @@ import Testing
         let out = try daemon.docker(["exec", "i2", "sh", "-c", "echo x | timeout 2 nc \(outside.hostAddress) 22"])
         #expect(out.status != 0)
     }
+
+    /// A UDP echo server: busybox has no UDP listener, so the test compiles one (static, from the host's gcc and
+    /// libc) and copies it into the container before it starts.
+    static let udpEcho = """
+        #include <netinet/in.h>
+        #include <sys/socket.h>
+        int main(void) {
+            int fd = socket(AF_INET, SOCK_DGRAM, 0);
+            struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(5000);
+            if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) return 1;
+            char buffer[2048]; struct sockaddr_in peer; socklen_t length;
+            for (;;) {
+                length = sizeof peer;
+                ssize_t n = recvfrom(fd, buffer, sizeof buffer, 0, (struct sockaddr *)&peer, &length);
+                if (n > 0) sendto(fd, buffer, (size_t)n, 0, (struct sockaddr *)&peer, length);
+            }
+        }
+        """
+
+    @Test func udpPortsArePublishedOnIPv4AndIPv6() throws {
+        let run = try TestRun("portudp")
+        defer { run.cleanup() }
+        let daemon = try DaemonFixture(run)
+        try daemon.loadBusybox()
+        try Self.udpEcho.write(toFile: run.path("udpecho.c"), atomically: true, encoding: .utf8)
+        try Shell.sh("gcc -static -O2 -o \(run.path("udpecho")) \(run.path("udpecho.c"))")
+        let port = 36000 + Int.random(in: 0..<2000)
+        try daemon.dockerOK(["create", "--name", "echo", "-p", "\(port):5000/udp", "busybox", "/udpecho"])
+        try daemon.dockerOK(["cp", run.path("udpecho"), "echo:/udpecho"])
+        try daemon.dockerOK(["start", "echo"])
+        let addresses = ["127.0.0.1"] + (Self.hostHasIPv6 ? ["::1"] : [])
+        for address in addresses {
+            let result = try Shell.run("/usr/bin/python3", ["-c", """
+                import socket, sys
+                family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+                s = socket.socket(family, socket.SOCK_DGRAM); s.settimeout(0.5)
+                for attempt in range(20):
+                    s.sendto(b"ping-%d" % attempt, (sys.argv[1], int(sys.argv[2])))
+                    try:
+                        print(s.recvfrom(100)[0].decode()); break
+                    except socket.timeout:
+                        pass
+                """, address, String(port)])
+            #expect(result.stdout.hasPrefix("ping-"), "\(address):\(port)/udp got no echo: \(result)")
+        }
+        #expect(try daemon.dockerOK(["port", "echo", "5000/udp"])
+            == "0.0.0.0:\(port)" + (Self.hostHasIPv6 ? "\n[::]:\(port)" : ""))
+    }
 }
