@@ -16,7 +16,8 @@ extension RealEtcd {
             let cluster = try await EtcdTestCluster.start(run, size: 3, certificates: certificates)
             print("etcd: 3 members with mutual TLS healthy after \(milliseconds(clock.now - started)) ms")
 
-            try await withClient(try cluster.client()) { client in
+            // A long deadline for the first calls: with the whole suite on two cores a new cluster answers slowly.
+            try await withClient(try cluster.client(callTimeout: .seconds(30))) { client in
                 let members = try await client.memberList()
                 #expect(members.count == 3)
                 #expect(Set(members.map(\.name)) == ["m0", "m1", "m2"])
