@@ -134,7 +134,9 @@ final class EtcdTestCluster: Sendable {
         }
     }
 
-    func client(_ indices: [Int]? = nil, tls: EtcdClientTLS?? = nil, callTimeout: Duration = .seconds(5)) throws -> EtcdClient {
+    // 30 s by default: with the whole suite on two cores a member can be slow to answer; tests that expect a
+    // failure pass a short deadline themselves.
+    func client(_ indices: [Int]? = nil, tls: EtcdClientTLS?? = nil, callTimeout: Duration = .seconds(30)) throws -> EtcdClient {
         let chosen = (indices ?? Array(members.indices)).flatMap { members[$0].clientEndpoints }
         return try EtcdClient(
             configuration: EtcdClientConfiguration(endpoints: chosen, tls: tls ?? clientTLS, callTimeout: callTimeout))
