@@ -175,8 +175,8 @@ let package = Package(
         .target(
             name: "ShoalManager",
             dependencies: [
-                "ShoalCore", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink", "ShoalAgent",
-                "ShoalProto",
+                "ShoalCore", "ShoalOS", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink",
+                "ShoalAgent", "ShoalProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -201,7 +201,7 @@ let package = Package(
         ),
         .target(
             name: "ShoalLocalCluster",
-            dependencies: ["ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalManager"],
+            dependencies: ["ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNetwork", "ShoalEtcd", "ShoalManager"],
             swiftSettings: strict
         ),
         .target(

@@ -74,6 +74,14 @@ extension NetworkService {
             hostPort: port.hostPort, containerIP: containerIP, containerPort: target, bridge: bridge))
     }
 
+    /// Gives the host ports back to the allocator (the reservations' sockets close with their sandbox).
+    func releaseHostPorts(_ ports: [PublishedPort]) {
+        for port in ports {
+            let proto: PortProtocol = port.containerPort.hasSuffix("/udp") ? .udp : .tcp
+            if let ip = try? IPAddress(parsing: port.hostIP) { hostPorts.release(proto, hostIP: ip, port: port.hostPort) }
+        }
+    }
+
     /// Docker's wording for a port that cannot be published.
     private func externalConnectivity(_ record: ContainerRecord, _ endpoint: EndpointState, _ error: any Error)
         -> ShoalError

@@ -157,12 +157,7 @@ extension NetworkService: NetworkSandboxProvider {
         for proxy in live.proxies { await proxy.close() }
         for endpoint in live.endpoints { dnsTable.remove(endpointID: endpoint.endpointID) }
         if !live.publications.isEmpty {
-            for port in live.ports {
-                let proto: PortProtocol = port.containerPort.hasSuffix("/udp") ? .udp : .tcp
-                if let ip = try? IPAddress(parsing: port.hostIP) {
-                    hostPorts.release(proto, hostIP: ip, port: port.hostPort)
-                }
-            }
+            releaseHostPorts(live.ports)
             do { try await applyFirewall() } catch { logger.error("firewall update after \(live.containerName): \(error)") }
         }
         for endpoint in live.endpoints { unplumb(endpoint, containerID: live.containerID) }
@@ -259,10 +254,7 @@ extension NetworkService: NetworkSandboxProvider {
         let dropped = live.publications.filter { $0.containerIP == endpoint.ipv4Address }
         if !dropped.isEmpty {
             live.publications.removeAll { $0.containerIP == endpoint.ipv4Address }
-            for port in live.ports {
-                let proto: PortProtocol = port.containerPort.hasSuffix("/udp") ? .udp : .tcp
-                if let ip = try? IPAddress(parsing: port.hostIP) { hostPorts.release(proto, hostIP: ip, port: port.hostPort) }
-            }
+            releaseHostPorts(live.ports)
             live.ports = []
             live.reservations = []
             for proxy in live.proxies { await proxy.close() }

@@ -273,21 +273,31 @@ public actor EtcdSupervisor {
         }
     }
 
-    /// Kills the etcd this supervisor ran before the daemon itself crashed, found through the pid file and
-    /// recognised by its data directory on its command line. Anything else is left alone.
+    /// Kills the etcd this supervisor ran before the daemon itself crashed (see `stopLeftoverMember(dataDirectory:)`).
     private func stopLeftoverMember() throws {
+        if let pid = Self.stopLeftoverMember(dataDirectory: configuration.dataDirectory) {
+            logger.warning("killed leftover etcd member \(configuration.name)", metadata: ["pid": "\(pid)"])
+        }
+    }
+
+    /// Kills the member whose pid file sits beside `dataDirectory` (`<dir>.pid`) if that process is an etcd with
+    /// this data directory on its command line; anything else is left alone. Returns the pid it killed. Used at
+    /// start (a daemon that crashed left its member running) and by cleanup after a daemon that was killed.
+    @discardableResult
+    public nonisolated static func stopLeftoverMember(dataDirectory: String) -> pid_t? {
+        let pidFile = dataDirectory + ".pid"
         guard let text = try? FileIO.readString(pidFile), let pid = pid_t(text.filter(\.isNumber)) else {
-            return
+            return nil
         }
         defer { unlink(pidFile) }
-        guard let cmdline = try? FileIO.readFile("/proc/\(pid)/cmdline") else { return }
+        guard let cmdline = try? FileIO.readFile("/proc/\(pid)/cmdline") else { return nil }
         let argv = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        guard argv.first.map({ $0.hasSuffix("etcd") }) == true,
-            argv.contains("--data-dir=\(configuration.dataDirectory)")
-        else { return }
-        logger.warning("killing leftover etcd member \(configuration.name)", metadata: ["pid": "\(pid)"])
+        guard argv.first.map({ $0.hasSuffix("etcd") }) == true, argv.contains("--data-dir=\(dataDirectory)") else {
+            return nil
+        }
         Glibc.kill(pid, SIGKILL)
         for _ in 0..<200 where ProcessWatch.isAlive(pid) { usleep(10_000) }
+        return pid
     }
 
     private func parent(of path: String) -> String {

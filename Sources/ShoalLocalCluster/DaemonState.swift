@@ -1,4 +1,5 @@
 import Foundation
+import ShoalEtcd
 import ShoalManager
 import ShoalOS
 
@@ -8,7 +9,7 @@ import ShoalOS
 public enum DaemonState {
     public static func remove(execRoot: String, dataRoot: String) {
         // A swarm manager's etcd member outlives a daemon that was killed.
-        EtcdPIDFile.killStale(SwarmPaths(dataRoot: dataRoot).etcdPID)
+        EtcdSupervisor.stopLeftoverMember(dataDirectory: SwarmPaths(dataRoot: dataRoot).etcdData)
         let runcRoot = execRoot + "/runc"
         for id in (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? [] {
             runSync("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id])

@@ -2,6 +2,7 @@ import Foundation
 import ShoalCore
 import ShoalIPAM
 import ShoalNetlink
+import ShoalNetwork
 import ShoalOS
 
 /// `shoal cluster up`'s choices.
@@ -94,12 +95,7 @@ public struct LocalCluster: Sendable {
 
     private func chooseSubnet(_ netlink: NetlinkSession) throws -> IPv4Subnet {
         var pool = try SubnetPool(pools: [try AddressPoolSpec(parsing: "base=10.199.0.0/16,size=24")])
-        let routes = ((try? netlink.routes(family: .inet)) ?? []).compactMap { route -> IPv4Subnet? in
-            guard let destination = route.destination, destination.count == 4, route.prefixLength > 0 else { return nil }
-            return IPv4Subnet(containing: IPv4Address(destination[0], destination[1], destination[2], destination[3]),
-                              prefixLength: Int(route.prefixLength))
-        }
-        return try pool.allocate(avoiding: routes)
+        return try pool.allocate(avoiding: BridgeDataplane.routedSubnets(netlink))
     }
 
     /// `ip link add shcXXXXXX type bridge; ip addr add GW/LEN dev …; ip link set … up`.

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalCore
+import ShoalOS
 
 /// ShoalManager: swarm mode on a manager — the cluster object, nodes, join tokens and the CA key live in the
 /// cluster store (etcd, started and supervised here); the Docker API's swarm and node routes are answered from
@@ -20,22 +21,6 @@ public struct SwarmPaths: Sendable {
     public var nodeKey: String { tls + "/node.key" }
     public var etcdData: String { directory + "/etcd" }
     public var etcdLog: String { directory + "/etcd.log" }
-    /// The running etcd member's pid (written by EtcdSupervisor beside its data directory).
-    public var etcdPID: String { etcdData + ".pid" }
-}
-
-/// The pid file of this node's etcd member, for cleaning up after a daemon that was killed (tests, `cluster down`).
-public enum EtcdPIDFile {
-    /// Kills the process named in the file if it is still an etcd.
-    public static func killStale(_ path: String) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return }
-        let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-        guard command.hasPrefix("/usr/bin/etcd") || command.contains("/etcd\u{0}") else { return }
-        kill(pid, SIGKILL)
-        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(10_000) }
-        try? FileManager.default.removeItem(atPath: path)
-    }
 }
 
 /// This node's membership, kept across daemon restarts.
@@ -64,10 +49,7 @@ public struct SwarmLocalConfig: Codable, Sendable, Equatable {
     func save(_ paths: SwarmPaths) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(self)
-        let temp = paths.state + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, paths.state) == 0 else { throw ShoalError.internalError("cannot write \(paths.state)") }
+        try AtomicFile.write(Array(try encoder.encode(self)), to: paths.state, mode: 0o600)
     }
 }
 

@@ -92,10 +92,7 @@ extension SwarmManager {
             do {
                 try await becomeManager(joined, config: config, managers: managers)
             } catch {
-                self.config = nil
-                await stopControl()
-                await stopStore()
-                try? FileManager.default.removeItem(atPath: paths.directory)
+                await abandonMembership()
                 throw error
             }
             return

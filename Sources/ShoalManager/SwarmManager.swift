@@ -123,10 +123,7 @@ public actor SwarmManager {
             try await startControl(config)
             return nodeID
         } catch {
-            self.config = nil
-            await stopControl()
-            await stopStore()
-            try? FileManager.default.removeItem(atPath: paths.directory)
+            await abandonMembership()
             throw error
         }
     }
@@ -256,6 +253,14 @@ public actor SwarmManager {
                                     logger: logger)
         self.client = client
         store = EtcdClusterStore(client: client)
+    }
+
+    /// Undoes a half-made init or join: no control API, no store, no swarm directory, no membership.
+    func abandonMembership() async {
+        config = nil
+        await stopControl()
+        await stopStore()
+        try? FileManager.default.removeItem(atPath: paths.directory)
     }
 
     func stopStore() async {

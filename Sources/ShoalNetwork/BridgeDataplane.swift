@@ -92,8 +92,11 @@ public final class BridgeDataplane: Sendable {
     }
 
     /// Every IPv4 route of the host's main table, as subnets (IPAM never hands out a subnet that overlaps one).
-    public func hostRoutes() -> [IPv4Subnet] {
-        guard let routes = try? host.routes(family: .inet) else { return [] }
+    public func hostRoutes() -> [IPv4Subnet] { Self.routedSubnets(host) }
+
+    /// The IPv4 destinations (default route excluded) of the main table `session` sees.
+    public static func routedSubnets(_ session: NetlinkSession) -> [IPv4Subnet] {
+        guard let routes = try? session.routes(family: .inet) else { return [] }
         return routes.compactMap { route in
             guard let destination = route.destination, destination.count == 4, route.prefixLength > 0 else {
                 return nil

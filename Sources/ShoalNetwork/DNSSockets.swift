@@ -28,24 +28,10 @@ public enum DNSSockets {
     }
 
     private static func bound(type: Int32) throws -> CInt {
-        let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw ShoalError.internalError("socket: \(String(cString: strerror(errno)))") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = in_port_t(53).bigEndian
-        inet_pton(AF_INET, address, &sin.sin_addr)
-        let result = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+        switch try IPv4Socket.bound(type: type, address: address, port: 53, flags: Int32(SOCK_NONBLOCK.rawValue),
+                                    reuseAddress: true) {
+        case .success(let fd): return fd
+        case .failure(let error): throw ShoalError.internalError("bind \(address):53: \(error.text)")
         }
-        guard result == 0 else {
-            let text = String(cString: strerror(errno))
-            close(fd)
-            throw ShoalError.internalError("bind \(address):53: \(text)")
-        }
-        return fd
     }
 }

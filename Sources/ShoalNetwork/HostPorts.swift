@@ -23,24 +23,15 @@ public final class HostPortReservation: Sendable {
     /// something else on the host holds it.
     public static func reserve(proto: String, hostIP: String, port: UInt16) throws -> HostPortReservation {
         let type = proto == "udp" ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
-        let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ShoalError.internalError("socket: \(String(cString: strerror(errno)))") }
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = in_port_t(port).bigEndian
-        guard inet_pton(AF_INET, hostIP.isEmpty ? "0.0.0.0" : hostIP, &sin.sin_addr) == 1 else {
-            close(fd)
+        let host = hostIP.isEmpty ? "0.0.0.0" : hostIP
+        let fd: CInt
+        switch try IPv4Socket.bound(type: type, address: host, port: port) {
+        case .success(let bound):
+            fd = bound
+        case .failure(.badAddress):
             throw ShoalError.invalidArgument("invalid IP address in port binding: \(hostIP)")
-        }
-        let result = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            close(fd)
-            let address = "\(hostIP.isEmpty ? "0.0.0.0" : hostIP):\(port)"
+        case .failure(.bind(let code)):
+            let address = "\(host):\(port)"
             if code == EADDRINUSE {
                 throw ShoalError.internalError(
                     "Error starting userland proxy: listen \(proto)4 \(address): bind: address already in use")
