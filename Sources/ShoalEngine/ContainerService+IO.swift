@@ -122,23 +122,72 @@ extension ContainerService {
         let process = try runtime.execProcess(
             id: record.id, args: exec.spec.cmd, env: exec.spec.env, user: exec.spec.user,
             workingDir: exec.spec.workingDir, privileged: exec.spec.privileged)
-        let session = try await runtime.exec(
+        let prepared = try await runtime.prepareExec(
             id: record.id, process: process, terminal: exec.spec.tty, stdin: exec.spec.attachStdin && !detach,
             attach: !detach)
         exec.running = true
-        exec.pid = session.pid
         execs[id] = exec
-        publish(record, "exec_start: " + exec.spec.cmd.joined(separator: " "), extra: ["execID": id])
         let exited = Promise<Int32>()
+        guard !detach, let attach = prepared.attach else {
+            do {
+                try await runExec(id, prepared, exited: exited)
+            } catch {
+                exited.fulfill(execFailed(id, error))
+                throw error
+            }
+            return nil
+        }
+        // The process runs when the API calls `begin()`, once the client has the 101 head.
+        let stream = ContainerStreamSession(tty: exec.spec.tty, stdin: exec.spec.attachStdin, stdout: true, stderr: true)
+        stream.setBeginHandlers(
+            begin: { [weak self, weak stream] in
+                guard let self else { return }
+                do {
+                    try await self.runExec(id, prepared, exited: exited)
+                } catch {
+                    let code = await self.execFailed(id, error)
+                    // As Docker: the error goes to the client's stdout, and the CLI takes the exit code (126/127)
+                    // from the exec's inspect.
+                    let text = (error as? ShoalError)?.message ?? String(describing: error)
+                    stream?.yield(StreamChunk(.stdout, Array("OCI runtime exec failed: \(text): unknown\r\n".utf8)))
+                    exited.fulfill(code)
+                }
+            },
+            detachBeforeBegin: { [weak self] in
+                await prepared.abandon()
+                await self?.execFailed(id, ShoalError.internalError("the client left before the exec started"))
+            })
+        await stream.connect(attach, beforeEnd: { _ = await exited.value })
+        return stream
+    }
+
+    /// Runs a prepared exec's process and records it as running; `exited` gets its exit code.
+    private func runExec(_ id: String, _ prepared: PreparedExec, exited: Promise<Int32>) async throws {
+        let session = try await prepared.start()
+        if var exec = execs[id] {
+            exec.pid = session.pid
+            execs[id] = exec
+            if let record = records[exec.containerID] {
+                publish(record, "exec_start: " + exec.spec.cmd.joined(separator: " "), extra: ["execID": id])
+            }
+        }
         Task {
             let code = (try? await session.wait()) ?? 126
             self.execExited(id, code: code)
             exited.fulfill(code)
         }
-        guard !detach, let attach = session.attach else { return nil }
-        let stream = ContainerStreamSession(tty: exec.spec.tty, stdin: exec.spec.attachStdin, stdout: true, stderr: true)
-        await stream.connect(attach, beforeEnd: { _ = await exited.value })
-        return stream
+    }
+
+    /// Records an exec whose process could not start, with the code Docker gives it; returns that code.
+    @discardableResult
+    private func execFailed(_ id: String, _ error: any Error) -> Int32 {
+        let code = Self.startFailureExitCode(String(describing: error))
+        if var exec = execs[id] {
+            exec.running = false
+            exec.exitCode = code
+            execs[id] = exec
+        }
+        return code
     }
 
     func execExited(_ id: String, code: Int32) {

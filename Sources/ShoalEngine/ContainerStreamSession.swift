@@ -18,6 +18,8 @@ final class ContainerStreamSession: StreamSession {
 
     private struct State {
         var attach: AttachSession?
+        var onBegin: (@Sendable () async -> Void)?
+        var onDetach: (@Sendable () async -> Void)?
         var pendingStdin: [[UInt8]] = []
         var stdinClosed = false
         var ended = false
@@ -64,6 +66,33 @@ final class ContainerStreamSession: StreamSession {
         }
     }
 
+    /// Work for `begin()` (start the exec's process) and for a detach that comes before it (remove the
+    /// unstarted exec). Set before the session is handed out.
+    func setBeginHandlers(begin: @escaping @Sendable () async -> Void,
+                          detachBeforeBegin: @escaping @Sendable () async -> Void) {
+        state.withLock { state in
+            state.onBegin = begin
+            state.onDetach = detachBeforeBegin
+        }
+    }
+
+    func begin() async {
+        let onBegin = state.withLock { state -> (@Sendable () async -> Void)? in
+            defer {
+                state.onBegin = nil
+                state.onDetach = nil
+            }
+            return state.onBegin
+        }
+        await onBegin?()
+    }
+
+    /// Output that does not come from the process (the error of an exec that could not start), put before
+    /// anything the process wrote.
+    func yield(_ chunk: StreamChunk) {
+        continuation.yield(chunk)
+    }
+
     /// Ends the output without a connection (the start failed, or the container is gone).
     func end() {
         state.withLock { $0.ended = true }
@@ -89,11 +118,16 @@ final class ContainerStreamSession: StreamSession {
     }
 
     func detach() async {
-        let attach = state.withLock { state -> AttachSession? in
+        let (attach, onDetach) = state.withLock { state -> (AttachSession?, (@Sendable () async -> Void)?) in
             state.ended = true
-            return state.attach
+            defer {
+                state.onBegin = nil
+                state.onDetach = nil
+            }
+            return (state.attach, state.onDetach)
         }
         attach?.close()
+        await onDetach?()
         continuation.finish()
     }
 }

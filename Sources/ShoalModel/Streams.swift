@@ -19,4 +19,12 @@ public protocol StreamSession: Sendable {
     func closeStdin() async
     /// The client went away: release what the session holds (the process keeps running).
     func detach() async
+    /// Called once the client has the response head that hands the connection over, before output is read.
+    /// A session whose process has not run yet (an exec) starts it here, so no output can share a read with
+    /// the head.
+    func begin() async
+}
+
+extension StreamSession {
+    public func begin() async {}
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import ShoalCore
 import ShoalOS
+import Synchronization
 
 /// A process started in a running container by `exec`. Its output comes through `attach` (nil for a detached
 /// exec); `wait()` gives the exit code and removes the session's files.
@@ -41,9 +42,7 @@ public final class ExecSession: Sendable {
         } else {
             code = 255
         }
-        await runtime.stopConmon(id: sessionID, persistDir: directory, grace: 2)
-        unlink(runtime.paths.socketLink(sessionID))
-        try? FileIO.removeTree(directory)
+        await runtime.removeExec(sessionID: sessionID, directory: directory)
         return code
     }
 
@@ -59,15 +58,106 @@ final class SendableBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
+/// An exec whose conmon is ready and whose output socket is connected, but whose process has not been started:
+/// `start()` lets conmon run `runc exec`; `abandon()` removes it unstarted. The API starts the process only once
+/// the client has the `101 UPGRADED` head, so the first output never travels in the same read as the head (a
+/// client that reads the head through a buffered reader, as docker-py does, would lose it).
+public final class PreparedExec: Sendable {
+    public let containerID: String
+    public let sessionID: String
+    public let attach: AttachSession?
+    let directory: String
+    let runtime: ConmonRuntime
+    private struct Pipes {
+        var sync: Int32
+        var start: Int32
+        var claimed = false
+    }
+    private let pipes: Mutex<Pipes>
+
+    init(containerID: String, sessionID: String, attach: AttachSession?, directory: String, syncFD: Int32,
+         startFD: Int32, runtime: ConmonRuntime) {
+        self.containerID = containerID
+        self.sessionID = sessionID
+        self.attach = attach
+        self.directory = directory
+        self.runtime = runtime
+        pipes = Mutex(Pipes(sync: syncFD, start: startFD))
+    }
+
+    deinit {
+        pipes.withLock { pipes in
+            guard !pipes.claimed else { return }
+            close(pipes.sync)
+            if pipes.start >= 0 { close(pipes.start) }
+        }
+    }
+
+    private func claim() -> Pipes? {
+        pipes.withLock { pipes in
+            guard !pipes.claimed else { return nil }
+            pipes.claimed = true
+            return pipes
+        }
+    }
+
+    /// Runs the process; its pid is in the session. Throws the runtime's error (and cleans up) when runc cannot
+    /// start it, e.g. an executable that is not found. Call once.
+    public func start() async throws -> ExecSession {
+        guard let pipes = claim() else { throw ShoalError.conflict("exec \(sessionID) was already started") }
+        let reader = ConmonPipeReader(fd: pipes.sync)
+        do {
+            if pipes.start >= 0 {
+                // 2nd start message: conmon's child runs `runc exec`.
+                defer { close(pipes.start) }
+                try await FileIO.writeAll(pipes.start, [0x30])
+            }
+            guard let message = try await reader.next() else {
+                throw ShoalError.internalError("conmon exited without reporting the exec pid")
+            }
+            guard message.value > 0 else { throw runtime.createError(message.message ?? "runc exec failed") }
+            return ExecSession(containerID: containerID, sessionID: sessionID, pid: Int32(message.value),
+                               attach: attach, directory: directory, syncFD: pipes.sync, reader: reader,
+                               runtime: runtime)
+        } catch {
+            close(pipes.sync)
+            attach?.close()
+            await runtime.removeExec(sessionID: sessionID, directory: directory)
+            throw error
+        }
+    }
+
+    /// Removes the exec without running its process (the client went away before the start).
+    public func abandon() async {
+        guard let pipes = claim() else { return }
+        // conmon's child runs `runc exec` as soon as its start pipe ends, even at EOF: kill the child first
+        // (conmon then exits by itself), and only then let go of the pipe.
+        if let conmon = runtime.readPid(directory + "/conmon.pid"), runtime.isConmon(pid: conmon, id: sessionID) {
+            for child in ProcFS.children(of: conmon) { kill(child, SIGKILL) }
+        }
+        await runtime.removeExec(sessionID: sessionID, directory: directory)
+        close(pipes.sync)
+        if pipes.start >= 0 { close(pipes.start) }
+        attach?.close()
+    }
+}
+
 extension ConmonRuntime {
     /// `conmon --exec (runc exec --process)`: starts `process` in the running container `id`. With `attach`, the
     /// output socket is connected before runc runs the process, so no output is lost.
     public func exec(id: String, process: OCIProcess, terminal: Bool, stdin: Bool,
                      attach: Bool = true) async throws -> ExecSession {
+        try await prepareExec(id: id, process: process, terminal: terminal, stdin: stdin, attach: attach).start()
+    }
+
+    /// Sets up an exec up to the point where its process would run: conmon is started and, with `attach`, its
+    /// output socket is connected. Without `attach` conmon runs the process at once and `start()` only reads
+    /// its pid.
+    public func prepareExec(id: String, process: OCIProcess, terminal: Bool, stdin: Bool,
+                            attach: Bool = true) async throws -> PreparedExec {
         try Self.validate(id: id)
-        let session = "exec-" + Identifier.random().prefix(24)
-        let directory = paths.execDir(id, session: String(session))
-        let sessionID = String(session)
+        let sessionID = "exec-" + String(Identifier.random().prefix(24))
+        let directory = paths.execDir(id, session: sessionID)
         try FileIO.makeDirectory(directory + "/exits")
         var process = process
         process.terminal = terminal
@@ -108,44 +198,39 @@ extension ConmonRuntime {
             for fd in [sync.write, start.read, attachPipe.write] { close(fd) }
             owned = [sync.read, start.write, attachPipe.read]
             try FileIO.setNonBlocking(start.write)
-            let reader = ConmonPipeReader(fd: sync.read)
             var session: AttachSession? = nil
             if attach {
-                // 1st start message: conmon sets up the attach socket and says so on the attach pipe; after we
-                // connect, the 2nd lets its child run `runc exec`.
+                // 1st start message: conmon sets up the attach socket and says so on the attach pipe.
                 try await FileIO.writeAll(start.write, [0x30])
                 let status = try await child.wait()
                 guard status == .exited(0) else { throw ShoalError.internalError("conmon exec failed (\(status))") }
                 let ready = try await ConmonPipeReader(fd: attachPipe.read).next()
                 guard let ready, ready.value >= 0 else {
-                    let failure = try await reader.next()
+                    let failure = try await ConmonPipeReader(fd: sync.read).next()
                     throw createError(failure?.message ?? ready?.message ?? "conmon did not open the exec attach socket")
                 }
                 session = try AttachSession(directory: directory)
-                try await FileIO.writeAll(start.write, [0x30])
             } else {
                 let status = try await child.wait()
                 guard status == .exited(0) else { throw ShoalError.internalError("conmon exec failed (\(status))") }
+                close(start.write)
+                owned.removeAll { $0 == start.write }
             }
-            guard let message = try await reader.next() else {
-                session?.close()
-                throw ShoalError.internalError("conmon exited without reporting the exec pid")
-            }
-            guard message.value > 0 else {
-                session?.close()
-                throw createError(message.message ?? "runc exec failed")
-            }
-            close(start.write)
             close(attachPipe.read)
-            return ExecSession(containerID: id, sessionID: sessionID, pid: Int32(message.value), attach: session,
-                               directory: directory, syncFD: sync.read, reader: reader, runtime: self)
+            return PreparedExec(containerID: id, sessionID: sessionID, attach: session, directory: directory,
+                                syncFD: sync.read, startFD: attach ? start.write : -1, runtime: self)
         } catch {
             owned.forEach { close($0) }
-            await stopConmon(id: sessionID, persistDir: directory, grace: 2)
-            unlink(paths.socketLink(sessionID))
-            try? FileIO.removeTree(directory)
+            await removeExec(sessionID: sessionID, directory: directory)
             throw error
         }
+    }
+
+    /// Stops an exec's conmon (if still there) and removes its socket link and files.
+    func removeExec(sessionID: String, directory: String) async {
+        await stopConmon(id: sessionID, persistDir: directory, grace: 2)
+        unlink(paths.socketLink(sessionID))
+        try? FileIO.removeTree(directory)
     }
 
     /// Builds the process for `docker exec` from the container's own spec: its env plus `env`, its user and

@@ -50,6 +50,17 @@ enum ProcFS {
         }
     }
 
+    /// The pids whose parent is `parent` (field 4 of /proc/PID/stat).
+    static func children(of parent: Int32) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? FileIO.readString("/proc/\(pid)/stat"),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent
+        }
+    }
+
     static func bootTimeSeconds() -> Double {
         guard let stat = try? FileIO.readString("/proc/stat") else { return 0 }
         for line in stat.split(separator: "\n") where line.hasPrefix("btime ") {

@@ -145,6 +145,16 @@ import Testing
         let failing = try daemon.docker(["exec", "ex", "sh", "-c", "exit 7"])
         #expect(failing.status == 7)
         #expect(try daemon.dockerOK(["exec", "-i", "ex", "cat"], stdin: "piped\n") == "piped")
+        // As Docker: a command that cannot run is reported in the stream and exits 127 (not found) or 126.
+        let missing = try daemon.docker(["exec", "ex", "no-such-command"])
+        #expect(missing.status == 127, "\(missing.stdout) \(missing.stderr)")
+        #expect((missing.stdout + missing.stderr).contains("OCI runtime exec failed"))
+        #expect((missing.stdout + missing.stderr).contains("executable file not found"))
+        let notExecutable = try daemon.docker(["exec", "ex", "/etc/passwd"])
+        #expect(notExecutable.status == 126, "\(notExecutable.stdout) \(notExecutable.stderr)")
+        let detached = try daemon.docker(["exec", "-d", "ex", "no-such-command"])
+        #expect(detached.status != 0)
+        #expect(detached.stderr.contains("executable file not found"))
     }
 
     @Test func runOptionsReachTheContainer() throws {

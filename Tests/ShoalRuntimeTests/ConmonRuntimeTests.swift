@@ -142,6 +142,43 @@ import Testing
         #expect(try await fx.assertGone(id, conmonPid: nil) == [])
     }
 
+    /// The API starts an exec's process only once the client has the 101 head: a prepared exec has its output
+    /// socket but its process has not run; an abandoned one leaves nothing behind.
+    @Test func preparedExecRunsOnlyWhenStarted() async throws {
+        let fx = try RuntimeFixture()
+        defer { fx.cleanup() }
+        let (id, bundle, log) = try fx.newContainer()
+        _ = try await fx.create(fx.options(id, ["sleep", "100"]), bundle: bundle, log: log, attach: false)
+        try await fx.runtime.start(id: id)
+        let marker = "/tmp/prepared-marker"
+        let touch = try fx.runtime.execProcess(id: id, args: ["sh", "-c", "touch \(marker); echo ran"])
+        let prepared = try await fx.runtime.prepareExec(id: id, process: touch, terminal: false, stdin: false)
+        try await Task.sleep(for: .milliseconds(300))
+        let check = try fx.runtime.execProcess(id: id, args: ["sh", "-c", "test -e \(marker) && echo yes || echo no"])
+        let probe = try await fx.runtime.exec(id: id, process: check, terminal: false, stdin: false)
+        #expect(try await RuntimeFixture.collect(try #require(probe.attach)).stdout == "no\n")
+        #expect(try await probe.wait() == 0)
+
+        let session = try await prepared.start()
+        #expect(session.pid > 0)
+        #expect(try await RuntimeFixture.collect(try #require(session.attach)).stdout == "ran\n")
+        #expect(try await session.wait() == 0)
+
+        let abandoned = try await fx.runtime.prepareExec(
+            id: id, process: fx.runtime.execProcess(id: id, args: ["touch", "/tmp/abandoned"]),
+            terminal: false, stdin: false)
+        await abandoned.abandon()
+        await #expect(throws: ShoalError.self) { _ = try await abandoned.start() }
+        let after = try await fx.runtime.exec(
+            id: id, process: fx.runtime.execProcess(id: id, args: ["sh", "-c", "test -e /tmp/abandoned && echo yes || echo no"]),
+            terminal: false, stdin: false)
+        #expect(try await RuntimeFixture.collect(try #require(after.attach)).stdout == "no\n")
+        #expect(try await after.wait() == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fx.paths.persistDir(id) + "/exec").isEmpty)
+        try await fx.runtime.delete(id: id, force: true)
+        #expect(try await fx.assertGone(id, conmonPid: nil) == [])
+    }
+
     @Test func ttyStdinReadOnlyAndUser() async throws {
         let fx = try RuntimeFixture()
         defer { fx.cleanup() }

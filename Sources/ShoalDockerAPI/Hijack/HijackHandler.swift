@@ -102,10 +102,11 @@ final class HijackHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "Connection", value: "Upgrade")
         headers.add(name: "Upgrade", value: "tcp")
         let head = HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers)
-        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        let headWritten = context.writeAndFlush(wrapOutboundOut(.head(head)))
         do {
             let pipeline = context.pipeline.syncOperations
-            try pipeline.addHandler(RawStreamHandler(session: session), position: .before(self))
+            try pipeline.addHandler(RawStreamHandler(session: session, headWritten: headWritten),
+                                    position: .before(self))
             pipeline.removeHandler(encoder, promise: nil)
             // Removing the decoder forwards the bytes it already read (early stdin) to the raw handler.
             pipeline.removeHandler(decoder, promise: nil)
@@ -118,7 +119,8 @@ final class HijackHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
 /// The raw end of a hijacked connection: client bytes go to the session's stdin in order, the session's output
 /// goes to the client (framed with Docker's 8-byte stream header unless the session has a terminal), and the
-/// connection closes when the output ends.
+/// connection closes when the output ends. The session begins (an exec's process starts) only once the response
+/// head has been written, so the client never reads output in the same read as the head.
 final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -126,9 +128,11 @@ final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let session: any StreamSession
     private let stdin: AsyncStream<[UInt8]>.Continuation
     private let stdinStream: AsyncStream<[UInt8]>
+    private let headWritten: EventLoopFuture<Void>
 
-    init(session: any StreamSession) {
+    init(session: any StreamSession, headWritten: EventLoopFuture<Void>) {
         self.session = session
+        self.headWritten = headWritten
         (stdinStream, stdin) = AsyncStream.makeStream(of: [UInt8].self)
     }
 
@@ -146,7 +150,14 @@ final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         let eventLoop = context.eventLoop
         let boundContext = NIOLoopBound(context, eventLoop: eventLoop)
         let allocator = context.channel.allocator
+        let headWritten = self.headWritten
         Task {
+            guard (try? await headWritten.get()) != nil else {
+                await session.detach()
+                eventLoop.execute { boundContext.value.close(promise: nil) }
+                return
+            }
+            await session.begin()
             for await chunk in session.output {
                 var buffer = allocator.buffer(capacity: chunk.bytes.count + 8)
                 if !session.tty {
