@@ -201,7 +201,11 @@ let package = Package(
         ),
         .target(
             name: "ShoalLocalCluster",
-            dependencies: ["ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNetwork", "ShoalEtcd", "ShoalManager"],
+            dependencies: [
+                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNetwork", "ShoalEtcd", "ShoalManager",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -73,6 +73,19 @@ public final class ControlChannel: Sendable {
         return options
     }
 
+    /// Whether the manager at `address` answers its control API (NodeCA.GetRootCA over mutual TLS) within
+    /// `timeout`: a manager's daemon is up and serving.
+    public static func answers(address: String, rootCAPEM: String, identity: Identity,
+                               timeout: Duration = .seconds(1)) async -> Bool {
+        guard let channel = try? ControlChannel(address: address, trust: .rootCA(rootCAPEM), identity: identity) else {
+            return false
+        }
+        let answered = (try? await channel.nodeCA.getRootCA(Shoal_Cluster_V1_GetRootCARequest(),
+                                                           options: options(timeout: timeout))) != nil
+        await channel.shutdown()
+        return answered
+    }
+
     public func shutdown() async {
         grpc.beginGracefulShutdown()
         await runner.value

@@ -1,3 +1,4 @@
+import ShoalCA
 import ShoalCore
 import ShoalProto
 
@@ -30,6 +31,45 @@ public enum ManagerMembership {
                     .addManager(request, options: ControlChannel.options(timeout: .seconds(30)))
                 await channel.shutdown()
                 return response.members.map { StoreMember(name: $0.name, peerURL: $0.peerURL, clientURL: $0.clientURL) }
+            } catch {
+                await channel.shutdown()
+                let failure = RemoteError.shoal(error, address: address)
+                guard failure.code == .unavailable else { throw failure }
+                lastError = failure
+            }
+        }
+        throw lastError ?? ShoalError.invalidArgument("no manager address")
+    }
+}
+
+/// A node of the cluster renewing its certificate (before expiry, or to take the role the managers now want):
+/// NodeCA.RenewNodeCertificate on the first manager that answers, with the node's current certificate as its
+/// identity. The certificate that comes back is checked against the root CA and the new key.
+public enum NodeRenewal {
+    public struct Renewed: Sendable {
+        public var certificatePEM: String
+        public var keyPEM: String
+        public var role: NodeRole
+    }
+
+    public static func renew(managers: [String], nodeID: String, rootCAPEM: String,
+                             identity: ControlChannel.Identity) async throws -> Renewed {
+        let key = NodeKey.generate()
+        var request = Shoal_Cluster_V1_RenewNodeCertificateRequest()
+        request.csrPem = try key.makeCSR(commonName: nodeID)
+        var lastError: ShoalError?
+        for address in managers {
+            let channel = try ControlChannel(address: address, trust: .rootCA(rootCAPEM), identity: identity)
+            do {
+                let response = try await channel.nodeCA.renewNodeCertificate(
+                    request, options: ControlChannel.options(timeout: .seconds(10)))
+                await channel.shutdown()
+                let certificate = try NodeCertificate.parse(response.certificatePem)
+                try certificate.verify(against: try RootCA(certificatePEM: rootCAPEM))
+                guard certificate.nodeID == nodeID, key.matches(certificate) else {
+                    throw ShoalError.permissionDenied("the manager at \(address) issued a certificate for another node or key")
+                }
+                return Renewed(certificatePEM: response.certificatePem, keyPEM: key.pem, role: certificate.role)
             } catch {
                 await channel.shutdown()
                 let failure = RemoteError.shoal(error, address: address)

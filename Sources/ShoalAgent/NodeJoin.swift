@@ -13,6 +13,16 @@ public struct JoinedNode: Sendable {
     public var rootCAPEM: String
     public var certificatePEM: String
     public var keyPEM: String
+
+    public init(nodeID: String, clusterID: String, role: NodeRole, rootCAPEM: String, certificatePEM: String,
+                keyPEM: String) {
+        self.nodeID = nodeID
+        self.clusterID = clusterID
+        self.role = role
+        self.rootCAPEM = rootCAPEM
+        self.certificatePEM = certificatePEM
+        self.keyPEM = keyPEM
+    }
 }
 
 /// The joining side of `docker swarm join` (SwarmKit's `ca.DownloadRootCA` + `IssueNodeCertificate`): trust

@@ -1,10 +1,12 @@
+import GRPCCore
 import Logging
 import ShoalCore
 import ShoalProto
 import Synchronization
 
-/// The node's session with the managers: one `Dispatcher.Session` stream at a time, a heartbeat every period the
-/// manager asks for, and on a broken stream a new session (with the next known manager) after a short pause.
+/// The node's session with the managers: one `Dispatcher.Session` stream at a time with the leader (followers
+/// refuse sessions), a heartbeat every period the manager asks for, and on a broken stream a new session (with
+/// the next known manager) after a short pause.
 /// The manager list it learns from the session is handed to `onManagers` so the caller can keep it for restarts.
 public actor SwarmAgent {
     public struct Configuration: Sendable {
@@ -13,12 +15,35 @@ public actor SwarmAgent {
         public var managers: [String]
         public var rootCAPEM: String
         public var identity: ControlChannel.Identity
+        /// The role in the node's certificate: a session that names another one reports a role change.
+        public var role: String
 
-        public init(nodeID: String, managers: [String], rootCAPEM: String, identity: ControlChannel.Identity) {
+        public init(nodeID: String, managers: [String], rootCAPEM: String, identity: ControlChannel.Identity,
+                    role: String = "worker") {
             self.nodeID = nodeID
             self.managers = managers
             self.rootCAPEM = rootCAPEM
             self.identity = identity
+            self.role = role
+        }
+    }
+
+    /// What the managers tell the node besides heartbeat parameters. Handlers run in their own task, so they may
+    /// stop this agent.
+    public struct Events: Sendable {
+        /// The managers known now (kept for restarts).
+        public var managers: @Sendable ([String]) async -> Void
+        /// The managers want another role for this node (`docker node promote/demote`): reported once.
+        public var roleChanged: @Sendable (String) async -> Void
+        /// The node was removed from the swarm (`docker node rm`): the agent stops.
+        public var removed: @Sendable () async -> Void
+
+        public init(managers: @escaping @Sendable ([String]) async -> Void = { _ in },
+                    roleChanged: @escaping @Sendable (String) async -> Void = { _ in },
+                    removed: @escaping @Sendable () async -> Void = {}) {
+            self.managers = managers
+            self.roleChanged = roleChanged
+            self.removed = removed
         }
     }
 
@@ -26,21 +51,23 @@ public actor SwarmAgent {
     static let defaultPeriod: Duration = .seconds(5)
     /// The pause before a new session after one broke (a manager restarting is back within a few seconds).
     static let retryPause: Duration = .seconds(1)
+    /// The pause before the next manager after one said it does not lead.
+    static let followerPause: Duration = .milliseconds(100)
     /// How often a waiting heartbeat looks at the period again.
     static let periodPoll: Duration = .milliseconds(100)
 
     private var configuration: Configuration
     private let logger: Logger
-    private let onManagers: @Sendable ([String]) async -> Void
+    private let events: Events
     private var loop: Task<Void, Never>?
+    private var reportedRole: String?
     /// Sessions opened so far (tests and logs).
     public private(set) var sessions = 0
 
-    public init(configuration: Configuration, logger: Logger,
-                onManagers: @escaping @Sendable ([String]) async -> Void = { _ in }) {
+    public init(configuration: Configuration, logger: Logger, events: Events = Events()) {
         self.configuration = configuration
         self.logger = logger
-        self.onManagers = onManagers
+        self.events = events
     }
 
     public func start() {
@@ -61,15 +88,25 @@ public actor SwarmAgent {
             guard !managers.isEmpty else { return }
             let address = managers[attempt % managers.count]
             attempt += 1
+            var pause = Self.retryPause
             do {
                 sessions += 1
                 try await session(with: address)
                 logger.info("swarm agent: session with \(address) ended")
+            } catch let error as RPCError where error.code == .unavailable && error.message.contains("not the leader") {
+                // Only the leader holds sessions: try the next manager at once.
+                pause = Self.followerPause
+            } catch let error as RPCError where error.code == .permissionDenied
+                && error.message.contains("node is removed from cluster") {
+                logger.warning("swarm agent: \(error.message)")
+                let removed = events.removed
+                Task { await removed() }
+                return
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("swarm agent: session with \(address) failed: \(error)")
             }
-            try? await Task.sleep(for: Self.retryPause)
+            try? await Task.sleep(for: pause)
         }
     }
 
@@ -101,6 +138,7 @@ public actor SwarmAgent {
                         if changed { logger.info("swarm agent: heartbeat period \(told)") }
                         let managers = message.managers.map(\.address).filter { !$0.isEmpty }
                         if !managers.isEmpty { await self.learned(managers) }
+                        if !message.role.isEmpty { await self.told(role: message.role) }
                     }
                 })
         } catch {
@@ -113,7 +151,15 @@ public actor SwarmAgent {
     private func learned(_ managers: [String]) async {
         guard managers != configuration.managers else { return }
         configuration.managers = managers
-        await onManagers(managers)
+        await events.managers(managers)
+    }
+
+    private func told(role: String) {
+        guard role != configuration.role, reportedRole != role else { return }
+        reportedRole = role
+        logger.info("swarm agent: the managers want this node to be a \(role)")
+        let roleChanged = events.roleChanged
+        Task { await roleChanged(role) }
     }
 }
 

@@ -28,14 +28,26 @@ struct ClusterUpCommand: AsyncParsableCommand {
     @Option(help: "Cluster name.") var name = "shoal"
     @Option(help: "The hosts' subnet (default: a free /24 of 10.199.0.0/16).") var subnet: String?
     @Option(help: "Upstream DNS server for the hosts' containers. Repeatable.") var dns: [String] = []
+    @Option(name: .customLong("dispatcher-heartbeat"), help: "The swarm's heartbeat period, e.g. 1s (default 5s).")
+    var heartbeat: String?
+    @Flag(name: .customLong("no-swarm"), help: "Start the hosts and their daemons without forming a swarm.")
+    var noSwarm = false
 
     func run() async throws {
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let period = try heartbeat.map { text -> Double in
+            guard let seconds = GoDuration.seconds(text), seconds > 0 else {
+                throw ValidationError("invalid --dispatcher-heartbeat \(text): expected a duration such as 1s or 500ms")
+            }
+            return seconds
+        }
         let started = Date()
         let state = try await LocalCluster.fromEnvironment.up(LocalClusterOptions(
-            name: name, nodes: nodes, managers: managers, subnet: subnet, shoalBinary: binary, dns: dns))
+            name: name, nodes: nodes, managers: managers, subnet: subnet, shoalBinary: binary, dns: dns,
+            swarm: !noSwarm, heartbeatSeconds: period))
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        print("Cluster \(state.name): \(state.nodes.count) hosts on \(state.subnet) (bridge \(state.bridge)), up in \(seconds) s")
+        let what = state.swarm == true ? "a swarm of \(state.nodes.count) hosts, all Ready" : "\(state.nodes.count) hosts"
+        print("Cluster \(state.name): \(what), on \(state.subnet) (bridge \(state.bridge)), up in \(seconds) s")
         for node in state.nodes {
             print("  \(node.hostname)\t\(node.address)\t\(node.role)\tunix://\(node.socket)")
         }

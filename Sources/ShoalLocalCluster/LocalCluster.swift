@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import ShoalCore
 import ShoalIPAM
@@ -16,15 +17,21 @@ public struct LocalClusterOptions: Sendable {
     public var shoalBinary: String
     /// Upstream DNS for the hosts' containers (`--dns` of each daemon).
     public var dns: [String]
+    /// Form a swarm of the hosts (the first `managers` join as managers); false: hosts and daemons only.
+    public var swarm: Bool
+    /// The swarm's `--dispatcher-heartbeat` in seconds (nil: Docker's 5 s).
+    public var heartbeatSeconds: Double?
 
     public init(name: String = "shoal", nodes: Int = 3, managers: Int = 1, subnet: String? = nil,
-                shoalBinary: String, dns: [String] = []) {
+                shoalBinary: String, dns: [String] = [], swarm: Bool = true, heartbeatSeconds: Double? = nil) {
         self.name = name
         self.nodes = nodes
         self.managers = managers
         self.subnet = subnet
         self.shoalBinary = shoalBinary
         self.dns = dns
+        self.swarm = swarm
+        self.heartbeatSeconds = heartbeatSeconds
     }
 }
 
@@ -69,6 +76,11 @@ public struct LocalCluster: Sendable {
                 try save(state)
             }
             try await waitUntilServing(state)
+            if options.swarm {
+                try await formSwarm(state, heartbeatSeconds: options.heartbeatSeconds)
+                state.swarm = true
+                try save(state)
+            }
             return state
         } catch {
             await down(state)
@@ -201,6 +213,62 @@ public struct LocalCluster: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
+        }
+    }
+
+    // MARK: the swarm
+
+    /// `docker swarm init` on the first host, `docker swarm join` on the others (managers one after another, as
+    /// each adds a store member; workers all at once), then waits until the first manager lists every host Ready.
+    private func formSwarm(_ state: LocalClusterState, heartbeatSeconds: Double?) async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            try await formSwarm(state, heartbeatSeconds: heartbeatSeconds, http: http)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+
+    private func formSwarm(_ state: LocalClusterState, heartbeatSeconds: Double?, http: HTTPClient) async throws {
+        guard let first = state.nodes.first else { return }
+        let leader = EngineSocketClient(socket: first.socket, http: http)
+        let control = "\(first.address):2377"
+        var initRequest: [String: any Sendable] = ["AdvertiseAddr": control, "ListenAddr": "0.0.0.0:2377"]
+        if let heartbeatSeconds {
+            initRequest["Spec"] = ["Dispatcher": ["HeartbeatPeriod": Int64(heartbeatSeconds * 1e9)]] as [String: any Sendable]
+        }
+        try await leader.call(.POST, "/swarm/init", body: initRequest)
+        guard let swarm = try await leader.json(.GET, "/swarm") as? [String: Any],
+              let tokens = swarm["JoinTokens"] as? [String: Any],
+              let workerToken = tokens["Worker"] as? String, let managerToken = tokens["Manager"] as? String else {
+            throw ShoalError.internalError("the first manager did not give its join tokens")
+        }
+        func join(_ node: LocalClusterState.Node, token: String) async throws {
+            try await EngineSocketClient(socket: node.socket, http: http).call(.POST, "/swarm/join", body: [
+                "RemoteAddrs": [control], "JoinToken": token, "AdvertiseAddr": "\(node.address):2377",
+                "ListenAddr": "0.0.0.0:2377",
+            ])
+        }
+        for node in state.nodes.dropFirst() where node.role == "manager" {
+            try await join(node, token: managerToken)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in state.nodes where node.role == "worker" {
+                group.addTask { try await join(node, token: workerToken) }
+            }
+            try await group.waitForAll()
+        }
+        let deadline = Date().addingTimeInterval(90)
+        while true {
+            let nodes = (try? await leader.json(.GET, "/nodes") as? [[String: Any]]) ?? []
+            let ready = nodes.filter { (($0["Status"] as? [String: Any])?["State"] as? String) == "ready" }.count
+            if nodes.count == state.nodes.count && ready == nodes.count { return }
+            guard Date() < deadline else {
+                throw ShoalError.internalError("only \(ready) of \(state.nodes.count) hosts are Ready after 90 s")
+            }
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 

@@ -26,6 +26,8 @@ public struct LocalClusterState: Codable, Sendable, Equatable {
     public var gateway: String
     public var bridge: String
     public var nodes: [Node]
+    /// Whether `up` formed a swarm of the hosts (the first host is its first manager).
+    public var swarm: Bool? = nil
 
     public var dockerHost: String { "unix://" + (nodes.first?.socket ?? "") }
 }

@@ -39,6 +39,9 @@ final class ControlServer: Sendable {
         let runner = Task {
             do {
                 try await server.serve()
+            } catch where Task.isCancelled {
+                // stop(): cancelled on purpose.
+                logger.info("swarm: control API on \(host):\(port) stopped")
             } catch {
                 logger.error("swarm: control API on \(host):\(port) stopped: \(error)")
             }

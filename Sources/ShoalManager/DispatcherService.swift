@@ -1,4 +1,5 @@
 import GRPCCore
+import ShoalCore
 import ShoalProto
 
 /// Dispatcher on the control API: a node's session. Every heartbeat the node sends is answered with the session
@@ -12,7 +13,14 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
     {
         let caller = PeerIdentity.node(context)
         try await ControlErrors.mapping {
-            try await response.write(Self.message(try await manager.heartbeat(from: caller)))
+            do {
+                try await response.write(Self.message(try await manager.heartbeat(from: caller)))
+            } catch let error as ShoalError where error.message == SwarmErrors.notLeaderMessage {
+                // A follower tells the node every manager before it refuses, so a node that joined through a
+                // follower finds the leader.
+                try await response.write(Self.message(await manager.followerParameters()))
+                throw error
+            }
             for try await _ in request {
                 try await response.write(Self.message(try await manager.heartbeat(from: caller)))
             }
@@ -29,6 +37,7 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
             entry.address = manager.address
             return entry
         }
+        message.role = parameters.role?.rawValue ?? ""
         return message
     }
 }

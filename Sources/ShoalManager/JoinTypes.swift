@@ -25,4 +25,6 @@ public struct IssuedNodeCertificate: Sendable {
 public struct SessionParameters: Sendable {
     public var heartbeatPeriod: Duration
     public var managers: [(nodeID: String, address: String)]
+    /// The role the managers want for the node (nil when a follower answers).
+    public var role: NodeRole?
 }

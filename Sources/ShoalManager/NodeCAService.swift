@@ -24,6 +24,20 @@ struct NodeCAService: Shoal_Cluster_V1_NodeCA.SimpleServiceProtocol {
             advertiseAddress: request.advertiseAddress, observedHost: PeerIdentity.host(context.remotePeer),
             availability: NodeAvailability(rawValue: request.availability) ?? .active)
         let issued = try await ControlErrors.mapping { try await manager.issueNodeCertificate(joining) }
+        return Self.response(issued)
+    }
+
+    func renewNodeCertificate(request: Shoal_Cluster_V1_RenewNodeCertificateRequest, context: ServerContext)
+        async throws -> Shoal_Cluster_V1_IssueNodeCertificateResponse
+    {
+        let caller = PeerIdentity.node(context)
+        let issued = try await ControlErrors.mapping {
+            try await manager.renewNodeCertificate(from: caller, csrPEM: request.csrPem)
+        }
+        return Self.response(issued)
+    }
+
+    static func response(_ issued: IssuedNodeCertificate) -> Shoal_Cluster_V1_IssueNodeCertificateResponse {
         var response = Shoal_Cluster_V1_IssueNodeCertificateResponse()
         response.nodeID = issued.nodeID
         response.certificatePem = issued.certificatePEM

@@ -68,6 +68,13 @@ public enum SwarmErrors {
         ShoalError(.unavailable,
                    "You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.")
     }
+    /// What a removed node hears when it calls (Docker: "node is removed from cluster").
+    public static let removedMessage = "node is removed from cluster"
+    static func removedNode(_ nodeID: String) -> ShoalError {
+        ShoalError.permissionDenied("\(removedMessage): \(nodeID)")
+    }
+    /// A follower refusing a node session (the agent moves on to the next manager).
+    public static let notLeaderMessage = "this manager is not the leader: open the session with the leader"
     public static var outOfSequence: ShoalError {
         ShoalError(.internalError, "rpc error: code = Unknown desc = update out of sequence")
     }

@@ -29,11 +29,7 @@ extension SwarmManager {
             logger.warning("swarm: refused a join from \(joining.observedHost): invalid token \(presented)")
             throw Self.invalidToken
         }
-        guard let storedCA = try await store.get(SwarmKeys.certificateAuthority) else {
-            throw ShoalError.internalError("the CA is missing from the store")
-        }
-        let keys = try SwarmKeys.decode(StoredCA.self, storedCA)
-        let root = try RootCA(certificatePEM: keys.certificatePEM, keyPEM: keys.keyPEM)
+        let root = try await storedRootCA()
         let host = joining.advertiseAddress.isEmpty
             ? joining.observedHost : String(joining.advertiseAddress.split(separator: ":").first ?? "")
         let nodeID = RandomID.generate()
@@ -53,6 +49,42 @@ extension SwarmManager {
         }
         if role == .worker { tracker.watch(nodeID, at: .now, period: heartbeatPeriod) }
         logger.info("swarm: node \(nodeID) (\(joining.description.hostname), \(host)) joined as \(role)")
+        return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
+                                     role: role, clusterID: info.id)
+    }
+
+    /// The cluster's CA with its key, as managers keep it in the store.
+    func storedRootCA() async throws -> RootCA {
+        let store = try managerStore()
+        guard let storedCA = try await store.get(SwarmKeys.certificateAuthority) else {
+            throw ShoalError.internalError("the CA is missing from the store")
+        }
+        let keys = try SwarmKeys.decode(StoredCA.self, storedCA)
+        return try RootCA(certificatePEM: keys.certificatePEM, keyPEM: keys.keyPEM)
+    }
+
+    /// NodeCA.RenewNodeCertificate: a node of this cluster (known by its current certificate) gets a new one
+    /// for its CSR, valid for the cluster's `--cert-expiry`, with the role the managers now want for it. A node
+    /// removed from the swarm gets nothing.
+    func renewNodeCertificate(from caller: NodeCertificate?, csrPEM: String) async throws -> IssuedNodeCertificate {
+        guard let config else { throw SwarmErrors.notManager }
+        try ControlAccess.anyNode.check(caller, clusterID: config.clusterID)
+        guard let nodeID = caller?.nodeID else { throw ShoalError.permissionDenied("no node identity") }
+        return try await signNodeCertificate(nodeID: nodeID, csrPEM: csrPEM)
+    }
+
+    /// Signs `csrPEM` for the node `nodeID` as the store describes it now (role, address).
+    func signNodeCertificate(nodeID: String, csrPEM: String) async throws -> IssuedNodeCertificate {
+        let store = try managerStore()
+        guard let stored = try await store.get(SwarmKeys.node(nodeID)) else { throw SwarmErrors.removedNode(nodeID) }
+        let node = try SwarmKeys.decode(SwarmNode.self, stored)
+        let (info, _) = try await cluster()
+        let role: NodeRole = node.spec.role == .manager ? .manager : .worker
+        let host = node.status.address
+        let certificate = try await storedRootCA().sign(
+            csr: csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
+            ipAddresses: host.isEmpty ? [] : role == .manager ? [host, "127.0.0.1"] : [host],
+            validity: .seconds(Int64(info.spec.nodeCertExpiry)))
         return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
                                      role: role, clusterID: info.id)
     }
@@ -95,11 +127,13 @@ extension SwarmManager {
                 await abandonMembership()
                 throw error
             }
+            startRenewal()
             return
         }
         config.managers = managers
         try config.save(paths)
         self.config = config
         try startAgent(config)
+        startRenewal()
     }
 }

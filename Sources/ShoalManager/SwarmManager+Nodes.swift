@@ -43,9 +43,6 @@ extension SwarmManager {
                     "rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm")
             }
         }
-        if spec.role != node.spec.role && node.id != config?.nodeID {
-            throw ShoalError(.notImplemented, "changing the role of another node needs the dispatcher (not yet)")
-        }
         node.spec = spec
         node.updatedAt = Date()
         guard try await store.commit([.put(SwarmKeys.node(node.id), try SwarmKeys.encode(node))],

@@ -16,26 +16,31 @@ extension SwarmManager {
 
     // MARK: manager: control API and node health
 
-    /// Serves the control API on the listen address and starts watching heartbeats. Nodes the store remembers as
-    /// Ready get one full grace time (three periods) to come back before they are Down.
+    /// Every how many checks the leader asks the other managers whether they answer (1 s).
+    static let managerProbeTicks = 4
+
+    /// Serves the control API on the listen address and starts the monitor: it follows who leads, and on the
+    /// leader expires heartbeats and probes the other managers.
     func startControl(_ config: SwarmLocalConfig) async throws {
         let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
         let listen = try SwarmAddresses.parse(config.listenAddress)
         controlServer = try await ControlServer.start(
             host: listen.host, port: listen.port, tls: tls, clusterID: config.clusterID,
             services: [NodeCAService(manager: self), DispatcherService(manager: self), MembershipService(manager: self)], logger: logger)
-        // Managers have no session (they are store members): only workers are watched.
-        for node in try await nodes() where node.spec.role == .worker && node.status.state == .ready {
-            tracker.watch(node.id, at: .now, period: heartbeatPeriod)
-        }
         await refreshManagerAddresses()
+        await refreshLeadership()
         heartbeatMonitor = Task {
             var ticks = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.heartbeatCheckInterval)
-                await self.expireHeartbeats()
                 ticks += 1
+                await self.refreshLeadership()
                 if ticks % Self.managerRefreshTicks == 0 { await self.refreshManagerAddresses() }
+                if ticks % Self.managerProbeTicks == 0 {
+                    await self.probeManagers()
+                    await self.followOwnRole()
+                }
+                await self.expireHeartbeats()
             }
         }
     }
@@ -46,14 +51,47 @@ extension SwarmManager {
         await controlServer?.stop()
         controlServer = nil
         tracker = HeartbeatTracker()
+        leading = false
+    }
+
+    /// Follows the store's raft leader. A manager that starts to lead gives every node the store remembers as
+    /// Ready one full grace time (three periods) to reach it before it is Down; one that stops leading forgets
+    /// its sessions' heartbeats (its agents move to the leader at their next heartbeat).
+    func refreshLeadership() async {
+        guard let client else { return }
+        let leads: Bool
+        if let status = try? await client.status() {
+            leads = status.leaderID != 0 && status.leaderID == status.memberID
+        } else {
+            leads = false
+        }
+        guard leads != leading else { return }
+        leading = leads
+        tracker = HeartbeatTracker()
+        guard leads else {
+            logger.info("swarm: this manager no longer leads")
+            return
+        }
+        logger.info("swarm: this manager leads")
+        for node in (try? await nodes()) ?? [] where node.id != config?.nodeID && node.status.state == .ready {
+            tracker.watch(node.id, at: .now, period: heartbeatPeriod)
+        }
     }
 
     /// A heartbeat on a node's session (Dispatcher.Session): only nodes of this cluster, identified by their
-    /// certificate. A node coming back (or new) is marked Ready.
+    /// certificate, and only on the leader (others refuse, and the agent tries the next manager). A node coming
+    /// back (or new) is marked Ready.
     func heartbeat(from caller: NodeCertificate?) async throws -> SessionParameters {
         guard let config, controlServer != nil else { throw SwarmErrors.notManager }
         try ControlAccess.anyNode.check(caller, clusterID: config.clusterID)
         guard let nodeID = caller?.nodeID else { throw ShoalError.permissionDenied("no node identity") }
+        guard leading else { throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage) }
+        // The node as the store has it: a removed node's session ends here, and the node learns its role.
+        guard let stored = try await managerStore().get(SwarmKeys.node(nodeID)) else {
+            tracker.forget(nodeID)
+            throw SwarmErrors.removedNode(nodeID)
+        }
+        let role: NodeRole = try SwarmKeys.decode(SwarmNode.self, stored).spec.role == .manager ? .manager : .worker
         if case .ready = tracker.heartbeat(nodeID, at: .now, period: heartbeatPeriod) {
             do {
                 try await setNodeState(nodeID, .ready)
@@ -63,7 +101,12 @@ extension SwarmManager {
             }
         }
         let managers = managerAddresses.isEmpty ? [(nodeID: config.nodeID, address: config.advertiseAddress)] : managerAddresses
-        return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers)
+        return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers, role: role)
+    }
+
+    /// What a follower tells a node before refusing its session: the managers, to find the leader among.
+    func followerParameters() -> SessionParameters {
+        SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managerAddresses, role: nil)
     }
 
     func refreshManagerAddresses() async {
@@ -74,7 +117,36 @@ extension SwarmManager {
         }.sorted { $0.address < $1.address }
     }
 
+    /// The leader asks every other manager's control API whether it answers; an answer counts as that manager's
+    /// heartbeat (managers hold no session), so a manager whose daemon is gone is Down and Unreachable after
+    /// three periods, like a worker.
+    func probeManagers() async {
+        guard leading, let config, let tls = try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)) else { return }
+        let others = managerAddresses.filter { $0.nodeID != config.nodeID }
+        guard !others.isEmpty else { return }
+        let identity = ControlChannel.Identity(certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM)
+        let root = tls.caCertificatePEM
+        let answered = await withTaskGroup(of: (String, Bool).self) { group in
+            for manager in others {
+                group.addTask {
+                    (manager.nodeID, await ControlChannel.answers(address: manager.address, rootCAPEM: root,
+                                                                  identity: identity))
+                }
+            }
+            var answered: [String] = []
+            for await (nodeID, ok) in group where ok { answered.append(nodeID) }
+            return answered
+        }
+        guard leading else { return }
+        for nodeID in answered {
+            if case .ready = tracker.heartbeat(nodeID, at: .now, period: heartbeatPeriod) {
+                try? await setNodeState(nodeID, .ready)
+            }
+        }
+    }
+
     func expireHeartbeats() async {
+        guard leading else { return }
         for case .down(let nodeID) in tracker.expire(at: .now) {
             do {
                 try await setNodeState(nodeID, .down, message: "heartbeat failure")
@@ -93,9 +165,12 @@ extension SwarmManager {
                 throw ShoalError.notFound("node \(nodeID) not found")
             }
             var node = try SwarmKeys.decode(SwarmNode.self, stored)
-            guard node.status.state != state else { return }
+            let reachability: ManagerReachability = state == .ready ? .reachable : .unreachable
+            guard node.status.state != state || (node.managerStatus.map { $0.reachability != reachability } ?? false)
+            else { return }
             node.status.state = state
             node.status.message = message
+            node.managerStatus?.reachability = reachability
             node.updatedAt = Date()
             if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
                                       if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision)]) {
@@ -112,9 +187,13 @@ extension SwarmManager {
         let agent = SwarmAgent(
             configuration: SwarmAgent.Configuration(
                 nodeID: config.nodeID, managers: config.managers ?? [], rootCAPEM: tls.caCertificatePEM,
-                identity: ControlChannel.Identity(certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM)),
+                identity: ControlChannel.Identity(certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM),
+                role: config.role),
             logger: logger,
-            onManagers: { managers in await self.rememberManagers(managers) })
+            events: SwarmAgent.Events(
+                managers: { managers in await self.rememberManagers(managers) },
+                roleChanged: { role in await self.roleChanged(to: role) },
+                removed: { await self.removedFromSwarm() }))
         self.agent = agent
         Task { await agent.start() }
     }

@@ -26,6 +26,13 @@ public actor SwarmManager {
     var heartbeatPeriod: Duration = .seconds(5)
     /// The managers' control addresses, told to every session so agents can fail over (refreshed by the monitor).
     var managerAddresses: [(nodeID: String, address: String)] = []
+    /// Whether this manager leads: its etcd member is the store's raft leader. Only the leader holds node
+    /// sessions and decides which nodes are Down, so there is one judge of node health at a time.
+    var leading = false
+    /// Renews this node's certificate at a random point between 50 % and 80 % of its lifetime.
+    var renewal: Task<Void, Never>?
+    /// A demotion in progress (the monitor notices it once a second; one at a time).
+    var demoting = false
     /// Worker: the session with the managers.
     var agent: SwarmAgent?
 
@@ -39,6 +46,7 @@ public actor SwarmManager {
     public func restore() async {
         guard let config = SwarmLocalConfig.load(paths) else { return }
         self.config = config
+        startRenewal()
         guard config.role == NodeRoleName.manager.rawValue else {
             do {
                 try startAgent(config)
@@ -63,6 +71,8 @@ public actor SwarmManager {
 
     /// Stops etcd (daemon shutdown). The member's data stays for the next start.
     public func shutdown() async {
+        renewal?.cancel()
+        renewal = nil
         await agent?.stop()
         agent = nil
         await stopControl()
@@ -121,6 +131,7 @@ public actor SwarmManager {
             self.config = config
             heartbeatPeriod = Self.period(spec)
             try await startControl(config)
+            startRenewal()
             return nodeID
         } catch {
             await abandonMembership()
@@ -137,6 +148,8 @@ public actor SwarmManager {
             throw ShoalError(.unavailable,
                              "You are attempting to leave the swarm on a node that is participating as a manager. Use `--force` to ignore this message.")
         }
+        renewal?.cancel()
+        renewal = nil
         await agent?.stop()
         agent = nil
         await stopControl()

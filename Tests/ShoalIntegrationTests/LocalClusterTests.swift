@@ -17,15 +17,15 @@ import Testing
         }
         run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
 
-        let bad = try shoal(["cluster", "up", "--name", name, "--nodes", "2", "--managers", "3"])
+        let bad = try shoal(["cluster", "up", "--no-swarm", "--name", name, "--nodes", "2", "--managers", "3"])
         #expect(bad.status != 0 && bad.stderr.contains("--managers must be between 1 and --nodes"), "\(bad)")
 
-        let up = try shoal(["cluster", "up", "--name", name, "--nodes", "3", "--managers", "1",
+        let up = try shoal(["cluster", "up", "--no-swarm", "--name", name, "--nodes", "3", "--managers", "1",
                             "--subnet", "10.\(block).240.0/24"])
         #expect(up.status == 0, "\(up)")
         let socket = "\(root)/run/\(name)/node-1/shoal.sock"
         #expect(up.stdout.hasSuffix("export DOCKER_HOST=unix://\(socket)\n"), "\(up.stdout)")
-        let again = try shoal(["cluster", "up", "--name", name])
+        let again = try shoal(["cluster", "up", "--no-swarm", "--name", name])
         #expect(again.status != 0 && again.stderr.contains("cluster \(name) already exists"), "\(again)")
         let list = try shoal(["cluster", "ls"])
         #expect(list.stdout.contains("\(name)\t3\t3\t10.\(block).240.0/24"), "\(list)")

@@ -19,7 +19,7 @@ import Testing
             try Shell.run(DaemonFixture.binary, arguments, environment: env, timeout: 90)
         }
         run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
-        let up = try shoal(["cluster", "up", "--name", name, "--nodes", "3", "--managers", "1",
+        let up = try shoal(["cluster", "up", "--no-swarm", "--name", name, "--nodes", "3", "--managers", "1",
                             "--subnet", "10.\(block).242.0/24"])
         try #require(up.status == 0, "\(up)")
         func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {

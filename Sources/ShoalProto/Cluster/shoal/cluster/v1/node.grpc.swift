@@ -50,10 +50,24 @@ public enum Shoal_Cluster_V1_NodeCA: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "RenewNodeCertificate" metadata.
+        public enum RenewNodeCertificate: Sendable {
+            /// Request type for "RenewNodeCertificate".
+            public typealias Input = Shoal_Cluster_V1_RenewNodeCertificateRequest
+            /// Response type for "RenewNodeCertificate".
+            public typealias Output = Shoal_Cluster_V1_IssueNodeCertificateResponse
+            /// Descriptor for "RenewNodeCertificate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.NodeCA"),
+                method: "RenewNodeCertificate",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "shoal.cluster.v1.NodeCA" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetRootCA.descriptor,
-            IssueNodeCertificate.descriptor
+            IssueNodeCertificate.descriptor,
+            RenewNodeCertificate.descriptor
         ]
     }
 }
@@ -121,6 +135,25 @@ extension Shoal_Cluster_V1_NodeCA {
             request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_IssueNodeCertificateRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>
+
+        /// Handle the "RenewNodeCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node of the cluster renews its certificate (before expiry, or after a role change): the caller is
+        /// > identified by its current certificate; the new one carries the role the managers want for it now.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_RenewNodeCertificateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_IssueNodeCertificateResponse` messages.
+        func renewNodeCertificate(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>
     }
 
     /// Service protocol for the "shoal.cluster.v1.NodeCA" service.
@@ -172,6 +205,25 @@ extension Shoal_Cluster_V1_NodeCA {
             request: GRPCCore.ServerRequest<Shoal_Cluster_V1_IssueNodeCertificateRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>
+
+        /// Handle the "RenewNodeCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node of the cluster renews its certificate (before expiry, or after a role change): the caller is
+        /// > identified by its current certificate; the new one carries the role the managers want for it now.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RenewNodeCertificateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_IssueNodeCertificateResponse` message.
+        func renewNodeCertificate(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>
     }
 
     /// Simple service protocol for the "shoal.cluster.v1.NodeCA" service.
@@ -221,6 +273,25 @@ extension Shoal_Cluster_V1_NodeCA {
             request: Shoal_Cluster_V1_IssueNodeCertificateRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Shoal_Cluster_V1_IssueNodeCertificateResponse
+
+        /// Handle the "RenewNodeCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node of the cluster renews its certificate (before expiry, or after a role change): the caller is
+        /// > identified by its current certificate; the new one carries the role the managers want for it now.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_RenewNodeCertificateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_IssueNodeCertificateResponse` to respond with.
+        func renewNodeCertificate(
+            request: Shoal_Cluster_V1_RenewNodeCertificateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_IssueNodeCertificateResponse
     }
 }
 
@@ -245,6 +316,17 @@ extension Shoal_Cluster_V1_NodeCA.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_IssueNodeCertificateResponse>(),
             handler: { request, context in
                 try await self.issueNodeCertificate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_NodeCA.Method.RenewNodeCertificate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_RenewNodeCertificateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_IssueNodeCertificateResponse>(),
+            handler: { request, context in
+                try await self.renewNodeCertificate(
                     request: request,
                     context: context
                 )
@@ -277,6 +359,17 @@ extension Shoal_Cluster_V1_NodeCA.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func renewNodeCertificate(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse> {
+        let response = try await self.renewNodeCertificate(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -301,6 +394,19 @@ extension Shoal_Cluster_V1_NodeCA.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse> {
         return GRPCCore.ServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>(
             message: try await self.issueNodeCertificate(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func renewNodeCertificate(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>(
+            message: try await self.renewNodeCertificate(
                 request: request.message,
                 context: context
             ),
@@ -365,6 +471,30 @@ extension Shoal_Cluster_V1_NodeCA {
         func issueNodeCertificate<Result>(
             request: GRPCCore.ClientRequest<Shoal_Cluster_V1_IssueNodeCertificateRequest>,
             serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_IssueNodeCertificateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_IssueNodeCertificateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RenewNodeCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node of the cluster renews its certificate (before expiry, or after a role change): the caller is
+        /// > identified by its current certificate; the new one carries the role the managers want for it now.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RenewNodeCertificateRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RenewNodeCertificateRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_IssueNodeCertificateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func renewNodeCertificate<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_IssueNodeCertificateResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>) async throws -> Result
@@ -460,6 +590,41 @@ extension Shoal_Cluster_V1_NodeCA {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "RenewNodeCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node of the cluster renews its certificate (before expiry, or after a role change): the caller is
+        /// > identified by its current certificate; the new one carries the role the managers want for it now.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RenewNodeCertificateRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RenewNodeCertificateRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_IssueNodeCertificateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func renewNodeCertificate<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_IssueNodeCertificateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_NodeCA.Method.RenewNodeCertificate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -520,6 +685,36 @@ extension Shoal_Cluster_V1_NodeCA.ClientProtocol {
         try await self.issueNodeCertificate(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_IssueNodeCertificateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_IssueNodeCertificateResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RenewNodeCertificate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A node of the cluster renews its certificate (before expiry, or after a role change): the caller is
+    /// > identified by its current certificate; the new one carries the role the managers want for it now.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_RenewNodeCertificateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func renewNodeCertificate<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.renewNodeCertificate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_RenewNodeCertificateRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_IssueNodeCertificateResponse>(),
             options: options,
             onResponse: handleResponse
@@ -592,6 +787,40 @@ extension Shoal_Cluster_V1_NodeCA.ClientProtocol {
             metadata: metadata
         )
         return try await self.issueNodeCertificate(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RenewNodeCertificate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A node of the cluster renews its certificate (before expiry, or after a role change): the caller is
+    /// > identified by its current certificate; the new one carries the role the managers want for it now.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func renewNodeCertificate<Result>(
+        _ message: Shoal_Cluster_V1_RenewNodeCertificateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_IssueNodeCertificateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_RenewNodeCertificateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.renewNodeCertificate(
             request: request,
             options: options,
             onResponse: handleResponse

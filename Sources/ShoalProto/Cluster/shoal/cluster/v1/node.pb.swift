@@ -157,6 +157,22 @@ public nonisolated struct Shoal_Cluster_V1_SessionMessage: Sendable {
 
   public var managers: [Shoal_Cluster_V1_Manager] = []
 
+  /// The role the managers want for this node ("worker" or "manager"): a node whose certificate says otherwise
+  /// renews it and changes role (docker node promote/demote).
+  public var role: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Shoal_Cluster_V1_RenewNodeCertificateRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var csrPem: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -478,7 +494,7 @@ nonisolated extension Shoal_Cluster_V1_Manager: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SessionMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0\u{1}role\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -488,6 +504,7 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.heartbeatPeriodMs) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.managers) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.role) }()
       default: break
       }
     }
@@ -500,12 +517,46 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
     if !self.managers.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.managers, fieldNumber: 2)
     }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Shoal_Cluster_V1_SessionMessage, rhs: Shoal_Cluster_V1_SessionMessage) -> Bool {
     if lhs.heartbeatPeriodMs != rhs.heartbeatPeriodMs {return false}
     if lhs.managers != rhs.managers {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_RenewNodeCertificateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RenewNodeCertificateRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}csr_pem\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.csrPem) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.csrPem.isEmpty {
+      try visitor.visitSingularStringField(value: self.csrPem, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_RenewNodeCertificateRequest, rhs: Shoal_Cluster_V1_RenewNodeCertificateRequest) -> Bool {
+    if lhs.csrPem != rhs.csrPem {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,175 @@
+import Foundation
+import ShoalOS
+import ShoalTestSupport
+import Testing
+
+/// A swarm formed by `shoal cluster up` (3 managers, 2 workers), driven with the stock CLI: every host Ready and
+/// every manager answering; promotion and demotion of other nodes (certificates change role, store membership
+/// follows); removal of a live worker (it leaves the swarm); the leader killed by pid (daemon and etcd) with
+/// another manager taking over and accepting writes, the dead one Down and Unreachable, and the workers kept;
+/// then a rolling restart of every manager that loses no node, token, certificate or label.
+@Suite(.serialized, .timeLimit(.minutes(6))) struct SwarmClusterTests {
+    /// One cluster per test, named for the run; `cluster down` in the cleanup even when the test fails.
+    final class Cluster {
+        let run: TestRun
+        let root: String
+        let name: String
+        let stateFile: String
+
+        init(_ run: TestRun, prefix: String, nodes: Int, managers: Int, extra: [String] = []) throws {
+            self.run = run
+            root = run.path("clusters")
+            name = run.name(prefix)
+            stateFile = "\(root)/data/\(name)/cluster.json"
+            let block = DaemonFixture.nextAddressBlock()
+            let name = self.name
+            run.onCleanup("cluster down \(name)") { [root] in
+                _ = try? Shell.run(DaemonFixture.binary, ["cluster", "down", "--name", name],
+                                   environment: ["SHOAL_CLUSTER_ROOT": root], timeout: 90)
+            }
+            let up = try shoal(["cluster", "up", "--name", name, "--nodes", "\(nodes)", "--managers", "\(managers)",
+                                "--subnet", "10.\(block).243.0/24"] + extra)
+            try #require(up.status == 0, "\(up)")
+            print("swarm cluster: \(up.stdout.split(separator: "\n").first ?? "")")
+        }
+
+        func shoal(_ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.binary, arguments, environment: ["SHOAL_CLUSTER_ROOT": root], timeout: 150)
+        }
+
+        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
+            try Shell.run(DaemonFixture.docker, arguments, environment: [
+                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
+                "DOCKER_CONFIG": run.path("docker-config"),
+            ], timeout: 30)
+        }
+
+        func host(_ node: Int) -> String { "\(name)-node-\(node)" }
+
+        func log(_ node: Int) -> String {
+            let text = (try? String(contentsOfFile: "\(root)/data/\(name)/node-\(node)/daemon.log", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").suffix(25).joined(separator: "\n")
+        }
+
+        func certificate(_ node: Int) -> String { "\(root)/data/\(name)/node-\(node)/swarm/certificates/node.crt" }
+
+        /// `HOSTNAME STATUS MANAGERSTATUS` rows of `docker node ls` on `node`.
+        func table(on node: Int) throws -> Set<String> {
+            let result = try docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
+            return Set(result.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
+        }
+
+        /// Polls `condition` for up to `seconds`; true once it holds.
+        func eventually(_ seconds: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if try condition() { return true }
+                usleep(200_000)
+            }
+            return try condition()
+        }
+    }
+
+    @Test func formsTheSwarmAndChangesRoles() throws {
+        let run = try TestRun("swroles")
+        defer { run.cleanup() }
+        let cluster = try Cluster(run, prefix: "r", nodes: 4, managers: 2)
+        func host(_ node: Int) -> String { cluster.host(node) }
+        // Formed by `cluster up`: every host Ready, both managers answer with the same view.
+        let formed: Set = ["\(host(1)) Ready Leader", "\(host(2)) Ready Reachable", "\(host(3)) Ready", "\(host(4)) Ready"]
+        for node in [1, 2] { #expect(try cluster.table(on: node) == formed, "\(cluster.log(node))") }
+        #expect(try cluster.docker(3, ["node", "ls"]).stderr.contains("This node is not a swarm manager"))
+
+        // Promote worker 3: it gets a manager certificate, becomes a store member and answers `node ls`.
+        #expect(try cluster.docker(1, ["node", "promote", host(3)]).status == 0)
+        let promoted = try cluster.eventually(30) {
+            try cluster.docker(3, ["node", "ls", "-q"]).status == 0
+                && cluster.table(on: 1).contains("\(host(3)) Ready Reachable")
+        }
+        #expect(promoted, "\(cluster.log(3))")
+        #expect(try Shell.sh("openssl x509 -noout -subject -in \(cluster.certificate(3))").contains("OU = swarm-manager"))
+        #expect(try cluster.docker(3, ["info", "-f", "{{.Swarm.ControlAvailable}} {{.Swarm.Managers}}"]).stdout == "true 3\n")
+
+        // Demote manager 2 (another node than the one asked): back to a worker certificate and a session.
+        #expect(try cluster.docker(3, ["node", "demote", host(2)]).status == 0)
+        let demoted = try cluster.eventually(30) {
+            try cluster.docker(2, ["node", "ls"]).stderr.contains("This node is not a swarm manager")
+        }
+        #expect(demoted, "\(cluster.log(2))")
+        #expect(try Shell.sh("openssl x509 -noout -subject -in \(cluster.certificate(2))").contains("OU = swarm-worker"))
+        #expect(try cluster.eventually(20) {
+            try cluster.table(on: 1) == ["\(host(1)) Ready Leader", "\(host(2)) Ready", "\(host(3)) Ready Reachable", "\(host(4)) Ready"]
+        }, "\((try? cluster.table(on: 1)) ?? [])")
+        #expect(try cluster.docker(1, ["info", "-f", "{{.Swarm.Managers}} {{.Swarm.Nodes}}"]).stdout == "2 4\n")
+
+        // `node rm --force` of a live worker: it is gone from the list and its session is refused, so it leaves.
+        #expect(try cluster.docker(1, ["node", "rm", host(4)]).stderr.contains("is not down and can't be removed"))
+        #expect(try cluster.docker(1, ["node", "rm", "--force", host(4)]).status == 0)
+        #expect(try cluster.eventually(20) {
+            try cluster.docker(4, ["info", "-f", "{{.Swarm.LocalNodeState}}"]).stdout == "inactive\n"
+        }, "\(cluster.log(4))")
+        #expect(try !cluster.table(on: 3).contains { $0.hasPrefix(host(4) + " ") })
+    }
+
+    @Test func leaderFailoverAndRollingRestartLoseNothing() throws {
+        let run = try TestRun("swfail")
+        defer { run.cleanup() }
+        let cluster = try Cluster(run, prefix: "f", nodes: 4, managers: 3, extra: ["--dispatcher-heartbeat", "1s"])
+        func host(_ node: Int) -> String { cluster.host(node) }
+        #expect(try cluster.docker(1, ["node", "update", "--label-add", "zone=a", host(4)]).status == 0)
+
+        // The leader's daemon and etcd killed by pid: another manager leads and takes writes.
+        let leaderPid = try ClusterStateFile.pid(of: 1, in: cluster.stateFile)
+        let etcdPid = try #require(Int32(try String(
+            contentsOfFile: "\(cluster.root)/data/\(cluster.name)/node-1/swarm/etcd.pid", encoding: .utf8)
+            .split(whereSeparator: \.isWhitespace).first ?? ""))
+        let arguments = try String(contentsOfFile: "/proc/\(leaderPid)/cmdline", encoding: .utf8)
+            .split(separator: "\u{0}").map(String.init)
+        let killed = Date()
+        kill(leaderPid, SIGKILL)
+        kill(etcdPid, SIGKILL)
+        var newLeader: String?
+        let tookOver = try cluster.eventually(30) {
+            let rows = try cluster.table(on: 2)
+            newLeader = rows.first { $0.hasSuffix(" Leader") && !$0.hasPrefix(host(1) + " ") }
+            guard newLeader != nil else { return false }
+            return try cluster.docker(2, ["node", "update", "--label-add", "after=failover", host(4)]).status == 0
+        }
+        #expect(tookOver, "\(cluster.log(2))")
+        print("swarm cluster: \(newLeader ?? "no leader") and a write \(String(format: "%.2f", Date().timeIntervalSince(killed))) s after the leader was killed")
+        // The dead manager is Down and Unreachable; the worker moved its session to the new leader and stays Ready.
+        #expect(try cluster.eventually(20) { try cluster.table(on: 3).contains("\(host(1)) Down Unreachable") },
+                "\((try? cluster.table(on: 3)) ?? [])")
+        #expect(try cluster.table(on: 3).contains("\(host(4)) Ready"))
+
+        // Manager 1 comes back (same data root): Ready and Reachable again.
+        for _ in 0..<100 where kill(leaderPid, 0) == 0 { usleep(50_000) }
+        try ClusterStateFile.startDaemon(1, in: cluster.stateFile, arguments: arguments)
+        #expect(try cluster.eventually(30) { try cluster.table(on: 2).contains("\(host(1)) Ready Reachable") },
+                "\(cluster.log(1))")
+
+        // What a rolling restart must keep.
+        func snapshot() throws -> [String] {
+            let nodes = try cluster.docker(2, ["node", "ls", "--format", "{{.ID}} {{.Hostname}}"]).stdout
+            let labels = try cluster.docker(2, ["node", "inspect", "-f", "{{.Spec.Role}} {{.Spec.Labels}}",
+                                                host(1), host(2), host(3), host(4)]).stdout
+            let tokens = try cluster.docker(2, ["swarm", "inspect", "-f", "{{.JoinTokens.Worker}} {{.JoinTokens.Manager}}"]).stdout
+            let root = try cluster.docker(2, ["info", "-f", "{{.Swarm.Cluster.ID}}"]).stdout
+            let certificates = try (1...4).map { try String(contentsOfFile: cluster.certificate($0), encoding: .utf8) }
+            return [nodes, labels, tokens, root] + certificates
+        }
+        let before = try snapshot()
+        #expect(before[1].contains("zone:a") && before[1].contains("after:failover"), "\(before[1])")
+        for node in 1...3 {
+            let stopped = try ClusterStateFile.stopDaemon(node, in: cluster.stateFile)
+            try ClusterStateFile.startDaemon(node, in: cluster.stateFile, arguments: stopped)
+            let back = try cluster.eventually(45) {
+                try cluster.docker(node, ["node", "ls", "-q"]).status == 0
+                    && cluster.table(on: node).filter { $0.hasSuffix(" Ready Leader") || $0.hasSuffix(" Ready Reachable") }.count == 3
+            }
+            #expect(back, "manager \(node) after its restart: \((try? cluster.table(on: node)) ?? [])\n\(cluster.log(node))")
+        }
+        #expect(try cluster.eventually(20) { try cluster.table(on: 2).contains("\(host(4)) Ready") })
+        #expect(try snapshot() == before)
+    }
+}
