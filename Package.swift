@@ -250,7 +250,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalManagerTests",
-            dependencies: ["ShoalManager", "ShoalCA", "ShoalCore"],
+            dependencies: ["ShoalManager", "ShoalCA", "ShoalCore", "ShoalEtcd", "ShoalModel", "ShoalTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "ShoalNetworkTests", dependencies: ["ShoalNetwork"], swiftSettings: strict),
