@@ -27,6 +27,19 @@ extension EtcdClient {
         }
     }
 
+    /// Makes a learner a voting member (`etcdctl member promote`). etcd refuses (failed precondition, "can only
+    /// promote a learner member which is in sync with leader") until the learner has caught up: retry.
+    /// - Returns: the members after the change.
+    @discardableResult
+    public func memberPromote(id: UInt64) async throws -> [EtcdMember] {
+        var request = Etcdserverpb_MemberPromoteRequest()
+        request.id = id
+        let options = callOptions
+        return try await withFailover("member promote \(String(id, radix: 16))") { connection in
+            try await connection.cluster.memberPromote(request, options: options).members.map(EtcdMember.init)
+        }
+    }
+
     /// Removes a member (`etcdctl member remove ID`); a running member that is removed stops itself. etcd
     /// refuses (unavailable, "unhealthy cluster") while the members left would not have a quorum that has been
     /// connected for 5 s, e.g. right after a member joined: retry later.

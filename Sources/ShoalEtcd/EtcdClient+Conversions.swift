@@ -59,7 +59,8 @@ extension EtcdStatus {
     init(_ proto: Etcdserverpb_StatusResponse) {
         self.init(
             memberID: proto.header.memberID, leaderID: proto.leader, version: proto.version,
-            raftTerm: proto.raftTerm, revision: proto.header.revision, dbSize: proto.dbSize)
+            raftTerm: proto.raftTerm, revision: proto.header.revision, dbSize: proto.dbSize,
+            isLearner: proto.isLearner)
     }
 }
 

@@ -89,6 +89,8 @@ public struct EtcdStatus: Sendable, Equatable {
     public var raftTerm: UInt64
     public var revision: Int64
     public var dbSize: Int64
+    /// A learner receives the log but does not vote (nor serve linearizable requests) until promoted.
+    public var isLearner: Bool = false
 
     public var isLeader: Bool { memberID != 0 && memberID == leaderID }
 }

@@ -31,14 +31,43 @@ extension SwarmManager {
         var members = try await client.memberList()
         var added = members.first { $0.peerURLs.contains(etcdPeerURL) }
         if added == nil {
-            let result = try await client.memberAdd(peerURLs: [etcdPeerURL])
+            // A learner first: it does not count for the quorum until it has caught up and is promoted, so a
+            // manager that never starts (or starts slowly) cannot stall the store.
+            let result = try await client.memberAdd(peerURLs: [etcdPeerURL], isLearner: true)
             added = result.added
             members = result.members
         }
-        logger.info("swarm: manager \(nodeID) added to the store at \(etcdPeerURL)")
+        if let added, added.isLearner { promoteWhenCaughtUp(added, nodeID: nodeID, client: client) }
+        logger.info("swarm: manager \(nodeID) added to the store at \(etcdPeerURL) as a learner")
         return members.map { member in
             StoreMember(name: member.id == added?.id ? nodeID : member.name, peerURL: member.peerURLs.first ?? "",
                         clientURL: member.clientURLs.first ?? "")
+        }
+    }
+
+    /// How long a new member has to catch up before it is given up (removed): its manager never came.
+    static let learnerDeadline: Duration = .seconds(120)
+
+    /// Promotes a learner once etcd says it is in sync with the leader (retried every 250 ms); removes it if it
+    /// never catches up.
+    func promoteWhenCaughtUp(_ member: EtcdMember, nodeID: String, client: EtcdClient) {
+        let logger = self.logger
+        Task {
+            let deadline = ContinuousClock.now + Self.learnerDeadline
+            while ContinuousClock.now < deadline {
+                do {
+                    try await client.memberPromote(id: member.id)
+                    logger.info("swarm: manager \(nodeID)'s store member is now a voter")
+                    return
+                } catch {
+                    // Promoted already (by an earlier try whose answer was lost)?
+                    if let members = try? await client.memberList(),
+                       members.contains(where: { $0.id == member.id && !$0.isLearner }) { return }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            logger.error("swarm: manager \(nodeID)'s store member never caught up; removing it")
+            _ = try? await client.memberRemove(id: member.id)
         }
     }
 
@@ -52,10 +81,23 @@ extension SwarmManager {
             controlAddress: config.advertiseAddress)
         try await startStore(config, state: .existing,
                              initialCluster: members.map { EtcdInitialMember(name: $0.name, peerURL: $0.peerURL) })
+        try await waitUntilVoter()
         try config.save(paths)
         self.config = config
         heartbeatPeriod = Self.period(try await inspect().spec)
         try await startControl(config)
+    }
+
+    /// Waits until this node's store member has been promoted from learner (a learner serves no linearizable
+    /// reads, so the manager cannot work before).
+    func waitUntilVoter() async throws {
+        guard let client else { return }
+        let deadline = ContinuousClock.now + Self.learnerDeadline
+        while ContinuousClock.now < deadline {
+            if let status = try? await client.status(), !status.isLearner { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ShoalError(.unavailable, "this manager's store member was not promoted from learner in time")
     }
 
     /// A manager leaving a store other managers share (`leave --force`) removes its node and its etcd member

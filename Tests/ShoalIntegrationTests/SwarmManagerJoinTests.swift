@@ -66,6 +66,9 @@ import Testing
         let joined = try docker(2, ["swarm", "join", "--token", managerToken, "\(manager):2377"])
         #expect(joined.status == 0 && joined.stdout.contains("This node joined a swarm as a manager."),
                 "\(joined)\n\(log(2))\n\(log(1))")
+        // The new store member joined as a learner (no vote until it caught up) and was then promoted.
+        let managerLog = (try? String(contentsOfFile: "\(root)/data/\(name)/node-1/daemon.log", encoding: .utf8)) ?? ""
+        #expect(managerLog.contains("as a learner") && managerLog.contains("store member is now a voter"), "\(log(1))")
         for node in [1, 2] {
             let table = try docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
             let rows = Set(table.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
