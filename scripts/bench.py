@@ -17,6 +17,9 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     (q/s, p99).
   tcp-throughput                    ~2 GiB over TCP between two containers on one user network (python in each netns).
   Groups: "classic" (the first three), "network" (the rest).
+  cluster                           Shoal only, not combinable with the others: a 5-host local cluster (3 managers)
+                                    per round: `shoal cluster up` time, worker Down (5 s and 1 s heartbeat), leader
+                                    killed -> new Leader and a write (see scripts/bench_cluster.py); --cluster-rounds.
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
 address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead
 loopback upstream DNS (only container names are queried: no traffic leaves the machine). Everything they add to
@@ -1218,6 +1221,31 @@ def machine_facts():
 
 # ---------------------------------------------------------------- main
 
+def cluster_main(args):
+    """`--only cluster`: the cluster issue's figures (scripts/bench_cluster.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_cluster
+    if os.geteuid() != 0:
+        raise SystemExit("bench.py needs root")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    binary = args.shoal_binary or build_shoal()
+    facts = machine_facts()
+    samples, errors = bench_cluster.run(binary, DOCKER_CLI, args.cluster_rounds, log)
+    facts["loadavg_end"] = read("/proc/loadavg", "").strip()
+    results_dir = os.path.join(REPO, "bench-results")
+    os.makedirs(results_dir, exist_ok=True)
+    out = os.path.join(results_dir, f"{stamp}-cluster.json")
+    with open(out, "w") as f:
+        json.dump({"timestamp": stamp, "machine": facts, "options": vars(args), "samples": samples,
+                   "errors": errors}, f, indent=1)
+    print()
+    bench_cluster.print_table(samples, args.cluster_rounds)
+    if errors:
+        print(f"{len(errors)} errors: " + "; ".join(errors[:3]))
+    print(f"raw samples: {out}")
+    return 1 if errors else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", metavar="LIST",
@@ -1229,12 +1257,17 @@ def main():
     parser.add_argument("--batch-iterations", type=int, default=3, help=f"rounds of the {BATCH_SIZE}-container "
                         "workload (3)")
     parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads (3)")
+    parser.add_argument("--cluster-rounds", type=int, default=3, help="rounds of the cluster workload (3)")
     parser.add_argument("--keep", action="store_true", help="keep the data and exec roots (for debugging)")
     parser.add_argument("--shoal-binary", help="use this shoal binary instead of building the release one")
     parser.add_argument("--own-containerd", action="store_true",
                         help="start a containerd for dockerd ourselves (automatic when a system containerd runs)")
     args = parser.parse_args()
     tokens = [t.strip() for value in (args.only or []) for t in value.split(",") if t.strip()]
+    if "cluster" in tokens:
+        if set(tokens) - {"cluster", "shoal"}:
+            parser.error("--only cluster runs alone (Shoal only)")
+        return cluster_main(args)
     chosen = set()
     for t in tokens:
         if t in GROUPS:
