@@ -282,7 +282,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalIntegrationTests",
-            dependencies: ["ShoalDaemon", "ShoalTestSupport", "ShoalCore", "ShoalOS", "ShoalAgent"],
+            dependencies: ["ShoalDaemon", "ShoalTestSupport", "ShoalCore", "ShoalOS", "ShoalAgent", "ShoalCA"],
             swiftSettings: strict
         ),
     ]

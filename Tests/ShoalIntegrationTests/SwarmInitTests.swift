@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCA
 import ShoalTestSupport
 import Testing
 
@@ -83,6 +84,20 @@ import Testing
         #expect(try etcd("plain") == "refused")
         #expect(try etcd("nocert") == "refused")
         #expect(try etcd("cert") == "answered")
+        // A certificate with this node's identity, signed by another CA: refused.
+        let forged = run.path("forged")
+        try FileManager.default.createDirectory(atPath: forged, withIntermediateDirectories: true)
+        let real = try NodeCertificate.parse(try String(contentsOfFile: certificates + "/node.crt", encoding: .utf8))
+        let otherCA = try RootCA.create()
+        let forgedKey = NodeKey.generate()
+        let forgedCertificate = try otherCA.sign(
+            csr: try forgedKey.makeCSR(commonName: real.nodeID), nodeID: real.nodeID, role: .manager,
+            clusterID: real.clusterID, ipAddresses: ["127.0.0.1"], validity: .seconds(3600))
+        try FileManager.default.copyItem(atPath: certificates + "/ca.crt", toPath: forged + "/ca.crt")
+        try forgedCertificate.write(toFile: forged + "/node.crt", atomically: true, encoding: .utf8)
+        try forgedKey.pem.write(toFile: forged + "/node.key", atomically: true, encoding: .utf8)
+        #expect(try Shell.run("/usr/bin/env", ["python3", "-c", probe, String(port + 1), forged, "cert"]).stdout
+            == "refused\n")
 
         // A daemon restart keeps the cluster: same node, labels, tokens.
         daemon.stopDaemon()

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCA
 import ShoalAgent
 import ShoalCore
 import ShoalTestSupport
@@ -62,6 +63,28 @@ import Testing
         }
         #expect(refusal?.code == .permissionDenied && refusal?.message.contains("swarm-manager") == true,
                 "\(String(describing: refusal))")
+        // A manager certificate for this cluster signed by another CA: the caller is anonymous, so refused too.
+        let workerIdentity = try NodeCertificate.parse(try file("node.crt"))
+        let otherCA = try RootCA.create()
+        let forgedKey = NodeKey.generate()
+        let forged = try otherCA.sign(
+            csr: try forgedKey.makeCSR(commonName: workerIdentity.nodeID), nodeID: workerIdentity.nodeID, role: .manager,
+            clusterID: workerIdentity.clusterID, ipAddresses: ["10.\(block).242.4"], validity: .seconds(3600))
+        var forgedRefusal: ShoalError?
+        for _ in 0..<5 where forgedRefusal?.code != .permissionDenied {
+            do {
+                _ = try await ManagerMembership.addManager(
+                    managers: ["\(manager):2377"], rootCAPEM: try file("ca.crt"),
+                    identity: ControlChannel.Identity(certificatePEM: forged, keyPEM: forgedKey.pem),
+                    etcdPeerURL: "https://10.\(block).242.4:2379", controlAddress: "10.\(block).242.4:2377")
+                Issue.record("a certificate from another CA added a manager")
+                break
+            } catch let error as ShoalError {
+                forgedRefusal = error
+                if error.code != .permissionDenied { try await Task.sleep(for: .seconds(1)) }
+            }
+        }
+        #expect(forgedRefusal?.code == .permissionDenied, "\(String(describing: forgedRefusal))")
 
         let joined = try docker(2, ["swarm", "join", "--token", managerToken, "\(manager):2377"])
         #expect(joined.status == 0 && joined.stdout.contains("This node joined a swarm as a manager."),
