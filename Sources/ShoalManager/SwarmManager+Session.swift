@@ -37,6 +37,7 @@ extension SwarmManager {
                 await self.refreshLeadership()
                 if ticks % Self.managerRefreshTicks == 0 { await self.refreshManagerAddresses() }
                 if ticks % Self.managerProbeTicks == 0 {
+                    await self.refreshHeartbeatPeriod()
                     await self.probeManagers()
                     await self.followOwnRole()
                 }
@@ -102,6 +103,13 @@ extension SwarmManager {
         }
         let managers = managerAddresses.isEmpty ? [(nodeID: config.nodeID, address: config.advertiseAddress)] : managerAddresses
         return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers, role: role)
+    }
+
+    /// `swarm update --dispatcher-heartbeat` may have been answered by another manager: every manager follows
+    /// the period in the store (the leader tells its nodes at their next heartbeat).
+    func refreshHeartbeatPeriod() async {
+        guard let info = try? await inspect() else { return }
+        heartbeatPeriod = Self.period(info.spec)
     }
 
     /// What a follower tells a node before refusing its session: the managers, to find the leader among.

@@ -79,6 +79,9 @@ import Testing
         let formed: Set = ["\(host(1)) Ready Leader", "\(host(2)) Ready Reachable", "\(host(3)) Ready", "\(host(4)) Ready"]
         for node in [1, 2] { #expect(try cluster.table(on: node) == formed, "\(cluster.log(node))") }
         #expect(try cluster.docker(3, ["node", "ls"]).stderr.contains("This node is not a swarm manager"))
+        // A heartbeat period set through a follower reaches the workers through the leader.
+        #expect(try cluster.docker(2, ["swarm", "update", "--dispatcher-heartbeat", "2s"]).status == 0)
+        #expect(cluster.eventually(15) { cluster.log(4).contains("heartbeat period 2.0 seconds") }, "\(cluster.log(4))")
 
         // Promote worker 3: it gets a manager certificate, becomes a store member and answers `node ls`.
         #expect(try cluster.docker(1, ["node", "promote", host(3)]).status == 0)
