@@ -9,14 +9,12 @@ extension SwarmManager {
     /// late).
     static let heartbeatCheckInterval: Duration = .milliseconds(250)
 
-    /// Managers are re-read from the store every 20 checks (5 s): they change only on join, leave and demotion.
-    static let managerRefreshTicks = 20
-
     static func period(_ spec: SwarmSpec) -> Duration { .milliseconds(Int64(spec.heartbeatPeriod * 1000)) }
 
     // MARK: manager: control API and node health
 
-    /// Every how many checks the leader asks the other managers whether they answer (1 s).
+    /// Every how many checks (1 s) a manager re-reads the managers and the heartbeat period from the store, the
+    /// leader asks the other managers whether they answer, and a manager looks whether it was demoted.
     static let managerProbeTicks = 4
 
     /// Serves the control API on the listen address and starts the monitor: it follows who leads, and on the
@@ -35,8 +33,8 @@ extension SwarmManager {
                 try? await Task.sleep(for: Self.heartbeatCheckInterval)
                 ticks += 1
                 await self.refreshLeadership()
-                if ticks % Self.managerRefreshTicks == 0 { await self.refreshManagerAddresses() }
                 if ticks % Self.managerProbeTicks == 0 {
+                    await self.refreshManagerAddresses()
                     await self.refreshHeartbeatPeriod()
                     await self.probeManagers()
                     await self.followOwnRole()

@@ -260,7 +260,8 @@ public actor SwarmManager {
                                       keyFile: paths.nodeKey)
         // The supervisor keeps the member's pid in `<data>.pid` and stops a member a crashed daemon left behind.
         let supervisor = EtcdSupervisor(configuration: member, clientTLS: clientTLS, logger: logger)
-        try await supervisor.start()
+        // A minute: a loaded machine (2 cores running a test suite) answered the first Status calls late.
+        try await supervisor.start(timeout: .seconds(60))
         etcd = supervisor
         let client = try EtcdClient(endpoints: [EtcdEndpoint(host: host, port: config.etcdClientPort)], tls: clientTLS,
                                     logger: logger)
