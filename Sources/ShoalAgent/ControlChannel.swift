@@ -73,6 +73,29 @@ public final class ControlChannel: Sendable {
         return options
     }
 
+    /// Calls `body` on the managers in order until one answers: a manager that cannot be reached (unavailable)
+    /// is skipped; any other failure is the answer. Errors are worded as Docker shows a manager's.
+    static func firstAnswering<Response: Sendable>(
+        _ managers: [String], rootCAPEM: String, identity: Identity,
+        _ body: (ControlChannel) async throws -> Response
+    ) async throws -> Response {
+        var lastError: ShoalError?
+        for address in managers {
+            let channel = try ControlChannel(address: address, trust: .rootCA(rootCAPEM), identity: identity)
+            do {
+                let response = try await body(channel)
+                await channel.shutdown()
+                return response
+            } catch {
+                await channel.shutdown()
+                let failure = RemoteError.shoal(error, address: address)
+                guard failure.code == .unavailable else { throw failure }
+                lastError = failure
+            }
+        }
+        throw lastError ?? ShoalError.invalidArgument("no manager address")
+    }
+
     /// Whether the manager at `address` answers its control API (NodeCA.GetRootCA over mutual TLS) within
     /// `timeout`: a manager's daemon is up and serving.
     public static func answers(address: String, rootCAPEM: String, identity: Identity,

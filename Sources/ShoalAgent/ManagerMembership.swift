@@ -23,22 +23,12 @@ public enum ManagerMembership {
         var request = Shoal_Cluster_V1_AddManagerRequest()
         request.etcdPeerURL = etcdPeerURL
         request.controlAddress = controlAddress
-        var lastError: ShoalError?
-        for address in managers {
-            let channel = try ControlChannel(address: address, trust: .rootCA(rootCAPEM), identity: identity)
-            do {
-                let response = try await Shoal_Cluster_V1_Membership.Client(wrapping: channel.grpc)
-                    .addManager(request, options: ControlChannel.options(timeout: .seconds(30)))
-                await channel.shutdown()
-                return response.members.map { StoreMember(name: $0.name, peerURL: $0.peerURL, clientURL: $0.clientURL) }
-            } catch {
-                await channel.shutdown()
-                let failure = RemoteError.shoal(error, address: address)
-                guard failure.code == .unavailable else { throw failure }
-                lastError = failure
-            }
+        let response = try await ControlChannel.firstAnswering(managers, rootCAPEM: rootCAPEM, identity: identity) {
+            channel in
+            try await Shoal_Cluster_V1_Membership.Client(wrapping: channel.grpc)
+                .addManager(request, options: ControlChannel.options(timeout: .seconds(30)))
         }
-        throw lastError ?? ShoalError.invalidArgument("no manager address")
+        return response.members.map { StoreMember(name: $0.name, peerURL: $0.peerURL, clientURL: $0.clientURL) }
     }
 }
 
@@ -57,26 +47,15 @@ public enum NodeRenewal {
         let key = NodeKey.generate()
         var request = Shoal_Cluster_V1_RenewNodeCertificateRequest()
         request.csrPem = try key.makeCSR(commonName: nodeID)
-        var lastError: ShoalError?
-        for address in managers {
-            let channel = try ControlChannel(address: address, trust: .rootCA(rootCAPEM), identity: identity)
-            do {
-                let response = try await channel.nodeCA.renewNodeCertificate(
-                    request, options: ControlChannel.options(timeout: .seconds(10)))
-                await channel.shutdown()
-                let certificate = try NodeCertificate.parse(response.certificatePem)
-                try certificate.verify(against: try RootCA(certificatePEM: rootCAPEM))
-                guard certificate.nodeID == nodeID, key.matches(certificate) else {
-                    throw ShoalError.permissionDenied("the manager at \(address) issued a certificate for another node or key")
-                }
-                return Renewed(certificatePEM: response.certificatePem, keyPEM: key.pem, role: certificate.role)
-            } catch {
-                await channel.shutdown()
-                let failure = RemoteError.shoal(error, address: address)
-                guard failure.code == .unavailable else { throw failure }
-                lastError = failure
-            }
+        let response = try await ControlChannel.firstAnswering(managers, rootCAPEM: rootCAPEM, identity: identity) {
+            channel in
+            try await channel.nodeCA.renewNodeCertificate(request, options: ControlChannel.options(timeout: .seconds(10)))
         }
-        throw lastError ?? ShoalError.invalidArgument("no manager address")
+        let certificate = try NodeCertificate.parse(response.certificatePem)
+        try certificate.verify(against: try RootCA(certificatePEM: rootCAPEM))
+        guard certificate.nodeID == nodeID, key.matches(certificate) else {
+            throw ShoalError.permissionDenied("a manager issued a certificate for another node or key")
+        }
+        return Renewed(certificatePEM: response.certificatePem, keyPEM: key.pem, role: certificate.role)
     }
 }

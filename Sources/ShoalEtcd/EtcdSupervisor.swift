@@ -103,7 +103,8 @@ public actor EtcdSupervisor {
 
     /// Starts the member and waits until it is healthy (answers Status and knows a leader). A member of a new
     /// multi-member cluster only gets a leader once a quorum runs: start those members concurrently.
-    public func start(timeout: Duration = .seconds(20)) async throws {
+    /// - Parameter callTimeout: the deadline of each health check call.
+    public func start(timeout: Duration = .seconds(20), callTimeout: Duration = .seconds(1)) async throws {
         guard child == nil, !wanted else { throw ShoalError.invalidState("etcd member \(configuration.name) already runs") }
         wanted = true
         abandoned.value = false
@@ -111,7 +112,7 @@ public actor EtcdSupervisor {
         do {
             try stopLeftoverMember()
             try spawn()
-            try await waitUntilHealthy(timeout: timeout, failOnExit: true)
+            try await waitUntilHealthy(timeout: timeout, callTimeout: callTimeout, failOnExit: true)
         } catch {
             await kill()
             throw error
@@ -120,17 +121,17 @@ public actor EtcdSupervisor {
 
     /// Waits until the member answers Status and knows a leader.
     public func waitUntilHealthy(timeout: Duration = .seconds(20)) async throws {
-        try await waitUntilHealthy(timeout: timeout, failOnExit: false)
+        try await waitUntilHealthy(timeout: timeout, callTimeout: .seconds(1), failOnExit: false)
     }
 
     /// - Parameter failOnExit: give up as soon as the child exits (a member that cannot start keeps failing).
-    private func waitUntilHealthy(timeout: Duration, failOnExit: Bool) async throws {
+    private func waitUntilHealthy(timeout: Duration, callTimeout: Duration, failOnExit: Bool) async throws {
         let spawned = generation
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         let client = try EtcdClient(
             configuration: EtcdClientConfiguration(
-                endpoints: Array(clientEndpoints.prefix(1)), tls: clientTLS, callTimeout: .seconds(1)),
+                endpoints: Array(clientEndpoints.prefix(1)), tls: clientTLS, callTimeout: callTimeout),
             logger: logger)
         var lastProblem = "no answer"
         while clock.now < deadline {

@@ -36,6 +36,19 @@ public actor SwarmManager {
     /// Worker: the session with the managers.
     var agent: SwarmAgent?
 
+    /// How long store calls may take. The defaults suit a daemon; tests that run a manager inside a test process
+    /// whose threads are busy with other tests give them more.
+    struct StoreTimeouts: Sendable {
+        /// Each call of the manager's etcd client.
+        var call: Duration = .seconds(5)
+        /// Each health check call while the member starts, and the whole start.
+        var healthCall: Duration = .seconds(1)
+        /// A minute: a loaded machine (2 cores running a test suite) answered the first Status calls late.
+        var start: Duration = .seconds(60)
+    }
+    var storeTimeouts = StoreTimeouts()
+    func setStoreTimeouts(_ timeouts: StoreTimeouts) { storeTimeouts = timeouts }
+
     public init(dataRoot: String, description: NodeDescription, logger: Logger = Logger(label: "shoal.swarm")) {
         paths = SwarmPaths(dataRoot: dataRoot)
         self.description = description
@@ -260,11 +273,12 @@ public actor SwarmManager {
                                       keyFile: paths.nodeKey)
         // The supervisor keeps the member's pid in `<data>.pid` and stops a member a crashed daemon left behind.
         let supervisor = EtcdSupervisor(configuration: member, clientTLS: clientTLS, logger: logger)
-        // A minute: a loaded machine (2 cores running a test suite) answered the first Status calls late.
-        try await supervisor.start(timeout: .seconds(60))
+        try await supervisor.start(timeout: storeTimeouts.start, callTimeout: storeTimeouts.healthCall)
         etcd = supervisor
-        let client = try EtcdClient(endpoints: [EtcdEndpoint(host: host, port: config.etcdClientPort)], tls: clientTLS,
-                                    logger: logger)
+        let client = try EtcdClient(
+            configuration: EtcdClientConfiguration(endpoints: [EtcdEndpoint(host: host, port: config.etcdClientPort)],
+                                                   tls: clientTLS, callTimeout: storeTimeouts.call),
+            logger: logger)
         self.client = client
         store = EtcdClusterStore(client: client)
     }

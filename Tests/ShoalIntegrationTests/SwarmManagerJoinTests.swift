@@ -46,21 +46,26 @@ import Testing
         // The worker's own certificate, presented to a manager-only RPC: refused by role.
         let certificates = "\(root)/data/\(name)/node-3/swarm/certificates"
         func file(_ name: String) throws -> String { try String(contentsOfFile: "\(certificates)/\(name)", encoding: .utf8) }
-        // Under a fully loaded machine the call may time out first: only a refusal by role counts, so retry others.
-        var refusal: ShoalError?
-        for _ in 0..<5 where refusal?.code != .permissionDenied {
-            do {
-                _ = try await ManagerMembership.addManager(
-                    managers: ["\(manager):2377"], rootCAPEM: try file("ca.crt"),
-                    identity: ControlChannel.Identity(certificatePEM: try file("node.crt"), keyPEM: try file("node.key")),
-                    etcdPeerURL: "https://10.\(block).242.4:2379", controlAddress: "10.\(block).242.4:2377")
-                Issue.record("a worker certificate added a manager")
-                break
-            } catch let error as ShoalError {
-                refusal = error
-                if error.code != .permissionDenied { try await Task.sleep(for: .seconds(1)) }
+        // Membership.AddManager presented with `identity`: the error it ends with. Under a fully loaded machine
+        // the call may time out first: only a refusal by role counts, so retry others.
+        func addManagerRefusal(_ identity: ControlChannel.Identity) async throws -> ShoalError? {
+            var refusal: ShoalError?
+            for _ in 0..<5 where refusal?.code != .permissionDenied {
+                do {
+                    _ = try await ManagerMembership.addManager(
+                        managers: ["\(manager):2377"], rootCAPEM: try file("ca.crt"), identity: identity,
+                        etcdPeerURL: "https://10.\(block).242.4:2379", controlAddress: "10.\(block).242.4:2377")
+                    Issue.record("a manager was added with a certificate that must be refused")
+                    return nil
+                } catch let error as ShoalError {
+                    refusal = error
+                    if error.code != .permissionDenied { try await Task.sleep(for: .seconds(1)) }
+                }
             }
+            return refusal
         }
+        let refusal = try await addManagerRefusal(
+            ControlChannel.Identity(certificatePEM: try file("node.crt"), keyPEM: try file("node.key")))
         #expect(refusal?.code == .permissionDenied && refusal?.message.contains("swarm-manager") == true,
                 "\(String(describing: refusal))")
         // A manager certificate for this cluster signed by another CA: the caller is anonymous, so refused too.
@@ -70,20 +75,8 @@ import Testing
         let forged = try otherCA.sign(
             csr: try forgedKey.makeCSR(commonName: workerIdentity.nodeID), nodeID: workerIdentity.nodeID, role: .manager,
             clusterID: workerIdentity.clusterID, ipAddresses: ["10.\(block).242.4"], validity: .seconds(3600))
-        var forgedRefusal: ShoalError?
-        for _ in 0..<5 where forgedRefusal?.code != .permissionDenied {
-            do {
-                _ = try await ManagerMembership.addManager(
-                    managers: ["\(manager):2377"], rootCAPEM: try file("ca.crt"),
-                    identity: ControlChannel.Identity(certificatePEM: forged, keyPEM: forgedKey.pem),
-                    etcdPeerURL: "https://10.\(block).242.4:2379", controlAddress: "10.\(block).242.4:2377")
-                Issue.record("a certificate from another CA added a manager")
-                break
-            } catch let error as ShoalError {
-                forgedRefusal = error
-                if error.code != .permissionDenied { try await Task.sleep(for: .seconds(1)) }
-            }
-        }
+        let forgedRefusal = try await addManagerRefusal(
+            ControlChannel.Identity(certificatePEM: forged, keyPEM: forgedKey.pem))
         #expect(forgedRefusal?.code == .permissionDenied, "\(String(describing: forgedRefusal))")
 
         let joined = try docker(2, ["swarm", "join", "--token", managerToken, "\(manager):2377"])
