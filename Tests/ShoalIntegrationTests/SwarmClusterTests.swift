@@ -3,8 +3,8 @@ import ShoalOS
 import ShoalTestSupport
 import Testing
 
-/// A swarm formed by `shoal cluster up` (3 managers, 2 workers), driven with the stock CLI: every host Ready and
-/// every manager answering; promotion and demotion of other nodes (certificates change role, store membership
+/// Swarms formed by `shoal cluster up`, driven with the stock CLI and docker-py: every host Ready and every
+/// manager answering; a heartbeat period set through a follower reaching the workers; promotion and demotion of other nodes (certificates change role, store membership
 /// follows); removal of a live worker (it leaves the swarm); the leader killed by pid (daemon and etcd) with
 /// another manager taking over and accepting writes, the dead one Down and Unreachable, and the workers kept;
 /// then a rolling restart of every manager that loses no node, token, certificate or label.
@@ -79,6 +79,34 @@ import Testing
         let formed: Set = ["\(host(1)) Ready Leader", "\(host(2)) Ready Reachable", "\(host(3)) Ready", "\(host(4)) Ready"]
         for node in [1, 2] { #expect(try cluster.table(on: node) == formed, "\(cluster.log(node))") }
         #expect(try cluster.docker(3, ["node", "ls"]).stderr.contains("This node is not a swarm manager"))
+        // docker-py sees the same swarm: info, nodes, a node update, join tokens; a worker refuses node calls.
+        let py = """
+            import docker, sys
+            manager = docker.DockerClient(base_url="unix://" + sys.argv[1])
+            swarm = manager.info()["Swarm"]
+            print(swarm["LocalNodeState"], swarm["ControlAvailable"], swarm["Nodes"], swarm["Managers"])
+            print(" ".join(sorted(n.attrs["Description"]["Hostname"] for n in manager.nodes.list())))
+            node = manager.nodes.get(sys.argv[3])
+            spec = node.attrs["Spec"]; spec["Labels"] = {"py": "yes"}
+            node.update(spec)
+            print(manager.nodes.get(sys.argv[3]).attrs["Spec"]["Labels"]["py"])
+            print(manager.swarm.attrs["JoinTokens"]["Worker"].startswith("SWMTKN-1-"))
+            try:
+                docker.DockerClient(base_url="unix://" + sys.argv[2]).nodes.list()
+                print("listed")
+            except docker.errors.APIError as e:
+                print(e.status_code, "not a swarm manager" in str(e.explanation))
+            """
+        let socket = { (node: Int) in "\(cluster.root)/run/\(cluster.name)/node-\(node)/shoal.sock" }
+        let viaPython = try Shell.run("/usr/bin/env", ["python3", "-c", py, socket(1), socket(3), host(4)])
+        #expect(viaPython.stdout == """
+            active True 4 2
+            \(host(1)) \(host(2)) \(host(3)) \(host(4))
+            yes
+            True
+            503 True
+
+            """, "\(viaPython.stdout)\(viaPython.stderr)")
         // A heartbeat period set through a follower reaches the workers through the leader.
         #expect(try cluster.docker(2, ["swarm", "update", "--dispatcher-heartbeat", "2s"]).status == 0)
         #expect(cluster.eventually(15) { cluster.log(4).contains("heartbeat period 2.0 seconds") }, "\(cluster.log(4))")
