@@ -22,6 +22,16 @@ public struct RootCA: Sendable {
     /// True when this value holds the CA key and so can `sign` CSRs.
     public var canSign: Bool { privateKey != nil }
 
+    /// The CA's subject and SubjectPublicKeyInfo, DER: what Docker shows as a node's or the cluster's
+    /// `TLSInfo.CertIssuerSubject` and `CertIssuerPublicKey`.
+    public func issuerDER() throws -> (subject: [UInt8], publicKey: [UInt8]) {
+        var subject = DER.Serializer()
+        try subject.serialize(certificate.subject)
+        var publicKey = DER.Serializer()
+        try publicKey.serialize(certificate.publicKey)
+        return (subject.serializedBytes, publicKey.serializedBytes)
+    }
+
     public var notBefore: Date { certificate.notValidBefore }
     public var notAfter: Date { certificate.notValidAfter }
 

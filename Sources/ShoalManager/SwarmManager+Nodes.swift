@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCA
 import ShoalCore
 import ShoalModel
 
@@ -7,9 +8,14 @@ extension SwarmManager {
     public func nodes() async throws -> [SwarmNode] {
         let store = try managerStore()
         let leader = await leaderNodeID()
+        var issuers: [String: CertificateIssuer] = [:]
         return try await store.list(prefix: SwarmKeys.nodes).map { stored in
             var node = try SwarmKeys.decode(SwarmNode.self, stored)
             node.version = UInt64(stored.modRevision)
+            if let issuer = issuers[node.trustRoot] ?? CertificateIssuer(rootCAPEM: node.trustRoot) {
+                issuers[node.trustRoot] = issuer
+                node.issuer = issuer
+            }
             // The leader is whoever leads the store now, not what was recorded.
             if let leader { node.managerStatus?.leader = node.id == leader }
             return node
@@ -63,5 +69,14 @@ extension SwarmManager {
                 "rpc error: code = FailedPrecondition desc = node \(node.id) is not down and can't be removed")
         }
         try await store.commit([.delete(SwarmKeys.node(node.id))], if: [])
+    }
+}
+
+extension CertificateIssuer {
+    /// The issuer a root CA certificate (PEM) stands for; nil when it cannot be read.
+    init?(rootCAPEM: String) {
+        guard !rootCAPEM.isEmpty, let root = try? RootCA(certificatePEM: rootCAPEM),
+              let der = try? root.issuerDER() else { return nil }
+        self.init(subject: Data(der.subject), publicKey: Data(der.publicKey))
     }
 }

@@ -234,6 +234,7 @@ public actor SwarmManager {
         }
         var info = try SwarmKeys.decode(SwarmInfo.self, stored)
         info.version = UInt64(stored.modRevision)
+        if let issuer = CertificateIssuer(rootCAPEM: info.rootCACertificate) { info.issuer = issuer }
         return (info, stored)
     }
 

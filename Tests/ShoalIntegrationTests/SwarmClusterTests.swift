@@ -79,6 +79,12 @@ import Testing
         let formed: Set = ["\(host(1)) Ready Leader", "\(host(2)) Ready Reachable", "\(host(3)) Ready", "\(host(4)) Ready"]
         for node in [1, 2] { #expect(try cluster.table(on: node) == formed, "\(cluster.log(node))") }
         #expect(try cluster.docker(3, ["node", "ls"]).stderr.contains("This node is not a swarm manager"))
+        // `node inspect --pretty`, with the TLS info Docker shows (issuer public key = the root CA's SPKI).
+        let pretty = try cluster.docker(2, ["node", "inspect", "--pretty", host(1)]).stdout
+        let rootKey = try Shell.sh("openssl x509 -noout -pubkey -in \(cluster.root)/data/\(cluster.name)/node-1/swarm/certificates/ca.crt | grep -v -- ----- | tr -d '\\n'")
+        #expect(pretty.contains("Hostname:") && pretty.contains(host(1)) && pretty.contains(" State:\t\t\tReady")
+                    && pretty.contains(" Leader:\t\tYes") && pretty.contains(" Issuer Public Key:\t\(rootKey)"),
+                "\(pretty)\nroot key \(rootKey)")
         // docker-py sees the same swarm: info, nodes, a node update, join tokens; a worker refuses node calls.
         let py = """
             import docker, sys
