@@ -8,34 +8,23 @@ import Testing
     @Test func upListReachAcrossHostsAndDown() throws {
         let run = try TestRun("cluster")
         defer { run.cleanup() }
-        let root = run.path("clusters")
-        let env = ["SHOAL_CLUSTER_ROOT": root]
-        let name = run.name("c")
-        let block = DaemonFixture.nextAddressBlock()
-        func shoal(_ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.binary, arguments, environment: env, timeout: 90)
-        }
-        run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
+        let cluster = LocalClusterFixture(run, prefix: "c", subnetOctet: 240)
+        let name = cluster.name, root = cluster.root
+        func shoal(_ arguments: [String]) throws -> Shell.Result { try cluster.shoal(arguments) }
 
         let bad = try shoal(["cluster", "up", "--no-swarm", "--name", name, "--nodes", "2", "--managers", "3"])
         #expect(bad.status != 0 && bad.stderr.contains("--managers must be between 1 and --nodes"), "\(bad)")
 
-        let up = try shoal(["cluster", "up", "--no-swarm", "--name", name, "--nodes", "3", "--managers", "1",
-                            "--subnet", "10.\(block).240.0/24"])
+        let up = try cluster.up(nodes: 3, managers: 1, swarm: false)
         #expect(up.status == 0, "\(up)")
-        let socket = "\(root)/run/\(name)/node-1/shoal.sock"
+        let socket = cluster.socket(1)
         #expect(up.stdout.hasSuffix("export DOCKER_HOST=unix://\(socket)\n"), "\(up.stdout)")
         let again = try shoal(["cluster", "up", "--no-swarm", "--name", name])
         #expect(again.status != 0 && again.stderr.contains("cluster \(name) already exists"), "\(again)")
         let list = try shoal(["cluster", "ls"])
-        #expect(list.stdout.contains("\(name)\t3\t3\t10.\(block).240.0/24"), "\(list)")
+        #expect(list.stdout.contains("\(name)\t3\t3\t\(cluster.subnet)"), "\(list)")
 
-        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.docker, arguments, environment: [
-                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
-                "DOCKER_CONFIG": run.path("docker-config"),
-            ])
-        }
+        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result { try cluster.docker(node, arguments) }
         for node in 1...3 {
             let info = try docker(node, ["info", "--format", "{{.Name}}"])
             #expect(info.stdout == "\(name)-node-\(node)\n", "\(info)")
@@ -47,10 +36,10 @@ import Testing
         #expect(try docker(2, ["import", run.path("bb.tar"), "bb"]).status == 0)
         let started = try docker(2, ["run", "-d", "-p", "8080:80", "bb", "httpd", "-f", "-p", "80", "-h", "/www"])
         #expect(started.status == 0, "\(started)")
-        let host1 = "\(root)/run/\(name)/netns/node-1"
+        let host1 = cluster.netns(1)
         var body = ""
         for _ in 0..<30 where body.isEmpty {
-            let probe = try Shell.run("/usr/bin/nsenter", ["--net=" + host1] + HTTPProbe.arguments("http://10.\(block).240.3:8080/"))
+            let probe = try Shell.run("/usr/bin/nsenter", ["--net=" + host1] + HTTPProbe.arguments("http://\(cluster.address(2)):8080/"))
             body = probe.status == 0 ? probe.stdout : ""
             if body.isEmpty { usleep(100_000) }
         }

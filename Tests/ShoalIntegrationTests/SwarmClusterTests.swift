@@ -4,76 +4,25 @@ import ShoalTestSupport
 import Testing
 
 /// Swarms formed by `shoal cluster up`, driven with the stock CLI and docker-py: every host Ready and every
-/// manager answering; a heartbeat period set through a follower reaching the workers; promotion and demotion of other nodes (certificates change role, store membership
-/// follows); removal of a live worker (it leaves the swarm); the leader killed by pid (daemon and etcd) with
+/// manager answering; a heartbeat period set through a follower reaching the workers; promotion and demotion of
+/// other nodes (certificates change role, store membership follows); removal of a live worker (it leaves the swarm); the leader killed by pid (daemon and etcd) with
 /// another manager taking over and accepting writes, the dead one Down and Unreachable, and the workers kept;
 /// then a rolling restart of every manager that loses no node, token, certificate or label.
 @Suite(.serialized, .timeLimit(.minutes(6))) struct SwarmClusterTests {
-    /// One cluster per test, named for the run; `cluster down` in the cleanup even when the test fails.
-    final class Cluster {
-        let run: TestRun
-        let root: String
-        let name: String
-        let stateFile: String
-
-        init(_ run: TestRun, prefix: String, nodes: Int, managers: Int, extra: [String] = []) throws {
-            self.run = run
-            root = run.path("clusters")
-            name = run.name(prefix)
-            stateFile = "\(root)/data/\(name)/cluster.json"
-            let block = DaemonFixture.nextAddressBlock()
-            let name = self.name
-            run.onCleanup("cluster down \(name)") { [root] in
-                _ = try? Shell.run(DaemonFixture.binary, ["cluster", "down", "--name", name],
-                                   environment: ["SHOAL_CLUSTER_ROOT": root], timeout: 90)
-            }
-            let up = try shoal(["cluster", "up", "--name", name, "--nodes", "\(nodes)", "--managers", "\(managers)",
-                                "--subnet", "10.\(block).243.0/24"] + extra)
-            try #require(up.status == 0, "\(up)")
-            print("swarm cluster: \(up.stdout.split(separator: "\n").first ?? "")")
-        }
-
-        func shoal(_ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.binary, arguments, environment: ["SHOAL_CLUSTER_ROOT": root], timeout: 150)
-        }
-
-        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.docker, arguments, environment: [
-                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
-                "DOCKER_CONFIG": run.path("docker-config"),
-            ], timeout: 30)
-        }
-
-        func host(_ node: Int) -> String { "\(name)-node-\(node)" }
-
-        func log(_ node: Int) -> String {
-            let text = (try? String(contentsOfFile: "\(root)/data/\(name)/node-\(node)/daemon.log", encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").suffix(25).joined(separator: "\n")
-        }
-
-        func certificate(_ node: Int) -> String { "\(root)/data/\(name)/node-\(node)/swarm/certificates/node.crt" }
-
-        /// `HOSTNAME STATUS MANAGERSTATUS` rows of `docker node ls` on `node`.
-        func table(on node: Int) throws -> Set<String> {
-            let result = try docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
-            return Set(result.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
-        }
-
-        /// Polls `condition` for up to `seconds`; true once it holds.
-        func eventually(_ seconds: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if try condition() { return true }
-                usleep(200_000)
-            }
-            return try condition()
-        }
+    /// A swarm formed by `shoal cluster up` for one test (30 s for each docker call: a hang fails fast).
+    static func swarm(_ run: TestRun, prefix: String, nodes: Int, managers: Int,
+                      extra: [String] = []) throws -> LocalClusterFixture {
+        let cluster = LocalClusterFixture(run, prefix: prefix, subnetOctet: 243, shoalTimeout: 150, dockerTimeout: 30)
+        let up = try cluster.up(nodes: nodes, managers: managers, swarm: true, extra: extra)
+        try #require(up.status == 0, "\(up)")
+        print("swarm cluster: \(up.stdout.split(separator: "\n").first ?? "")")
+        return cluster
     }
 
     @Test func formsTheSwarmAndChangesRoles() throws {
         let run = try TestRun("swroles")
         defer { run.cleanup() }
-        let cluster = try Cluster(run, prefix: "r", nodes: 4, managers: 2)
+        let cluster = try Self.swarm(run, prefix: "r", nodes: 4, managers: 2)
         func host(_ node: Int) -> String { cluster.host(node) }
         // Formed by `cluster up`: every host Ready, both managers answer with the same view.
         let formed: Set = ["\(host(1)) Ready Leader", "\(host(2)) Ready Reachable", "\(host(3)) Ready", "\(host(4)) Ready"]
@@ -81,7 +30,7 @@ import Testing
         #expect(try cluster.docker(3, ["node", "ls"]).stderr.contains("This node is not a swarm manager"))
         // `node inspect --pretty`, with the TLS info Docker shows (issuer public key = the root CA's SPKI).
         let pretty = try cluster.docker(2, ["node", "inspect", "--pretty", host(1)]).stdout
-        let rootKey = try Shell.sh("openssl x509 -noout -pubkey -in \(cluster.root)/data/\(cluster.name)/node-1/swarm/certificates/ca.crt | grep -v -- ----- | tr -d '\\n'")
+        let rootKey = try Shell.sh("openssl x509 -noout -pubkey -in \(cluster.certificates(1))/ca.crt | grep -v -- ----- | tr -d '\\n'")
         #expect(pretty.contains("Hostname:") && pretty.contains(host(1)) && pretty.contains(" State:\t\t\tReady")
                     && pretty.contains(" Leader:\t\tYes") && pretty.contains(" Issuer Public Key:\t\(rootKey)"),
                 "\(pretty)\nroot key \(rootKey)")
@@ -103,8 +52,7 @@ import Testing
             except docker.errors.APIError as e:
                 print(e.status_code, "not a swarm manager" in str(e.explanation))
             """
-        let socket = { (node: Int) in "\(cluster.root)/run/\(cluster.name)/node-\(node)/shoal.sock" }
-        let viaPython = try Shell.run("/usr/bin/env", ["python3", "-c", py, socket(1), socket(3), host(4)])
+        let viaPython = try Shell.run("/usr/bin/env", ["python3", "-c", py, cluster.socket(1), cluster.socket(3), host(4)])
         #expect(viaPython.stdout == """
             active True 4 2
             \(host(1)) \(host(2)) \(host(3)) \(host(4))
@@ -124,7 +72,7 @@ import Testing
                 && cluster.table(on: 1).contains("\(host(3)) Ready Reachable")
         }
         #expect(promoted, "\(cluster.log(3))")
-        #expect(try Shell.sh("openssl x509 -noout -subject -in \(cluster.certificate(3))").contains("OU = swarm-manager"))
+        #expect(try Shell.sh("openssl x509 -noout -subject -in \(cluster.certificates(3) + "/node.crt")").contains("OU = swarm-manager"))
         #expect(try cluster.docker(3, ["info", "-f", "{{.Swarm.ControlAvailable}} {{.Swarm.Managers}}"]).stdout == "true 3\n")
 
         // Demote manager 2 (another node than the one asked): back to a worker certificate and a session.
@@ -133,7 +81,7 @@ import Testing
             try cluster.docker(2, ["node", "ls"]).stderr.contains("This node is not a swarm manager")
         }
         #expect(demoted, "\(cluster.log(2))")
-        #expect(try Shell.sh("openssl x509 -noout -subject -in \(cluster.certificate(2))").contains("OU = swarm-worker"))
+        #expect(try Shell.sh("openssl x509 -noout -subject -in \(cluster.certificates(2) + "/node.crt")").contains("OU = swarm-worker"))
         #expect(try cluster.eventually(20) {
             try cluster.table(on: 1) == ["\(host(1)) Ready Leader", "\(host(2)) Ready", "\(host(3)) Ready Reachable", "\(host(4)) Ready"]
         }, "\((try? cluster.table(on: 1)) ?? [])")
@@ -151,14 +99,14 @@ import Testing
     @Test func leaderFailoverAndRollingRestartLoseNothing() throws {
         let run = try TestRun("swfail")
         defer { run.cleanup() }
-        let cluster = try Cluster(run, prefix: "f", nodes: 4, managers: 3, extra: ["--dispatcher-heartbeat", "1s"])
+        let cluster = try Self.swarm(run, prefix: "f", nodes: 4, managers: 3, extra: ["--dispatcher-heartbeat", "1s"])
         func host(_ node: Int) -> String { cluster.host(node) }
         #expect(try cluster.docker(1, ["node", "update", "--label-add", "zone=a", host(4)]).status == 0)
 
         // The leader's daemon and etcd killed by pid: another manager leads and takes writes.
         let leaderPid = try ClusterStateFile.pid(of: 1, in: cluster.stateFile)
         let etcdPid = try #require(Int32(try String(
-            contentsOfFile: "\(cluster.root)/data/\(cluster.name)/node-1/swarm/etcd.pid", encoding: .utf8)
+            contentsOfFile: cluster.dataRoot(1) + "/swarm/etcd.pid", encoding: .utf8)
             .split(whereSeparator: \.isWhitespace).first ?? ""))
         let arguments = try String(contentsOfFile: "/proc/\(leaderPid)/cmdline", encoding: .utf8)
             .split(separator: "\u{0}").map(String.init)
@@ -194,7 +142,7 @@ import Testing
                                                 host(1), host(2), host(3), host(4)]).stdout
             let tokens = try cluster.docker(2, ["swarm", "inspect", "-f", "{{.JoinTokens.Worker}} {{.JoinTokens.Manager}}"]).stdout
             let root = try cluster.docker(2, ["info", "-f", "{{.Swarm.Cluster.ID}}"]).stdout
-            let certificates = try (1...4).map { try String(contentsOfFile: cluster.certificate($0), encoding: .utf8) }
+            let certificates = try (1...4).map { try String(contentsOfFile: cluster.certificates($0) + "/node.crt", encoding: .utf8) }
             return [nodes, labels, tokens, root] + certificates
         }
         let before = try snapshot()

@@ -11,28 +11,13 @@ import Testing
     @Test func workersJoinHeartbeatAndGoDown() throws {
         let run = try TestRun("join")
         defer { run.cleanup() }
-        let root = run.path("clusters")
-        let env = ["SHOAL_CLUSTER_ROOT": root]
-        let name = run.name("j")
-        let block = DaemonFixture.nextAddressBlock()
-        func shoal(_ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.binary, arguments, environment: env, timeout: 90)
-        }
-        run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
-        let up = try shoal(["cluster", "up", "--no-swarm", "--name", name, "--nodes", "3", "--managers", "1",
-                            "--subnet", "10.\(block).241.0/24"])
+        let cluster = LocalClusterFixture(run, prefix: "j", subnetOctet: 241)
+        let up = try cluster.up(nodes: 3, managers: 1, swarm: false)
         try #require(up.status == 0, "\(up)")
-        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.docker, arguments, environment: [
-                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
-                "DOCKER_CONFIG": run.path("docker-config"),
-            ])
-        }
-        func log(_ node: Int) -> String {
-            let text = (try? String(contentsOfFile: "\(root)/data/\(name)/node-\(node)/daemon.log", encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").suffix(30).joined(separator: "\n")
-        }
-        let manager = "10.\(block).241.2"
+        let name = cluster.name
+        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result { try cluster.docker(node, arguments) }
+        func log(_ node: Int) -> String { cluster.log(node) }
+        let manager = cluster.address(1)
 
         let initialised = try docker(1, ["swarm", "init", "--advertise-addr", manager])
         try #require(initialised.status == 0, "\(initialised)\n\(log(1))")
@@ -67,7 +52,7 @@ import Testing
         #expect(onWorker.status != 0 && onWorker.stderr.contains("This node is not a swarm manager."), "\(onWorker)")
         #expect(try docker(2, ["info", "-f", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"]).stdout
             == "active false\n")
-        let certificates = "\(root)/data/\(name)/node-2/swarm/certificates"
+        let certificates = cluster.certificates(2)
         let subject = try Shell.sh("openssl x509 -noout -subject -in \(certificates)/node.crt")
         #expect(subject.contains("OU = swarm-worker"), "\(subject)")
 
@@ -85,13 +70,13 @@ import Testing
             except Exception:
                 print("refused")
             """
-        #expect(try Shell.run("/usr/bin/nsenter", ["--net=\(root)/run/\(name)/netns/node-2", "--", "/usr/bin/python3", "-c", plain]).stdout
+        #expect(try Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(2), "--", "/usr/bin/python3", "-c", plain]).stdout
             == "refused\n")
 
         // Down detection: a 1 s period, then node 3's daemon dies.
         #expect(try docker(1, ["swarm", "update", "--dispatcher-heartbeat", "1s"]).status == 0)
         Thread.sleep(forTimeInterval: 7)  // the workers learn the new period at their next (5 s) heartbeat
-        let stateFile = "\(root)/data/\(name)/cluster.json"
+        let stateFile = cluster.stateFile
         let killed = Date()
         kill(try ClusterStateFile.pid(of: 3, in: stateFile), SIGKILL)
         func waitForState(_ node: Int, _ state: String, within seconds: TimeInterval) throws -> (Bool, TimeInterval) {
@@ -126,53 +111,5 @@ import Testing
         #expect(left.status == 0 && left.stdout.contains("Node left the swarm."), "\(left)")
         #expect(try docker(2, ["info", "-f", "{{.Swarm.LocalNodeState}}"]).stdout == "inactive\n")
         #expect(try waitForState(2, "down", within: 10).0)
-    }
-}
-
-/// Node daemons of a local cluster as its state file records them: pids, and a restart with the same namespace,
-/// host name and arguments (the new pid is recorded so `cluster down` stops it).
-enum ClusterStateFile {
-    static func nodes(_ file: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any] ?? [:]
-    }
-
-    static func node(_ index: Int, in file: String) throws -> [String: Any] {
-        let nodes = try nodes(file)["nodes"] as? [[String: Any]] ?? []
-        return try #require(nodes.first { ($0["index"] as? Int) == index })
-    }
-
-    static func pid(of index: Int, in file: String) throws -> Int32 {
-        Int32(try #require(try node(index, in: file)["pid"] as? Int))
-    }
-
-    /// Stops the daemon (SIGTERM, by pid) and returns its arguments for `startDaemon`.
-    static func stopDaemon(_ index: Int, in file: String) throws -> [String] {
-        let pid = try pid(of: index, in: file)
-        let cmdline = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
-        let arguments = cmdline.split(separator: "\u{0}").map(String.init)
-        kill(pid, SIGTERM)
-        for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
-        return arguments
-    }
-
-    static func startDaemon(_ index: Int, in file: String, arguments: [String]) throws {
-        let node = try node(index, in: file)
-        let netns = try #require(node["netns"] as? String)
-        let hostname = try #require(node["hostname"] as? String)
-        let dataRoot = try #require(node["dataRoot"] as? String)
-        let log = open(dataRoot + "/daemon.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        defer { close(log) }
-        let child = try ChildProcess.spawn(
-            "/usr/bin/nsenter",
-            ["--net=" + netns, "--", "/usr/bin/unshare", "--uts", "--", "/bin/sh", "-c",
-             "hostname \"$0\" && exec \"$@\"", hostname] + arguments,
-            fds: [-1, log, log], newSession: true)
-        var state = try nodes(file)
-        var nodes = state["nodes"] as? [[String: Any]] ?? []
-        for position in nodes.indices where (nodes[position]["index"] as? Int) == index {
-            nodes[position]["pid"] = Int(child.pid)
-        }
-        state["nodes"] = nodes
-        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: file))
     }
 }

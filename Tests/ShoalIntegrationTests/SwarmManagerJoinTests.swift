@@ -12,28 +12,13 @@ import Testing
     @Test func managerJoinsAndWorkersCannotActAsManagers() async throws {
         let run = try TestRun("mjoin")
         defer { run.cleanup() }
-        let root = run.path("clusters")
-        let env = ["SHOAL_CLUSTER_ROOT": root]
-        let name = run.name("m")
-        let block = DaemonFixture.nextAddressBlock()
-        func shoal(_ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.binary, arguments, environment: env, timeout: 90)
-        }
-        run.onCleanup("cluster down \(name)") { _ = try? shoal(["cluster", "down", "--name", name]) }
-        let up = try shoal(["cluster", "up", "--no-swarm", "--name", name, "--nodes", "3", "--managers", "1",
-                            "--subnet", "10.\(block).242.0/24"])
+        let cluster = LocalClusterFixture(run, prefix: "m", subnetOctet: 242)
+        let up = try cluster.up(nodes: 3, managers: 1, swarm: false)
         try #require(up.status == 0, "\(up)")
-        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
-            try Shell.run(DaemonFixture.docker, arguments, environment: [
-                "DOCKER_HOST": "unix://\(root)/run/\(name)/node-\(node)/shoal.sock",
-                "DOCKER_CONFIG": run.path("docker-config"),
-            ])
-        }
-        func log(_ node: Int) -> String {
-            let text = (try? String(contentsOfFile: "\(root)/data/\(name)/node-\(node)/daemon.log", encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").suffix(30).joined(separator: "\n")
-        }
-        let manager = "10.\(block).242.2"
+        let name = cluster.name
+        func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result { try cluster.docker(node, arguments) }
+        func log(_ node: Int) -> String { cluster.log(node) }
+        let manager = cluster.address(1)
         try #require(try docker(1, ["swarm", "init", "--advertise-addr", manager]).status == 0, "\(log(1))")
         let workerToken = try docker(1, ["swarm", "join-token", "-q", "worker"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -44,7 +29,7 @@ import Testing
         #expect(worker.status == 0, "\(worker)\n\(log(3))")
 
         // The worker's own certificate, presented to a manager-only RPC: refused by role.
-        let certificates = "\(root)/data/\(name)/node-3/swarm/certificates"
+        let certificates = cluster.certificates(3)
         func file(_ name: String) throws -> String { try String(contentsOfFile: "\(certificates)/\(name)", encoding: .utf8) }
         // Membership.AddManager presented with `identity`: the error it ends with. Under a fully loaded machine
         // the call may time out first: only a refusal by role counts, so retry others.
@@ -54,7 +39,7 @@ import Testing
                 do {
                     _ = try await ManagerMembership.addManager(
                         managers: ["\(manager):2377"], rootCAPEM: try file("ca.crt"), identity: identity,
-                        etcdPeerURL: "https://10.\(block).242.4:2379", controlAddress: "10.\(block).242.4:2377")
+                        etcdPeerURL: "https://\(cluster.address(3)):2379", controlAddress: "\(cluster.address(3)):2377")
                     Issue.record("a manager was added with a certificate that must be refused")
                     return nil
                 } catch let error as ShoalError {
@@ -74,7 +59,7 @@ import Testing
         let forgedKey = NodeKey.generate()
         let forged = try otherCA.sign(
             csr: try forgedKey.makeCSR(commonName: workerIdentity.nodeID), nodeID: workerIdentity.nodeID, role: .manager,
-            clusterID: workerIdentity.clusterID, ipAddresses: ["10.\(block).242.4"], validity: .seconds(3600))
+            clusterID: workerIdentity.clusterID, ipAddresses: [cluster.address(3)], validity: .seconds(3600))
         let forgedRefusal = try await addManagerRefusal(
             ControlChannel.Identity(certificatePEM: forged, keyPEM: forgedKey.pem))
         #expect(forgedRefusal?.code == .permissionDenied, "\(String(describing: forgedRefusal))")
@@ -83,7 +68,7 @@ import Testing
         #expect(joined.status == 0 && joined.stdout.contains("This node joined a swarm as a manager."),
                 "\(joined)\n\(log(2))\n\(log(1))")
         // The new store member joined as a learner (no vote until it caught up) and was then promoted.
-        let managerLog = (try? String(contentsOfFile: "\(root)/data/\(name)/node-1/daemon.log", encoding: .utf8)) ?? ""
+        let managerLog = (try? String(contentsOfFile: cluster.dataRoot(1) + "/daemon.log", encoding: .utf8)) ?? ""
         #expect(managerLog.contains("as a learner") && managerLog.contains("store member is now a voter"), "\(log(1))")
         for node in [1, 2] {
             let table = try docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
@@ -93,7 +78,7 @@ import Testing
         }
         #expect(try docker(2, ["info", "-f", "{{.Swarm.ControlAvailable}} {{.Swarm.Nodes}} {{.Swarm.Managers}}"]).stdout
             == "true 3 2\n")
-        let subject = try Shell.sh("openssl x509 -noout -subject -in \(root)/data/\(name)/node-2/swarm/certificates/node.crt")
+        let subject = try Shell.sh("openssl x509 -noout -subject -in \(cluster.certificates(2))/node.crt")
         #expect(subject.contains("OU = swarm-manager"), "\(subject)")
 
         // The second manager leaves (--force, as Docker asks of a manager): the first keeps a working store.
