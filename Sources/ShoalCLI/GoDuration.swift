@@ -12,9 +12,9 @@ enum GoDuration {
             let number = rest.prefix { $0.isNumber || $0 == "." }
             guard let value = Double(number) else { return nil }
             rest = rest.dropFirst(number.count)
+            // The unit is every letter up to the next number ("ms" is not "m" then "s").
             let unit = rest.prefix { !($0.isNumber || $0 == ".") }
-            // Longest match first ("ms" before "m").
-            guard let factor = units.filter({ unit == $0.0 }).first?.1 else { return nil }
+            guard let factor = units.first(where: { unit == $0.0 })?.1 else { return nil }
             rest = rest.dropFirst(unit.count)
             total += value * factor
         }

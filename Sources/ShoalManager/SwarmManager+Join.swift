@@ -12,7 +12,7 @@ extension SwarmManager {
 
     // MARK: manager side (NodeCA)
 
-    func rootCACertificatePEM() async throws -> String { try await inspect().rootCACertificate }
+    func rootCACertificatePEM() async throws -> String { try await cluster().0.rootCACertificate }
 
     /// Signs a joining node's CSR when its token's secret matches the worker or manager token (constant time),
     /// with the role of the token that matched, and records the node Ready. Nothing is recorded for a bad token.

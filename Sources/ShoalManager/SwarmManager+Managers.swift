@@ -84,7 +84,7 @@ extension SwarmManager {
         try await waitUntilVoter()
         try config.save(paths)
         self.config = config
-        heartbeatPeriod = Self.period(try await inspect().spec)
+        heartbeatPeriod = Self.period(try await cluster().0.spec)
         try await startControl(config)
     }
 

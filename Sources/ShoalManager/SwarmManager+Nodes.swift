@@ -5,19 +5,26 @@ import ShoalModel
 
 /// `docker node ls/inspect/update/rm` on a manager: node objects in the store, resolved as Docker resolves them.
 extension SwarmManager {
+    /// The nodes as Docker shows them: who leads the store now (not what was recorded) and the TLS issuer.
     public func nodes() async throws -> [SwarmNode] {
-        let store = try managerStore()
         let leader = await leaderNodeID()
         var issuers: [String: CertificateIssuer] = [:]
-        return try await store.list(prefix: SwarmKeys.nodes).map { stored in
-            var node = try SwarmKeys.decode(SwarmNode.self, stored)
-            node.version = UInt64(stored.modRevision)
+        return try await storedNodes().map { stored in
+            var node = stored
             if let issuer = issuers[node.trustRoot] ?? CertificateIssuer(rootCAPEM: node.trustRoot) {
                 issuers[node.trustRoot] = issuer
                 node.issuer = issuer
             }
-            // The leader is whoever leads the store now, not what was recorded.
             if let leader { node.managerStatus?.leader = node.id == leader }
+            return node
+        }
+    }
+
+    /// The node objects as stored (the monitor's view: no leader lookup, no certificate parsing).
+    func storedNodes() async throws -> [SwarmNode] {
+        try await managerStore().list(prefix: SwarmKeys.nodes).map { stored in
+            var node = try SwarmKeys.decode(SwarmNode.self, stored)
+            node.version = UInt64(stored.modRevision)
             return node
         }
     }
@@ -43,7 +50,7 @@ extension SwarmManager {
         var node = try await node(ref)
         guard node.version == version else { throw SwarmErrors.outOfSequence }
         if node.spec.role == .manager && spec.role == .worker {
-            let managers = try await nodes().filter { $0.spec.role == .manager }.count
+            let managers = try await storedNodes().filter { $0.spec.role == .manager }.count
             if managers <= 1 {
                 throw ShoalError.invalidState(
                     "rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm")

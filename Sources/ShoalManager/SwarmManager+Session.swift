@@ -72,7 +72,7 @@ extension SwarmManager {
             return
         }
         logger.info("swarm: this manager leads")
-        for node in (try? await nodes()) ?? [] where node.id != config?.nodeID && node.status.state == .ready {
+        for node in (try? await storedNodes()) ?? [] where node.id != config?.nodeID && node.status.state == .ready {
             tracker.watch(node.id, at: .now, period: heartbeatPeriod)
         }
     }
@@ -106,7 +106,7 @@ extension SwarmManager {
     /// `swarm update --dispatcher-heartbeat` may have been answered by another manager: every manager follows
     /// the period in the store (the leader tells its nodes at their next heartbeat).
     func refreshHeartbeatPeriod() async {
-        guard let info = try? await inspect() else { return }
+        guard let (info, _) = try? await cluster() else { return }
         heartbeatPeriod = Self.period(info.spec)
     }
 
@@ -116,7 +116,7 @@ extension SwarmManager {
     }
 
     func refreshManagerAddresses() async {
-        guard let all = try? await nodes() else { return }
+        guard let all = try? await storedNodes() else { return }
         managerAddresses = all.compactMap { node in
             guard let status = node.managerStatus, !status.address.isEmpty else { return nil }
             return (nodeID: node.id, address: status.address)

@@ -75,7 +75,7 @@ public actor SwarmManager {
                 // Who leads is read from the store when nodes are listed.
                 node.managerStatus = ManagerStatus(leader: false, reachability: .reachable, address: config.advertiseAddress)
             }
-            heartbeatPeriod = Self.period(try await inspect().spec)
+            heartbeatPeriod = Self.period(try await cluster().0.spec)
             try await startControl(config)
         } catch {
             logger.error("swarm: cannot bring the manager back: \(error)")
@@ -156,7 +156,7 @@ public actor SwarmManager {
     public func leave(force: Bool) async throws {
         guard let config else { throw SwarmErrors.notInSwarm }
         if config.role == NodeRoleName.manager.rawValue && !force {
-            let managers = (try? await nodes().filter { $0.spec.role == .manager }.count) ?? 1
+            let managers = (try? await storedNodes().filter { $0.spec.role == .manager }.count) ?? 1
             if managers <= 1 { throw SwarmErrors.lastManager }
             throw ShoalError(.unavailable,
                              "You are attempting to leave the swarm on a node that is participating as a manager. Use `--force` to ignore this message.")
@@ -174,8 +174,10 @@ public actor SwarmManager {
 
     // MARK: the cluster object
 
+    /// The cluster object as Docker shows it (with the TLS issuer).
     public func inspect() async throws -> SwarmInfo {
-        let (info, _) = try await cluster()
+        var (info, _) = try await cluster()
+        if let issuer = CertificateIssuer(rootCAPEM: info.rootCACertificate) { info.issuer = issuer }
         return info
     }
 
@@ -208,7 +210,7 @@ public actor SwarmManager {
                 : (config.managers ?? []).map { address in (nodeID: "", address: address) })
         if isManager {
             do {
-                let all = try await nodes()
+                let all = try await storedNodes()
                 state.nodes = all.count
                 state.managers = all.filter { $0.spec.role == .manager }.count
                 state.remoteManagers = all.compactMap { node in node.managerStatus.map { (node.id, $0.address) } }
@@ -234,7 +236,6 @@ public actor SwarmManager {
         }
         var info = try SwarmKeys.decode(SwarmInfo.self, stored)
         info.version = UInt64(stored.modRevision)
-        if let issuer = CertificateIssuer(rootCAPEM: info.rootCACertificate) { info.issuer = issuer }
         return (info, stored)
     }
 
