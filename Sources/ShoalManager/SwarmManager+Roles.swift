@@ -19,10 +19,7 @@ extension SwarmManager {
         }
         let managers = config.managers ?? []
         do {
-            let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
-            let renewed = try await NodeRenewal.renew(
-                managers: managers, nodeID: config.nodeID, rootCAPEM: tls.caCertificatePEM,
-                identity: ControlChannel.Identity(certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM))
+            let renewed = try await certificateFromManagers(config)
             guard renewed.role == .manager else {
                 throw ShoalError.invalidState("the managers issued a \(renewed.role) certificate for a promotion")
             }
@@ -34,11 +31,10 @@ extension SwarmManager {
             promoted.etcdClientPort = port + 1
             promoted.etcdPeerPort = port + 2
             promoted.managers = nil
+            let tls = try replaceOwnCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM)
             let joined = JoinedNode(nodeID: config.nodeID, clusterID: config.clusterID, role: .manager,
-                                    rootCAPEM: tls.caCertificatePEM, certificatePEM: renewed.certificatePEM,
-                                    keyPEM: renewed.keyPEM)
-            try TLSFiles(caCertificatePEM: tls.caCertificatePEM, certificatePEM: renewed.certificatePEM,
-                         keyPEM: renewed.keyPEM).write(to: URL(fileURLWithPath: paths.tls))
+                                    rootCAPEM: tls.caCertificatePEM, certificatePEM: tls.certificatePEM,
+                                    keyPEM: tls.keyPEM)
             do {
                 try await becomeManager(joined, config: promoted, managers: managers)
             } catch {
@@ -75,8 +71,7 @@ extension SwarmManager {
     private func demote(_ config: SwarmLocalConfig, node: SwarmNode) async throws {
         guard let client, let store else { return }
         // Everything that needs the store first: the worker certificate and the other managers.
-        let key = NodeKey.generate()
-        let issued = try await signNodeCertificate(nodeID: config.nodeID, csrPEM: try key.makeCSR(commonName: config.nodeID))
+        let own = try await signOwnCertificate(config)
         let others = managerAddresses.filter { $0.nodeID != config.nodeID }.map(\.address)
         guard !others.isEmpty else { throw ShoalError.invalidState("no other manager to report to") }
         var updated = node
@@ -96,9 +91,7 @@ extension SwarmManager {
         await stopControl()
         await stopStore()
         try? FileManager.default.removeItem(atPath: paths.etcdData)
-        let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
-        try TLSFiles(caCertificatePEM: tls.caCertificatePEM, certificatePEM: issued.certificatePEM, keyPEM: key.pem)
-            .write(to: URL(fileURLWithPath: paths.tls))
+        try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM)
         var worker = config
         worker.role = NodeRoleName.worker.rawValue
         worker.etcdClientPort = 0
@@ -154,25 +147,50 @@ extension SwarmManager {
     /// are restarted (etcd reads its files at each handshake).
     func renewCertificate() async throws {
         guard let config else { return }
-        let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
         if config.role == NodeRoleName.manager.rawValue {
-            let key = NodeKey.generate()
-            let issued = try await signNodeCertificate(nodeID: config.nodeID,
-                                                       csrPEM: try key.makeCSR(commonName: config.nodeID))
-            try TLSFiles(caCertificatePEM: tls.caCertificatePEM, certificatePEM: issued.certificatePEM, keyPEM: key.pem)
-                .write(to: URL(fileURLWithPath: paths.tls))
+            let own = try await signOwnCertificate(config)
+            try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM)
             await stopControl()
             try await startControl(config)
         } else {
-            let renewed = try await NodeRenewal.renew(
-                managers: config.managers ?? [], nodeID: config.nodeID, rootCAPEM: tls.caCertificatePEM,
-                identity: ControlChannel.Identity(certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM))
-            try TLSFiles(caCertificatePEM: tls.caCertificatePEM, certificatePEM: renewed.certificatePEM,
-                         keyPEM: renewed.keyPEM).write(to: URL(fileURLWithPath: paths.tls))
+            let renewed = try await certificateFromManagers(config)
+            try replaceOwnCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM)
             await agent?.stop()
             agent = nil
             try startAgent(config)
         }
         logger.info("swarm: node certificate renewed")
     }
+
+    // MARK: this node's certificate
+
+    /// A manager: a new key and a certificate for it, signed here with the CA in the store, for the node as the
+    /// store describes it now (its role, its address).
+    func signOwnCertificate(_ config: SwarmLocalConfig) async throws -> (certificatePEM: String, keyPEM: String) {
+        let key = NodeKey.generate()
+        let issued = try await signNodeCertificate(nodeID: config.nodeID, csrPEM: try key.makeCSR(commonName: config.nodeID))
+        return (issued.certificatePEM, key.pem)
+    }
+
+    /// A worker: a new key and certificate from the first manager that answers, asked with the current one.
+    func certificateFromManagers(_ config: SwarmLocalConfig) async throws -> NodeRenewal.Renewed {
+        let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
+        return try await NodeRenewal.renew(managers: config.managers ?? [], nodeID: config.nodeID,
+                                           rootCAPEM: tls.caCertificatePEM, identity: tls.identity)
+    }
+
+    /// Writes this node's new certificate and key in place of the old ones (the CA stays); returns the files.
+    @discardableResult
+    func replaceOwnCertificate(certificatePEM: String, keyPEM: String) throws -> TLSFiles {
+        let current = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
+        let replaced = TLSFiles(caCertificatePEM: current.caCertificatePEM, certificatePEM: certificatePEM,
+                                keyPEM: keyPEM)
+        try replaced.write(to: URL(fileURLWithPath: paths.tls))
+        return replaced
+    }
+}
+
+extension TLSFiles {
+    /// This node's certificate and key as the control API's client identity.
+    var identity: ControlChannel.Identity { ControlChannel.Identity(certificatePEM: certificatePEM, keyPEM: keyPEM) }
 }

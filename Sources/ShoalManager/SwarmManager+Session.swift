@@ -130,7 +130,7 @@ extension SwarmManager {
         guard leading, let config, let tls = try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)) else { return }
         let others = managerAddresses.filter { $0.nodeID != config.nodeID }
         guard !others.isEmpty else { return }
-        let identity = ControlChannel.Identity(certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM)
+        let identity = tls.identity
         let root = tls.caCertificatePEM
         let answered = await withTaskGroup(of: (String, Bool).self) { group in
             for manager in others {
@@ -193,7 +193,7 @@ extension SwarmManager {
         let agent = SwarmAgent(
             configuration: SwarmAgent.Configuration(
                 nodeID: config.nodeID, managers: config.managers ?? [], rootCAPEM: tls.caCertificatePEM,
-                identity: ControlChannel.Identity(certificatePEM: tls.certificatePEM, keyPEM: tls.keyPEM),
+                identity: tls.identity,
                 role: config.role),
             logger: logger,
             events: SwarmAgent.Events(
