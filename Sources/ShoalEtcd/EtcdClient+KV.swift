@@ -59,6 +59,19 @@ extension EtcdClient {
         }
     }
 
+    /// Drops the history older than `revision` (`etcdctl compact REV`): reads and watches from an earlier revision
+    /// fail from then on (a watch reports `EtcdWatchError.compacted`). `physical` waits until the backend has
+    /// removed the entries, not only the index.
+    public func compact(_ revision: Int64, physical: Bool = false) async throws {
+        var request = Etcdserverpb_CompactionRequest()
+        request.revision = revision
+        request.physical = physical
+        let options = callOptions
+        _ = try await withFailover("compact \(revision)") { connection in
+            try await connection.kv.compact(request, options: options).header.revision
+        }
+    }
+
     /// Runs `success` when every compare holds, `failure` otherwise, atomically (`etcdctl txn`).
     public func txn(
         compare: [EtcdCompare], success: [EtcdOp], failure: [EtcdOp] = []
