@@ -222,7 +222,7 @@ let package = Package(
         // Tests
         .target(
             name: "ShoalTestSupport",
-            dependencies: ["ShoalCore", "ShoalOS", "ShoalLocalCluster"],
+            dependencies: ["ShoalCore", "ShoalOS", "ShoalEtcd", "ShoalLocalCluster"],
             path: "Tests/ShoalTestSupport",
             swiftSettings: strict
         ),
