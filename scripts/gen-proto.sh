@@ -50,8 +50,9 @@ generate() {
 
 # etcd v3 API subset (client side only: Shoal talks to etcd, never serves its API).
 generate "$root/Sources/ShoalProto/Etcd" "$root/protos/etcd" false etcdserverpb/rpc.proto mvccpb/kv.proto
-# Shoal's control API on :2377 (NodeCA, Dispatcher): managers serve it, nodes call it.
-generate "$root/Sources/ShoalProto/Cluster" "$root/protos" true shoal/cluster/v1/node.proto
+# Shoal's control API on :2377 (NodeCA, Dispatcher): managers serve it, nodes call it; and the objects managers
+# keep in the cluster store (no services).
+generate "$root/Sources/ShoalProto/Cluster" "$root/protos" true shoal/cluster/v1/node.proto shoal/cluster/v1/objects.proto
 
 echo "generated:"
 find "$root/Sources/ShoalProto" -name '*.pb.swift' -o -name '*.grpc.swift' | sort

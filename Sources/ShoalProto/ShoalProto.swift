@@ -5,3 +5,5 @@
 ///   from etcd v3.4.23. Only `ShoalEtcd` should use these types; everything above it speaks ShoalEtcd's own types.
 /// - `Cluster/`: Shoal's own control API (`shoal.cluster.v1`: NodeCA, Dispatcher, Membership), served by managers on their
 ///   listen address and called by joining nodes and agents.
+///   Beside it, the objects managers keep in the cluster store (`objects.proto`: networks, attachments), which
+///   ShoalClusterStore's typed tables read and write.
