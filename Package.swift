@@ -132,7 +132,7 @@ let package = Package(
         ),
         .target(
             name: "ShoalClusterStore",
-            dependencies: ["ShoalEtcd"],
+            dependencies: ["ShoalCore", "ShoalEtcd"],
             swiftSettings: strict
         ),
         // L4
@@ -246,6 +246,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalClusterStoreTests",
+            dependencies: ["ShoalClusterStore", "ShoalCore", "ShoalEtcd", "ShoalTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,44 +1,33 @@
-import Foundation
+/// ShoalClusterStore: the cluster state's storage seam. Managers keep swarm objects through `ClusterStore`: on etcd
+/// (`EtcdClusterStore`) in the daemon, in memory (`MemoryClusterStore`) in orchestrator and allocator unit tests.
+/// Both keep etcd's model: one global revision that every committed change moves forward, a create and a mod
+/// revision per key, compare-and-swap transactions, and watches that replay history from a revision. Workers never
+/// link this module (DESIGN §3).
 
-/// ShoalClusterStore: the cluster state's storage seam. Managers keep swarm objects through `ClusterStore`, on
-/// etcd (`EtcdClusterStore`); an in-memory version for orchestrator unit tests comes with the first of them. It
-/// knows keys, bytes and revisions only; what the bytes mean belongs to ShoalManager. Workers never link this
-/// module (DESIGN §3).
-
-/// A key's current value and the store revisions that created and last changed it.
-public struct StoredValue: Sendable, Equatable {
-    public var key: String
-    public var value: [UInt8]
-    public var createRevision: Int64
-    public var modRevision: Int64
-
-    public init(key: String, value: [UInt8], createRevision: Int64, modRevision: Int64) {
-        self.key = key
-        self.value = value
-        self.createRevision = createRevision
-        self.modRevision = modRevision
-    }
-}
-
-/// A guard of a transaction.
-public enum StoreCondition: Sendable, Equatable {
-    /// The key does not exist.
-    case absent(String)
-    /// The key was last changed at this revision (compare-and-swap).
-    case modRevision(String, Int64)
-}
-
-public enum StoreChange: Sendable, Equatable {
-    case put(String, [UInt8])
-    case delete(String)
-    case deletePrefix(String)
-}
-
+/// What every cluster store does. Keys are paths (UTF-8 strings) and "key order" is their byte order, as in etcd.
 public protocol ClusterStore: Sendable {
     func get(_ key: String) async throws -> StoredValue?
-    /// Every key under `prefix`, in key order.
-    func list(prefix: String) async throws -> [StoredValue]
-    /// Applies every change atomically when every condition holds; returns whether it did.
+
+    /// Every key under `prefix`, in key order, with the store revision the read saw: watch from `revision + 1` to
+    /// follow on from it without missing or repeating a change.
+    func snapshot(prefix: String) async throws -> StoreSnapshot
+
+    /// Applies every change atomically, at one new revision, when every condition holds. A commit that changes
+    /// nothing (say, deleting keys that do not exist) succeeds without moving the revision, as in etcd. Two changes
+    /// of one commit must not touch the same key (`invalidArgument`).
     @discardableResult
-    func commit(_ changes: [StoreChange], if conditions: [StoreCondition]) async throws -> Bool
+    func commit(_ changes: [StoreChange], if conditions: [StoreCondition]) async throws -> StoreCommit
+
+    /// The changes under `prefix` from `revision` on (`revision` ≥ 1), in revision order: history since `revision`
+    /// first, then changes as they happen. Returns once the watch is registered, so any change committed after it
+    /// returns is seen. When `revision` is older than the store keeps, the watch's only event is `.compacted`.
+    /// The watch ends when the task iterating it is cancelled or `cancel()` is called.
+    func watch(prefix: String, from revision: Int64) async throws -> StoreWatch
+}
+
+extension ClusterStore {
+    /// Every key under `prefix`, in key order.
+    public func list(prefix: String) async throws -> [StoredValue] {
+        try await snapshot(prefix: prefix).values
+    }
 }

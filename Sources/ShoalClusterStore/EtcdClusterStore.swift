@@ -1,6 +1,8 @@
+import ShoalCore
 import ShoalEtcd
 
-/// The cluster store on etcd: a commit is one etcd transaction, so it is atomic across managers.
+/// The cluster store on etcd: a commit is one etcd transaction, so it is atomic across managers; a watch is an
+/// etcd watch, which resumes on another member after a disconnect without losing or repeating a change.
 public struct EtcdClusterStore: ClusterStore {
     public let client: EtcdClient
 
@@ -10,11 +12,14 @@ public struct EtcdClusterStore: ClusterStore {
         try await client.get(key).map(Self.stored)
     }
 
-    public func list(prefix: String) async throws -> [StoredValue] {
-        try await client.range(prefix: prefix).kvs.map(Self.stored).sorted { $0.key < $1.key }
+    public func snapshot(prefix: String) async throws -> StoreSnapshot {
+        let range = try await client.range(prefix: prefix)
+        return StoreSnapshot(
+            values: range.kvs.map(Self.stored).sorted { StoreKeys.precedes($0.key, $1.key) }, revision: range.revision)
     }
 
-    public func commit(_ changes: [StoreChange], if conditions: [StoreCondition]) async throws -> Bool {
+    @discardableResult
+    public func commit(_ changes: [StoreChange], if conditions: [StoreCondition]) async throws -> StoreCommit {
         let compare = conditions.map { condition -> EtcdCompare in
             switch condition {
             case .absent(let key): .absent(key)
@@ -28,7 +33,49 @@ public struct EtcdClusterStore: ClusterStore {
             case .deletePrefix(let prefix): .deletePrefix(prefix)
             }
         }
-        return try await client.txn(compare: compare, success: operations).succeeded
+        let result = try await client.txn(compare: compare, success: operations)
+        return StoreCommit(succeeded: result.succeeded, revision: result.revision)
+    }
+
+    public func watch(prefix: String, from revision: Int64) async throws -> StoreWatch {
+        try StoreWatch.validate(revision)
+        let watch: EtcdWatch
+        do {
+            watch = try await client.watch(prefix: prefix, fromRevision: revision)
+        } catch {
+            guard let compacted = Self.compaction(error) else { throw error }
+            return .compacted(compacted)
+        }
+        let (events, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream()
+        // Ending this stream (the consumer's task cancelled, `cancel()`) ends etcd's, and with it the pump.
+        continuation.onTermination = { _ in watch.cancel() }
+        Task {
+            do {
+                for try await event in watch { continuation.yield(Self.event(event)) }
+                continuation.finish()
+            } catch {
+                if let compacted = Self.compaction(error) {
+                    continuation.yield(.compacted(compacted))
+                    continuation.finish()
+                } else {
+                    continuation.finish(throwing: error)
+                }
+            }
+        }
+        return StoreWatch(events: events) { continuation.finish() }
+    }
+
+    /// The oldest revision etcd still keeps, when `error` says the watch's start was compacted away.
+    static func compaction(_ error: any Error) -> Int64? {
+        if case .compacted(let revision) = (error as? ShoalError)?.cause as? EtcdWatchError { return revision }
+        return nil
+    }
+
+    static func event(_ event: EtcdEvent) -> StoreEvent {
+        switch event.kind {
+        case .put: .put(stored(event.kv))
+        case .delete: .delete(key: event.kv.key, revision: event.revision)
+        }
     }
 
     static func stored(_ kv: EtcdKeyValue) -> StoredValue {

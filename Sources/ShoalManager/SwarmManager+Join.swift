@@ -44,7 +44,7 @@ extension SwarmManager {
                              description: joining.description, status: NodeStatus(state: .ready, address: host),
                              managerStatus: nil, trustRoot: info.rootCACertificate)
         guard try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
-                                     if: [.absent(SwarmKeys.node(nodeID))]) else {
+                                     if: [.absent(SwarmKeys.node(nodeID))]).succeeded else {
             throw ShoalError.internalError("node ID \(nodeID) already taken")
         }
         if role == .worker { tracker.watch(nodeID, at: .now, period: heartbeatPeriod) }

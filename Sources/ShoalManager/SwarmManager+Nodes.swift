@@ -59,7 +59,7 @@ extension SwarmManager {
         node.spec = spec
         node.updatedAt = Date()
         guard try await store.commit([.put(SwarmKeys.node(node.id), try SwarmKeys.encode(node))],
-                                     if: [.modRevision(SwarmKeys.node(node.id), Int64(version))]) else {
+                                     if: [.modRevision(SwarmKeys.node(node.id), Int64(version))]).succeeded else {
             throw SwarmErrors.outOfSequence
         }
     }

@@ -179,7 +179,7 @@ extension SwarmManager {
             node.managerStatus?.reachability = reachability
             node.updatedAt = Date()
             if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
-                                      if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision)]) {
+                                      if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision)]).succeeded {
                 return
             }
         }

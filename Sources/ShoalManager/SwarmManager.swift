@@ -138,7 +138,7 @@ public actor SwarmManager {
                 .put(SwarmKeys.cluster, try SwarmKeys.encode(info)),
                 .put(SwarmKeys.certificateAuthority, try SwarmKeys.encode(StoredCA(certificatePEM: root.certificatePEM, keyPEM: keyPEM))),
                 .put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node)),
-            ], if: [.absent(SwarmKeys.cluster)])
+            ], if: [.absent(SwarmKeys.cluster)]).succeeded
             guard created else { throw ShoalError.internalError("the new store already holds a cluster") }
             try config.save(paths)
             self.config = config
@@ -195,7 +195,7 @@ public actor SwarmManager {
         if rotateWorkerToken { info.joinTokens.worker = JoinToken.generate(rootDigest: digest).text }
         if rotateManagerToken { info.joinTokens.manager = JoinToken.generate(rootDigest: digest).text }
         guard try await store.commit([.put(SwarmKeys.cluster, try SwarmKeys.encode(info))],
-                                     if: [.modRevision(SwarmKeys.cluster, stored.modRevision)]) else {
+                                     if: [.modRevision(SwarmKeys.cluster, stored.modRevision)]).succeeded else {
             throw SwarmErrors.outOfSequence
         }
         heartbeatPeriod = Self.period(spec)
