@@ -132,7 +132,10 @@ let package = Package(
         ),
         .target(
             name: "ShoalClusterStore",
-            dependencies: ["ShoalCore", "ShoalEtcd"],
+            dependencies: [
+                "ShoalCore", "ShoalEtcd", "ShoalProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: strict
         ),
         // L4
@@ -250,7 +253,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalClusterStoreTests",
-            dependencies: ["ShoalClusterStore", "ShoalCore", "ShoalEtcd", "ShoalTestSupport"],
+            dependencies: ["ShoalClusterStore", "ShoalCore", "ShoalEtcd", "ShoalProto", "ShoalTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,8 +1,11 @@
 /// ShoalClusterStore: the cluster state's storage seam. Managers keep swarm objects through `ClusterStore`: on etcd
 /// (`EtcdClusterStore`) in the daemon, in memory (`MemoryClusterStore`) in orchestrator and allocator unit tests.
 /// Both keep etcd's model: one global revision that every committed change moves forward, a create and a mod
-/// revision per key, compare-and-swap transactions, and watches that replay history from a revision. Workers never
-/// link this module (DESIGN §3).
+/// revision per key, compare-and-swap transactions, and watches that replay history from a revision.
+///
+/// Above the raw keys it offers typed tables of versioned protobuf objects (`StoreTable`, `StoreObject`) and the
+/// leader's fence (`LeaderFence`), so nothing outside this module builds a key or handles a revision as a number
+/// it has to interpret. Workers never link this module (DESIGN §3).
 
 /// What every cluster store does. Keys are paths (UTF-8 strings) and "key order" is their byte order, as in etcd.
 public protocol ClusterStore: Sendable {
@@ -29,5 +32,11 @@ extension ClusterStore {
     /// Every key under `prefix`, in key order.
     public func list(prefix: String) async throws -> [StoredValue] {
         try await snapshot(prefix: prefix).values
+    }
+
+    /// Commits a write built with `StoreTable`'s builders (and perhaps fenced by `LeaderFence`).
+    @discardableResult
+    public func commit(_ write: StoreWrite) async throws -> StoreCommit {
+        try await commit(write.changes, if: write.conditions)
     }
 }
