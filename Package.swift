@@ -89,8 +89,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Generated code (scripts/gen-proto.sh): the etcd API for the managers' store client only, and Shoal's own
+        // cluster API, which every node links. No node-side target may depend on ShoalEtcdProto.
         .target(
-            name: "ShoalProto",
+            name: "ShoalEtcdProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalClusterProto",
             dependencies: [
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -101,7 +112,7 @@ let package = Package(
         .target(
             name: "ShoalEtcd",
             dependencies: [
-                "ShoalCore", "ShoalOS", "ShoalProto",
+                "ShoalCore", "ShoalOS", "ShoalEtcdProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -123,7 +134,7 @@ let package = Package(
         .target(
             name: "ShoalNetwork",
             dependencies: [
-                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNFTables",
+                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNFTables", "ShoalDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +144,7 @@ let package = Package(
         .target(
             name: "ShoalClusterStore",
             dependencies: [
-                "ShoalCore", "ShoalEtcd", "ShoalProto",
+                "ShoalCore", "ShoalEtcd", "ShoalClusterProto",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strict
@@ -150,9 +161,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "ShoalAgent",
+            name: "ShoalAllocator",
+            dependencies: ["ShoalCore", "ShoalIPAM", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalClusterClient",
             dependencies: [
-                "ShoalCore", "ShoalModel", "ShoalCA", "ShoalProto",
+                "ShoalCore", "ShoalModel", "ShoalCA", "ShoalClusterProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,7 +195,7 @@ let package = Package(
             name: "ShoalManager",
             dependencies: [
                 "ShoalCore", "ShoalOS", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink",
-                "ShoalAgent", "ShoalProto",
+                "ShoalClusterClient", "ShoalClusterProto", "ShoalAllocator", "ShoalIPAM",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -195,7 +211,7 @@ let package = Package(
             name: "ShoalDaemon",
             dependencies: [
                 "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
-                "ShoalOS", "ShoalIPAM", "ShoalManager",
+                "ShoalOS", "ShoalIPAM", "ShoalManager", "ShoalClusterProto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -231,6 +247,11 @@ let package = Package(
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: strict),
         .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
+        .testTarget(
+            name: "ShoalAllocatorTests",
+            dependencies: ["ShoalAllocator", "ShoalIPAM", "ShoalCore", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ShoalNetlinkTests", dependencies: ["ShoalNetlink"], swiftSettings: strict),
         .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables"], swiftSettings: strict),
         .testTarget(
@@ -245,7 +266,7 @@ let package = Package(
         .testTarget(
             name: "ShoalEtcdTests",
             dependencies: [
-                "ShoalEtcd", "ShoalProto", "ShoalTestSupport", "ShoalCore", "ShoalOS",
+                "ShoalEtcd", "ShoalEtcdProto", "ShoalTestSupport", "ShoalCore", "ShoalOS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -253,15 +274,21 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalClusterStoreTests",
-            dependencies: ["ShoalClusterStore", "ShoalCore", "ShoalEtcd", "ShoalProto", "ShoalTestSupport"],
+            dependencies: ["ShoalClusterStore", "ShoalCore", "ShoalEtcd", "ShoalClusterProto", "ShoalTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ShoalManagerTests",
-            dependencies: ["ShoalManager", "ShoalCA", "ShoalCore", "ShoalEtcd", "ShoalModel", "ShoalTestSupport"],
+            dependencies: [
+                "ShoalManager", "ShoalCA", "ShoalCore", "ShoalEtcd", "ShoalModel", "ShoalTestSupport", "ShoalAllocator",
+                "ShoalClusterProto",
+            ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ShoalNetworkTests", dependencies: ["ShoalNetwork"], swiftSettings: strict),
+        .testTarget(
+            name: "ShoalNetworkTests", dependencies: ["ShoalNetwork", "ShoalNetlink", "ShoalIPAM", "ShoalOS"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ShoalEngineTests", dependencies: ["ShoalEngine", "ShoalModel", "ShoalCore"], swiftSettings: strict),
         .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
@@ -290,7 +317,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShoalIntegrationTests",
-            dependencies: ["ShoalDaemon", "ShoalTestSupport", "ShoalCore", "ShoalOS", "ShoalAgent", "ShoalCA"],
+            dependencies: ["ShoalDaemon", "ShoalTestSupport", "ShoalCore", "ShoalOS", "ShoalClusterClient", "ShoalCA"],
             swiftSettings: strict
         ),
     ]

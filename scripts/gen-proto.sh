@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the Swift code in Sources/ShoalProto from the .proto files under protos/. The generated code is
+# Regenerates the Swift code in Sources/ShoalEtcdProto and Sources/ShoalClusterProto from the .proto files under
+# protos/. The generated code is
 # committed (FIELD-NOTES: no SwiftPM build plugin); run this only when a .proto or a generator version changes.
 #
 #   scripts/gen-proto.sh            # builds the two protoc plugins once (~2.5 min), then generates
@@ -36,8 +37,9 @@ fi
 generate() {
   local out=$1 proto_root=$2 server=$3
   shift 3
-  rm -rf "$out"
+  # Only generated files go: the target's own doc file stays.
   mkdir -p "$out"
+  find "$out" \( -name '*.pb.swift' -o -name '*.grpc.swift' \) -delete
   (cd "$proto_root" && protoc \
     --plugin=protoc-gen-swift="$plugins/.build/release/protoc-gen-swift" \
     --plugin=protoc-gen-grpc-swift-2="$plugins/.build/release/protoc-gen-grpc-swift-2" \
@@ -49,10 +51,10 @@ generate() {
 }
 
 # etcd v3 API subset (client side only: Shoal talks to etcd, never serves its API).
-generate "$root/Sources/ShoalProto/Etcd" "$root/protos/etcd" false etcdserverpb/rpc.proto mvccpb/kv.proto
+generate "$root/Sources/ShoalEtcdProto" "$root/protos/etcd" false etcdserverpb/rpc.proto mvccpb/kv.proto
 # Shoal's control API on :2377 (NodeCA, Dispatcher): managers serve it, nodes call it; and the objects managers
 # keep in the cluster store (no services).
-generate "$root/Sources/ShoalProto/Cluster" "$root/protos" true shoal/cluster/v1/node.proto shoal/cluster/v1/objects.proto
+generate "$root/Sources/ShoalClusterProto" "$root/protos" true shoal/cluster/v1/node.proto shoal/cluster/v1/objects.proto
 
 echo "generated:"
-find "$root/Sources/ShoalProto" -name '*.pb.swift' -o -name '*.grpc.swift' | sort
+find "$root/Sources/ShoalEtcdProto" "$root/Sources/ShoalClusterProto" -name '*.pb.swift' -o -name '*.grpc.swift' | sort

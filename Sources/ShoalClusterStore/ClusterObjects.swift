@@ -1,4 +1,4 @@
-import ShoalProto
+import ShoalClusterProto
 
 // The objects of shoal.cluster.v1 (protos/shoal/cluster/v1/objects.proto) the managers keep in typed tables.
 

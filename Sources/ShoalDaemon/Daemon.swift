@@ -40,7 +40,6 @@ public struct Daemon: Sendable {
             paths: paths, store: store, images: images, runtime: runtime, volumes: volumes,
             sandboxes: networks, events: events, initPath: configuration.initPath, logger: logger)
         await volumes.setUsage { await containers.volumeUsers() }
-        await containers.restore()
         let facts = HostFacts.read()
         let swarm = SwarmManager(
             dataRoot: paths.dataRoot,
@@ -49,13 +48,17 @@ public struct Daemon: Sendable {
                 nanoCPUs: Int64(facts.cpus) * 1_000_000_000, memoryBytes: facts.memoryBytes,
                 engineVersion: "20.10.99-shoal"),
             logger: logger)
+        // Overlays come from the swarm; containers that kept running find theirs again before the swarm is back.
+        await networks.setCluster(ClusterNetworksAdapter(manager: swarm))
+        await swarm.setEndpointHandlers(ClusterNetworksAdapter.handlers(networks))
+        await containers.restore()
         await swarm.restore()
 
         let backends = DockerBackends(
             containers: ContainerBackendAdapter(containers: containers),
             images: ImageBackendAdapter(images: images, containers: containers, events: events),
             volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
-            networks: NetworkBackendAdapter(networks: networks, containers: containers),
+            networks: NetworkBackendAdapter(networks: networks, containers: containers, swarm: swarm),
             swarm: SwarmBackendAdapter(manager: swarm),
             system: SystemBackendAdapter(
                 containers: containers, images: images, volumes: volumes, events: events, facts: facts,

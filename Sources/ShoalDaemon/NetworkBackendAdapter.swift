@@ -1,26 +1,76 @@
+import ShoalCore
 import ShoalDockerAPI
 import ShoalEngine
+import ShoalManager
 import ShoalModel
 
-/// The API's network backend: records and sandboxes from NetworkService, connect/disconnect through the
-/// container service (which holds the container's lock and record).
+/// The API's network backend: this host's networks from NetworkService, swarm-scoped ones from the swarm (a
+/// manager sees them all; any node sees those its containers use), connect/disconnect through the container
+/// service (which holds the container's lock and record).
 struct NetworkBackendAdapter: NetworkBackend {
     let networks: NetworkService
     let containers: ContainerService
+    let swarm: SwarmManager
 
-    func listNetworks() async throws -> [NetworkView] { await networks.list() }
-    func network(_ ref: String) async throws -> NetworkView { try await networks.inspect(ref) }
-    func createNetwork(_ request: NetworkCreateRequest) async throws -> NetworkRecord {
-        try await networks.create(request)
+    /// This host's networks and, on a manager, every swarm-scoped one (with the containers this host has on it).
+    func listNetworks() async throws -> [NetworkView] {
+        let local = await networks.list()
+        let cluster = try await swarm.swarmNetworks()
+        let clusterIDs = Set(cluster.map(\.record.id))
+        var all = local.filter { !clusterIDs.contains($0.record.id) }
+        for view in cluster {
+            var merged = view
+            merged.containers = local.first { $0.record.id == view.record.id }?.containers ?? []
+            all.append(merged)
+        }
+        return all
     }
-    func removeNetwork(_ ref: String) async throws { try await networks.remove(ref) }
+
+    /// By full name, full ID or unique ID prefix, as Docker resolves networks.
+    func network(_ ref: String) async throws -> NetworkView {
+        let all = try await listNetworks()
+        if let byName = all.first(where: { $0.record.name == ref }) ?? all.first(where: { $0.record.id == ref }) {
+            return try await withContainers(byName)
+        }
+        let matches = all.filter { !ref.isEmpty && $0.record.id.hasPrefix(ref) }
+        if matches.count == 1 { return try await withContainers(matches[0]) }
+        if matches.count > 1 {
+            throw ShoalError.invalidArgument("network \(ref) is ambiguous (\(matches.count) matches found based on ID prefix)")
+        }
+        throw ShoalError.notFound("network \(ref) not found")
+    }
+
+    func createNetwork(_ request: NetworkCreateRequest) async throws -> NetworkRecord {
+        guard request.driver == "overlay", await swarm.isInSwarm else { return try await networks.create(request) }
+        if try await listNetworks().contains(where: { $0.record.name == request.name }) {
+            throw ShoalError.conflict("network with name \(request.name) already exists")
+        }
+        return try await swarm.createNetwork(request)
+    }
+
+    func removeNetwork(_ ref: String) async throws {
+        let view = try await network(ref)
+        guard view.record.isSwarmScoped else { return try await networks.remove(ref) }
+        try await swarm.removeNetwork(view.record.id)
+    }
+
     func pruneNetworks(labelFilter: @escaping @Sendable ([String: String]) -> Bool) async throws -> [String] {
         await networks.prune { labelFilter($0.labels) }
     }
+
     func connect(container: String, network: String, request: EndpointRequest) async throws {
         try await containers.connect(container, network: network, request: request)
     }
+
     func disconnect(container: String, network: String, force: Bool) async throws {
         try await containers.disconnect(container, network: network, force: force)
+    }
+
+    /// `docker network inspect` lists the containers this host has on the network.
+    private func withContainers(_ view: NetworkView) async throws -> NetworkView {
+        guard let local = try? await networks.inspect(view.record.id) else { return view }
+        var merged = view
+        merged.containers = local.containers
+        return merged
     }
 }

@@ -13,6 +13,9 @@ struct LiveSandbox: Sendable {
     var containerName: String
     var path: String
     var endpoints: [EndpointState] = []
+    /// The `docker_gwbridge` endpoint of a container whose networks are all overlays: its way out and where its
+    /// ports are published (not one of its networks, as in Docker).
+    var gatewayEndpoint: EndpointState?
     var ports: [PublishedPort] = []
     var publications: [PortPublication] = []
     var reservations: [HostPortReservation] = []
@@ -21,8 +24,11 @@ struct LiveSandbox: Sendable {
     var local: LocalRecords?
 
     var state: ContainerNetworkState {
-        ContainerNetworkState(sandboxKey: path, endpoints: endpoints, ports: ports)
+        ContainerNetworkState(sandboxKey: path, endpoints: endpoints, ports: ports, gatewayEndpoint: gatewayEndpoint)
     }
+
+    /// Every interface of the sandbox, the gateway endpoint included.
+    var allEndpoints: [EndpointState] { endpoints + (gatewayEndpoint.map { [$0] } ?? []) }
 }
 
 extension NetworkService: NetworkSandboxProvider {
@@ -35,9 +41,13 @@ extension NetworkService: NetworkSandboxProvider {
             throw ShoalError.invalidArgument("network mode \"\(mode)\" is not supported")
         }
         // As Docker: a network that does not exist fails the start (404), not the create.
-        guard let primary = try? resolve(mode == "default" ? "bridge" : mode) else { return spec }
+        guard let primary = try? await resolveAny(mode == "default" ? "bridge" : mode) else { return spec }
         if !primary.hasEndpoints {
-            let others = try spec.networks.keys.map { try resolve($0) }.filter { $0.id != primary.id }
+            var others: [NetworkRecord] = []
+            for name in spec.networks.keys {
+                let other = try await resolveAny(name)
+                if other.id != primary.id { others.append(other) }
+            }
             if !others.isEmpty {
                 throw ShoalError.invalidArgument(
                     "container cannot be connected to multiple networks with one of the networks in private (none) mode")
@@ -48,7 +58,7 @@ extension NetworkService: NetworkSandboxProvider {
         var normalized: [String: EndpointRequest] = [:]
         for (reference, request) in spec.networks {
             // The CLI names the endpoint of `--network default` (and of no --network at all) "default".
-            guard let network = try? resolve(reference == "default" ? "bridge" : reference) else {
+            guard let network = try? await resolveAny(reference == "default" ? "bridge" : reference) else {
                 normalized[reference] = request
                 continue
             }
@@ -60,7 +70,7 @@ extension NetworkService: NetworkSandboxProvider {
         }
         if normalized[primary.name] == nil { normalized[primary.name] = EndpointRequest() }
         for (name, request) in normalized {
-            guard let network = network(named: name) else { continue }
+            guard let network = try? await resolveAny(name) else { continue }
             try check(request, on: network)
         }
         spec.networks = normalized
@@ -69,6 +79,7 @@ extension NetworkService: NetworkSandboxProvider {
 
     /// Docker's refusals for `--network-alias` and `--ip` where they cannot apply.
     func check(_ request: EndpointRequest, on network: NetworkRecord) throws {
+        try checkAttachable(network)
         if network.isDefaultBridge && !request.aliases.isEmpty {
             throw ShoalError.invalidArgument(
                 "network-scoped alias is supported only for containers in user defined networks")
@@ -86,13 +97,13 @@ extension NetworkService: NetworkSandboxProvider {
         }
     }
 
-    public func networkName(_ reference: String) async throws -> String { try resolve(reference).name }
+    public func networkName(_ reference: String) async throws -> String { try await resolveAny(reference).name }
 
     // MARK: start and exit
 
     public func attach(_ record: ContainerRecord, directory: String) async throws -> SandboxAttachment {
         let mode = record.spec.host.networkMode
-        let primary = try resolve(mode == "default" ? "bridge" : mode)
+        let primary = try await resolveAny(mode == "default" ? "bridge" : mode)
         let files = [(directory + "/hosts", "/etc/hosts"), (directory + "/resolv.conf", "/etc/resolv.conf"),
                      (directory + "/hostname", "/etc/hostname")]
         if !primary.hasEndpoints {
@@ -114,13 +125,15 @@ extension NetworkService: NetworkSandboxProvider {
         var live = LiveSandbox(containerID: record.id, containerName: record.name, path: path)
         sandboxes[record.id] = live
         do {
-            for (network, request) in try joinList(record) {
-                let endpoint = try plumb(network, request: request, record: record, sandbox: live)
+            for (network, request) in try await joinList(record) {
+                let endpoint = try await plumb(network, request: request, record: record, sandbox: live)
                 live.endpoints.append(endpoint)
                 sandboxes[record.id] = live
             }
-            if let first = live.endpoints.first, let network = networks[first.networkID], !network.isInternal {
-                try await publishPorts(record, endpoint: first, into: &live)
+            try await addGatewayIfNeeded(record, sandbox: &live)
+            sandboxes[record.id] = live
+            if let outside = publishingEndpoint(live) {
+                try await publishPorts(record, endpoint: outside, into: &live)
                 sandboxes[record.id] = live
                 if !live.publications.isEmpty { try await applyFirewall() }
             }
@@ -148,6 +161,7 @@ extension NetworkService: NetworkSandboxProvider {
         var leftover = LiveSandbox(containerID: record.id, containerName: record.name,
                                    path: record.network.sandboxKey)
         leftover.endpoints = record.network.endpoints
+        leftover.gatewayEndpoint = record.network.gatewayEndpoint
         await teardown(leftover)
     }
 
@@ -155,13 +169,14 @@ extension NetworkService: NetworkSandboxProvider {
     func teardown(_ live: LiveSandbox) async {
         await live.dns?.close()
         for proxy in live.proxies { await proxy.close() }
-        for endpoint in live.endpoints { dnsTable.remove(endpointID: endpoint.endpointID) }
+        for endpoint in live.endpoints { endpoints.remove(id: endpoint.endpointID) }
         if !live.publications.isEmpty {
             releaseHostPorts(live.ports)
             do { try await applyFirewall() } catch { logger.error("firewall update after \(live.containerName): \(error)") }
         }
-        for endpoint in live.endpoints { unplumb(endpoint, containerID: live.containerID) }
+        for endpoint in live.allEndpoints { await unplumb(endpoint, containerID: live.containerID) }
         if !live.path.isEmpty { dataplane.removeSandbox(at: live.path) }
+        for endpoint in live.endpoints { releaseOverlayIfUnused(endpoint.networkID) }
         // The reservations' sockets close when `live` goes.
     }
 
@@ -169,13 +184,19 @@ extension NetworkService: NetworkSandboxProvider {
         guard !record.network.sandboxKey.isEmpty else { return }
         var live = LiveSandbox(containerID: record.id, containerName: record.name, path: record.network.sandboxKey)
         live.endpoints = record.network.endpoints
-        for endpoint in live.endpoints {
+        live.gatewayEndpoint = record.network.gatewayEndpoint
+        for endpoint in live.allEndpoints {
             if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
                 try? addresses[endpoint.networkID]?.allocate(specific: address)
             }
+            if let network = networks[endpoint.networkID], network.isSwarmScoped {
+                do { _ = try await ensureOverlay(network) } catch {
+                    logger.error("restore: overlay \(network.name) for \(record.name): \(error)")
+                }
+            }
             registerNames(endpoint)
         }
-        if let first = live.endpoints.first {
+        if let first = publishingEndpoint(live) {
             for port in record.network.ports {
                 do {
                     if port.hostIP == "::" {
@@ -213,7 +234,7 @@ extension NetworkService: NetworkSandboxProvider {
     public func connect(_ record: ContainerRecord, network reference: String, request: EndpointRequest) async throws
         -> ContainerNetworkState
     {
-        let network = try resolve(reference)
+        let network = try await resolveAny(reference)
         guard network.hasEndpoints else {
             throw ShoalError.permissionDenied("container cannot be disconnected from host network or connected to host network")
         }
@@ -224,8 +245,14 @@ extension NetworkService: NetworkSandboxProvider {
             throw ShoalError.permissionDenied("endpoint with name \(record.name) already exists in network \(network.name)")
         }
         try check(request, on: network)
-        let endpoint = try plumb(network, request: request, record: record, sandbox: live)
+        let endpoint = try await plumb(network, request: request, record: record, sandbox: live)
         live.endpoints.append(endpoint)
+        sandboxes[record.id] = live
+        do {
+            try await addGatewayIfNeeded(record, sandbox: &live)
+        } catch {
+            logger.error("connect: no way out for \(record.name) on \(network.name): \(error)")
+        }
         sandboxes[record.id] = live
         if !network.isDefaultBridge {
             if let local = live.local {
@@ -241,7 +268,7 @@ extension NetworkService: NetworkSandboxProvider {
     }
 
     public func disconnect(_ record: ContainerRecord, network reference: String) async throws -> ContainerNetworkState {
-        let network = try resolve(reference)
+        let network = try await resolveAny(reference)
         guard var live = sandboxes[record.id] else {
             throw ShoalError.invalidState("container \(record.name) is not running")
         }
@@ -249,7 +276,7 @@ extension NetworkService: NetworkSandboxProvider {
             throw ShoalError.permissionDenied("container \(record.id) is not connected to network \(network.name)")
         }
         let endpoint = live.endpoints.remove(at: index)
-        dnsTable.remove(endpointID: endpoint.endpointID)
+        endpoints.remove(id: endpoint.endpointID)
         live.local?.setNetworks(userNetworkIDs(live))
         let dropped = live.publications.filter { $0.containerIP == endpoint.ipv4Address }
         if !dropped.isEmpty {
@@ -262,27 +289,83 @@ extension NetworkService: NetworkSandboxProvider {
         }
         sandboxes[record.id] = live
         if !dropped.isEmpty { try? await applyFirewall() }
-        unplumb(endpoint, containerID: record.id)
+        await unplumb(endpoint, containerID: record.id)
+        releaseOverlayIfUnused(endpoint.networkID)
         return live.state
     }
 
     // MARK: pieces
 
     /// The networks a container joins at start, its primary network first.
-    func joinList(_ record: ContainerRecord) throws -> [(NetworkRecord, EndpointRequest)] {
+    func joinList(_ record: ContainerRecord) async throws -> [(NetworkRecord, EndpointRequest)] {
         let mode = record.spec.host.networkMode
-        let primary = try resolve(mode == "default" ? "bridge" : mode)
+        let primary = try await resolveAny(mode == "default" ? "bridge" : mode)
         var list = [(primary, record.spec.networks[primary.name] ?? EndpointRequest())]
         for name in record.spec.networks.keys.sorted() where name != primary.name {
-            list.append((try resolve(name), record.spec.networks[name] ?? EndpointRequest()))
+            list.append((try await resolveAny(name), record.spec.networks[name] ?? EndpointRequest()))
         }
         return list
     }
 
-    /// Address, veth pair and DNS names of one endpoint. Undoes its own steps when one fails.
-    func plumb(_ network: NetworkRecord, request: EndpointRequest, record: ContainerRecord, sandbox: LiveSandbox)
-        throws -> EndpointState
+    /// Address, veth pair and DNS names of one endpoint. Undoes its own steps when one fails. On an overlay the
+    /// address comes from the leader and the veth joins the overlay's bridge; on a local bridge network it comes
+    /// from the network's own allocator.
+    func plumb(_ network: NetworkRecord, request: EndpointRequest, record: ContainerRecord, sandbox: LiveSandbox,
+               names: [String]? = nil) async throws -> EndpointState
     {
+        let dnsNames = names ?? dnsNames(record, aliases: request.aliases, network: network)
+        let lease = try await lease(network, request: request, record: record, dnsNames: dnsNames)
+        let used = Set(sandbox.allEndpoints.map(\.containerInterface))
+        let interface = (0...).lazy.map { "eth\($0)" }.first { !used.contains($0) }!
+        // One default route per sandbox, through the first local network that has a way out (an overlay has none:
+        // its containers go out through docker_gwbridge).
+        let hasRoute = sandbox.allEndpoints.contains { endpoint in
+            networks[endpoint.networkID].map { !$0.isInternal && !$0.isSwarmScoped } ?? false
+        }
+        let settings = InterfaceSettings(
+            bridge: lease.bridge, hostName: "veth" + lease.endpointID.prefix(7), containerName: interface,
+            address: lease.address, prefixLength: lease.prefixLength, mac: MACAddress(derivedFrom: lease.address),
+            mtu: lease.mtu, defaultGateway: !hasRoute && !network.isInternal && !network.isSwarmScoped ? lease.gateway : nil)
+        do {
+            try driver(network).plug(settings, sandbox: sandbox.path)
+        } catch {
+            await giveBack(lease.address, endpointID: lease.endpointID, network: network)
+            throw error
+        }
+        let endpoint = EndpointState(
+            networkID: network.id, networkName: network.name, endpointID: lease.endpointID,
+            hostInterface: settings.hostName, containerInterface: interface, ipv4Address: lease.address.description,
+            prefixLength: lease.prefixLength, gateway: network.isSwarmScoped ? "" : lease.gateway?.description ?? "",
+            macAddress: settings.mac.description, aliases: request.aliases, dnsNames: dnsNames)
+        registerNames(endpoint)
+        events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
+                                   attributes: ["container": record.id, "name": network.name, "type": network.driver]))
+        return endpoint
+    }
+
+    /// What an endpoint gets from its network before its interface is made.
+    struct Lease {
+        var endpointID: String
+        var address: IPv4Address
+        var prefixLength: Int
+        var gateway: IPv4Address?
+        var bridge: String
+        var mtu: Int?
+    }
+
+    func lease(_ network: NetworkRecord, request: EndpointRequest, record: ContainerRecord, dnsNames: [String])
+        async throws -> Lease
+    {
+        if network.isSwarmScoped {
+            let overlay = try await ensureOverlay(network)
+            guard let cluster else { throw ClusterNetworkErrors.notInSwarm }
+            let attachment = try await cluster.attach(ClusterAttachRequest(
+                networkID: network.id, containerID: record.id, containerName: record.name, aliases: request.aliases,
+                dnsNames: dnsNames, requestedAddress: request.ipv4Address))
+            return Lease(endpointID: attachment.id, address: attachment.address,
+                         prefixLength: attachment.prefixLength, gateway: attachment.gateway, bridge: overlay.bridge,
+                         mtu: overlay.mtu)
+        }
         guard var allocator = addresses[network.id], let bridge = network.bridgeName else {
             throw ShoalError.internalError("network \(network.name) has no address allocator")
         }
@@ -294,41 +377,26 @@ extension NetworkService: NetworkSandboxProvider {
             address = try allocator.allocate()
         }
         addresses[network.id] = allocator
-        let endpointID = Identifier.random()
-        let used = Set(sandbox.endpoints.map(\.containerInterface))
-        let interface = (0...).lazy.map { "eth\($0)" }.first { !used.contains($0) }!
-        let hasRoute = sandbox.endpoints.contains { networks[$0.networkID]?.isInternal == false }
-        let gateway = allocator.gateway
-        let settings = InterfaceSettings(
-            bridge: bridge, hostName: "veth" + endpointID.prefix(7), containerName: interface, address: address,
-            prefixLength: allocator.subnet.prefixLength, mac: MACAddress(derivedFrom: address), mtu: network.mtu,
-            defaultGateway: !hasRoute && !network.isInternal ? gateway : nil)
-        do {
-            try dataplane.addInterface(settings, sandbox: sandbox.path)
-        } catch {
+        return Lease(endpointID: Identifier.random(), address: address, prefixLength: allocator.subnet.prefixLength,
+                     gateway: allocator.gateway, bridge: bridge, mtu: network.mtu)
+    }
+
+    /// Returns an endpoint's address: to the network's allocator here, or to the leader for an overlay.
+    func giveBack(_ address: IPv4Address?, endpointID: String, network: NetworkRecord?) async {
+        if network?.isSwarmScoped == true {
+            await cluster?.detach(attachmentID: endpointID)
+        } else if let address, let network {
             _ = addresses[network.id]?.release(address)
-            throw error
         }
-        let endpoint = EndpointState(
-            networkID: network.id, networkName: network.name, endpointID: endpointID,
-            hostInterface: settings.hostName, containerInterface: interface, ipv4Address: address.description,
-            prefixLength: allocator.subnet.prefixLength, gateway: gateway?.description ?? "",
-            macAddress: settings.mac.description, aliases: request.aliases,
-            dnsNames: dnsNames(record, aliases: request.aliases, network: network))
-        registerNames(endpoint)
-        events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
-                                   attributes: ["container": record.id, "name": network.name, "type": network.driver]))
-        return endpoint
     }
 
     /// Undoes `plumb` (the DNS names are removed by the caller first, so they stop resolving before the
     /// interface goes).
-    func unplumb(_ endpoint: EndpointState, containerID: String) {
-        dataplane.removeInterface(hostName: endpoint.hostInterface)
-        if let address = try? IPv4Address(parsing: endpoint.ipv4Address) {
-            _ = addresses[endpoint.networkID]?.release(address)
-        }
+    func unplumb(_ endpoint: EndpointState, containerID: String) async {
         let network = networks[endpoint.networkID]
+        (network.flatMap { try? driver($0) } ?? drivers["bridge"])?.unplug(hostInterface: endpoint.hostInterface)
+        await giveBack(try? IPv4Address(parsing: endpoint.ipv4Address), endpointID: endpoint.endpointID,
+                       network: network)
         events.publish(EngineEvent(kind: .network, action: "disconnect", actorID: endpoint.networkID,
                                    attributes: ["container": containerID, "name": network?.name ?? endpoint.networkName,
                                                 "type": network?.driver ?? "bridge"]))
@@ -346,8 +414,8 @@ extension NetworkService: NetworkSandboxProvider {
 
     func registerNames(_ endpoint: EndpointState) {
         guard !endpoint.dnsNames.isEmpty, let address = try? IPv4Address(parsing: endpoint.ipv4Address) else { return }
-        dnsTable.upsert(endpointID: endpoint.endpointID, DNSEndpointRecord(
-            network: endpoint.networkID, names: endpoint.dnsNames, ipv4: [DNSIPv4Address(value: address.value)]))
+        endpoints.upsert(NetworkEndpoint(id: endpoint.endpointID, networkID: endpoint.networkID, address: address,
+                                         mac: MACAddress(derivedFrom: address), dnsNames: endpoint.dnsNames))
     }
 
     func userNetworkIDs(_ live: LiveSandbox) -> [String] {

@@ -35,12 +35,18 @@ public struct NetworkOptions: Sendable {
 public actor NetworkService {
     let store: EngineStore
     let dataplane: BridgeDataplane
+    /// The host side of each driver (bridge, overlay, host, null).
+    let drivers: [String: any NetworkDriver]
     let firewall: HostFirewall
     let events: EventBus
     let options: NetworkOptions
     let logger: Logger
-    /// Every endpoint with a name on a user network; each sandbox's DNS server answers from it.
-    public let dnsTable = DNSRecordTable()
+    /// Every endpoint with a name on a user network (this host's and, on overlays, other hosts'): each sandbox's
+    /// DNS server answers from its records, and overlays get their peer entries from it.
+    var endpoints: EndpointTable
+    public var dnsTable: DNSRecordTable { endpoints.dns }
+    /// The swarm, when this host is part of one: where overlays and their endpoints' addresses come from.
+    var cluster: (any ClusterNetworks)?
 
     var networks: [String: NetworkRecord] = [:]
     var subnets: SubnetPool
@@ -56,6 +62,8 @@ public actor NetworkService {
         self.options = options
         self.logger = logger
         dataplane = try BridgeDataplane()
+        drivers = NetworkDrivers.all(dataplane)
+        endpoints = EndpointTable(dns: DNSRecordTable(), dataplane: dataplane, logger: logger)
         firewall = HostFirewall(table: options.firewallTable)
         subnets = try SubnetPool(pools: options.pools)
         hostPorts = try PortAllocator()
@@ -72,8 +80,9 @@ public actor NetworkService {
         if network(named: "none") == nil { try createPredefined(name: "none", driver: "null") }
         if network(named: "host") == nil { try createPredefined(name: "host", driver: "host") }
         if network(named: "bridge") == nil { try createDefaultBridge() }
-        for record in networks.values where record.hasEndpoints {
-            try dataplane.ensureBridge(try bridgeSettings(record))
+        // Overlays come back with the containers that use them (restore), once the swarm is known.
+        for record in networks.values where record.hasEndpoints && !record.isSwarmScoped {
+            try driver(record).ensure(.bridge(try bridgeSettings(record)))
             if !record.isInternal { try Sysctl.set("net.ipv4.ip_forward", "1") }
         }
         try await applyFirewall()
@@ -102,9 +111,12 @@ public actor NetworkService {
     func view(_ record: NetworkRecord) -> NetworkView {
         var containers: [NetworkContainerView] = []
         for (id, sandbox) in sandboxes {
-            for endpoint in sandbox.endpoints where endpoint.networkID == record.id {
+            for endpoint in sandbox.allEndpoints where endpoint.networkID == record.id {
+                // Docker lists a container's docker_gwbridge endpoint as `gateway_<short ID>`.
+                let gateway = endpoint.endpointID == sandbox.gatewayEndpoint?.endpointID
                 containers.append(NetworkContainerView(
-                    containerID: id, name: sandbox.containerName, endpointID: endpoint.endpointID,
+                    containerID: gateway ? "gateway_" + id.prefix(12) : id,
+                    name: gateway ? "gateway_" + id.prefix(12) : sandbox.containerName, endpointID: endpoint.endpointID,
                     macAddress: endpoint.macAddress,
                     ipv4Address: "\(endpoint.ipv4Address)/\(endpoint.prefixLength)"))
             }
@@ -132,7 +144,7 @@ public actor NetworkService {
             }
             resolved.ipam = try resolved.ipam.map(NetworkDefinition.withGateway)
             try makeAllocator(resolved)
-            try dataplane.ensureBridge(try bridgeSettings(resolved))
+            try driver(resolved).ensure(.bridge(try bridgeSettings(resolved)))
             if !resolved.isInternal { try Sysctl.set("net.ipv4.ip_forward", "1") }
             networks[resolved.id] = resolved
             try await applyFirewall()
@@ -141,7 +153,7 @@ public actor NetworkService {
             networks[resolved.id] = nil
             addresses[resolved.id] = nil
             for subnet in reserved { _ = subnets.release(subnet) }
-            if let bridge = resolved.bridgeName { dataplane.removeBridge(name: bridge) }
+            if let network = try? bridgeSettings(resolved) { try? driver(resolved).remove(.bridge(network)) }
             try? await applyFirewall()
             throw error
         }
@@ -156,17 +168,18 @@ public actor NetworkService {
         if record.isPredefined {
             throw ShoalError.permissionDenied("\(record.name) is a pre-defined network and cannot be removed")
         }
-        if sandboxes.values.contains(where: { $0.endpoints.contains { $0.networkID == record.id } }) {
+        if sandboxes.values.contains(where: { $0.allEndpoints.contains { $0.networkID == record.id } }) {
             throw ShoalError.permissionDenied(
                 "error while removing network: network \(record.name) id \(record.id) has active endpoints")
         }
+        let bridge = try? bridgeSettings(record)
         try store.deleteNetwork(id: record.id)
         networks[record.id] = nil
         addresses[record.id] = nil
         for pool in record.ipam {
             if let subnet = try? IPv4Subnet(parsing: pool.subnet, label: "subnet") { _ = subnets.release(subnet) }
         }
-        if let bridge = record.bridgeName { dataplane.removeBridge(name: bridge) }
+        if let bridge { try? driver(record).remove(.bridge(bridge)) }
         try? await applyFirewall()
         events.publish(EngineEvent(kind: .network, action: "destroy", actorID: record.id,
                                    attributes: ["name": record.name, "type": record.driver]))
@@ -174,7 +187,7 @@ public actor NetworkService {
 
     /// `docker network prune`: user networks no container uses (stopped ones included, as in Docker).
     public func prune(labelFilter: @Sendable (NetworkRecord) -> Bool) async -> [String] {
-        let inUse = Set(sandboxes.values.flatMap { $0.endpoints.map(\.networkID) })
+        let inUse = Set(sandboxes.values.flatMap { $0.allEndpoints.map(\.networkID) })
         var removed: [String] = []
         for record in networks.values.sorted(by: { $0.created < $1.created })
         where !record.isPredefined && !inUse.contains(record.id) && labelFilter(record) {
@@ -255,6 +268,12 @@ public actor NetworkService {
             auxAddresses: aux, policy: .lowestFree)
     }
 
+    /// The host side of the network's driver.
+    func driver(_ record: NetworkRecord) throws -> any NetworkDriver {
+        guard let driver = drivers[record.driver] else { throw ShoalError.notFound("plugin \"\(record.driver)\" not found") }
+        return driver
+    }
+
     func bridgeSettings(_ record: NetworkRecord) throws -> BridgeSettings {
         guard let pool = record.ipam.first, let name = record.bridgeName else {
             throw ShoalError.internalError("network \(record.name) has no bridge")
@@ -267,7 +286,8 @@ public actor NetworkService {
 
     /// Renders and installs the daemon's nftables table from the networks and the running containers' ports.
     func applyFirewall() async throws {
-        let rules = networks.values.filter(\.hasEndpoints).sorted { $0.created < $1.created }.compactMap {
+        let rules = networks.values.filter { $0.hasEndpoints && !$0.isSwarmScoped }.sorted { $0.created < $1.created }
+            .compactMap {
             record -> BridgeNetworkRules? in
             guard let bridge = record.bridgeName, let subnet = record.ipam.first?.subnet else { return nil }
             return BridgeNetworkRules(

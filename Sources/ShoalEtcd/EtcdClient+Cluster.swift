@@ -1,4 +1,4 @@
-import ShoalProto
+import ShoalEtcdProto
 
 extension EtcdClient {
     /// The cluster's members (`etcdctl member list`).

@@ -1,5 +1,5 @@
 import Foundation
-import ShoalProto
+import ShoalEtcdProto
 
 // The one edge between ShoalEtcd's types and etcd's protobuf messages (DESIGN.md habit 7).
 

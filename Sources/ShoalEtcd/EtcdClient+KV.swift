@@ -1,5 +1,5 @@
 import Foundation
-import ShoalProto
+import ShoalEtcdProto
 
 extension EtcdClient {
     /// The key's current value, or nil when it does not exist (`etcdctl get KEY`).

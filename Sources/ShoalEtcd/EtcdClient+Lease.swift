@@ -1,6 +1,6 @@
 import GRPCCore
 import ShoalCore
-import ShoalProto
+import ShoalEtcdProto
 
 extension EtcdClient {
     /// Grants a lease of `ttl` seconds (`etcdctl lease grant TTL`). Keys put with it go when it expires.

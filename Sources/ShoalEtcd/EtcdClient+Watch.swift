@@ -1,7 +1,7 @@
 import Foundation
 import GRPCCore
 import ShoalCore
-import ShoalProto
+import ShoalEtcdProto
 
 extension EtcdClient {
     /// Watches every key starting with `prefix` (`etcdctl watch --prefix --prev-kv`).

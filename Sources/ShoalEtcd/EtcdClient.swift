@@ -1,7 +1,7 @@
 import GRPCCore
 import Logging
 import ShoalCore
-import ShoalProto
+import ShoalEtcdProto
 import Synchronization
 
 /// A client of an etcd cluster over gRPC (grpc-swift-2, HTTP/2, plaintext or mutual TLS).

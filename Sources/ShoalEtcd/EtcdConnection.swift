@@ -1,6 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import ShoalProto
+import ShoalEtcdProto
 
 /// One gRPC client (one HTTP/2 connection, re-established as needed) to one etcd member, with the PING cure
 /// installed on every connection it makes.

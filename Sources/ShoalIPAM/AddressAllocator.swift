@@ -87,6 +87,10 @@ public struct AddressAllocator: Sendable, Hashable {
         return cursor!
     }
 
+    /// Round robin goes on after `address` (an allocator rebuilt from the endpoints in a store continues where the
+    /// highest address in use left it).
+    public mutating func moveCursor(past address: IPv4Address) { cursor = address }
+
     /// `--ip`: takes `address` if it is in the subnet (inside or outside the ip-range, as on Docker) and free.
     /// Does not move the round-robin cursor.
     public mutating func allocate(specific address: IPv4Address) throws(ShoalError) {

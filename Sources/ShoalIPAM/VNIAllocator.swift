@@ -45,6 +45,10 @@ public struct VNIAllocator: Sendable, Hashable {
         guard inUse.insert(vni) else { throw ShoalError.conflict("VXLAN ID \(vni) is already in use") }
     }
 
+    /// Serial allocation goes on after `vni` (a new leader rebuilding the allocator from the store continues where
+    /// the highest VNI in use left it, instead of offering a just-released one first).
+    public mutating func moveCursor(past vni: UInt32) { cursor = vni }
+
     /// Idempotent: returns false when `vni` was not in use.
     @discardableResult
     public mutating func release(_ vni: UInt32) -> Bool { inUse.remove(vni) }

@@ -1,5 +1,5 @@
 import GRPCCore
-import ShoalProto
+import ShoalClusterProto
 
 /// Membership on the control API: managers only (a worker's certificate is refused by `ControlAccess.managers`).
 struct MembershipService: Shoal_Cluster_V1_Membership.SimpleServiceProtocol {

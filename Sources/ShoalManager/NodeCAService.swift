@@ -1,7 +1,7 @@
 import GRPCCore
-import ShoalAgent
+import ShoalClusterClient
 import ShoalModel
-import ShoalProto
+import ShoalClusterProto
 
 /// NodeCA on the control API: hands out the root CA and node certificates. Anyone may call it (a joining node has
 /// no certificate yet); the join token is the credential, checked by the manager.

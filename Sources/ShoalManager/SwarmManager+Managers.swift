@@ -1,5 +1,5 @@
 import Foundation
-import ShoalAgent
+import ShoalClusterClient
 import ShoalCA
 import ShoalCore
 import ShoalEtcd

@@ -1,5 +1,6 @@
 import Foundation
-import ShoalAgent
+import ShoalClusterClient
+import ShoalClusterProto
 import ShoalCA
 import ShoalCore
 import ShoalModel
@@ -24,9 +25,14 @@ extension SwarmManager {
         let listen = try SwarmAddresses.parse(config.listenAddress)
         controlServer = try await ControlServer.start(
             host: listen.host, port: listen.port, tls: tls, clusterID: config.clusterID,
-            services: [NodeCAService(manager: self), DispatcherService(manager: self), MembershipService(manager: self)], logger: logger)
+            services: [NodeCAService(manager: self), DispatcherService(manager: self), MembershipService(manager: self),
+                       NetworksService(manager: self)],
+            logger: logger)
         await refreshManagerAddresses()
         await refreshLeadership()
+        // A manager's node has an agent too: its containers' endpoints come and go through the leader like any
+        // node's.
+        if agent == nil { try startAgent(config) }
         heartbeatMonitor = Task {
             var ticks = 0
             while !Task.isCancelled {
@@ -37,6 +43,7 @@ extension SwarmManager {
                     await self.refreshManagerAddresses()
                     await self.refreshHeartbeatPeriod()
                     await self.probeManagers()
+                    await self.dropEndpointsOfRemovedNodes()
                     await self.followOwnRole()
                 }
                 await self.expireHeartbeats()
@@ -47,17 +54,21 @@ extension SwarmManager {
     func stopControl() async {
         heartbeatMonitor?.cancel()
         heartbeatMonitor = nil
+        await agent?.stop()
+        agent = nil
         await controlServer?.stop()
         controlServer = nil
         tracker = HeartbeatTracker()
         leading = false
+        await leaderServices?.stop()
+        leaderServices = nil
     }
 
     /// Follows the store's raft leader. A manager that starts to lead gives every node the store remembers as
     /// Ready one full grace time (three periods) to reach it before it is Down; one that stops leading forgets
     /// its sessions' heartbeats (its agents move to the leader at their next heartbeat).
     func refreshLeadership() async {
-        guard let client else { return }
+        guard let client, let store, let config else { return }
         let leads: Bool
         if let status = try? await client.status() {
             leads = status.leaderID != 0 && status.leaderID == status.memberID
@@ -65,14 +76,28 @@ extension SwarmManager {
             leads = false
         }
         guard leads != leading else { return }
-        leading = leads
-        tracker = HeartbeatTracker()
         guard leads else {
+            leading = false
+            tracker = HeartbeatTracker()
+            await leaderServices?.stop()
+            leaderServices = nil
             logger.info("swarm: this manager no longer leads")
             return
         }
+        // The term starts once its claim on the leader key is in the store (tried again at the next check).
+        let nodes: [SwarmNode]
+        do {
+            nodes = try await storedNodes()
+            leaderServices = try await LeaderServices.start(nodeID: config.nodeID, store: store,
+                                                            cluster: try await cluster().0, nodes: nodes)
+        } catch {
+            logger.warning("swarm: this manager leads the store but cannot start its term yet: \(error)")
+            return
+        }
+        leading = true
+        tracker = HeartbeatTracker()
         logger.info("swarm: this manager leads")
-        for node in (try? await storedNodes()) ?? [] where node.id != config?.nodeID && node.status.state == .ready {
+        for node in nodes where node.id != config.nodeID && node.status.state == .ready {
             tracker.watch(node.id, at: .now, period: heartbeatPeriod)
         }
     }
@@ -180,6 +205,9 @@ extension SwarmManager {
             node.updatedAt = Date()
             if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
                                       if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision)]).succeeded {
+                if let feed = leaderServices?.feed {
+                    if state == .ready { await feed.nodeReady(nodeID) } else { await feed.nodeDown(nodeID) }
+                }
                 return
             }
         }
@@ -188,18 +216,27 @@ extension SwarmManager {
 
     // MARK: worker: the agent
 
+    /// The node's agent: a worker's only way to the managers; a manager's for its own node's endpoints (its role
+    /// and removal are the manager's own business, so its agent reports neither).
     func startAgent(_ config: SwarmLocalConfig) throws {
         let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
+        let isManager = config.role == NodeRoleName.manager.rawValue
+        let managers = isManager
+            ? [config.advertiseAddress] + managerAddresses.map(\.address).filter { $0 != config.advertiseAddress }
+            : config.managers ?? []
+        let handlers = endpointHandlers
         let agent = SwarmAgent(
             configuration: SwarmAgent.Configuration(
-                nodeID: config.nodeID, managers: config.managers ?? [], rootCAPEM: tls.caCertificatePEM,
+                nodeID: config.nodeID, managers: managers, rootCAPEM: tls.caCertificatePEM,
                 identity: tls.identity,
                 role: config.role),
             logger: logger,
             events: SwarmAgent.Events(
                 managers: { managers in await self.rememberManagers(managers) },
-                roleChanged: { role in await self.roleChanged(to: role) },
-                removed: { await self.removedFromSwarm() }))
+                roleChanged: { role in if !isManager { await self.roleChanged(to: role) } },
+                removed: { if !isManager { await self.removedFromSwarm() } },
+                endpoints: handlers.update,
+                localAttachments: handlers.localAttachments))
         self.agent = agent
         Task { await agent.start() }
     }
@@ -210,4 +247,22 @@ extension SwarmManager {
         try? config.save(paths)
         self.config = config
     }
+}
+
+/// What the node's agent hands to this host's engine (set once by the daemon, before the swarm is restored).
+public struct EndpointHandlers: Sendable {
+    /// Endpoints on swarm-scoped networks on the other nodes: a full set when a session starts, then changes.
+    public var update: @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void
+    /// This node's own endpoints on swarm-scoped networks.
+    public var localAttachments: @Sendable () async -> [String]
+
+    public init(update: @escaping @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void = { _ in },
+                localAttachments: @escaping @Sendable () async -> [String] = { [] }) {
+        self.update = update
+        self.localAttachments = localAttachments
+    }
+}
+
+extension SwarmManager {
+    public func setEndpointHandlers(_ handlers: EndpointHandlers) { endpointHandlers = handlers }
 }

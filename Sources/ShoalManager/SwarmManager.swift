@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import ShoalAgent
+import ShoalClusterClient
 import ShoalCA
 import ShoalClusterStore
 import ShoalCore
@@ -29,6 +29,11 @@ public actor SwarmManager {
     /// Whether this manager leads: its etcd member is the store's raft leader. Only the leader holds node
     /// sessions and decides which nodes are Down, so there is one judge of node health at a time.
     var leading = false
+    /// The leader-only services of this manager's current term (nil unless it leads).
+    var leaderServices: LeaderServices?
+    /// What the node's agent hands to this host's engine: endpoints on the other nodes, and which endpoints this
+    /// node still has (set by the daemon).
+    var endpointHandlers = EndpointHandlers()
     /// Renews this node's certificate at a random point between 50 % and 80 % of its lifetime.
     var renewal: Task<Void, Never>?
     /// A demotion in progress (the monitor notices it once a second; one at a time).
@@ -125,7 +130,8 @@ public actor SwarmManager {
                 id: clusterID, version: 0, createdAt: now, updatedAt: now, spec: spec,
                 joinTokens: SwarmJoinTokens(worker: JoinToken.generate(rootDigest: digest).text,
                                             manager: JoinToken.generate(rootDigest: digest).text),
-                rootCACertificate: root.certificatePEM)
+                rootCACertificate: root.certificatePEM, dataPathPort: request.dataPathPort,
+                defaultAddressPools: request.defaultAddressPools, subnetSize: request.subnetSize)
             var nodeSpec = NodeSpec(role: .manager)
             nodeSpec.availability = .active
             let node = SwarmNode(

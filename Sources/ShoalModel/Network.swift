@@ -46,7 +46,10 @@ public struct NetworkRecord: Codable, Sendable, Equatable {
     /// The default bridge: containers on it do not resolve each other by name (as in Docker).
     public var isDefaultBridge: Bool { isPredefined && name == "bridge" }
     /// Containers on these networks get a network interface (none and host do not).
-    public var hasEndpoints: Bool { driver == "bridge" }
+    public var hasEndpoints: Bool { driver == "bridge" || driver == "overlay" }
+    /// Overlays live in the cluster store and span the swarm's hosts ("swarm"); everything else is this host's.
+    public var isSwarmScoped: Bool { driver == "overlay" }
+    public var scope: String { isSwarmScoped ? "swarm" : "local" }
 }
 
 /// One IPAM pool of a network (Docker's `IPAM.Config[]`).
@@ -160,11 +163,15 @@ public struct ContainerNetworkState: Codable, Sendable, Equatable {
     public var sandboxKey: String
     public var endpoints: [EndpointState]
     public var ports: [PublishedPort]
+    /// The docker_gwbridge endpoint of a container on overlays only (its way out; not one of its networks).
+    public var gatewayEndpoint: EndpointState?
 
-    public init(sandboxKey: String = "", endpoints: [EndpointState] = [], ports: [PublishedPort] = []) {
+    public init(sandboxKey: String = "", endpoints: [EndpointState] = [], ports: [PublishedPort] = [],
+                gatewayEndpoint: EndpointState? = nil) {
         self.sandboxKey = sandboxKey
         self.endpoints = endpoints
         self.ports = ports
+        self.gatewayEndpoint = gatewayEndpoint
     }
 }
 
@@ -172,10 +179,23 @@ public struct ContainerNetworkState: Codable, Sendable, Equatable {
 public struct NetworkView: Sendable, Equatable {
     public var record: NetworkRecord
     public var containers: [NetworkContainerView]
+    /// The hosts that have a swarm-scoped network now (Docker's `Peers`: node host name and address).
+    public var peers: [NetworkPeer]
 
-    public init(record: NetworkRecord, containers: [NetworkContainerView]) {
+    public init(record: NetworkRecord, containers: [NetworkContainerView], peers: [NetworkPeer] = []) {
         self.record = record
         self.containers = containers
+        self.peers = peers
+    }
+}
+
+public struct NetworkPeer: Sendable, Equatable, Hashable {
+    public var name: String
+    public var ip: String
+
+    public init(name: String, ip: String) {
+        self.name = name
+        self.ip = ip
     }
 }
 

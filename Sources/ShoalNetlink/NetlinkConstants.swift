@@ -35,7 +35,7 @@ enum IFLA {
     static let vethPeer: UInt16 = 1
     // IFLA_VXLAN_*
     static let vxlanID: UInt16 = 1, vxlanLink: UInt16 = 3, vxlanLocal: UInt16 = 4, vxlanLearning: UInt16 = 7
-    static let vxlanPort: UInt16 = 15, vxlanLocal6: UInt16 = 17
+    static let vxlanPort: UInt16 = 15, vxlanLocal6: UInt16 = 17, vxlanProxy: UInt16 = 11
     /// RTEXT_FILTER_SKIP_STATS: link replies without the (large) statistics blocks.
     static let skipStats: UInt32 = 1 << 3
     static let iffUp: UInt32 = 0x1

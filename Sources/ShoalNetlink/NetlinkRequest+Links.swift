@@ -24,10 +24,12 @@ extension NetlinkRequest {
         return newLink(name: name, mtu: mtu, kind: "veth", data: data)
     }
 
-    /// `ip link add NAME [mtu MTU] type vxlan id VNI [local IP] dstport PORT [dev UNDERLAY] [no]learning`
+    /// `ip link add NAME [mtu MTU] type vxlan id VNI [local IP] dstport PORT [dev UNDERLAY] [no]learning [proxy]`
     static func linkAddVXLAN(name: String, vni: UInt32, local: [UInt8]?, port: UInt16, underlayIndex: Int32?,
-                             learning: Bool, mtu: UInt32?) -> NetlinkMessage {
+                             learning: Bool, proxy: Bool = false, mtu: UInt32?) -> NetlinkMessage {
         var data: [NetlinkAttribute] = []
+        // iproute2 adds flags like `proxy` while it parses, before the attributes it adds at the end.
+        if proxy { data.append(.u8(IFLA.vxlanProxy, 1)) }
         if let underlayIndex { data.append(.i32(IFLA.vxlanLink, underlayIndex)) }
         data.append(.u32(IFLA.vxlanID, vni))
         if let local { data.append(NetlinkAttribute(local.count == 16 ? IFLA.vxlanLocal6 : IFLA.vxlanLocal, bytes: local)) }

@@ -19,9 +19,11 @@ extension NetlinkSession {
                                                          peerNamespaceFD: peerNamespaceFD, mtu: mtu))
     }
 
-    /// `ip link add NAME [mtu MTU] type vxlan id VNI [local IP] dstport PORT [dev UNDERLAY] [no]learning`
+    /// `ip link add NAME [mtu MTU] type vxlan id VNI [local IP] dstport PORT [dev UNDERLAY] [no]learning [proxy]`.
+    /// With `proxy` the device answers ARP requests from its own neighbour table (an overlay's peers are
+    /// programmed there, so no ARP broadcast has to cross hosts).
     public func linkAddVXLAN(name: String, vni: UInt32, local: [UInt8]? = nil, port: UInt16 = 4789,
-                             underlayIndex: Int32? = nil, learning: Bool = false,
+                             underlayIndex: Int32? = nil, learning: Bool = false, proxy: Bool = false,
                              mtu: UInt32? = nil) throws(NetlinkError) {
         let operation = "add link \(name)"
         try Validate.linkName(name, operation)
@@ -30,7 +32,8 @@ extension NetlinkSession {
             throw NetlinkError(errno: EINVAL, operation: operation, detail: "VNI must fit 24 bits")
         }
         try change(operation, NetlinkRequest.linkAddVXLAN(name: name, vni: vni, local: local, port: port,
-                                                          underlayIndex: underlayIndex, learning: learning, mtu: mtu))
+                                                          underlayIndex: underlayIndex, learning: learning, proxy: proxy,
+                                                          mtu: mtu))
     }
 
     /// `ip link show NAME` → its index; nil when there is no such link.

@@ -47,13 +47,22 @@ public struct InterfaceSettings: Sendable, Equatable {
 /// Bridges, sandboxes and veth pairs, made through rtnetlink. Each method converges (running it twice is
 /// harmless) and names the `ip` command it replaces.
 public final class BridgeDataplane: Sendable {
-    private let host: NetlinkSession
+    let host: NetlinkSession
 
     public init() throws {
         do {
             host = try NetlinkSession()
         } catch {
             throw ShoalError.internalError("cannot open rtnetlink", cause: error)
+        }
+    }
+
+    /// The data plane of another network namespace (the namespace pinned at `namespacePath` is the "host").
+    public init(namespacePath: String) throws {
+        do {
+            host = try NetlinkSession(namespacePath: namespacePath)
+        } catch {
+            throw ShoalError.internalError("cannot open rtnetlink in \(namespacePath)", cause: error)
         }
     }
 
@@ -181,7 +190,7 @@ public final class BridgeDataplane: Sendable {
         _ = try? host.linkDelete(name: hostName)
     }
 
-    private func netlink<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    func netlink<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as ShoalError {

@@ -1,6 +1,6 @@
 import ShoalClusterStore
 import ShoalCore
-import ShoalProto
+import ShoalClusterProto
 import Testing
 
 typealias Network = Shoal_Cluster_V1_Network

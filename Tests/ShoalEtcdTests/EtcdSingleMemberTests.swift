@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import ShoalCore
 import ShoalOS
-import ShoalProto
+import ShoalEtcdProto
 @testable import ShoalEtcd
 import ShoalTestSupport
 import Testing

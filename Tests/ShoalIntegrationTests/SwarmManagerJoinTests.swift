@@ -1,6 +1,6 @@
 import Foundation
 import ShoalCA
-import ShoalAgent
+import ShoalClusterClient
 import ShoalCore
 import ShoalTestSupport
 import Testing

@@ -41,6 +41,11 @@ let liveCases: [LiveCase] = [
         NetlinkRequest.linkAddVXLAN(name: "vxlan0", vni: 42, local: [10, 0, 0, 1], port: 4789,
                                     underlayIndex: i["under0"], learning: false, mtu: 1450)
     },
+    LiveCase(command: ["ip", "link", "add", "vxlan2", "type", "vxlan", "id", "4097", "dstport", "4789", "nolearning",
+                       "proxy"], type: NL.newLink) { _, _ in
+        NetlinkRequest.linkAddVXLAN(name: "vxlan2", vni: 4097, local: nil, port: 4789, underlayIndex: nil,
+                                    learning: false, proxy: true, mtu: nil)
+    },
     LiveCase(setup: veth + [["link", "add", "br0", "type", "bridge"]],
              command: ["ip", "link", "set", "veth0", "master", "br0"], type: NL.newLink, names: ["veth0", "br0"]) { i, _ in
         NetlinkRequest.linkSetMaster(index: i["veth0"]!, masterIndex: i["br0"]!)

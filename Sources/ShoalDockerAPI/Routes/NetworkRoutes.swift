@@ -68,7 +68,7 @@ struct NetworkRoutes<Context: RequestContext> {
             return (filters["name"].isEmpty || filters["name"].contains { record.name.contains($0) })
                 && (filters["id"].isEmpty || filters["id"].contains { record.id.hasPrefix($0) })
                 && (filters["driver"].isEmpty || filters["driver"].contains(record.driver))
-                && (filters["scope"].isEmpty || filters["scope"].contains("local"))
+                && (filters["scope"].isEmpty || filters["scope"].contains(record.scope))
                 && (filters["type"].isEmpty || filters["type"].contains(record.isPredefined ? "builtin" : "custom"))
                 && (filters["dangling"].isEmpty || filters["dangling"].contains { wanted in
                     let dangling = view.containers.isEmpty && !record.isPredefined

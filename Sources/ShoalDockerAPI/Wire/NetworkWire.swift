@@ -101,6 +101,13 @@ struct NetworkWire: Encodable, Sendable {
     var Containers: [String: NetworkContainerWire]
     var Options: [String: String]
     var Labels: [String: String]
+    /// Swarm-scoped networks only (Docker leaves the key out for local ones).
+    var Peers: [NetworkPeerWire]?
+}
+
+struct NetworkPeerWire: Encodable, Sendable {
+    var Name: String
+    var IP: String
 }
 
 struct NetworkCreateResponseWire: Encodable, Sendable {
@@ -125,11 +132,12 @@ extension NetworkView {
                 IPv4Address: container.ipv4Address, IPv6Address: "")
         }
         return NetworkWire(
-            Name: record.name, Id: record.id, Created: Wire.rfc3339Nano(record.created), Scope: "local",
+            Name: record.name, Id: record.id, Created: Wire.rfc3339Nano(record.created), Scope: record.scope,
             Driver: record.driver, EnableIPv6: false,
             IPAM: IPAMWire(Driver: "default", Config: config, Options: record.ipamOptions),
             Internal: record.isInternal, Attachable: record.attachable, Ingress: false,
             ConfigFrom: .init(Network: ""), ConfigOnly: false, Containers: containerMap, Options: record.options,
-            Labels: record.labels)
+            Labels: record.labels,
+            Peers: record.isSwarmScoped && !peers.isEmpty ? peers.map { NetworkPeerWire(Name: $0.name, IP: $0.ip) } : nil)
     }
 }

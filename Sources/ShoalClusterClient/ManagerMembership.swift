@@ -1,6 +1,6 @@
 import ShoalCA
 import ShoalCore
-import ShoalProto
+import ShoalClusterProto
 
 /// A store member as a manager reports it: the etcd member's name (a manager's node ID), peer and client URLs.
 public struct StoreMember: Sendable, Equatable {

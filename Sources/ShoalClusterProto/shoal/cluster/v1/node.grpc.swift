@@ -1138,6 +1138,1219 @@ extension Shoal_Cluster_V1_Dispatcher.ClientProtocol {
     }
 }
 
+// MARK: - shoal.cluster.v1.Networks
+
+/// Namespace containing generated types for the "shoal.cluster.v1.Networks" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Shoal_Cluster_V1_Networks: Sendable {
+    /// Service descriptor for the "shoal.cluster.v1.Networks" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "CreateNetwork" metadata.
+        public enum CreateNetwork: Sendable {
+            /// Request type for "CreateNetwork".
+            public typealias Input = Shoal_Cluster_V1_CreateNetworkRequest
+            /// Response type for "CreateNetwork".
+            public typealias Output = Shoal_Cluster_V1_NetworkReply
+            /// Descriptor for "CreateNetwork".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks"),
+                method: "CreateNetwork",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemoveNetwork" metadata.
+        public enum RemoveNetwork: Sendable {
+            /// Request type for "RemoveNetwork".
+            public typealias Input = Shoal_Cluster_V1_RemoveNetworkRequest
+            /// Response type for "RemoveNetwork".
+            public typealias Output = Shoal_Cluster_V1_RemoveNetworkReply
+            /// Descriptor for "RemoveNetwork".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks"),
+                method: "RemoveNetwork",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetNetwork" metadata.
+        public enum GetNetwork: Sendable {
+            /// Request type for "GetNetwork".
+            public typealias Input = Shoal_Cluster_V1_GetNetworkRequest
+            /// Response type for "GetNetwork".
+            public typealias Output = Shoal_Cluster_V1_NetworkReply
+            /// Descriptor for "GetNetwork".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks"),
+                method: "GetNetwork",
+                type: .unary
+            )
+        }
+        /// Namespace for "Attach" metadata.
+        public enum Attach: Sendable {
+            /// Request type for "Attach".
+            public typealias Input = Shoal_Cluster_V1_AttachRequest
+            /// Response type for "Attach".
+            public typealias Output = Shoal_Cluster_V1_AttachReply
+            /// Descriptor for "Attach".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks"),
+                method: "Attach",
+                type: .unary
+            )
+        }
+        /// Namespace for "Detach" metadata.
+        public enum Detach: Sendable {
+            /// Request type for "Detach".
+            public typealias Input = Shoal_Cluster_V1_DetachRequest
+            /// Response type for "Detach".
+            public typealias Output = Shoal_Cluster_V1_DetachReply
+            /// Descriptor for "Detach".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks"),
+                method: "Detach",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "shoal.cluster.v1.Networks" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            CreateNetwork.descriptor,
+            RemoveNetwork.descriptor,
+            GetNetwork.descriptor,
+            Attach.descriptor,
+            Detach.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "shoal.cluster.v1.Networks" service.
+    public static let shoal_cluster_v1_Networks = GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks")
+}
+
+// MARK: shoal.cluster.v1.Networks (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Networks {
+    /// Streaming variant of the service protocol for the "shoal.cluster.v1.Networks" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm-scoped networks. The leader alone allocates (subnets, VXLAN IDs, endpoint addresses) and writes them;
+    /// > a manager that does not lead passes the call on to the leader.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "CreateNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only (`docker network create -d overlay` on a manager).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_CreateNetworkRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_NetworkReply` messages.
+        func createNetwork(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_CreateNetworkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_NetworkReply>
+
+        /// Handle the "RemoveNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only: refused while any container in the cluster is attached.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_RemoveNetworkRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_RemoveNetworkReply` messages.
+        func removeNetwork(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RemoveNetworkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_RemoveNetworkReply>
+
+        /// Handle the "GetNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node: one network by name, ID or unique ID prefix (a worker learns only the networks it asks for).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_GetNetworkRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_NetworkReply` messages.
+        func getNetwork(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_GetNetworkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_NetworkReply>
+
+        /// Handle the "Attach" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own containers (the node is the one its certificate names).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_AttachRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_AttachReply` messages.
+        func attach(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_AttachRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_AttachReply>
+
+        /// Handle the "Detach" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_DetachRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_DetachReply` messages.
+        func detach(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_DetachRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_DetachReply>
+    }
+
+    /// Service protocol for the "shoal.cluster.v1.Networks" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm-scoped networks. The leader alone allocates (subnets, VXLAN IDs, endpoint addresses) and writes them;
+    /// > a manager that does not lead passes the call on to the leader.
+    public protocol ServiceProtocol: Shoal_Cluster_V1_Networks.StreamingServiceProtocol {
+        /// Handle the "CreateNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only (`docker network create -d overlay` on a manager).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_CreateNetworkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_NetworkReply` message.
+        func createNetwork(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_CreateNetworkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_NetworkReply>
+
+        /// Handle the "RemoveNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only: refused while any container in the cluster is attached.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveNetworkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_RemoveNetworkReply` message.
+        func removeNetwork(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RemoveNetworkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_RemoveNetworkReply>
+
+        /// Handle the "GetNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node: one network by name, ID or unique ID prefix (a worker learns only the networks it asks for).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_GetNetworkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_NetworkReply` message.
+        func getNetwork(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_GetNetworkRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_NetworkReply>
+
+        /// Handle the "Attach" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own containers (the node is the one its certificate names).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_AttachRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_AttachReply` message.
+        func attach(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_AttachRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_AttachReply>
+
+        /// Handle the "Detach" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_DetachRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_DetachReply` message.
+        func detach(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_DetachRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_DetachReply>
+    }
+
+    /// Simple service protocol for the "shoal.cluster.v1.Networks" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm-scoped networks. The leader alone allocates (subnets, VXLAN IDs, endpoint addresses) and writes them;
+    /// > a manager that does not lead passes the call on to the leader.
+    public protocol SimpleServiceProtocol: Shoal_Cluster_V1_Networks.ServiceProtocol {
+        /// Handle the "CreateNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only (`docker network create -d overlay` on a manager).
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_CreateNetworkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_NetworkReply` to respond with.
+        func createNetwork(
+            request: Shoal_Cluster_V1_CreateNetworkRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_NetworkReply
+
+        /// Handle the "RemoveNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only: refused while any container in the cluster is attached.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_RemoveNetworkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_RemoveNetworkReply` to respond with.
+        func removeNetwork(
+            request: Shoal_Cluster_V1_RemoveNetworkRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_RemoveNetworkReply
+
+        /// Handle the "GetNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node: one network by name, ID or unique ID prefix (a worker learns only the networks it asks for).
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_GetNetworkRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_NetworkReply` to respond with.
+        func getNetwork(
+            request: Shoal_Cluster_V1_GetNetworkRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_NetworkReply
+
+        /// Handle the "Attach" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own containers (the node is the one its certificate names).
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_AttachRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_AttachReply` to respond with.
+        func attach(
+            request: Shoal_Cluster_V1_AttachRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_AttachReply
+
+        /// Handle the "Detach" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_DetachRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_DetachReply` to respond with.
+        func detach(
+            request: Shoal_Cluster_V1_DetachRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_DetachReply
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Networks.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Networks.Method.CreateNetwork.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_CreateNetworkRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_NetworkReply>(),
+            handler: { request, context in
+                try await self.createNetwork(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Networks.Method.RemoveNetwork.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_RemoveNetworkRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_RemoveNetworkReply>(),
+            handler: { request, context in
+                try await self.removeNetwork(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Networks.Method.GetNetwork.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_GetNetworkRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_NetworkReply>(),
+            handler: { request, context in
+                try await self.getNetwork(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Networks.Method.Attach.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_AttachRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_AttachReply>(),
+            handler: { request, context in
+                try await self.attach(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Networks.Method.Detach.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_DetachRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_DetachReply>(),
+            handler: { request, context in
+                try await self.detach(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Networks.ServiceProtocol {
+    public func createNetwork(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_CreateNetworkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_NetworkReply> {
+        let response = try await self.createNetwork(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removeNetwork(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RemoveNetworkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_RemoveNetworkReply> {
+        let response = try await self.removeNetwork(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getNetwork(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_GetNetworkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_NetworkReply> {
+        let response = try await self.getNetwork(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func attach(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_AttachRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_AttachReply> {
+        let response = try await self.attach(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func detach(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_DetachRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_DetachReply> {
+        let response = try await self.detach(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Networks.SimpleServiceProtocol {
+    public func createNetwork(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_CreateNetworkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_NetworkReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_NetworkReply>(
+            message: try await self.createNetwork(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removeNetwork(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RemoveNetworkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_RemoveNetworkReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_RemoveNetworkReply>(
+            message: try await self.removeNetwork(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getNetwork(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_GetNetworkRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_NetworkReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_NetworkReply>(
+            message: try await self.getNetwork(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func attach(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_AttachRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_AttachReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_AttachReply>(
+            message: try await self.attach(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func detach(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_DetachRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_DetachReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_DetachReply>(
+            message: try await self.detach(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: shoal.cluster.v1.Networks (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Networks {
+    /// Generated client protocol for the "shoal.cluster.v1.Networks" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm-scoped networks. The leader alone allocates (subnets, VXLAN IDs, endpoint addresses) and writes them;
+    /// > a manager that does not lead passes the call on to the leader.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "CreateNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only (`docker network create -d overlay` on a manager).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_CreateNetworkRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_CreateNetworkRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_NetworkReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createNetwork<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateNetworkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_CreateNetworkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_NetworkReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemoveNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only: refused while any container in the cluster is attached.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveNetworkRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RemoveNetworkRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_RemoveNetworkReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removeNetwork<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveNetworkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RemoveNetworkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_RemoveNetworkReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveNetworkReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node: one network by name, ID or unique ID prefix (a worker learns only the networks it asks for).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_GetNetworkRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_GetNetworkRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_NetworkReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getNetwork<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_GetNetworkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_GetNetworkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_NetworkReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Attach" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own containers (the node is the one its certificate names).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_AttachRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_AttachRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_AttachReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func attach<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_AttachRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_AttachRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_AttachReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Detach" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_DetachRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_DetachRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_DetachReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func detach<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_DetachRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_DetachRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_DetachReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_DetachReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "shoal.cluster.v1.Networks" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm-scoped networks. The leader alone allocates (subnets, VXLAN IDs, endpoint addresses) and writes them;
+    /// > a manager that does not lead passes the call on to the leader.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "CreateNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only (`docker network create -d overlay` on a manager).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_CreateNetworkRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_CreateNetworkRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_NetworkReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createNetwork<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateNetworkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_CreateNetworkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_NetworkReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Networks.Method.CreateNetwork.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemoveNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Managers only: refused while any container in the cluster is attached.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveNetworkRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RemoveNetworkRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_RemoveNetworkReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removeNetwork<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveNetworkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RemoveNetworkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_RemoveNetworkReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveNetworkReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Networks.Method.RemoveNetwork.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetNetwork" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node: one network by name, ID or unique ID prefix (a worker learns only the networks it asks for).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_GetNetworkRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_GetNetworkRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_NetworkReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getNetwork<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_GetNetworkRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_GetNetworkRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_NetworkReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Networks.Method.GetNetwork.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Attach" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own containers (the node is the one its certificate names).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_AttachRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_AttachRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_AttachReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func attach<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_AttachRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_AttachRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_AttachReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Networks.Method.Attach.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Detach" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_DetachRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_DetachRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_DetachReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func detach<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_DetachRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_DetachRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_DetachReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_DetachReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Networks.Method.Detach.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Networks.ClientProtocol {
+    /// Call the "CreateNetwork" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Managers only (`docker network create -d overlay` on a manager).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_CreateNetworkRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createNetwork<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateNetworkRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createNetwork(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_CreateNetworkRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_NetworkReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveNetwork" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Managers only: refused while any container in the cluster is attached.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveNetworkRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeNetwork<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveNetworkRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveNetworkReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removeNetwork(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_RemoveNetworkRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_RemoveNetworkReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetNetwork" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Any node: one network by name, ID or unique ID prefix (a worker learns only the networks it asks for).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_GetNetworkRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getNetwork<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_GetNetworkRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getNetwork(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_GetNetworkRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_NetworkReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Attach" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Any node, for its own containers (the node is the one its certificate names).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_AttachRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func attach<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_AttachRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.attach(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_AttachRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_AttachReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Detach" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_DetachRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func detach<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_DetachRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_DetachReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.detach(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_DetachRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_DetachReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Networks.ClientProtocol {
+    /// Call the "CreateNetwork" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Managers only (`docker network create -d overlay` on a manager).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createNetwork<Result>(
+        _ message: Shoal_Cluster_V1_CreateNetworkRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateNetworkRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createNetwork(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveNetwork" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Managers only: refused while any container in the cluster is attached.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeNetwork<Result>(
+        _ message: Shoal_Cluster_V1_RemoveNetworkRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveNetworkReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveNetworkRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removeNetwork(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetNetwork" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Any node: one network by name, ID or unique ID prefix (a worker learns only the networks it asks for).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getNetwork<Result>(
+        _ message: Shoal_Cluster_V1_GetNetworkRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_NetworkReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_GetNetworkRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getNetwork(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Attach" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Any node, for its own containers (the node is the one its certificate names).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func attach<Result>(
+        _ message: Shoal_Cluster_V1_AttachRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_AttachRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.attach(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Detach" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func detach<Result>(
+        _ message: Shoal_Cluster_V1_DetachRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_DetachReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_DetachRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.detach(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
 // MARK: - shoal.cluster.v1.Membership
 
 /// Namespace containing generated types for the "shoal.cluster.v1.Membership" service.

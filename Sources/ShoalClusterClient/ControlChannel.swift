@@ -1,7 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import ShoalCore
-import ShoalProto
+import ShoalClusterProto
 
 /// One gRPC client (one HTTP/2 connection over TLS, re-established as needed) to one manager's control API.
 /// It always presents a client certificate: the node's own after joining, a throwaway self-signed one while
@@ -64,9 +64,10 @@ public final class ControlChannel: Sendable {
 
     var nodeCA: Shoal_Cluster_V1_NodeCA.Client<Transport> { .init(wrapping: grpc) }
     var dispatcher: Shoal_Cluster_V1_Dispatcher.Client<Transport> { .init(wrapping: grpc) }
+    public var networks: Shoal_Cluster_V1_Networks.Client<Transport> { .init(wrapping: grpc) }
 
     /// Fail fast when the manager cannot be reached (the caller tries the next one) instead of waiting.
-    static func options(timeout: Duration? = .seconds(10)) -> CallOptions {
+    public static func options(timeout: Duration? = .seconds(10)) -> CallOptions {
         var options = CallOptions.defaults
         options.waitForReady = false
         options.timeout = timeout
@@ -74,9 +75,10 @@ public final class ControlChannel: Sendable {
     }
 
     /// Calls `body` on the managers in order until one answers: a manager that cannot be reached (unavailable)
-    /// is skipped; any other failure is the answer. Errors are worded as Docker shows a manager's.
-    static func firstAnswering<Response: Sendable>(
-        _ managers: [String], rootCAPEM: String, identity: Identity,
+    /// is skipped; any other failure is the answer. Errors are worded as Docker shows a manager's
+    /// (`rpc error: code = … desc = …`), or kept as the manager worded them with `keepMessages`.
+    public static func firstAnswering<Response: Sendable>(
+        _ managers: [String], rootCAPEM: String, identity: Identity, keepMessages: Bool = false,
         _ body: (ControlChannel) async throws -> Response
     ) async throws -> Response {
         var lastError: ShoalError?
@@ -88,7 +90,8 @@ public final class ControlChannel: Sendable {
                 return response
             } catch {
                 await channel.shutdown()
-                let failure = RemoteError.shoal(error, address: address)
+                let failure = keepMessages ? RemoteError.plain(error, address: address)
+                    : RemoteError.shoal(error, address: address)
                 guard failure.code == .unavailable else { throw failure }
                 lastError = failure
             }

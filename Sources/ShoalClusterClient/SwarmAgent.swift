@@ -1,7 +1,7 @@
 import GRPCCore
 import Logging
 import ShoalCore
-import ShoalProto
+import ShoalClusterProto
 import Synchronization
 
 /// The node's session with the managers: one `Dispatcher.Session` stream at a time with the leader (followers
@@ -37,13 +37,22 @@ public actor SwarmAgent {
         public var roleChanged: @Sendable (String) async -> Void
         /// The node was removed from the swarm (`docker node rm`): the agent stops.
         public var removed: @Sendable () async -> Void
+        /// Endpoints on swarm-scoped networks on the other nodes: a full set when a session starts, then changes,
+        /// handed over in the order the leader sent them.
+        public var endpoints: @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void
+        /// This node's own endpoints on swarm-scoped networks, reported when a session starts.
+        public var localAttachments: @Sendable () async -> [String]
 
         public init(managers: @escaping @Sendable ([String]) async -> Void = { _ in },
                     roleChanged: @escaping @Sendable (String) async -> Void = { _ in },
-                    removed: @escaping @Sendable () async -> Void = {}) {
+                    removed: @escaping @Sendable () async -> Void = {},
+                    endpoints: @escaping @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void = { _ in },
+                    localAttachments: @escaping @Sendable () async -> [String] = { [] }) {
             self.managers = managers
             self.roleChanged = roleChanged
             self.removed = removed
+            self.endpoints = endpoints
+            self.localAttachments = localAttachments
         }
     }
 
@@ -81,6 +90,9 @@ public actor SwarmAgent {
         loop = nil
     }
 
+    /// The managers known now (the one holding the session first tried by callers).
+    public var knownManagers: [String] { configuration.managers }
+
     private func run() async {
         var attempt = 0
         while !Task.isCancelled {
@@ -115,12 +127,19 @@ public actor SwarmAgent {
                                          identity: configuration.identity)
         let period = SharedPeriod(Self.defaultPeriod)
         let logger = self.logger
+        let events = self.events
         do {
             try await channel.dispatcher.session(
                 options: ControlChannel.options(timeout: nil),
                 requestProducer: { writer in
+                    // The first heartbeat tells the leader which endpoints this node still has.
+                    var first = Shoal_Cluster_V1_Heartbeat()
+                    first.reportsAttachments = true
+                    first.attachmentIds = await events.localAttachments()
+                    var heartbeat: Shoal_Cluster_V1_Heartbeat? = first
                     while !Task.isCancelled {
-                        try await writer.write(Shoal_Cluster_V1_Heartbeat())
+                        try await writer.write(heartbeat ?? Shoal_Cluster_V1_Heartbeat())
+                        heartbeat = nil
                         // Re-read the period while waiting: the answer to this heartbeat may shorten it.
                         let sent = ContinuousClock.now
                         while ContinuousClock.now - sent < period.value.withLock({ $0 }) {
@@ -130,15 +149,19 @@ public actor SwarmAgent {
                 },
                 onResponse: { response in
                     for try await message in response.messages {
-                        let told = Duration.milliseconds(max(message.heartbeatPeriodMs, 100))
-                        let changed = period.value.withLock { current in
-                            defer { current = told }
-                            return current != told
+                        // Endpoint updates come alone: only a heartbeat's answer carries the period.
+                        if message.heartbeatPeriodMs > 0 {
+                            let told = Duration.milliseconds(max(message.heartbeatPeriodMs, 100))
+                            let changed = period.value.withLock { current in
+                                defer { current = told }
+                                return current != told
+                            }
+                            if changed { logger.info("swarm agent: heartbeat period \(told)") }
                         }
-                        if changed { logger.info("swarm agent: heartbeat period \(told)") }
                         let managers = message.managers.map(\.address).filter { !$0.isEmpty }
                         if !managers.isEmpty { await self.learned(managers) }
                         if !message.role.isEmpty { await self.told(role: message.role) }
+                        if message.hasEndpoints { await events.endpoints(message.endpoints) }
                     }
                 })
         } catch {

@@ -1,5 +1,5 @@
 import ShoalModel
-import ShoalProto
+import ShoalClusterProto
 
 /// The one conversion edge between the domain's node description and the control API's message (both sides of
 /// the wire use it: agents to send, managers to record).

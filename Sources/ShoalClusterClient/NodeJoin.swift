@@ -2,7 +2,7 @@ import Logging
 import ShoalCA
 import ShoalCore
 import ShoalModel
-import ShoalProto
+import ShoalClusterProto
 
 /// What a node gets from joining: its identity and the material to prove it (the key was made here and never
 /// left the node).

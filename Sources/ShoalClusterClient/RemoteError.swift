@@ -15,6 +15,7 @@ enum RemoteError {
             case .permissionDenied: (.permissionDenied, "PermissionDenied")
             case .unauthenticated: (.permissionDenied, "Unauthenticated")
             case .notFound: (.notFound, "NotFound")
+            case .alreadyExists: (.conflict, "AlreadyExists")
             case .failedPrecondition: (.invalidState, "FailedPrecondition")
             case .unimplemented: (.notImplemented, "Unimplemented")
             case .unavailable, .deadlineExceeded:
@@ -22,5 +23,13 @@ enum RemoteError {
             default: (.internalError, "Unknown")
             }
         return ShoalError(code, "rpc error: code = \(name) desc = \(rpc.message)")
+    }
+
+    /// The same code, with the manager's message as it wrote it (calls whose answers are already worded for the
+    /// user, e.g. the network calls).
+    static func plain(_ error: any Error, address: String) -> ShoalError {
+        let converted = shoal(error, address: address)
+        guard let rpc = error as? RPCError else { return converted }
+        return ShoalError(converted.code, rpc.message)
     }
 }

@@ -1,0 +1,201 @@
+import Foundation
+import ShoalCA
+import ShoalClusterStore
+import ShoalCore
+import ShoalIPAM
+import ShoalClusterProto
+
+public typealias SwarmNetwork = Shoal_Cluster_V1_Network
+public typealias SwarmNetworkSpec = Shoal_Cluster_V1_NetworkSpec
+public typealias SwarmAttachment = Shoal_Cluster_V1_NetworkAttachment
+
+/// The leader's network allocator: it creates and removes swarm-scoped networks and hands out their endpoints'
+/// addresses, each allocation committed with its object in one transaction fenced by this leadership term. It
+/// lives only while its manager leads (a new term makes a new one, rebuilt from the store), and it is the only
+/// writer of networks and attachments, so what it reads from the store is what it last wrote.
+public actor NetworkAllocatorService {
+    let store: any ClusterStore
+    let fence: LeaderFence
+    let pools: [AddressPoolSpec]
+    let networks: StoreTable<SwarmNetwork>
+    let attachments: StoreTable<SwarmAttachment>
+    /// Each network's endpoint addresses, rebuilt from the store the first time this term uses the network, so
+    /// round robin goes on for as long as this manager leads.
+    var addressBooks: [String: AddressAllocator] = [:]
+
+    public init(store: any ClusterStore, fence: LeaderFence, pools: [AddressPoolSpec]) {
+        self.store = store
+        self.fence = fence
+        self.pools = pools
+        networks = StoreTable(store)
+        attachments = StoreTable(store)
+    }
+
+    // MARK: networks
+
+    /// `docker network create -d overlay`: checks the spec, allocates a subnet and a VNI, stores the network.
+    public func create(_ spec: SwarmNetworkSpec) async throws -> SwarmNetwork {
+        let existing = try await networks.list().map(\.object)
+        if existing.contains(where: { $0.spec.name == spec.name }) {
+            throw ShoalError.conflict("network with name \(spec.name) already exists")
+        }
+        if spec.ipam.count > 1 {
+            throw ShoalError.invalidArgument("overlay networks take one IPv4 subnet (got \(spec.ipam.count))")
+        }
+        let asked = spec.ipam.first
+        var allocator = try OverlayNetworkAllocator(pools: pools, existing: existing.map(Self.allocated))
+        let allocation = try allocator.allocate(OverlayRequest(
+            subnet: asked.map(\.subnet).flatMap { $0.isEmpty ? nil : $0 },
+            gateway: asked.map(\.gateway).flatMap { $0.isEmpty ? nil : $0 },
+            ipRange: asked.map(\.ipRange).flatMap { $0.isEmpty ? nil : $0 },
+            auxAddresses: asked?.auxAddresses ?? [:],
+            vni: try OverlayNetworkAllocator.requestedVNI(spec.driverOptions)))
+        var network = SwarmNetwork()
+        network.id = RandomID.generate()
+        network.spec = spec
+        var ipam = Shoal_Cluster_V1_IPAMConfig()
+        ipam.subnet = allocation.subnet.description
+        ipam.gateway = allocation.gateway.description
+        ipam.ipRange = allocation.ipRange?.description ?? ""
+        ipam.auxAddresses = allocation.auxAddresses.mapValues(\.description)
+        network.ipam = [ipam]
+        network.vni = allocation.vni
+        network.createdAtMs = Self.now()
+        network.updatedAtMs = network.createdAtMs
+        try await commit(try networks.create(network))
+        return network
+    }
+
+    /// `docker network rm`: refused while any container of the cluster is attached.
+    public func remove(_ reference: String) async throws {
+        let network = try NetworkLookup.resolve(reference, in: try await networks.list().map(\.object))
+        if let attached = try await attachments.list().first(where: { $0.object.networkID == network.id }) {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by container \(attached.object.containerID)")
+        }
+        try await commit(try networks.delete(network.id))
+        addressBooks[network.id] = nil
+    }
+
+    // MARK: endpoints
+
+    /// An endpoint for a container on `nodeID`: its address (`--ip` when asked) from the network's subnet.
+    public func attach(nodeID: String, nodeAddress: String, networkID: String, containerID: String,
+                       containerName: String, aliases: [String], dnsNames: [String], requestedAddress: String)
+        async throws -> SwarmAttachment
+    {
+        guard let network = try await networks.get(networkID)?.object else {
+            throw ShoalError.notFound("network \(networkID) not found")
+        }
+        guard network.spec.attachable else {
+            throw ShoalError.permissionDenied(
+                "Could not attach to network \(network.spec.name): rpc error: code = PermissionDenied desc = network \(network.spec.name) not manually attachable")
+        }
+        var book = try await addressBook(network)
+        let address = try EndpointAddresses.take(requestedAddress.isEmpty ? nil : requestedAddress, from: &book)
+        var attachment = SwarmAttachment()
+        attachment.id = Identifier.random()
+        attachment.networkID = network.id
+        attachment.nodeID = nodeID
+        attachment.nodeAddress = nodeAddress
+        attachment.containerID = containerID
+        attachment.containerName = containerName
+        attachment.aliases = aliases
+        attachment.dnsNames = dnsNames
+        attachment.address = address.description
+        attachment.prefixLength = Int32(book.subnet.prefixLength)
+        attachment.macAddress = MACAddress(derivedFrom: address).description
+        attachment.createdAtMs = Self.now()
+        try await commit(try attachments.create(attachment))
+        addressBooks[network.id] = book
+        return attachment
+    }
+
+    /// Gives an endpoint back; only its own node may. Returns it, or nil when it was already gone.
+    @discardableResult
+    public func detach(nodeID: String, attachmentID: String) async throws -> SwarmAttachment? {
+        guard let stored = try await attachments.get(attachmentID) else { return nil }
+        guard stored.object.nodeID == nodeID else {
+            throw ShoalError.permissionDenied("endpoint \(attachmentID) belongs to another node")
+        }
+        try await commit(try attachments.delete(attachmentID, ifVersion: stored.version))
+        release(stored.object)
+        return stored.object
+    }
+
+    /// A node told its endpoints at the start of a session: the others it had (containers gone while it was away)
+    /// are dropped, except those made in the last `grace` (an attach may still be on its way to the node).
+    public func reconcile(nodeID: String, keep: Set<String>, grace: Duration = .seconds(30)) async throws
+        -> [SwarmAttachment]
+    {
+        let cutoff = Self.now() - grace.components.seconds * 1000
+        var dropped: [SwarmAttachment] = []
+        for stored in try await attachments.list()
+        where stored.object.nodeID == nodeID && !keep.contains(stored.id) && stored.object.createdAtMs <= cutoff {
+            try await commit(try attachments.delete(stored.id, ifVersion: stored.version))
+            release(stored.object)
+            dropped.append(stored.object)
+        }
+        return dropped
+    }
+
+    /// Every endpoint of a node that left the swarm (`docker node rm`).
+    public func dropNode(_ nodeID: String) async throws -> [SwarmAttachment] {
+        try await reconcile(nodeID: nodeID, keep: [], grace: .zero)
+    }
+
+    // MARK: pieces
+
+    private func addressBook(_ network: SwarmNetwork) async throws -> AddressAllocator {
+        if let book = addressBooks[network.id] { return book }
+        guard let ipam = network.ipam.first else {
+            throw ShoalError.internalError("network \(network.spec.name) has no subnet")
+        }
+        let inUse = try await attachments.list().filter { $0.object.networkID == network.id }
+            .compactMap { try? IPv4Address(parsing: $0.object.address) }
+        var aux: [String: IPv4Address] = [:]
+        for (name, text) in ipam.auxAddresses { aux[name] = try IPv4Address(parsing: text) }
+        return try EndpointAddresses.allocator(
+            subnet: try IPv4Subnet(parsing: ipam.subnet, label: "subnet"), gateway: try IPv4Address(parsing: ipam.gateway),
+            ipRange: ipam.ipRange.isEmpty ? nil : try IPv4Subnet(parsing: ipam.ipRange, label: "ip-range"),
+            auxAddresses: aux, inUse: inUse)
+    }
+
+    private func release(_ attachment: SwarmAttachment) {
+        if let address = try? IPv4Address(parsing: attachment.address) {
+            _ = addressBooks[attachment.networkID]?.release(address)
+        }
+    }
+
+    /// Commits `write` fenced by this term. A refusal means another manager claimed the lead since (or, for a
+    /// conditional write, the object changed under us: the caller's request fails and can be retried).
+    private func commit(_ write: StoreWrite) async throws {
+        guard try await store.commit(write.fenced(by: fence)).succeeded else {
+            if try await LeaderFence.current(in: store) != fence {
+                throw ShoalError(.unavailable, "this manager is no longer the leader")
+            }
+            throw ShoalError.conflict("update out of sequence")
+        }
+    }
+
+    static func allocated(_ network: SwarmNetwork) -> (subnets: [IPv4Subnet], vni: UInt32) {
+        (network.ipam.compactMap { try? IPv4Subnet(parsing: $0.subnet, label: "subnet") }, network.vni)
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// Docker's lookup of a network reference: full name, full ID, then unique ID prefix.
+public enum NetworkLookup {
+    public static func resolve(_ reference: String, in networks: [SwarmNetwork]) throws -> SwarmNetwork {
+        if let byName = networks.first(where: { $0.spec.name == reference }) { return byName }
+        if let byID = networks.first(where: { $0.id == reference }) { return byID }
+        let matches = networks.filter { !reference.isEmpty && $0.id.hasPrefix(reference) }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+            throw ShoalError.invalidArgument(
+                "network \(reference) is ambiguous (\(matches.count) matches found based on ID prefix)")
+        }
+        throw ShoalError.notFound("network \(reference) not found")
+    }
+}

@@ -1,0 +1,55 @@
+import ShoalCore
+import ShoalEngine
+import ShoalIPAM
+import ShoalManager
+import ShoalModel
+import ShoalClusterProto
+
+/// The engine's view of the swarm's networks, through this node's SwarmManager (its store on a manager, the
+/// control API to the leader on any node), and the endpoint stream from the node's session into the engine.
+struct ClusterNetworksAdapter: ClusterNetworks {
+    let manager: SwarmManager
+
+    func network(_ reference: String) async throws -> NetworkRecord? { try await manager.swarmNetwork(reference) }
+
+    func attach(_ request: ClusterAttachRequest) async throws -> ClusterAttachment {
+        var call = Shoal_Cluster_V1_AttachRequest()
+        call.networkID = request.networkID
+        call.containerID = request.containerID
+        call.containerName = request.containerName
+        call.aliases = request.aliases
+        call.dnsNames = request.dnsNames
+        call.requestedAddress = request.requestedAddress ?? ""
+        let attachment = try await manager.attachEndpoint(call)
+        return ClusterAttachment(id: attachment.id, address: try IPv4Address(parsing: attachment.address),
+                                 prefixLength: Int(attachment.prefixLength), gateway: nil)
+    }
+
+    func detach(attachmentID: String) async { await manager.detachEndpoint(attachmentID) }
+
+    func underlayAddress() async -> IPv4Address? {
+        await manager.dataPathAddress.flatMap { try? IPv4Address(parsing: $0) }
+    }
+
+    /// Hands the session's endpoint updates to the engine, and the engine's endpoints to the session.
+    static func handlers(_ networks: NetworkService) -> EndpointHandlers {
+        EndpointHandlers(
+            update: { update in
+                let upserted = update.upserted.compactMap(remote)
+                if update.full {
+                    await networks.replaceRemoteEndpoints(upserted)
+                } else {
+                    await networks.updateRemoteEndpoints(upserted: upserted, removed: update.removed)
+                }
+            },
+            localAttachments: { await networks.localAttachmentIDs() })
+    }
+
+    static func remote(_ attachment: Shoal_Cluster_V1_NetworkAttachment) -> RemoteEndpoint? {
+        guard let host = try? IPv4Address(parsing: attachment.nodeAddress),
+              let address = try? IPv4Address(parsing: attachment.address) else { return nil }
+        return RemoteEndpoint(id: attachment.id, networkID: attachment.networkID, nodeID: attachment.nodeID,
+                              host: host, address: address, mac: MACAddress(derivedFrom: address),
+                              dnsNames: attachment.dnsNames)
+    }
+}

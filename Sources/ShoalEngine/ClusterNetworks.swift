@@ -1,0 +1,78 @@
+import ShoalCore
+import ShoalIPAM
+import ShoalModel
+
+/// The swarm as this host's networks see it. Swarm-scoped networks (overlays) live in the cluster store, which a
+/// worker never reads: it learns of them, gets its endpoints' addresses and hears of the endpoints on other hosts
+/// through its session with the leader. The daemon implements this over the node's control-API client; outside
+/// a swarm there is none, and overlays are refused as Docker refuses them.
+public protocol ClusterNetworks: Sendable {
+    /// The swarm-scoped network `reference` names (name, ID or unique ID prefix); nil when there is none.
+    func network(_ reference: String) async throws -> NetworkRecord?
+    /// Asks the leader for an endpoint of a local container on a swarm-scoped network: its address (`--ip` when
+    /// given) and the names it answers to. Refused for a network that is not attachable.
+    func attach(_ request: ClusterAttachRequest) async throws -> ClusterAttachment
+    /// Gives the endpoint back (quiet when it is already gone; the leader also drops what a node no longer
+    /// reports).
+    func detach(attachmentID: String) async
+    /// This host's underlay address: the source of its VXLAN traffic, where the other hosts send theirs.
+    func underlayAddress() async -> IPv4Address?
+}
+
+public struct ClusterAttachRequest: Sendable, Equatable {
+    public var networkID: String
+    public var containerID: String
+    public var containerName: String
+    public var aliases: [String]
+    public var dnsNames: [String]
+    public var requestedAddress: String?
+
+    public init(networkID: String, containerID: String, containerName: String, aliases: [String],
+                dnsNames: [String], requestedAddress: String?) {
+        self.networkID = networkID
+        self.containerID = containerID
+        self.containerName = containerName
+        self.aliases = aliases
+        self.dnsNames = dnsNames
+        self.requestedAddress = requestedAddress
+    }
+}
+
+/// What the leader gave a local container on a swarm-scoped network.
+public struct ClusterAttachment: Sendable, Equatable {
+    public var id: String
+    public var address: IPv4Address
+    public var prefixLength: Int
+    public var gateway: IPv4Address?
+
+    public init(id: String, address: IPv4Address, prefixLength: Int, gateway: IPv4Address?) {
+        self.id = id
+        self.address = address
+        self.prefixLength = prefixLength
+        self.gateway = gateway
+    }
+}
+
+/// A container's endpoint on another host, as the leader streams it to every node.
+public struct RemoteEndpoint: Sendable, Hashable {
+    /// The attachment's ID.
+    public var id: String
+    public var networkID: String
+    public var nodeID: String
+    /// The underlay address of the host it runs on.
+    public var host: IPv4Address
+    public var address: IPv4Address
+    public var mac: MACAddress
+    public var dnsNames: [String]
+
+    public init(id: String, networkID: String, nodeID: String, host: IPv4Address, address: IPv4Address,
+                mac: MACAddress, dnsNames: [String]) {
+        self.id = id
+        self.networkID = networkID
+        self.nodeID = nodeID
+        self.host = host
+        self.address = address
+        self.mac = mac
+        self.dnsNames = dnsNames
+    }
+}

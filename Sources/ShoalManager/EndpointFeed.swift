@@ -1,0 +1,85 @@
+import Foundation
+import ShoalAllocator
+import ShoalClusterProto
+
+/// The leader's view of every endpoint on swarm-scoped networks, and what each node session is told of it: a full
+/// set when the session starts, then every change as it is committed. A node hears of the endpoints of the
+/// other nodes only, and never of those on a node that is Down (they are withdrawn when it goes Down or is
+/// removed, and come back with it), so nothing stale stays resolvable or reachable while a host is away.
+///
+/// Only the leader writes attachments (through its allocator), so the feed is changed right after each commit;
+/// a new leader starts it from the store.
+actor EndpointFeed {
+    typealias Update = Shoal_Cluster_V1_EndpointUpdate
+
+    private var attachments: [String: SwarmAttachment]
+    private var downNodes: Set<String>
+    private var sessions: [UUID: (nodeID: String, continuation: AsyncStream<Update>.Continuation)] = [:]
+
+    init(attachments: [SwarmAttachment], downNodes: Set<String>) {
+        self.attachments = Dictionary(attachments.map { ($0.id, $0) }, uniquingKeysWith: { _, new in new })
+        self.downNodes = downNodes
+    }
+
+    /// The stream of a session of `nodeID`: the full set first. It ends when the session does (`cancel`) or the
+    /// leadership does (`finish`).
+    func subscribe(nodeID: String) -> (id: UUID, updates: AsyncStream<Update>) {
+        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .unbounded)
+        let id = UUID()
+        var full = Update()
+        full.full = true
+        full.upserted = attachments.values.filter { visible($0, to: nodeID) }.sorted { $0.id < $1.id }
+        continuation.yield(full)
+        sessions[id] = (nodeID, continuation)
+        return (id, stream)
+    }
+
+    func cancel(_ id: UUID) {
+        sessions.removeValue(forKey: id)?.continuation.finish()
+    }
+
+    func finish() {
+        for session in sessions.values { session.continuation.finish() }
+        sessions = [:]
+    }
+
+    /// Every endpoint now, and which nodes have them (for `Peers` in `network inspect`).
+    func all() -> [SwarmAttachment] { Array(attachments.values) }
+
+    func added(_ attachment: SwarmAttachment) {
+        attachments[attachment.id] = attachment
+        guard !downNodes.contains(attachment.nodeID) else { return }
+        broadcast(upserted: [attachment], removed: [])
+    }
+
+    func removed(_ attachment: SwarmAttachment) {
+        guard attachments.removeValue(forKey: attachment.id) != nil else { return }
+        guard !downNodes.contains(attachment.nodeID) else { return }
+        broadcast(upserted: [], removed: [attachment])
+    }
+
+    /// A node went Down (or left): its endpoints are withdrawn everywhere until it is Ready again.
+    func nodeDown(_ nodeID: String) {
+        guard downNodes.insert(nodeID).inserted else { return }
+        broadcast(upserted: [], removed: attachments.values.filter { $0.nodeID == nodeID })
+    }
+
+    func nodeReady(_ nodeID: String) {
+        guard downNodes.remove(nodeID) != nil else { return }
+        broadcast(upserted: attachments.values.filter { $0.nodeID == nodeID }, removed: [])
+    }
+
+    private func visible(_ attachment: SwarmAttachment, to nodeID: String) -> Bool {
+        attachment.nodeID != nodeID && !downNodes.contains(attachment.nodeID)
+    }
+
+    private func broadcast(upserted: [SwarmAttachment], removed: [SwarmAttachment]) {
+        guard !upserted.isEmpty || !removed.isEmpty else { return }
+        for session in sessions.values {
+            var update = Update()
+            update.upserted = upserted.filter { $0.nodeID != session.nodeID }
+            update.removed = removed.filter { $0.nodeID != session.nodeID }.map(\.id)
+            if !update.upserted.isEmpty || !update.removed.isEmpty { session.continuation.yield(update) }
+        }
+    }
+}

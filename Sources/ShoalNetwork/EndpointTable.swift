@@ -1,0 +1,104 @@
+import Logging
+import ShoalDNS
+import ShoalIPAM
+
+/// One container's endpoint on a network, on this host or another.
+public struct NetworkEndpoint: Sendable, Hashable {
+    /// The endpoint's ID (for an endpoint on another host, its attachment's ID).
+    public var id: String
+    public var networkID: String
+    public var address: IPv4Address
+    public var mac: MACAddress
+    /// Every name that resolves to it on its network (name, aliases, short ID, host name).
+    public var dnsNames: [String]
+    /// nil for an endpoint on this host; else the underlay address of the host it is on.
+    public var remoteHost: IPv4Address?
+
+    public init(id: String, networkID: String, address: IPv4Address, mac: MACAddress, dnsNames: [String],
+                remoteHost: IPv4Address? = nil) {
+        self.id = id
+        self.networkID = networkID
+        self.address = address
+        self.mac = mac
+        self.dnsNames = dnsNames
+        self.remoteHost = remoteHost
+    }
+
+    var peer: OverlayPeer? { remoteHost.map { OverlayPeer(address: address, mac: mac, host: $0) } }
+}
+
+/// Every endpoint this host knows by name: its own containers' and, on swarm-scoped networks, those on other
+/// hosts (from the leader, through the node's session). One change reaches both of its consumers in the same
+/// step — the DNS records every sandbox's server answers from, and the peer entries of the overlay's VXLAN
+/// device when the overlay exists on this host — so a name never resolves to a container the data path cannot
+/// reach, nor lingers after it is gone.
+public struct EndpointTable: Sendable {
+    public let dns: DNSRecordTable
+    private let dataplane: BridgeDataplane
+    private let logger: Logger
+    private var endpoints: [String: NetworkEndpoint] = [:]
+    /// The overlays that have a data path on this host now, by network ID.
+    private var overlays: [String: OverlaySettings] = [:]
+
+    public init(dns: DNSRecordTable, dataplane: BridgeDataplane, logger: Logger) {
+        self.dns = dns
+        self.dataplane = dataplane
+        self.logger = logger
+    }
+
+    public var remoteEndpoints: [NetworkEndpoint] { endpoints.values.filter { $0.remoteHost != nil } }
+
+    /// Adds or replaces an endpoint (a replaced remote one's old peer entry goes first).
+    public mutating func upsert(_ endpoint: NetworkEndpoint) {
+        if let old = endpoints[endpoint.id], old != endpoint { withdrawPeer(old) }
+        endpoints[endpoint.id] = endpoint
+        if !endpoint.dnsNames.isEmpty {
+            dns.upsert(endpointID: endpoint.id, DNSEndpointRecord(
+                network: endpoint.networkID, names: endpoint.dnsNames,
+                ipv4: [DNSIPv4Address(value: endpoint.address.value)]))
+        }
+        programPeer(endpoint)
+    }
+
+    /// Its name stops resolving first, then its peer entry goes. Quiet for an unknown ID.
+    public mutating func remove(id: String) {
+        dns.remove(endpointID: id)
+        guard let old = endpoints.removeValue(forKey: id) else { return }
+        withdrawPeer(old)
+    }
+
+    /// The leader's full set of endpoints on other hosts (after a session starts): whatever is not in it goes,
+    /// so nothing stale from while this host was away survives.
+    public mutating func replaceRemote(_ remote: [NetworkEndpoint]) {
+        let keep = Set(remote.map(\.id))
+        for endpoint in remoteEndpoints where !keep.contains(endpoint.id) { remove(id: endpoint.id) }
+        for endpoint in remote { upsert(endpoint) }
+    }
+
+    /// An overlay's data path now exists here: every known peer on it is programmed.
+    public mutating func overlayReady(_ networkID: String, _ overlay: OverlaySettings) {
+        overlays[networkID] = overlay
+        for endpoint in endpoints.values where endpoint.networkID == networkID { programPeer(endpoint) }
+    }
+
+    /// The overlay's devices are gone (its peer entries went with them); its endpoints stay known for DNS.
+    public mutating func overlayRemoved(_ networkID: String) {
+        overlays[networkID] = nil
+    }
+
+    public func overlay(_ networkID: String) -> OverlaySettings? { overlays[networkID] }
+
+    private func programPeer(_ endpoint: NetworkEndpoint) {
+        guard let peer = endpoint.peer, let overlay = overlays[endpoint.networkID] else { return }
+        do {
+            try dataplane.addOverlayPeer(peer, on: overlay)
+        } catch {
+            logger.error("overlay \(overlay.vxlan): cannot add peer \(peer.address) at \(peer.host): \(error)")
+        }
+    }
+
+    private func withdrawPeer(_ endpoint: NetworkEndpoint) {
+        guard let peer = endpoint.peer, let overlay = overlays[endpoint.networkID] else { return }
+        dataplane.removeOverlayPeer(peer, on: overlay)
+    }
+}
