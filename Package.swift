@@ -280,8 +280,8 @@ let package = Package(
         .testTarget(
             name: "ShoalManagerTests",
             dependencies: [
-                "ShoalManager", "ShoalCA", "ShoalCore", "ShoalEtcd", "ShoalModel", "ShoalTestSupport", "ShoalAllocator",
-                "ShoalClusterProto",
+                "ShoalManager", "ShoalCA", "ShoalCore", "ShoalEtcd", "ShoalModel", "ShoalOS", "ShoalTestSupport",
+                "ShoalAllocator", "ShoalClusterProto",
             ],
             swiftSettings: strict
         ),

@@ -68,6 +68,6 @@ func lstatInfo(_ path: String) -> stat? {
     return lstat(path, &info) == 0 ? info : nil
 }
 
-func xattr(_ path: String, _ name: String) throws -> String {
-    try Shell.sh("python3 -c 'import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode())' '\(path)' '\(name)'")
+func xattr(_ path: String, _ name: String) async throws -> String {
+    try await Shell.sh("python3 -c 'import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode())' '\(path)' '\(name)'")
 }

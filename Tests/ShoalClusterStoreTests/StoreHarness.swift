@@ -29,11 +29,11 @@ func withStore(_ kind: StoreKind, _ body: (StoreUnderTest) async throws -> Void)
         let store = MemoryClusterStore()
         try await body(StoreUnderTest(store: store, compact: { try await store.compact(to: $0) }))
     case .etcd:
-        let run = try TestRun("store")
-        defer { run.cleanup() }
-        let cluster = try await EtcdTestCluster.start(run)
-        try await withClient(try cluster.client()) { client in
-            try await body(StoreUnderTest(store: EtcdClusterStore(client: client), compact: { try await client.compact($0) }))
+        try await TestRun.with("store") { run in
+            let cluster = try await EtcdTestCluster.start(run)
+            try await withClient(try cluster.client()) { client in
+                try await body(StoreUnderTest(store: EtcdClusterStore(client: client), compact: { try await client.compact($0) }))
+            }
         }
     }
 }

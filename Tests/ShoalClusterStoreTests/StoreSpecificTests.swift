@@ -37,33 +37,33 @@ extension ClusterStoreSuites {
         /// The member dies (SIGKILL) and its supervisor starts it again: the watch resumes on it from the revision
         /// after the last change it delivered, and neither loses nor repeats a change.
         @Test func aWatchSurvivesAMemberRestart() async throws {
-            let run = try TestRun("store-restart")
-            defer { run.cleanup() }
-            let cluster = try await EtcdTestCluster.start(run)
-            let member = cluster.members[0]
-            try await withClient(try cluster.client()) { client in
-                let store = EtcdClusterStore(client: client)
-                let start = try await store.commit([.put("/r/0", [])], if: []).revision
-                var events = try await store.watch(prefix: "/r/", from: start).makeAsyncIterator()
-                try await store.commit([.put("/r/1", [])], if: [])
-                #expect(try await events.take(2).map(\.summary) == ["put /r/0 ", "put /r/1 "])
+            try await TestRun.with("store-restart") { run in
+                let cluster = try await EtcdTestCluster.start(run)
+                let member = cluster.members[0]
+                try await withClient(try cluster.client()) { client in
+                    let store = EtcdClusterStore(client: client)
+                    let start = try await store.commit([.put("/r/0", [])], if: []).revision
+                    var events = try await store.watch(prefix: "/r/", from: start).makeAsyncIterator()
+                    try await store.commit([.put("/r/1", [])], if: [])
+                    #expect(try await events.take(2).map(\.summary) == ["put /r/0 ", "put /r/1 "])
 
-                let first = try #require(await member.pid)
-                kill(first, SIGKILL)
-                // Write once the supervisor has seen the death, so the writes land while the watch is away; the
-                // client retries each call until the member is back (or its 30 s deadline passes).
-                while await member.pid == first { try await Task.sleep(for: .milliseconds(20)) }
-                try await store.commit([.put("/r/2", [])], if: [])
-                try await store.commit([.delete("/r/1")], if: [])
-                let last = try await store.commit([.put("/r/3", [])], if: []).revision
-                #expect(await member.restarts == 1)
+                    let first = try #require(await member.pid)
+                    kill(first, SIGKILL)
+                    // Write once the supervisor has seen the death, so the writes land while the watch is away; the
+                    // client retries each call until the member is back (or its 30 s deadline passes).
+                    while await member.pid == first { try await Task.sleep(for: .milliseconds(20)) }
+                    try await store.commit([.put("/r/2", [])], if: [])
+                    try await store.commit([.delete("/r/1")], if: [])
+                    let last = try await store.commit([.put("/r/3", [])], if: []).revision
+                    #expect(await member.restarts == 1)
 
-                let resumed = try await events.take(3)
-                #expect(resumed.map(\.summary) == ["put /r/2 ", "delete /r/1", "put /r/3 "])
-                #expect(resumed.map(\.revision) == [last - 2, last - 1, last])
-                // Nothing after that: the next change is the next event.
-                try await store.commit([.put("/r/4", [])], if: [])
-                #expect(try await events.take(1).map(\.summary) == ["put /r/4 "])
+                    let resumed = try await events.take(3)
+                    #expect(resumed.map(\.summary) == ["put /r/2 ", "delete /r/1", "put /r/3 "])
+                    #expect(resumed.map(\.revision) == [last - 2, last - 1, last])
+                    // Nothing after that: the next change is the next event.
+                    try await store.commit([.put("/r/4", [])], if: [])
+                    #expect(try await events.take(1).map(\.summary) == ["put /r/4 "])
+                }
             }
         }
     }

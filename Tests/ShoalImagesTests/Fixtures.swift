@@ -19,11 +19,11 @@ struct Fixtures {
         try "extra\n".write(toFile: extra + "/etc/extra", atomically: true, encoding: .utf8)
     }
 
-    func busyboxSave(tags: [String] = ["busybox:latest"], gzip: Bool = false, name: String = "busybox.tar") throws
+    func busyboxSave(tags: [String] = ["busybox:latest"], gzip: Bool = false, name: String = "busybox.tar") async throws
         -> (path: String, id: Digest) {
         let path = run.path(name)
-        let ids = try ImageTarballs.dockerSave([.init(repoTags: tags, layers: [.directory(base)])], to: path,
-                                               work: run.directory.path, gzip: gzip)
+        let ids = try await ImageTarballs.dockerSave([.init(repoTags: tags, layers: [.directory(base)])], to: path,
+                                                     work: run.directory.path, gzip: gzip)
         return (path, ids[0])
     }
 

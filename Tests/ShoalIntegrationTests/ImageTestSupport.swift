@@ -20,23 +20,23 @@ enum ImageFixtures {
     }
 
     /// A `docker save` tarball of `images`; returns its path and the image IDs.
-    static func dockerSave(_ run: TestRun, _ images: [ImageTarballs.Image]) throws -> (path: String, ids: [Digest]) {
+    static func dockerSave(_ run: TestRun, _ images: [ImageTarballs.Image]) async throws -> (path: String, ids: [Digest]) {
         let path = run.path("save-\(UUID().uuidString.prefix(8)).tar")
-        let ids = try ImageTarballs.dockerSave(images, to: path, work: run.path("work-\(UUID().uuidString.prefix(8))"))
+        let ids = try await ImageTarballs.dockerSave(images, to: path, work: run.path("work-\(UUID().uuidString.prefix(8))"))
         return (path, ids)
     }
 
     /// An OCI image layout tarball of `images`; returns its path and the image IDs.
-    static func ociLayout(_ run: TestRun, _ images: [ImageTarballs.Image]) throws -> (path: String, ids: [Digest]) {
+    static func ociLayout(_ run: TestRun, _ images: [ImageTarballs.Image]) async throws -> (path: String, ids: [Digest]) {
         let path = run.path("oci-\(UUID().uuidString.prefix(8)).tar")
-        let ids = try ImageTarballs.ociLayout(images, to: path, work: run.path("work-\(UUID().uuidString.prefix(8))"))
+        let ids = try await ImageTarballs.ociLayout(images, to: path, work: run.path("work-\(UUID().uuidString.prefix(8))"))
         return (path, ids)
     }
 
     /// Every path below the daemon's image store (directories end in `/`, files carry their size), sorted: two
     /// listings are equal when a failed operation left nothing behind.
-    static func storeListing(_ daemon: DaemonFixture) throws -> [String] {
-        let out = try Shell.sh("cd '\(daemon.dataRoot)/images' && find . -mindepth 1 \\( -type d -printf '%p/\\n' \\) -o -printf '%p %s\\n' | sort")
+    static func storeListing(_ daemon: DaemonFixture) async throws -> [String] {
+        let out = try await Shell.sh("cd '\(daemon.dataRoot)/images' && find . -mindepth 1 \\( -type d -printf '%p/\\n' \\) -o -printf '%p %s\\n' | sort")
         return out.split(separator: "\n").map(String.init)
     }
 
@@ -51,13 +51,13 @@ enum ImageFixtures {
     }
 
     /// `docker images -q` as a sorted set of lines.
-    static func imageIDs(_ daemon: DaemonFixture) throws -> [String] {
-        Array(Set(try daemon.dockerOK(["images", "-q", "--no-trunc"]).split(separator: "\n").map(String.init))).sorted()
+    static func imageIDs(_ daemon: DaemonFixture) async throws -> [String] {
+        Array(Set(try await daemon.dockerOK(["images", "-q", "--no-trunc"]).split(separator: "\n").map(String.init))).sorted()
     }
 
     /// A loopback TCP port nothing listens on (bound and released by python).
-    static func freePort() throws -> Int {
-        let out = try Shell.sh("python3 -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])\"")
+    static func freePort() async throws -> Int {
+        let out = try await Shell.sh("python3 -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])\"")
         guard let port = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ShellError(command: "free port", status: -1, stderr: out)
         }
@@ -65,7 +65,7 @@ enum ImageFixtures {
     }
 
     /// Writes a tar with python's tarfile from a small script body that adds members to `t` (a TarFile).
-    static func pythonTar(_ path: String, _ body: String) throws {
+    static func pythonTar(_ path: String, _ body: String) async throws {
         let script = """
         import io, tarfile, sys
         def reg(name, data=b"x", mode=0o644):
@@ -74,7 +74,7 @@ enum ImageFixtures {
         \(body)
         t.close()
         """
-        let result = try Shell.run("/usr/bin/env", ["python3", "-c", script, path])
+        let result = try await Shell.run("/usr/bin/env", ["python3", "-c", script, path])
         guard result.status == 0 else { throw ShellError(command: "python tar", status: result.status, stderr: result.stderr) }
     }
 }

@@ -27,8 +27,8 @@ final class LocalClusterFixture {
         self.dockerTimeout = dockerTimeout
         let name = self.name
         run.onCleanup("cluster down \(name)") { [root] in
-            _ = try? Shell.run(DaemonFixture.binary, ["cluster", "down", "--name", name],
-                               environment: ["SHOAL_CLUSTER_ROOT": root], timeout: 90)
+            _ = try? await Shell.run(DaemonFixture.binary, ["cluster", "down", "--name", name],
+                                     environment: ["SHOAL_CLUSTER_ROOT": root], timeout: 90)
         }
     }
 
@@ -43,20 +43,20 @@ final class LocalClusterFixture {
     func certificates(_ node: Int) -> String { dataRoot(node) + "/swarm/certificates" }
 
     /// `shoal ARGUMENTS` with this run's cluster root.
-    func shoal(_ arguments: [String]) throws -> Shell.Result {
-        try Shell.run(DaemonFixture.binary, arguments, environment: ["SHOAL_CLUSTER_ROOT": root],
-                      timeout: shoalTimeout)
+    func shoal(_ arguments: [String]) async throws -> Shell.Result {
+        try await Shell.run(DaemonFixture.binary, arguments, environment: ["SHOAL_CLUSTER_ROOT": root],
+                            timeout: shoalTimeout)
     }
 
     /// `shoal cluster up` of this cluster on its subnet; `swarm: false` passes `--no-swarm`.
-    func up(nodes: Int, managers: Int, swarm: Bool, extra: [String] = []) throws -> Shell.Result {
-        try shoal(["cluster", "up"] + (swarm ? [] : ["--no-swarm"])
+    func up(nodes: Int, managers: Int, swarm: Bool, extra: [String] = []) async throws -> Shell.Result {
+        try await shoal(["cluster", "up"] + (swarm ? [] : ["--no-swarm"])
             + ["--name", name, "--nodes", "\(nodes)", "--managers", "\(managers)", "--subnet", subnet] + extra)
     }
 
     /// The stock docker CLI against host `node`'s daemon.
-    func docker(_ node: Int, _ arguments: [String]) throws -> Shell.Result {
-        try Shell.run(DaemonFixture.docker, arguments, environment: [
+    func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
+        try await Shell.run(DaemonFixture.docker, arguments, environment: [
             "DOCKER_HOST": "unix://" + socket(node),
             "DOCKER_CONFIG": run.path("docker-config"),
         ], timeout: dockerTimeout)
@@ -69,19 +69,19 @@ final class LocalClusterFixture {
     }
 
     /// `HOSTNAME STATUS MANAGERSTATUS` rows of `docker node ls` on `node`.
-    func table(on node: Int) throws -> Set<String> {
-        let result = try docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
+    func table(on node: Int) async throws -> Set<String> {
+        let result = try await docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
         return Set(result.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
     }
 
     /// Polls `condition` for up to `seconds`; true once it holds.
-    func eventually(_ seconds: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
+    func eventually(_ seconds: TimeInterval, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if try condition() { return true }
-            usleep(200_000)
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
         }
-        return try condition()
+        return try await condition()
     }
 }
 
@@ -102,12 +102,12 @@ enum ClusterStateFile {
     }
 
     /// Stops the daemon (SIGTERM, by pid) and returns its arguments for `startDaemon`.
-    static func stopDaemon(_ index: Int, in file: String) throws -> [String] {
+    static func stopDaemon(_ index: Int, in file: String) async throws -> [String] {
         let pid = try pid(of: index, in: file)
         let cmdline = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
         let arguments = cmdline.split(separator: "\u{0}").map(String.init)
         kill(pid, SIGTERM)
-        for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
+        for _ in 0..<200 where kill(pid, 0) == 0 { try await Task.sleep(for: .milliseconds(50)) }
         return arguments
     }
 

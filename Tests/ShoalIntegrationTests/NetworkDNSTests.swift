@@ -14,19 +14,18 @@ import Testing
         let network: String
     }
 
-    static func setUp(_ label: String) throws -> Setup {
-        let run = try TestRun(label)
-        let upstream = try UpstreamDNS.start(in: run, answers: ["outside.shoal-test": "203.0.113.7"])
-        let daemon = try DaemonFixture(run, arguments: ["--dns", upstream.address])
-        try daemon.loadBusybox()
+    static func setUp(_ run: TestRun) async throws -> Setup {
+        let upstream = try await UpstreamDNS.start(in: run, answers: ["outside.shoal-test": "203.0.113.7"])
+        let daemon = try await DaemonFixture(run, arguments: ["--dns", upstream.address])
+        try await daemon.loadBusybox()
         let network = run.name("net")
-        try daemon.dockerOK(["network", "create", network])
+        try await daemon.dockerOK(["network", "create", network])
         return Setup(run: run, daemon: daemon, upstream: upstream, network: network)
     }
 
     /// `nslookup NAME 127.0.0.11` from a throwaway container on `network`: the addresses answered, or nil.
-    static func lookup(_ daemon: DaemonFixture, _ name: String, on network: String) throws -> [String]? {
-        let result = try daemon.docker(["run", "--rm", "--network", network, "busybox", "nslookup", name])
+    static func lookup(_ daemon: DaemonFixture, _ name: String, on network: String) async throws -> [String]? {
+        let result = try await daemon.docker(["run", "--rm", "--network", network, "busybox", "nslookup", name])
         guard result.status == 0 else { return nil }
         return addresses(in: result.stdout)
     }
@@ -39,87 +38,91 @@ import Testing
         }
     }
 
-    @Test func namesAliasesShortIDsAndHostnamesResolveOnTheSharedNetwork() throws {
-        let setup = try Self.setUp("dnsnames")
-        defer { setup.run.cleanup() }
-        let (daemon, network) = (setup.daemon, setup.network)
-        let id = try daemon.dockerOK(["run", "-d", "--name", "db", "--network", network, "--network-alias", "database",
-                                      "-h", "dbhost", "busybox", "sleep", "1000"])
-        let ip = try daemon.dockerOK(["inspect", "-f", "{{(index .NetworkSettings.Networks \"\(network)\").IPAddress}}", "db"])
-        #expect(ip.hasPrefix("10.\(daemon.addressBlock)."), "\(ip)")
-        for name in ["db", "database", String(id.prefix(12)), "dbhost"] {
-            #expect(try Self.lookup(daemon, name, on: network) == [ip], "\(name)")
-        }
-        // PTR for the container's address names it.
-        let reverse = try daemon.dockerOK(["run", "--rm", "--network", network, "busybox", "nslookup", ip])
-        #expect(reverse.contains("db"), "\(reverse)")
-        // Other names go to the daemon's upstream, from the host's namespace.
-        #expect(try Self.lookup(daemon, "outside.shoal-test", on: network) == ["203.0.113.7"])
-        #expect(setup.upstream.queries.contains("outside.shoal-test"))
-        #expect(try Self.lookup(daemon, "missing.shoal-test", on: network) == nil)
-        // No IPv6 address: AAAA answers NOERROR with nothing, which nslookup reports without an error.
-        let aaaa = try daemon.docker(["run", "--rm", "--network", network, "busybox", "nslookup", "-type=AAAA", "db"])
-        #expect(!aaaa.stdout.contains("NXDOMAIN") && !aaaa.stderr.contains("NXDOMAIN"), "\(aaaa)")
-        #expect(Self.addresses(in: aaaa.stdout).isEmpty)
+    @Test func namesAliasesShortIDsAndHostnamesResolveOnTheSharedNetwork() async throws {
+        try await TestRun.with("dnsnames") { run in
+            let setup = try await Self.setUp(run)
+            let (daemon, network) = (setup.daemon, setup.network)
+            let id = try await daemon.dockerOK(["run", "-d", "--name", "db", "--network", network, "--network-alias", "database",
+                                                "-h", "dbhost", "busybox", "sleep", "1000"])
+            let ip = try await daemon.dockerOK(["inspect", "-f", "{{(index .NetworkSettings.Networks \"\(network)\").IPAddress}}", "db"])
+            #expect(ip.hasPrefix("10.\(daemon.addressBlock)."), "\(ip)")
+            for name in ["db", "database", String(id.prefix(12)), "dbhost"] {
+                #expect(try await Self.lookup(daemon, name, on: network) == [ip], "\(name)")
+            }
+            // PTR for the container's address names it.
+            let reverse = try await daemon.dockerOK(["run", "--rm", "--network", network, "busybox", "nslookup", ip])
+            #expect(reverse.contains("db"), "\(reverse)")
+            // Other names go to the daemon's upstream, from the host's namespace.
+            #expect(try await Self.lookup(daemon, "outside.shoal-test", on: network) == ["203.0.113.7"])
+            #expect(setup.upstream.queries.contains("outside.shoal-test"))
+            #expect(try await Self.lookup(daemon, "missing.shoal-test", on: network) == nil)
+            // No IPv6 address: AAAA answers NOERROR with nothing, which nslookup reports without an error.
+            let aaaa = try await daemon.docker(["run", "--rm", "--network", network, "busybox", "nslookup", "-type=AAAA", "db"])
+            #expect(!aaaa.stdout.contains("NXDOMAIN") && !aaaa.stderr.contains("NXDOMAIN"), "\(aaaa)")
+            #expect(Self.addresses(in: aaaa.stdout).isEmpty)
 
-        // resolv.conf and hosts as Docker writes them on a user network.
-        let resolv = try daemon.dockerOK(["exec", "db", "cat", "/etc/resolv.conf"])
-        #expect(resolv.contains("nameserver 127.0.0.11") && resolv.contains("options ndots:0"), "\(resolv)")
-        #expect(!resolv.split(separator: "\n").contains { $0.hasPrefix("nameserver") && !$0.contains("127.0.0.11") })
-        let hosts = try daemon.dockerOK(["exec", "db", "cat", "/etc/hosts"])
-        #expect(hosts.hasPrefix("127.0.0.1\tlocalhost\n"), "\(hosts)")
-        #expect(hosts.hasSuffix("\(ip)\tdbhost"), "\(hosts)")
-    }
-
-    @Test func namesAreScopedToSharedNetworks() throws {
-        let setup = try Self.setUp("dnsscope")
-        defer { setup.run.cleanup() }
-        let daemon = setup.daemon
-        let other = setup.run.name("oth")
-        try daemon.dockerOK(["network", "create", other])
-        try daemon.dockerOK(["run", "-d", "--name", "inone", "--network", setup.network, "busybox", "sleep", "1000"])
-        #expect(try Self.lookup(daemon, "inone", on: setup.network) != nil)
-        #expect(try Self.lookup(daemon, "inone", on: other) == nil)
-        // Default bridge: no embedded DNS at all, as in Docker.
-        try daemon.dockerOK(["run", "-d", "--name", "onbridge", "busybox", "sleep", "1000"])
-        let probe = try daemon.docker(["run", "--rm", "busybox", "sh", "-c",
-                                       "cat /etc/resolv.conf; timeout 3 nslookup onbridge 127.0.0.11"])
-        #expect(probe.status != 0, "\(probe)")
-        #expect(!probe.stdout.contains("nameserver 127.0.0.11"), "\(probe.stdout)")
-    }
-
-    @Test func aNewContainerResolvesByTheTimeRunReturnsEveryTime() throws {
-        let setup = try Self.setUp("dnsfast")
-        defer { setup.run.cleanup() }
-        let daemon = setup.daemon
-        try daemon.dockerOK(["run", "-d", "--name", "peer", "--network", setup.network, "busybox", "sleep", "1000"])
-        for n in 0..<8 {
-            try daemon.dockerOK(["run", "-d", "--name", "fresh\(n)", "--network", setup.network, "busybox", "sleep", "1000"])
-            let answer = try daemon.docker(["exec", "peer", "nslookup", "fresh\(n)"])
-            #expect(answer.status == 0, "fresh\(n) did not resolve at once: \(answer)")
+            // resolv.conf and hosts as Docker writes them on a user network.
+            let resolv = try await daemon.dockerOK(["exec", "db", "cat", "/etc/resolv.conf"])
+            #expect(resolv.contains("nameserver 127.0.0.11") && resolv.contains("options ndots:0"), "\(resolv)")
+            #expect(!resolv.split(separator: "\n").contains { $0.hasPrefix("nameserver") && !$0.contains("127.0.0.11") })
+            let hosts = try await daemon.dockerOK(["exec", "db", "cat", "/etc/hosts"])
+            #expect(hosts.hasPrefix("127.0.0.1\tlocalhost\n"), "\(hosts)")
+            #expect(hosts.hasSuffix("\(ip)\tdbhost"), "\(hosts)")
         }
     }
 
-    @Test func recordsFollowRestartRemoveAndDisconnect() throws {
-        let setup = try Self.setUp("dnslife")
-        defer { setup.run.cleanup() }
-        let (daemon, network) = (setup.daemon, setup.network)
-        try daemon.dockerOK(["run", "-d", "--name", "peer", "--network", network, "busybox", "sleep", "1000"])
-        try daemon.dockerOK(["run", "-d", "--name", "life", "--network", network, "busybox", "sleep", "1000"])
-        #expect(try daemon.docker(["exec", "peer", "nslookup", "life"]).status == 0)
-        try daemon.dockerOK(["restart", "-t", "0", "life"])
-        let ip = try daemon.dockerOK(["inspect", "-f", "{{(index .NetworkSettings.Networks \"\(network)\").IPAddress}}", "life"])
-        let afterRestart = try daemon.docker(["exec", "peer", "nslookup", "life"])
-        #expect(afterRestart.status == 0 && Self.addresses(in: afterRestart.stdout) == [ip], "\(afterRestart)")
-        try daemon.dockerOK(["network", "disconnect", network, "life"])
-        #expect(try daemon.docker(["exec", "peer", "nslookup", "life"]).status != 0)
-        try daemon.dockerOK(["network", "connect", "--alias", "again", network, "life"])
-        #expect(try daemon.docker(["exec", "peer", "nslookup", "again"]).status == 0)
-        try daemon.dockerOK(["rename", "life", "renamed"])
-        #expect(try daemon.docker(["exec", "peer", "nslookup", "renamed"]).status == 0)
-        #expect(try daemon.docker(["exec", "peer", "nslookup", "life"]).status != 0)
-        try daemon.dockerOK(["rm", "-f", "renamed"])
-        #expect(try daemon.docker(["exec", "peer", "nslookup", "renamed"]).status != 0)
-        #expect(try daemon.docker(["exec", "peer", "nslookup", "again"]).status != 0)
+    @Test func namesAreScopedToSharedNetworks() async throws {
+        try await TestRun.with("dnsscope") { run in
+            let setup = try await Self.setUp(run)
+            let daemon = setup.daemon
+            let other = setup.run.name("oth")
+            try await daemon.dockerOK(["network", "create", other])
+            try await daemon.dockerOK(["run", "-d", "--name", "inone", "--network", setup.network, "busybox", "sleep", "1000"])
+            #expect(try await Self.lookup(daemon, "inone", on: setup.network) != nil)
+            #expect(try await Self.lookup(daemon, "inone", on: other) == nil)
+            // Default bridge: no embedded DNS at all, as in Docker.
+            try await daemon.dockerOK(["run", "-d", "--name", "onbridge", "busybox", "sleep", "1000"])
+            let probe = try await daemon.docker(["run", "--rm", "busybox", "sh", "-c",
+                                                 "cat /etc/resolv.conf; timeout 3 nslookup onbridge 127.0.0.11"])
+            #expect(probe.status != 0, "\(probe)")
+            #expect(!probe.stdout.contains("nameserver 127.0.0.11"), "\(probe.stdout)")
+        }
+    }
+
+    @Test func aNewContainerResolvesByTheTimeRunReturnsEveryTime() async throws {
+        try await TestRun.with("dnsfast") { run in
+            let setup = try await Self.setUp(run)
+            let daemon = setup.daemon
+            try await daemon.dockerOK(["run", "-d", "--name", "peer", "--network", setup.network, "busybox", "sleep", "1000"])
+            for n in 0..<8 {
+                try await daemon.dockerOK(["run", "-d", "--name", "fresh\(n)", "--network", setup.network, "busybox", "sleep", "1000"])
+                let answer = try await daemon.docker(["exec", "peer", "nslookup", "fresh\(n)"])
+                #expect(answer.status == 0, "fresh\(n) did not resolve at once: \(answer)")
+            }
+        }
+    }
+
+    @Test func recordsFollowRestartRemoveAndDisconnect() async throws {
+        try await TestRun.with("dnslife") { run in
+            let setup = try await Self.setUp(run)
+            let (daemon, network) = (setup.daemon, setup.network)
+            try await daemon.dockerOK(["run", "-d", "--name", "peer", "--network", network, "busybox", "sleep", "1000"])
+            try await daemon.dockerOK(["run", "-d", "--name", "life", "--network", network, "busybox", "sleep", "1000"])
+            #expect(try await daemon.docker(["exec", "peer", "nslookup", "life"]).status == 0)
+            try await daemon.dockerOK(["restart", "-t", "0", "life"])
+            let ip = try await daemon.dockerOK(["inspect", "-f", "{{(index .NetworkSettings.Networks \"\(network)\").IPAddress}}", "life"])
+            let afterRestart = try await daemon.docker(["exec", "peer", "nslookup", "life"])
+            #expect(afterRestart.status == 0 && Self.addresses(in: afterRestart.stdout) == [ip], "\(afterRestart)")
+            try await daemon.dockerOK(["network", "disconnect", network, "life"])
+            #expect(try await daemon.docker(["exec", "peer", "nslookup", "life"]).status != 0)
+            try await daemon.dockerOK(["network", "connect", "--alias", "again", network, "life"])
+            #expect(try await daemon.docker(["exec", "peer", "nslookup", "again"]).status == 0)
+            try await daemon.dockerOK(["rename", "life", "renamed"])
+            #expect(try await daemon.docker(["exec", "peer", "nslookup", "renamed"]).status == 0)
+            #expect(try await daemon.docker(["exec", "peer", "nslookup", "life"]).status != 0)
+            try await daemon.dockerOK(["rm", "-f", "renamed"])
+            #expect(try await daemon.docker(["exec", "peer", "nslookup", "renamed"]).status != 0)
+            #expect(try await daemon.docker(["exec", "peer", "nslookup", "again"]).status != 0)
+        }
     }
 }

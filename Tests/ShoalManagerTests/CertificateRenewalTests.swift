@@ -3,6 +3,7 @@ import ShoalCA
 import ShoalCore
 import ShoalEtcd
 import ShoalModel
+import ShoalOS
 import ShoalTestSupport
 import Testing
 
@@ -40,75 +41,78 @@ import Testing
     }
 
     @Test func managersAndWorkersRenewWithTheClusterExpiry() async throws {
-        let run = try TestRun("renew")
-        defer { run.cleanup() }
-        // Three consecutive ports (control, etcd client, etcd peer) per node, away from other tests' ports.
-        let base = 21000 + Int(ShortHash.fnv1a(run.name("p")) % 4000) * 3
-        let managerRoot = run.path("manager"), workerRoot = run.path("worker")
-        for root in [managerRoot, workerRoot] {
-            run.onCleanup("etcd of \(root)") { EtcdSupervisor.stopLeftoverMember(dataDirectory: root + "/swarm/etcd") }
-        }
-        // This test process also runs every other suite, whose blocking tests can hold its threads for many
-        // seconds: give the in-process store calls the slack the etcd tests have.
-        let slow = SwarmManager.StoreTimeouts(call: .seconds(30), healthCall: .seconds(10), start: .seconds(180))
-        let manager = SwarmManager(dataRoot: managerRoot, description: Self.description("m"))
-        await manager.setStoreTimeouts(slow)
-        var spec = SwarmSpec()
-        spec.nodeCertExpiry = 2 * 3600
-        spec.heartbeatPeriod = 1
-        _ = try await manager.initialize(SwarmInitRequest(
-            listenAddress: "127.0.0.1:\(base)", advertiseAddress: "127.0.0.1:\(base)", spec: spec))
-        let worker = SwarmManager(dataRoot: workerRoot, description: Self.description("w"))
-        await worker.setStoreTimeouts(slow)
-        do {
-            let token = try await manager.inspect().joinTokens.worker
-            // Control API calls have 10 s deadlines: on a busy test process, try again.
-            try await Self.retrying {
-                try await worker.join(SwarmJoinRequest(listenAddress: "127.0.0.1:\(base + 3)",
-                                                       advertiseAddress: "127.0.0.1:\(base + 3)",
-                                                       remoteAddresses: ["127.0.0.1:\(base)"], joinToken: token))
-            }
-
-            // The manager.
-            let before = try Self.certificate(managerRoot), beforeFiles = try Self.files(managerRoot)
-            try await manager.renewCertificate()
-            let after = try Self.certificate(managerRoot), afterFiles = try Self.files(managerRoot)
-            #expect(afterFiles[0] != beforeFiles[0] && afterFiles[1] != beforeFiles[1])
-            #expect(try NodeKey(pem: afterFiles[1]).matches(after))
-            #expect(after.nodeID == before.nodeID && after.role == .manager && after.clusterID == before.clusterID)
-            #expect(abs(after.notAfter.timeIntervalSinceNow - 2 * 3600) < 600,
-                    "\(after.notBefore) … \(after.notAfter)")
-
-            // The worker, through the manager's control API (which now presents the renewed certificate).
-            let workerBefore = try Self.certificate(workerRoot), workerBeforeFiles = try Self.files(workerRoot)
-            try await Self.retrying { try await worker.renewCertificate() }
-            let workerAfter = try Self.certificate(workerRoot), workerAfterFiles = try Self.files(workerRoot)
-            #expect(workerAfterFiles[0] != workerBeforeFiles[0] && workerAfterFiles[1] != workerBeforeFiles[1])
-            #expect(try NodeKey(pem: workerAfterFiles[1]).matches(workerAfter))
-            #expect(workerAfter.nodeID == workerBefore.nodeID && workerAfter.role == .worker)
-            #expect(abs(workerAfter.notAfter.timeIntervalSinceNow - 2 * 3600) < 600)
-            let root = try RootCA(certificatePEM: try await manager.inspect().rootCACertificate)
-            try workerAfter.verify(against: root)
-            try after.verify(against: root)
-
-            // The worker's new session (new certificate) heartbeats to the manager.
-            let renewedAt = ContinuousClock.now
-            var heard = false
-            for _ in 0..<600 where !heard {
-                if let seen = await manager.tracker.entries[workerAfter.nodeID]?.lastSeen, seen > renewedAt {
-                    heard = true
-                } else {
-                    try await Task.sleep(for: .milliseconds(100))
+        try await TestRun.with("renew") { run in
+            // Three consecutive ports (control, etcd client, etcd peer) per node, away from other tests' ports.
+            let base = 21000 + Int(ShortHash.fnv1a(run.name("p")) % 4000) * 3
+            let managerRoot = run.path("manager"), workerRoot = run.path("worker")
+            for root in [managerRoot, workerRoot] {
+                run.onCleanup("etcd of \(root)") {
+                    // It waits for the member to go: on a dispatch thread, off the pool.
+                    _ = try? await runBlocking { EtcdSupervisor.stopLeftoverMember(dataDirectory: root + "/swarm/etcd") }
                 }
             }
-            #expect(heard, "no heartbeat from the renewed worker")
-            #expect(try await manager.node(workerAfter.nodeID).status.state == .ready)
-        } catch {
+            // This test process also runs every other suite, whose blocking tests can hold its threads for many
+            // seconds: give the in-process store calls the slack the etcd tests have.
+            let slow = SwarmManager.StoreTimeouts(call: .seconds(30), healthCall: .seconds(10), start: .seconds(180))
+            let manager = SwarmManager(dataRoot: managerRoot, description: Self.description("m"))
+            await manager.setStoreTimeouts(slow)
+            var spec = SwarmSpec()
+            spec.nodeCertExpiry = 2 * 3600
+            spec.heartbeatPeriod = 1
+            _ = try await manager.initialize(SwarmInitRequest(
+                listenAddress: "127.0.0.1:\(base)", advertiseAddress: "127.0.0.1:\(base)", spec: spec))
+            let worker = SwarmManager(dataRoot: workerRoot, description: Self.description("w"))
+            await worker.setStoreTimeouts(slow)
+            do {
+                let token = try await manager.inspect().joinTokens.worker
+                // Control API calls have 10 s deadlines: on a busy test process, try again.
+                try await Self.retrying {
+                    try await worker.join(SwarmJoinRequest(listenAddress: "127.0.0.1:\(base + 3)",
+                                                           advertiseAddress: "127.0.0.1:\(base + 3)",
+                                                           remoteAddresses: ["127.0.0.1:\(base)"], joinToken: token))
+                }
+
+                // The manager.
+                let before = try Self.certificate(managerRoot), beforeFiles = try Self.files(managerRoot)
+                try await manager.renewCertificate()
+                let after = try Self.certificate(managerRoot), afterFiles = try Self.files(managerRoot)
+                #expect(afterFiles[0] != beforeFiles[0] && afterFiles[1] != beforeFiles[1])
+                #expect(try NodeKey(pem: afterFiles[1]).matches(after))
+                #expect(after.nodeID == before.nodeID && after.role == .manager && after.clusterID == before.clusterID)
+                #expect(abs(after.notAfter.timeIntervalSinceNow - 2 * 3600) < 600,
+                        "\(after.notBefore) … \(after.notAfter)")
+
+                // The worker, through the manager's control API (which now presents the renewed certificate).
+                let workerBefore = try Self.certificate(workerRoot), workerBeforeFiles = try Self.files(workerRoot)
+                try await Self.retrying { try await worker.renewCertificate() }
+                let workerAfter = try Self.certificate(workerRoot), workerAfterFiles = try Self.files(workerRoot)
+                #expect(workerAfterFiles[0] != workerBeforeFiles[0] && workerAfterFiles[1] != workerBeforeFiles[1])
+                #expect(try NodeKey(pem: workerAfterFiles[1]).matches(workerAfter))
+                #expect(workerAfter.nodeID == workerBefore.nodeID && workerAfter.role == .worker)
+                #expect(abs(workerAfter.notAfter.timeIntervalSinceNow - 2 * 3600) < 600)
+                let root = try RootCA(certificatePEM: try await manager.inspect().rootCACertificate)
+                try workerAfter.verify(against: root)
+                try after.verify(against: root)
+
+                // The worker's new session (new certificate) heartbeats to the manager.
+                let renewedAt = ContinuousClock.now
+                var heard = false
+                for _ in 0..<600 where !heard {
+                    if let seen = await manager.tracker.entries[workerAfter.nodeID]?.lastSeen, seen > renewedAt {
+                        heard = true
+                    } else {
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+                #expect(heard, "no heartbeat from the renewed worker")
+                #expect(try await manager.node(workerAfter.nodeID).status.state == .ready)
+            } catch {
+                await worker.shutdown()
+                try? await manager.leave(force: true)
+                throw error
+            }
             await worker.shutdown()
-            try? await manager.leave(force: true)
-            throw error
+            try await manager.leave(force: true)
         }
-        await worker.shutdown()
-        try await manager.leave(force: true)
     }
 }

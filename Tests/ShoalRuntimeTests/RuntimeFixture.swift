@@ -12,8 +12,13 @@ final class RuntimeFixture: @unchecked Sendable {
     let paths: RuntimePaths
     let rootfs: String
 
-    init(_ label: String = "rt") throws {
-        run = try TestRun(label)
+    /// Runs `body` with a fixture in a new TestRun, whose cleanup removes what the fixture made.
+    static func with(_ label: String = "rt", _ body: (RuntimeFixture) async throws -> Void) async throws {
+        try await TestRun.with(label) { run in try await body(RuntimeFixture(run)) }
+    }
+
+    private init(_ run: TestRun) throws {
+        self.run = run
         let base = "/run/shoal-test-\(run.id)"
         paths = RuntimePaths(runcRoot: base + "/runc", stateRoot: base + "/state")
         let paths = self.paths
@@ -31,7 +36,7 @@ final class RuntimeFixture: @unchecked Sendable {
         let paths = self.paths
         let runc = runtime.binaries.runc
         run.onCleanup("delete container \(id)") {
-            _ = try? Shell.run(runc, ["--root", paths.runcRoot, "delete", "--force", id])
+            _ = try? await Shell.run(runc, ["--root", paths.runcRoot, "delete", "--force", id])
             if let text = try? String(contentsOfFile: paths.conmonPidFile(id), encoding: .utf8),
                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
                let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
@@ -85,6 +90,4 @@ final class RuntimeFixture: @unchecked Sendable {
         if FileIO.exists(paths.persistDir(id)) { problems.append("persist dir exists") }
         return problems
     }
-
-    func cleanup() { run.cleanup() }
 }

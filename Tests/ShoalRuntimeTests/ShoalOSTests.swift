@@ -48,54 +48,93 @@ import Testing
         await #expect(throws: CancellationError.self) { _ = try await task.value }
     }
 
-    @Test func atomicWrite() throws {
-        let run = try TestRun("os")
-        defer { run.cleanup() }
-        let path = run.path("file")
-        try AtomicFile.write("one", to: path)
-        try AtomicFile.write("two", to: path, durable: true)
-        #expect(try FileIO.readString(path) == "two")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: run.directory.path) == ["file"])
+    @Test func atomicWrite() async throws {
+        try await TestRun.with("os") { run in
+            let path = run.path("file")
+            try AtomicFile.write("one", to: path)
+            try AtomicFile.write("two", to: path, durable: true)
+            #expect(try FileIO.readString(path) == "two")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: run.directory.path) == ["file"])
+        }
     }
 
-    @Test func mountsOverlayBindTmpfs() throws {
-        let run = try TestRun("mnt")
-        defer { run.cleanup() }
-        // Many long lower dirs push the option string past one page: the fsconfig path must take over.
-        var lowers: [String] = []
-        for index in 0..<60 {
-            let dir = run.path("layer-\(index)-" + String(repeating: "x", count: 60))
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try "\(index)".write(toFile: dir + "/f\(index)", atomically: false, encoding: .utf8)
-            lowers.append(dir)
+    @Test func mountsOverlayBindTmpfs() async throws {
+        try await TestRun.with("mnt") { run in
+            // Many long lower dirs push the option string past one page: the fsconfig path must take over.
+            var lowers: [String] = []
+            for index in 0..<60 {
+                let dir = run.path("layer-\(index)-" + String(repeating: "x", count: 60))
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try "\(index)".write(toFile: dir + "/f\(index)", atomically: false, encoding: .utf8)
+                lowers.append(dir)
+            }
+            #expect(lowers.joined(separator: ":").utf8.count > 4096)
+            for name in ["upper", "work", "merged", "small", "bind", "tmp"] {
+                try FileManager.default.createDirectory(atPath: run.path(name), withIntermediateDirectories: true)
+            }
+            try Mounts.overlay(lowerDirs: lowers, upperDir: run.path("upper"), workDir: run.path("work"), target: run.path("merged"))
+            run.onCleanup("unmount merged") { try? Mounts.unmount(run.path("merged")) }
+            #expect(Mounts.isMounted(run.path("merged")))
+            #expect(try FileIO.readString(run.path("merged/f59")) == "59")
+            try "new".write(toFile: run.path("merged/new"), atomically: false, encoding: .utf8)
+            #expect(FileIO.exists(run.path("upper/new")))
+            try Mounts.unmount(run.path("merged"))
+            #expect(!Mounts.isMounted(run.path("merged")))
+
+            try Mounts.overlay(lowerDirs: Array(lowers.prefix(2)), upperDir: run.path("upper"), workDir: run.path("work"),
+                               target: run.path("small"))
+            #expect(Mounts.isMounted(run.path("small")))
+            try Mounts.unmount(run.path("small"))
+
+            try Mounts.bind(source: lowers[0], target: run.path("bind"), readOnly: true)
+            #expect(try FileIO.readString(run.path("bind/f0")) == "0")
+            #expect(throws: (any Error).self) { try "x".write(toFile: run.path("bind/y"), atomically: false, encoding: .utf8) }
+            try Mounts.unmount(run.path("bind"))
+
+            try Mounts.tmpfs(target: run.path("tmp"), options: "size=1m,mode=755")
+            #expect(Mounts.isMounted(run.path("tmp")))
+            try Mounts.unmount(run.path("tmp"))
+            try Mounts.unmount(run.path("tmp"))  // idempotent
+            #expect(!Mounts.isMounted(run.path("tmp")))
         }
-        #expect(lowers.joined(separator: ":").utf8.count > 4096)
-        for name in ["upper", "work", "merged", "small", "bind", "tmp"] {
-            try FileManager.default.createDirectory(atPath: run.path(name), withIntermediateDirectories: true)
+    }
+}
+
+/// The tests' own command runner (ShoalTestSupport's Shell): what the fixtures rely on.
+@Suite struct ShellTests {
+    @Test func inputEnvironmentAndChattyOutput() async throws {
+        let script = "cat; echo \"$SHELL_TEST\" >&2; head -c 1000000 /dev/zero | tr '\\0' x"
+        let result = try await Shell.run("/bin/sh", ["-c", script], environment: ["SHELL_TEST": "merged"], stdin: "piped\n")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("piped\nxxx") && result.stdout.count == 6 + 1_000_000)
+        #expect(result.stderr == "merged\n")
+        // The rest of our environment is still there.
+        #expect(try await Shell.sh("echo $PATH") == (ProcessInfo.processInfo.environment["PATH"] ?? "") + "\n")
+        await #expect(throws: ShellError.self) { try await Shell.sh("exit 3") }
+    }
+
+    @Test func aCommandPastItsTimeoutIsKilled() async throws {
+        let started = ContinuousClock.now
+        let result = try await Shell.run("/bin/sh", ["-c", "echo $$; exec sleep 60"], timeout: 0.5)
+        #expect(result.status == -9)
+        #expect(ContinuousClock.now - started < .seconds(10))
+        let pid = try #require(Int32(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!ProcessWatch.isAlive(pid))
+    }
+
+    @Test func aCancelledRunKillsItsCommand() async throws {
+        try await TestRun.with("shell") { run in
+            let pidFile = run.path("pid")
+            let running = Task { try await Shell.run("/bin/sh", ["-c", "echo $$ > \(pidFile); exec sleep 60"]) }
+            var pid: Int32?
+            while pid == nil {
+                try await Task.sleep(for: .milliseconds(20))
+                let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+                pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            running.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await running.value }
+            #expect(!ProcessWatch.isAlive(try #require(pid)))
         }
-        try Mounts.overlay(lowerDirs: lowers, upperDir: run.path("upper"), workDir: run.path("work"), target: run.path("merged"))
-        run.onCleanup("unmount merged") { try? Mounts.unmount(run.path("merged")) }
-        #expect(Mounts.isMounted(run.path("merged")))
-        #expect(try FileIO.readString(run.path("merged/f59")) == "59")
-        try "new".write(toFile: run.path("merged/new"), atomically: false, encoding: .utf8)
-        #expect(FileIO.exists(run.path("upper/new")))
-        try Mounts.unmount(run.path("merged"))
-        #expect(!Mounts.isMounted(run.path("merged")))
-
-        try Mounts.overlay(lowerDirs: Array(lowers.prefix(2)), upperDir: run.path("upper"), workDir: run.path("work"),
-                           target: run.path("small"))
-        #expect(Mounts.isMounted(run.path("small")))
-        try Mounts.unmount(run.path("small"))
-
-        try Mounts.bind(source: lowers[0], target: run.path("bind"), readOnly: true)
-        #expect(try FileIO.readString(run.path("bind/f0")) == "0")
-        #expect(throws: (any Error).self) { try "x".write(toFile: run.path("bind/y"), atomically: false, encoding: .utf8) }
-        try Mounts.unmount(run.path("bind"))
-
-        try Mounts.tmpfs(target: run.path("tmp"), options: "size=1m,mode=755")
-        #expect(Mounts.isMounted(run.path("tmp")))
-        try Mounts.unmount(run.path("tmp"))
-        try Mounts.unmount(run.path("tmp"))  // idempotent
-        #expect(!Mounts.isMounted(run.path("tmp")))
     }
 }

@@ -159,34 +159,34 @@ import Testing
     }
 
     @Test func tailSinceUntilOnAFile() async throws {
-        let run = try TestRun("log")
-        defer { run.cleanup() }
-        let path = run.path("c.log")
-        let lines = [
-            "2026-01-01T00:00:01.000000000+00:00 stdout F a",
-            "2026-01-01T00:00:02.000000000+00:00 stderr F b",
-            "2026-01-01T00:00:03.000000000+00:00 stdout P c1",
-            "2026-01-01T00:00:04.000000000+00:00 stdout F c2",
-            "2026-01-01T00:00:05.000000000+00:00 stdout F d",
-        ]
-        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
-        func texts(_ options: LogOptions) async throws -> [String] {
-            var out: [String] = []
-            for try await entry in K8sLogReader.read(path: path, options: options) {
-                out.append(String(decoding: entry.bytes, as: UTF8.self))
+        try await TestRun.with("log") { run in
+            let path = run.path("c.log")
+            let lines = [
+                "2026-01-01T00:00:01.000000000+00:00 stdout F a",
+                "2026-01-01T00:00:02.000000000+00:00 stderr F b",
+                "2026-01-01T00:00:03.000000000+00:00 stdout P c1",
+                "2026-01-01T00:00:04.000000000+00:00 stdout F c2",
+                "2026-01-01T00:00:05.000000000+00:00 stdout F d",
+            ]
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+            func texts(_ options: LogOptions) async throws -> [String] {
+                var out: [String] = []
+                for try await entry in K8sLogReader.read(path: path, options: options) {
+                    out.append(String(decoding: entry.bytes, as: UTF8.self))
+                }
+                return out
             }
-            return out
+            #expect(try await texts(LogOptions()) == ["a\n", "b\n", "c1c2\n", "d\n"])
+            #expect(try await texts(LogOptions(tail: 2)) == ["c1c2\n", "d\n"])
+            #expect(try await texts(LogOptions(tail: 3)) == ["b\n", "c1c2\n", "d\n"])
+            #expect(try await texts(LogOptions(tail: 10)).count == 4)
+            #expect(try await texts(LogOptions(tail: 0)).isEmpty)
+            #expect(try await texts(LogOptions(stdout: false)) == ["b\n"])
+            let t4 = try #require(LogTimestamp(rfc3339: "2026-01-01T00:00:04Z"))
+            let t2 = try #require(LogTimestamp(rfc3339: "2026-01-01T00:00:02Z"))
+            #expect(try await texts(LogOptions(since: t4)) == ["d\n"])
+            #expect(try await texts(LogOptions(until: t2)) == ["a\n", "b\n"])
         }
-        #expect(try await texts(LogOptions()) == ["a\n", "b\n", "c1c2\n", "d\n"])
-        #expect(try await texts(LogOptions(tail: 2)) == ["c1c2\n", "d\n"])
-        #expect(try await texts(LogOptions(tail: 3)) == ["b\n", "c1c2\n", "d\n"])
-        #expect(try await texts(LogOptions(tail: 10)).count == 4)
-        #expect(try await texts(LogOptions(tail: 0)).isEmpty)
-        #expect(try await texts(LogOptions(stdout: false)) == ["b\n"])
-        let t4 = try #require(LogTimestamp(rfc3339: "2026-01-01T00:00:04Z"))
-        let t2 = try #require(LogTimestamp(rfc3339: "2026-01-01T00:00:02Z"))
-        #expect(try await texts(LogOptions(since: t4)) == ["d\n"])
-        #expect(try await texts(LogOptions(until: t2)) == ["a\n", "b\n"])
     }
 
     @Test func runcErrorMessages() {

@@ -1,16 +1,19 @@
 import Foundation
 import ShoalCore
 import ShoalLocalCluster
+import ShoalOS
 
 /// A real `shoal daemon` for integration tests: its own data root, exec root and socket (names unique to the
-/// run), driven with the stock docker CLI. `stop()` (call it from `defer`) ends the daemon by pid and removes
-/// everything it made: containers (runc state, conmon processes, cgroups), mounts and directories.
+/// run), driven with the stock docker CLI. The run's cleanup ends the daemon by its pidfd and removes everything
+/// it made: containers (runc state, conmon processes, cgroups), mounts, directories, bridges and its nftables table.
 public final class DaemonFixture: @unchecked Sendable {
     public let run: TestRun
     public let dataRoot: String
     public let execRoot: String
     public let socket: String
-    public private(set) var pid: Int32 = 0
+    /// The running daemon (nil while stopped).
+    private var process: ChildProcess?
+    public var pid: Int32 { process?.pid ?? 0 }
     public let logPath: String
     private let extraArguments: [String]
     private let pools: [String]
@@ -32,7 +35,7 @@ public final class DaemonFixture: @unchecked Sendable {
     /// `dataRoot` defaults to a directory of the run (pass one on a small tmpfs to test a full disk).
     /// `addressPools` replaces the daemon's pool (default: the rest of its block, in /24s).
     public init(_ run: TestRun, arguments: [String] = [], dataRoot: String? = nil, addressPools: [String]? = nil,
-                addressBlock: Int? = nil) throws {
+                addressBlock: Int? = nil) async throws {
         self.run = run
         self.dataRoot = dataRoot ?? run.path("data")
         execRoot = "/run/shoal-test-\(run.id)"
@@ -42,49 +45,37 @@ public final class DaemonFixture: @unchecked Sendable {
         self.addressBlock = addressBlock ?? Self.nextAddressBlock()
         pools = addressPools ?? ["base=10.\(self.addressBlock).0.0/16,size=24"]
         bridgeName = run.name("sb")
-        run.onCleanup("daemon \(run.id)") { [self] in self.teardown() }
-        try start()
+        run.onCleanup("daemon \(run.id)") { [self] in await self.teardown() }
+        try await start()
     }
 
     /// Starts (or restarts) the daemon and waits until it answers `_ping`.
-    public func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["daemon", "--data-root", dataRoot, "--exec-root", execRoot, "-H", "unix://" + socket,
-                             "--log-level", "debug", "--bridge", bridgeName, "--bip", "10.\(addressBlock).0.1/24"]
-            + pools.flatMap { ["--default-address-pool", $0] } + extraArguments
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        pid = process.processIdentifier
+    public func start() async throws {
+        let daemon = try Shell.start(
+            Self.binary,
+            ["daemon", "--data-root", dataRoot, "--exec-root", execRoot, "-H", "unix://" + socket,
+             "--log-level", "debug", "--bridge", bridgeName, "--bip", "10.\(addressBlock).0.1/24"]
+                + pools.flatMap { ["--default-address-pool", $0] } + extraArguments,
+            log: logPath)
+        process = daemon
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let result = try? docker(["version", "--format", "{{.Server.APIVersion}}"]), result.status == 0 {
+            if let result = try? await docker(["version", "--format", "{{.Server.APIVersion}}"]), result.status == 0 {
                 return
             }
-            if !process.isRunning {
-                throw ShellError(command: "shoal daemon", status: process.terminationStatus, stderr: daemonLog())
+            if let ended = daemon.tryWait() {
+                throw ShellError(command: "shoal daemon", status: Shell.status(ended), stderr: daemonLog())
             }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw ShellError(command: "shoal daemon (not ready in 20 s)", status: -1, stderr: daemonLog())
     }
 
-    /// SIGTERM to the daemon only; its containers keep running (used by restart tests).
-    public func stopDaemon() {
-        guard pid > 0 else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<200 where Self.isAlive(pid) { usleep(25_000) }
-        if Self.isAlive(pid) { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        waitpid(pid, &status, WNOHANG)
-        pid = 0
+    /// SIGTERM to the daemon only (SIGKILL after 5 s); its containers keep running (used by restart tests).
+    public func stopDaemon() async {
+        guard let daemon = process else { return }
+        await daemon.terminate(grace: .seconds(5))
+        process = nil
     }
 
     public var environment: [String: String] {
@@ -92,14 +83,14 @@ public final class DaemonFixture: @unchecked Sendable {
     }
 
     @discardableResult
-    public func docker(_ arguments: [String], stdin: String? = nil) throws -> Shell.Result {
-        try Shell.run(Self.docker, arguments, environment: environment, stdin: stdin)
+    public func docker(_ arguments: [String], stdin: String? = nil) async throws -> Shell.Result {
+        try await Shell.run(Self.docker, arguments, environment: environment, stdin: stdin)
     }
 
     /// Runs docker and throws unless it exits 0; returns stdout without the trailing newline.
     @discardableResult
-    public func dockerOK(_ arguments: [String], stdin: String? = nil) throws -> String {
-        let result = try docker(arguments, stdin: stdin)
+    public func dockerOK(_ arguments: [String], stdin: String? = nil) async throws -> String {
+        let result = try await docker(arguments, stdin: stdin)
         guard result.status == 0 else {
             throw ShellError(command: "docker " + arguments.joined(separator: " "), status: result.status,
                              stderr: result.stderr + "\n--- daemon log tail ---\n" + daemonLog(lines: 30))
@@ -113,13 +104,13 @@ public final class DaemonFixture: @unchecked Sendable {
     }
 
     /// Loads a busybox image (Debian's busybox-static) as `name`.
-    public func loadBusybox(as name: String = "busybox:latest", cmd: [String] = ["sh"]) throws {
+    public func loadBusybox(as name: String = "busybox:latest", cmd: [String] = ["sh"]) async throws {
         let rootfs = run.path("busybox-rootfs-\(UUID().uuidString.prefix(8))")
         try BusyboxRootfs.make(at: rootfs)
         let tarball = run.path("busybox-\(UUID().uuidString.prefix(8)).tar")
-        try ImageTarballs.dockerSave([.init(repoTags: [name], layers: [.directory(rootfs)], cmd: cmd)], to: tarball,
-                                     work: run.path("work-\(UUID().uuidString.prefix(8))"))
-        try dockerOK(["load", "-i", tarball])
+        try await ImageTarballs.dockerSave([.init(repoTags: [name], layers: [.directory(rootfs)], cmd: cmd)],
+                                           to: tarball, work: run.path("work-\(UUID().uuidString.prefix(8))"))
+        try await dockerOK(["load", "-i", tarball])
     }
 
     /// `10.B.N.0/24` in this daemon's block (N ≥ 128 never collides with subnets the daemon picks itself early).
@@ -140,27 +131,29 @@ public final class DaemonFixture: @unchecked Sendable {
     }
 
     /// Bridges carrying an address of this daemon's block, and its nftables table.
-    private func removeNetworking() {
+    private func removeNetworking() async {
         let prefix = "10.\(addressBlock)."
-        if let out = try? Shell.run("/usr/sbin/ip", ["-j", "-4", "addr", "show", "type", "bridge"]),
+        if let out = try? await Shell.run("/usr/sbin/ip", ["-j", "-4", "addr", "show", "type", "bridge"]),
            let data = out.stdout.data(using: .utf8),
            let links = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] {
             for link in links {
                 let addresses = (link["addr_info"] as? [[String: Any]]) ?? []
                 if addresses.contains(where: { ($0["local"] as? String)?.hasPrefix(prefix) == true }),
                    let name = link["ifname"] as? String {
-                    _ = try? Shell.run("/usr/sbin/ip", ["link", "del", name])
+                    _ = try? await Shell.run("/usr/sbin/ip", ["link", "del", name])
                 }
             }
         }
-        _ = try? Shell.run("/usr/sbin/ip", ["link", "del", bridgeName])
-        _ = try? Shell.run("/usr/sbin/nft", ["delete", "table", "ip", firewallTable])
+        _ = try? await Shell.run("/usr/sbin/ip", ["link", "del", bridgeName])
+        _ = try? await Shell.run("/usr/sbin/nft", ["delete", "table", "ip", firewallTable])
     }
 
-    private func teardown() {
-        stopDaemon()
-        defer { removeNetworking() }
-        DaemonState.remove(execRoot: execRoot, dataRoot: dataRoot)
+    private func teardown() async {
+        await stopDaemon()
+        // DaemonState waits for `runc delete` and a leftover etcd synchronously: on a dispatch thread, off the pool.
+        let (execRoot, dataRoot) = (execRoot, dataRoot)
+        _ = try? await runBlocking { DaemonState.remove(execRoot: execRoot, dataRoot: dataRoot) }
+        await removeNetworking()
     }
 
     /// Mount points below the given prefixes, from /proc/self/mountinfo, in mount order.

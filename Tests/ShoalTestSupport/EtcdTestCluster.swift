@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ShoalEtcd
+import ShoalOS
 
 // Real etcd members for tests (ShoalEtcdTests, ShoalClusterStoreTests): unique ports and data directories per
 // run, killed by pid when the run cleans up.
@@ -38,10 +39,10 @@ public struct TestCertificates {
     public var clientKey: String { directory + "/client.key" }
 
     /// Makes a CA named `name` and leaf certificates signed by it in `directory`.
-    public static func make(in directory: String, name: String = "shoal-test-ca") throws -> TestCertificates {
+    public static func make(in directory: String, name: String = "shoal-test-ca") async throws -> TestCertificates {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
-        try Shell.sh(
+        try await Shell.sh(
             """
             set -e
             cd '\(directory)'
@@ -126,8 +127,9 @@ public final class EtcdTestCluster: Sendable {
     }
 
     public func killOnCleanup(_ member: EtcdSupervisor, _ run: TestRun) {
+        // terminateNow waits (up to 2 s) for etcd's threads to end: on a dispatch thread, off the pool.
         run.onCleanup("kill etcd \(member.configuration.name)") {
-            member.terminateNow()
+            _ = try? await runBlocking { member.terminateNow() }
         }
     }
 

@@ -33,8 +33,8 @@ public enum ImageTarballs {
 
     /// Tars `directory`'s contents deterministically; returns the tar's sha256 (its diffID).
     @discardableResult
-    public static func layerTar(of directory: String, to path: String) throws -> Digest {
-        try Shell.sh("tar --sort=name --numeric-owner --mtime=@0 -C '\(directory)' -cf '\(path)' .")
+    public static func layerTar(of directory: String, to path: String) async throws -> Digest {
+        try await Shell.sh("tar --sort=name --numeric-owner --mtime=@0 -C '\(directory)' -cf '\(path)' .")
         return try fileDigest(path)
     }
 
@@ -44,7 +44,8 @@ public enum ImageTarballs {
 
     /// A `docker save` tarball (manifest.json + repositories + `<id>/layer.tar`); returns the image IDs.
     @discardableResult
-    public static func dockerSave(_ images: [Image], to path: String, work: String, gzip: Bool = false) throws -> [Digest] {
+    public static func dockerSave(_ images: [Image], to path: String, work: String,
+                                  gzip: Bool = false) async throws -> [Digest] {
         let root = work + "/docker-save"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var manifest: [[String: Any]] = []
@@ -57,7 +58,7 @@ public enum ImageTarballs {
                 let temporary = work + "/layer-\(UUID().uuidString).tar"
                 let diffID: Digest
                 switch layer {
-                case let .directory(dir): diffID = try layerTar(of: dir, to: temporary)
+                case let .directory(dir): diffID = try await layerTar(of: dir, to: temporary)
                 case let .tarball(file):
                     try FileManager.default.copyItem(atPath: file, toPath: temporary)
                     diffID = try fileDigest(temporary)
@@ -84,7 +85,7 @@ public enum ImageTarballs {
         }
         try json(manifest).write(to: URL(fileURLWithPath: root + "/manifest.json"))
         try json(repositories).write(to: URL(fileURLWithPath: root + "/repositories"))
-        try Shell.sh("tar --sort=name --numeric-owner -C '\(root)' -c\(gzip ? "z" : "")f '\(path)' .")
+        try await Shell.sh("tar --sort=name --numeric-owner -C '\(root)' -c\(gzip ? "z" : "")f '\(path)' .")
         try FileManager.default.removeItem(atPath: root)
         return ids
     }
@@ -93,7 +94,7 @@ public enum ImageTarballs {
     /// `gzipLayers` is false. Returns the image IDs.
     @discardableResult
     public static func ociLayout(_ images: [Image], to path: String, work: String, gzipLayers: Bool = true,
-                                 gzip: Bool = false) throws -> [Digest] {
+                                 gzip: Bool = false) async throws -> [Digest] {
         let root = work + "/oci-layout"
         let blobs = root + "/blobs/sha256"
         try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
@@ -110,13 +111,13 @@ public enum ImageTarballs {
             for layer in image.layers {
                 let temporary = work + "/layer-\(UUID().uuidString).tar"
                 switch layer {
-                case let .directory(dir): try layerTar(of: dir, to: temporary)
+                case let .directory(dir): try await layerTar(of: dir, to: temporary)
                 case let .tarball(file): try FileManager.default.copyItem(atPath: file, toPath: temporary)
                 }
                 diffIDs.append(try fileDigest(temporary))
                 var file = temporary
                 if gzipLayers {
-                    try Shell.sh("gzip -n '\(temporary)'")
+                    try await Shell.sh("gzip -n '\(temporary)'")
                     file = temporary + ".gz"
                 }
                 let (digest, size) = try putBlob(try Data(contentsOf: URL(fileURLWithPath: file)))
@@ -151,7 +152,7 @@ public enum ImageTarballs {
         try json(["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests])
             .write(to: URL(fileURLWithPath: root + "/index.json"))
         try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: root + "/oci-layout"))
-        try Shell.sh("tar --sort=name --numeric-owner -C '\(root)' -c\(gzip ? "z" : "")f '\(path)' .")
+        try await Shell.sh("tar --sort=name --numeric-owner -C '\(root)' -c\(gzip ? "z" : "")f '\(path)' .")
         try FileManager.default.removeItem(atPath: root)
         return ids
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Debian's `docker-registry` (distribution 2.8) on a free loopback port with its own config and storage inside a
 /// TestRun directory, optionally behind htpasswd basic auth or token auth (`auth: token` trusting a `TokenServer`).
-/// Killed by pid in the run's cleanup. Never listens anywhere but 127.0.0.1.
+/// Killed (by its pidfd) in the run's cleanup. Never listens anywhere but 127.0.0.1.
 public final class LocalRegistry: @unchecked Sendable {
     public let port: Int
     public let pid: Int32
@@ -15,10 +15,10 @@ public final class LocalRegistry: @unchecked Sendable {
     }
 
     public static func start(in run: TestRun, user: String? = nil, password: String? = nil,
-                             tokenServer: TokenServer? = nil) throws -> LocalRegistry {
+                             tokenServer: TokenServer? = nil) async throws -> LocalRegistry {
         let dir = run.path("registry-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: dir + "/storage", withIntermediateDirectories: true)
-        let port = try freePort()
+        let port = try await freePort()
         var config = """
         version: 0.1
         log:
@@ -33,7 +33,7 @@ public final class LocalRegistry: @unchecked Sendable {
 
         """
         if let user, let password {
-            try Shell.sh("htpasswd -Bbn '\(user)' '\(password)' > '\(dir)/htpasswd'")
+            try await Shell.sh("htpasswd -Bbn '\(user)' '\(password)' > '\(dir)/htpasswd'")
             config += """
             auth:
               htpasswd:
@@ -53,33 +53,21 @@ public final class LocalRegistry: @unchecked Sendable {
             """
         }
         try config.write(toFile: dir + "/config.yml", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
-        process.arguments = ["serve", dir + "/config.yml"]
-        _ = FileManager.default.createFile(atPath: dir + "/log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/log"))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let registry = LocalRegistry(port: port, pid: process.processIdentifier)
-        run.onCleanup("kill registry \(registry.pid)") {
-            kill(registry.pid, SIGKILL)
-            process.waitUntilExit()
-            try? log.close()
-        }
+        let process = try run.startProcess("registry", "/usr/bin/docker-registry", ["serve", dir + "/config.yml"],
+                                           log: dir + "/log")
+        let registry = LocalRegistry(port: port, pid: process.pid)
         for _ in 0..<100 {
-            let probe = try Shell.run("/usr/bin/python3", ["-c",
+            let probe = try await Shell.run("/usr/bin/python3", ["-c",
                 "import socket; socket.create_connection(('127.0.0.1', \(port)), 0.2)"])
             if probe.status == 0 { return registry }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw ShellError(command: "docker-registry serve", status: -1,
                          stderr: (try? String(contentsOfFile: dir + "/log", encoding: .utf8)) ?? "")
     }
 
-    static func freePort() throws -> Int {
-        let out = try Shell.sh("python3 -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])\"")
+    static func freePort() async throws -> Int {
+        let out = try await Shell.sh("python3 -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])\"")
         guard let port = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ShellError(command: "free port", status: -1, stderr: out)
         }

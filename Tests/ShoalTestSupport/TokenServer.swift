@@ -6,7 +6,7 @@ import Foundation
 /// "expires_in"}` with an ES256 JWT granting every requested scope, signed by a key and self-signed certificate made
 /// for this run (the certificate rides in the JWT header's `x5c`; the registry trusts it through `rootcertbundle`,
 /// `certificatePath`). Wrong credentials get 401 `{"details": "incorrect username or password"}`, as Docker Hub's;
-/// anonymous callers get a token that grants nothing. Killed by pid in the run's cleanup.
+/// anonymous callers get a token that grants nothing. Killed (by its pidfd) in the run's cleanup.
 public final class TokenServer: @unchecked Sendable {
     public let port: Int
     public let pid: Int32
@@ -32,36 +32,24 @@ public final class TokenServer: @unchecked Sendable {
         ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    public static func start(in run: TestRun, user: String, password: String) throws -> TokenServer {
+    public static func start(in run: TestRun, user: String, password: String) async throws -> TokenServer {
         let directory = run.path("token-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try script.write(toFile: directory + "/token_server.py", atomically: true, encoding: .utf8)
         let issuer = "shoal-test-issuer-\(run.id)"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [directory + "/token_server.py", directory, user, password, issuer]
-        _ = FileManager.default.createFile(atPath: directory + "/log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/log"))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let pid = process.processIdentifier
-        run.onCleanup("kill token server \(pid)") {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
-            try? log.close()
-        }
+        let process = try run.startProcess(
+            "token server", "/usr/bin/python3", [directory + "/token_server.py", directory, user, password, issuer],
+            log: directory + "/log")
         // The script binds port 0 itself and writes the port it got once it listens: no race for a free port.
         for _ in 0..<200 {
             if let text = try? String(contentsOfFile: directory + "/port", encoding: .utf8), let port = Int(text) {
-                return TokenServer(port: port, pid: pid, service: "shoal-test-registry", issuer: issuer,
+                return TokenServer(port: port, pid: process.pid, service: "shoal-test-registry", issuer: issuer,
                                    directory: directory)
             }
             if !process.isRunning { break }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
-        throw ShellError(command: "token_server.py", status: process.isRunning ? -1 : process.terminationStatus,
+        throw ShellError(command: "token_server.py", status: process.tryWait().map(Shell.status) ?? -1,
                          stderr: (try? String(contentsOfFile: directory + "/log", encoding: .utf8)) ?? "")
     }
 

@@ -3,7 +3,7 @@ import Foundation
 /// A tiny DNS server on 127.0.0.1 (python3, stdlib only) that the tests give the daemon as its upstream
 /// (`--dns 127.0.0.1:PORT`), so that names the embedded DNS forwards never reach the machine's own resolver. It
 /// answers A queries for the names it was given and NXDOMAIN otherwise, over UDP, and logs every name asked.
-/// Killed by pid in the run's cleanup.
+/// Killed (by its pidfd) in the run's cleanup.
 public final class UpstreamDNS: @unchecked Sendable {
     public let port: Int
     public let pid: Int32
@@ -23,7 +23,7 @@ public final class UpstreamDNS: @unchecked Sendable {
         ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    public static func start(in run: TestRun, answers: [String: String]) throws -> UpstreamDNS {
+    public static func start(in run: TestRun, answers: [String: String]) async throws -> UpstreamDNS {
         let dir = run.path("upstream-dns-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let table = answers.map { "\"\($0.key.lowercased())\": \"\($0.value)\"" }.joined(separator: ", ")
@@ -55,23 +55,12 @@ public final class UpstreamDNS: @unchecked Sendable {
             s.sendto(reply, peer)
         """
         try script.write(toFile: dir + "/dns.py", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [dir + "/dns.py", dir]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let pid = process.processIdentifier
-        run.onCleanup("kill upstream dns \(pid)") {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
-        }
+        let process = try run.startProcess("upstream dns", "/usr/bin/python3", [dir + "/dns.py", dir])
         for _ in 0..<100 {
             if let text = try? String(contentsOfFile: dir + "/port", encoding: .utf8), let port = Int(text) {
-                return UpstreamDNS(port: port, pid: pid, logPath: dir + "/queries")
+                return UpstreamDNS(port: port, pid: process.pid, logPath: dir + "/queries")
             }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw ShellError(command: "upstream dns", status: -1, stderr: "no port after 5 s")
     }
@@ -85,17 +74,17 @@ public struct OutsideNamespace: Sendable {
     public let hostAddress: String
     public let namespaceAddress: String
 
-    public init(in run: TestRun, subnetPrefix: String) throws {
+    public init(in run: TestRun, subnetPrefix: String) async throws {
         name = run.name("sho")
         let hostLink = run.name("vho")
         hostAddress = "\(subnetPrefix).1"
         namespaceAddress = "\(subnetPrefix).2"
         let name = self.name
         run.onCleanup("remove netns \(name)") {
-            _ = try? Shell.run("/usr/sbin/ip", ["link", "del", hostLink])
-            _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name])
+            _ = try? await Shell.run("/usr/sbin/ip", ["link", "del", hostLink])
+            _ = try? await Shell.run("/usr/sbin/ip", ["netns", "del", name])
         }
-        try Shell.sh("""
+        try await Shell.sh("""
             ip netns add \(name)
             ip link add \(hostLink) type veth peer name eth0 netns \(name)
             ip addr add \(hostAddress)/30 dev \(hostLink)
@@ -108,8 +97,8 @@ public struct OutsideNamespace: Sendable {
     }
 
     /// Runs a command inside the namespace (`ip netns exec` is fine here: no runc involved).
-    public func run(_ arguments: [String], timeout: TimeInterval = 20) throws -> Shell.Result {
-        try Shell.run("/usr/sbin/ip", ["netns", "exec", name] + arguments, timeout: timeout)
+    public func run(_ arguments: [String], timeout: TimeInterval = 20) async throws -> Shell.Result {
+        try await Shell.run("/usr/sbin/ip", ["netns", "exec", name] + arguments, timeout: timeout)
     }
 }
 
@@ -124,8 +113,8 @@ public enum HTTPProbe {
             print(e, file=sys.stderr); sys.exit(1)
         """
 
-    public static func get(_ url: String, timeout: Double = 2) throws -> String? {
-        let result = try Shell.run("/usr/bin/python3", ["-c", script, url, String(timeout)])
+    public static func get(_ url: String, timeout: Double = 2) async throws -> String? {
+        let result = try await Shell.run("/usr/bin/python3", ["-c", script, url, String(timeout)])
         return result.status == 0 ? result.stdout : nil
     }
 
