@@ -252,12 +252,12 @@ let package = Package(
             dependencies: ["ShoalAllocator", "ShoalIPAM", "ShoalCore", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],
             swiftSettings: strict
         ),
-        .testTarget(name: "ShoalNetlinkTests", dependencies: ["ShoalNetlink"], swiftSettings: strict),
-        .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables"], swiftSettings: strict),
+        .testTarget(name: "ShoalNetlinkTests", dependencies: ["ShoalNetlink", "ShoalTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShoalCATests",
             dependencies: [
-                "ShoalCA", "ShoalCore", .product(name: "Crypto", package: "swift-crypto"),
+                "ShoalCA", "ShoalCore", "ShoalTestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

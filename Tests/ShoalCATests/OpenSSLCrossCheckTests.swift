@@ -1,4 +1,5 @@
 import Foundation
+import ShoalTestSupport
 import Testing
 @testable import ShoalCA
 
@@ -6,35 +7,35 @@ import Testing
 /// and other TLS stacks will see must be a valid chain with the names and usages we intend.
 @Suite(.enabled(if: OpenSSL.path != nil, "openssl is not installed"))
 struct OpenSSLCrossCheckTests {
-    @Test func verifiesTheNodeChainForClientAndServerUse() throws {
+    @Test func verifiesTheNodeChainForClientAndServerUse() async throws {
         let fixture = try Fixture()
         let directory = try TemporaryDirectory()
         try TLSFiles(rootCA: fixture.root, certificatePEM: fixture.chainPEM, key: fixture.key).write(to: directory.url)
         for purpose in [[], ["-purpose", "sslserver"], ["-purpose", "sslclient"]] {
-            let result = try OpenSSL.run(["verify"] + purpose + ["-CAfile", "ca.crt", "node.crt"], in: directory)
+            let result = try await OpenSSL.run(["verify"] + purpose + ["-CAfile", "ca.crt", "node.crt"], in: directory)
             #expect(result.status == 0, "\(purpose): \(result.output)")
             #expect(result.output.contains("node.crt: OK"))
         }
         // The PKCS#8 key is readable and belongs to the certificate.
-        let keyPublic = try OpenSSL.run(["pkey", "-in", "node.key", "-pubout"], in: directory)
-        let certPublic = try OpenSSL.run(["x509", "-in", "node.crt", "-noout", "-pubkey"], in: directory)
+        let keyPublic = try await OpenSSL.run(["pkey", "-in", "node.key", "-pubout"], in: directory)
+        let certPublic = try await OpenSSL.run(["x509", "-in", "node.crt", "-noout", "-pubkey"], in: directory)
         #expect(keyPublic.status == 0 && keyPublic.output == certPublic.output)
     }
 
-    @Test func rejectsANodeCertificateFromAnotherCA() throws {
+    @Test func rejectsANodeCertificateFromAnotherCA() async throws {
         let fixture = try Fixture()
         let impostor = try RootCA.create()
         let directory = try TemporaryDirectory()
         try TLSFiles(rootCA: impostor, certificatePEM: fixture.chainPEM, key: fixture.key).write(to: directory.url)
-        let result = try OpenSSL.run(["verify", "-CAfile", "ca.crt", "node.crt"], in: directory)
+        let result = try await OpenSSL.run(["verify", "-CAfile", "ca.crt", "node.crt"], in: directory)
         #expect(result.status != 0)
     }
 
-    @Test func showsTheSubjectNamesAndUsagesWeIntend() throws {
+    @Test func showsTheSubjectNamesAndUsagesWeIntend() async throws {
         let fixture = try Fixture(role: .manager, ipAddresses: ["10.0.0.2", "fd00::2"])
         let directory = try TemporaryDirectory()
         try fixture.chainPEM.write(toFile: directory.path("node.crt"), atomically: true, encoding: .utf8)
-        let result = try OpenSSL.run(
+        let result = try await OpenSSL.run(
             ["x509", "-in", "node.crt", "-noout", "-subject", "-ext", "subjectAltName,extendedKeyUsage,keyUsage,basicConstraints"],
             in: directory)
         #expect(result.status == 0, "\(result.output)")
@@ -46,11 +47,11 @@ struct OpenSSLCrossCheckTests {
         #expect(text.contains("CA:FALSE"), "\(text)")
     }
 
-    @Test func showsARootCA() throws {
+    @Test func showsARootCA() async throws {
         let root = try RootCA.create()
         let directory = try TemporaryDirectory()
         try root.write(to: directory.url)
-        let result = try OpenSSL.run(
+        let result = try await OpenSSL.run(
             ["x509", "-in", "ca.crt", "-noout", "-subject", "-issuer", "-ext", "basicConstraints,keyUsage"], in: directory)
         #expect(result.status == 0)
         #expect(result.output.contains("subject=CN = swarm-ca"))
@@ -58,26 +59,26 @@ struct OpenSSLCrossCheckTests {
         #expect(result.output.contains("CA:TRUE"))
         #expect(result.output.contains("Certificate Sign, CRL Sign"))
         // The digest is the certificate's DER fingerprint as OpenSSL computes it.
-        let fingerprint = try OpenSSL.run(["x509", "-in", "ca.crt", "-noout", "-fingerprint", "-sha256"], in: directory)
+        let fingerprint = try await OpenSSL.run(["x509", "-in", "ca.crt", "-noout", "-fingerprint", "-sha256"], in: directory)
         let hex = fingerprint.output.split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "") }
         #expect(hex?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == root.digest.hex)
         // And the key is the certificate's.
-        let keyPublic = try OpenSSL.run(["pkey", "-in", "ca.key", "-pubout"], in: directory)
-        let certPublic = try OpenSSL.run(["x509", "-in", "ca.crt", "-noout", "-pubkey"], in: directory)
+        let keyPublic = try await OpenSSL.run(["pkey", "-in", "ca.key", "-pubout"], in: directory)
+        let certPublic = try await OpenSSL.run(["x509", "-in", "ca.crt", "-noout", "-pubkey"], in: directory)
         #expect(keyPublic.status == 0 && keyPublic.output == certPublic.output)
     }
 
-    @Test func acceptsOurCSR() throws {
+    @Test func acceptsOurCSR() async throws {
         let directory = try TemporaryDirectory()
         try NodeKey.generate().makeCSR(commonName: "node").write(toFile: directory.path("node.csr"), atomically: true, encoding: .utf8)
-        let result = try OpenSSL.run(["req", "-in", "node.csr", "-verify", "-noout"], in: directory)
+        let result = try await OpenSSL.run(["req", "-in", "node.csr", "-verify", "-noout"], in: directory)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.lowercased().contains("verify ok"), "\(result.output)")
     }
 
-    @Test func signsACSRMadeByOpenSSL() throws {
+    @Test func signsACSRMadeByOpenSSL() async throws {
         let directory = try TemporaryDirectory()
-        let made = try OpenSSL.run(
+        let made = try await OpenSSL.run(
             [
                 "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-keyout", "node.key", "-out", "node.csr", "-subj", "/O=evil/OU=swarm-manager/CN=boss",
@@ -95,16 +96,16 @@ struct OpenSSLCrossCheckTests {
         #expect(key.matches(node))
         try pem.write(toFile: directory.path("node.crt"), atomically: true, encoding: .utf8)
         try root.certificatePEM.write(toFile: directory.path("ca.crt"), atomically: true, encoding: .utf8)
-        let verified = try OpenSSL.run(["verify", "-CAfile", "ca.crt", "node.crt"], in: directory)
+        let verified = try await OpenSSL.run(["verify", "-CAfile", "ca.crt", "node.crt"], in: directory)
         #expect(verified.status == 0, "\(verified.output)")
     }
 
-    @Test func refusesATamperedOpenSSLCSR() throws {
+    @Test func refusesATamperedOpenSSLCSR() async throws {
         let directory = try TemporaryDirectory()
-        _ = try OpenSSL.run(
+        _ = try await OpenSSL.run(
             [
-                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", "node.key", "-out", "node.der", "-outform", "DER", "-subj", "/CN=abcdefgh",
+                      "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                      "-keyout", "node.key", "-out", "node.der", "-outform", "DER", "-subj", "/CN=abcdefgh",
             ], in: directory)
         var der = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory.path("node.der"))))
         let needle = Array("abcdefgh".utf8)
@@ -114,7 +115,7 @@ struct OpenSSLCrossCheckTests {
             + "\n-----END CERTIFICATE REQUEST-----\n"
         try pem.write(toFile: directory.path("tampered.csr"), atomically: true, encoding: .utf8)
         // OpenSSL agrees that the signature no longer holds (3.0 prints so but still exits 0, hence the text).
-        let check = try OpenSSL.run(["req", "-in", "tampered.csr", "-verify", "-noout"], in: directory)
+        let check = try await OpenSSL.run(["req", "-in", "tampered.csr", "-verify", "-noout"], in: directory)
         #expect(check.output.contains("verify failure"), "\(check.output)")
         #expect(!check.output.lowercased().contains("verify ok"))
         let error = caError { _ = try RootCA.create().sign(csr: pem, nodeID: "n", role: .worker, clusterID: "c") }
@@ -128,18 +129,10 @@ enum OpenSSL {
     }
 
     /// Runs openssl in `directory`; returns its exit status and stdout+stderr together.
-    static func run(_ arguments: [String], in directory: TemporaryDirectory) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(path))
-        process.arguments = arguments
-        process.currentDirectoryURL = directory.url
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (status: Int32, output: String) {
+        // Both streams into one file, interleaved as written, as the pipe they shared gave them.
+        let result = try await Shell.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" 2>&1", try #require(path)] + arguments,
+                                         directory: directory.url.path)
+        return (result.status, result.stdout)
     }
 }

@@ -20,19 +20,19 @@ struct CheckModeTests {
     ]
 
     @Test("every rendered script passes nft -c")
-    func renderedScriptsPassCheck() throws {
-        let lab = try NetnsLab()
-        defer { lab.tearDown() }
-        try lab.addNamespace("host")
-        for (name, script) in Self.scripts {
-            let result = try lab.nft(script, check: true)
-            #expect(result.succeeded, "\(name): \(result.stderr)")
+    func renderedScriptsPassCheck() async throws {
+        try await NetnsLab.with { lab in
+            try await lab.addNamespace("host")
+            for (name, script) in Self.scripts {
+                let result = try await lab.nft(script, check: true)
+                #expect(result.succeeded, "\(name): \(result.stderr)")
+            }
+            // The check is not vacuous: a model nft cannot express is rejected.
+            var broken = Fixtures.oneNetwork
+            broken.networks[0].subnet = "172.18.0.0/33"
+            #expect(try await !lab.nft(broken.render(), check: true).succeeded)
+            // And check mode really committed nothing.
+            #expect(try await lab.exec("host", ["nft", "list", "tables"]).stdout == "")
         }
-        // The check is not vacuous: a model nft cannot express is rejected.
-        var broken = Fixtures.oneNetwork
-        broken.networks[0].subnet = "172.18.0.0/33"
-        #expect(try !lab.nft(broken.render(), check: true).succeeded)
-        // And check mode really committed nothing.
-        #expect(try lab.exec("host", ["nft", "list", "tables"]).stdout == "")
     }
 }

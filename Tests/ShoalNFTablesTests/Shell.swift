@@ -1,15 +1,15 @@
 import Foundation
+import ShoalTestSupport
 
 /// What a finished command printed and returned.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+typealias CommandResult = ShoalTestSupport.Shell.Result
+
+extension CommandResult {
     var succeeded: Bool { status == 0 }
 }
 
-/// Runs host tools (`ip`, `nft`, `python3`) for the namespace tests; output goes through files, so a chatty
-/// command can never block on a full pipe.
+/// Runs host tools (`ip`, `nft`, `python3`) for the namespace tests by name, with ShoalTestSupport's Shell (output
+/// through files, so a chatty command can never block on a full pipe; waited for without blocking a thread).
 enum Shell {
     struct Failure: Error, CustomStringConvertible {
         var command: [String]
@@ -31,52 +31,15 @@ enum Shell {
 
     /// Runs a command to completion. `arguments[0]` is a tool name or path.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> CommandResult {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-nft-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("out")
-        let errURL = scratch.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : tool(arguments[0]))
-        process.arguments = Array(arguments.dropFirst())
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        return CommandResult(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        )
+    static func run(_ arguments: [String]) async throws -> CommandResult {
+        try await ShoalTestSupport.Shell.run(tool(arguments[0]), Array(arguments.dropFirst()))
     }
 
     /// Runs a command and throws unless it succeeds.
     @discardableResult
-    static func must(_ arguments: [String]) throws -> CommandResult {
-        let result = try run(arguments)
+    static func must(_ arguments: [String]) async throws -> CommandResult {
+        let result = try await run(arguments)
         guard result.succeeded else { throw Failure(command: arguments, result: result) }
         return result
-    }
-
-    /// Starts a long-running command with its output discarded; the caller kills it by pid.
-    static func spawn(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : tool(arguments[0]))
-        process.arguments = Array(arguments.dropFirst())
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 }

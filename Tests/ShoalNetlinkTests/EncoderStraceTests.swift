@@ -1,4 +1,5 @@
 import Glibc
+import ShoalTestSupport
 import Testing
 @testable import ShoalNetlink
 
@@ -101,23 +102,23 @@ let liveCases: [LiveCase] = [
 
 @Suite struct EncoderStraceTests {
     @Test(arguments: liveCases)
-    func matchesWhatIproute2SendsNow(_ live: LiveCase) throws {
-        let namespace = try TestNamespace()
-        defer { namespace.remove() }
-        let peer = try TestNamespace()
-        defer { peer.remove() }
-        for args in live.setup { try namespace.ip(args) }
-        var index: [String: Int32] = [:]
-        for name in live.names { index[name] = try namespace.index(of: name) }
+    func matchesWhatIproute2SendsNow(_ live: LiveCase) async throws {
+        try await TestRun.with("nl") { run in
+            let namespace = try await TestNamespace(run)
+            let peer = try await TestNamespace(run)
+            for args in live.setup { try await namespace.ip(args) }
+            var index: [String: Int32] = [:]
+            for name in live.names { index[name] = try await namespace.index(of: name) }
 
-        let command = live.command.map { $0 == "{peer}" ? peer.name : $0 }
-        let buffers = try StraceCapture.sentBuffers(namespace: namespace.name, command: command)
-        var captured = try #require(StraceCapture.lastRequest(ofType: live.type, in: buffers))
-        if let type = live.dropTopLevel { captured = WireFields.droppingTopLevel(type, from: captured) }
+            let command = live.command.map { $0 == "{peer}" ? peer.name : $0 }
+            let buffers = try await StraceCapture.sentBuffers(namespace: namespace.name, command: command)
+            var captured = try #require(StraceCapture.lastRequest(ofType: live.type, in: buffers))
+            if let type = live.dropTopLevel { captured = WireFields.droppingTopLevel(type, from: captured) }
 
-        let fd = WireFields.findU32(captured, type: IFLA.netNsFD).map { Int32(bitPattern: $0) } ?? -1
-        let ours = live.build(index, fd).encoded(sequence: WireFields.u32(captured, 8))
-        #expect(WireFields.describe(ours) == WireFields.describe(captured))
-        #expect(ours == captured)
+            let fd = WireFields.findU32(captured, type: IFLA.netNsFD).map { Int32(bitPattern: $0) } ?? -1
+            let ours = live.build(index, fd).encoded(sequence: WireFields.u32(captured, 8))
+            #expect(WireFields.describe(ours) == WireFields.describe(captured))
+            #expect(ours == captured)
+        }
     }
 }

@@ -8,9 +8,9 @@ import Foundation
 ///
 /// The hex columns are fixed (characters 10..<59), so the ASCII column is never mistaken for bytes.
 enum StraceCapture {
-    static func sentBuffers(namespace: String, command: [String]) throws -> [[UInt8]] {
+    static func sentBuffers(namespace: String, command: [String]) async throws -> [[UInt8]] {
         let strace = ["strace", "-f", "-qq", "-e", "trace=sendmsg,sendto", "-e", "write=all", "-xx", "-s", "4096"]
-        let result = try Shell.run(["ip", "netns", "exec", namespace] + strace + command)
+        let result = try await Shell.run(["ip", "netns", "exec", namespace] + strace + command)
         guard result.status == 0 else {
             throw CommandFailure(command: command, status: result.status, stderr: result.stderr)
         }

@@ -1,43 +1,42 @@
 import Foundation
 import ShoalNetlink
+import ShoalTestSupport
 
 /// A network namespace of one test, named `shnl-<random>` and bound at /run/netns. Everything a test creates lives
-/// in one of these; `remove()` (called from a `defer`) deletes the namespace and with it every link inside it.
+/// in one of these; the test run's cleanup deletes the namespace and with it every link inside it.
 struct TestNamespace: Sendable {
     let name: String
 
     var path: String { "/run/netns/\(name)" }
 
-    init() throws {
+    init(_ run: TestRun) async throws {
         name = "shnl-" + String(UInt32.random(in: .min ... .max), radix: 16)
-        try Shell.must(["ip", "netns", "add", name])
-    }
-
-    func remove() {
-        _ = try? Shell.run(["ip", "netns", "del", name])
+        try await Shell.must(["ip", "netns", "add", name])
+        let name = self.name
+        run.onCleanup("delete netns \(name)") { _ = try? await Shell.run(["ip", "netns", "del", name]) }
     }
 
     /// `ip -n NAME args…`; throws on failure.
     @discardableResult
-    func ip(_ args: String...) throws -> String { try Shell.must(["ip", "-n", name] + args) }
+    func ip(_ args: String...) async throws -> String { try await Shell.must(["ip", "-n", name] + args) }
 
     @discardableResult
-    func ip(_ args: [String]) throws -> String { try Shell.must(["ip", "-n", name] + args) }
+    func ip(_ args: [String]) async throws -> String { try await Shell.must(["ip", "-n", name] + args) }
 
     /// `ip -n NAME -j args…` decoded as JSON.
-    func ipJSON<T: Decodable>(_ type: T.Type, _ args: String...) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(try Shell.must(["ip", "-n", name, "-j"] + args).utf8))
+    func ipJSON<T: Decodable>(_ type: T.Type, _ args: String...) async throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(try await Shell.must(["ip", "-n", name, "-j"] + args).utf8))
     }
 
     /// `bridge -n NAME -j args…` decoded as JSON.
-    func bridgeJSON<T: Decodable>(_ type: T.Type, _ args: String...) throws -> T {
-        let out = try Shell.must(["bridge", "-n", name, "-j"] + args)
+    func bridgeJSON<T: Decodable>(_ type: T.Type, _ args: String...) async throws -> T {
+        let out = try await Shell.must(["bridge", "-n", name, "-j"] + args)
         return try JSONDecoder().decode(T.self, from: Data((out.isEmpty ? "[]" : out).utf8))
     }
 
     /// The index `ip` reports for a link (independent of the code under test).
-    func index(of link: String) throws -> Int32 {
-        let links = try ipJSON([IPLink].self, "link", "show", "dev", link)
+    func index(of link: String) async throws -> Int32 {
+        let links = try await ipJSON([IPLink].self, "link", "show", "dev", link)
         guard let first = links.first else { throw CommandFailure(command: ["ip", "link", link], status: 0, stderr: "none") }
         return first.ifindex
     }
