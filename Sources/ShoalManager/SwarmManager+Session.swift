@@ -189,7 +189,16 @@ extension SwarmManager {
     }
 
     /// Sets a node's status (compare-and-swap, retried when a node update raced it).
+    /// The endpoint feed follows the state the judge decided (also when the store had it already), so a node's
+    /// endpoints are withdrawn while it is Down and back once it is Ready.
     func setNodeState(_ nodeID: String, _ state: NodeState, message: String = "") async throws {
+        try await storeNodeState(nodeID, state, message: message)
+        if let feed = leaderServices?.feed {
+            if state == .ready { await feed.nodeReady(nodeID) } else { await feed.nodeDown(nodeID) }
+        }
+    }
+
+    private func storeNodeState(_ nodeID: String, _ state: NodeState, message: String) async throws {
         let store = try managerStore()
         for _ in 0..<5 {
             guard let stored = try await store.get(SwarmKeys.node(nodeID)) else {
@@ -205,9 +214,6 @@ extension SwarmManager {
             node.updatedAt = Date()
             if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
                                       if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision)]).succeeded {
-                if let feed = leaderServices?.feed {
-                    if state == .ready { await feed.nodeReady(nodeID) } else { await feed.nodeDown(nodeID) }
-                }
                 return
             }
         }
