@@ -43,11 +43,23 @@ public enum NetworkDrivers {
     }
 }
 
+/// A driver whose containers plug into a Linux bridge of the host with a veth pair.
+protocol VethDriver: NetworkDriver {
+    var dataplane: BridgeDataplane { get }
+}
+
+extension VethDriver {
+    public var hasEndpoints: Bool { true }
+    public func plug(_ interface: InterfaceSettings, sandbox: String) throws {
+        try dataplane.addInterface(interface, sandbox: sandbox)
+    }
+    public func unplug(hostInterface: String) { dataplane.removeInterface(hostName: hostInterface) }
+}
+
 /// Bridge networks: the bridge holds the gateway, so the host routes (and NATs) for them.
-public struct BridgeDriver: NetworkDriver {
+public struct BridgeDriver: VethDriver {
     let dataplane: BridgeDataplane
     public var name: String { "bridge" }
-    public var hasEndpoints: Bool { true }
 
     public func ensure(_ network: NetworkSwitch) throws {
         guard case .bridge(let settings) = network else { return }
@@ -55,17 +67,12 @@ public struct BridgeDriver: NetworkDriver {
     }
 
     public func remove(_ network: NetworkSwitch) { dataplane.removeBridge(name: network.bridgeName) }
-    public func plug(_ interface: InterfaceSettings, sandbox: String) throws {
-        try dataplane.addInterface(interface, sandbox: sandbox)
-    }
-    public func unplug(hostInterface: String) { dataplane.removeInterface(hostName: hostInterface) }
 }
 
 /// Overlays: a bridge without an address and a VXLAN device per network; peers come from the endpoint table.
-public struct OverlayDriver: NetworkDriver {
+public struct OverlayDriver: VethDriver {
     let dataplane: BridgeDataplane
     public var name: String { "overlay" }
-    public var hasEndpoints: Bool { true }
 
     public func ensure(_ network: NetworkSwitch) throws {
         guard case .overlay(let settings) = network else { return }
@@ -76,11 +83,6 @@ public struct OverlayDriver: NetworkDriver {
         guard case .overlay(let settings) = network else { return }
         dataplane.removeOverlay(settings)
     }
-
-    public func plug(_ interface: InterfaceSettings, sandbox: String) throws {
-        try dataplane.addInterface(interface, sandbox: sandbox)
-    }
-    public func unplug(hostInterface: String) { dataplane.removeInterface(hostName: hostInterface) }
 }
 
 /// `host` and `none`: nothing on the host, no interface for the container (it shares the host's stack, or has

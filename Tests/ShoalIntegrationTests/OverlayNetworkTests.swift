@@ -64,6 +64,20 @@ import Testing
             let big = try await docker(3, ["exec", "client", "sh", "-c",
                                            "timeout 10 wget -q -O /tmp/big http://web/big && wc -c < /tmp/big"])
             #expect(big.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1048576", "\(big)")
+            // docker-py too: an overlay made on the manager, and a container on host 3 reaching web by name.
+            let py = """
+                import docker, sys
+                manager = docker.DockerClient(base_url="unix://" + sys.argv[1])
+                made = manager.networks.create("pynet", driver="overlay", attachable=True)
+                print(made.attrs["Driver"], made.attrs["Scope"], made.attrs["Attachable"])
+                made.remove()
+                node3 = docker.DockerClient(base_url="unix://" + sys.argv[2])
+                out = node3.containers.run("bb", ["timeout", "5", "wget", "-q", "-O", "-", "http://web/"],
+                                           network="app", remove=True)
+                print(out.decode().strip())
+                """
+            let viaPython = try await Shell.run("/usr/bin/env", ["python3", "-c", py, cluster.socket(1), cluster.socket(3)])
+            #expect(viaPython.stdout == "overlay swarm True\noverlay-ok\n", "\(viaPython.stdout)\(viaPython.stderr)")
             // Host 2 lists the overlay now that a container of its own uses it; the manager shows both hosts as peers.
             #expect(try await docker(2, ["network", "ls", "--format", "{{.Name}} {{.Scope}}"]).stdout.contains("app swarm"))
             let peers = try await docker(1, ["network", "inspect", "app", "--format", "{{range .Peers}}{{.Name}} {{end}}"])
