@@ -384,6 +384,11 @@ class DockerSwarm(Cluster):
         # Deleting a namespace takes what Docker made inside it (docker0, docker_gwbridge, its iptables/nft tables,
         # the eth0 end of our veth, whose host end then goes too).
         for ns in self.made_netns:
+            left = B.run_quiet(["ip", "-n", ns, "-o", "link", "show"]).stdout
+            left = [line.split(":")[1].strip().split("@")[0] for line in left.splitlines() if ":" in line]
+            left = [name for name in left if name not in ("lo", "eth0")]
+            if left:
+                B.log(f"docker: left in {ns} after swarm leave and stop: {', '.join(left)} (gone with the namespace)")
             result = B.run_quiet(["ip", "netns", "delete", ns])
             if result.returncode != 0:
                 problems.append(f"ip netns delete {ns}: {result.stderr.strip()}")
