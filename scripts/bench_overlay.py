@@ -497,7 +497,13 @@ def restore_netns_dir(existed, was_mountpoint):
     """`ip netns add` makes /run/netns a (shared) bind mount of itself: undone when this run made it and nothing else
     lives there now."""
     problems = []
-    if not os.path.isdir(NETNS_DIR) or os.listdir(NETNS_DIR):
+    if not os.path.isdir(NETNS_DIR):
+        return problems
+    others = os.listdir(NETNS_DIR)
+    if others:
+        if not was_mountpoint and is_mountpoint(NETNS_DIR):
+            B.log(f"{NETNS_DIR} became a mount point during this run; left as it is: other namespaces live there "
+                  f"({', '.join(sorted(others)[:5])})")
         return problems
     if not was_mountpoint and is_mountpoint(NETNS_DIR):
         if B.run_quiet(["umount", NETNS_DIR]).returncode != 0:
@@ -895,7 +901,7 @@ def main(args, tokens):
           f"{', '.join(counts)}.")
     for name in names:
         if name in record["engine_errors"]:
-            print(f"{name}: NOT MEASURED: {record['engine_errors'][name]}")
+            print(f"NOT MEASURED: {record['engine_errors'][name]}")
     print_table(record["samples"])
     print(f"resolve: a poller in the client's netns on host 2 queries every {POLL_INTERVAL * 1000:g} ms; times are "
           "from the CLI's return (negative: before it). Ratios of q/s and MB/s: higher is better.")
