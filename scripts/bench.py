@@ -20,6 +20,12 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
   cluster                           Shoal only, not combinable with the others: a 5-host local cluster (3 managers)
                                     per round: `shoal cluster up` time, worker Down (5 s and 1 s heartbeat), leader
                                     killed -> new Leader and a write (see scripts/bench_cluster.py); --cluster-rounds.
+  overlay                           Shoal vs a Docker 20.10 swarm, not combinable with the workloads above: 3 hosts
+                                    per engine (network namespaces, one manager), an attachable overlay, alternating:
+                                    overlay-resolve (run/rm on host 1 -> the name resolves/is gone on host 2),
+                                    overlay-run, overlay-dns-qps (a remote name), overlay-throughput (overlay vs the
+                                    underlay); `overlay` is all four, `shoal`/`docker` select an engine; --iterations,
+                                    --net-rounds (see scripts/bench_overlay.py).
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
 address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead
 loopback upstream DNS (only container names are queried: no traffic leaves the machine). Everything they add to
@@ -63,6 +69,7 @@ CLASSIC_WORKLOADS = ("run-true", "run-detached", "batch")
 NETWORK_WORKLOADS = ("net-create", "run-net", "dns-p50", "dns-qps", "tcp-throughput")
 WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS
 GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS}
+OVERLAY_WORKLOADS = ("overlay-resolve", "overlay-run", "overlay-dns-qps", "overlay-throughput")  # bench_overlay.py
 BENCH_NET = "shoalbench-net"          # the user network of the network workloads (one per engine)
 DEAD_DNS = "127.0.0.254"              # upstream of both embedded DNS servers: nothing listens there
 DNS_SECONDS = 3.0
@@ -763,6 +770,19 @@ class Engine:
             self.log_file = None
 
 
+def conmon_pids(exec_root):
+    """The live conmon processes of a Shoal daemon's containers, from the pid files under its exec root."""
+    pids = []
+    root = os.path.join(exec_root, "runtime", "containers")
+    for cid in (os.listdir(root) if os.path.isdir(root) else []):
+        text = read(os.path.join(root, cid, "conmon.pid"))
+        if text and text.strip().isdigit():
+            pid = int(text.strip())
+            if alive(pid) and "conmon" in " ".join(cmdline(pid)[:1]):
+                pids.append(pid)
+    return pids
+
+
 class ShoalEngine(Engine):
     def __init__(self, base, run_base, cli_config, binary, host):
         super().__init__("shoal", base, run_base, cli_config)
@@ -780,15 +800,7 @@ class ShoalEngine(Engine):
         self.wait_ready()
 
     def conmon_pids(self):
-        pids = []
-        root = os.path.join(self.exec_root, "runtime", "containers")
-        for cid in (os.listdir(root) if os.path.isdir(root) else []):
-            text = read(os.path.join(root, cid, "conmon.pid"))
-            if text and text.strip().isdigit():
-                pid = int(text.strip())
-                if alive(pid) and "conmon" in " ".join(cmdline(pid)[:1]):
-                    pids.append(pid)
-        return pids
+        return conmon_pids(self.exec_root)
 
     def memory_processes(self):
         return {"shoal": [self.pid], "conmon": self.conmon_pids()}
@@ -1246,17 +1258,28 @@ def cluster_main(args):
     return 1 if errors else 0
 
 
+def overlay_main(args, tokens):
+    """`--only overlay`: Shoal vs a Docker swarm, 3 hosts each (scripts/bench_overlay.py)."""
+    # bench_overlay imports this module as `bench`: make that name this running copy, not a second one.
+    sys.modules.setdefault("bench", sys.modules[__name__])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_overlay
+    return bench_overlay.main(args, tokens)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", metavar="LIST",
                         help="engines and/or workloads to run, comma-separated or repeated: "
                         f"{', '.join(ENGINES)}; {', '.join(WORKLOADS)}; groups {', '.join(GROUPS)} "
-                        "(default: both engines, every workload)")
+                        "(default: both engines, every workload); alone: cluster; overlay or "
+                        f"{', '.join(OVERLAY_WORKLOADS)}")
     parser.add_argument("--iterations", type=int, default=20, help="runs per single-container workload and of "
-                        "net-create / run-net (20)")
+                        "net-create / run-net / overlay-resolve / overlay-run (20)")
     parser.add_argument("--batch-iterations", type=int, default=3, help=f"rounds of the {BATCH_SIZE}-container "
                         "workload (3)")
-    parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads (3)")
+    parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads, overlay "
+                        "ones too (3)")
     parser.add_argument("--cluster-rounds", type=int, default=3, help="rounds of the cluster workload (3)")
     parser.add_argument("--keep", action="store_true", help="keep the data and exec roots (for debugging)")
     parser.add_argument("--shoal-binary", help="use this shoal binary instead of building the release one")
@@ -1268,6 +1291,10 @@ def main():
         if set(tokens) - {"cluster", "shoal"}:
             parser.error("--only cluster runs alone (Shoal only)")
         return cluster_main(args)
+    if "overlay" in tokens or set(tokens) & set(OVERLAY_WORKLOADS):
+        if set(tokens) - {"overlay", *OVERLAY_WORKLOADS, *ENGINES}:
+            parser.error("--only overlay runs alone (with overlay-* workloads and engine names)")
+        return overlay_main(args, tokens)
     chosen = set()
     for t in tokens:
         if t in GROUPS:
