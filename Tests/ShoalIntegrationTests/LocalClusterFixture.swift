@@ -7,7 +7,7 @@ import Testing
 /// (SHOAL_CLUSTER_ROOT), named for the run, on `10.<block>.<subnetOctet>.0/24` of an address block no other test
 /// uses; `cluster down` runs in the run's cleanup even when the test fails. Host `n` has address `.n+1` and
 /// answers the stock docker CLI on its own socket.
-final class LocalClusterFixture {
+final class LocalClusterFixture: Sendable {
     let run: TestRun
     let root: String
     let name: String

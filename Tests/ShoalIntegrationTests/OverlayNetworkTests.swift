@@ -50,13 +50,20 @@ import Testing
             try #require(web.status == 0, "\(web)\n\(cluster.log(2))")
             let client = try await docker(3, ["run", "-d", "--name", "client", "--network", "app", "bb", "sleep", "1000"])
             try #require(client.status == 0, "\(client)\n\(cluster.log(3))")
-            let webIP = try await docker(2, ["inspect", "-f", "{{.NetworkSettings.Networks.app.IPAddress}}", "web"]).stdout
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            func address(_ node: Int, _ container: String) async throws -> String {
+                try await docker(node, ["inspect", "-f", "{{.NetworkSettings.Networks.app.IPAddress}}", container]).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let firstIP = try await address(2, "web")
+            #expect(firstIP.hasPrefix("10.0.0."), "\(firstIP)")
+            // A restarted container resolves to its current address on the other host, never to an old one.
+            #expect(try await docker(2, ["restart", "-t", "1", "web"]).status == 0)
+            let webIP = try await address(2, "web")
             #expect(webIP.hasPrefix("10.0.0."), "\(webIP)")
             var resolved = ""
             let found = try await cluster.eventually(30) {
                 resolved = try await docker(3, ["exec", "client", "nslookup", "www"]).stdout
-                return resolved.contains(webIP)
+                return resolved.contains(webIP) && (webIP == firstIP || !resolved.contains(firstIP))
             }
             #expect(found, "\(resolved)\n\(cluster.log(3))")
             let page = try await docker(3, ["exec", "client", "timeout", "5", "wget", "-q", "-O", "-", "http://web/"])

@@ -111,6 +111,16 @@ import Testing
                 .split(whereSeparator: \.isWhitespace).first ?? ""))
             let arguments = try String(contentsOfFile: "/proc/\(leaderPid)/cmdline", encoding: .utf8)
                 .split(separator: "\u{0}").map(String.init)
+            // Overlays keep being created through the followers while the leader dies (the leader alone allocates).
+            let creates = Task { () -> [String] in
+                var made: [String] = []
+                for index in 0..<12 {
+                    let created = try? await cluster.docker(2 + index % 2, ["network", "create", "-d", "overlay", "f\(index)"])
+                    if created?.status == 0 { made.append("f\(index)") }
+                }
+                return made
+            }
+            try await Task.sleep(for: .milliseconds(500))
             let killed = Date()
             kill(leaderPid, SIGKILL)
             kill(etcdPid, SIGKILL)
@@ -122,6 +132,15 @@ import Testing
                 return try await cluster.docker(2, ["node", "update", "--label-add", "after=failover", host(4)]).status == 0
             }
             #expect(tookOver, "\(cluster.log(2))")
+            // No two of them share a subnet or a VXLAN ID, and every create that was answered is there.
+            let made = await creates.value
+            let rows = try await cluster.docker(2, ["network", "inspect", "--format",
+                                                    "{{.Name}} {{(index .IPAM.Config 0).Subnet}} {{index .Options \"com.docker.network.driver.overlay.vxlanid_list\"}}"]
+                                                    + (0..<12).map { "f\($0)" }).stdout
+                .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 3 }
+            print("swarm cluster: overlays created across the failover: \(made.count) answered, \(rows.count) stored")
+            #expect(made.count >= 8 && Set(made).isSubset(of: Set(rows.map { $0[0] })), "\(made) \(rows)")
+            #expect(Set(rows.map { $0[1] }).count == rows.count && Set(rows.map { $0[2] }).count == rows.count, "\(rows)")
             print("swarm cluster: \(newLeader ?? "no leader") and a write \(String(format: "%.2f", Date().timeIntervalSince(killed))) s after the leader was killed")
             // The dead manager is Down and Unreachable; the worker moved its session to the new leader and stays Ready.
             var table: Set<String> = []
