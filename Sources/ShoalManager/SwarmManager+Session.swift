@@ -1,5 +1,6 @@
 import Foundation
 import ShoalClusterClient
+import ShoalClusterStore
 import ShoalClusterProto
 import ShoalCA
 import ShoalCore
@@ -198,8 +199,10 @@ extension SwarmManager {
         }
     }
 
+    /// A leader-only write: fenced by this term's claim, so a deposed leader cannot mark nodes Down or Ready.
     private func storeNodeState(_ nodeID: String, _ state: NodeState, message: String) async throws {
         let store = try managerStore()
+        let fence = try requireLeader().fence
         for _ in 0..<5 {
             guard let stored = try await store.get(SwarmKeys.node(nodeID)) else {
                 throw ShoalError.notFound("node \(nodeID) not found")
@@ -213,8 +216,12 @@ extension SwarmManager {
             node.managerStatus?.reachability = reachability
             node.updatedAt = Date()
             if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
-                                      if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision)]).succeeded {
+                                      if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision),
+                                           fence.condition]).succeeded {
                 return
+            }
+            if try await LeaderFence.current(in: store) != fence {
+                throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
             }
         }
         throw SwarmErrors.outOfSequence
