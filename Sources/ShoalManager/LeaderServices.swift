@@ -1,36 +1,45 @@
 import Foundation
+import Logging
 import ShoalAllocator
 import ShoalClusterStore
 import ShoalCore
 import ShoalIPAM
 import ShoalModel
 
-/// What runs on the leader only, for one leadership term: the network allocator (the only writer of networks
-/// and their endpoints, every write fenced by the term's claim on the leader key) and the endpoint feed the
-/// node sessions stream from. Made when this manager starts to lead, from the store as it is then; dropped when
-/// it stops (its sessions end, and the nodes move to the new leader, which starts its own).
+/// What runs on the leader only, for one leadership term: the judge of node health, the network allocator (the
+/// only writer of networks and their endpoints) and the endpoint feed the node sessions stream from. Every write
+/// they make is fenced by the term's claim on the leader key. Made when this manager starts to lead, from the
+/// store as it is then; dropped when it stops (its sessions end, and the nodes move to the new leader, which
+/// starts its own).
 final class LeaderServices: Sendable {
     let fence: LeaderFence
+    let health: NodeHealth
     let allocator: NetworkAllocatorService
     let feed: EndpointFeed
 
-    private init(fence: LeaderFence, allocator: NetworkAllocatorService, feed: EndpointFeed) {
+    private init(fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService, feed: EndpointFeed) {
         self.fence = fence
+        self.health = health
         self.allocator = allocator
         self.feed = feed
     }
 
-    /// Claims the term and builds the services from the store: every attachment, and the nodes now Down (their
-    /// endpoints stay withdrawn until they are back).
-    static func start(nodeID: String, store: any ClusterStore, cluster: SwarmInfo, nodes: [SwarmNode]) async throws
-        -> LeaderServices
+    /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their
+    /// endpoints stay withdrawn until they are back) and the nodes now Ready (given one grace time to reach this
+    /// leader; `except` is this manager's own node).
+    static func start(nodeID: String, store: any ClusterStore, cluster: SwarmInfo, nodes: [SwarmNode],
+                      period: Duration, logger: Logger) async throws -> LeaderServices
     {
         let fence = try await LeaderFence.claim(for: nodeID, in: store)
         let pools = try OverlayNetworkAllocator.pools(cluster.defaultAddressPools, subnetSize: Int(cluster.subnetSize))
         let attachments = try await StoreTable<SwarmAttachment>(store).list().map(\.object)
         let down = Set(nodes.filter { $0.status.state != .ready }.map(\.id))
-        return LeaderServices(fence: fence, allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools),
-                              feed: EndpointFeed(attachments: attachments, downNodes: down))
+        let feed = EndpointFeed(attachments: attachments, downNodes: down)
+        let ready = nodes.filter { $0.id != nodeID && $0.status.state == .ready }.map(\.id)
+        return LeaderServices(
+            fence: fence,
+            health: NodeHealth(store: store, fence: fence, feed: feed, ready: ready, period: period, logger: logger),
+            allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools), feed: feed)
     }
 
     func stop() async {

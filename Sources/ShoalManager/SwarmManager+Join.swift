@@ -47,7 +47,7 @@ extension SwarmManager {
                                      if: [.absent(SwarmKeys.node(nodeID))]).succeeded else {
             throw ShoalError.internalError("node ID \(nodeID) already taken")
         }
-        if role == .worker { tracker.watch(nodeID, at: .now, period: heartbeatPeriod) }
+        if role == .worker { await leaderServices?.health.watch(nodeID, period: heartbeatPeriod) }
         logger.info("swarm: node \(nodeID) (\(joining.description.hostname), \(host)) joined as \(role)")
         return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
                                      role: role, clusterID: info.id)

@@ -59,7 +59,6 @@ extension SwarmManager {
         agent = nil
         await controlServer?.stop()
         controlServer = nil
-        tracker = HeartbeatTracker()
         leading = false
         await leaderServices?.stop()
         leaderServices = nil
@@ -79,7 +78,6 @@ extension SwarmManager {
         guard leads != leading else { return }
         guard leads else {
             leading = false
-            tracker = HeartbeatTracker()
             await leaderServices?.stop()
             leaderServices = nil
             logger.info("swarm: this manager no longer leads")
@@ -89,18 +87,15 @@ extension SwarmManager {
         let nodes: [SwarmNode]
         do {
             nodes = try await storedNodes()
-            leaderServices = try await LeaderServices.start(nodeID: config.nodeID, store: store,
-                                                            cluster: try await cluster().0, nodes: nodes)
+            leaderServices = try await LeaderServices.start(
+                nodeID: config.nodeID, store: store, cluster: try await cluster().0, nodes: nodes,
+                period: heartbeatPeriod, logger: logger)
         } catch {
             logger.warning("swarm: this manager leads the store but cannot start its term yet: \(error)")
             return
         }
         leading = true
-        tracker = HeartbeatTracker()
         logger.info("swarm: this manager leads")
-        for node in nodes where node.id != config.nodeID && node.status.state == .ready {
-            tracker.watch(node.id, at: .now, period: heartbeatPeriod)
-        }
     }
 
     /// A heartbeat on a node's session (Dispatcher.Session): only nodes of this cluster, identified by their
@@ -110,21 +105,16 @@ extension SwarmManager {
         guard let config, controlServer != nil else { throw SwarmErrors.notManager }
         try ControlAccess.anyNode.check(caller, clusterID: config.clusterID)
         guard let nodeID = caller?.nodeID else { throw ShoalError.permissionDenied("no node identity") }
-        guard leading else { throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage) }
+        guard leading, let health = leaderServices?.health else {
+            throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+        }
         // The node as the store has it: a removed node's session ends here, and the node learns its role.
         guard let stored = try await managerStore().get(SwarmKeys.node(nodeID)) else {
-            tracker.forget(nodeID)
+            await health.forget(nodeID)
             throw SwarmErrors.removedNode(nodeID)
         }
         let role: NodeRole = try SwarmKeys.decode(SwarmNode.self, stored).spec.role == .manager ? .manager : .worker
-        if case .ready = tracker.heartbeat(nodeID, at: .now, period: heartbeatPeriod) {
-            do {
-                try await setNodeState(nodeID, .ready)
-            } catch {
-                tracker.forget(nodeID)
-                throw error
-            }
-        }
+        try await health.heartbeat(nodeID, period: heartbeatPeriod)
         let managers = managerAddresses.isEmpty ? [(nodeID: config.nodeID, address: config.advertiseAddress)] : managerAddresses
         return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers, role: role)
     }
@@ -169,62 +159,13 @@ extension SwarmManager {
             for await (nodeID, ok) in group where ok { answered.append(nodeID) }
             return answered
         }
-        guard leading else { return }
-        for nodeID in answered {
-            if case .ready = tracker.heartbeat(nodeID, at: .now, period: heartbeatPeriod) {
-                try? await setNodeState(nodeID, .ready)
-            }
-        }
+        guard leading, let health = leaderServices?.health else { return }
+        for nodeID in answered { try? await health.heartbeat(nodeID, period: heartbeatPeriod) }
     }
 
     func expireHeartbeats() async {
         guard leading else { return }
-        for case .down(let nodeID) in tracker.expire(at: .now) {
-            do {
-                try await setNodeState(nodeID, .down, message: "heartbeat failure")
-                logger.info("swarm: node \(nodeID) is down (no heartbeat for \(HeartbeatTracker.missedPeriods) periods)")
-            } catch {
-                logger.error("swarm: cannot mark node \(nodeID) down: \(error)")
-            }
-        }
-    }
-
-    /// Sets a node's status (compare-and-swap, retried when a node update raced it).
-    /// The endpoint feed follows the state the judge decided (also when the store had it already), so a node's
-    /// endpoints are withdrawn while it is Down and back once it is Ready.
-    func setNodeState(_ nodeID: String, _ state: NodeState, message: String = "") async throws {
-        try await storeNodeState(nodeID, state, message: message)
-        if let feed = leaderServices?.feed {
-            if state == .ready { await feed.nodeReady(nodeID) } else { await feed.nodeDown(nodeID) }
-        }
-    }
-
-    /// A leader-only write: fenced by this term's claim, so a deposed leader cannot mark nodes Down or Ready.
-    private func storeNodeState(_ nodeID: String, _ state: NodeState, message: String) async throws {
-        let store = try managerStore()
-        let fence = try requireLeader().fence
-        for _ in 0..<5 {
-            guard let stored = try await store.get(SwarmKeys.node(nodeID)) else {
-                throw ShoalError.notFound("node \(nodeID) not found")
-            }
-            var node = try SwarmKeys.decode(SwarmNode.self, stored)
-            let reachability: ManagerReachability = state == .ready ? .reachable : .unreachable
-            guard node.status.state != state || (node.managerStatus.map { $0.reachability != reachability } ?? false)
-            else { return }
-            node.status.state = state
-            node.status.message = message
-            node.managerStatus?.reachability = reachability
-            node.updatedAt = Date()
-            if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
-                                      if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision),
-                                           fence.condition]).succeeded {
-                return
-            }
-            if try await LeaderFence.current(in: store) != fence {
-                throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
-            }
-        }
-        throw SwarmErrors.outOfSequence
+        await leaderServices?.health.expire()
     }
 
     // MARK: worker: the agent

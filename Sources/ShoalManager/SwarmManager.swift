@@ -19,9 +19,9 @@ public actor SwarmManager {
     var etcd: EtcdSupervisor?
     var client: EtcdClient?
     var store: (any ClusterStore)?
-    /// Manager: the control API listener, the heartbeat bookkeeping and the task that expires heartbeats.
+    /// Manager: the control API listener and the once-a-quarter-second monitor (who leads; on the leader, node
+    /// health and probes of the other managers).
     var controlServer: ControlServer?
-    var tracker = HeartbeatTracker()
     var heartbeatMonitor: Task<Void, Never>?
     var heartbeatPeriod: Duration = .seconds(5)
     /// The managers' control addresses, told to every session so agents can fail over (refreshed by the monitor).

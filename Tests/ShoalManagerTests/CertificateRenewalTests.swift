@@ -98,7 +98,7 @@ import Testing
                 let renewedAt = ContinuousClock.now
                 var heard = false
                 for _ in 0..<600 where !heard {
-                    if let seen = await manager.tracker.entries[workerAfter.nodeID]?.lastSeen, seen > renewedAt {
+                    if let seen = await manager.leaderServices?.health.lastSeen(workerAfter.nodeID), seen > renewedAt {
                         heard = true
                     } else {
                         try await Task.sleep(for: .milliseconds(100))

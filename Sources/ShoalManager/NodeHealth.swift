@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+
+/// The leader's judge of node health for one term: heartbeats (a node's session, a manager's answer to a probe)
+/// keep a node Ready, three missed periods make it Down. It writes each decision to the store fenced by the term
+/// (a deposed leader decides nothing) and tells the endpoint feed, so a Down node's endpoints are withdrawn
+/// everywhere until it is back. A new term starts a new judge that gives every node the store remembers as Ready
+/// one full grace time to reach the new leader.
+actor NodeHealth {
+    private var tracker = HeartbeatTracker()
+    private let store: any ClusterStore
+    private let fence: LeaderFence
+    private let feed: EndpointFeed
+    private let logger: Logger
+
+    init(store: any ClusterStore, fence: LeaderFence, feed: EndpointFeed, ready: [String], period: Duration,
+         logger: Logger) {
+        self.store = store
+        self.fence = fence
+        self.feed = feed
+        self.logger = logger
+        for node in ready { tracker.watch(node, at: .now, period: period) }
+    }
+
+    /// A heartbeat from `nodeID`, just told `period`: a node that was unknown or Down is Ready again.
+    func heartbeat(_ nodeID: String, period: Duration) async throws {
+        guard case .ready = tracker.heartbeat(nodeID, at: .now, period: period) else { return }
+        do {
+            try await setState(nodeID, .ready)
+        } catch {
+            tracker.forget(nodeID)
+            throw error
+        }
+    }
+
+    /// A node that just joined: watched as if just seen (no transition; it is stored Ready already).
+    func watch(_ nodeID: String, period: Duration) {
+        tracker.watch(nodeID, at: .now, period: period)
+    }
+
+    func forget(_ nodeID: String) { tracker.forget(nodeID) }
+
+    /// When `nodeID` was last heard from in this term (tests).
+    func lastSeen(_ nodeID: String) -> ContinuousClock.Instant? { tracker.entries[nodeID]?.lastSeen }
+
+    /// The nodes whose heartbeats stopped: Down.
+    func expire() async {
+        for case .down(let nodeID) in tracker.expire(at: .now) {
+            do {
+                try await setState(nodeID, .down, message: "heartbeat failure")
+                logger.info("swarm: node \(nodeID) is down (no heartbeat for \(HeartbeatTracker.missedPeriods) periods)")
+            } catch {
+                logger.error("swarm: cannot mark node \(nodeID) down: \(error)")
+            }
+        }
+    }
+
+    /// Writes the state (compare-and-swap, retried when a node update raced it; fenced by the term), then lets the
+    /// endpoint feed follow it (also when the store had it already).
+    private func setState(_ nodeID: String, _ state: NodeState, message: String = "") async throws {
+        try await storeState(nodeID, state, message: message)
+        if state == .ready { await feed.nodeReady(nodeID) } else { await feed.nodeDown(nodeID) }
+    }
+
+    private func storeState(_ nodeID: String, _ state: NodeState, message: String) async throws {
+        for _ in 0..<5 {
+            guard let stored = try await store.get(SwarmKeys.node(nodeID)) else {
+                throw ShoalError.notFound("node \(nodeID) not found")
+            }
+            var node = try SwarmKeys.decode(SwarmNode.self, stored)
+            let reachability: ManagerReachability = state == .ready ? .reachable : .unreachable
+            guard node.status.state != state || (node.managerStatus.map { $0.reachability != reachability } ?? false)
+            else { return }
+            node.status.state = state
+            node.status.message = message
+            node.managerStatus?.reachability = reachability
+            node.updatedAt = Date()
+            if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
+                                      if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision),
+                                           fence.condition]).succeeded {
+                return
+            }
+            if try await LeaderFence.current(in: store) != fence {
+                throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+            }
+        }
+        throw SwarmErrors.outOfSequence
+    }
+}
