@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import ShoalModel
 
 /// `/containers/…`: lifecycle, inspect and list, logs, wait, top, stats, archive. Attach and exec start take
@@ -133,7 +134,9 @@ struct ContainerRoutes<Context: RequestContext> {
     }
 
     /// The status line is sent at once and the body when the condition is met, as Docker does: the CLI sends
-    /// this before `start` and relies on the early answer.
+    /// this before `start` and relies on the early answer. `docker run -d` sends one too and goes away, so the
+    /// wait also ends when its client is gone (found by a write every `clientCheck`) or the daemon stops:
+    /// neither leaves a request in flight that holds the server's graceful shutdown.
     private func wait(_ request: Request, id: String) async throws -> Response {
         let text = Query(request)["condition"] ?? "not-running"
         guard let condition = WaitCondition(rawValue: text.isEmpty ? "not-running" : text) else {
@@ -144,14 +147,40 @@ struct ContainerRoutes<Context: RequestContext> {
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer())
-                let result = await waiter()
-                var buffer = ByteBuffer(bytes: Wire.encode(WaitResponseWire(
-                    StatusCode: result.statusCode, Error: result.error.map { .init(Message: $0) })))
-                buffer.writeString("\n")
-                try await writer.write(buffer)
-                try await writer.finish(nil)
+                // The result when the condition is met; nil each time the client is to be checked.
+                let outcome = AsyncStream<WaitResult?>.makeStream()
+                let waiting = Task {
+                    outcome.continuation.yield(await waiter())
+                    outcome.continuation.finish()
+                }
+                let ticks = Task {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: Self.clientCheck)
+                        outcome.continuation.yield(nil)
+                    }
+                }
+                defer {
+                    waiting.cancel()
+                    ticks.cancel()
+                }
+                for await next in outcome.stream {
+                    if let result = next {
+                        var buffer = ByteBuffer(bytes: Wire.encode(WaitResponseWire(
+                            StatusCode: result.statusCode, Error: result.error.map { .init(Message: $0) })))
+                        buffer.writeString("\n")
+                        try await writer.write(buffer)
+                        try await writer.finish(nil)
+                        return
+                    }
+                    // An empty write costs nothing on the wire and fails once the client has closed.
+                    try await writer.write(ByteBuffer())
+                    if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                }
             })
     }
+
+    /// How often a pending wait looks whether its client is still there.
+    static var clientCheck: Duration { .seconds(1) }
 
     private func logs(_ request: Request, id: String) async throws -> Response {
         let query = Query(request)
