@@ -113,11 +113,11 @@ import Testing
         await #expect(throws: ShellError.self) { try await Shell.sh("exit 3") }
     }
 
+    /// -9 is the runner's own kill at the deadline (`sleep 60` would exit 0); no wall-clock bound, which a
+    /// loaded machine could break.
     @Test func aCommandPastItsTimeoutIsKilled() async throws {
-        let started = ContinuousClock.now
         let result = try await Shell.run("/bin/sh", ["-c", "echo $$; exec sleep 60"], timeout: 0.5)
         #expect(result.status == -9)
-        #expect(ContinuousClock.now - started < .seconds(10))
         let pid = try #require(Int32(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(!ProcessWatch.isAlive(pid))
     }
