@@ -44,12 +44,14 @@ public actor NetworkAllocatorService {
         }
         let asked = spec.ipam.first
         var allocator = try OverlayNetworkAllocator(pools: pools, existing: existing.map(Self.allocated))
-        let allocation = try allocator.allocate(OverlayRequest(
-            subnet: asked.map(\.subnet).flatMap { $0.isEmpty ? nil : $0 },
-            gateway: asked.map(\.gateway).flatMap { $0.isEmpty ? nil : $0 },
-            ipRange: asked.map(\.ipRange).flatMap { $0.isEmpty ? nil : $0 },
-            auxAddresses: asked?.auxAddresses ?? [:],
-            vni: try OverlayNetworkAllocator.requestedVNI(spec.driverOptions)))
+        let allocation = try Self.exhaustionIsFinal {
+            try allocator.allocate(OverlayRequest(
+                subnet: asked.map(\.subnet).flatMap { $0.isEmpty ? nil : $0 },
+                gateway: asked.map(\.gateway).flatMap { $0.isEmpty ? nil : $0 },
+                ipRange: asked.map(\.ipRange).flatMap { $0.isEmpty ? nil : $0 },
+                auxAddresses: asked?.auxAddresses ?? [:],
+                vni: try OverlayNetworkAllocator.requestedVNI(spec.driverOptions)))
+        }
         var network = SwarmNetwork()
         network.id = RandomID.generate()
         network.spec = spec
@@ -92,7 +94,9 @@ public actor NetworkAllocatorService {
                 "Could not attach to network \(network.spec.name): rpc error: code = PermissionDenied desc = network \(network.spec.name) not manually attachable")
         }
         var book = try await addressBook(network)
-        let address = try EndpointAddresses.take(requestedAddress.isEmpty ? nil : requestedAddress, from: &book)
+        let address = try Self.exhaustionIsFinal {
+            try EndpointAddresses.take(requestedAddress.isEmpty ? nil : requestedAddress, from: &book)
+        }
         var attachment = SwarmAttachment()
         attachment.id = Identifier.random()
         attachment.networkID = network.id
@@ -175,6 +179,16 @@ public actor NetworkAllocatorService {
                 throw ShoalError(.unavailable, "this manager is no longer the leader")
             }
             throw ShoalError.conflict("update out of sequence")
+        }
+    }
+
+    /// A space that is full (no subnet, VNI or address left) is an answer, not a passing outage: it must not read
+    /// as "unavailable", which callers take for a leader they cannot reach and retry elsewhere.
+    static func exhaustionIsFinal<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ShoalError where error.code == .unavailable {
+            throw ShoalError.internalError(error.message)
         }
     }
 

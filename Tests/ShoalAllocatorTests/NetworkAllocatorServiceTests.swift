@@ -93,6 +93,25 @@ import Testing
         #expect(taken?.code == .conflict)
     }
 
+    @Test func aFullSpaceIsAFinalAnswerNotAnOutage() async throws {
+        let store = MemoryClusterStore()
+        let leader = NetworkAllocatorService(
+            store: store, fence: try await LeaderFence.claim(for: "m1", in: store),
+            pools: [try AddressPoolSpec(base: try IPv4Subnet(parsing: "10.9.0.0/30", label: "pool"), size: 30)])
+        let network = try await leader.create(Self.spec("only"))
+        let full = await #expect(throws: ShoalError.self) { try await leader.create(Self.spec("more")) }
+        #expect(full?.code == .internalError && full?.message.contains("could not find an available") == true)
+        // A /30 holds one endpoint beside its gateway.
+        func attach(_ container: String) async throws -> SwarmAttachment {
+            try await leader.attach(nodeID: "w1", nodeAddress: "192.0.2.1", networkID: network.id,
+                                    containerID: container, containerName: container, aliases: [], dnsNames: [],
+                                    requestedAddress: "")
+        }
+        _ = try await attach("a")
+        let noAddress = await #expect(throws: ShoalError.self) { try await attach("b") }
+        #expect(noAddress?.code == .internalError, "\(String(describing: noAddress))")
+    }
+
     @Test func aNodeThatReportsItsEndpointsLosesTheStaleOnes() async throws {
         let store = MemoryClusterStore()
         let leader = try await Self.leader("m1", store)
