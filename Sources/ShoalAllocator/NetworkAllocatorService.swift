@@ -199,17 +199,9 @@ public actor NetworkAllocatorService {
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
-/// Docker's lookup of a network reference: full name, full ID, then unique ID prefix.
+/// Swarm-scoped networks by reference (Docker's rule: `NetworkReference`).
 public enum NetworkLookup {
     public static func resolve(_ reference: String, in networks: [SwarmNetwork]) throws -> SwarmNetwork {
-        if let byName = networks.first(where: { $0.spec.name == reference }) { return byName }
-        if let byID = networks.first(where: { $0.id == reference }) { return byID }
-        let matches = networks.filter { !reference.isEmpty && $0.id.hasPrefix(reference) }
-        if matches.count == 1 { return matches[0] }
-        if matches.count > 1 {
-            throw ShoalError.invalidArgument(
-                "network \(reference) is ambiguous (\(matches.count) matches found based on ID prefix)")
-        }
-        throw ShoalError.notFound("network \(reference) not found")
+        try NetworkReference.resolve(reference, in: networks, name: \.spec.name, id: \.id)
     }
 }

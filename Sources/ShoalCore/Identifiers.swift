@@ -36,3 +36,20 @@ public enum ShortHash {
         return hash
     }
 }
+
+/// How Docker finds a network from what a user typed: its full name, else its full ID, else a unique prefix of
+/// its ID (an ambiguous prefix is refused). One rule for local networks, swarm-scoped ones and both together.
+public enum NetworkReference {
+    public static func resolve<Network>(_ reference: String, in networks: some Collection<Network>,
+                                        name: (Network) -> String, id: (Network) -> String) throws -> Network {
+        if let byName = networks.first(where: { name($0) == reference }) { return byName }
+        if let byID = networks.first(where: { id($0) == reference }) { return byID }
+        let matches = networks.filter { !reference.isEmpty && id($0).hasPrefix(reference) }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+            throw ShoalError.invalidArgument(
+                "network \(reference) is ambiguous (\(matches.count) matches found based on ID prefix)")
+        }
+        throw ShoalError.notFound("network \(reference) not found")
+    }
+}

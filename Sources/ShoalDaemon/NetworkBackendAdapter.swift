@@ -26,18 +26,10 @@ struct NetworkBackendAdapter: NetworkBackend {
         return all
     }
 
-    /// By full name, full ID or unique ID prefix, as Docker resolves networks.
+    /// By full name, full ID or unique ID prefix, among this host's and the swarm's networks.
     func network(_ ref: String) async throws -> NetworkView {
-        let all = try await listNetworks()
-        if let byName = all.first(where: { $0.record.name == ref }) ?? all.first(where: { $0.record.id == ref }) {
-            return try await withContainers(byName)
-        }
-        let matches = all.filter { !ref.isEmpty && $0.record.id.hasPrefix(ref) }
-        if matches.count == 1 { return try await withContainers(matches[0]) }
-        if matches.count > 1 {
-            throw ShoalError.invalidArgument("network \(ref) is ambiguous (\(matches.count) matches found based on ID prefix)")
-        }
-        throw ShoalError.notFound("network \(ref) not found")
+        try await withContainers(try NetworkReference.resolve(ref, in: try await listNetworks(), name: \.record.name,
+                                                              id: \.record.id))
     }
 
     func createNetwork(_ request: NetworkCreateRequest) async throws -> NetworkRecord {

@@ -98,12 +98,7 @@ public actor NetworkService {
 
     /// By full name, full ID or unique ID prefix, as Docker resolves networks.
     func resolve(_ ref: String) throws -> NetworkRecord {
-        if let byName = network(named: ref) { return byName }
-        if let byID = networks[ref] { return byID }
-        let matches = networks.values.filter { !ref.isEmpty && $0.id.hasPrefix(ref) }
-        if matches.count == 1 { return matches[0] }
-        if matches.count > 1 { throw ShoalError.invalidArgument("network \(ref) is ambiguous (\(matches.count) matches found based on ID prefix)") }
-        throw ShoalError.notFound("network \(ref) not found")
+        try NetworkReference.resolve(ref, in: networks.values, name: \.name, id: \.id)
     }
 
     func network(named name: String) -> NetworkRecord? { networks.values.first { $0.name == name } }
