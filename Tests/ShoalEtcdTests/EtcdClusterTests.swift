@@ -80,7 +80,10 @@ extension RealEtcd {
                     while true {
                         attempts += 1
                         do {
-                            try await quick.put("/f/after", "2")
+                            // Put-if-absent: a call that timed out may still have been committed, and its retry must
+                            // not write the key a second time (the watch below expects each write once).
+                            _ = try await quick.txn(compare: [.absent("/f/after")],
+                                                    success: [.put(key: "/f/after", value: Array("2".utf8))])
                             break
                         } catch {
                             try #require(clock.now - killed < .seconds(20), "no write succeeded: \(error)")
