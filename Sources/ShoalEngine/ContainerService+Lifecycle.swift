@@ -181,12 +181,16 @@ extension ContainerService {
         let removeAfter = await locks.withLock(id) { () -> Bool in
             guard var record = records[id], record.state.isRunning else { return false }
             monitors[id] = nil
-            await releaseRuntime(record)
-            record.network = ContainerNetworkState()
             record.state.status = .exited
             record.state.exitCode = code
             record.state.pid = 0
             record.state.finishedAt = Date()
+            // The exit is on disk before the runtime state that also holds it goes: a daemon that stops in between
+            // finds an exited container whose leftovers restore() releases, never a running one without its
+            // runtime state (whose exit code would be lost: 255).
+            try? save(record)
+            await releaseRuntime(record)
+            record.network = ContainerNetworkState()
             publish(record, "die", extra: ["exitCode": String(code)])
             resolveWaiters(id, [.nextExit, .notRunning], WaitResult(statusCode: code))
             if shouldRestart(record, exitCode: code) {

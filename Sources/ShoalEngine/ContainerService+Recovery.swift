@@ -5,8 +5,9 @@ import ShoalOS
 extension ContainerService {
     /// Run once at daemon start. Containers live under their own conmon, so a daemon restart kills none of them:
     /// running ones get their exit monitor back, ones that exited while the daemon was down have their exit
-    /// recorded (exit code from conmon's exit file), and restart policies are applied as Docker applies them on
-    /// daemon start (`always`, and `unless-stopped` unless the user stopped it).
+    /// recorded (exit code from conmon's exit file), exited ones whose release a stopping daemon left half done are
+    /// released, and restart policies are applied as Docker applies them on daemon start (`always`, and
+    /// `unless-stopped` unless the user stopped it).
     public func restore() async {
         for record in records.values.sorted(by: { $0.created < $1.created }) {
             let id = record.id
@@ -22,6 +23,12 @@ extension ContainerService {
                 scheduleRestart(record)
             case .removing, .dead:
                 try? await locks.withLock(id) { try await self.removeLocked(id, removeVolumes: false) }
+            case .exited where record.network != ContainerNetworkState():
+                // Its exit was recorded, but the daemon stopped before its sandbox and mounts were released.
+                await releaseRuntime(record)
+                var released = record
+                released.network = ContainerNetworkState()
+                try? save(released)
             case .created, .exited:
                 break
             }
