@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShoalClusterClient
 import ShoalClusterStore
 import ShoalCore
 import ShoalModel
@@ -45,6 +46,26 @@ actor NodeHealth {
 
     /// When `nodeID` was last heard from in this term (tests).
     func lastSeen(_ nodeID: String) -> ContinuousClock.Instant? { tracker.entries[nodeID]?.lastSeen }
+
+    /// The other managers' control APIs, asked at once: an answer counts as that manager's heartbeat, beside its
+    /// agent's session, so a manager whose daemon is gone is Down and Unreachable after three periods, like a
+    /// worker.
+    func probe(_ managers: [(nodeID: String, address: String)], rootCAPEM: String,
+               identity: ControlChannel.Identity, period: Duration) async {
+        guard !managers.isEmpty else { return }
+        let answered = await withTaskGroup(of: (String, Bool).self) { group in
+            for manager in managers {
+                group.addTask {
+                    (manager.nodeID, await ControlChannel.answers(address: manager.address, rootCAPEM: rootCAPEM,
+                                                                  identity: identity))
+                }
+            }
+            var answered: [String] = []
+            for await (nodeID, ok) in group where ok { answered.append(nodeID) }
+            return answered
+        }
+        for nodeID in answered { try? await heartbeat(nodeID, period: period) }
+    }
 
     /// The nodes whose heartbeats stopped: Down.
     func expire() async {

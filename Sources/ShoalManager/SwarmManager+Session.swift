@@ -139,28 +139,12 @@ extension SwarmManager {
         }.sorted { $0.address < $1.address }
     }
 
-    /// The leader asks every other manager's control API whether it answers; an answer counts as that manager's
-    /// heartbeat (managers hold no session), so a manager whose daemon is gone is Down and Unreachable after
-    /// three periods, like a worker.
+    /// The leader asks every other manager's control API whether it answers (see `NodeHealth.probe`).
     func probeManagers() async {
-        guard leading, let config, let tls = try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)) else { return }
-        let others = managerAddresses.filter { $0.nodeID != config.nodeID }
-        guard !others.isEmpty else { return }
-        let identity = tls.identity
-        let root = tls.caCertificatePEM
-        let answered = await withTaskGroup(of: (String, Bool).self) { group in
-            for manager in others {
-                group.addTask {
-                    (manager.nodeID, await ControlChannel.answers(address: manager.address, rootCAPEM: root,
-                                                                  identity: identity))
-                }
-            }
-            var answered: [String] = []
-            for await (nodeID, ok) in group where ok { answered.append(nodeID) }
-            return answered
-        }
-        guard leading, let health = leaderServices?.health else { return }
-        for nodeID in answered { try? await health.heartbeat(nodeID, period: heartbeatPeriod) }
+        guard leading, let health = leaderServices?.health, let config,
+              let tls = try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)) else { return }
+        await health.probe(managerAddresses.filter { $0.nodeID != config.nodeID }, rootCAPEM: tls.caCertificatePEM,
+                           identity: tls.identity, period: heartbeatPeriod)
     }
 
     func expireHeartbeats() async {
