@@ -228,6 +228,18 @@ def run_quiet(argv, timeout=30):
         return subprocess.CompletedProcess(argv, 1, "", str(e))
 
 
+def stop_netns_helpers(owner, helpers):
+    """Kills (by pid) and reaps the helper processes an engine started in its containers' namespaces."""
+    for proc in helpers:
+        if proc.poll() is None:
+            log(f"{owner}: stopping netns helper (pid {proc.pid})")
+            proc.kill()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
 def link_names():
     try:
         return set(os.listdir("/sys/class/net"))
@@ -730,14 +742,7 @@ class Engine:
         raise RuntimeError(f"{self.name} daemon not answering /_ping on {self.socket} after {timeout}s")
 
     def kill_helpers(self):
-        for proc in self.helpers:
-            if proc.poll() is None:
-                log(f"{self.name}: stopping netns helper (pid {proc.pid})")
-                proc.kill()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        stop_netns_helpers(self.name, self.helpers)
         self.helpers = []
 
     def remove_user_networks(self):

@@ -255,14 +255,7 @@ class Cluster:
         B.log(f"{self.name}: {CLIENT} {f['client_ip']} on host 2, {TARGET} {f['target_ip']} on host 1 (overlay {NET})")
 
     def kill_helpers(self):
-        for proc in self.helpers:
-            if proc.poll() is None:
-                B.log(f"{self.name}: stopping netns helper (pid {proc.pid})")
-                proc.kill()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        B.stop_netns_helpers(self.name, self.helpers)
         self.helpers = []
 
     def remove_workload_objects(self):
