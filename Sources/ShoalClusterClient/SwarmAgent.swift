@@ -90,8 +90,17 @@ public actor SwarmAgent {
         loop = nil
     }
 
-    /// The managers known now (the one holding the session first tried by callers).
-    public var knownManagers: [String] { configuration.managers }
+    /// The managers known now, the leader holding this node's session first (callers that need the leader try it
+    /// before the followers, which would refuse).
+    public var knownManagers: [String] {
+        guard let leader else { return configuration.managers }
+        return [leader] + configuration.managers.filter { $0 != leader }
+    }
+
+    /// The manager whose session answered as the leader (it tells the node its role), while the session lasts.
+    private var leader: String?
+
+    private func leads(_ address: String?) { leader = address }
 
     private func run() async {
         var attempt = 0
@@ -103,6 +112,7 @@ public actor SwarmAgent {
             var pause = Self.retryPause
             do {
                 sessions += 1
+                defer { leader = nil }
                 try await session(with: address)
                 logger.info("swarm agent: session with \(address) ended")
             } catch let error as RPCError where error.code == .unavailable && error.message.contains("not the leader") {
@@ -160,7 +170,11 @@ public actor SwarmAgent {
                         }
                         let managers = message.managers.map(\.address).filter { !$0.isEmpty }
                         if !managers.isEmpty { await self.learned(managers) }
-                        if !message.role.isEmpty { await self.told(role: message.role) }
+                        if !message.role.isEmpty {
+                            // Only the leader names the role: this session is with it.
+                            await self.leads(address)
+                            await self.told(role: message.role)
+                        }
                         if message.hasEndpoints { await events.endpoints(message.endpoints) }
                     }
                 })

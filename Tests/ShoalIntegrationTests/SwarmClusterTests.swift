@@ -141,6 +141,14 @@ import Testing
             print("swarm cluster: overlays created across the failover: \(made.count) answered, \(rows.count) stored")
             #expect(made.count >= 8 && Set(made).isSubset(of: Set(rows.map { $0[0] })), "\(made) \(rows)")
             #expect(Set(rows.map { $0[1] }).count == rows.count && Set(rows.map { $0[2] }).count == rows.count, "\(rows)")
+            // The worker gets an endpoint from the new leader (tried first, as the leader of its session).
+            let rootfs = run.path("rootfs")
+            try BusyboxRootfs.make(at: rootfs)
+            try await Shell.sh("tar -C \(rootfs) -cf \(run.path("bb.tar")) .")
+            #expect(try await cluster.docker(4, ["import", run.path("bb.tar"), "bb"]).status == 0)
+            #expect(try await cluster.docker(2, ["network", "create", "-d", "overlay", "--attachable", "fa"]).status == 0)
+            let attached = try await cluster.docker(4, ["run", "--rm", "--network", "fa", "bb", "true"])
+            #expect(attached.status == 0, "\(attached)\n\(cluster.log(4))")
             print("swarm cluster: \(newLeader ?? "no leader") and a write \(String(format: "%.2f", Date().timeIntervalSince(killed))) s after the leader was killed")
             // The dead manager is Down and Unreachable; the worker moved its session to the new leader and stays Ready.
             var table: Set<String> = []
