@@ -219,7 +219,7 @@ extension SwarmManager {
         let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
         var managers = config.managers ?? []
         if config.role == NodeRoleName.manager.rawValue {
-            managers = managerAddresses.map(\.address).filter { $0 != config.advertiseAddress }
+            managers = otherManagers(config)
         } else if let agent {
             managers = await agent.knownManagers
         }

@@ -59,7 +59,6 @@ extension SwarmManager {
         agent = nil
         await controlServer?.stop()
         controlServer = nil
-        leading = false
         await leaderServices?.stop()
         leaderServices = nil
     }
@@ -77,7 +76,6 @@ extension SwarmManager {
         }
         guard leads != leading else { return }
         guard leads else {
-            leading = false
             await leaderServices?.stop()
             leaderServices = nil
             logger.info("swarm: this manager no longer leads")
@@ -94,7 +92,6 @@ extension SwarmManager {
             logger.warning("swarm: this manager leads the store but cannot start its term yet: \(error)")
             return
         }
-        leading = true
         logger.info("swarm: this manager leads")
     }
 
@@ -105,9 +102,7 @@ extension SwarmManager {
         guard let config, controlServer != nil else { throw SwarmErrors.notManager }
         try ControlAccess.anyNode.check(caller, clusterID: config.clusterID)
         guard let nodeID = caller?.nodeID else { throw ShoalError.permissionDenied("no node identity") }
-        guard leading, let health = leaderServices?.health else {
-            throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
-        }
+        guard let health = leaderServices?.health else { throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage) }
         // The node as the store has it: a removed node's session ends here, and the node learns its role.
         guard let stored = try await managerStore().get(SwarmKeys.node(nodeID)) else {
             await health.forget(nodeID)
@@ -131,6 +126,11 @@ extension SwarmManager {
         SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managerAddresses, role: nil)
     }
 
+    /// The control addresses of the managers other than this one (as the monitor last read them).
+    func otherManagers(_ config: SwarmLocalConfig) -> [String] {
+        managerAddresses.map(\.address).filter { $0 != config.advertiseAddress }
+    }
+
     func refreshManagerAddresses() async {
         guard let all = try? await storedNodes() else { return }
         managerAddresses = all.compactMap { node in
@@ -141,14 +141,13 @@ extension SwarmManager {
 
     /// The leader asks every other manager's control API whether it answers (see `NodeHealth.probe`).
     func probeManagers() async {
-        guard leading, let health = leaderServices?.health, let config,
+        guard let health = leaderServices?.health, let config,
               let tls = try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)) else { return }
         await health.probe(managerAddresses.filter { $0.nodeID != config.nodeID }, rootCAPEM: tls.caCertificatePEM,
                            identity: tls.identity, period: heartbeatPeriod)
     }
 
     func expireHeartbeats() async {
-        guard leading else { return }
         await leaderServices?.health.expire()
     }
 
@@ -159,9 +158,7 @@ extension SwarmManager {
     func startAgent(_ config: SwarmLocalConfig) throws {
         let tls = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
         let isManager = config.role == NodeRoleName.manager.rawValue
-        let managers = isManager
-            ? [config.advertiseAddress] + managerAddresses.map(\.address).filter { $0 != config.advertiseAddress }
-            : config.managers ?? []
+        let managers = isManager ? [config.advertiseAddress] + otherManagers(config) : config.managers ?? []
         let handlers = endpointHandlers
         let agent = SwarmAgent(
             configuration: SwarmAgent.Configuration(

@@ -26,11 +26,11 @@ public actor SwarmManager {
     var heartbeatPeriod: Duration = .seconds(5)
     /// The managers' control addresses, told to every session so agents can fail over (refreshed by the monitor).
     var managerAddresses: [(nodeID: String, address: String)] = []
-    /// Whether this manager leads: its etcd member is the store's raft leader. Only the leader holds node
-    /// sessions and decides which nodes are Down, so there is one judge of node health at a time.
-    var leading = false
-    /// The leader-only services of this manager's current term (nil unless it leads).
+    /// The leader-only services of this manager's current term: set while its etcd member is the store's raft
+    /// leader and its claim is stored, nil otherwise. Only the leader holds node sessions and decides which nodes
+    /// are Down, so there is one judge of node health at a time.
     var leaderServices: LeaderServices?
+    var leading: Bool { leaderServices != nil }
     /// What the node's agent hands to this host's engine: endpoints on the other nodes, and which endpoints this
     /// node still has (set by the daemon).
     var endpointHandlers = EndpointHandlers()
