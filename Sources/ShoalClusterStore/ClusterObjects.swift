@@ -11,3 +11,18 @@ extension Shoal_Cluster_V1_Network: StoreObject {
 extension Shoal_Cluster_V1_NetworkAttachment: StoreObject {
     public static var table: String { "attachments" }
 }
+
+/// The swarm's nodes, by node ID.
+extension Shoal_Cluster_V1_Node: StoreObject {
+    public static var table: String { "nodes" }
+}
+
+/// The swarm itself: one object, by cluster ID.
+extension Shoal_Cluster_V1_Cluster: StoreObject {
+    public static var table: String { "clusters" }
+}
+
+/// The cluster's root CA and its key: one object, by cluster ID.
+extension Shoal_Cluster_V1_CertificateAuthority: StoreObject {
+    public static var table: String { "certificate-authorities" }
+}

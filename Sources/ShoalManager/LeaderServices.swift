@@ -27,9 +27,11 @@ final class LeaderServices: Sendable {
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their
     /// endpoints stay withdrawn until they are back) and the nodes now Ready (given one grace time to reach this
     /// leader; `except` is this manager's own node).
-    static func start(nodeID: String, store: any ClusterStore, cluster: SwarmInfo, nodes: [SwarmNode],
-                      period: Duration, logger: Logger) async throws -> LeaderServices
+    static func start(nodeID: String, objects: SwarmObjects, nodes: [SwarmNode], period: Duration,
+                      logger: Logger) async throws -> LeaderServices
     {
+        let store = objects.store
+        let cluster = try await objects.cluster()
         let fence = try await LeaderFence.claim(for: nodeID, in: store)
         let pools = try OverlayNetworkAllocator.pools(cluster.defaultAddressPools, subnetSize: Int(cluster.subnetSize))
         let attachments = try await StoreTable<SwarmAttachment>(store).list().map(\.object)
@@ -38,7 +40,7 @@ final class LeaderServices: Sendable {
         let ready = nodes.filter { $0.id != nodeID && $0.status.state == .ready }.map(\.id)
         return LeaderServices(
             fence: fence,
-            health: NodeHealth(store: store, fence: fence, feed: feed, ready: ready, period: period, logger: logger),
+            health: NodeHealth(objects: objects, fence: fence, feed: feed, ready: ready, period: period, logger: logger),
             allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools), feed: feed)
     }
 

@@ -12,14 +12,14 @@ import ShoalModel
 /// one full grace time to reach the new leader.
 actor NodeHealth {
     private var tracker = HeartbeatTracker()
-    private let store: any ClusterStore
+    private let objects: SwarmObjects
     private let fence: LeaderFence
     private let feed: EndpointFeed
     private let logger: Logger
 
-    init(store: any ClusterStore, fence: LeaderFence, feed: EndpointFeed, ready: [String], period: Duration,
+    init(objects: SwarmObjects, fence: LeaderFence, feed: EndpointFeed, ready: [String], period: Duration,
          logger: Logger) {
-        self.store = store
+        self.objects = objects
         self.fence = fence
         self.feed = feed
         self.logger = logger
@@ -87,27 +87,15 @@ actor NodeHealth {
     }
 
     private func storeState(_ nodeID: String, _ state: NodeState, message: String) async throws {
-        for _ in 0..<5 {
-            guard let stored = try await store.get(SwarmKeys.node(nodeID)) else {
-                throw ShoalError.notFound("node \(nodeID) not found")
-            }
-            var node = try SwarmKeys.decode(SwarmNode.self, stored)
-            let reachability: ManagerReachability = state == .ready ? .reachable : .unreachable
+        let reachability: ManagerReachability = state == .ready ? .reachable : .unreachable
+        let stored = try await objects.updateNode(nodeID, fencedBy: fence) { node in
             guard node.status.state != state || (node.managerStatus.map { $0.reachability != reachability } ?? false)
-            else { return }
+            else { return false }
             node.status.state = state
             node.status.message = message
             node.managerStatus?.reachability = reachability
-            node.updatedAt = Date()
-            if try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
-                                      if: [.modRevision(SwarmKeys.node(nodeID), stored.modRevision),
-                                           fence.condition]).succeeded {
-                return
-            }
-            if try await LeaderFence.current(in: store) != fence {
-                throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
-            }
+            return true
         }
-        throw SwarmErrors.outOfSequence
+        guard stored != nil else { throw ShoalError.notFound("node \(nodeID) not found") }
     }
 }

@@ -12,13 +12,13 @@ extension SwarmManager {
 
     // MARK: manager side (NodeCA)
 
-    func rootCACertificatePEM() async throws -> String { try await cluster().0.rootCACertificate }
+    func rootCACertificatePEM() async throws -> String { try await cluster().rootCACertificate }
 
     /// Signs a joining node's CSR when its token's secret matches the worker or manager token (constant time),
     /// with the role of the token that matched, and records the node Ready. Nothing is recorded for a bad token.
     func issueNodeCertificate(_ joining: JoiningNode) async throws -> IssuedNodeCertificate {
-        let store = try managerStore()
-        let (info, _) = try await cluster()
+        let objects = try managerObjects()
+        let info = try await objects.cluster()
         guard let presented = try? JoinToken.parse(joining.token) else { throw Self.invalidToken }
         let role: NodeRole
         if let worker = try? JoinToken.parse(info.joinTokens.worker), worker.accepts(presented) {
@@ -29,7 +29,7 @@ extension SwarmManager {
             logger.warning("swarm: refused a join from \(joining.observedHost): invalid token \(presented)")
             throw Self.invalidToken
         }
-        let root = try await storedRootCA()
+        let root = try await objects.rootCA()
         let host = joining.advertiseAddress.isEmpty
             ? joining.observedHost : String(joining.advertiseAddress.split(separator: ":").first ?? "")
         let nodeID = RandomID.generate()
@@ -43,24 +43,13 @@ extension SwarmManager {
         let node = SwarmNode(id: nodeID, version: 0, createdAt: now, updatedAt: now, spec: spec,
                              description: joining.description, status: NodeStatus(state: .ready, address: host),
                              managerStatus: nil, trustRoot: info.rootCACertificate)
-        guard try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))],
-                                     if: [.absent(SwarmKeys.node(nodeID))]).succeeded else {
+        guard try await objects.createNode(node) else {
             throw ShoalError.internalError("node ID \(nodeID) already taken")
         }
         if role == .worker { await leaderServices?.health.watch(nodeID, period: heartbeatPeriod) }
         logger.info("swarm: node \(nodeID) (\(joining.description.hostname), \(host)) joined as \(role)")
         return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
                                      role: role, clusterID: info.id)
-    }
-
-    /// The cluster's CA with its key, as managers keep it in the store.
-    func storedRootCA() async throws -> RootCA {
-        let store = try managerStore()
-        guard let storedCA = try await store.get(SwarmKeys.certificateAuthority) else {
-            throw ShoalError.internalError("the CA is missing from the store")
-        }
-        let keys = try SwarmKeys.decode(StoredCA.self, storedCA)
-        return try RootCA(certificatePEM: keys.certificatePEM, keyPEM: keys.keyPEM)
     }
 
     /// NodeCA.RenewNodeCertificate: a node of this cluster (known by its current certificate) gets a new one
@@ -75,13 +64,12 @@ extension SwarmManager {
 
     /// Signs `csrPEM` for the node `nodeID` as the store describes it now (role, address).
     func signNodeCertificate(nodeID: String, csrPEM: String) async throws -> IssuedNodeCertificate {
-        let store = try managerStore()
-        guard let stored = try await store.get(SwarmKeys.node(nodeID)) else { throw SwarmErrors.removedNode(nodeID) }
-        let node = try SwarmKeys.decode(SwarmNode.self, stored)
-        let (info, _) = try await cluster()
+        let objects = try managerObjects()
+        guard let node = try await objects.node(nodeID) else { throw SwarmErrors.removedNode(nodeID) }
+        let info = try await objects.cluster()
         let role: NodeRole = node.spec.role == .manager ? .manager : .worker
         let host = node.status.address
-        let certificate = try await storedRootCA().sign(
+        let certificate = try await objects.rootCA().sign(
             csr: csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
             ipAddresses: host.isEmpty ? [] : role == .manager ? [host, "127.0.0.1"] : [host],
             validity: .seconds(Int64(info.spec.nodeCertExpiry)))

@@ -18,15 +18,12 @@ extension SwarmManager {
         guard etcdPeerURL.hasPrefix("https://") else {
             throw ShoalError.invalidArgument("invalid etcd peer URL \(etcdPeerURL)")
         }
-        let store = try managerStore()
-        guard let stored = try await store.get(SwarmKeys.node(nodeID)) else {
-            throw ShoalError.notFound("node \(nodeID) not found")
+        let recorded = try await managerObjects().updateNode(nodeID) { node in
+            node.spec.role = .manager
+            node.managerStatus = ManagerStatus(leader: false, reachability: .reachable, address: controlAddress)
+            return true
         }
-        var node = try SwarmKeys.decode(SwarmNode.self, stored)
-        node.spec.role = .manager
-        node.managerStatus = ManagerStatus(leader: false, reachability: .reachable, address: controlAddress)
-        node.updatedAt = Date()
-        try await store.commit([.put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node))], if: [])
+        guard recorded != nil else { throw ShoalError.notFound("node \(nodeID) not found") }
 
         var members = try await client.memberList()
         var added = members.first { $0.peerURLs.contains(etcdPeerURL) }
@@ -84,7 +81,7 @@ extension SwarmManager {
         try await waitUntilVoter()
         try config.save(paths)
         self.config = config
-        heartbeatPeriod = Self.period(try await cluster().0.spec)
+        heartbeatPeriod = Self.period(try await cluster().spec)
         try await startControl(config)
     }
 
@@ -103,9 +100,9 @@ extension SwarmManager {
     /// A manager leaving a store other managers share (`leave --force`) removes its node and its etcd member
     /// first, so the others keep their quorum. The last manager's store simply goes away with it.
     func leaveStore(_ config: SwarmLocalConfig) async {
-        guard let client, let store, let members = try? await client.memberList(), members.count > 1,
-              let member = members.first(where: { $0.name == config.nodeID }) else { return }
-        _ = try? await store.commit([.delete(SwarmKeys.node(config.nodeID))], if: [])
+        guard let client, let objects = try? managerObjects(), let members = try? await client.memberList(),
+              members.count > 1, let member = members.first(where: { $0.name == config.nodeID }) else { return }
+        try? await objects.deleteNode(config.nodeID)
         do {
             try await client.memberRemove(id: member.id)
         } catch {

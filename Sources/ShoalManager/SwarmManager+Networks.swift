@@ -124,10 +124,7 @@ extension SwarmManager {
     func leaderAttach(_ leader: LeaderServices, nodeID: String, _ request: Shoal_Cluster_V1_AttachRequest)
         async throws -> SwarmAttachment
     {
-        guard let stored = try await managerStore().get(SwarmKeys.node(nodeID)) else {
-            throw SwarmErrors.removedNode(nodeID)
-        }
-        let node = try SwarmKeys.decode(SwarmNode.self, stored)
+        guard let node = try await managerObjects().node(nodeID) else { throw SwarmErrors.removedNode(nodeID) }
         let attachment = try await leader.allocator.attach(
             nodeID: nodeID, nodeAddress: node.status.address, networkID: request.networkID,
             containerID: request.containerID, containerName: request.containerName, aliases: request.aliases,

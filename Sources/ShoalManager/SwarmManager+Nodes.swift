@@ -22,11 +22,7 @@ extension SwarmManager {
 
     /// The node objects as stored (the monitor's view: no leader lookup, no certificate parsing).
     func storedNodes() async throws -> [SwarmNode] {
-        try await managerStore().list(prefix: SwarmKeys.nodes).map { stored in
-            var node = try SwarmKeys.decode(SwarmNode.self, stored)
-            node.version = UInt64(stored.modRevision)
-            return node
-        }
+        try await managerObjects().nodes()
     }
 
     /// By full ID, unique ID prefix or hostname, as Docker resolves nodes.
@@ -46,7 +42,7 @@ extension SwarmManager {
     }
 
     public func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws {
-        let store = try managerStore()
+        let objects = try managerObjects()
         var node = try await node(ref)
         guard node.version == version else { throw SwarmErrors.outOfSequence }
         if node.spec.role == .manager && spec.role == .worker {
@@ -58,14 +54,13 @@ extension SwarmManager {
         }
         node.spec = spec
         node.updatedAt = Date()
-        guard try await store.commit([.put(SwarmKeys.node(node.id), try SwarmKeys.encode(node))],
-                                     if: [.modRevision(SwarmKeys.node(node.id), Int64(version))]).succeeded else {
+        guard try await objects.replaceNode(node, ifVersion: version) else {
             throw SwarmErrors.outOfSequence
         }
     }
 
     public func removeNode(_ ref: String, force: Bool) async throws {
-        let store = try managerStore()
+        let objects = try managerObjects()
         let node = try await node(ref)
         if node.spec.role == .manager {
             throw ShoalError.invalidState(
@@ -75,7 +70,7 @@ extension SwarmManager {
             throw ShoalError.invalidState(
                 "rpc error: code = FailedPrecondition desc = node \(node.id) is not down and can't be removed")
         }
-        try await store.commit([.delete(SwarmKeys.node(node.id))], if: [])
+        try await objects.deleteNode(node.id)
     }
 }
 

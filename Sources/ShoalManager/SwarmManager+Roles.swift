@@ -55,29 +55,28 @@ extension SwarmManager {
     /// Called by the monitor: a manager whose node the store now calls a worker gives up its store member and
     /// control API and becomes a worker with a worker certificate.
     func followOwnRole() async {
-        guard !demoting, let config, config.role == NodeRoleName.manager.rawValue, let store,
-              let stored = try? await store.get(SwarmKeys.node(config.nodeID)),
-              let node = try? SwarmKeys.decode(SwarmNode.self, stored), node.spec.role == .worker else { return }
+        guard !demoting, let config, config.role == NodeRoleName.manager.rawValue, let objects = try? managerObjects(),
+              let node = try? await objects.node(config.nodeID), node.spec.role == .worker else { return }
         demoting = true
         defer { demoting = false }
         do {
-            try await demote(config, node: node)
+            try await demote(config)
             logger.info("swarm: this node is now a worker")
         } catch {
             logger.error("swarm: demotion not done yet (retrying): \(error)")
         }
     }
 
-    private func demote(_ config: SwarmLocalConfig, node: SwarmNode) async throws {
-        guard let client, let store else { return }
+    private func demote(_ config: SwarmLocalConfig) async throws {
+        guard let client else { return }
         // Everything that needs the store first: the worker certificate and the other managers.
         let own = try await signOwnCertificate(config)
         let others = managerAddresses.filter { $0.nodeID != config.nodeID }.map(\.address)
         guard !others.isEmpty else { throw ShoalError.invalidState("no other manager to report to") }
-        var updated = node
-        updated.managerStatus = nil
-        updated.updatedAt = Date()
-        try await store.commit([.put(SwarmKeys.node(config.nodeID), try SwarmKeys.encode(updated))], if: [])
+        try await managerObjects().updateNode(config.nodeID) { node in
+            node.managerStatus = nil
+            return true
+        }
         // Leave the store. etcd refuses while the rest would lack a settled quorum: then retry next time.
         let members = try await client.memberList()
         if let me = members.first(where: { $0.name == config.nodeID }) {

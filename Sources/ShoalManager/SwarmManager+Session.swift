@@ -67,7 +67,7 @@ extension SwarmManager {
     /// Ready one full grace time (three periods) to reach it before it is Down; one that stops leading forgets
     /// its sessions' heartbeats (its agents move to the leader at their next heartbeat).
     func refreshLeadership() async {
-        guard let client, let store, let config else { return }
+        guard let client, let config else { return }
         let leads: Bool
         if let status = try? await client.status() {
             leads = status.leaderID != 0 && status.leaderID == status.memberID
@@ -86,7 +86,7 @@ extension SwarmManager {
         do {
             nodes = try await storedNodes()
             leaderServices = try await LeaderServices.start(
-                nodeID: config.nodeID, store: store, cluster: try await cluster().0, nodes: nodes,
+                nodeID: config.nodeID, objects: try managerObjects(), nodes: nodes,
                 period: heartbeatPeriod, logger: logger)
         } catch {
             logger.warning("swarm: this manager leads the store but cannot start its term yet: \(error)")
@@ -104,11 +104,11 @@ extension SwarmManager {
         guard let nodeID = caller?.nodeID else { throw ShoalError.permissionDenied("no node identity") }
         guard let health = leaderServices?.health else { throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage) }
         // The node as the store has it: a removed node's session ends here, and the node learns its role.
-        guard let stored = try await managerStore().get(SwarmKeys.node(nodeID)) else {
+        guard let node = try await managerObjects().node(nodeID) else {
             await health.forget(nodeID)
             throw SwarmErrors.removedNode(nodeID)
         }
-        let role: NodeRole = try SwarmKeys.decode(SwarmNode.self, stored).spec.role == .manager ? .manager : .worker
+        let role: NodeRole = node.spec.role == .manager ? .manager : .worker
         try await health.heartbeat(nodeID, period: heartbeatPeriod)
         let managers = managerAddresses.isEmpty ? [(nodeID: config.nodeID, address: config.advertiseAddress)] : managerAddresses
         return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers, role: role)
@@ -117,7 +117,7 @@ extension SwarmManager {
     /// `swarm update --dispatcher-heartbeat` may have been answered by another manager: every manager follows
     /// the period in the store (the leader tells its nodes at their next heartbeat).
     func refreshHeartbeatPeriod() async {
-        guard let (info, _) = try? await cluster() else { return }
+        guard let info = try? await cluster() else { return }
         heartbeatPeriod = Self.period(info.spec)
     }
 

@@ -77,10 +77,9 @@ public actor SwarmManager {
             try await startStore(config, state: .existing)
             try await updateOwnNode { node in
                 node.status = NodeStatus(state: .ready, address: config.advertiseHost)
-                // Who leads is read from the store when nodes are listed.
                 node.managerStatus = ManagerStatus(leader: false, reachability: .reachable, address: config.advertiseAddress)
             }
-            heartbeatPeriod = Self.period(try await cluster().0.spec)
+            heartbeatPeriod = Self.period(try await cluster().spec)
             try await startControl(config)
         } catch {
             logger.error("swarm: cannot bring the manager back: \(error)")
@@ -140,11 +139,8 @@ public actor SwarmManager {
                 managerStatus: ManagerStatus(leader: true, reachability: .reachable, address: config.advertiseAddress),
                 trustRoot: root.certificatePEM)
             guard let store, let keyPEM = root.keyPEM else { throw ShoalError.internalError("no store after start") }
-            let created = try await store.commit([
-                .put(SwarmKeys.cluster, try SwarmKeys.encode(info)),
-                .put(SwarmKeys.certificateAuthority, try SwarmKeys.encode(StoredCA(certificatePEM: root.certificatePEM, keyPEM: keyPEM))),
-                .put(SwarmKeys.node(nodeID), try SwarmKeys.encode(node)),
-            ], if: [.absent(SwarmKeys.cluster)]).succeeded
+            let created = try await SwarmObjects(store: store, clusterID: clusterID)
+                .createSwarm(info, rootCAKeyPEM: keyPEM, firstNode: node)
             guard created else { throw ShoalError.internalError("the new store already holds a cluster") }
             try config.save(paths)
             self.config = config
@@ -182,7 +178,7 @@ public actor SwarmManager {
 
     /// The cluster object as Docker shows it (with the TLS issuer).
     public func inspect() async throws -> SwarmInfo {
-        var (info, _) = try await cluster()
+        var info = try await cluster()
         if let issuer = CertificateIssuer(rootCAPEM: info.rootCACertificate) { info.issuer = issuer }
         return info
     }
@@ -190,9 +186,8 @@ public actor SwarmManager {
     public func update(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool)
         async throws
     {
-        let store = try managerStore()
-        var (info, stored) = try await cluster()
-        guard UInt64(stored.modRevision) == version else { throw SwarmErrors.outOfSequence }
+        var info = try await cluster()
+        guard info.version == version else { throw SwarmErrors.outOfSequence }
         var spec = spec
         try Self.validate(&spec)
         info.spec = spec
@@ -200,8 +195,7 @@ public actor SwarmManager {
         let digest = try RootCA(certificatePEM: info.rootCACertificate).digest
         if rotateWorkerToken { info.joinTokens.worker = JoinToken.generate(rootDigest: digest).text }
         if rotateManagerToken { info.joinTokens.manager = JoinToken.generate(rootDigest: digest).text }
-        guard try await store.commit([.put(SwarmKeys.cluster, try SwarmKeys.encode(info))],
-                                     if: [.modRevision(SwarmKeys.cluster, stored.modRevision)]).succeeded else {
+        guard try await managerObjects().replaceCluster(info, ifVersion: version) else {
             throw SwarmErrors.outOfSequence
         }
         heartbeatPeriod = Self.period(spec)
@@ -235,24 +229,24 @@ public actor SwarmManager {
         return store
     }
 
-    func cluster() async throws -> (SwarmInfo, StoredValue) {
-        let store = try managerStore()
-        guard let stored = try await store.get(SwarmKeys.cluster) else {
-            throw ShoalError.internalError("the cluster object is missing from the store")
-        }
-        var info = try SwarmKeys.decode(SwarmInfo.self, stored)
-        info.version = UInt64(stored.modRevision)
-        return (info, stored)
+    /// The swarm's objects in this manager's store.
+    func managerObjects() throws -> SwarmObjects {
+        guard let config else { throw SwarmErrors.notManager }
+        return SwarmObjects(store: try managerStore(), clusterID: config.clusterID)
     }
 
-    func updateOwnNode(_ change: (inout SwarmNode) -> Void) async throws {
-        guard let config, let store else { return }
-        guard let stored = try await store.get(SwarmKeys.node(config.nodeID)) else { return }
-        var node = try SwarmKeys.decode(SwarmNode.self, stored)
-        change(&node)
-        node.description = description
-        node.updatedAt = Date()
-        try await store.commit([.put(SwarmKeys.node(config.nodeID), try SwarmKeys.encode(node))], if: [])
+    func cluster() async throws -> SwarmInfo {
+        try await managerObjects().cluster()
+    }
+
+    func updateOwnNode(_ change: @escaping @Sendable (inout SwarmNode) -> Void) async throws {
+        guard let config else { return }
+        let description = self.description
+        try await managerObjects().updateNode(config.nodeID) { node in
+            change(&node)
+            node.description = description
+            return true
+        }
     }
 
     /// Docker's limits on the spec (`--cert-expiry` at least an hour, a positive heartbeat).

@@ -49,7 +49,7 @@ extension NetworkRecord {
         options[OverlayNetworkAllocator.vniOption] = String(network.vni)
         self.init(
             id: network.id, name: network.spec.name, driver: "overlay",
-            created: Date(timeIntervalSince1970: Double(network.createdAtMs) / 1000),
+            created: Date(milliseconds: network.createdAtMs),
             isInternal: network.spec.`internal`, attachable: network.spec.attachable, labels: network.spec.labels,
             options: options,
             ipam: network.ipam.map { config in

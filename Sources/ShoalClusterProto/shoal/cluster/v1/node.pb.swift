@@ -46,30 +46,6 @@ public nonisolated struct Shoal_Cluster_V1_GetRootCAResponse: Sendable {
   public init() {}
 }
 
-public nonisolated struct Shoal_Cluster_V1_NodeDescription: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var hostname: String = String()
-
-  public var architecture: String = String()
-
-  public var os: String = String()
-
-  public var nanoCpus: Int64 = 0
-
-  public var memoryBytes: Int64 = 0
-
-  public var engineVersion: String = String()
-
-  public var engineLabels: Dictionary<String,String> = [:]
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
 public nonisolated struct Shoal_Cluster_V1_IssueNodeCertificateRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -446,66 +422,6 @@ nonisolated extension Shoal_Cluster_V1_GetRootCAResponse: SwiftProtobuf.Message,
 
   public static func ==(lhs: Shoal_Cluster_V1_GetRootCAResponse, rhs: Shoal_Cluster_V1_GetRootCAResponse) -> Bool {
     if lhs.certificatePem != rhs.certificatePem {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Shoal_Cluster_V1_NodeDescription: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".NodeDescription"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hostname\0\u{1}architecture\0\u{1}os\0\u{3}nano_cpus\0\u{3}memory_bytes\0\u{3}engine_version\0\u{3}engine_labels\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.hostname) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.architecture) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.os) }()
-      case 4: try { try decoder.decodeSingularInt64Field(value: &self.nanoCpus) }()
-      case 5: try { try decoder.decodeSingularInt64Field(value: &self.memoryBytes) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.engineVersion) }()
-      case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.engineLabels) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.hostname.isEmpty {
-      try visitor.visitSingularStringField(value: self.hostname, fieldNumber: 1)
-    }
-    if !self.architecture.isEmpty {
-      try visitor.visitSingularStringField(value: self.architecture, fieldNumber: 2)
-    }
-    if !self.os.isEmpty {
-      try visitor.visitSingularStringField(value: self.os, fieldNumber: 3)
-    }
-    if self.nanoCpus != 0 {
-      try visitor.visitSingularInt64Field(value: self.nanoCpus, fieldNumber: 4)
-    }
-    if self.memoryBytes != 0 {
-      try visitor.visitSingularInt64Field(value: self.memoryBytes, fieldNumber: 5)
-    }
-    if !self.engineVersion.isEmpty {
-      try visitor.visitSingularStringField(value: self.engineVersion, fieldNumber: 6)
-    }
-    if !self.engineLabels.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.engineLabels, fieldNumber: 7)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Shoal_Cluster_V1_NodeDescription, rhs: Shoal_Cluster_V1_NodeDescription) -> Bool {
-    if lhs.hostname != rhs.hostname {return false}
-    if lhs.architecture != rhs.architecture {return false}
-    if lhs.os != rhs.os {return false}
-    if lhs.nanoCpus != rhs.nanoCpus {return false}
-    if lhs.memoryBytes != rhs.memoryBytes {return false}
-    if lhs.engineVersion != rhs.engineVersion {return false}
-    if lhs.engineLabels != rhs.engineLabels {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -140,6 +140,251 @@ public nonisolated struct Shoal_Cluster_V1_NetworkAttachment: Sendable {
   public init() {}
 }
 
+/// What a node's engine tells the managers about itself (at join, and with each session).
+public nonisolated struct Shoal_Cluster_V1_NodeDescription: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hostname: String = String()
+
+  public var architecture: String = String()
+
+  public var os: String = String()
+
+  public var nanoCpus: Int64 = 0
+
+  public var memoryBytes: Int64 = 0
+
+  public var engineVersion: String = String()
+
+  public var engineLabels: Dictionary<String,String> = [:]
+
+  public var plugins: [Shoal_Cluster_V1_EnginePlugin] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Shoal_Cluster_V1_EnginePlugin: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: String = String()
+
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What `docker node update` sets. The enumerations are Docker's words ("worker"/"manager",
+/// "active"/"pause"/"drain"), as in the rest of the control API.
+public nonisolated struct Shoal_Cluster_V1_NodeSpec: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var labels: Dictionary<String,String> = [:]
+
+  public var role: String = String()
+
+  public var availability: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What the leader decides about a node: "ready", "down", "unknown" or "disconnected".
+public nonisolated struct Shoal_Cluster_V1_NodeStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var state: String = String()
+
+  public var message: String = String()
+
+  /// The address the managers reach the node at.
+  public var address: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A manager's part: whether it answers ("reachable", "unreachable") and its control address (ip:port). Who leads
+/// is never stored: it is read from the store's raft when nodes are shown.
+public nonisolated struct Shoal_Cluster_V1_ManagerStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var reachability: String = String()
+
+  public var address: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A node of the swarm.
+public nonisolated struct Shoal_Cluster_V1_Node: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var spec: Shoal_Cluster_V1_NodeSpec {
+    get {_storage._spec ?? Shoal_Cluster_V1_NodeSpec()}
+    set {_uniqueStorage()._spec = newValue}
+  }
+  /// Returns true if `spec` has been explicitly set.
+  public var hasSpec: Bool {_storage._spec != nil}
+  /// Clears the value of `spec`. Subsequent reads from it will return its default value.
+  public mutating func clearSpec() {_uniqueStorage()._spec = nil}
+
+  public var description_p: Shoal_Cluster_V1_NodeDescription {
+    get {_storage._description_p ?? Shoal_Cluster_V1_NodeDescription()}
+    set {_uniqueStorage()._description_p = newValue}
+  }
+  /// Returns true if `description_p` has been explicitly set.
+  public var hasDescription_p: Bool {_storage._description_p != nil}
+  /// Clears the value of `description_p`. Subsequent reads from it will return its default value.
+  public mutating func clearDescription_p() {_uniqueStorage()._description_p = nil}
+
+  public var status: Shoal_Cluster_V1_NodeStatus {
+    get {_storage._status ?? Shoal_Cluster_V1_NodeStatus()}
+    set {_uniqueStorage()._status = newValue}
+  }
+  /// Returns true if `status` has been explicitly set.
+  public var hasStatus: Bool {_storage._status != nil}
+  /// Clears the value of `status`. Subsequent reads from it will return its default value.
+  public mutating func clearStatus() {_uniqueStorage()._status = nil}
+
+  /// Set on managers only.
+  public var managerStatus: Shoal_Cluster_V1_ManagerStatus {
+    get {_storage._managerStatus ?? Shoal_Cluster_V1_ManagerStatus()}
+    set {_uniqueStorage()._managerStatus = newValue}
+  }
+  /// Returns true if `managerStatus` has been explicitly set.
+  public var hasManagerStatus: Bool {_storage._managerStatus != nil}
+  /// Clears the value of `managerStatus`. Subsequent reads from it will return its default value.
+  public mutating func clearManagerStatus() {_uniqueStorage()._managerStatus = nil}
+
+  /// The root CA certificate (PEM) the node's certificate was issued from.
+  public var trustRootPem: String {
+    get {_storage._trustRootPem}
+    set {_uniqueStorage()._trustRootPem = newValue}
+  }
+
+  public var createdAtMs: Int64 {
+    get {_storage._createdAtMs}
+    set {_uniqueStorage()._createdAtMs = newValue}
+  }
+
+  public var updatedAtMs: Int64 {
+    get {_storage._updatedAtMs}
+    set {_uniqueStorage()._updatedAtMs = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// What `docker swarm init/update` sets.
+public nonisolated struct Shoal_Cluster_V1_ClusterSpec: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var labels: Dictionary<String,String> = [:]
+
+  public var heartbeatPeriodMs: Int64 = 0
+
+  public var nodeCertExpiryS: Int64 = 0
+
+  public var taskHistoryRetentionLimit: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The swarm itself, one object whose ID is the cluster ID.
+public nonisolated struct Shoal_Cluster_V1_Cluster: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var spec: Shoal_Cluster_V1_ClusterSpec {
+    get {_spec ?? Shoal_Cluster_V1_ClusterSpec()}
+    set {_spec = newValue}
+  }
+  /// Returns true if `spec` has been explicitly set.
+  public var hasSpec: Bool {self._spec != nil}
+  /// Clears the value of `spec`. Subsequent reads from it will return its default value.
+  public mutating func clearSpec() {self._spec = nil}
+
+  public var workerJoinToken: String = String()
+
+  public var managerJoinToken: String = String()
+
+  public var rootCaPem: String = String()
+
+  public var dataPathPort: UInt32 = 0
+
+  public var defaultAddressPools: [String] = []
+
+  public var subnetSize: UInt32 = 0
+
+  public var createdAtMs: Int64 = 0
+
+  public var updatedAtMs: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _spec: Shoal_Cluster_V1_ClusterSpec? = nil
+}
+
+/// The cluster's root CA with its key, kept apart from the cluster object so that reading the cluster (every
+/// `docker swarm inspect`, every join) never carries the key. Its ID is the cluster ID. Only managers read the store.
+public nonisolated struct Shoal_Cluster_V1_CertificateAuthority: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var certificatePem: String = String()
+
+  public var keyPem: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "shoal.cluster.v1"
@@ -408,6 +653,514 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
     if lhs.macAddress != rhs.macAddress {return false}
     if lhs.nodeAddress != rhs.nodeAddress {return false}
     if lhs.createdAtMs != rhs.createdAtMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_NodeDescription: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".NodeDescription"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hostname\0\u{1}architecture\0\u{1}os\0\u{3}nano_cpus\0\u{3}memory_bytes\0\u{3}engine_version\0\u{3}engine_labels\0\u{1}plugins\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hostname) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.architecture) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.os) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.nanoCpus) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.memoryBytes) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.engineVersion) }()
+      case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.engineLabels) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.plugins) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.hostname.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostname, fieldNumber: 1)
+    }
+    if !self.architecture.isEmpty {
+      try visitor.visitSingularStringField(value: self.architecture, fieldNumber: 2)
+    }
+    if !self.os.isEmpty {
+      try visitor.visitSingularStringField(value: self.os, fieldNumber: 3)
+    }
+    if self.nanoCpus != 0 {
+      try visitor.visitSingularInt64Field(value: self.nanoCpus, fieldNumber: 4)
+    }
+    if self.memoryBytes != 0 {
+      try visitor.visitSingularInt64Field(value: self.memoryBytes, fieldNumber: 5)
+    }
+    if !self.engineVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.engineVersion, fieldNumber: 6)
+    }
+    if !self.engineLabels.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.engineLabels, fieldNumber: 7)
+    }
+    if !self.plugins.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.plugins, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_NodeDescription, rhs: Shoal_Cluster_V1_NodeDescription) -> Bool {
+    if lhs.hostname != rhs.hostname {return false}
+    if lhs.architecture != rhs.architecture {return false}
+    if lhs.os != rhs.os {return false}
+    if lhs.nanoCpus != rhs.nanoCpus {return false}
+    if lhs.memoryBytes != rhs.memoryBytes {return false}
+    if lhs.engineVersion != rhs.engineVersion {return false}
+    if lhs.engineLabels != rhs.engineLabels {return false}
+    if lhs.plugins != rhs.plugins {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_EnginePlugin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EnginePlugin"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_EnginePlugin, rhs: Shoal_Cluster_V1_EnginePlugin) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_NodeSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".NodeSpec"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{1}role\0\u{1}availability\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.availability) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.labels.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.labels, fieldNumber: 2)
+    }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 3)
+    }
+    if !self.availability.isEmpty {
+      try visitor.visitSingularStringField(value: self.availability, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_NodeSpec, rhs: Shoal_Cluster_V1_NodeSpec) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.labels != rhs.labels {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.availability != rhs.availability {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".NodeStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}message\0\u{1}address\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 2)
+    }
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_NodeStatus, rhs: Shoal_Cluster_V1_NodeStatus) -> Bool {
+    if lhs.state != rhs.state {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.address != rhs.address {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_ManagerStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ManagerStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reachability\0\u{1}address\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reachability) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.reachability.isEmpty {
+      try visitor.visitSingularStringField(value: self.reachability, fieldNumber: 1)
+    }
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_ManagerStatus, rhs: Shoal_Cluster_V1_ManagerStatus) -> Bool {
+    if lhs.reachability != rhs.reachability {return false}
+    if lhs.address != rhs.address {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Node"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{1}description\0\u{1}status\0\u{3}manager_status\0\u{3}trust_root_pem\0\u{3}created_at_ms\0\u{3}updated_at_ms\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _spec: Shoal_Cluster_V1_NodeSpec? = nil
+    var _description_p: Shoal_Cluster_V1_NodeDescription? = nil
+    var _status: Shoal_Cluster_V1_NodeStatus? = nil
+    var _managerStatus: Shoal_Cluster_V1_ManagerStatus? = nil
+    var _trustRootPem: String = String()
+    var _createdAtMs: Int64 = 0
+    var _updatedAtMs: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _spec = source._spec
+      _description_p = source._description_p
+      _status = source._status
+      _managerStatus = source._managerStatus
+      _trustRootPem = source._trustRootPem
+      _createdAtMs = source._createdAtMs
+      _updatedAtMs = source._updatedAtMs
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._spec) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._description_p) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._status) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._managerStatus) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._trustRootPem) }()
+        case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAtMs) }()
+        case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      try { if let v = _storage._spec {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._description_p {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._status {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._managerStatus {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._trustRootPem.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._trustRootPem, fieldNumber: 6)
+      }
+      if _storage._createdAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._createdAtMs, fieldNumber: 7)
+      }
+      if _storage._updatedAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._updatedAtMs, fieldNumber: 8)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_Node, rhs: Shoal_Cluster_V1_Node) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._spec != rhs_storage._spec {return false}
+        if _storage._description_p != rhs_storage._description_p {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._managerStatus != rhs_storage._managerStatus {return false}
+        if _storage._trustRootPem != rhs_storage._trustRootPem {return false}
+        if _storage._createdAtMs != rhs_storage._createdAtMs {return false}
+        if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ClusterSpec"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{3}heartbeat_period_ms\0\u{3}node_cert_expiry_s\0\u{3}task_history_retention_limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.heartbeatPeriodMs) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.nodeCertExpiryS) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.taskHistoryRetentionLimit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.labels.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.labels, fieldNumber: 2)
+    }
+    if self.heartbeatPeriodMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.heartbeatPeriodMs, fieldNumber: 3)
+    }
+    if self.nodeCertExpiryS != 0 {
+      try visitor.visitSingularInt64Field(value: self.nodeCertExpiryS, fieldNumber: 4)
+    }
+    if self.taskHistoryRetentionLimit != 0 {
+      try visitor.visitSingularInt64Field(value: self.taskHistoryRetentionLimit, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_ClusterSpec, rhs: Shoal_Cluster_V1_ClusterSpec) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.labels != rhs.labels {return false}
+    if lhs.heartbeatPeriodMs != rhs.heartbeatPeriodMs {return false}
+    if lhs.nodeCertExpiryS != rhs.nodeCertExpiryS {return false}
+    if lhs.taskHistoryRetentionLimit != rhs.taskHistoryRetentionLimit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Cluster"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}worker_join_token\0\u{3}manager_join_token\0\u{3}root_ca_pem\0\u{3}data_path_port\0\u{3}default_address_pools\0\u{3}subnet_size\0\u{3}created_at_ms\0\u{3}updated_at_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._spec) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.workerJoinToken) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.managerJoinToken) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.rootCaPem) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.dataPathPort) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.defaultAddressPools) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.subnetSize) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try { if let v = self._spec {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.workerJoinToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.workerJoinToken, fieldNumber: 3)
+    }
+    if !self.managerJoinToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.managerJoinToken, fieldNumber: 4)
+    }
+    if !self.rootCaPem.isEmpty {
+      try visitor.visitSingularStringField(value: self.rootCaPem, fieldNumber: 5)
+    }
+    if self.dataPathPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.dataPathPort, fieldNumber: 6)
+    }
+    if !self.defaultAddressPools.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.defaultAddressPools, fieldNumber: 7)
+    }
+    if self.subnetSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.subnetSize, fieldNumber: 8)
+    }
+    if self.createdAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.createdAtMs, fieldNumber: 9)
+    }
+    if self.updatedAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_Cluster, rhs: Shoal_Cluster_V1_Cluster) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs._spec != rhs._spec {return false}
+    if lhs.workerJoinToken != rhs.workerJoinToken {return false}
+    if lhs.managerJoinToken != rhs.managerJoinToken {return false}
+    if lhs.rootCaPem != rhs.rootCaPem {return false}
+    if lhs.dataPathPort != rhs.dataPathPort {return false}
+    if lhs.defaultAddressPools != rhs.defaultAddressPools {return false}
+    if lhs.subnetSize != rhs.subnetSize {return false}
+    if lhs.createdAtMs != rhs.createdAtMs {return false}
+    if lhs.updatedAtMs != rhs.updatedAtMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CertificateAuthority"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}certificate_pem\0\u{3}key_pem\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.certificatePem) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.keyPem) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.certificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.certificatePem, fieldNumber: 2)
+    }
+    if !self.keyPem.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyPem, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_CertificateAuthority, rhs: Shoal_Cluster_V1_CertificateAuthority) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.certificatePem != rhs.certificatePem {return false}
+    if lhs.keyPem != rhs.keyPem {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

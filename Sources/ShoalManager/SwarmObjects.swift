@@ -1,0 +1,106 @@
+import Foundation
+import ShoalCA
+import ShoalClusterProto
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+
+/// The swarm's own objects in the cluster store (its nodes, the cluster object and the root CA) as domain values.
+/// Every read and write of them goes through here, over typed tables: changes are compare-and-swaps on the
+/// object's version, retried when another writer came in between, and leader-only ones are fenced by the term.
+struct SwarmObjects: Sendable {
+    let store: any ClusterStore
+    let clusterID: String
+
+    private var nodeTable: StoreTable<Shoal_Cluster_V1_Node> { StoreTable(store) }
+    private var clusterTable: StoreTable<Shoal_Cluster_V1_Cluster> { StoreTable(store) }
+    private var authorityTable: StoreTable<Shoal_Cluster_V1_CertificateAuthority> { StoreTable(store) }
+
+    /// How often a change is tried again when other writers keep changing the object first.
+    static let casAttempts = 5
+
+    // MARK: nodes
+
+    func nodes() async throws -> [SwarmNode] {
+        try await nodeTable.list().map(SwarmNode.init)
+    }
+
+    func node(_ id: String) async throws -> SwarmNode? {
+        try await nodeTable.get(id).map(SwarmNode.init)
+    }
+
+    /// Records a new node; false when its ID is taken.
+    func createNode(_ node: SwarmNode) async throws -> Bool {
+        try await store.commit(try nodeTable.create(node.stored)).succeeded
+    }
+
+    /// Writes `node` if it is still at `version` (`docker node update --version`); false when it was not.
+    func replaceNode(_ node: SwarmNode, ifVersion version: UInt64) async throws -> Bool {
+        try await store.commit(try nodeTable.update(node.stored, ifVersion: Int64(version))).succeeded
+    }
+
+    /// Changes node `id` as `change` says (it returns false to leave the node as it is), retried on a fresh read
+    /// when another write came in between. With `fence`, only while that term lasts: a deposed leader's change
+    /// fails with the not-leader error. Returns the node as it is now, nil when there is no such node.
+    @discardableResult
+    func updateNode(_ id: String, fencedBy fence: LeaderFence? = nil,
+                    _ change: @Sendable (inout SwarmNode) throws -> Bool) async throws -> SwarmNode?
+    {
+        for _ in 0..<Self.casAttempts {
+            guard let stored = try await nodeTable.get(id) else { return nil }
+            var node = SwarmNode(stored)
+            guard try change(&node) else { return node }
+            node.updatedAt = Date()
+            var write = try nodeTable.update(node.stored, ifVersion: stored.version)
+            if let fence { write = write.fenced(by: fence) }
+            let commit = try await store.commit(write)
+            if commit.succeeded {
+                node.version = UInt64(commit.revision)
+                return node
+            }
+            if let fence, try await LeaderFence.current(in: store) != fence {
+                throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+            }
+        }
+        throw SwarmErrors.outOfSequence
+    }
+
+    /// Removes node `id` (removing a node that is gone already succeeds).
+    func deleteNode(_ id: String) async throws {
+        try await store.commit(try nodeTable.delete(id))
+    }
+
+    // MARK: the cluster and its CA
+
+    func cluster() async throws -> SwarmInfo {
+        guard let stored = try await clusterTable.get(clusterID) else {
+            throw ShoalError.internalError("the cluster object is missing from the store")
+        }
+        return SwarmInfo(stored)
+    }
+
+    /// Writes `info` if the cluster is still at `version` (`docker swarm update --version`); false when it was not.
+    func replaceCluster(_ info: SwarmInfo, ifVersion version: UInt64) async throws -> Bool {
+        try await store.commit(try clusterTable.update(info.stored, ifVersion: Int64(version))).succeeded
+    }
+
+    /// The root CA with its key, to sign node certificates.
+    func rootCA() async throws -> RootCA {
+        guard let authority = try await authorityTable.get(clusterID)?.object else {
+            throw ShoalError.internalError("the CA is missing from the store")
+        }
+        return try RootCA(certificatePEM: authority.certificatePem, keyPEM: authority.keyPem)
+    }
+
+    /// A new swarm's objects, all or nothing: the cluster, its CA and the first node. False when the store holds
+    /// this cluster already.
+    func createSwarm(_ info: SwarmInfo, rootCAKeyPEM: String, firstNode: SwarmNode) async throws -> Bool {
+        var authority = Shoal_Cluster_V1_CertificateAuthority()
+        authority.id = info.id
+        authority.certificatePem = info.rootCACertificate
+        authority.keyPem = rootCAKeyPEM
+        let write = try clusterTable.create(info.stored) + authorityTable.create(authority)
+            + nodeTable.create(firstNode.stored)
+        return try await store.commit(write).succeeded
+    }
+}
