@@ -5,12 +5,12 @@ import ShoalManager
 import ShoalModel
 import ShoalClusterProto
 
-/// The engine's view of the swarm's networks, through this node's SwarmManager (its store on a manager, the
+/// The engine's view of the swarm's networks, through this node's SwarmMembership (its store on a manager, the
 /// control API to the leader on any node), and the endpoint stream from the node's session into the engine.
 struct ClusterNetworksAdapter: ClusterNetworks {
-    let manager: SwarmManager
+    let swarm: SwarmMembership
 
-    func network(_ reference: String) async throws -> NetworkRecord? { try await manager.swarmNetwork(reference) }
+    func network(_ reference: String) async throws -> NetworkRecord? { try await swarm.swarmNetwork(reference) }
 
     func attach(_ request: ClusterAttachRequest) async throws -> ClusterAttachment {
         var call = Shoal_Cluster_V1_AttachRequest()
@@ -20,15 +20,15 @@ struct ClusterNetworksAdapter: ClusterNetworks {
         call.aliases = request.aliases
         call.dnsNames = request.dnsNames
         call.requestedAddress = request.requestedAddress ?? ""
-        let attachment = try await manager.attachEndpoint(call)
+        let attachment = try await swarm.attachEndpoint(call)
         return ClusterAttachment(id: attachment.id, address: try IPv4Address(parsing: attachment.address),
                                  prefixLength: Int(attachment.prefixLength), gateway: nil)
     }
 
-    func detach(attachmentID: String) async { await manager.detachEndpoint(attachmentID) }
+    func detach(attachmentID: String) async { await swarm.detachEndpoint(attachmentID) }
 
     func underlayAddress() async -> IPv4Address? {
-        await manager.dataPathAddress.flatMap { try? IPv4Address(parsing: $0) }
+        await swarm.dataPathAddress.flatMap { try? IPv4Address(parsing: $0) }
     }
 
     /// Hands the session's endpoint updates to the engine, and the engine's endpoints to the session.

@@ -41,7 +41,7 @@ public struct Daemon: Sendable {
             sandboxes: networks, events: events, initPath: configuration.initPath, logger: logger)
         await volumes.setUsage { await containers.volumeUsers() }
         let facts = HostFacts.read()
-        let swarm = SwarmManager(
+        let swarm = SwarmMembership(
             dataRoot: paths.dataRoot,
             description: NodeDescription(
                 hostname: facts.hostname, architecture: facts.architecture, os: "linux",
@@ -49,7 +49,7 @@ public struct Daemon: Sendable {
                 engineVersion: "20.10.99-shoal"),
             logger: logger)
         // Overlays come from the swarm; containers that kept running find theirs again before the swarm is back.
-        await networks.setCluster(ClusterNetworksAdapter(manager: swarm))
+        await networks.setCluster(ClusterNetworksAdapter(swarm: swarm))
         await swarm.setEndpointHandlers(ClusterNetworksAdapter.handlers(networks))
         await containers.restore()
         await swarm.restore()
@@ -59,7 +59,7 @@ public struct Daemon: Sendable {
             images: ImageBackendAdapter(images: images, containers: containers, events: events),
             volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
             networks: NetworkBackendAdapter(networks: networks, containers: containers, swarm: swarm),
-            swarm: SwarmBackendAdapter(manager: swarm),
+            swarm: SwarmBackendAdapter(swarm: swarm),
             system: SystemBackendAdapter(
                 containers: containers, images: images, volumes: volumes, events: events, facts: facts,
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))
@@ -71,7 +71,7 @@ public struct Daemon: Sendable {
                 backends: backends, address: address, spoolDirectory: paths.spoolRoot, logger: logger,
                 onServerRunning: { _ in logger.info("API listening on \(host)") }))
         }
-        services.append(SwarmService(manager: swarm))
+        services.append(SwarmService(swarm: swarm))
         services.append(ShutdownWatchdog(deadline: .seconds(5), logger: logger))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },

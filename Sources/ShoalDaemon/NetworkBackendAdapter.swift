@@ -10,7 +10,7 @@ import ShoalModel
 struct NetworkBackendAdapter: NetworkBackend {
     let networks: NetworkService
     let containers: ContainerService
-    let swarm: SwarmManager
+    let swarm: SwarmMembership
 
     /// This host's networks and, on a manager, every swarm-scoped one (with the containers this host has on it).
     func listNetworks() async throws -> [NetworkView] {

@@ -4,33 +4,33 @@ import ShoalDockerAPI
 import ShoalManager
 import ShoalModel
 
-/// The API's swarm backend: the node's SwarmManager (init and join, a manager's store, a worker's agent).
+/// The API's swarm backend: the node's SwarmMembership (init and join, a manager's store, a worker's agent).
 struct SwarmBackendAdapter: SwarmBackend {
-    let manager: SwarmManager
+    let swarm: SwarmMembership
 
-    func initSwarm(_ request: SwarmInitRequest) async throws -> String { try await manager.initialize(request) }
-    func joinSwarm(_ request: SwarmJoinRequest) async throws { try await manager.join(request) }
-    func leaveSwarm(force: Bool) async throws { try await manager.leave(force: force) }
-    func inspectSwarm() async throws -> SwarmInfo { try await manager.inspect() }
+    func initSwarm(_ request: SwarmInitRequest) async throws -> String { try await swarm.initialize(request) }
+    func joinSwarm(_ request: SwarmJoinRequest) async throws { try await swarm.join(request) }
+    func leaveSwarm(force: Bool) async throws { try await swarm.leave(force: force) }
+    func inspectSwarm() async throws -> SwarmInfo { try await swarm.inspect() }
     func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool) async throws {
-        try await manager.update(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
+        try await swarm.update(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
                                  rotateManagerToken: rotateManagerToken)
     }
-    func localSwarmState() async -> LocalSwarmState { await manager.localState() }
-    func listNodes() async throws -> [SwarmNode] { try await manager.nodes() }
-    func node(_ ref: String) async throws -> SwarmNode { try await manager.node(ref) }
+    func localSwarmState() async -> LocalSwarmState { await swarm.localState() }
+    func listNodes() async throws -> [SwarmNode] { try await swarm.nodes() }
+    func node(_ ref: String) async throws -> SwarmNode { try await swarm.node(ref) }
     func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws {
-        try await manager.updateNode(ref, version: version, spec: spec)
+        try await swarm.updateNode(ref, version: version, spec: spec)
     }
-    func removeNode(_ ref: String, force: Bool) async throws { try await manager.removeNode(ref, force: force) }
+    func removeNode(_ ref: String, force: Bool) async throws { try await swarm.removeNode(ref, force: force) }
 }
 
-/// Stops the manager's etcd member when the daemon shuts down gracefully (it starts again with the daemon).
+/// Stops the node's agent and its manager's etcd member when the daemon shuts down gracefully (it starts again with the daemon).
 struct SwarmService: Service {
-    let manager: SwarmManager
+    let swarm: SwarmMembership
 
     func run() async throws {
         try? await gracefulShutdown()
-        await manager.shutdown()
+        await swarm.shutdown()
     }
 }

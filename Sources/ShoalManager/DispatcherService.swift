@@ -9,7 +9,7 @@ import Synchronization
 /// node's first heartbeat on (which reports its own endpoints), the session also carries the endpoints on the
 /// other nodes: the full set, then each change as the leader commits it. Nodes of this cluster only (mutual TLS).
 struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
-    let manager: SwarmManager
+    let manager: ManagerNode
 
     func session(request: RPCAsyncSequence<Shoal_Cluster_V1_Heartbeat, any Error>,
                  response: RPCWriter<Shoal_Cluster_V1_SessionMessage>, context: ServerContext) async throws
@@ -38,7 +38,7 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                     for try await heartbeat in request {
                         queue.yield(Self.message(try await manager.heartbeat(from: caller)))
                         guard heartbeat.reportsAttachments, !feed.started else { continue }
-                        let subscription = try await manager.subscribeEndpoints(
+                        let subscription = try await manager.requireLeader().subscribeEndpoints(
                             nodeID: nodeID, reported: heartbeat.attachmentIds)
                         feed.start(subscription, into: queue)
                     }

@@ -6,18 +6,21 @@ import ShoalCore
 import ShoalIPAM
 import ShoalModel
 
-/// What runs on the leader only, for one leadership term: the judge of node health, the network allocator (the
-/// only writer of networks and their endpoints) and the endpoint feed the node sessions stream from. Every write
-/// they make is fenced by the term's claim on the leader key. Made when this manager starts to lead, from the
-/// store as it is then; dropped when it stops (its sessions end, and the nodes move to the new leader, which
-/// starts its own).
+/// What runs on the leader only, for one leadership term: the node sessions (the dispatcher's side: heartbeats,
+/// the endpoint stream), the judge of node health, the network allocator (the only writer of networks and their
+/// endpoints) and the endpoint feed the sessions stream from. Every write they make is fenced by the term's claim
+/// on the leader key. Made when this manager starts to lead, from the store as it is then; dropped when it stops
+/// (its sessions end, and the nodes move to the new leader, which starts its own).
 final class LeaderServices: Sendable {
+    let objects: SwarmObjects
     let fence: LeaderFence
     let health: NodeHealth
     let allocator: NetworkAllocatorService
     let feed: EndpointFeed
 
-    private init(fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService, feed: EndpointFeed) {
+    private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
+                 feed: EndpointFeed) {
+        self.objects = objects
         self.fence = fence
         self.health = health
         self.allocator = allocator
@@ -26,11 +29,12 @@ final class LeaderServices: Sendable {
 
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their
     /// endpoints stay withdrawn until they are back) and the nodes now Ready (given one grace time to reach this
-    /// leader; `except` is this manager's own node).
-    static func start(nodeID: String, objects: SwarmObjects, nodes: [SwarmNode], period: Duration,
-                      logger: Logger) async throws -> LeaderServices
+    /// leader; `nodeID` is this manager's own node, whose agent is local).
+    static func start(nodeID: String, objects: SwarmObjects, period: Duration, logger: Logger) async throws
+        -> LeaderServices
     {
         let store = objects.store
+        let nodes = try await objects.nodes()
         let cluster = try await objects.cluster()
         let fence = try await LeaderFence.claim(for: nodeID, in: store)
         let pools = try OverlayNetworkAllocator.pools(cluster.defaultAddressPools, subnetSize: Int(cluster.subnetSize))
@@ -39,8 +43,9 @@ final class LeaderServices: Sendable {
         let feed = EndpointFeed(attachments: attachments, downNodes: down)
         let ready = nodes.filter { $0.id != nodeID && $0.status.state == .ready }.map(\.id)
         return LeaderServices(
-            fence: fence,
-            health: NodeHealth(objects: objects, fence: fence, feed: feed, ready: ready, period: period, logger: logger),
+            objects: objects, fence: fence,
+            health: NodeHealth(objects: objects, fence: fence, feed: feed, ready: ready, period: period,
+                               logger: logger),
             allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools), feed: feed)
     }
 

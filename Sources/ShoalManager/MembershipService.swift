@@ -3,7 +3,7 @@ import ShoalClusterProto
 
 /// Membership on the control API: managers only (a worker's certificate is refused by `ControlAccess.managers`).
 struct MembershipService: Shoal_Cluster_V1_Membership.SimpleServiceProtocol {
-    let manager: SwarmManager
+    let manager: ManagerNode
 
     func addManager(request: Shoal_Cluster_V1_AddManagerRequest, context: ServerContext) async throws
         -> Shoal_Cluster_V1_AddManagerResponse

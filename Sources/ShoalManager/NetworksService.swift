@@ -7,7 +7,7 @@ import ShoalClusterProto
 /// of the cluster, for itself (the node is the one its certificate names). Everything that allocates runs on the
 /// leader: a follower refuses with "not the leader" and the caller tries the next manager.
 struct NetworksService: Shoal_Cluster_V1_Networks.SimpleServiceProtocol {
-    let manager: SwarmManager
+    let manager: ManagerNode
 
     func createNetwork(request: Shoal_Cluster_V1_CreateNetworkRequest, context: ServerContext) async throws
         -> Shoal_Cluster_V1_NetworkReply
@@ -51,7 +51,7 @@ struct NetworksService: Shoal_Cluster_V1_Networks.SimpleServiceProtocol {
         return try await ControlErrors.mapping {
             let nodeID = try await manager.checkCaller(caller, access: .anyNode)
             var reply = Shoal_Cluster_V1_AttachReply()
-            reply.attachment = try await manager.leaderAttach(try await manager.requireLeader(), nodeID: nodeID, request)
+            reply.attachment = try await manager.requireLeader().attach(nodeID: nodeID, request)
             return reply
         }
     }
@@ -62,7 +62,7 @@ struct NetworksService: Shoal_Cluster_V1_Networks.SimpleServiceProtocol {
         let caller = PeerIdentity.node(context)
         return try await ControlErrors.mapping {
             let nodeID = try await manager.checkCaller(caller, access: .anyNode)
-            try await manager.leaderDetach(try await manager.requireLeader(), nodeID: nodeID,
+            try await manager.requireLeader().detach(nodeID: nodeID,
                                            attachmentID: request.attachmentID)
             return Shoal_Cluster_V1_DetachReply()
         }

@@ -6,7 +6,7 @@ import ShoalClusterProto
 /// NodeCA on the control API: hands out the root CA and node certificates. Anyone may call it (a joining node has
 /// no certificate yet); the join token is the credential, checked by the manager.
 struct NodeCAService: Shoal_Cluster_V1_NodeCA.SimpleServiceProtocol {
-    let manager: SwarmManager
+    let manager: ManagerNode
 
     func getRootCA(request: Shoal_Cluster_V1_GetRootCARequest, context: ServerContext) async throws
         -> Shoal_Cluster_V1_GetRootCAResponse

@@ -2,10 +2,16 @@ import Foundation
 import ShoalCore
 import ShoalOS
 
-/// ShoalManager: swarm mode on a manager — the cluster object, nodes, join tokens and the CA key live in the
-/// cluster store (etcd, started and supervised here); the Docker API's swarm and node routes are answered from
-/// it. It never touches containers (that is the agent's job through the engine) and never lets a worker reach
-/// the store.
+/// ShoalManager: swarm mode on a node, in three rooms.
+/// - `SwarmMembership` (every node in a swarm): this node's configuration, its agent, certificate renewal and
+///   role changes; the daemon holds it.
+/// - `ManagerNode` (managers): the etcd member it supervises, the control API it serves, the monitor that follows
+///   who leads, and the manager-only Docker calls answered from the store.
+/// - `LeaderServices` (the leader, one term at a time): node sessions, node health, the network allocator and the
+///   endpoint feed, every write fenced by the term.
+/// The swarm's objects live in the cluster store's typed tables (`SwarmObjects`); nothing here knows a key. It
+/// never touches containers (that is the engine's job, driven by the agent) and never lets a worker reach the
+/// store.
 
 /// Where this node keeps its swarm identity: `<data-root>/swarm/` with the CA certificate, its node key and
 /// certificate (the key never leaves the node) and `state.json`; etcd's data under `etcd/`.

@@ -53,15 +53,15 @@ import Testing
             }
             // This test process also runs every other suite, whose blocking tests can hold its threads for many
             // seconds: give the in-process store calls the slack the etcd tests have.
-            let slow = SwarmManager.StoreTimeouts(call: .seconds(30), healthCall: .seconds(10), start: .seconds(180))
-            let manager = SwarmManager(dataRoot: managerRoot, description: Self.description("m"))
+            let slow = SwarmMembership.StoreTimeouts(call: .seconds(30), healthCall: .seconds(10), start: .seconds(180))
+            let manager = SwarmMembership(dataRoot: managerRoot, description: Self.description("m"))
             await manager.setStoreTimeouts(slow)
             var spec = SwarmSpec()
             spec.nodeCertExpiry = 2 * 3600
             spec.heartbeatPeriod = 1
             _ = try await manager.initialize(SwarmInitRequest(
                 listenAddress: "127.0.0.1:\(base)", advertiseAddress: "127.0.0.1:\(base)", spec: spec))
-            let worker = SwarmManager(dataRoot: workerRoot, description: Self.description("w"))
+            let worker = SwarmMembership(dataRoot: workerRoot, description: Self.description("w"))
             await worker.setStoreTimeouts(slow)
             do {
                 let token = try await manager.inspect().joinTokens.worker
@@ -98,7 +98,7 @@ import Testing
                 let renewedAt = ContinuousClock.now
                 var heard = false
                 for _ in 0..<600 where !heard {
-                    if let seen = await manager.leaderServices?.health.lastSeen(workerAfter.nodeID), seen > renewedAt {
+                    if let seen = await manager.manager?.leaderServices?.health.lastSeen(workerAfter.nodeID), seen > renewedAt {
                         heard = true
                     } else {
                         try await Task.sleep(for: .milliseconds(100))

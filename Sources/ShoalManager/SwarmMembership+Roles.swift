@@ -7,8 +7,8 @@ import ShoalModel
 
 /// Role changes (`docker node promote/demote`, `node update --role`), removal and certificate renewal, as the node
 /// concerned carries them out. The managers only change the node's spec in the store; a worker learns its new role
-/// from its session, a manager from the store (its monitor looks once a second).
-extension SwarmManager {
+/// from its session, a manager from its `ManagerNode`'s monitor (it looks at the store once a second).
+extension SwarmMembership {
     // MARK: promotion (a worker's agent was told "manager")
 
     /// Renews the certificate with the manager role, joins the store as a member and serves the control API.
@@ -23,8 +23,7 @@ extension SwarmManager {
             guard renewed.role == .manager else {
                 throw ShoalError.invalidState("the managers issued a \(renewed.role) certificate for a promotion")
             }
-            await agent?.stop()
-            agent = nil
+            await stopAgent()
             let port = try SwarmAddresses.parse(config.advertiseAddress).port
             var promoted = config
             promoted.role = NodeRoleName.manager.rawValue
@@ -38,67 +37,50 @@ extension SwarmManager {
             do {
                 try await becomeManager(joined, config: promoted, managers: managers)
             } catch {
-                await stopControl()
-                await stopStore()
-                try? FileManager.default.removeItem(atPath: paths.etcdData)
+                await dropManager()
                 throw error
             }
             logger.info("swarm: this node is now a manager")
         } catch {
             logger.error("swarm: promotion failed, staying a worker: \(error)")
-            if agent == nil { try? startAgent(config) }
+            if agent == nil { try? await startAgent(config) }
         }
     }
 
     // MARK: demotion (a manager whose node spec says worker)
 
-    /// Called by the monitor: a manager whose node the store now calls a worker gives up its store member and
-    /// control API and becomes a worker with a worker certificate.
-    func followOwnRole() async {
-        guard !demoting, let config, config.role == NodeRoleName.manager.rawValue, let objects = try? managerObjects(),
-              let node = try? await objects.node(config.nodeID), node.spec.role == .worker else { return }
-        demoting = true
-        defer { demoting = false }
+    /// Called by the manager's monitor once the store calls this node a worker: it gives up its store member
+    /// and control API and becomes a worker with a worker certificate. Tried again each second until done.
+    func demote() async {
+        guard let config, let manager else { return }
         do {
-            try await demote(config)
+            // Everything that needs the store first: the worker certificate and the other managers.
+            let own = try await manager.signOwnCertificate()
+            let others = await manager.otherManagers
+            guard !others.isEmpty else { throw ShoalError.invalidState("no other manager to report to") }
+            try await manager.leaveStoreForDemotion()
+            await stopAgent()
+            await dropManager()
+            try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM)
+            var worker = config
+            worker.role = NodeRoleName.worker.rawValue
+            worker.etcdClientPort = 0
+            worker.etcdPeerPort = 0
+            worker.managers = others
+            try worker.save(paths)
+            self.config = worker
+            try await startAgent(worker)
             logger.info("swarm: this node is now a worker")
         } catch {
             logger.error("swarm: demotion not done yet (retrying): \(error)")
         }
     }
 
-    private func demote(_ config: SwarmLocalConfig) async throws {
-        guard let client else { return }
-        // Everything that needs the store first: the worker certificate and the other managers.
-        let own = try await signOwnCertificate(config)
-        let others = managerAddresses.filter { $0.nodeID != config.nodeID }.map(\.address)
-        guard !others.isEmpty else { throw ShoalError.invalidState("no other manager to report to") }
-        try await managerObjects().updateNode(config.nodeID) { node in
-            node.managerStatus = nil
-            return true
-        }
-        // Leave the store. etcd refuses while the rest would lack a settled quorum: then retry next time.
-        let members = try await client.memberList()
-        if let me = members.first(where: { $0.name == config.nodeID }) {
-            do {
-                try await client.memberRemove(id: me.id)
-            } catch {
-                // The answer may be lost when the member stops itself; it is gone if the others no longer list it.
-                if let now = try? await client.memberList(), now.contains(where: { $0.id == me.id }) { throw error }
-            }
-        }
-        await stopControl()
-        await stopStore()
+    /// Kills the manager half and its store member's data (a failed promotion, a demotion).
+    private func dropManager() async {
+        await manager?.kill()
+        manager = nil
         try? FileManager.default.removeItem(atPath: paths.etcdData)
-        try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM)
-        var worker = config
-        worker.role = NodeRoleName.worker.rawValue
-        worker.etcdClientPort = 0
-        worker.etcdPeerPort = 0
-        worker.managers = others
-        try worker.save(paths)
-        self.config = worker
-        try startAgent(worker)
     }
 
     // MARK: removal
@@ -110,8 +92,7 @@ extension SwarmManager {
         logger.warning("swarm: this node was removed from the swarm; leaving it")
         renewal?.cancel()
         renewal = nil
-        await agent?.stop()
-        agent = nil
+        await stopAgent()
         try? FileManager.default.removeItem(atPath: paths.directory)
         config = nil
     }
@@ -146,30 +127,20 @@ extension SwarmManager {
     /// are restarted (etcd reads its files at each handshake).
     func renewCertificate() async throws {
         guard let config else { return }
-        if config.role == NodeRoleName.manager.rawValue {
-            let own = try await signOwnCertificate(config)
+        if let manager {
+            let own = try await manager.signOwnCertificate()
             try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM)
-            await stopControl()
-            try await startControl(config)
+            try await manager.restartServing()
         } else {
             let renewed = try await certificateFromManagers(config)
             try replaceOwnCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM)
-            await agent?.stop()
-            agent = nil
-            try startAgent(config)
         }
+        await stopAgent()
+        try await startAgent(config)
         logger.info("swarm: node certificate renewed")
     }
 
     // MARK: this node's certificate
-
-    /// A manager: a new key and a certificate for it, signed here with the CA in the store, for the node as the
-    /// store describes it now (its role, its address).
-    func signOwnCertificate(_ config: SwarmLocalConfig) async throws -> (certificatePEM: String, keyPEM: String) {
-        let key = NodeKey.generate()
-        let issued = try await signNodeCertificate(nodeID: config.nodeID, csrPEM: try key.makeCSR(commonName: config.nodeID))
-        return (issued.certificatePEM, key.pem)
-    }
 
     /// A worker: a new key and certificate from the first manager that answers, asked with the current one.
     func certificateFromManagers(_ config: SwarmLocalConfig) async throws -> NodeRenewal.Renewed {

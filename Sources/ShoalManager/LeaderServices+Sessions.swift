@@ -1,0 +1,65 @@
+import Foundation
+import ShoalAllocator
+import ShoalCA
+import ShoalClusterClient
+import ShoalClusterProto
+import ShoalCore
+import ShoalModel
+
+/// The leader's side of node sessions (Dispatcher.Session) and of the endpoints nodes ask for: a heartbeat keeps
+/// its node Ready and tells it its role; a session gets the endpoint feed once its node has reported its own
+/// endpoints; attach and detach go through the allocator and reach every other session through the feed.
+extension LeaderServices {
+    /// A heartbeat on `nodeID`'s session: the node's role as the store has it now. A removed node's session ends
+    /// here; a node coming back (or new) is Ready again.
+    func heartbeat(from nodeID: String, period: Duration) async throws -> NodeRole {
+        guard let node = try await objects.node(nodeID) else {
+            await health.forget(nodeID)
+            throw SwarmErrors.removedNode(nodeID)
+        }
+        try await health.heartbeat(nodeID, period: period)
+        return node.spec.role == .manager ? .manager : .worker
+    }
+
+    /// A session started: the node's reported endpoints are reconciled, then it gets the feed (full set first).
+    func subscribeEndpoints(nodeID: String, reported: [String]?) async throws
+        -> (id: UUID, updates: AsyncStream<Shoal_Cluster_V1_EndpointUpdate>, feed: EndpointFeed)
+    {
+        if let reported {
+            for gone in try await allocator.reconcile(nodeID: nodeID, keep: Set(reported)) {
+                await feed.removed(gone)
+            }
+        }
+        let (id, updates) = await feed.subscribe(nodeID: nodeID)
+        return (id, updates, feed)
+    }
+
+    /// An address on a swarm-scoped network for a container of `nodeID`, told to the other nodes.
+    func attach(nodeID: String, _ request: Shoal_Cluster_V1_AttachRequest) async throws -> SwarmAttachment {
+        guard let node = try await objects.node(nodeID) else { throw SwarmErrors.removedNode(nodeID) }
+        let attachment = try await allocator.attach(
+            nodeID: nodeID, nodeAddress: node.status.address, networkID: request.networkID,
+            containerID: request.containerID, containerName: request.containerName, aliases: request.aliases,
+            dnsNames: request.dnsNames, requestedAddress: request.requestedAddress)
+        await feed.added(attachment)
+        return attachment
+    }
+
+    /// `nodeID` gives an endpoint back; the other nodes are told.
+    func detach(nodeID: String, attachmentID: String) async throws {
+        if let gone = try await allocator.detach(nodeID: nodeID, attachmentID: attachmentID) {
+            await feed.removed(gone)
+        }
+    }
+
+    /// Once a second: nodes removed from the swarm lose their endpoints.
+    func dropEndpointsOfRemovedNodes() async {
+        guard let nodes = try? await objects.nodes() else { return }
+        let known = Set(nodes.map(\.id))
+        let orphans = Set(await feed.all().map(\.nodeID)).subtracting(known)
+        for nodeID in orphans {
+            guard let dropped = try? await allocator.dropNode(nodeID) else { continue }
+            for attachment in dropped { await feed.removed(attachment) }
+        }
+    }
+}
