@@ -122,7 +122,7 @@ import Testing
         }
     }
 
-    @Test func unreachableRegistryFailsFastAndLeavesNothing() async throws {
+    @Test func unreachableRegistryFailsAndLeavesNothing() async throws {
         try await TestRun.with("regdown") { run in
             let daemon = try await DaemonFixture(run)
             let port = try await ImageFixtures.freePort()
@@ -134,7 +134,8 @@ import Testing
             #expect(pull.stderr.contains("127.0.0.1:\(port)"), "\(pull.stderr)")
             #expect(pull.stderr.lowercased().contains("connection refused") || pull.stderr.contains("connect"),
                     "\(pull.stderr)")
-            #expect(elapsed < 10, "took \(elapsed) s")
+            // How fast is a figure, not a test (no timing assertions): printed for the log.
+            print("registry: a pull from a closed port failed after \(Int(elapsed * 1000)) ms")
             #expect(try await ImageFixtures.storeListing(daemon) == before)
             #expect(try await daemon.dockerOK(["images", "-q"]) == "")
 
