@@ -46,8 +46,19 @@ struct NetworkBackendAdapter: NetworkBackend {
         try await swarm.removeNetwork(view.record.id)
     }
 
+    /// This host's unused networks, then (on a manager, as Docker's prune does) the swarm's networks no node has
+    /// an endpoint on. The leader refuses one that gained an endpoint meanwhile; it is kept.
     func pruneNetworks(labelFilter: @escaping @Sendable ([String: String]) -> Bool) async throws -> [String] {
-        await networks.prune { labelFilter($0.labels) }
+        var removed = await networks.prune { labelFilter($0.labels) }
+        for view in try await swarm.swarmNetworks() where view.peers.isEmpty && labelFilter(view.record.labels) {
+            do {
+                try await swarm.removeNetwork(view.record.id)
+                removed.append(view.record.name)
+            } catch {
+                continue
+            }
+        }
+        return removed
     }
 
     func connect(container: String, network: String, request: EndpointRequest) async throws {

@@ -107,6 +107,15 @@ import Testing
             // In use: the manager refuses to remove it. A removed container stops resolving on the other host.
             let busy = try await docker(1, ["network", "rm", "app"])
             #expect(busy.status != 0 && busy.stderr.contains("is in use"), "\(busy)")
+            // Prune, as Docker's: a worker prunes only its own networks; a manager also the swarm's unused ones.
+            try #require(try await docker(1, ["network", "create", "-d", "overlay", "idle"]).status == 0)
+            let workerPrune = try await docker(2, ["network", "prune", "-f"])
+            #expect(workerPrune.status == 0 && !workerPrune.stdout.contains("idle"), "\(workerPrune)")
+            let managerPrune = try await docker(1, ["network", "prune", "-f"])
+            #expect(managerPrune.status == 0 && managerPrune.stdout.contains("idle"), "\(managerPrune)")
+            #expect(!managerPrune.stdout.contains("app") && !managerPrune.stdout.contains("other"), "\(managerPrune)")
+            let left = try await docker(1, ["network", "ls", "--filter", "scope=swarm", "--format", "{{.Name}}"])
+            #expect(left.stdout.split(separator: "\n").sorted() == ["app", "other"], "\(left)")
             #expect(try await docker(2, ["rm", "-f", "web"]).status == 0)
             let gone = try await cluster.eventually(30) {
                 try await !docker(3, ["exec", "client", "nslookup", "web"]).stdout.contains(webIP)
