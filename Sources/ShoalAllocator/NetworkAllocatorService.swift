@@ -127,6 +127,23 @@ public actor NetworkAllocatorService {
         return stored.object
     }
 
+    /// New names for an endpoint of a renamed container; only its own node may. Returns it as stored now.
+    public func rename(nodeID: String, attachmentID: String, containerName: String, dnsNames: [String]) async throws
+        -> SwarmAttachment
+    {
+        guard let stored = try await attachments.get(attachmentID) else {
+            throw ShoalError.notFound("endpoint \(attachmentID) not found")
+        }
+        guard stored.object.nodeID == nodeID else {
+            throw ShoalError.permissionDenied("endpoint \(attachmentID) belongs to another node")
+        }
+        var renamed = stored.object
+        renamed.containerName = containerName
+        renamed.dnsNames = dnsNames
+        try await commit(try attachments.update(renamed, ifVersion: stored.version))
+        return renamed
+    }
+
     /// A node told its endpoints at the start of a session: the others it had (containers gone while it was away)
     /// are dropped, except those made in the last `grace` (an attach may still be on its way to the node).
     public func reconcile(nodeID: String, keep: Set<String>, grace: Duration = .seconds(30)) async throws

@@ -27,6 +27,10 @@ struct ClusterNetworksAdapter: ClusterNetworks {
 
     func detach(attachmentID: String) async { await swarm.detachEndpoint(attachmentID) }
 
+    func rename(attachmentID: String, containerName: String, dnsNames: [String]) async {
+        await swarm.renameEndpoint(attachmentID, containerName: containerName, dnsNames: dnsNames)
+    }
+
     func underlayAddress() async -> IPv4Address? {
         await swarm.dataPathAddress.flatMap { try? IPv4Address(parsing: $0) }
     }

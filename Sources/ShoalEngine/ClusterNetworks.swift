@@ -15,6 +15,8 @@ public protocol ClusterNetworks: Sendable {
     /// Gives the endpoint back (quiet when it is already gone; the leader also drops what a node no longer
     /// reports).
     func detach(attachmentID: String) async
+    /// The endpoint's container was renamed: the other hosts resolve it by `dnsNames` from now on (best effort).
+    func rename(attachmentID: String, containerName: String, dnsNames: [String]) async
     /// This host's underlay address: the source of its VXLAN traffic, where the other hosts send theirs.
     func underlayAddress() async -> IPv4Address?
 }

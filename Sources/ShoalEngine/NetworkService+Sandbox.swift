@@ -227,6 +227,12 @@ extension NetworkService: NetworkSandboxProvider {
             registerNames(live.endpoints[index])
         }
         sandboxes[record.id] = live
+        // The other hosts learn the new names through the leader, as Docker's rename updates the cluster's
+        // service records.
+        for endpoint in live.endpoints where networks[endpoint.networkID]?.isSwarmScoped == true {
+            await cluster?.rename(attachmentID: endpoint.endpointID, containerName: record.name,
+                                  dnsNames: endpoint.dnsNames)
+        }
     }
 
     // MARK: connect and disconnect

@@ -52,6 +52,14 @@ extension LeaderServices {
         }
     }
 
+    /// `nodeID`'s container was renamed: the other nodes resolve its endpoint by the new names.
+    func rename(nodeID: String, _ request: Shoal_Cluster_V1_RenameRequest) async throws -> SwarmAttachment {
+        let renamed = try await allocator.rename(nodeID: nodeID, attachmentID: request.attachmentID,
+                                                 containerName: request.containerName, dnsNames: request.dnsNames)
+        await feed.added(renamed)
+        return renamed
+    }
+
     /// Once a second: nodes removed from the swarm lose their endpoints.
     func dropEndpointsOfRemovedNodes() async {
         guard let nodes = try? await objects.nodes() else { return }

@@ -62,9 +62,20 @@ struct NetworksService: Shoal_Cluster_V1_Networks.SimpleServiceProtocol {
         let caller = PeerIdentity.node(context)
         return try await ControlErrors.mapping {
             let nodeID = try await manager.checkCaller(caller, access: .anyNode)
-            try await manager.requireLeader().detach(nodeID: nodeID,
-                                           attachmentID: request.attachmentID)
+            try await manager.requireLeader().detach(nodeID: nodeID, attachmentID: request.attachmentID)
             return Shoal_Cluster_V1_DetachReply()
+        }
+    }
+
+    func rename(request: Shoal_Cluster_V1_RenameRequest, context: ServerContext) async throws
+        -> Shoal_Cluster_V1_AttachReply
+    {
+        let caller = PeerIdentity.node(context)
+        return try await ControlErrors.mapping {
+            let nodeID = try await manager.checkCaller(caller, access: .anyNode)
+            var reply = Shoal_Cluster_V1_AttachReply()
+            reply.attachment = try await manager.requireLeader().rename(nodeID: nodeID, request)
+            return reply
         }
     }
 }

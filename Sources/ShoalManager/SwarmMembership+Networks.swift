@@ -110,6 +110,26 @@ extension SwarmMembership {
     /// their overlays again.
     public var dataPathAddress: String? { (config ?? SwarmLocalConfig.load(paths))?.advertiseHost }
 
+    /// New names for an endpoint of this node's renamed container (best effort, like a detach: the other nodes
+    /// keep the old names if the leader cannot be reached).
+    public func renameEndpoint(_ attachmentID: String, containerName: String, dnsNames: [String]) async {
+        guard let config else { return }
+        var request = Shoal_Cluster_V1_RenameRequest()
+        request.attachmentID = attachmentID
+        request.containerName = containerName
+        request.dnsNames = dnsNames
+        let call = request
+        do {
+            _ = try await onLeader(local: { leader in
+                try await leader.rename(nodeID: config.nodeID, call)
+            }, remote: { channel in
+                try await channel.networks.rename(call, options: ControlChannel.options()).attachment
+            })
+        } catch {
+            logger.warning("swarm: endpoint \(attachmentID) keeps its old names on the other nodes: \(error)")
+        }
+    }
+
     // MARK: pieces
 
     private func requireManager(orElse workerError: ShoalError) throws {

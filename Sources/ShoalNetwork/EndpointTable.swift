@@ -50,7 +50,12 @@ public struct EndpointTable: Sendable {
 
     /// Adds or replaces an endpoint (a replaced remote one's old peer entry goes first).
     public mutating func upsert(_ endpoint: NetworkEndpoint) {
-        if let old = endpoints[endpoint.id], old != endpoint { withdrawPeer(old) }
+        // A change of names only (a renamed container) keeps the data path as it is.
+        if let old = endpoints[endpoint.id],
+           old.address != endpoint.address || old.mac != endpoint.mac || old.remoteHost != endpoint.remoteHost
+            || old.networkID != endpoint.networkID {
+            withdrawPeer(old)
+        }
         endpoints[endpoint.id] = endpoint
         if !endpoint.dnsNames.isEmpty {
             dns.upsert(endpointID: endpoint.id, DNSEndpointRecord(

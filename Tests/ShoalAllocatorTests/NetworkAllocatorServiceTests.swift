@@ -65,7 +65,13 @@ import Testing
 
         let busy = await #expect(throws: ShoalError.self) { try await leader.remove("app") }
         #expect(busy?.message.contains("is in use") == true)
-        // Only its own node gives an endpoint back.
+        // Only its own node renames an endpoint or gives it back; a rename keeps the address.
+        await #expect(throws: ShoalError.self) {
+            try await leader.rename(nodeID: "w1", attachmentID: b.id, containerName: "x", dnsNames: ["x"])
+        }
+        let renamed = try await leader.rename(nodeID: "w2", attachmentID: b.id, containerName: "b2", dnsNames: ["b2"])
+        #expect(renamed.address == b.address && renamed.dnsNames == ["b2"])
+        #expect(try await StoreTable<SwarmAttachment>(store).get(b.id)?.object == renamed)
         await #expect(throws: ShoalError.self) { try await leader.detach(nodeID: "w1", attachmentID: b.id) }
         for (node, endpoint) in [("w1", a), ("w2", b), ("w2", chosen)] {
             #expect(try await leader.detach(nodeID: node, attachmentID: endpoint.id) != nil)

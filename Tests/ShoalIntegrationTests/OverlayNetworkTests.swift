@@ -85,6 +85,23 @@ import Testing
                 """
             let viaPython = try await Shell.run("/usr/bin/env", ["python3", "-c", py, cluster.socket(1), cluster.socket(3)])
             #expect(viaPython.stdout == "overlay swarm True\noverlay-ok\n", "\(viaPython.stdout)\(viaPython.stderr)")
+            // A renamed container answers to its new name on the other host, and no longer to the old one.
+            try #require(try await docker(2, ["run", "-d", "--name", "before", "--network", "app", "bb", "sleep", "1000"])
+                .status == 0)
+            let renamedIP = try await address(2, "before")
+            #expect(try await cluster.eventually(30) {
+                try await docker(3, ["exec", "client", "nslookup", "before"]).stdout.contains(renamedIP)
+            })
+            #expect(try await docker(2, ["rename", "before", "after"]).status == 0)
+            var renamedView = ""
+            let followed = try await cluster.eventually(30) {
+                let new = try await docker(3, ["exec", "client", "nslookup", "after"]).stdout
+                let old = try await docker(3, ["exec", "client", "nslookup", "before"]).stdout
+                renamedView = new + old
+                return new.contains(renamedIP) && !old.contains(renamedIP)
+            }
+            #expect(followed, "\(renamedView)")
+            #expect(try await docker(2, ["rm", "-f", "after"]).status == 0)
             // Host 2 lists the overlay now that a container of its own uses it; the manager shows both hosts as peers.
             #expect(try await docker(2, ["network", "ls", "--format", "{{.Name}} {{.Scope}}"]).stdout.contains("app swarm"))
             let peers = try await docker(1, ["network", "inspect", "app", "--format", "{{range .Peers}}{{.Name}} {{end}}"])

@@ -1212,13 +1212,27 @@ public enum Shoal_Cluster_V1_Networks: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Rename" metadata.
+        public enum Rename: Sendable {
+            /// Request type for "Rename".
+            public typealias Input = Shoal_Cluster_V1_RenameRequest
+            /// Response type for "Rename".
+            public typealias Output = Shoal_Cluster_V1_AttachReply
+            /// Descriptor for "Rename".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Networks"),
+                method: "Rename",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "shoal.cluster.v1.Networks" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateNetwork.descriptor,
             RemoveNetwork.descriptor,
             GetNetwork.descriptor,
             Attach.descriptor,
-            Detach.descriptor
+            Detach.descriptor,
+            Rename.descriptor
         ]
     }
 }
@@ -1335,6 +1349,25 @@ extension Shoal_Cluster_V1_Networks {
             request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_DetachRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_DetachReply>
+
+        /// Handle the "Rename" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own endpoints: the container was renamed (`docker rename`); the other nodes resolve the
+        /// > new names from then on.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_RenameRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_AttachReply` messages.
+        func rename(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RenameRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_AttachReply>
     }
 
     /// Service protocol for the "shoal.cluster.v1.Networks" service.
@@ -1435,6 +1468,25 @@ extension Shoal_Cluster_V1_Networks {
             request: GRPCCore.ServerRequest<Shoal_Cluster_V1_DetachRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_DetachReply>
+
+        /// Handle the "Rename" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own endpoints: the container was renamed (`docker rename`); the other nodes resolve the
+        /// > new names from then on.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RenameRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_AttachReply` message.
+        func rename(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RenameRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_AttachReply>
     }
 
     /// Simple service protocol for the "shoal.cluster.v1.Networks" service.
@@ -1533,6 +1585,25 @@ extension Shoal_Cluster_V1_Networks {
             request: Shoal_Cluster_V1_DetachRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Shoal_Cluster_V1_DetachReply
+
+        /// Handle the "Rename" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own endpoints: the container was renamed (`docker rename`); the other nodes resolve the
+        /// > new names from then on.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_RenameRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_AttachReply` to respond with.
+        func rename(
+            request: Shoal_Cluster_V1_RenameRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_AttachReply
     }
 }
 
@@ -1595,6 +1666,17 @@ extension Shoal_Cluster_V1_Networks.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Networks.Method.Rename.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_RenameRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_AttachReply>(),
+            handler: { request, context in
+                try await self.rename(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1650,6 +1732,17 @@ extension Shoal_Cluster_V1_Networks.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_DetachReply> {
         let response = try await self.detach(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func rename(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RenameRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_AttachReply> {
+        let response = try await self.rename(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1718,6 +1811,19 @@ extension Shoal_Cluster_V1_Networks.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_DetachReply> {
         return GRPCCore.ServerResponse<Shoal_Cluster_V1_DetachReply>(
             message: try await self.detach(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func rename(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RenameRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_AttachReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_AttachReply>(
+            message: try await self.rename(
                 request: request.message,
                 context: context
             ),
@@ -1849,6 +1955,30 @@ extension Shoal_Cluster_V1_Networks {
             deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_DetachReply>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_DetachReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Rename" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own endpoints: the container was renamed (`docker rename`); the other nodes resolve the
+        /// > new names from then on.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RenameRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RenameRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_AttachReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func rename<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RenameRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RenameRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_AttachReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2038,6 +2168,41 @@ extension Shoal_Cluster_V1_Networks {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Rename" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Any node, for its own endpoints: the container was renamed (`docker rename`); the other nodes resolve the
+        /// > new names from then on.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RenameRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RenameRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_AttachReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func rename<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RenameRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RenameRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_AttachReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Networks.Method.Rename.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2180,6 +2345,36 @@ extension Shoal_Cluster_V1_Networks.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_DetachRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_DetachReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Rename" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Any node, for its own endpoints: the container was renamed (`docker rename`); the other nodes resolve the
+    /// > new names from then on.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_RenameRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rename<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RenameRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.rename(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_RenameRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_AttachReply>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2344,6 +2539,40 @@ extension Shoal_Cluster_V1_Networks.ClientProtocol {
             metadata: metadata
         )
         return try await self.detach(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Rename" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Any node, for its own endpoints: the container was renamed (`docker rename`); the other nodes resolve the
+    /// > new names from then on.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rename<Result>(
+        _ message: Shoal_Cluster_V1_RenameRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_AttachReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_RenameRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.rename(
             request: request,
             options: options,
             onResponse: handleResponse

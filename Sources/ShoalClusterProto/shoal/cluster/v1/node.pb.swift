@@ -319,6 +319,22 @@ public nonisolated struct Shoal_Cluster_V1_DetachReply: Sendable {
   public init() {}
 }
 
+public nonisolated struct Shoal_Cluster_V1_RenameRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var attachmentID: String = String()
+
+  public var containerName: String = String()
+
+  public var dnsNames: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Shoal_Cluster_V1_RenewNodeCertificateRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -970,6 +986,46 @@ nonisolated extension Shoal_Cluster_V1_DetachReply: SwiftProtobuf.Message, Swift
   }
 
   public static func ==(lhs: Shoal_Cluster_V1_DetachReply, rhs: Shoal_Cluster_V1_DetachReply) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_RenameRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RenameRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}attachment_id\0\u{3}container_name\0\u{3}dns_names\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.attachmentID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.containerName) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.dnsNames) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.attachmentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.attachmentID, fieldNumber: 1)
+    }
+    if !self.containerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.containerName, fieldNumber: 2)
+    }
+    if !self.dnsNames.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.dnsNames, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_RenameRequest, rhs: Shoal_Cluster_V1_RenameRequest) -> Bool {
+    if lhs.attachmentID != rhs.attachmentID {return false}
+    if lhs.containerName != rhs.containerName {return false}
+    if lhs.dnsNames != rhs.dnsNames {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
