@@ -59,7 +59,7 @@ public struct Daemon: Sendable {
             images: ImageBackendAdapter(images: images, containers: containers, events: events),
             volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
             networks: NetworkBackendAdapter(networks: networks, containers: containers, swarm: swarm),
-            swarm: SwarmBackendAdapter(swarm: swarm),
+            swarm: SwarmBackendAdapter(swarm: swarm, networks: networks, containers: containers),
             system: SystemBackendAdapter(
                 containers: containers, images: images, volumes: volumes, events: events, facts: facts,
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))

@@ -1,16 +1,31 @@
 import ServiceLifecycle
 import ShoalCore
 import ShoalDockerAPI
+import ShoalEngine
 import ShoalManager
 import ShoalModel
 
 /// The API's swarm backend: the node's SwarmMembership (init and join, a manager's store, a worker's agent).
 struct SwarmBackendAdapter: SwarmBackend {
     let swarm: SwarmMembership
+    let networks: NetworkService
+    let containers: ContainerService
 
     func initSwarm(_ request: SwarmInitRequest) async throws -> String { try await swarm.initialize(request) }
     func joinSwarm(_ request: SwarmJoinRequest) async throws { try await swarm.join(request) }
-    func leaveSwarm(force: Bool) async throws { try await swarm.leave(force: force) }
+    /// As Docker does when a node leaves, its containers are disconnected from the swarm's networks (they keep
+    /// running, with their other networks).
+    func leaveSwarm(force: Bool) async throws {
+        let networks = self.networks
+        let containers = self.containers
+        try await swarm.leave(force: force) {
+            for view in await networks.list() where view.record.isSwarmScoped {
+                for container in view.containers {
+                    try? await containers.disconnect(container.containerID, network: view.record.id, force: true)
+                }
+            }
+        }
+    }
     func inspectSwarm() async throws -> SwarmInfo { try await swarm.inspect() }
     func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool) async throws {
         try await swarm.update(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,

@@ -126,8 +126,10 @@ public actor SwarmMembership {
         }
     }
 
-    /// `docker swarm leave [--force]`: the last manager needs `--force`; its store is erased.
-    public func leave(force: Bool) async throws {
+    /// `docker swarm leave [--force]`: the last manager needs `--force`; its store is erased. `beforeLeaving` runs
+    /// once the leave is allowed, while the node is still in the swarm (the daemon disconnects its containers from
+    /// the swarm's networks then, so the leader hears of their endpoints going).
+    public func leave(force: Bool, beforeLeaving: @Sendable () async -> Void = {}) async throws {
         guard config != nil else { throw SwarmErrors.notInSwarm }
         if let manager, !force {
             let managers = (try? await manager.objects.nodes().filter { $0.spec.role == .manager }.count) ?? 1
@@ -135,6 +137,7 @@ public actor SwarmMembership {
             throw ShoalError(.unavailable,
                              "You are attempting to leave the swarm on a node that is participating as a manager. Use `--force` to ignore this message.")
         }
+        await beforeLeaving()
         renewal?.cancel()
         renewal = nil
         await stopAgent()

@@ -154,6 +154,11 @@ import Testing
             #expect(try await !daemon.dockerOK(["exec", "app", "ip", "-o", "-4", "addr"]).contains("eth1"))
             #expect(try await daemon.docker(["exec", "db", "nslookup", "api"]).status != 0)
             #expect(try await daemon.docker(["exec", "app", "ping", "-c", "1", "-W", "1", "db"]).status != 0)
+            // Disconnected from its last network too, it runs with none (Docker shows no network at all).
+            try await daemon.dockerOK(["network", "disconnect", front, "app"])
+            let none = try await daemon.dockerOK(["inspect", "-f", "{{.State.Running}} {{len .NetworkSettings.Networks}}", "app"])
+            #expect(none == "true 0", "\(none)")
+            try await daemon.dockerOK(["network", "connect", front, "app"])
 
             // A stopped container joins at its next start; disconnect -f of a removed container succeeds.
             try await daemon.dockerOK(["stop", "-t", "0", "app"])

@@ -263,6 +263,14 @@ import Testing
                 try await !docker(3, ["exec", "client", "nslookup", "web"]).stdout.contains("10.66.0.77")
             }
             #expect(dropped, "\(cluster.log(1))")
+            // A host that leaves the swarm disconnects its containers from the overlays (they keep running), keeps
+            // no overlay device, and gives their endpoints back, so the network is free to go.
+            let left = try await docker(3, ["swarm", "leave"])
+            #expect(left.status == 0, "\(left)")
+            let clientNetworks = try await docker(3, ["inspect", "-f", "{{.State.Running}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "client"])
+            #expect(clientNetworks.stdout == "true \n", "\(clientNetworks)\n\(cluster.log(3))")
+            let links = try await Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(3), "/usr/sbin/ip", "-o", "link"])
+            #expect(!links.stdout.contains("vx-") && !links.stdout.contains("ov-"), "\(links.stdout)")
             for (node, name) in [(3, "client"), (3, "late")] {
                 #expect(try await docker(node, ["rm", "-f", name]).status == 0)
             }

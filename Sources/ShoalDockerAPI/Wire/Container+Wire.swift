@@ -190,7 +190,12 @@ extension ContainerRecord {
     /// Networks by name: the mode itself for `none`/`host`, else every network the container is configured for.
     private var networkNames: [String] {
         let mode = spec.host.networkMode
-        if mode == "none" || mode == "host" || spec.networks.isEmpty { return [mode == "default" ? "bridge" : mode] }
+        if mode == "none" || mode == "host" { return [mode] }
+        if spec.networks.isEmpty {
+            // A container started on a user network keeps it in its spec until it is disconnected from it: then
+            // it has none (Docker shows `{}`).
+            return mode == "default" || mode == "bridge" ? ["bridge"] : []
+        }
         return spec.networks.keys.sorted()
     }
 
