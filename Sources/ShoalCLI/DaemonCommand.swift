@@ -9,8 +9,28 @@ struct DaemonCommand: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Run the Shoal daemon (Docker Engine API v1.41).")
 
-    @Option(name: [.customShort("H"), .long], help: "Socket to serve (unix:///path). Repeatable.")
+    @Option(name: [.customShort("H"), .long],
+            help: "Where to serve the API: unix:///path or tcp://address[:port]. Repeatable.")
     var host: [String] = []
+
+    @Flag(name: .long, help: "Serve TCP hosts with TLS (implied by --tlsverify).")
+    var tls = false
+
+    @Flag(name: .long, help: "Serve TCP hosts with TLS and accept only clients with a certificate from --tlscacert.")
+    var tlsverify = false
+
+    @Option(name: .long, help: "Trust only client certificates issued by this CA (PEM).")
+    var tlscacert: String?
+
+    @Option(name: .long, help: "The daemon's TLS certificate (PEM).")
+    var tlscert: String?
+
+    @Option(name: .long, help: "The daemon's TLS key (PEM).")
+    var tlskey: String?
+
+    @Flag(name: .customLong("open-tcp-api"),
+          help: "Serve TCP hosts without verifying clients (anyone who reaches the port controls this host).")
+    var openTCPAPI = false
 
     @Option(name: .long, help: "Persistent state: records, images, volumes, logs.")
     var dataRoot = "/var/lib/shoal"
@@ -50,6 +70,14 @@ struct DaemonCommand: AsyncParsableCommand {
         configuration.bridgeName = bridge
         configuration.bridgeAddress = bip
         configuration.addressPools = defaultAddressPools
+        configuration.openTCPAPI = openTCPAPI
+        if tls || tlsverify {
+            // dockerd's defaults: the files of ~/.docker.
+            let home = (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.docker/"
+            configuration.tls = APITLSConfiguration(
+                verifyClients: tlsverify, caFile: tlscacert ?? home + "ca.pem",
+                certificateFile: tlscert ?? home + "cert.pem", keyFile: tlskey ?? home + "key.pem")
+        }
         try await Daemon(configuration: configuration).run(logger: logger)
     }
 }

@@ -22,6 +22,8 @@ public struct Daemon: Sendable {
     }
 
     public func run(logger: Logger) async throws {
+        // Where the API is served is checked first: a refused host changes nothing on the machine.
+        let listeners = try APIListeners.make(configuration, logger: logger)
         let paths = EnginePaths(dataRoot: configuration.dataRoot, execRoot: configuration.execRoot)
         for directory in [paths.dataRoot, paths.execRoot, paths.spoolRoot] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -65,11 +67,10 @@ public struct Daemon: Sendable {
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))
 
         var services: [any Service] = []
-        for host in configuration.hosts {
-            let address = try bindAddress(host)
+        for listener in listeners {
             services.append(DockerAPIServer.application(
-                backends: backends, address: address, spoolDirectory: paths.spoolRoot, logger: logger,
-                onServerRunning: { _ in logger.info("API listening on \(host)") }))
+                backends: backends, address: listener.address, tls: listener.tls, spoolDirectory: paths.spoolRoot,
+                logger: logger, onServerRunning: { _ in logger.info("API listening on \(listener.host)") }))
         }
         services.append(SwarmService(swarm: swarm))
         services.append(ShutdownWatchdog(deadline: .seconds(5), logger: logger))
@@ -97,24 +98,6 @@ public struct Daemon: Sendable {
         }
         options.upstreamDNS = configuration.dns
         return options
-    }
-
-    /// `unix:///path` (or a bare path) → a unix socket, after checking no other daemon is listening on it.
-    private func bindAddress(_ host: String) throws -> BindAddress {
-        var path = host
-        if path.hasPrefix("unix://") { path.removeFirst("unix://".count) }
-        guard path.hasPrefix("/") else {
-            throw ShoalError.invalidArgument("unsupported host \(host): only unix sockets are served until TLS lands")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if FileManager.default.fileExists(atPath: path) {
-            if UnixSocketProbe.isListening(path) {
-                throw ShoalError.conflict("another daemon is already listening on \(path)")
-            }
-            try FileManager.default.removeItem(atPath: path)
-        }
-        return .unixDomainSocket(path: path)
     }
 
     /// A stable ID for this daemon (`docker info`'s ID), kept in the data root.

@@ -5,8 +5,13 @@
 /// How a daemon instance is set up (`shoal daemon` flags). Two daemons on one host need distinct roots and
 /// sockets; everything a daemon creates is under these paths.
 public struct DaemonConfiguration: Sendable {
-    /// `unix:///path` or a bare path. TCP with mutual TLS lands with the cluster issue.
+    /// `unix:///path` (or a bare path) and `tcp://ADDRESS[:PORT]` (dockerd's `-H`).
     public var hosts: [String]
+    /// TLS for the TCP hosts (dockerd's `--tls`, `--tlsverify` and their files); nil: none.
+    public var tls: APITLSConfiguration? = nil
+    /// The operator's explicit consent to serve TCP hosts without mutual TLS (anyone who reaches the port then
+    /// controls the host). Without it such a host is refused at start.
+    public var openTCPAPI: Bool = false
     public var dataRoot: String
     public var execRoot: String
     /// Upstream DNS servers for containers (dockerd's `--dns`).
@@ -29,5 +34,21 @@ public struct DaemonConfiguration: Sendable {
         self.dns = dns
         self.initPath = initPath
         self.logLevel = logLevel
+    }
+}
+
+/// TLS on the API's TCP hosts. With `verifyClients` (`--tlsverify`) only clients presenting a certificate issued
+/// by `caFile` get through the handshake; without it any client may connect (server authentication only).
+public struct APITLSConfiguration: Sendable, Equatable {
+    public var verifyClients: Bool
+    public var caFile: String
+    public var certificateFile: String
+    public var keyFile: String
+
+    public init(verifyClients: Bool, caFile: String, certificateFile: String, keyFile: String) {
+        self.verifyClients = verifyClients
+        self.caFile = caFile
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
     }
 }

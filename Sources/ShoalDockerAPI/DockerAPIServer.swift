@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOSSL
 
 /// Builds the Docker API application: routes for every resource, Docker's error shape, the version prefix
 /// stripped, and the hijacking HTTP channel.
@@ -22,13 +23,15 @@ public enum DockerAPIServer {
     }
 
     /// The application serving `address` (a unix socket path or a TCP host/port).
-    public static func application(backends: DockerBackends, address: BindAddress, spoolDirectory: String,
-                                   logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+    /// `tls`: the connection's TLS (a TCP host); nil for a unix socket.
+    public static func application(backends: DockerBackends, address: BindAddress, tls: NIOSSLContext? = nil,
+                                   spoolDirectory: String, logger: Logger,
+                                   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
         let router = router(backends: backends, spoolDirectory: spoolDirectory)
         return Application(
             responder: VersionStrippingResponder(router.buildResponder()),
-            server: .docker(hijackRouter: HijackRouter(backends: backends)),
+            server: .docker(hijackRouter: HijackRouter(backends: backends), tls: tls),
             configuration: .init(address: address, serverName: nil),
             onServerRunning: onServerRunning,
             logger: logger)

@@ -4,18 +4,22 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 
 /// Hummingbird's HTTP/1 child channel with one addition: the `HijackHandler` between the codec and the
-/// router, so attach and exec can take over their connection.
+/// router, so attach and exec can take over their connection. With `tls` the connection is TLS first; a hijacked
+/// stream stays inside it.
 struct DockerHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
     let responder: HTTPChannelHandler.Responder
     let hijackRouter: HijackRouter
+    let tls: NIOSSLContext?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
             let encoder = HTTPResponseEncoder(configuration: .init())
             let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
             try pipeline.addHandler(encoder)
@@ -37,7 +41,7 @@ struct DockerHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// The Docker API's server: HTTP/1 with connection hijacking for attach and exec.
-    static func docker(hijackRouter: HijackRouter) -> HTTPServerBuilder {
-        .init { responder in DockerHTTPChannel(responder: responder, hijackRouter: hijackRouter) }
+    static func docker(hijackRouter: HijackRouter, tls: NIOSSLContext?) -> HTTPServerBuilder {
+        .init { responder in DockerHTTPChannel(responder: responder, hijackRouter: hijackRouter, tls: tls) }
     }
 }
