@@ -1,3 +1,4 @@
+import Foundation
 import ShoalModel
 
 /// A node as the scheduler weighs it: the node object plus what its tasks hold there (task counts overall and
@@ -13,6 +14,7 @@ public struct NodeInfo: Sendable, Equatable {
     public private(set) var available: Resources
     private var usedHostPorts: [HostPort: Int]
     private var footprints: [String: TaskFootprint]
+    private(set) var recentFailures = RecentFailures()
 
     public init(node: SwarmNode) {
         self.node = node
@@ -39,6 +41,8 @@ public struct NodeInfo: Sendable, Equatable {
             available.memoryBytes -= footprint.reservations.memoryBytes
         }
     }
+
+    mutating func recordFailure(_ key: RecentFailures.Key, at time: Date) { recentFailures.record(key, at: time) }
 
     /// Records a task on this node, or updates whether it counts as active. Returns whether anything changed.
     @discardableResult

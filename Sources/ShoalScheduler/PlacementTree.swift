@@ -1,3 +1,4 @@
+import Foundation
 import ShoalModel
 
 /// SwarmKit's decision tree for placement preferences, kept as heaps so each placement is logarithmic. Every
@@ -9,19 +10,28 @@ import ShoalModel
 struct PlacementTree {
     /// Orders a leaf's nodes; `index` is the node's place in the ID-sorted node list.
     struct NodeRank: Comparable, Sendable {
+        /// Recent failures of this service here, once past SwarmKit's threshold: such a node goes last.
+        var failures: Int
         var serviceTasks: Int
         var totalTasks: Int
         var index: Int
 
-        init(_ info: NodeInfo, serviceID: String, index: Int) {
-            serviceTasks = info.activeTasks(ofService: serviceID)
+        init(_ info: NodeInfo, group: GroupContext, index: Int) {
+            failures = info.recentFailures.penalty(group.failureKey, now: group.now)
+            serviceTasks = info.activeTasks(ofService: group.failureKey.serviceID)
             totalTasks = info.activeTasks
             self.index = index
         }
 
         static func < (a: Self, b: Self) -> Bool {
-            (a.serviceTasks, a.totalTasks, a.index) < (b.serviceTasks, b.totalTasks, b.index)
+            (a.failures, a.serviceTasks, a.totalTasks, a.index) < (b.failures, b.serviceTasks, b.totalTasks, b.index)
         }
+    }
+
+    /// What ranking a node needs to know of the group being placed.
+    struct GroupContext: Sendable {
+        var failureKey: RecentFailures.Key
+        var now: Date?
     }
 
     /// Orders siblings: fewest tasks of the service, then the lowest load (active tasks per eligible node, so a
@@ -63,11 +73,12 @@ struct PlacementTree {
     }
 
     private(set) var branches: [Branch]
-    private let serviceID: String
+    private let group: GroupContext
 
     /// Builds the tree over every node; only nodes for which `eligible` holds go into the leaves.
-    init(serviceID: String, preferences: [PlacementPreference], nodes: [NodeInfo], eligible: (Int) -> Bool) {
-        self.serviceID = serviceID
+    init(group: GroupContext, preferences: [PlacementPreference], nodes: [NodeInfo], eligible: (Int) -> Bool) {
+        self.group = group
+        let serviceID = group.failureKey.serviceID
         let levels = preferences.compactMap { Self.level(of: $0.spreadDescriptor) }
         branches = [Branch(value: "", isLeaf: levels.isEmpty)]
         var leafNodes: [Int: [NodeRank]] = [:]
@@ -94,7 +105,7 @@ struct PlacementTree {
                 }
             }
             if isEligible {
-                leafNodes[path[path.count - 1], default: []].append(NodeRank(info, serviceID: serviceID, index: index))
+                leafNodes[path[path.count - 1], default: []].append(NodeRank(info, group: group, index: index))
             }
         }
         for (branch, ranks) in leafNodes { branches[branch].nodes = MinHeap(ranks) }
@@ -136,7 +147,7 @@ struct PlacementTree {
             while let best = branches[branch].nodes.popMin() {
                 guard requirements.firstDynamicFailure(on: nodes[best.index]) == nil else { continue }
                 nodes[best.index].add(footprint)
-                branches[branch].nodes.push(NodeRank(nodes[best.index], serviceID: serviceID, index: best.index))
+                branches[branch].nodes.push(NodeRank(nodes[best.index], group: group, index: best.index))
                 return best.index
             }
             return nil

@@ -1,3 +1,4 @@
+import Foundation
 import ShoalModel
 
 extension SchedulerState {
@@ -8,7 +9,9 @@ extension SchedulerState {
     /// groups, one per service and spec version (SwarmKit's unit: the tasks of a group ask the same of a node,
     /// so the filters run once per node and group, not once per task); a task with no service is a group
     /// of its own. Groups are placed in the order their first task comes.
-    public mutating func schedule(_ tasks: [SwarmTask]) -> [SchedulingDecision] {
+    ///
+    /// `now` is the caller's clock, used only to weigh recent failures; without it they are not weighed.
+    public mutating func schedule(_ tasks: [SwarmTask], now: Date? = nil) -> [SchedulingDecision] {
         var decisions = [SchedulingDecision?](repeating: nil, count: tasks.count)
         var groups: [[Int]] = []
         var groupByKey: [GroupKey: Int] = [:]
@@ -30,7 +33,9 @@ extension SchedulerState {
             }
         }
         for group in groups {
-            for (position, decision) in zip(group, place(group.map { tasks[$0] })) { decisions[position] = decision }
+            for (position, decision) in zip(group, place(group.map { tasks[$0] }, now: now)) {
+                decisions[position] = decision
+            }
         }
         return decisions.compactMap { $0 }
     }
@@ -51,16 +56,19 @@ extension SchedulerState {
             return SchedulingDecision(taskID: task.id, outcome: .unschedulable(reason: failed.explanation(nodes: 1)))
         }
         record(task, onNodeAt: index)
+        boundTaskIDs.insert(task.id)
         return SchedulingDecision(taskID: task.id, outcome: .assigned(nodeID: task.nodeID))
     }
 
     /// Places one group: the nodes passing the static filters go into a placement tree, then each task takes
     /// the tree's best node. Once no node can take more, the rest get the explanation of why, counted over
     /// every node as the cluster stands after the group's placements.
-    private mutating func place(_ group: [SwarmTask]) -> [SchedulingDecision] {
+    private mutating func place(_ group: [SwarmTask], now: Date?) -> [SchedulingDecision] {
         guard let first = group.first else { return [] }
         let requirements = TaskRequirements(first)
-        var tree = PlacementTree(serviceID: first.serviceID, preferences: first.spec.placement.preferences,
+        let context = PlacementTree.GroupContext(
+            failureKey: RecentFailures.Key(serviceID: first.serviceID, specVersion: first.specVersion), now: now)
+        var tree = PlacementTree(group: context, preferences: first.spec.placement.preferences,
                                  nodes: nodes) { requirements.firstFailure(on: nodes[$0]) == nil }
         var decisions: [SchedulingDecision] = []
         decisions.reserveCapacity(group.count)

@@ -9,6 +9,9 @@ public struct SchedulerState: Sendable {
     var indexByNodeID: [String: Int] = [:]
     /// Which node holds each task the accounting knows.
     var nodeIDByTask: [String: String] = [:]
+    /// Tasks bound to their node before scheduling (global services): their failures say nothing about the
+    /// scheduler's choice, so they do not count against the node.
+    var boundTaskIDs: Set<String> = []
 
     public init(nodes: [SwarmNode] = [], tasks: [SwarmTask] = []) {
         self.nodes = nodes.sorted { $0.id < $1.id }.map(NodeInfo.init(node:))
@@ -40,9 +43,18 @@ public struct SchedulerState: Sendable {
     /// Keeps the accounting in step with a task as stored. A task holds its node's resources from `assigned`
     /// to `running`; a task still `pending` on a node was put there by its orchestrator (global services) and
     /// only counts once `schedule` confirmed it. Anything else is forgotten.
+    /// A held task that fails or is rejected counts against its node for its service (see `RecentFailures`).
     public mutating func observe(_ task: SwarmTask) {
         let holds = !task.nodeID.isEmpty && task.status.state > .pending && task.status.state <= .running
-        if let held = nodeIDByTask[task.id], !holds || held != task.nodeID { forget(taskID: task.id) }
+        if task.status.state == .pending && !task.nodeID.isEmpty { boundTaskIDs.insert(task.id) }
+        if let held = nodeIDByTask[task.id], !holds || held != task.nodeID {
+            if task.status.state == .failed || task.status.state == .rejected, !boundTaskIDs.contains(task.id),
+               let index = indexByNodeID[held] {
+                nodes[index].recordFailure(RecentFailures.Key(serviceID: task.serviceID, specVersion: task.specVersion),
+                                           at: task.status.timestamp)
+            }
+            forget(taskID: task.id)
+        }
         guard holds, let index = indexByNodeID[task.nodeID] else { return }
         record(task, onNodeAt: index)
     }
@@ -54,6 +66,7 @@ public struct SchedulerState: Sendable {
 
     /// The task was deleted, or ended: its node gets back what it held.
     public mutating func forget(taskID: String) {
+        boundTaskIDs.remove(taskID)
         guard let nodeID = nodeIDByTask.removeValue(forKey: taskID), let index = indexByNodeID[nodeID] else { return }
         nodes[index].remove(taskID: taskID)
     }
