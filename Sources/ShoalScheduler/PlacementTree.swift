@@ -4,11 +4,12 @@ import ShoalModel
 /// SwarmKit's decision tree for placement preferences, kept as heaps so each placement is logarithmic. Every
 /// `spread=` preference is one level: a branch per value of the label (a node without it goes to the "" branch,
 /// so missing labels do not reshape the tree). A task walks down to the branch holding the fewest of its
-/// service's tasks, then takes the leaf's best node: fewest tasks of the service, then fewest tasks overall,
-/// then the lowest node ID, so equal clusters give equal answers. A branch with no node left that can take the
+/// service's tasks (see `BranchRank`), then takes the leaf's best node (see `NodeRank`). Ties end at the label
+/// value and the node ID, so equal clusters give equal answers. A branch with no node left that can take the
 /// task drops out and its siblings share the rest. With no preferences the tree is one leaf.
 struct PlacementTree {
-    /// Orders a leaf's nodes; `index` is the node's place in the ID-sorted node list.
+    /// Orders a leaf's nodes: a node where the service keeps failing last, then fewest tasks of the service, then
+    /// fewest tasks overall, then `index`, the node's place in the ID-sorted node list.
     struct NodeRank: Comparable, Sendable {
         /// Recent failures of this service here, once past SwarmKit's threshold: such a node goes last.
         var failures: Int

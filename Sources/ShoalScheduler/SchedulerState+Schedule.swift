@@ -2,13 +2,15 @@ import Foundation
 import ShoalModel
 
 extension SchedulerState {
-    /// Places pending tasks and records the placed ones on their nodes. Returns one decision per task, in the
-    /// order given, except for tasks no longer wanted (desired state past `complete`), which get none.
+    /// Places pending tasks (status `pending`) and records the placed ones on their nodes. Returns one decision
+    /// per task, in the order given, except for tasks no longer wanted (desired state past `complete`), which
+    /// get none.
     ///
-    /// Tasks already bound to a node (global services) are only checked against it. The others are placed in
-    /// groups, one per service and spec version (SwarmKit's unit: the tasks of a group ask the same of a node,
-    /// so the filters run once per node and group, not once per task); a task with no service is a group
-    /// of its own. Groups are placed in the order their first task comes.
+    /// Tasks already bound to a node (global services) are only checked against it, before anything else is
+    /// placed. The others are placed in groups, one per service and spec version (SwarmKit's unit: the tasks of
+    /// a group ask the same of a node, so every node is filtered once per group and only re-checked, for what
+    /// placements change, when it comes up again); a task with no service is a group of its own. Groups are
+    /// placed in the order their first task comes.
     ///
     /// `now` is the caller's clock, used only to weigh recent failures; without it they are not weighed.
     public mutating func schedule(_ tasks: [SwarmTask], now: Date? = nil) -> [SchedulingDecision] {
@@ -60,7 +62,7 @@ extension SchedulerState {
         return SchedulingDecision(taskID: task.id, outcome: .assigned(nodeID: task.nodeID))
     }
 
-    /// Places one group: the nodes passing the static filters go into a placement tree, then each task takes
+    /// Places one group: the nodes that can take its task now go into a placement tree, then each task takes
     /// the tree's best node. Once no node can take more, the rest get the explanation of why, counted over
     /// every node as the cluster stands after the group's placements.
     private mutating func place(_ group: [SwarmTask], now: Date?) -> [SchedulingDecision] {
