@@ -7,6 +7,8 @@ public enum SchedulingFilter: Int, Sendable, CaseIterable, Comparable {
     /// The node is ready and active (not paused or drained).
     case ready
     case resources
+    /// The node's engine has the log driver the task asks for (volume and network plugins are not modelled yet).
+    case plugins
     case constraints
     case platform
     case hostPorts
@@ -17,7 +19,7 @@ public enum SchedulingFilter: Int, Sendable, CaseIterable, Comparable {
     /// Filters whose verdict on a node does not change as tasks land on it: checked once per task group.
     var isStatic: Bool {
         switch self {
-        case .ready, .constraints, .platform: true
+        case .ready, .plugins, .constraints, .platform: true
         case .resources, .hostPorts, .maxReplicas: false
         }
     }
@@ -28,6 +30,7 @@ public enum SchedulingFilter: Int, Sendable, CaseIterable, Comparable {
         switch self {
         case .ready: return "\(count) not available for new tasks"
         case .resources: return "insufficient resources on \(count)"
+        case .plugins: return "missing plugin on \(count)"
         case .constraints: return "scheduling constraints not satisfied on \(count)"
         case .platform: return "unsupported platform on \(count)"
         case .hostPorts: return "host-mode port already in use on \(count)"

@@ -9,6 +9,8 @@ struct TaskRequirements: Sendable {
     var platforms: [Platform]
     var hostPorts: [HostPort]
     var maxReplicas: UInt64
+    /// A log driver other than the engine's default that the node must offer.
+    var logDriver: String?
     private(set) var enabled: [SchedulingFilter]
 
     /// Constraints were validated when the service was created; one that no longer parses disables the
@@ -21,8 +23,10 @@ struct TaskRequirements: Sendable {
         platforms = spec.placement.platforms
         hostPorts = (task.endpoint?.fixedHostPorts ?? []).map { HostPort(protocol: $0.protocol, port: $0.publishedPort) }
         maxReplicas = spec.placement.maxReplicas
+        logDriver = spec.logDriver.map(\.name).flatMap { $0.isEmpty || $0 == "none" ? nil : $0 }
         enabled = [.ready]
         if !reservations.isZero { enabled.append(.resources) }
+        if logDriver != nil { enabled.append(.plugins) }
         if !constraints.isEmpty { enabled.append(.constraints) }
         if !platforms.isEmpty { enabled.append(.platform) }
         if !hostPorts.isEmpty { enabled.append(.hostPorts) }
@@ -47,6 +51,8 @@ struct TaskRequirements: Sendable {
         case .resources:
             return reservations.nanoCPUs <= info.available.nanoCPUs
                 && reservations.memoryBytes <= info.available.memoryBytes
+        case .plugins:
+            return logDriver.map { Self.engine(info.node.description, offersLogDriver: $0) } ?? true
         case .constraints:
             return constraints.allMatch(info.node)
         case .platform:
@@ -56,6 +62,13 @@ struct TaskRequirements: Sendable {
         case .maxReplicas:
             return UInt64(info.activeTasks(ofService: serviceID)) < maxReplicas
         }
+    }
+
+    /// A node that reports no log drivers at all is an older engine that does not say: it is given the benefit
+    /// of the doubt (SwarmKit's rule). A plugin installed as `name:latest` answers to `name`.
+    static func engine(_ node: NodeDescription, offersLogDriver name: String) -> Bool {
+        let drivers = node.plugins.filter { $0.kind == "Log" }.map(\.name)
+        return drivers.isEmpty || drivers.contains { $0 == name || $0 == name + ":latest" }
     }
 
     /// An empty field in the wanted platform matches anything; the two spellings of each common architecture

@@ -48,6 +48,27 @@ import Testing
         #expect(state.schedule(tasks(1, service: "z", spec: s390)).reasons == ["no suitable node (unsupported platform on 3 nodes)"])
     }
 
+    @Test func missingLogDriverPlugin() {
+        var withSyslog = node("a")
+        withSyslog.description.plugins = [EnginePlugin(kind: "Log", name: "json-file"), EnginePlugin(kind: "Log", name: "syslog")]
+        var without = node("b")
+        without.description.plugins = [EnginePlugin(kind: "Log", name: "json-file"), EnginePlugin(kind: "Volume", name: "syslog")]
+        var latest = node("c")
+        latest.description.plugins = [EnginePlugin(kind: "Log", name: "syslog:latest")]
+        // An engine that lists no log drivers is given the benefit of the doubt.
+        var silent = node("d")
+        silent.description.plugins = [EnginePlugin(kind: "Network", name: "bridge")]
+        var state = SchedulerState(nodes: [withSyslog, without, latest, silent])
+        var spec = taskSpec()
+        spec.logDriver = LogDriver(name: "syslog")
+        #expect(state.schedule(tasks(3, spec: spec)).perNode == ["a": 1, "c": 1, "d": 1])
+        spec.logDriver = LogDriver(name: "fluentd")
+        #expect(state.schedule(tasks(1, service: "f", spec: spec)).perNode == ["d": 1])
+        state.upsertNode(node("d", availability: .drain))
+        #expect(state.schedule(tasks(1, service: "g", spec: spec)).reasons ==
+            ["no suitable node (missing plugin on 3 nodes; 1 node not available for new tasks)"])
+    }
+
     @Test func hostModePortsConflictPerNode() {
         var state = SchedulerState(nodes: [node("a"), node("b")])
         let decisions = state.schedule(tasks(3, service: "web", hostPorts: [8080]))
@@ -120,6 +141,10 @@ import Testing
         var full = task("u", spec: taskSpec(constraints: ["node.id==x"], maxReplicas: 1, platforms: [Platform(os: "linux")],
                                             reserveCPU: 1), hostPorts: [80])
         full.serviceID = "s"
+        full.spec.logDriver = LogDriver(name: "syslog")
         #expect(TaskRequirements(full).enabled == SchedulingFilter.allCases)
+        var none = task("v")
+        none.spec.logDriver = LogDriver(name: "none")
+        #expect(TaskRequirements(none).enabled == [.ready])
     }
 }
