@@ -1,8 +1,9 @@
 import Foundation
 
 // Swarm services as Docker's API (v1.41, `types/swarm`) shapes them, so the API layer converts 1:1. Durations are
-// seconds (as in Swarm.swift); the JSON edge turns them into Docker's nanoseconds. Defaults are the ones a
-// `docker service create` with no flags ends up with in the stored spec.
+// seconds (as in Swarm.swift); the JSON edge turns them into Docker's nanoseconds. Each type's defaults are the
+// values `docker service create` stores when no flag sets them (SwarmKit's `api/defaults`); optional parts
+// (`updateConfig` …) are nil until set, as in Docker's JSON.
 
 /// What `docker service create/update` sets (`ServiceSpec`).
 public struct ServiceSpec: Codable, Sendable, Equatable {
