@@ -25,7 +25,10 @@ struct PlacementTree {
         }
 
         static func < (a: Self, b: Self) -> Bool {
-            (a.failures, a.serviceTasks, a.totalTasks, a.index) < (b.failures, b.serviceTasks, b.totalTasks, b.index)
+            if a.failures != b.failures { return a.failures < b.failures }
+            if a.serviceTasks != b.serviceTasks { return a.serviceTasks < b.serviceTasks }
+            if a.totalTasks != b.totalTasks { return a.totalTasks < b.totalTasks }
+            return a.index < b.index
         }
     }
 
@@ -82,18 +85,24 @@ struct PlacementTree {
         let serviceID = group.failureKey.serviceID
         let levels = preferences.compactMap { Self.level(of: $0.spreadDescriptor) }
         branches = [Branch(value: "", isLeaf: levels.isEmpty)]
-        var leafNodes: [Int: [NodeRank]] = [:]
-        for (index, info) in nodes.enumerated() {
-            let serviceTasks = info.activeTasks(ofService: serviceID)
+        // Ranks per branch, heapified once at the end: cheaper than a push per node.
+        var leafRanks: [[NodeRank]] = [[]]
+        var path: [Int] = []
+        path.reserveCapacity(levels.count + 1)
+        for index in nodes.indices {
+            let serviceTasks = nodes[index].activeTasks(ofService: serviceID)
             let isEligible = eligible(index)
-            var path = [0]
-            for (depth, level) in levels.enumerated() {
-                let value = level.value(on: info.node)
+            path.removeAll(keepingCapacity: true)
+            path.append(0)
+            for depth in levels.indices {
+                let level = levels[depth]
+                let value = level.value(on: nodes[index].node)
                 let parent = path[path.count - 1]
                 if let next = branches[parent].childByValue[value] {
                     path.append(next)
                 } else {
                     branches.append(Branch(value: value, isLeaf: depth == levels.count - 1))
+                    leafRanks.append([])
                     branches[parent].childByValue[value] = branches.count - 1
                     path.append(branches.count - 1)
                 }
@@ -101,15 +110,13 @@ struct PlacementTree {
             for branch in path {
                 branches[branch].serviceTasks += serviceTasks
                 if isEligible {
-                    branches[branch].load.tasks += info.activeTasks
+                    branches[branch].load.tasks += nodes[index].activeTasks
                     branches[branch].load.nodes += 1
                 }
             }
-            if isEligible {
-                leafNodes[path[path.count - 1], default: []].append(NodeRank(info, group: group, index: index))
-            }
+            if isEligible { leafRanks[path[path.count - 1]].append(NodeRank(nodes[index], group: group, index: index)) }
         }
-        for (branch, ranks) in leafNodes { branches[branch].nodes = MinHeap(ranks) }
+        for (branch, ranks) in leafRanks.enumerated() where !ranks.isEmpty { branches[branch].nodes = MinHeap(ranks) }
         _ = seedChildren(of: 0)
     }
 
