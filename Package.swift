@@ -160,6 +160,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "ShoalScheduler", dependencies: ["ShoalCore", "ShoalModel"], swiftSettings: strict),
         .target(
             name: "ShoalAllocator",
             dependencies: ["ShoalCore", "ShoalIPAM", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],
@@ -250,6 +251,10 @@ let package = Package(
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: strict),
         .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
+        .testTarget(
+            name: "ShoalSchedulerTests", dependencies: ["ShoalScheduler", "ShoalModel", "ShoalCore"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ShoalAllocatorTests",
             dependencies: ["ShoalAllocator", "ShoalIPAM", "ShoalCore", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],

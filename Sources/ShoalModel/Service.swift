@@ -1,0 +1,64 @@
+import Foundation
+
+// Swarm services as Docker's API (v1.41, `types/swarm`) shapes them, so the API layer converts 1:1. Durations are
+// seconds (as in Swarm.swift); the JSON edge turns them into Docker's nanoseconds. Each type's defaults are the
+// values `docker service create` stores when no flag sets them (SwarmKit's `api/defaults`); optional parts
+// (`updateConfig` …) are nil until set, as in Docker's JSON.
+
+/// What `docker service create/update` sets (`ServiceSpec`).
+public struct ServiceSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var labels: [String: String]
+    public var taskTemplate: TaskSpec
+    public var mode: ServiceMode
+    public var updateConfig: UpdateConfig?
+    public var rollbackConfig: UpdateConfig?
+    public var endpointSpec: EndpointSpec?
+
+    public init(name: String, labels: [String: String] = [:], taskTemplate: TaskSpec,
+                mode: ServiceMode = .replicated(replicas: 1), updateConfig: UpdateConfig? = nil,
+                rollbackConfig: UpdateConfig? = nil, endpointSpec: EndpointSpec? = nil) {
+        self.name = name
+        self.labels = labels
+        self.taskTemplate = taskTemplate
+        self.mode = mode
+        self.updateConfig = updateConfig
+        self.rollbackConfig = rollbackConfig
+        self.endpointSpec = endpointSpec
+    }
+}
+
+/// `--mode replicated|global` (Docker's `Mode.Replicated.Replicas` / `Mode.Global`). Jobs (`replicated-job`,
+/// `global-job`) are not modelled yet.
+public enum ServiceMode: Codable, Sendable, Equatable {
+    case replicated(replicas: UInt64)
+    case global
+
+    public var isGlobal: Bool {
+        if case .global = self { return true }
+        return false
+    }
+}
+
+/// A service as stored (`docker service inspect`): the spec, the one it replaced (for rollback) and the
+/// endpoint the allocator resolved (published ports, VIPs).
+public struct SwarmService: Codable, Sendable, Equatable {
+    public var id: String
+    public var version: UInt64
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var spec: ServiceSpec
+    public var previousSpec: ServiceSpec?
+    public var endpoint: ServiceEndpoint
+
+    public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: ServiceSpec,
+                previousSpec: ServiceSpec? = nil, endpoint: ServiceEndpoint = ServiceEndpoint()) {
+        self.id = id
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.spec = spec
+        self.previousSpec = previousSpec
+        self.endpoint = endpoint
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// One unit of work of a service: a container to run on one node (Docker's swarm `Task`). Named like `SwarmNode`
+/// and `SwarmService`, and because a public `Task` would shadow Swift's own in every module importing the model.
+public struct SwarmTask: Codable, Sendable, Equatable {
+    public var id: String
+    /// The store's version of this object; bumped on every write.
+    public var version: UInt64
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var serviceID: String
+    /// Replicated services: the replica number (1…n) a task stands for; its replacements keep it. Global: 0.
+    public var slot: Int
+    /// Empty until the scheduler assigns the task; set at creation for global services (one task per node).
+    public var nodeID: String
+    public var labels: [String: String]
+    public var spec: TaskSpec
+    /// The service's spec version the task was made from, so an update can tell old tasks from new ones.
+    public var specVersion: UInt64
+    /// The service's endpoint at creation: host-mode published ports decide which nodes can take the task.
+    public var endpoint: EndpointSpec?
+    public var desiredState: TaskState
+    public var status: TaskStatus
+    public var networksAttachments: [TaskNetworkAttachment]
+
+    public init(id: String, version: UInt64 = 0, createdAt: Date, updatedAt: Date? = nil, serviceID: String,
+                slot: Int = 0, nodeID: String = "", labels: [String: String] = [:], spec: TaskSpec,
+                specVersion: UInt64 = 0, endpoint: EndpointSpec? = nil, desiredState: TaskState = .running,
+                status: TaskStatus, networksAttachments: [TaskNetworkAttachment] = []) {
+        self.id = id
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.serviceID = serviceID
+        self.slot = slot
+        self.nodeID = nodeID
+        self.labels = labels
+        self.spec = spec
+        self.specVersion = specVersion
+        self.endpoint = endpoint
+        self.desiredState = desiredState
+        self.status = status
+        self.networksAttachments = networksAttachments
+    }
+}
+
+/// A network the task is on and its addresses there (CIDR form), as the allocator assigned them (Docker's
+/// `NetworkAttachment`).
+public struct TaskNetworkAttachment: Codable, Sendable, Equatable {
+    public var networkID: String
+    public var addresses: [String]
+    public var aliases: [String]
+
+    public init(networkID: String, addresses: [String] = [], aliases: [String] = []) {
+        self.networkID = networkID
+        self.addresses = addresses
+        self.aliases = aliases
+    }
+}
