@@ -162,6 +162,11 @@ let package = Package(
         ),
         .target(name: "ShoalScheduler", dependencies: ["ShoalCore", "ShoalModel"], swiftSettings: strict),
         .target(
+            name: "ShoalOrchestrator",
+            dependencies: ["ShoalCore", "ShoalModel", "ShoalScheduler"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ShoalAllocator",
             dependencies: ["ShoalCore", "ShoalIPAM", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],
             swiftSettings: strict
@@ -253,6 +258,11 @@ let package = Package(
         .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
         .testTarget(
             name: "ShoalSchedulerTests", dependencies: ["ShoalScheduler", "ShoalModel", "ShoalCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalOrchestratorTests",
+            dependencies: ["ShoalOrchestrator", "ShoalModel", "ShoalScheduler", "ShoalCore"],
             swiftSettings: strict
         ),
         .testTarget(

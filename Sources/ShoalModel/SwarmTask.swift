@@ -22,6 +22,10 @@ public struct SwarmTask: Codable, Sendable, Equatable {
     public var desiredState: TaskState
     public var status: TaskStatus
     public var networksAttachments: [TaskNetworkAttachment]
+    /// When this task's slot was restarted under its current spec, up to this task's own creation (carried from
+    /// each task to its replacement), so the restart policy's `maxAttempts` and `window` hold across leader
+    /// changes and task reaping. Shoal's own: Docker keeps this in the manager's memory and shows it nowhere.
+    public var restartHistory: [Date] = []
 
     public init(id: String, version: UInt64 = 0, createdAt: Date, updatedAt: Date? = nil, serviceID: String,
                 slot: Int = 0, nodeID: String = "", labels: [String: String] = [:], spec: TaskSpec,

@@ -1,0 +1,46 @@
+import Foundation
+import ShoalModel
+
+/// One change a reconciler wants in the store.
+public enum OrchestratorAction: Sendable, Equatable {
+    /// A new task: desired running, or ready while its start waits out a restart delay.
+    case create(SwarmTask)
+    /// A task's desired state changes: `shutdown` stops it, `remove` stops it for good (the reaper deletes it
+    /// once stopped), `running` starts a replacement whose restart delay has passed.
+    case setDesiredState(taskID: String, TaskState)
+    /// The task leaves the store.
+    case delete(taskID: String)
+}
+
+/// What every reconciler is given besides the service and its tasks.
+public struct OrchestrationContext: Sendable {
+    public var now: Date
+    /// The cluster's nodes by ID.
+    public var nodes: [String: SwarmNode]
+    /// IDs for new tasks (random in the daemon, predictable in tests).
+    public var newTaskID: @Sendable () -> String
+
+    public init(now: Date, nodes: [SwarmNode], newTaskID: @escaping @Sendable () -> String) {
+        self.now = now
+        self.nodes = Dictionary(nodes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.newTaskID = newTaskID
+    }
+}
+
+extension [SwarmTask] {
+    /// These tasks as they will be once `actions` are committed (the reconcilers chain their decisions on it).
+    func applying(_ actions: [OrchestratorAction]) -> [SwarmTask] {
+        var tasks = self
+        for action in actions {
+            switch action {
+            case .create(let task):
+                tasks.append(task)
+            case .setDesiredState(let id, let state):
+                if let index = tasks.firstIndex(where: { $0.id == id }) { tasks[index].desiredState = state }
+            case .delete(let id):
+                tasks.removeAll { $0.id == id }
+            }
+        }
+        return tasks
+    }
+}
