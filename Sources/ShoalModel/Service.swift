@@ -50,6 +50,8 @@ public struct SwarmService: Codable, Sendable, Equatable {
     public var spec: ServiceSpec
     public var previousSpec: ServiceSpec?
     public var endpoint: ServiceEndpoint
+    /// The last rolling update or rollback (`UpdateStatus`); nil until the first one.
+    public var updateStatus: ServiceUpdateStatus? = nil
 
     public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: ServiceSpec,
                 previousSpec: ServiceSpec? = nil, endpoint: ServiceEndpoint = ServiceEndpoint()) {
@@ -61,4 +63,32 @@ public struct SwarmService: Codable, Sendable, Equatable {
         self.previousSpec = previousSpec
         self.endpoint = endpoint
     }
+}
+
+/// Where a rolling update or rollback stands (Docker's `UpdateStatus`).
+public struct ServiceUpdateStatus: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable, CaseIterable {
+        case updating
+        case paused
+        case completed
+        case rollbackStarted = "rollback_started"
+        case rollbackPaused = "rollback_paused"
+        case rollbackCompleted = "rollback_completed"
+    }
+
+    public var state: State
+    public var startedAt: Date
+    public var completedAt: Date?
+    public var message: String
+
+    public init(state: State, startedAt: Date, completedAt: Date? = nil, message: String) {
+        self.state = state
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.message = message
+    }
+
+    /// Still replacing tasks (an update or a rollback).
+    public var inProgress: Bool { state == .updating || state == .rollbackStarted }
+    public var isRollback: Bool { state == .rollbackStarted || state == .rollbackPaused || state == .rollbackCompleted }
 }

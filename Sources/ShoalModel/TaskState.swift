@@ -63,6 +63,9 @@ public struct TaskStatus: Codable, Sendable, Equatable {
     public var err: String
     public var containerStatus: TaskContainerStatus?
     public var portStatus: [PortConfig]
+    /// When the task was first reported running (the update monitor counts from it). Shoal's own: not in
+    /// Docker's JSON.
+    public var runningSince: Date? = nil
 
     public init(timestamp: Date, state: TaskState, message: String = "", err: String = "",
                 containerStatus: TaskContainerStatus? = nil, portStatus: [PortConfig] = []) {
