@@ -167,6 +167,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ShoalAgent",
+            dependencies: ["ShoalCore", "ShoalModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ShoalAllocator",
             dependencies: ["ShoalCore", "ShoalIPAM", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],
             swiftSettings: strict
@@ -263,6 +268,11 @@ let package = Package(
         .testTarget(
             name: "ShoalOrchestratorTests",
             dependencies: ["ShoalOrchestrator", "ShoalModel", "ShoalScheduler", "ShoalCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalAgentTests",
+            dependencies: ["ShoalAgent", "ShoalModel", "ShoalCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

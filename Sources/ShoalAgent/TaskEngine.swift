@@ -1,0 +1,17 @@
+import Foundation
+import ShoalModel
+
+/// What a task controller needs of this host's engine (the daemon adapts its container service to it; tests
+/// use a fake).
+public protocol TaskEngine: Sendable {
+    /// The container made for `taskID` (found by its task label), and what it is doing; nil when there is none.
+    func container(ofTask taskID: String) async -> (id: String, observation: TaskController.Observation)?
+    /// Creates the container; throws what a failed `docker create` would answer (no such image …).
+    func create(name: String, spec: ContainerSpec) async throws -> String
+    func start(_ id: String) async throws
+    /// Returns once the container has exited (or the calling task is cancelled).
+    func waitForExit(_ id: String) async
+    /// Its stop signal, then SIGKILL after `grace` seconds (the container's own timeout when nil).
+    func stop(_ id: String, grace: Int?) async throws
+    func remove(_ id: String) async throws
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import ShoalCore
+import ShoalModel
+import Synchronization
+import Testing
+@testable import ShoalAgent
+
+/// An engine in memory: containers that run until told to exit (or stopped).
+final class FakeEngine: TaskEngine, Sendable {
+    struct Box {
+        var byTask: [String: (id: String, observation: TaskController.Observation)] = [:]
+        var specs: [String: (name: String, spec: ContainerSpec)] = [:]
+        var exits: [String: AsyncStream<Void>.Continuation] = [:]
+        var removed: [String] = []
+        var stopped: [String] = []
+    }
+    let box = Mutex(Box())
+    let missingImage: String?
+
+    init(missingImage: String? = nil) { self.missingImage = missingImage }
+
+    func container(ofTask taskID: String) async -> (id: String, observation: TaskController.Observation)? {
+        box.withLock { $0.byTask[taskID] }
+    }
+
+    func create(name: String, spec: ContainerSpec) async throws -> String {
+        if spec.image == missingImage { throw ShoalError.notFound("No such image: \(spec.image)") }
+        let id = "c-" + name
+        box.withLock { box in
+            box.byTask[spec.labels[TaskContainer.taskIDLabel]!] = (id, .created)
+            box.specs[id] = (name, spec)
+        }
+        return id
+    }
+
+    func start(_ id: String) async throws { set(id, .running) }
+
+    func waitForExit(_ id: String) async {
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        let running = box.withLock { box -> Bool in
+            box.exits[id] = continuation
+            return box.byTask.values.contains { $0.id == id && $0.observation == .running }
+        }
+        guard running else { return }
+        for await _ in stream { return }
+    }
+
+    func stop(_ id: String, grace: Int?) async throws {
+        box.withLock { $0.stopped.append(id) }
+        exit(id, code: 137)
+    }
+
+    func remove(_ id: String) async throws {
+        box.withLock { box in
+            box.removed.append(id)
+            for (task, entry) in box.byTask where entry.id == id { box.byTask[task] = nil }
+        }
+    }
+
+    /// The container's process ends with `code`.
+    func exit(_ id: String, code: Int) {
+        set(id, .exited(code: code))
+        box.withLock { $0.exits[id]?.finish() }
+    }
+
+    private func set(_ id: String, _ observation: TaskController.Observation) {
+        box.withLock { box in
+            for (task, entry) in box.byTask where entry.id == id { box.byTask[task] = (id, observation) }
+        }
+    }
+}
+
+/// Reports received, in order.
+final class Reports: Sendable {
+    let states = Mutex<[(TaskState, String)]>([])
+    func record(_ status: TaskStatus) { states.withLock { $0.append((status.state, status.err)) } }
+    var sequence: [TaskState] { states.withLock { $0.map(\.0) } }
+    var lastError: String { states.withLock { $0.last?.1 ?? "" } }
+}
+
+@Suite struct TaskRunnerTests {
+    static let epoch = Date(timeIntervalSince1970: 1_700_000_000)
+
+    static func task(image: String = "busybox", desired: TaskState = .running, slot: Int = 2) -> SwarmTask {
+        var template = TaskContainerSpec(image: image)
+        template.args = ["sleep", "1000"]
+        template.labels = ["team": "a", TaskContainer.serviceNameLabel: "spoofed"]
+        var spec = TaskSpec(containerSpec: template)
+        spec.networks = [NetworkAttachmentConfig(target: "app", aliases: ["api"])]
+        var task = SwarmTask(id: "tid", createdAt: epoch, serviceID: "sid", slot: slot, nodeID: "nid", spec: spec,
+                             desiredState: desired, status: TaskStatus(timestamp: epoch, state: .assigned))
+        task.networksAttachments = [TaskNetworkAttachment(networkID: "netid", addresses: ["10.0.1.5/24"])]
+        return task
+    }
+
+    func runner(_ task: SwarmTask, engine: FakeEngine, reports: Reports) -> TaskRunner {
+        TaskRunner(task: task, serviceName: "web", networkNames: ["netid": "app"], engine: engine,
+                   logger: Logger(label: "test")) { _, status in reports.record(status) }
+    }
+
+    /// Polls until `condition` holds (up to 10 s, a bound for a hung runner, not a timing check).
+    func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<5000 where !condition() { try await Task.sleep(for: .milliseconds(2)) }
+    }
+
+    @Test func aTaskGoesFromAssignedToRunningThenCompletes() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let runner = runner(Self.task(), engine: engine, reports: reports)
+        await runner.run()
+        try await eventually { reports.sequence.last == .running }
+        #expect(reports.sequence == [.accepted, .preparing, .ready, .starting, .running])
+        let (name, spec) = try #require(engine.box.withLock { $0.specs.values.first })
+        #expect(name == "web.2.tid")
+        #expect(spec.labels[TaskContainer.serviceNameLabel] == "web" && spec.labels["team"] == "a")
+        #expect(spec.labels[TaskContainer.taskNameLabel] == "web.2" && spec.labels[TaskContainer.nodeIDLabel] == "nid")
+        #expect(spec.cmd == ["sleep", "1000"] && spec.networks["app"] == EndpointRequest(aliases: ["api"], ipv4Address: "10.0.1.5"))
+        engine.exit("c-web.2.tid", code: 0)
+        await runner.settled()
+        #expect(reports.sequence.last == .complete)
+    }
+
+    @Test func aNonZeroExitFailsTheTaskWithDockersError() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let runner = runner(Self.task(), engine: engine, reports: reports)
+        await runner.run()
+        try await eventually { reports.sequence.last == .running }
+        engine.exit("c-web.2.tid", code: 3)
+        await runner.settled()
+        #expect(reports.sequence.last == .failed && reports.lastError == "task: non-zero exit (3)")
+        #expect(await runner.task.status.containerStatus?.exitCode == 3)
+    }
+
+    @Test func aMissingImageRejectsTheTask() async throws {
+        let engine = FakeEngine(missingImage: "nope"), reports = Reports()
+        let runner = runner(Self.task(image: "nope"), engine: engine, reports: reports)
+        await runner.run()
+        await runner.settled()
+        #expect(reports.sequence == [.accepted, .preparing, .rejected])
+        #expect(reports.lastError == "No such image: nope")
+    }
+
+    @Test func aShutdownStopsTheRunningContainer() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let runner = runner(Self.task(), engine: engine, reports: reports)
+        await runner.run()
+        try await eventually { reports.sequence.last == .running }
+        await runner.update(desiredState: .shutdown)
+        await runner.settled()
+        #expect(reports.sequence.last == .shutdown)
+        #expect(engine.box.withLock { $0.stopped } == ["c-web.2.tid"])
+        await runner.remove()
+        #expect(engine.box.withLock { $0.removed } == ["c-web.2.tid"])
+    }
+
+    @Test func aReplacementWaitingForItsDelayIsPreparedButNotStarted() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let runner = runner(Self.task(desired: .ready), engine: engine, reports: reports)
+        await runner.run()
+        await runner.settled()
+        #expect(reports.sequence == [.accepted, .preparing, .ready])
+        await runner.update(desiredState: .running)
+        try await eventually { reports.sequence.last == .running }
+        #expect(reports.sequence.suffix(2) == [.starting, .running])
+    }
+
+    @Test func aGlobalTaskIsNamedAfterItsNode() {
+        let task = Self.task(slot: 0)
+        #expect(TaskContainer.containerName(task, serviceName: "agent") == "agent.nid.tid")
+    }
+}
