@@ -169,3 +169,27 @@ final class Reports: Sendable {
         #expect(TaskContainer.containerName(task, serviceName: "agent") == "agent.nid.tid")
     }
 }
+
+@Suite struct TaskSupervisorTests {
+    @Test func runnersFollowTheAssignment() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let supervisor = TaskSupervisor(engine: engine, logger: Logger(label: "test")) { _, status in
+            reports.record(status)
+        }
+        var first = TaskRunnerTests.task()
+        first.id = "a"
+        var second = TaskRunnerTests.task(slot: 3)
+        second.id = "b"
+        await supervisor.assign([AssignedTask(task: first, serviceName: "web"), AssignedTask(task: second, serviceName: "web")])
+        #expect(await supervisor.taskIDs == ["a", "b"])
+        for _ in 0..<5000 where engine.box.withLock({ $0.byTask.values.filter { $0.observation == .running }.count }) < 2 {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        // b is shut down by the managers; a is no longer assigned: its container goes.
+        second.desiredState = .shutdown
+        await supervisor.assign([AssignedTask(task: second, serviceName: "web")])
+        await supervisor.settled()
+        #expect(await supervisor.taskIDs == ["b"])
+        #expect(engine.box.withLock { ($0.removed, $0.stopped) } == (["c-web.2.a"], ["c-web.3.b"]))
+    }
+}
