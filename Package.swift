@@ -260,7 +260,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: strict),
-        .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM"], swiftSettings: strict),
+        .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM", "ShoalCore"], swiftSettings: strict),
         .testTarget(
             name: "ShoalSchedulerTests", dependencies: ["ShoalScheduler", "ShoalModel", "ShoalCore"],
             swiftSettings: strict
@@ -281,7 +281,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ShoalNetlinkTests", dependencies: ["ShoalNetlink", "ShoalTestSupport"], swiftSettings: strict),
-        .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables", "ShoalTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ShoalNFTablesTests", dependencies: ["ShoalNFTables", "ShoalCore", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShoalCATests",
             dependencies: [
@@ -318,7 +318,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ShoalEngineTests", dependencies: ["ShoalEngine", "ShoalModel", "ShoalCore"], swiftSettings: strict),
-        .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalCore", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShoalArchiveTests",
             dependencies: ["ShoalArchive", "ShoalTestSupport"],

@@ -1,3 +1,4 @@
+import ShoalCore
 import Testing
 @testable import ShoalCA
 

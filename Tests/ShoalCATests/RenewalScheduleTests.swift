@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import Testing
 @testable import ShoalCA
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import Testing
 @testable import ShoalDNS
 
@@ -16,12 +17,12 @@ extension LoopbackNetwork {
         /// 256 KiB of noise and of label soup (random labels, some pointers), sliced at random offsets: generating
         /// every byte per case would cost more than decoding it.
         static let noise: [UInt8] = {
-            var random = SplitMix64(seed: 1)
+            var random = SeededGenerator(seed: 1)
             return (0..<(256 * 1024)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         }()
 
         static let soup: [UInt8] = {
-            var random = SplitMix64(seed: 2)
+            var random = SeededGenerator(seed: 2)
             var bytes: [UInt8] = []
             while bytes.count < 256 * 1024 {
                 let label = Int(random.next() % 64)
@@ -32,13 +33,13 @@ extension LoopbackNetwork {
             return bytes
         }()
 
-        static func slice(_ pool: [UInt8], _ length: Int, _ random: inout SplitMix64) -> [UInt8] {
+        static func slice(_ pool: [UInt8], _ length: Int, _ random: inout SeededGenerator) -> [UInt8] {
             let start = Int.random(in: 0...(pool.count - length), using: &random)
             return Array(pool[start..<(start + length)])
         }
 
         /// One fuzz case from the generator; the case kinds rotate so each gets a fair share.
-        static func makeCase(_ index: Int, _ random: inout SplitMix64) -> [UInt8] {
+        static func makeCase(_ index: Int, _ random: inout SeededGenerator) -> [UInt8] {
             switch index % 6 {
             case 0:  // pure noise, mostly small
                 return slice(noise, Int.random(in: 0...600, using: &random), &random)
@@ -69,7 +70,7 @@ extension LoopbackNetwork {
         }
 
         @Test func decoderIsTotalOnHundredThousandPackets() throws {
-            var random = SplitMix64(seed: 0x5EED_D115)
+            var random = SeededGenerator(seed: 0x5EED_D115)
             var decoded = 0
             let started = ContinuousClock.now
             for index in 0..<100_000 {
@@ -91,7 +92,7 @@ extension LoopbackNetwork {
             table.upsert(endpointID: "e", DNSEndpointRecord(network: "n", names: ["alive"], ipv4: [DNSIPv4Address(10, 9, 8, 7)]))
             let chain = ChainResolver(local: LocalRecords(table: table, networks: ["n"]), forwarder: nil)
             try await withServer(resolver: chain) { server, port in
-                var random = SplitMix64(seed: 0xF022)
+                var random = SeededGenerator(seed: 0xF022)
                 let sender = RawSocket.Sender(port: port)
                 var sent = 0
                 let started = ContinuousClock.now

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import NIOCore
 import NIOPosix
+import ShoalCore
+import Testing
 @testable import ShoalDNS
 
 #if canImport(Glibc)
@@ -25,19 +26,6 @@ final class ClosureResolver: DNSResolver, @unchecked Sendable {
     func resolve(_ query: DNSMessage) async -> DNSMessage? {
         lock.withLock { count += 1 }
         return body(query)
-    }
-}
-
-/// A deterministic generator so a failing fuzz case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

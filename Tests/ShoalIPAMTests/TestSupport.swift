@@ -1,4 +1,4 @@
-/// Helpers for the IPAM tests: literal parsing, error assertions, and a seeded generator for property tests.
+/// Helpers for the IPAM tests: literal parsing and error assertions (property tests draw from ShoalCore's SeededGenerator).
 import Foundation
 import Testing
 import ShoalCore
@@ -18,21 +18,6 @@ func expectError(_ message: String, code: ShoalError.Code? = nil, sourceLocation
         if let code { #expect(error.code == code, sourceLocation: sourceLocation) }
     } catch {
         Issue.record("expected a ShoalError, got \(error)", sourceLocation: sourceLocation)
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough to drive property tests reproducibly.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

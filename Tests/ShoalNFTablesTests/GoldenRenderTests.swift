@@ -1,3 +1,4 @@
+import ShoalCore
 import ShoalNFTables
 import Testing
 
@@ -228,7 +229,7 @@ struct GoldenRenderTests {
 
     @Test("shuffled input renders the same text", arguments: 0..<20)
     func determinism(seed: Int) {
-        var generator = SplitMix64(seed: UInt64(seed))
+        var generator = SeededGenerator(seed: UInt64(seed))
         let original = Fixtures.large
         var shuffled = original
         shuffled.networks.shuffle(using: &generator)
@@ -247,15 +248,3 @@ struct GoldenRenderTests {
     }
 }
 
-/// A small deterministic generator so a failing shuffle can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,8 +1,8 @@
 /// Builders for nodes, tasks and clusters, so each test states only what it is about.
 import Foundation
 import ShoalCore
-import Testing
 import ShoalModel
+import Testing
 @testable import ShoalScheduler
 
 let gib: Int64 = 1 << 30
@@ -63,19 +63,6 @@ extension Array where Element == SchedulingDecision {
 /// The scheduler's own count of a service's active tasks per node, for every node listed.
 func serviceCounts(_ state: SchedulerState, service: String, nodes: [String]) -> [Int] {
     nodes.map { state.nodeInfo(id: $0)?.activeTasks(ofService: service) ?? -1 }
-}
-
-/// SplitMix64: seeded, so a failing property case can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 func expectError(_ message: String, code: ShoalError.Code = .invalidArgument, _ body: () throws -> Void,

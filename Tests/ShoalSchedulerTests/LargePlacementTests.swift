@@ -1,5 +1,6 @@
 /// One big batch: 100,000 tasks of ten services over 1,000 nodes, some nodes unavailable and some loaded. No
 /// timing assertion (timings depend on the machine); the elapsed time is printed for the record.
+import ShoalCore
 import ShoalModel
 import Testing
 @testable import ShoalScheduler

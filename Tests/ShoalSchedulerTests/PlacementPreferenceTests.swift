@@ -1,5 +1,6 @@
 /// `--placement-pref spread=…`: tasks spread over the values of a label first, nested in the order given, and
 /// only then over the nodes of each value.
+import ShoalCore
 import ShoalModel
 import Testing
 @testable import ShoalScheduler

@@ -1,6 +1,7 @@
 /// Spreading: a service's tasks go to the nodes with the fewest of them, then to the least loaded nodes; and the
 /// accounting that spreading reads (tasks observed, ended, forgotten; nodes added and changed).
 import Foundation
+import ShoalCore
 import ShoalModel
 import Testing
 @testable import ShoalScheduler
