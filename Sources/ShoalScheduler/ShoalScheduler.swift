@@ -5,7 +5,8 @@
 /// Docker's "no suitable node (…)" explanations; the accounting of what each node's tasks hold; spreading by the
 /// service's task count, then the node's total; placement preferences; the nodes a global service runs on.
 /// A service's replica and a container the cluster endpoint runs are both tasks and go through one
-/// `SchedulerState`.
+/// `SchedulerState`. The cluster endpoint's `docker run` also speaks classic Swarm's placement language
+/// (`-e constraint:node==*n1`, `affinity:container==db`, soft `==~`, spread and binpack): `ClassicScheduler`.
 ///
 /// Must never: do I/O, hold actors or locks, read a clock or system randomness, or know the store's or the
 /// Docker API's types. The leader's scheduler service feeds it nodes and tasks from the store and commits the
