@@ -6,12 +6,16 @@ import ShoalCore
 import ShoalModel
 
 /// The leader's judge of node health for one term: heartbeats (a node's session, a manager's answer to a probe)
-/// keep a node Ready, three missed periods make it Down. It writes each decision to the store fenced by the term
-/// (a deposed leader decides nothing) and tells the endpoint feed, so a Down node's endpoints are withdrawn
-/// everywhere until it is back. A new term starts a new judge that gives every node the store remembers as Ready
-/// one full grace time to reach the new leader.
+/// keep a node Ready, three missed periods make it Down. A manager's reachability is judged apart, from the
+/// probes of its control API alone (as Docker's comes from the raft, not the session): a manager whose agent
+/// still heartbeats but whose API stops answering is Ready and Unreachable. Each decision is written to the store
+/// fenced by the term (a deposed leader decides nothing), and the endpoint feed is told of state changes, so a
+/// Down node's endpoints are withdrawn everywhere until it is back. A new term starts a new judge that gives every
+/// node the store remembers as Ready one full grace time to reach the new leader.
 actor NodeHealth {
     private var tracker = HeartbeatTracker()
+    /// The other managers' control APIs, by their answers to probes.
+    private var reachability = HeartbeatTracker()
     private let objects: SwarmObjects
     private let fence: LeaderFence
     private let feed: EndpointFeed
@@ -42,7 +46,10 @@ actor NodeHealth {
         tracker.watch(nodeID, at: .now, period: period)
     }
 
-    func forget(_ nodeID: String) { tracker.forget(nodeID) }
+    func forget(_ nodeID: String) {
+        tracker.forget(nodeID)
+        reachability.forget(nodeID)
+    }
 
     /// When `nodeID` was last heard from in this term (tests).
     func lastSeen(_ nodeID: String) -> ContinuousClock.Instant? { tracker.entries[nodeID]?.lastSeen }
@@ -64,11 +71,25 @@ actor NodeHealth {
             for await (nodeID, ok) in group where ok { answered.append(nodeID) }
             return answered
         }
-        for nodeID in answered { try? await heartbeat(nodeID, period: period) }
+        await recordProbes(asked: managers.map(\.nodeID), answered: answered, period: period)
     }
 
-    /// The nodes whose heartbeats stopped: Down.
+    /// The probes' outcome: an answer is a heartbeat, and keeps (or makes) the manager Reachable; a manager that
+    /// has not answered for three periods becomes Unreachable at the next `expire`.
+    func recordProbes(asked: [String], answered: [String], period: Duration) async {
+        for nodeID in asked { reachability.watch(nodeID, at: .now, period: period) }
+        for nodeID in answered {
+            try? await heartbeat(nodeID, period: period)
+            guard case .ready = reachability.heartbeat(nodeID, at: .now, period: period) else { continue }
+            await storeReachability(nodeID, .reachable)
+        }
+    }
+
+    /// The nodes whose heartbeats stopped: Down; the managers whose API stopped answering: Unreachable.
     func expire() async {
+        for case .down(let nodeID) in reachability.expire(at: .now) {
+            await storeReachability(nodeID, .unreachable)
+        }
         for case .down(let nodeID) in tracker.expire(at: .now) {
             do {
                 try await setState(nodeID, .down, message: "heartbeat failure")
@@ -87,15 +108,25 @@ actor NodeHealth {
     }
 
     private func storeState(_ nodeID: String, _ state: NodeState, message: String) async throws {
-        let reachability: ManagerReachability = state == .ready ? .reachable : .unreachable
         let stored = try await objects.updateNode(nodeID, fencedBy: fence) { node in
-            guard node.status.state != state || (node.managerStatus.map { $0.reachability != reachability } ?? false)
-            else { return false }
+            guard node.status.state != state else { return false }
             node.status.state = state
             node.status.message = message
-            node.managerStatus?.reachability = reachability
             return true
         }
         guard stored != nil else { throw ShoalError.notFound("node \(nodeID) not found") }
+    }
+
+    private func storeReachability(_ nodeID: String, _ value: ManagerReachability) async {
+        do {
+            try await objects.updateNode(nodeID, fencedBy: fence) { node in
+                guard let status = node.managerStatus, status.reachability != value else { return false }
+                node.managerStatus?.reachability = value
+                return true
+            }
+            if value == .unreachable { logger.info("swarm: manager \(nodeID)'s control API does not answer") }
+        } catch {
+            logger.error("swarm: cannot record manager \(nodeID) as \(value.rawValue): \(error)")
+        }
     }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import ShoalClusterStore
+import ShoalModel
+import Testing
+@testable import ShoalManager
+
+/// The leader's judge of node health on the memory store: state follows any heartbeat (sessions and probes),
+/// a manager's reachability follows the probes of its control API alone.
+@Suite struct NodeHealthTests {
+    static func manager(_ id: String) -> SwarmNode {
+        var node = SwarmObjectsTests.node(id, role: .manager)
+        node.spec.availability = .active
+        return node
+    }
+
+    @Test func aManagerWhoseAPIStopsAnsweringIsUnreachableButStaysReady() async throws {
+        let store = MemoryClusterStore()
+        let objects = SwarmObjects(store: store, clusterID: "c1")
+        for id in ["m2", "m3"] { #expect(try await objects.createNode(Self.manager(id))) }
+        let fence = try await LeaderFence.claim(for: "m1", in: store)
+        let period = Duration.milliseconds(10)
+        let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
+                                ready: ["m2", "m3"], period: period, logger: Logger(label: "test"))
+        await health.recordProbes(asked: ["m2", "m3"], answered: ["m2", "m3"], period: period)
+        // Long past three periods: m2 still answers probes; m3's agent still heartbeats, its API is silent.
+        try await Task.sleep(for: .milliseconds(100))
+        try await health.heartbeat("m3", period: period)
+        await health.recordProbes(asked: ["m2", "m3"], answered: ["m2"], period: period)
+        await health.expire()
+        let m2 = try #require(try await objects.node("m2"))
+        let m3 = try #require(try await objects.node("m3"))
+        #expect(m2.status.state == .ready && m2.managerStatus?.reachability == .reachable)
+        #expect(m3.status.state == .ready && m3.managerStatus?.reachability == .unreachable)
+
+        // It answers again: Reachable.
+        await health.recordProbes(asked: ["m3"], answered: ["m3"], period: period)
+        #expect(try await objects.node("m3")?.managerStatus?.reachability == .reachable)
+    }
+
+    @Test func aManagerThatIsGoneIsDownAndUnreachable() async throws {
+        let store = MemoryClusterStore()
+        let objects = SwarmObjects(store: store, clusterID: "c1")
+        #expect(try await objects.createNode(Self.manager("m2")))
+        let fence = try await LeaderFence.claim(for: "m1", in: store)
+        let period = Duration.milliseconds(10)
+        let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
+                                ready: ["m2"], period: period, logger: Logger(label: "test"))
+        await health.recordProbes(asked: ["m2"], answered: [], period: period)
+        try await Task.sleep(for: .milliseconds(100))
+        await health.expire()
+        let m2 = try #require(try await objects.node("m2"))
+        #expect(m2.status.state == .down && m2.managerStatus?.reachability == .unreachable)
+    }
+}
