@@ -67,13 +67,15 @@ public struct Daemon: Sendable {
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))
 
         var services: [any Service] = []
+        let stopping = StopSignal()
         for listener in listeners {
             services.append(DockerAPIServer.application(
                 backends: backends, address: listener.address, tls: listener.tls, spoolDirectory: paths.spoolRoot,
-                logger: logger, onServerRunning: { _ in logger.info("API listening on \(listener.host)") }))
+                stopping: stopping, logger: logger,
+                onServerRunning: { _ in logger.info("API listening on \(listener.host)") }))
         }
         services.append(SwarmService(swarm: swarm))
-        services.append(ShutdownWatchdog(deadline: .seconds(5), logger: logger))
+        services.append(ShutdownWatchdog(deadline: .seconds(5), stopping: stopping, logger: logger))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -126,10 +128,13 @@ public struct Daemon: Sendable {
 /// state change was committed to SQLite when it happened.
 struct ShutdownWatchdog: Service {
     let deadline: Duration
+    /// Told first, so that pending waits end now rather than at the end of the grace period.
+    let stopping: StopSignal
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
+        stopping.fire()
         let deadline = self.deadline
         let logger = self.logger
         Thread.detachNewThread {

@@ -4,15 +4,20 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOSSL
+import ShoalCore
 
 /// Builds the Docker API application: routes for every resource, Docker's error shape, the version prefix
 /// stripped, and the hijacking HTTP channel.
 public enum DockerAPIServer {
-    public static func router(backends: DockerBackends, spoolDirectory: String) -> Router<BasicRequestContext> {
+    /// `stopping` fires when the daemon starts to stop: requests that would wait on (`POST /containers/{id}/wait`)
+    /// end then, instead of holding the stop.
+    public static func router(backends: DockerBackends, spoolDirectory: String, stopping: StopSignal = StopSignal())
+        -> Router<BasicRequestContext>
+    {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: DockerErrorMiddleware())
         SystemRoutes(backends: backends).add(to: router)
-        ContainerRoutes(backends: backends, spoolDirectory: spoolDirectory).add(to: router)
+        ContainerRoutes(backends: backends, spoolDirectory: spoolDirectory, stopping: stopping).add(to: router)
         ExecRoutes(backends: backends).add(to: router)
         ImageRoutes(backends: backends, spoolDirectory: spoolDirectory).add(to: router)
         VolumeRoutes(backends: backends).add(to: router)
@@ -25,10 +30,10 @@ public enum DockerAPIServer {
     /// The application serving `address` (a unix socket path or a TCP host/port).
     /// `tls`: the connection's TLS (a TCP host); nil for a unix socket.
     public static func application(backends: DockerBackends, address: BindAddress, tls: NIOSSLContext? = nil,
-                                   spoolDirectory: String, logger: Logger,
+                                   spoolDirectory: String, stopping: StopSignal = StopSignal(), logger: Logger,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        let router = router(backends: backends, spoolDirectory: spoolDirectory)
+        let router = router(backends: backends, spoolDirectory: spoolDirectory, stopping: stopping)
         return Application(
             responder: VersionStrippingResponder(router.buildResponder()),
             server: .docker(hijackRouter: HijackRouter(backends: backends), tls: tls),

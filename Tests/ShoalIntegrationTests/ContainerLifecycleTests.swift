@@ -261,7 +261,20 @@ import Testing
             try await daemon.dockerOK(["stop", "-t", "0", "stopped"])
             let pid = try await daemon.dockerOK(["inspect", "-f", "{{.State.Pid}}", "keep"])
             let endsPid = Int32(try await daemon.dockerOK(["inspect", "-f", "{{.State.Pid}}", "ends"])) ?? 0
+            // A client waiting on `keep` is still connected when the daemon stops: its wait ends with the stop
+            // (the stop no longer sits out the grace period for it; the time is printed, not asserted).
+            let waiting = try Shell.start(DaemonFixture.docker, ["wait", "keep"], environment: daemon.environment,
+                                          log: run.path("wait.log"))
+            run.onCleanup("docker wait") { await waiting.kill() }
+            // Until the client is connected to the daemon's socket.
+            for _ in 0..<200 where !(try await Shell.run("/usr/bin/ss", ["-xp"]).stdout.contains("pid=\(waiting.pid),")) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let stopping = ContinuousClock.now
             await daemon.stopDaemon()
+            print("daemon: stopped \(ContinuousClock.now - stopping) after SIGTERM with a docker wait pending")
+            let waited = try await waiting.wait(timeout: .seconds(30))
+            #expect(waited != nil && waited != .exited(0), "\(String(describing: waited))")
             // While the daemon is down: the container keeps running and the other one exits (waited for by its
             // pid: the daemon now stops at once, and a loaded machine may start `sleep 1` late).
             #expect(DaemonFixture.isAlive(Int32(pid)!))

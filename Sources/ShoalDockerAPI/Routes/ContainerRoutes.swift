@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import ServiceLifecycle
+import ShoalCore
 import ShoalModel
 
 /// `/containers/…`: lifecycle, inspect and list, logs, wait, top, stats, archive. Attach and exec start take
@@ -9,6 +9,7 @@ import ShoalModel
 struct ContainerRoutes<Context: RequestContext> {
     let backends: DockerBackends
     let spoolDirectory: String
+    let stopping: StopSignal
     var containers: any ContainerBackend { backends.containers }
 
     func add(to router: Router<Context>) {
@@ -159,9 +160,15 @@ struct ContainerRoutes<Context: RequestContext> {
                         outcome.continuation.yield(nil)
                     }
                 }
+                // A stopping daemon ends the wait without an answer (the client sees the connection close).
+                let stop = Task {
+                    await stopping.wait()
+                    outcome.continuation.finish()
+                }
                 defer {
                     waiting.cancel()
                     ticks.cancel()
+                    stop.cancel()
                 }
                 for await next in outcome.stream {
                     if let result = next {
@@ -174,8 +181,11 @@ struct ContainerRoutes<Context: RequestContext> {
                     }
                     // An empty write costs nothing on the wire and fails once the client has closed.
                     try await writer.write(ByteBuffer())
-                    if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                    if Task.isCancelled { return }
                 }
+                // The daemon is stopping: the connection is dropped without an answer, as dockerd's is (a body left
+                // open would keep the server's graceful shutdown waiting for it).
+                throw CancellationError()
             })
     }
 
