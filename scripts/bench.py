@@ -25,7 +25,7 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     overlay-resolve (run/rm on host 1 -> the name resolves/is gone on host 2),
                                     overlay-run, overlay-dns-qps (a remote name), overlay-throughput (overlay vs the
                                     underlay); `overlay` is all four, `shoal`/`docker` select an engine; --iterations,
-                                    --net-rounds (see scripts/bench_overlay.py).
+                                    --net-rounds, --tcp-rounds (see scripts/bench_overlay.py).
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
 address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead
 loopback upstream DNS (only container names are queried: no traffic leaves the machine). Everything they add to
@@ -478,7 +478,7 @@ def busybox_image_tarball(path):
 # ---------------------------------------------------------------- the in-netns client (run with nsenter --net)
 
 NETNS_CLIENT = r'''
-import json, os, select, socket, struct, sys, time
+import json, os, resource, select, socket, struct, sys, time
 
 DNS = ("127.0.0.11", 53)
 
@@ -631,6 +631,13 @@ def flight(seconds, name, depth):
     print(json.dumps({"n": len(lat), "qps": len(lat) / elapsed, "p50_us": pct(lat, 50), "p99_us": pct(lat, 99),
                       "errors": errors, "lost": lost, "seconds": elapsed, "in_flight": depth}))
 
+def cpu_seconds():
+    # user + system time of this process. A veth hands a frame to the receive path in the softirq of the process
+    # that sent it, and without CONFIG_IRQ_TIME_ACCOUNTING (off on the machines measured) that time is charged to
+    # the process: so this is the CPU each side spends, the network stack's included.
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
 def tcp_server(port):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -639,6 +646,7 @@ def tcp_server(port):
     print("ready", flush=True)
     ls.settimeout(60)
     c, _ = ls.accept()
+    cpu = cpu_seconds()
     buf = bytearray(4 << 20)
     view = memoryview(buf)
     total = 0
@@ -649,13 +657,21 @@ def tcp_server(port):
         total += n
     c.sendall(struct.pack(">Q", total))
     c.close()
-    print(json.dumps({"received": total}), flush=True)
+    print(json.dumps({"received": total, "cpu_s": cpu_seconds() - cpu}), flush=True)
 
-def tcp_client(host, port, total):
+def tcp_client(host, port, total, seconds=None):
+    """Sends `total` bytes, or (with `seconds`) 4 MiB writes until that long has passed; the time runs until the
+    receiver has counted the last byte."""
     chunk = memoryview(bytearray(4 << 20))
     c = socket.create_connection((host, port), timeout=60)
+    cpu = cpu_seconds()
     start = time.perf_counter()
-    left = total
+    if seconds is not None:
+        total, deadline = 0, start + seconds
+        while time.perf_counter() < deadline:
+            c.sendall(chunk)
+            total += len(chunk)
+    left = total if seconds is None else 0
     while left > 0:
         c.sendall(chunk[:min(left, len(chunk))])
         left -= min(left, len(chunk))
@@ -668,7 +684,8 @@ def tcp_client(host, port, total):
         got += part
     secs = time.perf_counter() - start
     received = struct.unpack(">Q", got)[0] if len(got) == 8 else None
-    print(json.dumps({"sent": total, "received": received, "seconds": secs, "gbps": total * 8 / secs / 1e9}))
+    print(json.dumps({"sent": total, "received": received, "seconds": secs, "gbps": total * 8 / secs / 1e9,
+                      "cpu_s": cpu_seconds() - cpu}))
 
 mode, args = sys.argv[1], sys.argv[2:]
 if mode == "resolve":
@@ -681,6 +698,8 @@ elif mode == "tcp-server":
     tcp_server(int(args[0]))
 elif mode == "tcp-client":
     tcp_client(args[0], int(args[1]), int(args[2]))
+elif mode == "tcp-timed":
+    tcp_client(args[0], int(args[1]), 0, seconds=float(args[2]))
 '''
 
 
@@ -1283,8 +1302,10 @@ def main():
                         "net-create / run-net / overlay-resolve / overlay-run (20)")
     parser.add_argument("--batch-iterations", type=int, default=3, help=f"rounds of the {BATCH_SIZE}-container "
                         "workload (3)")
-    parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads, overlay "
-                        "ones too (3)")
+    parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads, "
+                        "overlay-dns-qps too (3)")
+    parser.add_argument("--tcp-rounds", type=int, default=5, help="rounds of overlay-throughput, each a timed "
+                        "transfer over the overlay and one over the underlay (5)")
     parser.add_argument("--cluster-rounds", type=int, default=3, help="rounds of the cluster workload (3)")
     parser.add_argument("--keep", action="store_true", help="keep the data and exec roots (for debugging)")
     parser.add_argument("--shoal-binary", help="use this shoal binary instead of building the release one")

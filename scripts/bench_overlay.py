@@ -32,10 +32,14 @@ Workloads (select with --only, comma-separated; `overlay` is all four; `shoal`/`
   overlay-run         `docker run -d --network NET busybox sleep 1000` on host 1 until the CLI returns (rm untimed).
   overlay-dns-qps     embedded DNS answers per second for a container on host 1 (a remote name), 16 queries in flight,
                       asked from the client container on host 2 (bench.py's in-netns UDP client, `flight` mode).
-  overlay-throughput  100 MB over one TCP connection from the client container on host 2 to a container on host 1,
-                      over the overlay (bench.py's in-netns python sender/receiver, run with nsenter in the containers'
-                      namespaces), and the same between the two hosts' underlay addresses (in the hosts' namespaces,
-                      not in containers) as the reference; MB/s (10^6 bytes) and overlay/underlay.
+  overlay-throughput  one TCP connection from the client container on host 2 to a container on host 1 over the
+                      overlay, sending 4 MiB writes for 3 s (bench.py's in-netns python sender/receiver, run with
+                      nsenter in the containers' namespaces; the time runs until the receiver has counted the last
+                      byte), and the same between the two hosts' underlay addresses (in the hosts' namespaces, not in
+                      containers) as the reference, back to back in each round (which goes first alternates);
+                      --tcp-rounds rounds. MB/s (10^6 bytes), overlay/underlay of the medians and the median of each
+                      round's overlay/underlay (the steadier figure on a busy machine: both runs of a round see the
+                      same load). The JSON also has each side's CPU time per GB.
 The upstream DNS of both engines is a dead loopback address (127.0.0.254): only container names are queried.
 
 Cleanup, also on Ctrl-C or error (unless --keep): containers, the overlay, `swarm leave` and each dockerd (and its
@@ -67,7 +71,8 @@ TARGET = "sb-ov-target"   # on host 1: the remote name of overlay-dns-qps and th
 POLL_INTERVAL = 0.002
 GONE_HOLD = 1.0
 WAIT_LIMIT = 30.0
-TCP_BYTES = 100 * 1000 * 1000
+# A timed transfer rather than a fixed size: 100 MB lasted 40-80 ms, too short to average out the machine's noise.
+TCP_SECONDS = 3.0
 TCP_PORT = 5201
 NETNS_DIR = "/run/netns"
 
@@ -590,42 +595,46 @@ def w_dns(cluster, seconds=B.DNS_SECONDS):
     return out
 
 
-def tcp_once(cluster, server_net, client_net, address, nbytes):
+def tcp_once(cluster, server_net, client_net, address, seconds):
     server = subprocess.Popen(nsenter_argv(server_net, B.NETNS_CLIENT, "tcp-server", TCP_PORT), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     cluster.helpers.append(server)
     try:
         if B.read_line(server, 15, f"{cluster.name}: tcp server").strip() != "ready":
             raise RuntimeError(f"{cluster.name}: tcp server did not start")
-        result = subprocess.run(nsenter_argv(client_net, B.NETNS_CLIENT, "tcp-client", address, TCP_PORT, nbytes),
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(nsenter_argv(client_net, B.NETNS_CLIENT, "tcp-timed", address, TCP_PORT, seconds),
+                                capture_output=True, text=True, timeout=seconds + 120)
         if result.returncode != 0 or not result.stdout.strip():
             raise RuntimeError(f"{cluster.name}: tcp client to {address} failed ({result.returncode}): "
                                f"{result.stderr.strip()[-300:]}")
         out = json.loads(result.stdout.strip().splitlines()[-1])
         server.wait(timeout=30)
+        received = json.loads(server.stdout.read().strip().splitlines()[-1])
     finally:
         if server.poll() is None:
             server.kill()
             server.wait(timeout=5)
         cluster.helpers.remove(server)
-    if out["received"] != nbytes:
-        raise RuntimeError(f"{cluster.name}: tcp receiver at {address} got {out['received']} of {nbytes} bytes")
-    out["mbps"] = nbytes / out["seconds"] / 1e6
+    if out["received"] != out["sent"]:
+        raise RuntimeError(f"{cluster.name}: tcp receiver at {address} got {out['received']} of {out['sent']} bytes")
+    out["mbps"] = out["sent"] / out["seconds"] / 1e6
+    gb = out["sent"] / 1e9
+    out["sender_cpu_ms_per_gb"] = out.pop("cpu_s") * 1e3 / gb
+    out["receiver_cpu_ms_per_gb"] = received["cpu_s"] * 1e3 / gb
     return out
 
 
-def w_throughput(cluster, round_index, nbytes=TCP_BYTES):
+def w_throughput(cluster, round_index, seconds=TCP_SECONDS):
     """(overlay run, underlay run): host 2 -> host 1, between containers over the overlay and between the hosts' own
     addresses; which goes first alternates round by round."""
     f, h1, h2 = cluster.fixture, cluster.hosts[0], cluster.hosts[1]
 
     def overlay():
         return tcp_once(cluster, f"/proc/{f['target_pid']}/ns/net", f"/proc/{f['client_pid']}/ns/net",
-                        f["target_ip"], nbytes)
+                        f["target_ip"], seconds)
 
     def underlay():
-        return tcp_once(cluster, h1.netns_path, h2.netns_path, h1.address, nbytes)
+        return tcp_once(cluster, h1.netns_path, h2.netns_path, h1.address, seconds)
 
     if round_index % 2 == 0:
         first = overlay()
@@ -642,9 +651,10 @@ ROWS = [  # (label, sample key, unit)
     ("overlay-run: run -d --network <overlay>", "run_ms", "ms"),
     (f"overlay-dns-qps: remote name, {B.DNS_IN_FLIGHT} in flight, q/s", "dns_qps", "q/s"),
     (f"overlay-dns-qps: remote name, {B.DNS_IN_FLIGHT} in flight, p99", "dns_p99_us", "us"),
-    (f"overlay-throughput: {TCP_BYTES // 1000000} MB, overlay, MB/s", "overlay_mbps", "MB/s"),
-    (f"overlay-throughput: {TCP_BYTES // 1000000} MB, underlay, MB/s", "underlay_mbps", "MB/s"),
+    (f"overlay-throughput: {TCP_SECONDS:g} s, overlay, MB/s", "overlay_mbps", "MB/s"),
+    (f"overlay-throughput: {TCP_SECONDS:g} s, underlay, MB/s", "underlay_mbps", "MB/s"),
     ("overlay-throughput: overlay/underlay (of medians)", "overlay_ratio", "x"),
+    ("overlay-throughput: overlay/underlay (median of rounds)", "overlay_round_ratio", "x"),
 ]
 
 
@@ -704,7 +714,7 @@ def main(args, tokens):
     clusters, host, failed = {}, None, None
     record = {"timestamp": stamp, "mode": "overlay", "machine": {}, "options": vars(args), "workloads": selected,
               "hosts": HOSTS, "poll_interval_ms": POLL_INTERVAL * 1000, "gone_hold_s": GONE_HOLD,
-              "tcp_bytes": TCP_BYTES, "topology": {}, "engine_errors": {}, "samples": {n: {} for n in B.ENGINES},
+              "tcp_seconds": TCP_SECONDS, "topology": {}, "engine_errors": {}, "samples": {n: {} for n in B.ENGINES},
               "resolve_runs": {n: [] for n in B.ENGINES}, "dns_runs": {n: [] for n in B.ENGINES},
               "tcp_runs": {n: [] for n in B.ENGINES}, "errors": []}
 
@@ -777,7 +787,7 @@ def main(args, tokens):
                 if "overlay-dns-qps" in selected:
                     w_dns(cluster, seconds=0.5)
                 if "overlay-throughput" in selected:
-                    w_throughput(cluster, 0, nbytes=10 * 1000 * 1000)
+                    w_throughput(cluster, 0, seconds=0.5)
             except (RuntimeError, subprocess.SubprocessError, ValueError, KeyError, OSError) as e:
                 engine_failed(name, SetupFailed(name, "warm-up", e))
 
@@ -827,9 +837,9 @@ def main(args, tokens):
                           f"p99 {out['p99_us']:.0f} us, {out['errors']} errors, {out['lost']} lost")
 
         if "overlay-throughput" in selected:
-            B.log(f"workload overlay-throughput: {args.net_rounds} rounds per engine of {TCP_BYTES // 1000000} MB "
+            B.log(f"workload overlay-throughput: {args.tcp_rounds} rounds per engine of {TCP_SECONDS:g} s "
                   "over the overlay and over the underlay, alternating")
-            for i in range(args.net_rounds):
+            for i in range(args.tcp_rounds):
                 for name in order(i):
                     out = attempt(name, "overlay-throughput", i, lambda: w_throughput(clusters[name], i))
                     if out is None:
@@ -838,11 +848,15 @@ def main(args, tokens):
                     record["tcp_runs"][name].append({"round": i, "overlay": overlay, "underlay": underlay})
                     add(name, "overlay_mbps", overlay["mbps"])
                     add(name, "underlay_mbps", underlay["mbps"])
-                    B.log(f"{name} tcp #{i}: overlay {overlay['mbps']:.0f} MB/s, underlay {underlay['mbps']:.0f} MB/s")
+                    B.log(f"{name} tcp #{i}: overlay {overlay['mbps']:.0f} MB/s, underlay {underlay['mbps']:.0f} MB/s "
+                          f"({overlay['mbps'] / underlay['mbps']:.2f}x); CPU ms/GB sender+receiver: overlay "
+                          f"{overlay['sender_cpu_ms_per_gb']:.0f}+{overlay['receiver_cpu_ms_per_gb']:.0f}, underlay "
+                          f"{underlay['sender_cpu_ms_per_gb']:.0f}+{underlay['receiver_cpu_ms_per_gb']:.0f}")
             for name in names:
                 s = record["samples"][name]
                 if s.get("overlay_mbps") and s.get("underlay_mbps"):
                     s["overlay_ratio"] = [B.median(s["overlay_mbps"]) / B.median(s["underlay_mbps"])]
+                    s["overlay_round_ratio"] = [o / u for o, u in zip(s["overlay_mbps"], s["underlay_mbps"])]
     except B.Interrupted as e:
         failed = f"interrupted by {e}"
     except BaseException as e:  # report, clean up, then exit non-zero
@@ -887,8 +901,10 @@ def main(args, tokens):
     print()
     counts = ([f"{args.iterations} iterations of {'/'.join(w[8:] for w in selected if w in PER_ITERATION)}"]
               if set(selected) & set(PER_ITERATION) else [])
-    counts += ([f"{args.net_rounds} rounds of {'/'.join(w[8:] for w in selected if w not in PER_ITERATION)}"]
-               if set(selected) - set(PER_ITERATION) else [])
+    per_round = [w for w in selected if w not in PER_ITERATION and w != "overlay-throughput"]
+    counts += [f"{args.net_rounds} rounds of {'/'.join(w[8:] for w in per_round)}"] if per_round else []
+    counts += ([f"{args.tcp_rounds} rounds of throughput ({TCP_SECONDS:g} s each way)"]
+               if "overlay-throughput" in selected else [])
     print(f"Shoal vs Docker {record['machine'].get('dockerd', '')} swarm: {HOSTS} hosts each (network namespaces on "
           f"one bridge, 1 manager), an attachable overlay; docker CLI {B.DOCKER_CLI}; alternating engines; "
           f"{', '.join(counts)}.")

@@ -17,7 +17,7 @@ enum ClusterNetworkErrors {
     }
 }
 
-/// Overlays on this host: a swarm-scoped network has a data path here (its bridge and VXLAN device) while a
+/// Overlays on this host: a swarm-scoped network has a data path here (its VXLAN device) while a
 /// local container uses it, and a local copy of its record for as long (so `docker network ls` on a worker lists
 /// it, as on Docker, and a daemon restart finds it again). Endpoints on other hosts arrive from the leader.
 extension NetworkService {
@@ -44,7 +44,7 @@ extension NetworkService {
         throw ClusterNetworkErrors.notAttachable(network.name)
     }
 
-    /// Makes the overlay's bridge and VXLAN device here (converges), keeps its record and programs every peer
+    /// Makes the overlay's VXLAN device here (converges), keeps its record and programs every peer
     /// already known on it.
     func ensureOverlay(_ network: NetworkRecord) async throws -> OverlaySettings {
         if let existing = endpoints.overlay(network.id) { return existing }
@@ -57,7 +57,6 @@ extension NetworkService {
         let driver = try driver(network)
         try driver.ensure(.overlay(overlay))
         var record = network
-        record.bridgeName = overlay.bridge
         record.mtu = mtu
         if networks[network.id] != record {
             do {

@@ -174,7 +174,9 @@ extension NetworkService: NetworkSandboxProvider {
             releaseHostPorts(live.ports)
             do { try await applyFirewall() } catch { logger.error("firewall update after \(live.containerName): \(error)") }
         }
-        for endpoint in live.allEndpoints { await unplumb(endpoint, containerID: live.containerID) }
+        for endpoint in live.allEndpoints {
+            await unplumb(endpoint, containerID: live.containerID, sandbox: live.path)
+        }
         if !live.path.isEmpty { dataplane.removeSandbox(at: live.path) }
         for endpoint in live.endpoints { releaseOverlayIfUnused(endpoint.networkID) }
         // The reservations' sockets close when `live` goes.
@@ -295,7 +297,7 @@ extension NetworkService: NetworkSandboxProvider {
         }
         sandboxes[record.id] = live
         if !dropped.isEmpty { try? await applyFirewall() }
-        await unplumb(endpoint, containerID: record.id)
+        await unplumb(endpoint, containerID: record.id, sandbox: live.path)
         releaseOverlayIfUnused(endpoint.networkID)
         return live.state
     }
@@ -313,9 +315,9 @@ extension NetworkService: NetworkSandboxProvider {
         return list
     }
 
-    /// Address, veth pair and DNS names of one endpoint. Undoes its own steps when one fails. On an overlay the
-    /// address comes from the leader and the veth joins the overlay's bridge; on a local bridge network it comes
-    /// from the network's own allocator.
+    /// Address, interface and DNS names of one endpoint. Undoes its own steps when one fails. On an overlay the
+    /// address comes from the leader and the interface is a macvlan on the overlay's VXLAN device; on a local
+    /// bridge network the address comes from the network's own allocator and a veth joins the bridge.
     func plumb(_ network: NetworkRecord, request: EndpointRequest, record: ContainerRecord, sandbox: LiveSandbox,
                names: [String]? = nil) async throws -> EndpointState
     {
@@ -332,16 +334,19 @@ extension NetworkService: NetworkSandboxProvider {
             bridge: lease.bridge, hostName: "veth" + lease.endpointID.prefix(7), containerName: interface,
             address: lease.address, prefixLength: lease.prefixLength, mac: MACAddress(derivedFrom: lease.address),
             mtu: lease.mtu, defaultGateway: !hasRoute && !network.isInternal && !network.isSwarmScoped ? lease.gateway : nil)
+        let driver: any NetworkDriver
         do {
-            try driver(network).plug(settings, sandbox: sandbox.path)
+            driver = try self.driver(network)
+            try driver.plug(settings, sandbox: sandbox.path)
         } catch {
             await giveBack(lease.address, endpointID: lease.endpointID, network: network)
             throw error
         }
         let endpoint = EndpointState(
             networkID: network.id, networkName: network.name, endpointID: lease.endpointID,
-            hostInterface: settings.hostName, containerInterface: interface, ipv4Address: lease.address.description,
-            prefixLength: lease.prefixLength, gateway: network.isSwarmScoped ? "" : lease.gateway?.description ?? "",
+            hostInterface: driver.hasHostEnd ? settings.hostName : "", containerInterface: interface,
+            ipv4Address: lease.address.description, prefixLength: lease.prefixLength,
+            gateway: network.isSwarmScoped ? "" : lease.gateway?.description ?? "",
             macAddress: settings.mac.description, aliases: request.aliases, dnsNames: dnsNames)
         registerNames(endpoint)
         events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
@@ -369,7 +374,7 @@ extension NetworkService: NetworkSandboxProvider {
                 networkID: network.id, containerID: record.id, containerName: record.name, aliases: request.aliases,
                 dnsNames: dnsNames, requestedAddress: request.ipv4Address))
             return Lease(endpointID: attachment.id, address: attachment.address,
-                         prefixLength: attachment.prefixLength, gateway: attachment.gateway, bridge: overlay.bridge,
+                         prefixLength: attachment.prefixLength, gateway: attachment.gateway, bridge: overlay.vxlan,
                          mtu: overlay.mtu)
         }
         guard var allocator = addresses[network.id], let bridge = network.bridgeName else {
@@ -398,9 +403,10 @@ extension NetworkService: NetworkSandboxProvider {
 
     /// Undoes `plumb` (the DNS names are removed by the caller first, so they stop resolving before the
     /// interface goes).
-    func unplumb(_ endpoint: EndpointState, containerID: String) async {
+    func unplumb(_ endpoint: EndpointState, containerID: String, sandbox: String) async {
         let network = networks[endpoint.networkID]
-        (network.flatMap { try? driver($0) } ?? drivers["bridge"])?.unplug(hostInterface: endpoint.hostInterface)
+        (network.flatMap { try? driver($0) } ?? drivers["bridge"])?.unplug(
+            hostInterface: endpoint.hostInterface, containerInterface: endpoint.containerInterface, sandbox: sandbox)
         await giveBack(try? IPv4Address(parsing: endpoint.ipv4Address), endpointID: endpoint.endpointID,
                        network: network)
         events.publish(EngineEvent(kind: .network, action: "disconnect", actorID: endpoint.networkID,

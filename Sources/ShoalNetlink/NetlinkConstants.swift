@@ -23,7 +23,7 @@ enum NL {
 }
 
 enum IFLA {
-    static let address: UInt16 = 1, ifname: UInt16 = 3, mtu: UInt16 = 4, master: UInt16 = 10
+    static let address: UInt16 = 1, ifname: UInt16 = 3, mtu: UInt16 = 4, link: UInt16 = 5, master: UInt16 = 10
     static let linkinfo: UInt16 = 18, netNsFD: UInt16 = 28, extMask: UInt16 = 29
     /// IFLA_PROTINFO with NLA_F_NESTED: the kernel reads bridge-port settings only from the nested form.
     static let protinfoNested: UInt16 = 12 | 0x8000
@@ -36,6 +36,9 @@ enum IFLA {
     // IFLA_VXLAN_*
     static let vxlanID: UInt16 = 1, vxlanLink: UInt16 = 3, vxlanLocal: UInt16 = 4, vxlanLearning: UInt16 = 7
     static let vxlanPort: UInt16 = 15, vxlanLocal6: UInt16 = 17, vxlanProxy: UInt16 = 11
+    // IFLA_MACVLAN_MODE and MACVLAN_MODE_BRIDGE: slaves of one parent reach each other directly.
+    static let macvlanMode: UInt16 = 1
+    static let macvlanModeBridge: UInt32 = 4
     /// RTEXT_FILTER_SKIP_STATS: link replies without the (large) statistics blocks.
     static let skipStats: UInt32 = 1 << 3
     static let iffUp: UInt32 = 0x1

@@ -38,6 +38,22 @@ extension NetlinkRequest {
         return newLink(name: name, mtu: mtu, kind: "vxlan", data: NetlinkAttribute(IFLA.infoData, nested: data))
     }
 
+    /// `ip link add link PARENT name NAME [mtu MTU] [netns FD] type macvlan mode bridge`: iproute2 puts the target
+    /// namespace and the parent before the name.
+    static func linkAddMacvlan(name: String, parentIndex: Int32, namespaceFD: Int32?, mtu: UInt32?) -> NetlinkMessage {
+        var attributes: [NetlinkAttribute] = []
+        if let mtu { attributes.append(.u32(IFLA.mtu, mtu)) }
+        if let namespaceFD { attributes.append(.i32(IFLA.netNsFD, namespaceFD)) }
+        attributes.append(.i32(IFLA.link, parentIndex))
+        attributes.append(.string(IFLA.ifname, name))
+        attributes.append(NetlinkAttribute(IFLA.linkinfo, nested: [
+            .unterminated(IFLA.infoKind, "macvlan"),
+            NetlinkAttribute(IFLA.infoData, nested: [.u32(IFLA.macvlanMode, IFLA.macvlanModeBridge)]),
+        ]))
+        return NetlinkMessage(type: NL.newLink, flags: createFlags, header: FamilyHeader.ifinfomsg(),
+                              attributes: attributes)
+    }
+
     private static func newLink(name: String, mtu: UInt32?, kind: String, data: NetlinkAttribute?) -> NetlinkMessage {
         var attributes: [NetlinkAttribute] = []
         if let mtu { attributes.append(.u32(IFLA.mtu, mtu)) }

@@ -36,6 +36,18 @@ extension NetlinkSession {
                                                           mtu: mtu))
     }
 
+    /// `ip link add link PARENT name NAME [mtu MTU] [netns FD] type macvlan mode bridge`: a device with its own MAC
+    /// address on `parentIndex` (a link of the session's namespace); with `namespaceFD` (an open netns file) it is
+    /// created directly inside that namespace. In bridge mode the parent's macvlans reach each other without
+    /// leaving the host, and frames for other addresses go out through the parent.
+    public func linkAddMacvlan(name: String, parentIndex: Int32, namespaceFD: Int32? = nil,
+                               mtu: UInt32? = nil) throws(NetlinkError) {
+        let operation = "add link \(name)"
+        try Validate.linkName(name, operation)
+        try change(operation, NetlinkRequest.linkAddMacvlan(name: name, parentIndex: parentIndex,
+                                                            namespaceFD: namespaceFD, mtu: mtu))
+    }
+
     /// `ip link show NAME` → its index; nil when there is no such link.
     public func linkIndex(name: String) throws(NetlinkError) -> Int32? {
         try link(name: name)?.index

@@ -19,9 +19,12 @@ public struct BridgeSettings: Sendable, Equatable {
     }
 }
 
-/// One container interface: a veth pair with one end on a bridge and the other inside the sandbox.
+/// One container interface: a veth pair with one end on a bridge and the other inside the sandbox, or (on an
+/// overlay) a macvlan on the overlay's VXLAN device.
 public struct InterfaceSettings: Sendable, Equatable {
+    /// The bridge the host end joins, or the overlay's VXLAN device the macvlan sits on.
     public var bridge: String
+    /// The veth's host end (unused for a macvlan, which has none).
     public var hostName: String
     public var containerName: String
     public var address: IPv4Address
@@ -164,24 +167,29 @@ public final class BridgeDataplane: Sendable {
                 try host.bridgePortSetHairpin(index: index, on: true)
                 try host.linkSetUp(index: index)
             }
-            let inside = try NetlinkSession(namespacePath: sandbox)
-            defer { inside.close() }
-            try netlink("configure \(settings.containerName) in \(sandbox)") {
-                guard let index = try inside.linkIndex(name: settings.containerName) else {
-                    throw ShoalError.internalError("\(settings.containerName) missing in the sandbox")
-                }
-                try inside.linkSetAddress(index: index, mac: settings.mac.bytes)
-                try inside.addressAdd(index: index, address: settings.address.octets,
-                                      prefixLength: UInt8(settings.prefixLength))
-                try inside.linkSetUp(index: index)
-                if let gateway = settings.defaultGateway {
-                    try inside.routeAdd(destination: nil, prefixLength: 0, gateway: gateway.octets,
-                                        outputIndex: index, family: .inet)
-                }
-            }
+            try configureInside(settings, sandbox: sandbox)
         } catch {
             removeInterface(hostName: settings.hostName)
             throw error
+        }
+    }
+
+    /// Inside the sandbox: `ip link set C address MAC up; ip addr add A/LEN dev C; ip route add default via GW`.
+    func configureInside(_ settings: InterfaceSettings, sandbox: String) throws {
+        let inside = try NetlinkSession(namespacePath: sandbox)
+        defer { inside.close() }
+        try netlink("configure \(settings.containerName) in \(sandbox)") {
+            guard let index = try inside.linkIndex(name: settings.containerName) else {
+                throw ShoalError.internalError("\(settings.containerName) missing in the sandbox")
+            }
+            try inside.linkSetAddress(index: index, mac: settings.mac.bytes)
+            try inside.addressAdd(index: index, address: settings.address.octets,
+                                  prefixLength: UInt8(settings.prefixLength))
+            try inside.linkSetUp(index: index)
+            if let gateway = settings.defaultGateway {
+                try inside.routeAdd(destination: nil, prefixLength: 0, gateway: gateway.octets,
+                                    outputIndex: index, family: .inet)
+            }
         }
     }
 

@@ -4,16 +4,8 @@ import ShoalCore
 public enum NetworkSwitch: Sendable, Equatable {
     /// A Linux bridge carrying the network's gateway address (bridge networks).
     case bridge(BridgeSettings)
-    /// A bridge without an address and a VXLAN device on it (overlays).
+    /// A VXLAN device without an address, container interfaces being macvlans on it (overlays).
     case overlay(OverlaySettings)
-
-    /// The Linux bridge container interfaces join.
-    public var bridgeName: String {
-        switch self {
-        case .bridge(let settings): settings.name
-        case .overlay(let settings): settings.bridge
-        }
-    }
 }
 
 /// The host side of one of Docker's network drivers: what a network of that kind needs on this host and how a
@@ -24,14 +16,17 @@ public protocol NetworkDriver: Sendable {
     var name: String { get }
     /// Whether containers on its networks get an interface (host and null: none).
     var hasEndpoints: Bool { get }
+    /// Whether a container's interface has a host end (a veth's, on a bridge) that `unplug` removes by name.
+    var hasHostEnd: Bool { get }
     /// Makes the network's switch (converges).
     func ensure(_ network: NetworkSwitch) throws
     /// Removes the switch (quiet when it is gone).
     func remove(_ network: NetworkSwitch)
-    /// A veth pair from the switch into the container's sandbox, configured as `interface` says.
+    /// An interface on the switch inside the container's sandbox, configured as `interface` says.
     func plug(_ interface: InterfaceSettings, sandbox: String) throws
-    /// Removes a container's interface (quiet when it is gone).
-    func unplug(hostInterface: String)
+    /// Removes a container's interface (quiet when it, or the sandbox, is gone): `hostInterface` is its host end
+    /// ("" when it has none), `containerInterface` its name inside `sandbox`.
+    func unplug(hostInterface: String, containerInterface: String, sandbox: String)
 }
 
 /// The drivers of one host, by name.
@@ -50,10 +45,13 @@ protocol VethDriver: NetworkDriver {
 
 extension VethDriver {
     public var hasEndpoints: Bool { true }
+    public var hasHostEnd: Bool { true }
     public func plug(_ interface: InterfaceSettings, sandbox: String) throws {
         try dataplane.addInterface(interface, sandbox: sandbox)
     }
-    public func unplug(hostInterface: String) { dataplane.removeInterface(hostName: hostInterface) }
+    public func unplug(hostInterface: String, containerInterface: String, sandbox: String) {
+        dataplane.removeInterface(hostName: hostInterface)
+    }
 }
 
 /// Bridge networks: the bridge holds the gateway, so the host routes (and NATs) for them.
@@ -66,13 +64,19 @@ public struct BridgeDriver: VethDriver {
         try dataplane.ensureBridge(settings)
     }
 
-    public func remove(_ network: NetworkSwitch) { dataplane.removeBridge(name: network.bridgeName) }
+    public func remove(_ network: NetworkSwitch) {
+        guard case .bridge(let settings) = network else { return }
+        dataplane.removeBridge(name: settings.name)
+    }
 }
 
-/// Overlays: a bridge without an address and a VXLAN device per network; peers come from the endpoint table.
-public struct OverlayDriver: VethDriver {
+/// Overlays: a VXLAN device without an address per network, each container's interface a macvlan on it (no host
+/// end); peers come from the endpoint table.
+public struct OverlayDriver: NetworkDriver {
     let dataplane: BridgeDataplane
     public var name: String { "overlay" }
+    public var hasEndpoints: Bool { true }
+    public var hasHostEnd: Bool { false }
 
     public func ensure(_ network: NetworkSwitch) throws {
         guard case .overlay(let settings) = network else { return }
@@ -83,6 +87,14 @@ public struct OverlayDriver: VethDriver {
         guard case .overlay(let settings) = network else { return }
         dataplane.removeOverlay(settings)
     }
+
+    public func plug(_ interface: InterfaceSettings, sandbox: String) throws {
+        try dataplane.addOverlayInterface(interface, sandbox: sandbox)
+    }
+
+    public func unplug(hostInterface: String, containerInterface: String, sandbox: String) {
+        dataplane.removeOverlayInterface(containerName: containerInterface, sandbox: sandbox)
+    }
 }
 
 /// `host` and `none`: nothing on the host, no interface for the container (it shares the host's stack, or has
@@ -90,11 +102,12 @@ public struct OverlayDriver: VethDriver {
 public struct EndpointlessDriver: NetworkDriver {
     public let name: String
     public var hasEndpoints: Bool { false }
+    public var hasHostEnd: Bool { false }
 
     public func ensure(_ network: NetworkSwitch) throws {}
     public func remove(_ network: NetworkSwitch) {}
     public func plug(_ interface: InterfaceSettings, sandbox: String) throws {
         throw ShoalError.invalidState("the \(name) driver gives containers no interface")
     }
-    public func unplug(hostInterface: String) {}
+    public func unplug(hostInterface: String, containerInterface: String, sandbox: String) {}
 }

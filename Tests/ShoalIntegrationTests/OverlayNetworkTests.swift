@@ -230,6 +230,9 @@ import Testing
                 try await docker(2, ["exec", "web", "nslookup", "joiner"]).stdout.contains("10.66.0.")
             })
             #expect(try await docker(3, ["network", "disconnect", "app", "late"]).status == 0)
+            // Its interface on the overlay (a macvlan, no host end) is gone from inside the container.
+            let left = try await docker(3, ["exec", "late", "ip", "-o", "link"])
+            #expect(left.status == 0 && left.stdout.contains("eth0") && !left.stdout.contains("eth1"), "\(left)")
             #expect(try await cluster.eventually(30) {
                 try await !docker(2, ["exec", "web", "nslookup", "joiner"]).stdout.contains("10.66.0.")
             })

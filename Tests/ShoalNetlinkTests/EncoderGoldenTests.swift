@@ -50,6 +50,11 @@ let goldenCases: [GoldenCase] = [
                    + "06000f00 12b50000",
                build: msg(NetlinkRequest.linkAddVXLAN(name: "vxlan1", vni: 43, local: nil, port: 4789,
                                                       underlayIndex: nil, learning: true, mtu: nil))),
+    GoldenCase(command: "ip link add link <2> name mv0 mtu 1450 netns <fd 4> type macvlan mode bridge",
+               bytes: "5c000000 10000506 df0b156b 00000000 00000000 00000000 00000000 00000000 08000400 aa050000"
+                   + "08001c00 04000000 08000500 02000000 08000300 6d763000 1c001200 0b000100 6d616376 6c616e00"
+                   + "0c000200 08000100 04000000",
+               build: msg(NetlinkRequest.linkAddMacvlan(name: "mv0", parentIndex: 2, namespaceFD: 4, mtu: 1450))),
     GoldenCase(command: "ip link set <4> master <2>",
                bytes: "28000000 10000500 eb45036b 00000000 00000000 04000000 00000000 00000000 08000a00 02000000",
                build: msg(NetlinkRequest.linkSetMaster(index: 4, masterIndex: 2))),

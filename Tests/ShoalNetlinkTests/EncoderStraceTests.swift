@@ -47,6 +47,16 @@ let liveCases: [LiveCase] = [
         NetlinkRequest.linkAddVXLAN(name: "vxlan2", vni: 4097, local: nil, port: 4789, underlayIndex: nil,
                                     learning: false, proxy: true, mtu: nil)
     },
+    LiveCase(setup: vxlan, command: ["ip", "link", "add", "link", "vxlan0", "name", "mv0", "mtu", "1450", "netns",
+                                     "{peer}", "type", "macvlan", "mode", "bridge"],
+             type: NL.newLink, names: ["vxlan0"]) { i, fd in
+        NetlinkRequest.linkAddMacvlan(name: "mv0", parentIndex: i["vxlan0"]!, namespaceFD: fd, mtu: 1450)
+    },
+    LiveCase(setup: vxlan, command: ["ip", "link", "add", "link", "vxlan0", "name", "mv1", "type", "macvlan", "mode",
+                                     "bridge"],
+             type: NL.newLink, names: ["vxlan0"]) { i, _ in
+        NetlinkRequest.linkAddMacvlan(name: "mv1", parentIndex: i["vxlan0"]!, namespaceFD: nil, mtu: nil)
+    },
     LiveCase(setup: veth + [["link", "add", "br0", "type", "bridge"]],
              command: ["ip", "link", "set", "veth0", "master", "br0"], type: NL.newLink, names: ["veth0", "br0"]) { i, _ in
         NetlinkRequest.linkSetMaster(index: i["veth0"]!, masterIndex: i["br0"]!)

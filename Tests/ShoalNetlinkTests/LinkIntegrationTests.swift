@@ -99,6 +99,34 @@ import Testing
         }
     }
 
+    @Test func macvlanOnAVXLANDeviceInsideAnotherNamespace() async throws {
+        try await TestRun.with("nl") { run in
+            let host = try await TestNamespace(run)
+            let container = try await TestNamespace(run)
+            let session = try host.session()
+            defer { session.close() }
+            try session.linkAddVXLAN(name: "vxlan0", vni: 4097, port: 4789, learning: false, proxy: true, mtu: 1450)
+            let vxlan = try #require(try session.linkIndex(name: "vxlan0"))
+            let containerFD = try container.openFD()
+            defer { _ = Glibc.close(containerFD) }
+            try session.linkAddMacvlan(name: "eth0", parentIndex: vxlan, namespaceFD: containerFD, mtu: 1450)
+
+            // Made inside the other namespace (nothing new on the host), on the host's VXLAN device.
+            #expect(try session.links().map(\.name).sorted() == ["lo", "vxlan0"])
+            let inside = try container.session()
+            defer { inside.close() }
+            let eth0 = try #require(try inside.link(name: "eth0"))
+            #expect(eth0.kind == "macvlan" && eth0.mtu == 1450)
+            let details = try await Shell.must(["ip", "-n", container.name, "-d", "link", "show", "dev", "eth0"])
+            #expect(details.contains("macvlan mode bridge"))
+            #expect(details.contains("eth0@if\(vxlan)"))
+
+            // A parent's macvlans go with it.
+            #expect(try session.linkDelete(name: "vxlan0"))
+            #expect(try inside.link(name: "eth0") == nil)
+        }
+    }
+
     @Test func dumpsSpanningManyDatagramsAndConcurrentCallers() async throws {
         try await TestRun.with("nl") { run in
             let ns = try await TestNamespace(run)
