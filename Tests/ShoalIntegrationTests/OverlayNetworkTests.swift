@@ -268,8 +268,8 @@ import Testing
             #expect(dropped, "\(cluster.log(1))")
             // A host that leaves the swarm disconnects its containers from the overlays (they keep running), keeps
             // no overlay device, and gives their endpoints back, so the network is free to go.
-            let left = try await docker(3, ["swarm", "leave"])
-            #expect(left.status == 0, "\(left)")
+            let leave = try await docker(3, ["swarm", "leave"])
+            #expect(leave.status == 0, "\(leave)")
             let clientNetworks = try await docker(3, ["inspect", "-f", "{{.State.Running}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "client"])
             #expect(clientNetworks.stdout == "true \n", "\(clientNetworks)\n\(cluster.log(3))")
             let links = try await Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(3), "/usr/sbin/ip", "-o", "link"])
