@@ -45,6 +45,12 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     /// Parent of the cgroup (`/shoal` gives `/shoal/<id>` under each v1 controller).
     public var cgroupParent: String = "/shoal"
     public var noNewPrivileges: Bool = false
+    /// The seccomp filter asked for (`--security-opt seccomp=…`); Docker's default profile unless told otherwise.
+    public var seccomp: SecurityOptions.Seccomp = .builtin
+    /// Paths hidden from the container and paths it sees read-only; nil means Docker's defaults (none when
+    /// privileged), empty means none (`--security-opt systempaths=unconfined`).
+    public var maskedPaths: [String]?
+    public var readonlyPaths: [String]?
 
     public init(id: String, rootfs: String, args: [String]) {
         self.id = id

@@ -45,6 +45,7 @@ public struct OCISpec: Codable, Sendable, Equatable {
         public var sysctl: [String: String]?
         public var maskedPaths: [String]?
         public var readonlyPaths: [String]?
+        public var seccomp: Seccomp?
         public init() {}
     }
 
