@@ -156,6 +156,7 @@ extension ContainerService {
         let security = try Self.securityOptions(host)
         options.noNewPrivileges = security.noNewPrivileges
         options.seccomp = security.seccomp
+        options.appArmorProfile = security.appArmorProfile
         options.maskedPaths = host.maskedPaths
         options.readonlyPaths = host.readonlyPaths
         var binds: [ContainerSpecOptions.BindMount] = []

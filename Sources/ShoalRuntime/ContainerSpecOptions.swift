@@ -51,6 +51,9 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     /// privileged), empty means none (`--security-opt systempaths=unconfined`).
     public var maskedPaths: [String]?
     public var readonlyPaths: [String]?
+    /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host, applied only where the kernel has
+    /// AppArmor (elsewhere Docker accepts the option and applies nothing).
+    public var appArmorProfile: String?
 
     public init(id: String, rootfs: String, args: [String]) {
         self.id = id

@@ -142,6 +142,7 @@ public struct OCIProcess: Codable, Sendable, Equatable {
     public var rlimits: [Rlimit]?
     public var noNewPrivileges: Bool?
     public var oomScoreAdj: Int?
+    public var apparmorProfile: String?
 
     public init(terminal: Bool? = nil, user: User, args: [String], env: [String], cwd: String,
                 capabilities: Capabilities? = nil, rlimits: [Rlimit]? = nil, noNewPrivileges: Bool? = nil) {

@@ -4,24 +4,27 @@ import Foundation
 /// dockerd does before it writes config.json. Pure; the host (architecture, kernel) and the container's bounding
 /// capabilities come in as values, so the golden tests pin every branch.
 public enum SeccompResolver {
-    /// The host facts a profile's conditions read.
+    /// The host facts a profile's conditions read (and whether the kernel has seccomp and AppArmor at all).
     public struct Host: Sendable, Equatable {
         /// libseccomp's native name of the architecture (amd64, arm64, x86 …), as rules' `arches` spell it.
         public var nativeArch: String
         public var kernel: KernelVersion
         /// Whether the kernel filters syscalls at all; without it Docker runs containers unfiltered.
         public var hasSeccomp: Bool
-        public init(nativeArch: String, kernel: KernelVersion, hasSeccomp: Bool = true) {
+        /// Whether AppArmor is on (a profile named by the user is applied only then).
+        public var hasAppArmor: Bool
+        public init(nativeArch: String, kernel: KernelVersion, hasSeccomp: Bool = true, hasAppArmor: Bool = false) {
             self.nativeArch = nativeArch
             self.kernel = kernel
             self.hasSeccomp = hasSeccomp
+            self.hasAppArmor = hasAppArmor
         }
 
         /// This machine, read once. An unreadable kernel release counts as new: a rule waiting for a kernel applies.
         public static let current = Host(
             nativeArch: nativeArchitecture(machine: machineName()) ?? "",
             kernel: KernelVersion.current() ?? KernelVersion(UInt64(UInt8.max), 0),
-            hasSeccomp: HostSecurity.seccompEnabled())
+            hasSeccomp: HostSecurity.seccompEnabled(), hasAppArmor: HostSecurity.appArmorEnabled())
     }
 
     /// `uname -m` → libseccomp's native architecture name.

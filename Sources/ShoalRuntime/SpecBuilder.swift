@@ -58,7 +58,7 @@ public enum SpecBuilder {
                                             all: allCapabilities)
         var args = options.args
         if options.initProcess { args = [initDestination, "--"] + args }
-        let process = OCIProcess(
+        var process = OCIProcess(
             terminal: options.terminal,
             user: .init(uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.isEmpty ? nil : user.additionalGids),
             args: args,
@@ -67,6 +67,8 @@ public enum SpecBuilder {
             capabilities: .init(caps),
             rlimits: rlimits(options.ulimits).isEmpty ? nil : rlimits(options.ulimits),
             noNewPrivileges: options.noNewPrivileges ? true : nil)
+
+        if let profile = options.appArmorProfile, !profile.isEmpty, host.hasAppArmor { process.apparmorProfile = profile }
 
         var linux = OCISpec.Linux()
         linux.namespaces = [.init(type: "pid"), .init(type: "ipc"), .init(type: "uts"), .init(type: "mount")]

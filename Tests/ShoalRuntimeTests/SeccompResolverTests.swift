@@ -101,6 +101,12 @@ import Testing
         #expect(privilegedCustom?.syscalls == [.init(names: ["mkdir"], action: "SCMP_ACT_ERRNO")])
         // The conditions read the bounding set after --cap-add.
         #expect(try build { $0.capAdd = ["SYS_ADMIN"] }?.syscalls?.contains { $0.names.contains("unshare") } == true)
+        // A named AppArmor profile reaches runc only where the kernel has AppArmor.
+        var named = ContainerSpecOptions(id: "abc", rootfs: "/r", args: ["sh"])
+        named.appArmorProfile = "custom"
+        let withAppArmor = SeccompResolver.Host(nativeArch: "amd64", kernel: KernelVersion(6, 18), hasAppArmor: true)
+        #expect(try SpecBuilder.build(named, user: root, host: withAppArmor).process.apparmorProfile == "custom")
+        #expect(try SpecBuilder.build(named, user: root, host: amd64).process.apparmorProfile == nil)
         let noSeccomp = SeccompResolver.Host(nativeArch: "amd64", kernel: KernelVersion(6, 18), hasSeccomp: false)
         var options = ContainerSpecOptions(id: "abc", rootfs: "/r", args: ["sh"])
         #expect(try SpecBuilder.build(options, user: root, host: noSeccomp).linux.seccomp == nil)
