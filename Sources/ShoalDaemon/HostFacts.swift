@@ -1,4 +1,5 @@
 import Foundation
+import ShoalRuntime
 import Glibc
 
 /// Facts about this host for `docker info` and `docker version`, read once.
@@ -12,6 +13,8 @@ struct HostFacts: Sendable {
     /// "1" on cgroup v1 and hybrid hosts (Docker reports the controllers' version), "2" on a unified host.
     var cgroupVersion: String
     var runcVersion: String
+    /// `docker info`'s Security Options: the kernel's confinement features Shoal applies, then cgroupns.
+    var securityOptions: [String]
 
     static func read() -> HostFacts {
         var name = utsname()
@@ -32,6 +35,6 @@ struct HostFacts: Sendable {
             kernelVersion: field(name.release), architecture: field(name.machine), operatingSystem: os,
             hostname: field(name.nodename), cpus: ProcessInfo.processInfo.activeProcessorCount,
             memoryBytes: Int64(ProcessInfo.processInfo.physicalMemory), cgroupVersion: unified ? "2" : "1",
-            runcVersion: "runc")
+            runcVersion: "runc", securityOptions: HostSecurity.infoOptions() + ["name=cgroupns"])
     }
 }

@@ -28,7 +28,7 @@ struct SystemBackendAdapter: SystemBackend {
             operatingSystem: facts.operatingSystem, osType: "linux", architecture: facts.architecture,
             cpus: facts.cpus, memoryBytes: facts.memoryBytes, rootDir: dataRoot,
             serverVersion: "20.10.99-shoal", runtimeName: "runc", initBinary: "docker-init",
-            securityOptions: ["name=cgroupns"])
+            securityOptions: facts.securityOptions)
     }
 
     func diskUsage() async throws -> DiskUsage {

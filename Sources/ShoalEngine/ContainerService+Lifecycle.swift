@@ -114,6 +114,20 @@ extension ContainerService {
         return error
     }
 
+    /// The container's `--security-opt` list, read and checked as Docker does; a profile it names must also
+    /// resolve on this host. Docker answers a bad option with 500 and Docker's own message.
+    static func securityOptions(_ host: HostSpec) throws -> SecurityOptions {
+        do {
+            let options = try SecurityOptions.parse(host.securityOpt ?? [])
+            if case .profile(let profile) = options.seccomp {
+                _ = try SeccompResolver.resolve(profile, capabilities: [], host: .current)
+            }
+            return options
+        } catch let error as SecurityOptionError {
+            throw ShoalError.internalError(error.message)
+        }
+    }
+
     func specOptions(_ record: ContainerRecord, rootfs: String, sandbox: SandboxAttachment) throws
         -> ContainerSpecOptions {
         let host = record.spec.host
@@ -139,6 +153,12 @@ extension ContainerService {
         options.initProcess = host.initProcess ?? false
         options.initPath = initPath
         options.sysctls = host.sysctls
+        let security = try Self.securityOptions(host)
+        options.noNewPrivileges = security.noNewPrivileges
+        options.seccomp = security.seccomp
+        options.appArmorProfile = security.appArmorProfile
+        options.maskedPaths = host.maskedPaths
+        options.readonlyPaths = host.readonlyPaths
         var binds: [ContainerSpecOptions.BindMount] = []
         for file in sandbox.files {
             binds.append(.init(source: file.source, destination: file.destination, readOnly: false))

@@ -128,13 +128,20 @@ public actor ContainerService {
             ?? NameGenerator.generate { self.idsByName[$0] != nil || self.reservedNames.contains($0) }
         reservedNames.insert(name)
         defer { reservedNames.remove(name) }
-        let spec = try await sandboxes.prepare(spec)
+        var spec = try await sandboxes.prepare(spec)
+        // Docker records the default masked and read-only paths at create (inspect shows them), unless privileged.
+        if !spec.host.privileged {
+            if spec.host.maskedPaths == nil { spec.host.maskedPaths = SpecBuilder.hostMaskedPaths }
+            if spec.host.readonlyPaths == nil { spec.host.readonlyPaths = SpecBuilder.readonlyPaths }
+        }
         let image: ImageRecord
         do {
             image = try await images.image(spec.image)
         } catch let error as ShoalError where error.code == .notFound {
             throw ShoalError.notFound("No such image: \(spec.image)")
         }
+        // After the image, as Docker orders its checks: a missing image is reported before a bad option.
+        _ = try Self.securityOptions(spec.host)
         let imageConfig = image.config
         let entrypoint: [String]
         let cmd: [String]

@@ -71,6 +71,13 @@ public struct HostSpec: Codable, Sendable, Equatable {
     public var sysctls: [String: String] = [:]
     public var portBindings: [String: [PortBinding]] = [:]
     public var publishAllPorts: Bool = false
+    /// `--security-opt` as given (seccomp profiles as their JSON); nil when none. Optional, like the two below,
+    /// so records written before these fields existed still decode.
+    public var securityOpt: [String]? = nil
+    /// Paths masked and read-only in the container: Docker's defaults filled in at create (unless privileged),
+    /// empty lists for `--security-opt systempaths=unconfined`.
+    public var maskedPaths: [String]? = nil
+    public var readonlyPaths: [String]? = nil
 
     public init() {}
 }

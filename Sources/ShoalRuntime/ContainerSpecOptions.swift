@@ -45,6 +45,15 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     /// Parent of the cgroup (`/shoal` gives `/shoal/<id>` under each v1 controller).
     public var cgroupParent: String = "/shoal"
     public var noNewPrivileges: Bool = false
+    /// The seccomp filter asked for (`--security-opt seccomp=…`); Docker's default profile unless told otherwise.
+    public var seccomp: SecurityOptions.Seccomp = .builtin
+    /// Paths hidden from the container and paths it sees read-only; nil means Docker's defaults (none when
+    /// privileged), empty means none (`--security-opt systempaths=unconfined`).
+    public var maskedPaths: [String]?
+    public var readonlyPaths: [String]?
+    /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host, applied only where the kernel has
+    /// AppArmor (elsewhere Docker accepts the option and applies nothing).
+    public var appArmorProfile: String?
 
     public init(id: String, rootfs: String, args: [String]) {
         self.id = id

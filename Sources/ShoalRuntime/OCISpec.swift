@@ -45,6 +45,7 @@ public struct OCISpec: Codable, Sendable, Equatable {
         public var sysctl: [String: String]?
         public var maskedPaths: [String]?
         public var readonlyPaths: [String]?
+        public var seccomp: Seccomp?
         public init() {}
     }
 
@@ -141,6 +142,7 @@ public struct OCIProcess: Codable, Sendable, Equatable {
     public var rlimits: [Rlimit]?
     public var noNewPrivileges: Bool?
     public var oomScoreAdj: Int?
+    public var apparmorProfile: String?
 
     public init(terminal: Bool? = nil, user: User, args: [String], env: [String], cwd: String,
                 capabilities: Capabilities? = nil, rlimits: [Rlimit]? = nil, noNewPrivileges: Bool? = nil) {

@@ -1,3 +1,4 @@
+import Foundation
 import ShoalCore
 
 /// Builds the OCI spec Docker would give runc for a container (moby daemon/oci defaults + createSpec), from the
@@ -5,13 +6,25 @@ import ShoalCore
 public enum SpecBuilder {
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-    /// Docker 28's masked paths (file → bound over by /dev/null, dir → empty read-only tmpfs, by runc).
+    /// Docker 28's masked paths (file → bound over by /dev/null, dir → empty read-only tmpfs, by runc). Docker also
+    /// masks /sys/devices/system/cpu/cpuN/thermal_throttle where a host has it (`hostMaskedPaths`).
     public static let maskedPaths = [
         "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
         "/sys/devices/virtual/powercap",
     ]
     public static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+    /// The masked paths for a container on this host: `maskedPaths` plus each CPU's thermal_throttle directory
+    /// that exists (its counters leak what other tenants run; Docker masks them since 28).
+    public static let hostMaskedPaths: [String] = {
+        let cpus = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/devices/system/cpu")) ?? []
+        let throttles = cpus.filter { $0.hasPrefix("cpu") && Int($0.dropFirst(3)) != nil }
+            .sorted { Int($0.dropFirst(3))! < Int($1.dropFirst(3))! }
+            .map { "/sys/devices/system/cpu/\($0)/thermal_throttle" }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+        return maskedPaths + throttles
+    }()
 
     /// Docker's device cgroup rules: deny all, then null, zero, full-ish basics, tty, console; tun denied.
     /// runc adds its own defaults (pts, ptmx, full) on top, as it does for Docker.
@@ -36,14 +49,16 @@ public enum SpecBuilder {
     ///   - user: the result of `UserResolver.resolve(options.user, rootfs:)`.
     ///   - hostDevices: every device node of the host (`HostDevices.list()`), used only when privileged.
     ///   - allCapabilities: what ALL / --privileged grant (`Capabilities.hostBounding()` on a real host).
+    ///   - host: the architecture and kernel the seccomp profile's conditions read.
     public static func build(_ options: ContainerSpecOptions, user: ExecUser, hostDevices: [OCISpec.Device] = [],
-                             allCapabilities: [String] = Capabilities.all) throws -> OCISpec {
+                             allCapabilities: [String] = Capabilities.all,
+                             host: SeccompResolver.Host = .current) throws -> OCISpec {
         guard !options.args.isEmpty else { throw ShoalError.invalidArgument("no command specified") }
         let caps = try Capabilities.resolve(add: options.capAdd, drop: options.capDrop, privileged: options.privileged,
                                             all: allCapabilities)
         var args = options.args
         if options.initProcess { args = [initDestination, "--"] + args }
-        let process = OCIProcess(
+        var process = OCIProcess(
             terminal: options.terminal,
             user: .init(uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.isEmpty ? nil : user.additionalGids),
             args: args,
@@ -52,6 +67,8 @@ public enum SpecBuilder {
             capabilities: .init(caps),
             rlimits: rlimits(options.ulimits).isEmpty ? nil : rlimits(options.ulimits),
             noNewPrivileges: options.noNewPrivileges ? true : nil)
+
+        if let profile = options.appArmorProfile, !profile.isEmpty, host.hasAppArmor { process.apparmorProfile = profile }
 
         var linux = OCISpec.Linux()
         linux.namespaces = [.init(type: "pid"), .init(type: "ipc"), .init(type: "uts"), .init(type: "mount")]
@@ -63,12 +80,14 @@ public enum SpecBuilder {
         linux.cgroupsPath = options.cgroupParent.hasSuffix("/")
             ? options.cgroupParent + options.id : options.cgroupParent + "/" + options.id
         linux.resources = try resources(options)
-        if options.privileged {
-            linux.devices = hostDevices
-        } else {
-            linux.maskedPaths = maskedPaths
-            linux.readonlyPaths = readonlyPaths
-        }
+        if options.privileged { linux.devices = hostDevices }
+        // Given lists win (empty ones from --security-opt systempaths=unconfined); without one, --privileged
+        // sees everything and other containers get Docker's defaults.
+        let masked = options.maskedPaths ?? (options.privileged ? [] : maskedPaths)
+        let readonly = options.readonlyPaths ?? (options.privileged ? [] : readonlyPaths)
+        linux.maskedPaths = masked.isEmpty ? nil : masked
+        linux.readonlyPaths = readonly.isEmpty ? nil : readonly
+        linux.seccomp = try seccomp(options, capabilities: caps, host: host)
         if !options.sysctls.isEmpty { linux.sysctl = options.sysctls }
 
         let spec = OCISpec(
@@ -78,6 +97,25 @@ public enum SpecBuilder {
             mounts: try mounts(options),
             linux: linux)
         return spec
+    }
+
+    /// The filter Docker gives the container: none when unconfined, and none for --privileged unless it names a
+    /// profile of its own; the default profile otherwise, resolved for the container's capabilities. A kernel
+    /// without seccomp runs the default unfiltered and cannot honour a custom profile.
+    static func seccomp(_ options: ContainerSpecOptions, capabilities: [String], host: SeccompResolver.Host) throws
+        -> OCISpec.Seccomp? {
+        switch options.seccomp {
+        case .unconfined:
+            return nil
+        case .builtin:
+            guard !options.privileged, host.hasSeccomp else { return nil }
+            return try SeccompResolver.resolve(.dockerDefault, capabilities: capabilities, host: host)
+        case .profile(let profile):
+            guard host.hasSeccomp else {
+                throw SecurityOptionError("seccomp is not enabled in your kernel, cannot run a custom seccomp profile")
+            }
+            return try SeccompResolver.resolve(profile, capabilities: capabilities, host: host)
+        }
     }
 
     /// Docker's order: PATH default, HOSTNAME, TERM (tty only), then the container's env replacing or appending.

@@ -55,6 +55,18 @@ import Testing
         #expect(spec.host.mounts == [MountSpec(kind: .tmpfs, source: "", target: "/t", tmpfsSize: 1024)])
     }
 
+    /// The CLI sends `--security-opt` as given (a seccomp profile as its JSON) and turns
+    /// `systempaths=unconfined` into empty MaskedPaths and ReadonlyPaths; absent lists stay absent (defaults).
+    @Test func createBodyCarriesSecurityOptionsAndSystemPaths() throws {
+        let json = #"{"Image":"img","HostConfig":{"SecurityOpt":["no-new-privileges","seccomp={\"defaultAction\":\"SCMP_ACT_LOG\"}"],"#
+            + #""MaskedPaths":[],"ReadonlyPaths":[]}}"#
+        let host = try JSONDecoder().decode(ContainerCreateBody.self, from: Data(json.utf8)).spec().host
+        #expect(host.securityOpt == ["no-new-privileges", #"seccomp={"defaultAction":"SCMP_ACT_LOG"}"#])
+        #expect(host.maskedPaths == [] && host.readonlyPaths == [])
+        let plain = try JSONDecoder().decode(ContainerCreateBody.self, from: Data(#"{"Image":"img","HostConfig":{}}"#.utf8))
+        #expect(try plain.spec().host.securityOpt == nil && plain.spec().host.maskedPaths == nil)
+    }
+
     @Test func eventFiltersAndAcrossKeysOrWithinOne() {
         let event = EngineEvent(kind: .container, action: "start", actorID: "abc123",
                                 attributes: ["name": "web", "image": "busybox", "tier": "front"])

@@ -90,6 +90,9 @@ extension HostConfigWire {
             bindings.map { PortBinding(hostIP: $0.HostIp ?? "", hostPort: $0.HostPort ?? "") }
         }
         host.mounts = try (Mounts ?? []).map { try $0.spec() }
+        host.securityOpt = SecurityOpt
+        host.maskedPaths = MaskedPaths
+        host.readonlyPaths = ReadonlyPaths
         return host
     }
 }
@@ -183,7 +186,8 @@ extension ContainerRecord {
             Mounts: nil, ShmSize: host.shmSize == 0 ? 64 * 1024 * 1024 : host.shmSize,
             Sysctls: host.sysctls.isEmpty ? nil : host.sysctls, Memory: host.memory, MemorySwap: host.memorySwap,
             NanoCpus: host.nanoCPUs, CpuShares: host.cpuShares, PidsLimit: host.pidsLimit,
-            LogConfig: LogConfigWire(Type: "json-file", Config: [:])
+            LogConfig: LogConfigWire(Type: "json-file", Config: [:]),
+            SecurityOpt: host.securityOpt, MaskedPaths: host.maskedPaths, ReadonlyPaths: host.readonlyPaths
         )
     }
 

@@ -97,6 +97,9 @@ struct HostConfigWire: Codable, Sendable {
     var CpuShares: Int64?
     var PidsLimit: Int64?
     var LogConfig: LogConfigWire?
+    var SecurityOpt: [String]?
+    var MaskedPaths: [String]?
+    var ReadonlyPaths: [String]?
 }
 
 struct LogConfigWire: Codable, Sendable {
