@@ -26,3 +26,13 @@ extension Shoal_Cluster_V1_Cluster: StoreObject {
 extension Shoal_Cluster_V1_CertificateAuthority: StoreObject {
     public static var table: String { "certificate-authorities" }
 }
+
+/// Swarm services (services.proto), written by the leader only.
+extension Shoal_Cluster_V1_Service: StoreObject {
+    public static var table: String { "services" }
+}
+
+/// The tasks of swarm services, one per replica (or per node for a global service) and per attempt.
+extension Shoal_Cluster_V1_Task: StoreObject {
+    public static var table: String { "tasks" }
+}

@@ -2580,6 +2580,729 @@ extension Shoal_Cluster_V1_Networks.ClientProtocol {
     }
 }
 
+// MARK: - shoal.cluster.v1.Services
+
+/// Namespace containing generated types for the "shoal.cluster.v1.Services" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Shoal_Cluster_V1_Services: Sendable {
+    /// Service descriptor for the "shoal.cluster.v1.Services" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Services")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "CreateService" metadata.
+        public enum CreateService: Sendable {
+            /// Request type for "CreateService".
+            public typealias Input = Shoal_Cluster_V1_CreateServiceRequest
+            /// Response type for "CreateService".
+            public typealias Output = Shoal_Cluster_V1_ServiceReply
+            /// Descriptor for "CreateService".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Services"),
+                method: "CreateService",
+                type: .unary
+            )
+        }
+        /// Namespace for "UpdateService" metadata.
+        public enum UpdateService: Sendable {
+            /// Request type for "UpdateService".
+            public typealias Input = Shoal_Cluster_V1_UpdateServiceRequest
+            /// Response type for "UpdateService".
+            public typealias Output = Shoal_Cluster_V1_ServiceReply
+            /// Descriptor for "UpdateService".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Services"),
+                method: "UpdateService",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemoveService" metadata.
+        public enum RemoveService: Sendable {
+            /// Request type for "RemoveService".
+            public typealias Input = Shoal_Cluster_V1_RemoveServiceRequest
+            /// Response type for "RemoveService".
+            public typealias Output = Shoal_Cluster_V1_RemoveServiceReply
+            /// Descriptor for "RemoveService".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Services"),
+                method: "RemoveService",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "shoal.cluster.v1.Services" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            CreateService.descriptor,
+            UpdateService.descriptor,
+            RemoveService.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "shoal.cluster.v1.Services" service.
+    public static let shoal_cluster_v1_Services = GRPCCore.ServiceDescriptor(fullyQualifiedService: "shoal.cluster.v1.Services")
+}
+
+// MARK: shoal.cluster.v1.Services (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Services {
+    /// Streaming variant of the service protocol for the "shoal.cluster.v1.Services" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm services (`docker service create/update/rm`). Managers only. The leader alone writes them (with Docker's
+    /// > checks against the store: names, networks, published ports, versions); a manager that does not lead refuses with
+    /// > "not the leader" and the caller passes the call on. Reads are answered from any manager's own store, so they are
+    /// > not here.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "CreateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_CreateServiceRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_ServiceReply` messages.
+        func createService(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_CreateServiceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_ServiceReply>
+
+        /// Handle the "UpdateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_UpdateServiceRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_ServiceReply` messages.
+        func updateService(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_UpdateServiceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_ServiceReply>
+
+        /// Handle the "RemoveService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Shoal_Cluster_V1_RemoveServiceRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Shoal_Cluster_V1_RemoveServiceReply` messages.
+        func removeService(
+            request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RemoveServiceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_RemoveServiceReply>
+    }
+
+    /// Service protocol for the "shoal.cluster.v1.Services" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm services (`docker service create/update/rm`). Managers only. The leader alone writes them (with Docker's
+    /// > checks against the store: names, networks, published ports, versions); a manager that does not lead refuses with
+    /// > "not the leader" and the caller passes the call on. Reads are answered from any manager's own store, so they are
+    /// > not here.
+    public protocol ServiceProtocol: Shoal_Cluster_V1_Services.StreamingServiceProtocol {
+        /// Handle the "CreateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_CreateServiceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_ServiceReply` message.
+        func createService(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_CreateServiceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_ServiceReply>
+
+        /// Handle the "UpdateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_UpdateServiceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_ServiceReply` message.
+        func updateService(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_UpdateServiceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_ServiceReply>
+
+        /// Handle the "RemoveService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveServiceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Shoal_Cluster_V1_RemoveServiceReply` message.
+        func removeService(
+            request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RemoveServiceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_RemoveServiceReply>
+    }
+
+    /// Simple service protocol for the "shoal.cluster.v1.Services" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm services (`docker service create/update/rm`). Managers only. The leader alone writes them (with Docker's
+    /// > checks against the store: names, networks, published ports, versions); a manager that does not lead refuses with
+    /// > "not the leader" and the caller passes the call on. Reads are answered from any manager's own store, so they are
+    /// > not here.
+    public protocol SimpleServiceProtocol: Shoal_Cluster_V1_Services.ServiceProtocol {
+        /// Handle the "CreateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_CreateServiceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_ServiceReply` to respond with.
+        func createService(
+            request: Shoal_Cluster_V1_CreateServiceRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_ServiceReply
+
+        /// Handle the "UpdateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_UpdateServiceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_ServiceReply` to respond with.
+        func updateService(
+            request: Shoal_Cluster_V1_UpdateServiceRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_ServiceReply
+
+        /// Handle the "RemoveService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Shoal_Cluster_V1_RemoveServiceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Shoal_Cluster_V1_RemoveServiceReply` to respond with.
+        func removeService(
+            request: Shoal_Cluster_V1_RemoveServiceRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Shoal_Cluster_V1_RemoveServiceReply
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Services.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Services.Method.CreateService.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_CreateServiceRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_ServiceReply>(),
+            handler: { request, context in
+                try await self.createService(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Services.Method.UpdateService.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_UpdateServiceRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_ServiceReply>(),
+            handler: { request, context in
+                try await self.updateService(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Shoal_Cluster_V1_Services.Method.RemoveService.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_RemoveServiceRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_RemoveServiceReply>(),
+            handler: { request, context in
+                try await self.removeService(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Services.ServiceProtocol {
+    public func createService(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_CreateServiceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_ServiceReply> {
+        let response = try await self.createService(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updateService(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_UpdateServiceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_ServiceReply> {
+        let response = try await self.updateService(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removeService(
+        request: GRPCCore.StreamingServerRequest<Shoal_Cluster_V1_RemoveServiceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Shoal_Cluster_V1_RemoveServiceReply> {
+        let response = try await self.removeService(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Services.SimpleServiceProtocol {
+    public func createService(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_CreateServiceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_ServiceReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_ServiceReply>(
+            message: try await self.createService(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func updateService(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_UpdateServiceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_ServiceReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_ServiceReply>(
+            message: try await self.updateService(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removeService(
+        request: GRPCCore.ServerRequest<Shoal_Cluster_V1_RemoveServiceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Shoal_Cluster_V1_RemoveServiceReply> {
+        return GRPCCore.ServerResponse<Shoal_Cluster_V1_RemoveServiceReply>(
+            message: try await self.removeService(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: shoal.cluster.v1.Services (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Services {
+    /// Generated client protocol for the "shoal.cluster.v1.Services" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm services (`docker service create/update/rm`). Managers only. The leader alone writes them (with Docker's
+    /// > checks against the store: names, networks, published ports, versions); a manager that does not lead refuses with
+    /// > "not the leader" and the caller passes the call on. Reads are answered from any manager's own store, so they are
+    /// > not here.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "CreateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_CreateServiceRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_CreateServiceRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_ServiceReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createService<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateServiceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_CreateServiceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_ServiceReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UpdateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_UpdateServiceRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_UpdateServiceRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_ServiceReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updateService<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_UpdateServiceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_UpdateServiceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_ServiceReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemoveService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveServiceRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RemoveServiceRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_RemoveServiceReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removeService<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveServiceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RemoveServiceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_RemoveServiceReply>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveServiceReply>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "shoal.cluster.v1.Services" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Swarm services (`docker service create/update/rm`). Managers only. The leader alone writes them (with Docker's
+    /// > checks against the store: names, networks, published ports, versions); a manager that does not lead refuses with
+    /// > "not the leader" and the caller passes the call on. Reads are answered from any manager's own store, so they are
+    /// > not here.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "CreateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_CreateServiceRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_CreateServiceRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_ServiceReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createService<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateServiceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_CreateServiceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_ServiceReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Services.Method.CreateService.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "UpdateService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_UpdateServiceRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_UpdateServiceRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_ServiceReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updateService<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_UpdateServiceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_UpdateServiceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_ServiceReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Services.Method.UpdateService.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemoveService" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveServiceRequest` message.
+        ///   - serializer: A serializer for `Shoal_Cluster_V1_RemoveServiceRequest` messages.
+        ///   - deserializer: A deserializer for `Shoal_Cluster_V1_RemoveServiceReply` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removeService<Result>(
+            request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveServiceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Shoal_Cluster_V1_RemoveServiceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Shoal_Cluster_V1_RemoveServiceReply>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveServiceReply>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Shoal_Cluster_V1_Services.Method.RemoveService.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Services.ClientProtocol {
+    /// Call the "CreateService" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_CreateServiceRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createService<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateServiceRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createService(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_CreateServiceRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_ServiceReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateService" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_UpdateServiceRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateService<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_UpdateServiceRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updateService(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_UpdateServiceRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_ServiceReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveService" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Shoal_Cluster_V1_RemoveServiceRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeService<Result>(
+        request: GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveServiceRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveServiceReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removeService(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Shoal_Cluster_V1_RemoveServiceRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Shoal_Cluster_V1_RemoveServiceReply>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Shoal_Cluster_V1_Services.ClientProtocol {
+    /// Call the "CreateService" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createService<Result>(
+        _ message: Shoal_Cluster_V1_CreateServiceRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_CreateServiceRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createService(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateService" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateService<Result>(
+        _ message: Shoal_Cluster_V1_UpdateServiceRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_ServiceReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_UpdateServiceRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updateService(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveService" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeService<Result>(
+        _ message: Shoal_Cluster_V1_RemoveServiceRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Shoal_Cluster_V1_RemoveServiceReply>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Shoal_Cluster_V1_RemoveServiceRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removeService(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
 // MARK: - shoal.cluster.v1.Membership
 
 /// Namespace containing generated types for the "shoal.cluster.v1.Membership" service.
