@@ -8,7 +8,7 @@ import ShoalModel
 
 /// What runs on the leader only, for one leadership term: the node sessions (the dispatcher's side: heartbeats,
 /// the endpoint stream), the judge of node health, the network allocator (the only writer of networks and their
-/// endpoints) and the endpoint feed the sessions stream from. Every write they make is fenced by the term's claim
+/// endpoints), the writer of services and the endpoint feed the sessions stream from. Every write they make is fenced by the term's claim
 /// on the leader key. Made when this manager starts to lead, from the store as it is then; dropped when it stops
 /// (its sessions end, and the nodes move to the new leader, which starts its own).
 final class LeaderServices: Sendable {
@@ -16,6 +16,7 @@ final class LeaderServices: Sendable {
     let fence: LeaderFence
     let health: NodeHealth
     let allocator: NetworkAllocatorService
+    let services: ServiceStore
     let feed: EndpointFeed
 
     private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
@@ -24,6 +25,7 @@ final class LeaderServices: Sendable {
         self.fence = fence
         self.health = health
         self.allocator = allocator
+        services = ServiceStore(store: objects.store, fence: fence)
         self.feed = feed
     }
 

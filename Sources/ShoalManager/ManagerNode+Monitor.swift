@@ -27,7 +27,7 @@ extension ManagerNode {
         controlServer = try await ControlServer.start(
             host: listen.host, port: listen.port, tls: tls, clusterID: config.clusterID,
             services: [NodeCAService(manager: self), DispatcherService(manager: self), MembershipService(manager: self),
-                       NetworksService(manager: self)],
+                       NetworksService(manager: self), ServicesService(manager: self)],
             logger: logger)
         await refreshManagerAddresses()
         await refreshLeadership()

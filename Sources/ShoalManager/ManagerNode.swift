@@ -7,7 +7,7 @@ import ShoalEtcd
 import ShoalModel
 
 /// A manager's half of swarm mode on this host. It supervises the host's etcd member (the cluster store), serves
-/// the control API on the listen address (NodeCA, Dispatcher, Membership, Networks), follows who leads the store's
+/// the control API on the listen address (NodeCA, Dispatcher, Membership, Networks, Services), follows who leads the store's
 /// raft, and while this member leads runs one term's `LeaderServices`. The manager-only Docker calls (swarm,
 /// nodes, swarm-scoped networks) are answered here from the store.
 ///

@@ -65,6 +65,11 @@ public enum SwarmErrors {
         ShoalError(.unavailable,
                    "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.")
     }
+    /// A worker asked a manager-only question (Docker's errNoManager for a node whose swarm node is a worker).
+    public static var workerNotManager: ShoalError {
+        ShoalError(.unavailable,
+                   "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.")
+    }
     public static var alreadyInSwarm: ShoalError {
         ShoalError(.unavailable,
                    "This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one.")

@@ -1,0 +1,160 @@
+import Foundation
+import ShoalAllocator
+import ShoalCA
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+
+/// The leader's writer of services (`docker service create/update/rm`): SwarmKit's control API checks against the
+/// store (names, networks, published ports, versions), then one commit fenced by this leadership term, so a deposed
+/// leader stores nothing. It lives for one term, like the network allocator.
+///
+/// Calls run one at a time: the store has no unique index on names or ports, so two creates that each checked
+/// before the other committed could both win. The leader is the only writer of services, so one at a time here
+/// is one at a time everywhere.
+actor ServiceStore {
+    let store: any ClusterStore
+    let fence: LeaderFence
+    let services: StoreTable<ServiceMessage>
+    let tasks: StoreTable<TaskMessage>
+    let networks: StoreTable<SwarmNetwork>
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(store: any ClusterStore, fence: LeaderFence) {
+        self.store = store
+        self.fence = fence
+        services = StoreTable(store)
+        tasks = StoreTable(store)
+        networks = StoreTable(store)
+    }
+
+    /// Stores a new service; returns it as stored (with its version).
+    func create(_ spec: ServiceSpec) async throws -> SwarmService {
+        try await exclusively {
+            var spec = spec
+            try spec.validate()
+            let existing = try await self.services.list().map(SwarmService.init)
+            spec.taskTemplate.networks = try await self.resolveNetworks(spec.taskTemplate.networks)
+            try Self.checkPortConflicts(spec, against: existing, updating: nil)
+            if existing.contains(where: { $0.spec.name == spec.name }) { throw ServiceErrors.nameTaken(spec.name) }
+            let now = Date()
+            var service = SwarmService(id: RandomID.generate(), version: 0, createdAt: now, updatedAt: now,
+                                       spec: spec, endpoint: Self.endpoint(of: spec))
+            service.version = try await self.commit(try self.services.create(service.stored))
+            return service
+        }
+    }
+
+    /// Replaces a service's spec if it is still at `version`; the spec it replaces is kept for a rollback.
+    func update(_ reference: String, version: UInt64, spec: ServiceSpec) async throws -> SwarmService {
+        try await exclusively {
+            var spec = spec
+            try spec.validate()
+            let existing = try await self.services.list().map(SwarmService.init)
+            var service = try ServiceLookup.service(reference, in: existing)
+            spec.taskTemplate.networks = try await self.resolveNetworks(spec.taskTemplate.networks)
+            if spec.endpointSpec != nil && spec.endpointSpec != service.spec.endpointSpec {
+                try Self.checkPortConflicts(spec, against: existing, updating: service.id)
+            }
+            if spec.mode.isGlobal != service.spec.mode.isGlobal { throw ServiceErrors.modeChange }
+            if spec.name != service.spec.name { throw ServiceErrors.rename }
+            guard service.version == version else { throw SwarmErrors.outOfSequence }
+            service.previousSpec = service.spec
+            service.spec = spec
+            service.endpoint = Self.endpoint(of: spec)
+            service.updatedAt = Date()
+            service.version = try await self.commit(
+                try self.services.update(service.stored, ifVersion: Int64(version)))
+            return service
+        }
+    }
+
+    /// Deletes a service and marks its tasks for removal (the reaper deletes them once their nodes stopped them).
+    func remove(_ reference: String) async throws {
+        try await exclusively {
+            let stored = try await self.services.list()
+            let service = try ServiceLookup.service(reference, in: stored.map(SwarmService.init))
+            guard let current = stored.first(where: { $0.id == service.id }) else {
+                throw ServiceErrors.notFound(reference)
+            }
+            var write = try self.services.delete(service.id, ifVersion: current.version)
+            for task in try await self.tasks.list() where task.object.serviceID == service.id
+                && task.object.desiredState != TaskState.remove.rawValue {
+                var marked = task.object
+                marked.desiredState = TaskState.remove.rawValue
+                marked.updatedAtNs = Date().nanoseconds
+                write += try self.tasks.update(marked, ifVersion: task.version)
+            }
+            _ = try await self.commit(write)
+        }
+    }
+
+    // MARK: pieces
+
+    /// Every network by its ID, as the Docker daemon passes them to SwarmKit (the user may name them).
+    private func resolveNetworks(_ attachments: [NetworkAttachmentConfig]) async throws -> [NetworkAttachmentConfig] {
+        guard !attachments.isEmpty else { return [] }
+        let known = try await networks.list().map(\.object)
+        return try attachments.map { attachment in
+            var resolved = attachment
+            resolved.target = try NetworkLookup.resolve(attachment.target, in: known).id
+            return resolved
+        }
+    }
+
+    /// SwarmKit's checkPortConflicts: a published port (and protocol) belongs to one service in ingress mode;
+    /// host-mode ports may be shared (the scheduler keeps such tasks apart) but not with an ingress one.
+    static func checkPortConflicts(_ spec: ServiceSpec, against services: [SwarmService], updating id: String?) throws {
+        let wanted = (spec.endpointSpec?.ports ?? []).filter { $0.publishedPort != 0 }
+        guard !wanted.isEmpty else { return }
+        func key(_ port: PortConfig) -> String { "\(port.publishedPort)/\(port.protocol.rawValue)" }
+        let ingress = Set(wanted.filter { $0.publishMode == .ingress }.map(key))
+        let host = Set(wanted.filter { $0.publishMode == .host }.map(key))
+        for service in services where service.id != id {
+            for port in (service.spec.endpointSpec?.ports ?? []) + service.endpoint.ports where port.publishedPort != 0 {
+                switch port.publishMode {
+                case .host where ingress.contains(key(port)):
+                    throw ServiceErrors.portInUse(port.publishedPort, service: service.spec.name, id: service.id,
+                                                  asHostPort: true)
+                case .ingress where ingress.contains(key(port)) || host.contains(key(port)):
+                    throw ServiceErrors.portInUse(port.publishedPort, service: service.spec.name, id: service.id,
+                                                  asHostPort: false)
+                default:
+                    continue
+                }
+            }
+        }
+    }
+
+    /// The endpoint as it stands before an allocator has run: the spec the user gave (vip by default) and its
+    /// ports as given. Virtual IPs and ports picked for `-p 80` come with the allocator.
+    static func endpoint(of spec: ServiceSpec) -> ServiceEndpoint {
+        let endpointSpec = spec.endpointSpec ?? EndpointSpec()
+        return ServiceEndpoint(spec: endpointSpec, ports: endpointSpec.ports)
+    }
+
+    /// Commits `write` fenced by this term; returns the revision it was stored at (the objects' new version).
+    private func commit(_ write: StoreWrite) async throws -> UInt64 {
+        let commit = try await store.commit(write.fenced(by: fence))
+        guard commit.succeeded else {
+            if try await LeaderFence.current(in: store) != fence {
+                throw ShoalError(.unavailable, "this manager is no longer the leader")
+            }
+            throw SwarmErrors.outOfSequence
+        }
+        return UInt64(commit.revision)
+    }
+
+    private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}

@@ -1,0 +1,79 @@
+import ShoalClusterClient
+import ShoalClusterProto
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+
+/// Swarm services, for the Docker API on this node. Writes go to the leader's `ServiceStore` (here when this
+/// manager leads, else through the control API of the manager that does); reads come from this manager's own
+/// store. A worker answers none of them: it never sees the store, and Docker refuses them there too.
+extension SwarmMembership {
+    /// Returns the new service as the leader stored it.
+    public func createService(_ spec: ServiceSpec) async throws -> SwarmService {
+        try requireServiceManager()
+        let message = spec.message
+        return try await onLeader(local: { try await $0.services.create(spec) }, remote: { channel in
+            var call = Shoal_Cluster_V1_CreateServiceRequest()
+            call.spec = message
+            return Self.service(try await channel.services.createService(call, options: ControlChannel.options()))
+        })
+    }
+
+    /// `version` is the one the caller read the service at (`?version=`): Docker's optimistic concurrency.
+    public func updateService(_ reference: String, version: UInt64, spec: ServiceSpec) async throws -> SwarmService {
+        try requireServiceManager()
+        let message = spec.message
+        return try await onLeader(local: { try await $0.services.update(reference, version: version, spec: spec) },
+                                  remote: { channel in
+            var call = Shoal_Cluster_V1_UpdateServiceRequest()
+            call.reference = reference
+            call.version = version
+            call.spec = message
+            return Self.service(try await channel.services.updateService(call, options: ControlChannel.options()))
+        })
+    }
+
+    public func removeService(_ reference: String) async throws {
+        try requireServiceManager()
+        _ = try await onLeader(local: { leader in
+            try await leader.services.remove(reference)
+            return true
+        }, remote: { channel in
+            var call = Shoal_Cluster_V1_RemoveServiceRequest()
+            call.reference = reference
+            _ = try await channel.services.removeService(call, options: ControlChannel.options())
+            return true
+        })
+    }
+
+    public func services() async throws -> [SwarmService] {
+        try await requireServiceManager().services()
+    }
+
+    /// By full ID, name or unique ID prefix.
+    public func service(_ reference: String) async throws -> SwarmService {
+        try await requireServiceManager().service(reference)
+    }
+
+    public func tasks() async throws -> [SwarmTask] {
+        try await requireServiceManager().tasks()
+    }
+
+    public func task(_ reference: String) async throws -> SwarmTask {
+        try await requireServiceManager().task(reference)
+    }
+
+    // MARK: pieces
+
+    /// This node's manager half. Docker tells a worker apart from a node outside any swarm.
+    @discardableResult
+    func requireServiceManager() throws -> ManagerNode {
+        guard config != nil else { throw SwarmErrors.notManager }
+        guard let manager else { throw SwarmErrors.workerNotManager }
+        return manager
+    }
+
+    static func service(_ reply: Shoal_Cluster_V1_ServiceReply) -> SwarmService {
+        SwarmService(Versioned(object: reply.service, version: Int64(reply.version), createRevision: 0))
+    }
+}
