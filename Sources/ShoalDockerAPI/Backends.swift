@@ -146,17 +146,34 @@ public struct DockerBackends: Sendable {
     public var volumes: any VolumeBackend
     public var networks: any NetworkBackend
     public var swarm: any SwarmBackend
+    public var services: any ServiceBackend
     public var system: any SystemBackend
 
     public init(containers: any ContainerBackend, images: any ImageBackend, volumes: any VolumeBackend,
-                networks: any NetworkBackend, swarm: any SwarmBackend, system: any SystemBackend) {
+                networks: any NetworkBackend, swarm: any SwarmBackend, services: any ServiceBackend,
+                system: any SystemBackend) {
         self.containers = containers
         self.images = images
         self.volumes = volumes
         self.networks = networks
         self.swarm = swarm
+        self.services = services
         self.system = system
     }
+}
+
+/// `/services/…` and `/tasks/…`, answered by a swarm manager (Docker's 503 "This node is not a swarm manager…"
+/// elsewhere, ShoalError.unavailable). References are a full ID, a name (services) or a unique ID prefix.
+public protocol ServiceBackend: Sendable {
+    /// Returns the new service's ID.
+    func createService(_ spec: ServiceSpec) async throws -> String
+    func listServices() async throws -> [SwarmService]
+    func service(_ ref: String) async throws -> SwarmService
+    /// `version` must match the service's (optimistic concurrency, as Docker).
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec) async throws
+    func removeService(_ ref: String) async throws
+    func listTasks() async throws -> [SwarmTask]
+    func task(_ ref: String) async throws -> SwarmTask
 }
 
 /// `/swarm/…` and `/nodes/…`. A node outside a swarm, or a worker asked a manager-only question, answers with

@@ -24,6 +24,7 @@ public enum DockerAPIServer {
         NetworkRoutes(backends: backends).add(to: router)
         SwarmRoutes(backends: backends).add(to: router)
         NodeRoutes(backends: backends).add(to: router)
+        ServiceRoutes(backends: backends).add(to: router)
         return router
     }
 

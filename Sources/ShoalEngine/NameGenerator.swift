@@ -1,5 +1,6 @@
-/// Docker-style container names (`adjective_surname`) for containers created without `--name`.
-enum NameGenerator {
+/// Docker-style names (`adjective_surname`) for containers created without `--name`, and for services created
+/// without one (the Docker daemon names those the same way).
+public enum NameGenerator {
     private static let adjectives = [
         "admiring", "agile", "bold", "brave", "busy", "calm", "clever", "cool", "eager", "elegant", "fervent",
         "focused", "gallant", "gifted", "happy", "jolly", "keen", "kind", "lucid", "modest", "nifty", "optimistic",
@@ -13,7 +14,7 @@ enum NameGenerator {
     ]
 
     /// A name not in `taken`; after a few collisions a digit is appended, as Docker does.
-    static func generate(avoiding taken: (String) -> Bool) -> String {
+    public static func generate(avoiding taken: (String) -> Bool) -> String {
         for attempt in 0..<10 {
             var name = "\(adjectives.randomElement()!)_\(surnames.randomElement()!)"
             if attempt > 3 { name += String(Int.random(in: 0..<10)) }

@@ -4,12 +4,20 @@ import ShoalCore
 import ShoalModel
 
 /// Every backend but swarm, for route tests that never reach them; system info is fixed so `/info` answers.
-struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBackend, SystemBackend {
-    static func backends(swarm: any SwarmBackend) -> DockerBackends {
+struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBackend, ServiceBackend, SystemBackend {
+    static func backends(swarm: any SwarmBackend, services: any ServiceBackend = UnusedBackends()) -> DockerBackends {
         let unused = UnusedBackends()
         return DockerBackends(containers: unused, images: unused, volumes: unused, networks: unused, swarm: swarm,
-                              system: unused)
+                              services: services, system: unused)
     }
+
+    func createService(_ spec: ServiceSpec) async throws -> String { throw unused }
+    func listServices() async throws -> [SwarmService] { throw unused }
+    func service(_ ref: String) async throws -> SwarmService { throw unused }
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec) async throws { throw unused }
+    func removeService(_ ref: String) async throws { throw unused }
+    func listTasks() async throws -> [SwarmTask] { throw unused }
+    func task(_ ref: String) async throws -> SwarmTask { throw unused }
 
     private var unused: ShoalError { ShoalError(.notImplemented, "not part of this test") }
 

@@ -1,0 +1,105 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// Swarm services as stored objects, driven with the stock docker CLI and docker-py on a swarm made by
+/// `shoal cluster up` (3 managers, 1 worker): create, list, inspect, update and remove through the leader and
+/// through a follower, Docker's refusals, and a worker refused. Nothing runs the tasks yet (no orchestrator), so
+/// every CLI call uses `--detach` and `service ls` shows 0 running replicas.
+@Suite(.serialized, .timeLimit(.minutes(6))) struct ServiceAPITests {
+    @Test func servicesAreCreatedListedUpdatedAndRemovedLikeDockers() async throws {
+        try await TestRun.with("services") { run in
+            let cluster = LocalClusterFixture(run, prefix: "s", subnetOctet: 247, shoalTimeout: 150, dockerTimeout: 30)
+            let up = try await cluster.up(nodes: 4, managers: 3, swarm: true)
+            try #require(up.status == 0, "\(up)")
+            func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
+                try await cluster.docker(node, arguments)
+            }
+            let network = try await docker(1, ["network", "create", "-d", "overlay", "ovl"])
+            try #require(network.status == 0, "\(network)\n\(cluster.log(1))")
+            let networkID = network.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            let created = try await docker(1, [
+                "service", "create", "--detach", "--name", "web", "--replicas", "3", "--label", "a=b",
+                "--constraint", "node.role==worker", "--network", "ovl", "-p", "8080:80", "busybox", "sleep", "1000",
+            ])
+            try #require(created.status == 0, "\(created)\n\(cluster.log(1))")
+            let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(id.count == 25, "\(created)")
+
+            // Every manager lists it (reads come from each manager's own store); nothing runs yet.
+            for node in 1...3 {
+                let list = try await docker(node, ["service", "ls", "--format",
+                                                   "{{.ID}} {{.Name}} {{.Mode}} {{.Replicas}} {{.Image}} {{.Ports}}"])
+                #expect(list.stdout == "\(id.prefix(12)) web replicated 0/3 busybox:latest *:8080->80/tcp\n",
+                        "node \(node): \(list)\n\(cluster.log(node))")
+            }
+            let format = "{{.ID}}|{{.Spec.Name}}|{{.Spec.Mode.Replicated.Replicas}}|{{.Spec.Labels.a}}|"
+                + "{{index .Spec.TaskTemplate.Placement.Constraints 0}}|{{(index .Spec.TaskTemplate.Networks 0).Target}}|"
+                + "{{(index .Spec.EndpointSpec.Ports 0).PublishedPort}}|{{(index .Endpoint.Spec.Ports 0).TargetPort}}|"
+                + "{{.Spec.TaskTemplate.ContainerSpec.Args}}|{{.Spec.TaskTemplate.RestartPolicy.Condition}}|"
+                + "{{.Spec.UpdateConfig.Parallelism}}|{{.UpdateStatus}}|{{.PreviousSpec}}"
+            let inspect = try await docker(2, ["service", "inspect", "--format", format, "web"])
+            #expect(inspect.stdout == "\(id)|web|3|b|node.role==worker|\(networkID)|8080|80|[sleep 1000]|any|1|<nil>|<nil>\n",
+                    "\(inspect)")
+            let raw = try await docker(1, ["service", "inspect", "web"])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [[String: Any]])
+            let service = try #require(json.first)
+            #expect(service["UpdateStatus"] == nil && service["PreviousSpec"] == nil)
+            #expect((service["Version"] as? [String: Any])?["Index"] is Int)
+            #expect((service["CreatedAt"] as? String)?.hasSuffix("Z") == true)
+
+            // Scaled through a follower (the leader writes it): the spec before is kept.
+            let scaled = try await docker(2, ["service", "update", "--detach", "--replicas", "5", "web"])
+            #expect(scaled.status == 0 && scaled.stdout == "web\n", "\(scaled)\n\(cluster.log(2))")
+            let after = try await docker(3, ["service", "inspect", "--format",
+                                             "{{.Spec.Mode.Replicated.Replicas}} {{.PreviousSpec.Mode.Replicated.Replicas}}",
+                                             "web"])
+            #expect(after.stdout == "5 3\n", "\(after)")
+
+            // Docker's refusals.
+            let taken = try await docker(2, ["service", "create", "--detach", "--name", "web", "busybox"])
+            #expect(taken.status != 0 && taken.stderr.contains(
+                "rpc error: code = AlreadyExists desc = name conflicts with an existing object: service web already exists"),
+                "\(taken)")
+            let noNetwork = try await docker(1, ["service", "create", "--detach", "--name", "x", "--network", "nope", "busybox"])
+            #expect(noNetwork.status != 0 && noNetwork.stderr.contains("network nope not found"), "\(noNetwork)")
+            let badConstraint = try await docker(1, ["service", "create", "--detach", "--name", "x",
+                                                     "--constraint", "node.role=worker", "busybox"])
+            #expect(badConstraint.status != 0
+                        && badConstraint.stderr.contains("constraint expected one operator from ==, !="), "\(badConstraint)")
+            let port = try await docker(3, ["service", "create", "--detach", "--name", "x", "-p", "8080:81", "busybox"])
+            #expect(port.status != 0 && port.stderr.contains(
+                "port '8080' is already in use by service 'web' (\(id)) as an ingress port"), "\(port)")
+            let worker = try await docker(4, ["service", "ls"])
+            #expect(worker.status != 0 && worker.stderr.contains(
+                "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state."), "\(worker)")
+            let workerCreate = try await docker(4, ["service", "create", "--detach", "--name", "w", "busybox"])
+            #expect(workerCreate.status != 0 && workerCreate.stderr.contains("Worker nodes can't be used"), "\(workerCreate)")
+            let unknown = try await docker(1, ["service", "rm", "nope"])
+            #expect(unknown.status != 0 && unknown.stderr.contains("service nope not found"), "\(unknown)")
+            #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "\(id.prefix(12))\n")
+            #expect(try await docker(1, ["service", "ps", "-q", "web"]).stdout == "")
+
+            let removed = try await docker(3, ["service", "rm", "web"])
+            #expect(removed.status == 0 && removed.stdout == "web\n", "\(removed)")
+            #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "")
+
+            // docker-py, through a follower.
+            let py = """
+                import docker, sys
+                client = docker.DockerClient(base_url="unix://" + sys.argv[1])
+                made = client.services.create("busybox", ["sleep", "1000"], name="py", labels={"k": "v"},
+                                              mode=docker.types.ServiceMode("replicated", replicas=2))
+                got = client.services.get("py")
+                print(got.id == made.id, got.attrs["Spec"]["Labels"]["k"], got.attrs["Spec"]["Mode"]["Replicated"]["Replicas"])
+                print([s.name for s in client.services.list(filters={"label": "k=v"})])
+                print(client.services.list(filters={"mode": "global"}))
+                got.remove()
+                print(client.services.list())
+                """
+            let viaPython = try await Shell.run("/usr/bin/env", ["python3", "-c", py, cluster.socket(2)])
+            #expect(viaPython.stdout == "True v 2\n['py']\n[]\n[]\n", "\(viaPython.stdout)\(viaPython.stderr)")
+        }
+    }
+}
