@@ -56,7 +56,8 @@ extension Resources {
     func validate() throws {
         if nanoCPUs != 0 && nanoCPUs < 1_000_000 {
             throw ServiceErrors.invalidArgument(
-                "invalid cpu value \(GoFloat.g(Double(nanoCPUs) / 1e9)): Must be at least 0.001")
+                // Swift's shortest form of these small numbers is Go's %g ("0.0005", "1e-05").
+                "invalid cpu value \(Double(nanoCPUs) / 1e9): Must be at least 0.001")
         }
         if memoryBytes != 0 && memoryBytes < 4 * 1024 * 1024 {
             throw ServiceErrors.invalidArgument("invalid memory value \(memoryBytes): Must be at least 4MiB")
@@ -90,21 +91,5 @@ extension EndpointSpec {
                 throw ServiceErrors.invalidArgument("EndpointSpec: duplicate published ports provided")
             }
         }
-    }
-}
-
-/// Go's `%g` for the small numbers the CPU message shows (0.0005 → "0.0005", 1e-05 stays Go's exponent form).
-enum GoFloat {
-    static func g(_ value: Double) -> String {
-        if value != 0 && abs(value) < 1e-4 {
-            let text = String(format: "%.0e", value)
-            return text
-        }
-        var text = String(format: "%.6g", value)
-        if text.contains(".") && !text.contains("e") {
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-        }
-        return text
     }
 }

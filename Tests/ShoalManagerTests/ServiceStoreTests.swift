@@ -92,6 +92,40 @@ import Testing
         #expect(try await StoreTable<ServiceMessage>(store).list().count == 2)
     }
 
+    @Test func specChecksNeedNoStoreAndUseSwarmKitsWords() throws {
+        func message(_ change: (inout ServiceSpec) -> Void) -> String? {
+            var spec = Self.spec("web")
+            change(&spec)
+            do {
+                try spec.validate()
+                return nil
+            } catch let error as ShoalError {
+                return error.message
+            } catch {
+                return "\(error)"
+            }
+        }
+        let prefix = "rpc error: code = InvalidArgument desc = "
+        #expect(message { _ in } == nil)
+        #expect(message { $0.name = "" } == prefix + "meta: name must be provided")
+        #expect(message { $0.name = "a_b-c9" } == nil)
+        #expect(message { $0.name = "web." } == prefix + "name must be valid as a DNS name component")
+        #expect(message { $0.taskTemplate.resources.limits.nanoCPUs = 500_000 }
+            == prefix + "invalid cpu value 0.0005: Must be at least 0.001")
+        #expect(message { $0.taskTemplate.resources.reservations.memoryBytes = 1024 }
+            == prefix + "invalid memory value 1024: Must be at least 4MiB")
+        #expect(message { $0.taskTemplate.containerSpec.image = "" }
+            == prefix + "ContainerSpec: image reference must be provided")
+        #expect(message { $0.updateConfig = UpdateConfig(maxFailureRatio: 2) }
+            == prefix + "TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1")
+        #expect(message { $0.endpointSpec = EndpointSpec(mode: .dnsrr, ports: [PortConfig(targetPort: 80)]) }
+            == prefix + "EndpointSpec: port published with ingress mode can't be used with dnsrr mode")
+        #expect(message {
+            $0.endpointSpec = EndpointSpec(ports: [PortConfig(targetPort: 80, publishedPort: 1),
+                                                   PortConfig(targetPort: 81, publishedPort: 1)])
+        } == prefix + "EndpointSpec: duplicate published ports provided")
+    }
+
     @Test func updateKeepsThePreviousSpecAndChecksTheVersion() async throws {
         let store = MemoryClusterStore()
         let leader = try await Self.leader("m1", store)
