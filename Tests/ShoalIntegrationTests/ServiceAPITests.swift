@@ -80,6 +80,17 @@ import Testing
             #expect(unknown.status != 0 && unknown.stderr.contains("service nope not found"), "\(unknown)")
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "\(id.prefix(12))\n")
             #expect(try await docker(1, ["service", "ps", "-q", "web"]).stdout == "")
+            let ps = try await docker(2, ["service", "ps", "web"])
+            #expect(ps.status == 0 && ps.stdout.hasPrefix("ID"), "\(ps)")
+            let pretty = try await docker(3, ["service", "inspect", "--pretty", "web"])
+            #expect(pretty.status == 0 && pretty.stdout.contains("Replicas:\t5")
+                        && pretty.stdout.contains("Parallelism:\t1"), "\(pretty)")
+            let scale = try await docker(1, ["service", "scale", "--detach", "web=4"])
+            #expect(scale.status == 0, "\(scale)")
+            // Rolling back needs the updater, which comes with the orchestrators.
+            let rollback = try await docker(2, ["service", "rollback", "--detach", "web"])
+            #expect(rollback.status != 0 && rollback.stderr.contains("rollback of a service is not implemented yet"),
+                    "\(rollback)")
 
             let removed = try await docker(3, ["service", "rm", "web"])
             #expect(removed.status == 0 && removed.stdout == "web\n", "\(removed)")
