@@ -95,6 +95,13 @@ import Testing
             let removed = try await docker(3, ["service", "rm", "web"])
             #expect(removed.status == 0 && removed.stdout == "web\n", "\(removed)")
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "")
+            // Without --name the daemon names it, as Docker's does (adjective_surname).
+            let nameless = try await docker(2, ["service", "create", "--detach", "busybox"])
+            try #require(nameless.status == 0, "\(nameless)")
+            let generated = try await docker(1, ["service", "ls", "--format", "{{.Name}}"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(generated.contains("_") && !generated.contains(" "), "\(generated)")
+            #expect(try await docker(1, ["service", "rm", generated]).status == 0)
 
             // docker-py, through a follower.
             let py = """
