@@ -62,6 +62,8 @@ actor ServiceStore {
             guard service.version == version else { throw SwarmErrors.outOfSequence }
             service.previousSpec = service.spec
             service.spec = spec
+            // A new spec starts from no update (SwarmKit resets it; the updater sets it again).
+            service.updateStatus = nil
             service.endpoint = Self.endpoint(of: spec)
             service.updatedAt = Date()
             service.version = try await self.commit(

@@ -22,6 +22,14 @@ extension SwarmService {
                 virtualIPs: service.endpoint.virtualIps.map {
                     ServiceEndpoint.VirtualIP(networkID: $0.networkID, address: $0.address)
                 }))
+        if service.hasUpdateStatus {
+            let status = service.updateStatus
+            updateStatus = ServiceUpdateStatus(
+                state: ServiceUpdateStatus.State(rawValue: status.state) ?? .paused,
+                startedAt: Date(nanoseconds: status.startedAtNs),
+                completedAt: status.hasCompletedAtNs ? Date(nanoseconds: status.completedAtNs) : nil,
+                message: status.message)
+        }
     }
 
     /// The service as the store keeps it (without its version, which is the store's).
@@ -40,6 +48,12 @@ extension SwarmService {
         }
         service.createdAtNs = createdAt.nanoseconds
         service.updatedAtNs = updatedAt.nanoseconds
+        if let updateStatus {
+            service.updateStatus.state = updateStatus.state.rawValue
+            service.updateStatus.startedAtNs = updateStatus.startedAt.nanoseconds
+            if let completed = updateStatus.completedAt { service.updateStatus.completedAtNs = completed.nanoseconds }
+            service.updateStatus.message = updateStatus.message
+        }
         return service
     }
 }
@@ -66,6 +80,8 @@ extension SwarmTask {
             networksAttachments: task.networksAttachments.map {
                 TaskNetworkAttachment(networkID: $0.networkID, addresses: $0.addresses, aliases: $0.aliases)
             })
+        self.status.runningSince = status.hasRunningSinceNs ? Date(nanoseconds: status.runningSinceNs) : nil
+        restartHistory = task.restartHistoryNs.map(Date.init(nanoseconds:))
     }
 
     /// The task as the store keeps it (without its version, which is the store's).
@@ -90,6 +106,8 @@ extension SwarmTask {
             task.status.containerStatus.exitCode = Int64(container.exitCode)
         }
         task.status.portStatus = status.portStatus.map(\.message)
+        if let runningSince = status.runningSince { task.status.runningSinceNs = runningSince.nanoseconds }
+        task.restartHistoryNs = restartHistory.map(\.nanoseconds)
         task.networksAttachments = networksAttachments.map { attachment in
             var stored = Shoal_Cluster_V1_TaskNetworkAttachment()
             stored.networkID = attachment.networkID

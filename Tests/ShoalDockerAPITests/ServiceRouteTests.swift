@@ -152,8 +152,10 @@ actor FakeServiceBackend: ServiceBackend {
         let spec = ServiceSpec(name: "web", labels: ["a": "b"],
                                taskTemplate: TaskSpec(containerSpec: TaskContainerSpec(image: "busybox")),
                                mode: .replicated(replicas: 3))
-        let web = SwarmService(id: "webidwebidwebidwebidwebid", version: 3, createdAt: FakeSwarmBackend.created,
+        var web = SwarmService(id: "webidwebidwebidwebidwebid", version: 3, createdAt: FakeSwarmBackend.created,
                                updatedAt: FakeSwarmBackend.created, spec: spec)
+        web.updateStatus = ServiceUpdateStatus(state: .rollbackStarted, startedAt: FakeSwarmBackend.created,
+                                               message: "manually requested rollback")
         var globalSpec = spec
         globalSpec.name = "agent"
         globalSpec.labels = [:]
@@ -178,6 +180,9 @@ actor FakeServiceBackend: ServiceBackend {
             let status = try #require(try await client.get("/services?status=true").json() as? [[String: Any]])
             #expect(int64(status[0], "ServiceStatus", "RunningTasks") == 1)
             #expect(int64(status[0], "ServiceStatus", "DesiredTasks") == 3)
+            #expect(keys(status[0], "UpdateStatus") == ["State", "StartedAt", "Message"])
+            #expect(value(status[0], "UpdateStatus", "State") as? String == "rollback_started")
+            #expect(status[1]["UpdateStatus"] == nil)
 
             let tasks = try #require(try await client.get("/tasks?filters=%7B%22service%22%3A%5B%22web%22%5D%7D").json()
                 as? [[String: Any]])

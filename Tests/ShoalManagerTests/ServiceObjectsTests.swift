@@ -57,11 +57,13 @@ import Testing
         previous.taskTemplate.logDriver = nil
         previous.taskTemplate.containerSpec.stopGracePeriod = nil
         previous.taskTemplate.containerSpec.initProcess = nil
-        let service = SwarmService(
+        var service = SwarmService(
             id: "svc1", version: 0, createdAt: Self.created, updatedAt: Self.created.addingTimeInterval(1),
             spec: Self.fullSpec(), previousSpec: previous,
             endpoint: ServiceEndpoint(spec: EndpointSpec(mode: .dnsrr), ports: [PortConfig(targetPort: 80, publishedPort: 30000)],
                                       virtualIPs: [.init(networkID: "net1", address: "10.0.0.2/24")]))
+        service.updateStatus = ServiceUpdateStatus(state: .rollbackCompleted, startedAt: Self.created.addingTimeInterval(5),
+                                                   completedAt: Self.created.addingTimeInterval(9), message: "done")
         let table = StoreTable<ServiceMessage>(store)
         let commit = try await store.commit(try table.create(service.stored))
         let read = try #require(try await table.get("svc1"))
@@ -71,11 +73,17 @@ import Testing
         // The optional parts stay absent when unset (Docker's JSON leaves them out).
         #expect(!read.object.previousSpec.hasUpdateConfig && !read.object.previousSpec.taskTemplate.hasLogDriver)
         #expect(!read.object.previousSpec.taskTemplate.containerSpec.hasStopGracePeriodNs)
+        // An update in progress has no completion time.
+        service.id = "svc2"
+        service.updateStatus = ServiceUpdateStatus(state: .updating, startedAt: Self.created, message: "updating")
+        let second = try await store.commit(try table.create(service.stored))
+        service.version = UInt64(second.revision)
+        #expect(SwarmService(try #require(try await table.get("svc2"))) == service)
     }
 
     @Test func aTaskWithEveryFieldReadsBackTheSame() async throws {
         let store = MemoryClusterStore()
-        let task = SwarmTask(
+        var task = SwarmTask(
             id: "task1", createdAt: Self.created, updatedAt: Self.created.addingTimeInterval(2), serviceID: "svc1",
             slot: 2, nodeID: "node1", labels: ["l": "v"], spec: Self.fullSpec().taskTemplate, specVersion: 17,
             endpoint: EndpointSpec(mode: .dnsrr, ports: [PortConfig(targetPort: 80, publishedPort: 81, publishMode: .host)]),
@@ -84,6 +92,8 @@ import Testing
                                err: "exit 1", containerStatus: TaskContainerStatus(containerID: "c1", pid: 42, exitCode: 1),
                                portStatus: [PortConfig(protocol: .sctp, targetPort: 9, publishedPort: 99, publishMode: .host)]),
             networksAttachments: [TaskNetworkAttachment(networkID: "net1", addresses: ["10.0.0.5/24"], aliases: ["a"])])
+        task.status.runningSince = Self.created.addingTimeInterval(4)
+        task.restartHistory = [Self.created, Self.created.addingTimeInterval(1.5)]
         let table = StoreTable<TaskMessage>(store)
         let commit = try await store.commit(try table.create(task.stored))
         let read = SwarmTask(try #require(try await table.get("task1")))
@@ -95,6 +105,8 @@ import Testing
         bare.id = "task2"
         bare.endpoint = nil
         bare.status.containerStatus = nil
+        bare.status.runningSince = nil
+        bare.restartHistory = []
         let second = try await store.commit(try table.create(bare.stored))
         bare.version = UInt64(second.revision)
         #expect(SwarmTask(try #require(try await table.get("task2"))) == bare)

@@ -196,8 +196,17 @@ struct ServiceWire: Encodable, Sendable {
     var Spec: ServiceSpecWire
     var PreviousSpec: ServiceSpecWire?
     var Endpoint: ServiceEndpointWire
+    /// Absent until the first rolling update or rollback.
+    var UpdateStatus: UpdateStatusWire?
     /// Only when the list is asked for it (`GET /services?status=true`, API 1.41).
     var ServiceStatus: ServiceStatusWire?
+}
+
+struct UpdateStatusWire: Encodable, Sendable {
+    var State: String?
+    var StartedAt: String?
+    var CompletedAt: String?
+    var Message: String?
 }
 
 struct ServiceStatusWire: Encodable, Sendable {

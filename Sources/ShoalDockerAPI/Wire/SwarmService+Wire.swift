@@ -23,6 +23,11 @@ extension SwarmService {
                 VirtualIPs: endpoint.virtualIPs.isEmpty ? nil : endpoint.virtualIPs.map {
                     .init(NetworkID: $0.networkID.omittedIfEmpty, Addr: $0.address.omittedIfEmpty)
                 }),
+            UpdateStatus: updateStatus.map { status in
+                UpdateStatusWire(State: status.state.rawValue, StartedAt: Wire.rfc3339Nano(status.startedAt),
+                                 CompletedAt: status.completedAt.map(Wire.rfc3339Nano),
+                                 Message: status.message.omittedIfEmpty)
+            },
             ServiceStatus: nil)
     }
 }

@@ -709,6 +709,16 @@ public nonisolated struct Shoal_Cluster_V1_Service: Sendable {
 
   public var updatedAtNs: Int64 = 0
 
+  /// The last rolling update or rollback; absent until the first one.
+  public var updateStatus: Shoal_Cluster_V1_UpdateStatus {
+    get {_updateStatus ?? Shoal_Cluster_V1_UpdateStatus()}
+    set {_updateStatus = newValue}
+  }
+  /// Returns true if `updateStatus` has been explicitly set.
+  public var hasUpdateStatus: Bool {self._updateStatus != nil}
+  /// Clears the value of `updateStatus`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdateStatus() {self._updateStatus = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -716,6 +726,36 @@ public nonisolated struct Shoal_Cluster_V1_Service: Sendable {
   fileprivate var _spec: Shoal_Cluster_V1_ServiceSpec? = nil
   fileprivate var _previousSpec: Shoal_Cluster_V1_ServiceSpec? = nil
   fileprivate var _endpoint: Shoal_Cluster_V1_ServiceEndpoint? = nil
+  fileprivate var _updateStatus: Shoal_Cluster_V1_UpdateStatus? = nil
+}
+
+public nonisolated struct Shoal_Cluster_V1_UpdateStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "updating", "paused", "completed", "rollback_started", "rollback_paused" or "rollback_completed".
+  public var state: String = String()
+
+  public var startedAtNs: Int64 = 0
+
+  /// Absent while in progress.
+  public var completedAtNs: Int64 {
+    get {_completedAtNs ?? 0}
+    set {_completedAtNs = newValue}
+  }
+  /// Returns true if `completedAtNs` has been explicitly set.
+  public var hasCompletedAtNs: Bool {self._completedAtNs != nil}
+  /// Clears the value of `completedAtNs`. Subsequent reads from it will return its default value.
+  public mutating func clearCompletedAtNs() {self._completedAtNs = nil}
+
+  public var message: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _completedAtNs: Int64? = nil
 }
 
 public nonisolated struct Shoal_Cluster_V1_ContainerStatus: Sendable {
@@ -759,11 +799,22 @@ public nonisolated struct Shoal_Cluster_V1_TaskStatus: Sendable {
 
   public var portStatus: [Shoal_Cluster_V1_PortConfig] = []
 
+  /// When the task was first reported running (Shoal's own; absent until then).
+  public var runningSinceNs: Int64 {
+    get {_runningSinceNs ?? 0}
+    set {_runningSinceNs = newValue}
+  }
+  /// Returns true if `runningSinceNs` has been explicitly set.
+  public var hasRunningSinceNs: Bool {self._runningSinceNs != nil}
+  /// Clears the value of `runningSinceNs`. Subsequent reads from it will return its default value.
+  public mutating func clearRunningSinceNs() {self._runningSinceNs = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _containerStatus: Shoal_Cluster_V1_ContainerStatus? = nil
+  fileprivate var _runningSinceNs: Int64? = nil
 }
 
 public nonisolated struct Shoal_Cluster_V1_TaskNetworkAttachment: Sendable {
@@ -864,6 +915,13 @@ public nonisolated struct Shoal_Cluster_V1_Task: @unchecked Sendable {
   public var updatedAtNs: Int64 {
     get {_storage._updatedAtNs}
     set {_uniqueStorage()._updatedAtNs = newValue}
+  }
+
+  /// When the task's slot was restarted under its current spec (Shoal's own), so the restart policy's limits
+  /// hold across leader changes.
+  public var restartHistoryNs: [Int64] {
+    get {_storage._restartHistoryNs}
+    set {_uniqueStorage()._restartHistoryNs = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2097,7 +2155,7 @@ nonisolated extension Shoal_Cluster_V1_ServiceEndpoint: SwiftProtobuf.Message, S
 
 nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Service"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}previous_spec\0\u{1}endpoint\0\u{3}created_at_ns\0\u{3}updated_at_ns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}previous_spec\0\u{1}endpoint\0\u{3}created_at_ns\0\u{3}updated_at_ns\0\u{3}update_status\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2111,6 +2169,7 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
       case 4: try { try decoder.decodeSingularMessageField(value: &self._endpoint) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.createdAtNs) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtNs) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._updateStatus) }()
       default: break
       }
     }
@@ -2139,6 +2198,9 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
     if self.updatedAtNs != 0 {
       try visitor.visitSingularInt64Field(value: self.updatedAtNs, fieldNumber: 6)
     }
+    try { if let v = self._updateStatus {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2149,6 +2211,56 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
     if lhs._endpoint != rhs._endpoint {return false}
     if lhs.createdAtNs != rhs.createdAtNs {return false}
     if lhs.updatedAtNs != rhs.updatedAtNs {return false}
+    if lhs._updateStatus != rhs._updateStatus {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_UpdateStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdateStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{3}started_at_ns\0\u{3}completed_at_ns\0\u{1}message\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.startedAtNs) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self._completedAtNs) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 1)
+    }
+    if self.startedAtNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.startedAtNs, fieldNumber: 2)
+    }
+    try { if let v = self._completedAtNs {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 3)
+    } }()
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_UpdateStatus, rhs: Shoal_Cluster_V1_UpdateStatus) -> Bool {
+    if lhs.state != rhs.state {return false}
+    if lhs.startedAtNs != rhs.startedAtNs {return false}
+    if lhs._completedAtNs != rhs._completedAtNs {return false}
+    if lhs.message != rhs.message {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2196,7 +2308,7 @@ nonisolated extension Shoal_Cluster_V1_ContainerStatus: SwiftProtobuf.Message, S
 
 nonisolated extension Shoal_Cluster_V1_TaskStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TaskStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}timestamp_ns\0\u{1}state\0\u{1}message\0\u{1}err\0\u{3}container_status\0\u{3}port_status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}timestamp_ns\0\u{1}state\0\u{1}message\0\u{1}err\0\u{3}container_status\0\u{3}port_status\0\u{3}running_since_ns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2210,6 +2322,7 @@ nonisolated extension Shoal_Cluster_V1_TaskStatus: SwiftProtobuf.Message, SwiftP
       case 4: try { try decoder.decodeSingularStringField(value: &self.err) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._containerStatus) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.portStatus) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self._runningSinceNs) }()
       default: break
       }
     }
@@ -2238,6 +2351,9 @@ nonisolated extension Shoal_Cluster_V1_TaskStatus: SwiftProtobuf.Message, SwiftP
     if !self.portStatus.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.portStatus, fieldNumber: 6)
     }
+    try { if let v = self._runningSinceNs {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2248,6 +2364,7 @@ nonisolated extension Shoal_Cluster_V1_TaskStatus: SwiftProtobuf.Message, SwiftP
     if lhs.err != rhs.err {return false}
     if lhs._containerStatus != rhs._containerStatus {return false}
     if lhs.portStatus != rhs.portStatus {return false}
+    if lhs._runningSinceNs != rhs._runningSinceNs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2295,7 +2412,7 @@ nonisolated extension Shoal_Cluster_V1_TaskNetworkAttachment: SwiftProtobuf.Mess
 
 nonisolated extension Shoal_Cluster_V1_Task: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Task"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}service_id\0\u{1}slot\0\u{3}node_id\0\u{1}labels\0\u{1}spec\0\u{3}spec_version\0\u{1}endpoint\0\u{3}desired_state\0\u{1}status\0\u{3}networks_attachments\0\u{3}created_at_ns\0\u{3}updated_at_ns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}service_id\0\u{1}slot\0\u{3}node_id\0\u{1}labels\0\u{1}spec\0\u{3}spec_version\0\u{1}endpoint\0\u{3}desired_state\0\u{1}status\0\u{3}networks_attachments\0\u{3}created_at_ns\0\u{3}updated_at_ns\0\u{3}restart_history_ns\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -2311,6 +2428,7 @@ nonisolated extension Shoal_Cluster_V1_Task: SwiftProtobuf.Message, SwiftProtobu
     var _networksAttachments: [Shoal_Cluster_V1_TaskNetworkAttachment] = []
     var _createdAtNs: Int64 = 0
     var _updatedAtNs: Int64 = 0
+    var _restartHistoryNs: [Int64] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2334,6 +2452,7 @@ nonisolated extension Shoal_Cluster_V1_Task: SwiftProtobuf.Message, SwiftProtobu
       _networksAttachments = source._networksAttachments
       _createdAtNs = source._createdAtNs
       _updatedAtNs = source._updatedAtNs
+      _restartHistoryNs = source._restartHistoryNs
     }
   }
 
@@ -2365,6 +2484,7 @@ nonisolated extension Shoal_Cluster_V1_Task: SwiftProtobuf.Message, SwiftProtobu
         case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._networksAttachments) }()
         case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAtNs) }()
         case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtNs) }()
+        case 14: try { try decoder.decodeRepeatedInt64Field(value: &_storage._restartHistoryNs) }()
         default: break
         }
       }
@@ -2416,6 +2536,9 @@ nonisolated extension Shoal_Cluster_V1_Task: SwiftProtobuf.Message, SwiftProtobu
       if _storage._updatedAtNs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._updatedAtNs, fieldNumber: 13)
       }
+      if !_storage._restartHistoryNs.isEmpty {
+        try visitor.visitPackedInt64Field(value: _storage._restartHistoryNs, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2438,6 +2561,7 @@ nonisolated extension Shoal_Cluster_V1_Task: SwiftProtobuf.Message, SwiftProtobu
         if _storage._networksAttachments != rhs_storage._networksAttachments {return false}
         if _storage._createdAtNs != rhs_storage._createdAtNs {return false}
         if _storage._updatedAtNs != rhs_storage._updatedAtNs {return false}
+        if _storage._restartHistoryNs != rhs_storage._restartHistoryNs {return false}
         return true
       }
       if !storagesAreEqual {return false}
