@@ -4,7 +4,7 @@ import ShoalCore
 /// (`rpc error: code = … desc = …`) or as the daemon itself words them (lookups by reference). The code picks the
 /// HTTP status the way Docker's API maps gRPC codes: InvalidArgument 400, NotFound 404, AlreadyExists 409,
 /// Unimplemented 501, Unknown 500.
-public enum ServiceErrors {
+enum ServiceErrors {
     static func invalidArgument(_ description: String) -> ShoalError {
         ShoalError.invalidArgument("rpc error: code = InvalidArgument desc = \(description)")
     }
@@ -16,19 +16,19 @@ public enum ServiceErrors {
     }
 
     /// The daemon's lookup of a service by ID, name or ID prefix (daemon/cluster/helpers.go).
-    public static func notFound(_ reference: String) -> ShoalError {
+    static func notFound(_ reference: String) -> ShoalError {
         ShoalError.notFound("service \(reference) not found")
     }
 
-    public static func ambiguous(_ reference: String, matches: Int) -> ShoalError {
+    static func ambiguous(_ reference: String, matches: Int) -> ShoalError {
         ShoalError.invalidArgument("service \(reference) is ambiguous (\(matches) matches found)")
     }
 
-    public static func taskNotFound(_ reference: String) -> ShoalError {
+    static func taskNotFound(_ reference: String) -> ShoalError {
         ShoalError.notFound("task \(reference) not found")
     }
 
-    public static func taskAmbiguous(_ reference: String, matches: Int) -> ShoalError {
+    static func taskAmbiguous(_ reference: String, matches: Int) -> ShoalError {
         ShoalError.invalidArgument("task \(reference) is ambiguous (\(matches) matches found)")
     }
 

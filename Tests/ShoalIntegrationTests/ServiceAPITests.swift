@@ -95,6 +95,32 @@ import Testing
             let removed = try await docker(3, ["service", "rm", "web"])
             #expect(removed.status == 0 && removed.stdout == "web\n", "\(removed)")
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "")
+            // Most of `docker service create`'s flags, read back as the CLI sent them.
+            let full = try await docker(1, [
+                "service", "create", "--detach", "--name", "full", "--mode", "global", "--env", "A=1", "--workdir", "/w",
+                "--user", "1000", "--hostname", "h", "--mount", "type=tmpfs,target=/t", "--limit-cpu", "0.5",
+                "--reserve-memory", "64M", "--restart-condition", "on-failure", "--restart-delay", "3s",
+                "--restart-max-attempts", "2", "--update-parallelism", "2", "--update-delay", "4s",
+                "--update-order", "start-first", "--rollback-monitor", "7s", "--stop-grace-period", "20s",
+                "--placement-pref", "spread=node.labels.zone", "--publish", "published=9090,target=90,mode=host",
+                "--endpoint-mode", "dnsrr", "busybox", "sleep", "1",
+            ])
+            try #require(full.status == 0, "\(full)\n\(cluster.log(1))")
+            let fullFormat = "{{.Spec.Mode.Global}}|{{.Spec.TaskTemplate.ContainerSpec.Env}}|{{.Spec.TaskTemplate.ContainerSpec.Dir}}|"
+                + "{{.Spec.TaskTemplate.ContainerSpec.User}}|{{.Spec.TaskTemplate.ContainerSpec.Hostname}}|"
+                + "{{(index .Spec.TaskTemplate.ContainerSpec.Mounts 0).Type}}:{{(index .Spec.TaskTemplate.ContainerSpec.Mounts 0).Target}}|"
+                + "{{.Spec.TaskTemplate.Resources.Limits.NanoCPUs}}|{{.Spec.TaskTemplate.Resources.Reservations.MemoryBytes}}|"
+                + "{{.Spec.TaskTemplate.RestartPolicy.Condition}} {{.Spec.TaskTemplate.RestartPolicy.Delay}} "
+                + "{{.Spec.TaskTemplate.RestartPolicy.MaxAttempts}}|{{.Spec.UpdateConfig.Parallelism}} "
+                + "{{.Spec.UpdateConfig.Delay}} {{.Spec.UpdateConfig.Order}}|{{.Spec.RollbackConfig.Monitor}}|"
+                + "{{.Spec.TaskTemplate.ContainerSpec.StopGracePeriod}}|"
+                + "{{(index .Spec.TaskTemplate.Placement.Preferences 0).Spread.SpreadDescriptor}}|"
+                + "{{.Spec.EndpointSpec.Mode}} {{(index .Spec.EndpointSpec.Ports 0).PublishedPort}} "
+                + "{{(index .Spec.EndpointSpec.Ports 0).PublishMode}}"
+            let fullInspect = try await docker(2, ["service", "inspect", "--format", fullFormat, "full"])
+            #expect(fullInspect.stdout == "{}|[A=1]|/w|1000|h|tmpfs:/t|500000000|67108864|on-failure 3s 2|2 4s start-first|"
+                        + "7s|20s|node.labels.zone|dnsrr 9090 host\n", "\(fullInspect)")
+            #expect(try await docker(1, ["service", "rm", "full"]).status == 0)
             // Without --name the daemon names it, as Docker's does (adjective_surname).
             let nameless = try await docker(2, ["service", "create", "--detach", "busybox"])
             try #require(nameless.status == 0, "\(nameless)")
