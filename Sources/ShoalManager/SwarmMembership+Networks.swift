@@ -22,7 +22,7 @@ extension SwarmMembership {
     public var isInSwarm: Bool { config != nil }
 
     public func createNetwork(_ request: NetworkCreateRequest) async throws -> NetworkRecord {
-        try requireManager(orElse: Self.workerCannotCreate)
+        try requireManagerRole(orElse: Self.workerCannotCreate)
         let spec = try SwarmNetworkSpec(request)
         let network = try await onLeader(local: { try await $0.allocator.create(spec) }, remote: { channel in
             var call = Shoal_Cluster_V1_CreateNetworkRequest()
@@ -33,7 +33,7 @@ extension SwarmMembership {
     }
 
     public func removeNetwork(_ reference: String) async throws {
-        try requireManager(orElse: SwarmErrors.notManager)
+        try requireManagerRole(orElse: SwarmErrors.notManager)
         _ = try await onLeader(local: { leader in
             try await leader.allocator.remove(reference)
             return true
@@ -132,7 +132,7 @@ extension SwarmMembership {
 
     // MARK: pieces
 
-    private func requireManager(orElse workerError: ShoalError) throws {
+    private func requireManagerRole(orElse workerError: ShoalError) throws {
         guard let config else { throw SwarmErrors.notManager }
         guard config.role == NodeRoleName.manager.rawValue else { throw workerError }
     }

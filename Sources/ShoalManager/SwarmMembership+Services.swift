@@ -10,7 +10,7 @@ import ShoalModel
 extension SwarmMembership {
     /// Returns the new service as the leader stored it.
     public func createService(_ spec: ServiceSpec) async throws -> SwarmService {
-        try requireServiceManager()
+        try requireManager()
         let message = spec.message
         return try await onLeader(local: { try await $0.services.create(spec) }, remote: { channel in
             var call = Shoal_Cluster_V1_CreateServiceRequest()
@@ -21,7 +21,7 @@ extension SwarmMembership {
 
     /// `version` is the one the caller read the service at (`?version=`): Docker's optimistic concurrency.
     public func updateService(_ reference: String, version: UInt64, spec: ServiceSpec) async throws -> SwarmService {
-        try requireServiceManager()
+        try requireManager()
         let message = spec.message
         return try await onLeader(local: { try await $0.services.update(reference, version: version, spec: spec) },
                                   remote: { channel in
@@ -34,7 +34,7 @@ extension SwarmMembership {
     }
 
     public func removeService(_ reference: String) async throws {
-        try requireServiceManager()
+        try requireManager()
         _ = try await onLeader(local: { leader in
             try await leader.services.remove(reference)
             return true
@@ -47,31 +47,23 @@ extension SwarmMembership {
     }
 
     public func services() async throws -> [SwarmService] {
-        try await requireServiceManager().services()
+        try await requireManager().services()
     }
 
     /// By full ID, name or unique ID prefix.
     public func service(_ reference: String) async throws -> SwarmService {
-        try await requireServiceManager().service(reference)
+        try await requireManager().service(reference)
     }
 
     public func tasks() async throws -> [SwarmTask] {
-        try await requireServiceManager().tasks()
+        try await requireManager().tasks()
     }
 
     public func task(_ reference: String) async throws -> SwarmTask {
-        try await requireServiceManager().task(reference)
+        try await requireManager().task(reference)
     }
 
     // MARK: pieces
-
-    /// This node's manager half. Docker tells a worker apart from a node outside any swarm.
-    @discardableResult
-    func requireServiceManager() throws -> ManagerNode {
-        guard config != nil else { throw SwarmErrors.notManager }
-        guard let manager else { throw SwarmErrors.workerNotManager }
-        return manager
-    }
 
     static func service(_ reply: Shoal_Cluster_V1_ServiceReply) -> SwarmService {
         SwarmService(Versioned(object: reply.service, version: Int64(reply.version), createRevision: 0))

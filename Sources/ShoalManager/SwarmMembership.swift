@@ -184,9 +184,12 @@ public actor SwarmMembership {
 
     // MARK: pieces
 
-    /// This node's manager half; Docker's "not a swarm manager" on a worker or outside a swarm.
+    /// This node's manager half. Docker's "not a swarm manager" tells a worker ("Worker nodes can't be used…")
+    /// apart from a node outside any swarm ("Use docker swarm init…").
+    @discardableResult
     func requireManager() throws -> ManagerNode {
-        guard let manager else { throw SwarmErrors.notManager }
+        guard config != nil else { throw SwarmErrors.notManager }
+        guard let manager else { throw SwarmErrors.workerNotManager }
         return manager
     }
 
