@@ -208,7 +208,7 @@ let package = Package(
             name: "ShoalManager",
             dependencies: [
                 "ShoalCore", "ShoalOS", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink",
-                "ShoalClusterClient", "ShoalClusterProto", "ShoalAllocator", "ShoalIPAM", "ShoalScheduler",
+                "ShoalClusterClient", "ShoalClusterProto", "ShoalAllocator", "ShoalIPAM", "ShoalScheduler", "ShoalOrchestrator",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -29,7 +29,7 @@ public struct OrchestrationContext: Sendable {
 
 extension [SwarmTask] {
     /// These tasks as they will be once `actions` are committed (the reconcilers chain their decisions on it).
-    func applying(_ actions: [OrchestratorAction]) -> [SwarmTask] {
+    public func applying(_ actions: [OrchestratorAction]) -> [SwarmTask] {
         var tasks = self
         for action in actions {
             switch action {
