@@ -191,11 +191,10 @@ public actor NetworkAllocatorService {
     /// Commits `write` fenced by this term. A refusal means another manager claimed the lead since (or, for a
     /// conditional write, the object changed under us: the caller's request fails and can be retried).
     private func commit(_ write: StoreWrite) async throws {
-        guard try await store.commit(write.fenced(by: fence)).succeeded else {
-            if try await LeaderFence.current(in: store) != fence {
-                throw ShoalError(.unavailable, "this manager is no longer the leader")
-            }
-            throw ShoalError.conflict("update out of sequence")
+        switch try await fence.commit(write, in: store) {
+        case .committed: return
+        case .deposed: throw ShoalError(.unavailable, "this manager is no longer the leader")
+        case .conflicted: throw ShoalError.conflict("update out of sequence")
         }
     }
 

@@ -41,3 +41,23 @@ public struct LeaderFence: Sendable, Equatable {
         return LeaderFence(nodeID: String(decoding: stored.value, as: UTF8.self), revision: stored.modRevision)
     }
 }
+
+/// How a write fenced by a term ended (`LeaderFence.commit(_:in:)`).
+public enum FencedCommit: Sendable, Equatable {
+    /// Stored at this revision (the changed objects' new version).
+    case committed(revision: Int64)
+    /// The term still holds, but a condition of the write itself failed: an object changed since it was read.
+    case conflicted
+    /// A newer leader has claimed: this term writes nothing any more.
+    case deposed
+}
+
+extension LeaderFence {
+    /// Commits `write` only while this term lasts, and tells a refusal by a newer leader apart from a conflict on
+    /// the write's own objects (which the caller may retry on a fresh read).
+    public func commit(_ write: StoreWrite, in store: any ClusterStore) async throws -> FencedCommit {
+        let commit = try await store.commit(write.fenced(by: self))
+        if commit.succeeded { return .committed(revision: commit.revision) }
+        return try await LeaderFence.current(in: store) == self ? .conflicted : .deposed
+    }
+}

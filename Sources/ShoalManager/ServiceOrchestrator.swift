@@ -115,8 +115,7 @@ actor ServiceOrchestrator {
     /// Commits fenced by the term; a conflict (the service or a task changed since it was read) only skips this
     /// service for this round, a lost lead is an error.
     private func commit(_ write: StoreWrite) async throws {
-        guard try await !objects.store.commit(write.fenced(by: fence)).succeeded else { return }
-        if try await LeaderFence.current(in: objects.store) != fence {
+        if try await fence.commit(write, in: objects.store) == .deposed {
             throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
         }
     }

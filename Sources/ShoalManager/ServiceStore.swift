@@ -138,14 +138,11 @@ actor ServiceStore {
 
     /// Commits `write` fenced by this term; returns the revision it was stored at (the objects' new version).
     private func commit(_ write: StoreWrite) async throws -> UInt64 {
-        let commit = try await store.commit(write.fenced(by: fence))
-        guard commit.succeeded else {
-            if try await LeaderFence.current(in: store) != fence {
-                throw ShoalError(.unavailable, "this manager is no longer the leader")
-            }
-            throw SwarmErrors.outOfSequence
+        switch try await fence.commit(write, in: store) {
+        case .committed(let revision): return UInt64(revision)
+        case .deposed: throw ShoalError(.unavailable, "this manager is no longer the leader")
+        case .conflicted: throw SwarmErrors.outOfSequence
         }
-        return UInt64(commit.revision)
     }
 
     private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {

@@ -51,15 +51,22 @@ struct SwarmObjects: Sendable {
             var node = SwarmNode(stored)
             guard try change(&node) else { return node }
             node.updatedAt = Date()
-            var write = try nodeTable.update(node.stored, ifVersion: stored.version)
-            if let fence { write = write.fenced(by: fence) }
-            let commit = try await store.commit(write)
-            if commit.succeeded {
-                node.version = UInt64(commit.revision)
-                return node
+            let write = try nodeTable.update(node.stored, ifVersion: stored.version)
+            let outcome: FencedCommit
+            if let fence {
+                outcome = try await fence.commit(write, in: store)
+            } else {
+                let commit = try await store.commit(write)
+                outcome = commit.succeeded ? .committed(revision: commit.revision) : .conflicted
             }
-            if let fence, try await LeaderFence.current(in: store) != fence {
+            switch outcome {
+            case .committed(let revision):
+                node.version = UInt64(revision)
+                return node
+            case .deposed:
                 throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+            case .conflicted:
+                continue
             }
         }
         throw SwarmErrors.outOfSequence

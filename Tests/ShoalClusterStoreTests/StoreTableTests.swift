@@ -153,5 +153,21 @@ extension ClusterStoreSuites {
                 #expect(try await store.commit(try networks.delete("n3").fenced(by: third)).succeeded)
             }
         }
+
+        @Test(arguments: StoreKind.allCases) func aFencedCommitTellsAConflictFromADeposedTerm(_ kind: StoreKind) async throws {
+            try await withStore(kind) { harness in
+                let store = harness.store
+                let networks = StoreTable<Network>(store)
+                let term = try await LeaderFence.claim(for: "node-a", in: store)
+                let created = try await term.commit(try networks.create(network("n1", name: "a")), in: store)
+                let stored = try #require(try await networks.get("n1"))
+                #expect(created == .committed(revision: stored.version))
+                // Its own object changed under it: a conflict, the term still holds.
+                #expect(try await term.commit(try networks.create(network("n1", name: "a")), in: store) == .conflicted)
+                _ = try await LeaderFence.claim(for: "node-b", in: store)
+                #expect(try await term.commit(try networks.delete("n1"), in: store) == .deposed)
+                #expect(try await networks.get("n1") != nil)
+            }
+        }
     }
 }
