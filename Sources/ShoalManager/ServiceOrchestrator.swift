@@ -31,9 +31,12 @@ actor ServiceOrchestrator {
         let historyLimit = (try? await objects.cluster().spec.taskHistoryRetentionLimit) ?? SwarmSpec().taskHistoryRetentionLimit
         let context = OrchestrationContext(now: now, nodes: nodes, newTaskID: newTaskID)
         var next: Date?
+        var byID: [String: SwarmService] = [:]
+        let tasksByService = Dictionary(grouping: try await tasks.list(), by: \.object.serviceID)
         for stored in try await services.list() {
             let service = SwarmService(stored)
-            let current = try await tasks.list().filter { $0.object.serviceID == service.id }
+            byID[service.id] = service
+            let current = tasksByService[service.id] ?? []
             let own = current.map(SwarmTask.init)
             var actions = service.spec.mode.isGlobal
                 ? GlobalReconciler.reconcile(service, tasks: own, context: context)
@@ -60,18 +63,19 @@ actor ServiceOrchestrator {
             guard !write.changes.isEmpty else { continue }
             try await commit(write)
         }
-        try await reap(historyLimit: historyLimit, nodes: nodes)
+        try await reap(services: byID, historyLimit: historyLimit, context: context)
         return next
     }
 
-    /// The reaper over every task, in one transaction.
-    private func reap(historyLimit: Int, nodes: [SwarmNode]) async throws {
+    /// The reaper over every task as this round left them, in one transaction (a service made or removed during
+    /// the round is seen by the next one).
+    private func reap(services: [String: SwarmService], historyLimit: Int, context: OrchestrationContext)
+        async throws
+    {
         let current = try await tasks.list()
-        let byService = Dictionary(try await services.list().map { (SwarmService($0).id, SwarmService($0)) },
-                                   uniquingKeysWith: { first, _ in first })
-        let actions = TaskReaper.reap(current.map(SwarmTask.init), services: byService, historyLimit: historyLimit,
-                                      nodes: Dictionary(nodes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
-        let write = try taskWrites(actions, current: current, now: Date())
+        let actions = TaskReaper.reap(current.map(SwarmTask.init), services: services, historyLimit: historyLimit,
+                                      nodes: context.nodes)
+        let write = try taskWrites(actions, current: current, now: context.now)
         if !write.changes.isEmpty { try await commit(write) }
     }
 
