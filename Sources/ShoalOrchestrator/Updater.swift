@@ -39,6 +39,7 @@ public enum Updater {
 
         // This update's replacements, and the ones that failed while watched.
         let replacements = tasks.filter { $0.spec == template && $0.createdAt >= status.startedAt }
+        let replacementIDs = Set(replacements.map(\.id))
         let failures = replacements.filter { failedWhileWatched($0, monitor: config.monitor) }
             .sorted { $0.lastChange < $1.lastChange }
 
@@ -57,10 +58,11 @@ public enum Updater {
             if new.contains(where: { $0.status.state == .running }) {
                 step.actions += old.map { .setDesiredState(taskID: $0.id, .shutdown) }
             }
-            for task in new where replacements.contains(where: { $0.id == task.id }) {
-                if let settled = settledAt(task, monitor: config.monitor), settled <= now { continue }
+            for task in new where replacementIDs.contains(task.id) {
+                let settled = settledAt(task, monitor: config.monitor)
+                if let settled, settled <= now { continue }
                 watched += 1
-                if let settled = settledAt(task, monitor: config.monitor) { step.next = earliest(step.next, settled) }
+                if let settled { step.next = earliest(step.next, settled) }
             }
         }
         dirty.sort { $0.key < $1.key }
