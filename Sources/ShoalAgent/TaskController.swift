@@ -42,6 +42,7 @@ public enum TaskController {
             var status = TaskStatus(timestamp: now, state: state, message: message, err: err,
                                     containerStatus: task.status.containerStatus, portStatus: task.status.portStatus)
             status.runningSince = state == .running ? now : task.status.runningSince
+            if case .exited(let code)? = container { status.containerStatus?.exitCode = code }
             return Step(operation: operation, status: status)
         }
         if state.isTerminal { return Step(operation: .none, status: nil) }

@@ -95,10 +95,6 @@ public actor TaskRunner {
     }
 
     private func record(_ status: TaskStatus) async {
-        var status = status
-        if case .exited(let code)? = await engine.container(ofTask: task.id)?.observation {
-            status.containerStatus?.exitCode = code
-        }
         task.status = status
         await report(task.id, status)
     }
