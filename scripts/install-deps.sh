@@ -11,8 +11,8 @@ packages=(
   docker-registry apache2-utils               # a local registry and htpasswd for pull/push tests
   etcd-server                 # managers' cluster state; Shoal runs its own members, never the system one on :2379
   python3 python3-cryptography  # test fixtures (the token server signs JWTs)
-  openssl strace              # tests cross-check certificates and netlink bytes against the reference tools
-  gcc libc6-dev               # a test builds a static UDP echo server for its container (busybox has none)
+  openssl strace              # tests make TLS certificates and cross-check certificates and netlink bytes
+  gcc libc6-dev               # tests build static helpers busybox lacks (a UDP echo server, syscall probes)
 )
 
 missing=()
