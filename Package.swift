@@ -208,7 +208,7 @@ let package = Package(
             name: "ShoalManager",
             dependencies: [
                 "ShoalCore", "ShoalOS", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink",
-                "ShoalClusterClient", "ShoalClusterProto", "ShoalAllocator", "ShoalIPAM", "ShoalScheduler", "ShoalOrchestrator",
+                "ShoalClusterClient", "ShoalClusterProto", "ShoalAllocator", "ShoalIPAM", "ShoalScheduler", "ShoalOrchestrator", "ShoalAgent",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -224,7 +224,7 @@ let package = Package(
             name: "ShoalDaemon",
             dependencies: [
                 "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
-                "ShoalOS", "ShoalIPAM", "ShoalManager", "ShoalClusterProto",
+                "ShoalOS", "ShoalIPAM", "ShoalManager", "ShoalClusterProto", "ShoalAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -7,7 +7,7 @@ public enum TaskContainer {
     public static let serviceIDLabel = "com.docker.swarm.service.id"
     public static let serviceNameLabel = "com.docker.swarm.service.name"
     public static let taskLabel = "com.docker.swarm.task"
-    public static let taskIDLabel = "com.docker.swarm.task.id"
+    public static let taskIDLabel = SwarmTask.containerLabel
     public static let taskNameLabel = "com.docker.swarm.task.name"
     public static let nodeIDLabel = "com.docker.swarm.node.id"
 

@@ -57,6 +57,10 @@ public enum TaskController {
             return code == 0 ? report(.complete, "finished")
                 : report(.failed, "started", err: "task: non-zero exit (\(code))")
         }
+        // A container that vanished (removed by hand, its host's data lost): the task cannot go on.
+        if container == nil, state >= .starting {
+            return report(.failed, "started", err: "No such container: task \(task.id) has no container")
+        }
         switch state {
         case .new, .allocated, .pending, .assigned:
             return report(.accepted, "accepted")

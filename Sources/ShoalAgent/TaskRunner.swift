@@ -41,6 +41,12 @@ public actor TaskRunner {
     /// Returns once the runner rests (tests; the agent never waits on it).
     public func settled() async { await loop?.value }
 
+    /// Stops stepping; the container stays as it is.
+    public func halt() {
+        loop?.cancel()
+        loop = nil
+    }
+
     /// Stops stepping and removes the container (the task is no longer assigned to this node).
     public func remove() async {
         loop?.cancel()

@@ -53,6 +53,12 @@ public actor TaskSupervisor {
         }
     }
 
+    /// Every runner stops stepping; the containers stay as they are (daemon shutdown).
+    public func halt() async {
+        for runner in runners.values { await runner.halt() }
+        runners = [:]
+    }
+
     /// The tasks with a runner (tests and diagnostics).
     public var taskIDs: [String] { runners.keys.sorted() }
 

@@ -22,6 +22,11 @@ public actor NetworkAllocatorService {
     /// Each network's endpoint addresses, rebuilt from the store the first time this term uses the network, so
     /// round robin goes on for as long as this manager leads.
     var addressBooks: [String: AddressAllocator] = [:]
+    /// The addresses service tasks and VIPs hold (owner ID → network ID → address), as far as the books built
+    /// this term know them: given back when their task or service is gone (`releaseAbsent`).
+    var held: [String: [String: IPv4Address]] = [:]
+    let tasks: StoreTable<SwarmTaskObject>
+    let services: StoreTable<SwarmServiceObject>
 
     public init(store: any ClusterStore, fence: LeaderFence, pools: [AddressPoolSpec]) {
         self.store = store
@@ -29,6 +34,8 @@ public actor NetworkAllocatorService {
         self.pools = pools
         networks = StoreTable(store)
         attachments = StoreTable(store)
+        tasks = StoreTable(store)
+        services = StoreTable(store)
     }
 
     // MARK: networks
@@ -81,23 +88,35 @@ public actor NetworkAllocatorService {
 
     // MARK: endpoints
 
-    /// An endpoint for a container on `nodeID`: its address (`--ip` when asked) from the network's subnet.
+    /// An endpoint for a container on `nodeID`: its address (`--ip` when asked) from the network's subnet. The
+    /// container of a service task (`taskID`) takes the address its task holds, on any network of the task (not
+    /// only attachable ones), and answers to the service's names besides its own.
     public func attach(nodeID: String, nodeAddress: String, networkID: String, containerID: String,
-                       containerName: String, aliases: [String], dnsNames: [String], requestedAddress: String)
-        async throws -> SwarmAttachment
+                       containerName: String, aliases: [String], dnsNames: [String], requestedAddress: String,
+                       taskID: String = "") async throws -> SwarmAttachment
     {
         guard let network = try await networks.get(networkID)?.object else {
             throw ShoalError.notFound("network \(networkID) not found")
         }
-        guard network.spec.attachable else {
-            throw ShoalError.permissionDenied(
-                "Could not attach to network \(network.spec.name): rpc error: code = PermissionDenied desc = network \(network.spec.name) not manually attachable")
-        }
         var book = try await addressBook(network)
-        let address = try Self.exhaustionIsFinal {
-            try EndpointAddresses.take(requestedAddress.isEmpty ? nil : requestedAddress, from: &book)
-        }
         var attachment = SwarmAttachment()
+        if taskID.isEmpty {
+            guard network.spec.attachable else {
+                throw ShoalError.permissionDenied(
+                    "Could not attach to network \(network.spec.name): rpc error: code = PermissionDenied desc = network \(network.spec.name) not manually attachable")
+            }
+            let address = try Self.exhaustionIsFinal {
+                try EndpointAddresses.take(requestedAddress.isEmpty ? nil : requestedAddress, from: &book)
+            }
+            attachment.address = address.description
+            attachment.dnsNames = dnsNames
+        } else {
+            let task = try await taskEndpoint(taskID, nodeID: nodeID, networkID: network.id)
+            attachment.address = task.address.description
+            attachment.taskID = taskID
+            attachment.serviceID = task.serviceID
+            attachment.dnsNames = dnsNames + task.serviceNames.filter { !dnsNames.contains($0) }
+        }
         attachment.id = Identifier.random()
         attachment.networkID = network.id
         attachment.nodeID = nodeID
@@ -105,14 +124,31 @@ public actor NetworkAllocatorService {
         attachment.containerID = containerID
         attachment.containerName = containerName
         attachment.aliases = aliases
-        attachment.dnsNames = dnsNames
-        attachment.address = address.description
         attachment.prefixLength = Int32(book.subnet.prefixLength)
-        attachment.macAddress = MACAddress(derivedFrom: address).description
+        attachment.macAddress = MACAddress(derivedFrom: try IPv4Address(parsing: attachment.address)).description
         attachment.createdAtMs = Self.now()
         try await commit(try attachments.create(attachment))
         addressBooks[network.id] = book
         return attachment
+    }
+
+    /// What a task's container may claim on `networkID`: the address its task holds there, and the names of its
+    /// service (`tasks.NAME`, and NAME itself when the service resolves to its tasks: `--endpoint-mode dnsrr`).
+    private func taskEndpoint(_ taskID: String, nodeID: String, networkID: String) async throws
+        -> (address: IPv4Address, serviceID: String, serviceNames: [String])
+    {
+        guard let task = try await tasks.get(taskID)?.object, task.nodeID == nodeID,
+              let held = task.networksAttachments.first(where: { $0.networkID == networkID })?.addresses.first,
+              let address = try? IPv4Address(parsing: String(held.split(separator: "/")[0]))
+        else {
+            throw ShoalError.permissionDenied("task \(taskID) has no endpoint on network \(networkID) on this node")
+        }
+        guard let service = try await services.get(task.serviceID)?.object else {
+            return (address, task.serviceID, [])
+        }
+        let name = service.spec.name
+        let names = service.spec.endpointSpec.mode == "dnsrr" ? ["tasks.\(name)", name] : ["tasks.\(name)"]
+        return (address, service.id, names)
     }
 
     /// Gives an endpoint back; only its own node may. Returns it, or nil when it was already gone.
@@ -167,13 +203,29 @@ public actor NetworkAllocatorService {
 
     // MARK: pieces
 
-    private func addressBook(_ network: SwarmNetwork) async throws -> AddressAllocator {
+    /// The network's addresses: every attachment's, task's and VIP's in the store are taken. The tasks' and
+    /// VIPs' are remembered as theirs, to be given back when their owner goes.
+    func addressBook(_ network: SwarmNetwork) async throws -> AddressAllocator {
         if let book = addressBooks[network.id] { return book }
         guard let ipam = network.ipam.first else {
             throw ShoalError.internalError("network \(network.spec.name) has no subnet")
         }
-        let inUse = try await attachments.list().filter { $0.object.networkID == network.id }
+        var inUse = try await attachments.list().filter { $0.object.networkID == network.id }
             .compactMap { try? IPv4Address(parsing: $0.object.address) }
+        var owned: [(owner: String, address: String)] = []
+        for task in try await tasks.list().map(\.object) {
+            for attachment in task.networksAttachments where attachment.networkID == network.id {
+                owned += attachment.addresses.map { (task.id, $0) }
+            }
+        }
+        for service in try await services.list().map(\.object) {
+            owned += service.endpoint.virtualIps.filter { $0.networkID == network.id }.map { (service.id, $0.address) }
+        }
+        for (owner, text) in owned {
+            guard let address = try? IPv4Address(parsing: String(text.split(separator: "/")[0])) else { continue }
+            inUse.append(address)
+            held[owner, default: [:]][network.id] = address
+        }
         var aux: [String: IPv4Address] = [:]
         for (name, text) in ipam.auxAddresses { aux[name] = try IPv4Address(parsing: text) }
         return try EndpointAddresses.allocator(
@@ -182,7 +234,9 @@ public actor NetworkAllocatorService {
             auxAddresses: aux, inUse: inUse)
     }
 
-    private func release(_ attachment: SwarmAttachment) {
+    /// A container's endpoint gives its address back; a task's endpoint does not (its task holds it).
+    func release(_ attachment: SwarmAttachment) {
+        guard attachment.taskID.isEmpty else { return }
         if let address = try? IPv4Address(parsing: attachment.address) {
             _ = addressBooks[attachment.networkID]?.release(address)
         }
@@ -190,7 +244,7 @@ public actor NetworkAllocatorService {
 
     /// Commits `write` fenced by this term. A refusal means another manager claimed the lead since (or, for a
     /// conditional write, the object changed under us: the caller's request fails and can be retried).
-    private func commit(_ write: StoreWrite) async throws {
+    func commit(_ write: StoreWrite) async throws {
         switch try await fence.commit(write, in: store) {
         case .committed: return
         case .deposed: throw ShoalError(.unavailable, "this manager is no longer the leader")

@@ -42,17 +42,26 @@ public actor SwarmAgent {
         public var endpoints: @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void
         /// This node's own endpoints on swarm-scoped networks, reported when a session starts.
         public var localAttachments: @Sendable () async -> [String]
+        /// The tasks the leader wants on this node: a full set when a session starts, then changes.
+        public var assignments: @Sendable (Shoal_Cluster_V1_Assignments) async -> Void
+        /// The last state of every task this node runs, reported when a session starts (the leader before may
+        /// not have stored the last reports).
+        public var taskStatuses: @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport]
 
         public init(managers: @escaping @Sendable ([String]) async -> Void = { _ in },
                     roleChanged: @escaping @Sendable (String) async -> Void = { _ in },
                     removed: @escaping @Sendable () async -> Void = {},
                     endpoints: @escaping @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void = { _ in },
-                    localAttachments: @escaping @Sendable () async -> [String] = { [] }) {
+                    localAttachments: @escaping @Sendable () async -> [String] = { [] },
+                    assignments: @escaping @Sendable (Shoal_Cluster_V1_Assignments) async -> Void = { _ in },
+                    taskStatuses: @escaping @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport] = { [] }) {
             self.managers = managers
             self.roleChanged = roleChanged
             self.removed = removed
             self.endpoints = endpoints
             self.localAttachments = localAttachments
+            self.assignments = assignments
+            self.taskStatuses = taskStatuses
         }
     }
 
@@ -70,6 +79,8 @@ public actor SwarmAgent {
     private let events: Events
     private var loop: Task<Void, Never>?
     private var reportedRole: String?
+    /// What the current session sends next (heartbeats, task states); nil between sessions.
+    private var outbox: AsyncStream<Shoal_Cluster_V1_Heartbeat>.Continuation?
     /// Sessions opened so far (tests and logs).
     public private(set) var sessions = 0
 
@@ -101,6 +112,20 @@ public actor SwarmAgent {
     private var leader: String?
 
     private func leads(_ address: String?) { leader = address }
+
+    /// Sends states this node's tasks reached, in one message, on the current session. Without a session they
+    /// are not kept here: the next session starts with every task's last state (`Events.taskStatuses`).
+    public func report(_ statuses: [Shoal_Cluster_V1_TaskStatusReport]) {
+        guard let outbox, !statuses.isEmpty else { return }
+        var message = Shoal_Cluster_V1_Heartbeat()
+        message.taskStatuses = statuses
+        outbox.yield(message)
+    }
+
+    private func open(_ outbox: AsyncStream<Shoal_Cluster_V1_Heartbeat>.Continuation?) {
+        self.outbox?.finish()
+        self.outbox = outbox
+    }
 
     private func run() async {
         var attempt = 0
@@ -142,19 +167,35 @@ public actor SwarmAgent {
             try await channel.dispatcher.session(
                 options: ControlChannel.options(timeout: nil),
                 requestProducer: { writer in
-                    // The first heartbeat tells the leader which endpoints this node still has.
+                    // The first heartbeat tells the leader which endpoints this node still has, then the last
+                    // state of each of its tasks goes; after that, heartbeats every period and task states as they
+                    // come, in the order queued.
                     var first = Shoal_Cluster_V1_Heartbeat()
                     first.reportsAttachments = true
                     first.attachmentIds = await events.localAttachments()
-                    var heartbeat: Shoal_Cluster_V1_Heartbeat? = first
-                    while !Task.isCancelled {
-                        try await writer.write(heartbeat ?? Shoal_Cluster_V1_Heartbeat())
-                        heartbeat = nil
-                        // Re-read the period while waiting: the answer to this heartbeat may shorten it.
-                        let sent = ContinuousClock.now
-                        while ContinuousClock.now - sent < period.value.withLock({ $0 }) {
-                            try await Task.sleep(for: Self.periodPoll)
+                    try await writer.write(first)
+                    let (outbox, post) = AsyncStream<Shoal_Cluster_V1_Heartbeat>.makeStream()
+                    var known = Shoal_Cluster_V1_Heartbeat()
+                    known.taskStatuses = await events.taskStatuses()
+                    if !known.taskStatuses.isEmpty { post.yield(known) }
+                    await self.open(post)
+                    let ticker = Task {
+                        while !Task.isCancelled {
+                            // Re-read the period while waiting: the answer to a heartbeat may shorten it.
+                            let sent = ContinuousClock.now
+                            while ContinuousClock.now - sent < period.value.withLock({ $0 }) {
+                                try await Task.sleep(for: Self.periodPoll)
+                            }
+                            post.yield(Shoal_Cluster_V1_Heartbeat())
                         }
+                    }
+                    defer {
+                        ticker.cancel()
+                        post.finish()
+                    }
+                    for await message in outbox {
+                        try Task.checkCancellation()
+                        try await writer.write(message)
                     }
                 },
                 onResponse: { response in
@@ -176,12 +217,15 @@ public actor SwarmAgent {
                             await self.told(role: message.role)
                         }
                         if message.hasEndpoints { await events.endpoints(message.endpoints) }
+                        if message.hasAssignments { await events.assignments(message.assignments) }
                     }
                 })
         } catch {
+            open(nil)
             await channel.shutdown()
             throw error
         }
+        open(nil)
         await channel.shutdown()
     }
 

@@ -20,9 +20,11 @@ struct ClusterNetworksAdapter: ClusterNetworks {
         call.aliases = request.aliases
         call.dnsNames = request.dnsNames
         call.requestedAddress = request.requestedAddress ?? ""
+        call.taskID = request.taskID ?? ""
         let attachment = try await swarm.attachEndpoint(call)
         return ClusterAttachment(id: attachment.id, address: try IPv4Address(parsing: attachment.address),
-                                 prefixLength: Int(attachment.prefixLength), gateway: nil)
+                                 prefixLength: Int(attachment.prefixLength), gateway: nil,
+                                 dnsNames: attachment.dnsNames)
     }
 
     func detach(attachmentID: String) async { await swarm.detachEndpoint(attachmentID) }
@@ -49,8 +51,10 @@ struct ClusterNetworksAdapter: ClusterNetworks {
             localAttachments: { await networks.localAttachmentIDs() })
     }
 
+    /// An endpoint on another host, or a service's VIP (no node: its address is a name's only).
     static func remote(_ attachment: Shoal_Cluster_V1_NetworkAttachment) -> RemoteEndpoint? {
-        guard let host = try? IPv4Address(parsing: attachment.nodeAddress),
+        let host = try? IPv4Address(parsing: attachment.nodeAddress)
+        guard host != nil || attachment.nodeID.isEmpty,
               let address = try? IPv4Address(parsing: attachment.address) else { return nil }
         return RemoteEndpoint(id: attachment.id, networkID: attachment.networkID, nodeID: attachment.nodeID,
                               host: host, address: address, mac: MACAddress(derivedFrom: address),

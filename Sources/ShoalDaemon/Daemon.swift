@@ -54,6 +54,7 @@ public struct Daemon: Sendable {
         await networks.setCluster(ClusterNetworksAdapter(swarm: swarm))
         await swarm.setEndpointHandlers(ClusterNetworksAdapter.handlers(networks))
         await containers.restore()
+        await swarm.setTaskEngine(TaskEngineAdapter(containers: containers))
         await swarm.restore()
 
         let backends = DockerBackends(

@@ -28,6 +28,8 @@ public struct ClusterAttachRequest: Sendable, Equatable {
     public var aliases: [String]
     public var dnsNames: [String]
     public var requestedAddress: String?
+    /// The service task the container runs, when it is one's: it takes the address the task holds.
+    public var taskID: String?
 
     public init(networkID: String, containerID: String, containerName: String, aliases: [String],
                 dnsNames: [String], requestedAddress: String?) {
@@ -46,12 +48,16 @@ public struct ClusterAttachment: Sendable, Equatable {
     public var address: IPv4Address
     public var prefixLength: Int
     public var gateway: IPv4Address?
+    /// The names the endpoint answers to, as the leader stored them (nil: those asked for).
+    public var dnsNames: [String]?
 
-    public init(id: String, address: IPv4Address, prefixLength: Int, gateway: IPv4Address?) {
+    public init(id: String, address: IPv4Address, prefixLength: Int, gateway: IPv4Address?,
+                dnsNames: [String]? = nil) {
         self.id = id
         self.address = address
         self.prefixLength = prefixLength
         self.gateway = gateway
+        self.dnsNames = dnsNames
     }
 }
 
@@ -61,13 +67,14 @@ public struct RemoteEndpoint: Sendable, Hashable {
     public var id: String
     public var networkID: String
     public var nodeID: String
-    /// The underlay address of the host it runs on.
-    public var host: IPv4Address
+    /// The underlay address of the host it runs on; nil for a service's virtual IP, which is a name and an
+    /// address but no host (the balancer in each sandbox carries its traffic).
+    public var host: IPv4Address?
     public var address: IPv4Address
     public var mac: MACAddress
     public var dnsNames: [String]
 
-    public init(id: String, networkID: String, nodeID: String, host: IPv4Address, address: IPv4Address,
+    public init(id: String, networkID: String, nodeID: String, host: IPv4Address?, address: IPv4Address,
                 mac: MACAddress, dnsNames: [String]) {
         self.id = id
         self.networkID = networkID

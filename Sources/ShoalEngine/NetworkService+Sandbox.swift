@@ -71,15 +71,16 @@ extension NetworkService: NetworkSandboxProvider {
         if normalized[primary.name] == nil { normalized[primary.name] = EndpointRequest() }
         for (name, request) in normalized {
             guard let network = try? await resolveAny(name) else { continue }
-            try check(request, on: network)
+            try check(request, on: network, task: spec.labels[SwarmTask.containerLabel] != nil)
         }
         spec.networks = normalized
         return spec
     }
 
-    /// Docker's refusals for `--network-alias` and `--ip` where they cannot apply.
-    func check(_ request: EndpointRequest, on network: NetworkRecord) throws {
-        try checkAttachable(network)
+    /// Docker's refusals for `--network-alias` and `--ip` where they cannot apply. A service task's container
+    /// joins its service's overlays whether they are attachable or not.
+    func check(_ request: EndpointRequest, on network: NetworkRecord, task: Bool = false) throws {
+        if !task { try checkAttachable(network) }
         if network.isDefaultBridge && !request.aliases.isEmpty {
             throw ShoalError.invalidArgument(
                 "network-scoped alias is supported only for containers in user defined networks")
@@ -347,7 +348,7 @@ extension NetworkService: NetworkSandboxProvider {
             hostInterface: driver.hasHostEnd ? settings.hostName : "", containerInterface: interface,
             ipv4Address: lease.address.description, prefixLength: lease.prefixLength,
             gateway: network.isSwarmScoped ? "" : lease.gateway?.description ?? "",
-            macAddress: settings.mac.description, aliases: request.aliases, dnsNames: dnsNames)
+            macAddress: settings.mac.description, aliases: request.aliases, dnsNames: lease.dnsNames ?? dnsNames)
         registerNames(endpoint)
         events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
                                    attributes: ["container": record.id, "name": network.name, "type": network.driver]))
@@ -362,6 +363,8 @@ extension NetworkService: NetworkSandboxProvider {
         var gateway: IPv4Address?
         var bridge: String
         var mtu: Int?
+        /// The names the leader gave an overlay endpoint (a task's answers to its service's too), when it did.
+        var dnsNames: [String]? = nil
     }
 
     func lease(_ network: NetworkRecord, request: EndpointRequest, record: ContainerRecord, dnsNames: [String])
@@ -370,12 +373,14 @@ extension NetworkService: NetworkSandboxProvider {
         if network.isSwarmScoped {
             let overlay = try await ensureOverlay(network)
             guard let cluster else { throw ClusterNetworkErrors.notInSwarm }
-            let attachment = try await cluster.attach(ClusterAttachRequest(
+            var call = ClusterAttachRequest(
                 networkID: network.id, containerID: record.id, containerName: record.name, aliases: request.aliases,
-                dnsNames: dnsNames, requestedAddress: request.ipv4Address))
+                dnsNames: dnsNames, requestedAddress: request.ipv4Address)
+            call.taskID = record.labels[SwarmTask.containerLabel]
+            let attachment = try await cluster.attach(call)
             return Lease(endpointID: attachment.id, address: attachment.address,
                          prefixLength: attachment.prefixLength, gateway: attachment.gateway, bridge: overlay.vxlan,
-                         mtu: overlay.mtu)
+                         mtu: overlay.mtu, dnsNames: attachment.dnsNames)
         }
         guard var allocator = addresses[network.id], let bridge = network.bridgeName else {
             throw ShoalError.internalError("network \(network.name) has no address allocator")

@@ -7,7 +7,8 @@ import Synchronization
 /// Dispatcher on the control API: a node's session. Every heartbeat the node sends is answered with the session
 /// parameters (heartbeat period, managers), so a changed period reaches the node at its next heartbeat. From the
 /// node's first heartbeat on (which reports its own endpoints), the session also carries the endpoints on the
-/// other nodes: the full set, then each change as the leader commits it. Nodes of this cluster only (mutual TLS).
+/// other nodes and the tasks assigned to the node: the full sets, then each change as the leader commits it. The
+/// node sends the states its tasks reach in batches on the same stream. Nodes of this cluster only (mutual TLS).
 struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
     let manager: ManagerNode
 
@@ -27,8 +28,12 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
             guard let nodeID = caller?.nodeID else { return }
             // One writer: heartbeat answers and endpoint updates go out in the order they are queued.
             let (outbox, queue) = AsyncStream<Shoal_Cluster_V1_SessionMessage>.makeStream()
-            let feed = EndpointForwarder()
-            defer { feed.stop() }
+            let endpoints = SessionForwarder()
+            let assignments = SessionForwarder()
+            defer {
+                endpoints.stop()
+                assignments.stop()
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await message in outbox { try await response.write(message) }
@@ -36,11 +41,30 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                 group.addTask {
                     defer { queue.finish() }
                     for try await heartbeat in request {
+                        if !heartbeat.taskStatuses.isEmpty {
+                            try await manager.requireLeader().recordTaskStatuses(nodeID: nodeID, heartbeat.taskStatuses)
+                            continue
+                        }
                         queue.yield(Self.message(try await manager.heartbeat(from: caller)))
-                        guard heartbeat.reportsAttachments, !feed.started else { continue }
-                        let subscription = try await manager.requireLeader().subscribeEndpoints(
+                        guard heartbeat.reportsAttachments, !endpoints.started else { continue }
+                        let leader = try await manager.requireLeader()
+                        let endpointFeed = try await leader.subscribeEndpoints(
                             nodeID: nodeID, reported: heartbeat.attachmentIds)
-                        feed.start(subscription, into: queue)
+                        endpoints.start(endpointFeed.updates, into: queue, leave: {
+                            await endpointFeed.feed.cancel(endpointFeed.id)
+                        }) { update in
+                            var message = Shoal_Cluster_V1_SessionMessage()
+                            message.endpoints = update
+                            return message
+                        }
+                        let assignmentFeed = await leader.subscribeAssignments(nodeID: nodeID)
+                        assignments.start(assignmentFeed.updates, into: queue, leave: {
+                            await assignmentFeed.feed.cancel(assignmentFeed.id)
+                        }) { update in
+                            var message = Shoal_Cluster_V1_SessionMessage()
+                            message.assignments = update
+                            return message
+                        }
                     }
                 }
                 try await group.next()
@@ -64,9 +88,9 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
     }
 }
 
-/// Moves one session's endpoint updates from the leader's feed into the session's outbox, until the session or
-/// the leadership term ends.
-final class EndpointForwarder: Sendable {
+/// Moves one of a session's feeds (endpoints, assignments) from the leader into the session's outbox, until the
+/// session or the leadership term ends.
+final class SessionForwarder: Sendable {
     private struct State {
         var task: Task<Void, Never>?
         var leave: (@Sendable () async -> Void)?
@@ -76,16 +100,14 @@ final class EndpointForwarder: Sendable {
 
     var started: Bool { state.withLock { $0.task != nil } }
 
-    func start(_ subscription: (id: UUID, updates: AsyncStream<Shoal_Cluster_V1_EndpointUpdate>, feed: EndpointFeed),
-               into queue: AsyncStream<Shoal_Cluster_V1_SessionMessage>.Continuation) {
+    func start<Update: Sendable>(_ updates: AsyncStream<Update>,
+                                 into queue: AsyncStream<Shoal_Cluster_V1_SessionMessage>.Continuation,
+                                 leave: @escaping @Sendable () async -> Void,
+                                 message: @escaping @Sendable (Update) -> Shoal_Cluster_V1_SessionMessage) {
         let task = Task {
-            for await update in subscription.updates {
-                var message = Shoal_Cluster_V1_SessionMessage()
-                message.endpoints = update
-                queue.yield(message)
-            }
+            for await update in updates { queue.yield(message(update)) }
         }
-        state.withLock { $0 = State(task: task, leave: { await subscription.feed.cancel(subscription.id) }) }
+        state.withLock { $0 = State(task: task, leave: leave) }
     }
 
     func stop() {

@@ -14,6 +14,8 @@ actor EndpointFeed {
 
     private var attachments: [String: SwarmAttachment]
     private var downNodes: Set<String>
+    /// Services' virtual IPs, as endpoints of no node (every session hears of them), by ID.
+    private var virtualIPs: [String: SwarmAttachment] = [:]
     private var sessions: [UUID: (nodeID: String, continuation: AsyncStream<Update>.Continuation)] = [:]
 
     init(attachments: [SwarmAttachment], downNodes: Set<String>) {
@@ -28,7 +30,8 @@ actor EndpointFeed {
         let id = UUID()
         var full = Update()
         full.full = true
-        full.upserted = attachments.values.filter { visible($0, to: nodeID) }.sorted { $0.id < $1.id }
+        full.upserted = (attachments.values.filter { visible($0, to: nodeID) } + virtualIPs.values)
+            .sorted { $0.id < $1.id }
         continuation.yield(full)
         sessions[id] = (nodeID, continuation)
         return (id, stream)
@@ -56,6 +59,15 @@ actor EndpointFeed {
         guard attachments.removeValue(forKey: attachment.id) != nil else { return }
         guard !downNodes.contains(attachment.nodeID) else { return }
         broadcast(upserted: [], removed: [attachment])
+    }
+
+    /// The services' VIPs as the task pipeline's last round left them: each session hears what changed.
+    func setVirtualIPs(_ vips: [SwarmAttachment]) {
+        let next = Dictionary(vips.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        let upserted = next.values.filter { virtualIPs[$0.id] != $0 }.sorted { $0.id < $1.id }
+        let removed = virtualIPs.values.filter { next[$0.id] == nil }.sorted { $0.id < $1.id }
+        virtualIPs = next
+        broadcast(upserted: upserted, removed: removed)
     }
 
     /// A node went Down (or left): its endpoints are withdrawn everywhere until it is Ready again.

@@ -40,7 +40,7 @@ extension LeaderServices {
         let attachment = try await allocator.attach(
             nodeID: nodeID, nodeAddress: node.status.address, networkID: request.networkID,
             containerID: request.containerID, containerName: request.containerName, aliases: request.aliases,
-            dnsNames: request.dnsNames, requestedAddress: request.requestedAddress)
+            dnsNames: request.dnsNames, requestedAddress: request.requestedAddress, taskID: request.taskID)
         await feed.added(attachment)
         return attachment
     }

@@ -8,7 +8,8 @@ import ShoalModel
 
 /// What runs on the leader only, for one leadership term: the node sessions (the dispatcher's side: heartbeats,
 /// the endpoint stream), the judge of node health, the network allocator (the only writer of networks and their
-/// endpoints), the writer of services and the endpoint feed the sessions stream from. Every write they make is fenced by the term's claim
+/// endpoints), the writer of services, the endpoint feed the sessions stream from, and the task pipeline (orchestrators,
+/// scheduler, the sessions' assignments). Every write they make is fenced by the term's claim
 /// on the leader key. Made when this manager starts to lead, from the store as it is then; dropped when it stops
 /// (its sessions end, and the nodes move to the new leader, which starts its own).
 final class LeaderServices: Sendable {
@@ -18,15 +19,18 @@ final class LeaderServices: Sendable {
     let allocator: NetworkAllocatorService
     let services: ServiceStore
     let feed: EndpointFeed
+    /// Orchestrators, allocator's task step, scheduler, and the node sessions' assignments.
+    let pipeline: TaskPipeline
 
     private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
-                 feed: EndpointFeed) {
+                 feed: EndpointFeed, logger: Logger) {
         self.objects = objects
         self.fence = fence
         self.health = health
         self.allocator = allocator
         services = ServiceStore(store: objects.store, fence: fence)
         self.feed = feed
+        pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed, logger: logger)
     }
 
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their
@@ -44,14 +48,17 @@ final class LeaderServices: Sendable {
         let down = Set(nodes.filter { $0.status.state != .ready }.map(\.id))
         let feed = EndpointFeed(attachments: attachments, downNodes: down)
         let ready = nodes.filter { $0.id != nodeID && $0.status.state == .ready }.map(\.id)
-        return LeaderServices(
+        let services = LeaderServices(
             objects: objects, fence: fence,
             health: NodeHealth(objects: objects, fence: fence, feed: feed, ready: ready, period: period,
                                logger: logger),
-            allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools), feed: feed)
+            allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools), feed: feed, logger: logger)
+        await services.pipeline.start()
+        return services
     }
 
     func stop() async {
+        await pipeline.stop()
         await feed.finish()
     }
 }

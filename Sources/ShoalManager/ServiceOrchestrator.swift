@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCA
 import ShoalClusterStore
 import ShoalCore
 import ShoalModel
@@ -24,7 +25,7 @@ actor ServiceOrchestrator {
     /// One round over every service; returns when the next round is due at the latest (a restart delay or an
     /// update's monitor or delay ends), nil when nothing waits on the clock.
     @discardableResult
-    func reconcileAll(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { Identifier.random() })
+    func reconcileAll(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() })
         async throws -> Date?
     {
         let nodes = try await objects.nodes()

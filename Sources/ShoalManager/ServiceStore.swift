@@ -64,7 +64,9 @@ actor ServiceStore {
             service.spec = spec
             // A new spec starts from no update (SwarmKit resets it; the updater sets it again).
             service.updateStatus = nil
-            service.endpoint = Self.endpoint(of: spec)
+            // The VIPs stay (the allocator gives back those of networks the service left).
+            service.endpoint = ServiceEndpoint(spec: Self.endpoint(of: spec).spec, ports: Self.endpoint(of: spec).ports,
+                                               virtualIPs: service.endpoint.virtualIPs)
             service.updatedAt = Date()
             service.version = try await self.commit(
                 try self.services.update(service.stored, ifVersion: Int64(version)))
@@ -73,7 +75,22 @@ actor ServiceStore {
     }
 
     /// Deletes a service and marks its tasks for removal (the reaper deletes them once their nodes stopped them).
+    /// Its tasks change all the time (their nodes report on them): a write that met such a change is made again
+    /// on a fresh read.
     func remove(_ reference: String) async throws {
+        for attempt in 1...Self.removeAttempts {
+            do {
+                return try await removeOnce(reference)
+            } catch let error as ShoalError where error.message == SwarmErrors.outOfSequence.message
+                        && attempt < Self.removeAttempts {
+                continue
+            }
+        }
+    }
+
+    static let removeAttempts = 5
+
+    private func removeOnce(_ reference: String) async throws {
         try await exclusively {
             let stored = try await self.services.list()
             let service = try ServiceLookup.service(reference, in: stored.map(SwarmService.init))

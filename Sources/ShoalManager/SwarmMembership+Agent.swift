@@ -2,6 +2,7 @@ import Foundation
 import ShoalClusterClient
 import ShoalClusterStore
 import ShoalClusterProto
+import ShoalAgent
 import ShoalCA
 import ShoalCore
 import ShoalModel
@@ -17,6 +18,7 @@ extension SwarmMembership {
         var managers = config.managers ?? []
         if let manager { managers = [config.advertiseAddress] + (await manager.otherManagers) }
         let handlers = endpointHandlers
+        let tasks = NodeTasks()
         let agent = SwarmAgent(
             configuration: SwarmAgent.Configuration(
                 nodeID: config.nodeID, managers: managers, rootCAPEM: tls.caCertificatePEM,
@@ -28,14 +30,23 @@ extension SwarmMembership {
                 roleChanged: { role in if !isManager { await self.roleChanged(to: role) } },
                 removed: { if !isManager { await self.removedFromSwarm() } },
                 endpoints: handlers.update,
-                localAttachments: handlers.localAttachments))
+                localAttachments: handlers.localAttachments,
+                assignments: { update in await tasks.apply(update) },
+                taskStatuses: { await tasks.knownStatuses() }))
+        if let taskEngine {
+            await tasks.start(engine: taskEngine, logger: logger) { statuses in await agent.report(statuses) }
+        }
         self.agent = agent
+        nodeTasks = tasks
         Task { await agent.start() }
     }
 
+    /// Stops the session and the task runners; the tasks' containers stay (see `leaveTasks` for leaving).
     func stopAgent() async {
         await agent?.stop()
         agent = nil
+        await nodeTasks?.halt()
+        nodeTasks = nil
     }
 
     func rememberManagers(_ managers: [String]) {
@@ -62,4 +73,7 @@ public struct EndpointHandlers: Sendable {
 
 extension SwarmMembership {
     public func setEndpointHandlers(_ handlers: EndpointHandlers) { endpointHandlers = handlers }
+
+    /// The engine the node's tasks run on (set by the daemon before the swarm is restored).
+    public func setTaskEngine(_ engine: any TaskEngine) { taskEngine = engine }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShoalClusterClient
+import ShoalAgent
 import ShoalCA
 import ShoalClusterStore
 import ShoalCore
@@ -26,6 +27,10 @@ public actor SwarmMembership {
     var renewal: Task<Void, Never>?
     /// The session with the managers (every node).
     var agent: SwarmAgent?
+    /// This host's engine as the node's task runners use it (set by the daemon).
+    var taskEngine: (any TaskEngine)?
+    /// The tasks the managers assigned to this node, while its agent runs.
+    var nodeTasks: NodeTasks?
 
     typealias StoreTimeouts = ManagerNode.StoreTimeouts
     var storeTimeouts = StoreTimeouts()

@@ -59,28 +59,20 @@ extension SwarmService {
 }
 
 extension SwarmTask {
-    init(_ stored: Versioned<TaskMessage>) {
-        let task = stored.object
-        let status = task.status
+    init(_ stored: Versioned<TaskMessage>) { self.init(stored.object, version: stored.version) }
+
+    /// A task as stored or as assigned to a node (which gets no version).
+    init(_ task: TaskMessage, version: Int64 = 0) {
         self.init(
-            id: task.id, version: UInt64(stored.version), createdAt: Date(nanoseconds: task.createdAtNs),
+            id: task.id, version: UInt64(version), createdAt: Date(nanoseconds: task.createdAtNs),
             updatedAt: Date(nanoseconds: task.updatedAtNs), serviceID: task.serviceID, slot: Int(task.slot),
             nodeID: task.nodeID, labels: task.labels, spec: TaskSpec(task.spec), specVersion: task.specVersion,
             endpoint: task.hasEndpoint ? EndpointSpec(task.endpoint) : nil,
             desiredState: TaskState(rawValue: task.desiredState) ?? .new,
-            status: TaskStatus(
-                timestamp: Date(nanoseconds: status.timestampNs), state: TaskState(rawValue: status.state) ?? .new,
-                message: status.message, err: status.err,
-                containerStatus: status.hasContainerStatus
-                    ? TaskContainerStatus(containerID: status.containerStatus.containerID,
-                                          pid: Int(status.containerStatus.pid),
-                                          exitCode: Int(status.containerStatus.exitCode))
-                    : nil,
-                portStatus: status.portStatus.map(PortConfig.init)),
+            status: TaskStatus(task.status),
             networksAttachments: task.networksAttachments.map {
                 TaskNetworkAttachment(networkID: $0.networkID, addresses: $0.addresses, aliases: $0.aliases)
             })
-        self.status.runningSince = status.hasRunningSinceNs ? Date(nanoseconds: status.runningSinceNs) : nil
         restartHistory = task.restartHistoryNs.map(Date.init(nanoseconds:))
     }
 
@@ -96,17 +88,7 @@ extension SwarmTask {
         task.specVersion = specVersion
         if let endpoint { task.endpoint = endpoint.message }
         task.desiredState = desiredState.rawValue
-        task.status.timestampNs = status.timestamp.nanoseconds
-        task.status.state = status.state.rawValue
-        task.status.message = status.message
-        task.status.err = status.err
-        if let container = status.containerStatus {
-            task.status.containerStatus.containerID = container.containerID
-            task.status.containerStatus.pid = Int64(container.pid)
-            task.status.containerStatus.exitCode = Int64(container.exitCode)
-        }
-        task.status.portStatus = status.portStatus.map(\.message)
-        if let runningSince = status.runningSince { task.status.runningSinceNs = runningSince.nanoseconds }
+        task.status = status.stored
         task.restartHistoryNs = restartHistory.map(\.nanoseconds)
         task.networksAttachments = networksAttachments.map { attachment in
             var stored = Shoal_Cluster_V1_TaskNetworkAttachment()
@@ -118,6 +100,37 @@ extension SwarmTask {
         task.createdAtNs = createdAt.nanoseconds
         task.updatedAtNs = updatedAt.nanoseconds
         return task
+    }
+}
+
+extension TaskStatus {
+    init(_ status: Shoal_Cluster_V1_TaskStatus) {
+        self.init(
+            timestamp: Date(nanoseconds: status.timestampNs), state: TaskState(rawValue: status.state) ?? .new,
+            message: status.message, err: status.err,
+            containerStatus: status.hasContainerStatus
+                ? TaskContainerStatus(containerID: status.containerStatus.containerID,
+                                      pid: Int(status.containerStatus.pid),
+                                      exitCode: Int(status.containerStatus.exitCode))
+                : nil,
+            portStatus: status.portStatus.map(PortConfig.init))
+        runningSince = status.hasRunningSinceNs ? Date(nanoseconds: status.runningSinceNs) : nil
+    }
+
+    var stored: Shoal_Cluster_V1_TaskStatus {
+        var stored = Shoal_Cluster_V1_TaskStatus()
+        stored.timestampNs = timestamp.nanoseconds
+        stored.state = state.rawValue
+        stored.message = message
+        stored.err = err
+        if let containerStatus {
+            stored.containerStatus.containerID = containerStatus.containerID
+            stored.containerStatus.pid = Int64(containerStatus.pid)
+            stored.containerStatus.exitCode = Int64(containerStatus.exitCode)
+        }
+        stored.portStatus = portStatus.map(\.message)
+        if let runningSince { stored.runningSinceNs = runningSince.nanoseconds }
+        return stored
     }
 }
 

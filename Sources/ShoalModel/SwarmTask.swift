@@ -3,6 +3,9 @@ import Foundation
 /// One unit of work of a service: a container to run on one node (Docker's swarm `Task`). Named like `SwarmNode`
 /// and `SwarmService`, and because a public `Task` would shadow Swift's own in every module importing the model.
 public struct SwarmTask: Codable, Sendable, Equatable {
+    /// The label that marks a container as a task's (its value is the task's ID), as Docker labels it.
+    public static let containerLabel = "com.docker.swarm.task.id"
+
     public var id: String
     /// The store's version of this object; bumped on every write.
     public var version: UInt64

@@ -13,9 +13,13 @@ public struct NetworkEndpoint: Sendable, Hashable {
     public var dnsNames: [String]
     /// nil for an endpoint on this host; else the underlay address of the host it is on.
     public var remoteHost: IPv4Address?
+    /// Streamed by the leader (an endpoint on another host, or a service's virtual IP, which has no host), so
+    /// the leader's next full set replaces it.
+    public var fromLeader: Bool
 
     public init(id: String, networkID: String, address: IPv4Address, mac: MACAddress, dnsNames: [String],
-                remoteHost: IPv4Address? = nil) {
+                remoteHost: IPv4Address? = nil, fromLeader: Bool? = nil) {
+        self.fromLeader = fromLeader ?? (remoteHost != nil)
         self.id = id
         self.networkID = networkID
         self.address = address
@@ -46,7 +50,7 @@ public struct EndpointTable: Sendable {
         self.logger = logger
     }
 
-    public var remoteEndpoints: [NetworkEndpoint] { endpoints.values.filter { $0.remoteHost != nil } }
+    public var remoteEndpoints: [NetworkEndpoint] { endpoints.values.filter(\.fromLeader) }
 
     /// Adds or replaces an endpoint (a replaced remote one's old peer entry goes first).
     public mutating func upsert(_ endpoint: NetworkEndpoint) {

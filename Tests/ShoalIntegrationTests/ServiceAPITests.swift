@@ -4,8 +4,8 @@ import Testing
 
 /// Swarm services as stored objects, driven with the stock docker CLI and docker-py on a swarm made by
 /// `shoal cluster up` (3 managers, 1 worker): create, list, inspect, update and remove through the leader and
-/// through a follower, Docker's refusals, and a worker refused. Nothing runs the tasks yet (no orchestrator), so
-/// every CLI call uses `--detach` and `service ls` shows 0 running replicas.
+/// through a follower, Docker's refusals, and a worker refused. The image is on no host, so no task runs (every
+/// CLI call uses `--detach`, and `service ls` shows 0 running replicas).
 @Suite(.serialized, .timeLimit(.minutes(6))) struct ServiceAPITests {
     @Test func servicesAreCreatedListedUpdatedAndRemovedLikeDockers() async throws {
         try await TestRun.with("services") { run in
@@ -79,7 +79,15 @@ import Testing
             let unknown = try await docker(1, ["service", "rm", "nope"])
             #expect(unknown.status != 0 && unknown.stderr.contains("service nope not found"), "\(unknown)")
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "\(id.prefix(12))\n")
-            #expect(try await docker(1, ["service", "ps", "-q", "web"]).stdout == "")
+            // The tasks go to the one worker (the constraint), which has no busybox: they are rejected there.
+            var rows: [String] = []
+            let rejected = try await cluster.eventually(20) {
+                rows = try await docker(1, ["service", "ps", "--no-trunc", "--format", "{{.Node}}|{{.CurrentState}}|{{.Error}}", "web"])
+                    .stdout.split(separator: "\n").map(String.init)
+                return rows.allSatisfy { $0.hasPrefix(cluster.host(4) + "|") }
+                    && rows.contains { $0.contains("|Rejected ") && $0.contains("No such image: busybox") }
+            }
+            #expect(rejected, "\(rows)")
             let ps = try await docker(2, ["service", "ps", "web"])
             #expect(ps.status == 0 && ps.stdout.hasPrefix("ID"), "\(ps)")
             let pretty = try await docker(3, ["service", "inspect", "--pretty", "web"])

@@ -110,9 +110,36 @@ public nonisolated struct Shoal_Cluster_V1_Heartbeat: Sendable {
 
   public var attachmentIds: [String] = []
 
+  /// States this node's tasks reached since its last report, oldest first. A message that carries them is a
+  /// report, not a heartbeat: the leader records them and sends no answer.
+  public var taskStatuses: [Shoal_Cluster_V1_TaskStatusReport] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+public nonisolated struct Shoal_Cluster_V1_TaskStatusReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var taskID: String = String()
+
+  public var status: Shoal_Cluster_V1_TaskStatus {
+    get {_status ?? Shoal_Cluster_V1_TaskStatus()}
+    set {_status = newValue}
+  }
+  /// Returns true if `status` has been explicitly set.
+  public var hasStatus: Bool {self._status != nil}
+  /// Clears the value of `status`. Subsequent reads from it will return its default value.
+  public mutating func clearStatus() {self._status = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _status: Shoal_Cluster_V1_TaskStatus? = nil
 }
 
 public nonisolated struct Shoal_Cluster_V1_Manager: Sendable {
@@ -153,11 +180,66 @@ public nonisolated struct Shoal_Cluster_V1_SessionMessage: Sendable {
   /// Clears the value of `endpoints`. Subsequent reads from it will return its default value.
   public mutating func clearEndpoints() {self._endpoints = nil}
 
+  public var assignments: Shoal_Cluster_V1_Assignments {
+    get {_assignments ?? Shoal_Cluster_V1_Assignments()}
+    set {_assignments = newValue}
+  }
+  /// Returns true if `assignments` has been explicitly set.
+  public var hasAssignments: Bool {self._assignments != nil}
+  /// Clears the value of `assignments`. Subsequent reads from it will return its default value.
+  public mutating func clearAssignments() {self._assignments = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _endpoints: Shoal_Cluster_V1_EndpointUpdate? = nil
+  fileprivate var _assignments: Shoal_Cluster_V1_Assignments? = nil
+}
+
+/// The tasks the leader wants on the node: the whole set when the session starts, then changes. A task leaves
+/// the set when it is deleted (its container goes with it); a finished task stays, as Docker keeps the
+/// containers of the task history.
+public nonisolated struct Shoal_Cluster_V1_Assignments: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var full: Bool = false
+
+  public var upserted: [Shoal_Cluster_V1_AssignedTask] = []
+
+  public var removed: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Shoal_Cluster_V1_AssignedTask: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var task: Shoal_Cluster_V1_Task {
+    get {_task ?? Shoal_Cluster_V1_Task()}
+    set {_task = newValue}
+  }
+  /// Returns true if `task` has been explicitly set.
+  public var hasTask: Bool {self._task != nil}
+  /// Clears the value of `task`. Subsequent reads from it will return its default value.
+  public mutating func clearTask() {self._task = nil}
+
+  public var serviceName: String = String()
+
+  /// Network ID → name, for the networks the task attaches to.
+  public var networkNames: Dictionary<String,String> = [:]
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _task: Shoal_Cluster_V1_Task? = nil
 }
 
 public nonisolated struct Shoal_Cluster_V1_EndpointUpdate: Sendable {
@@ -270,6 +352,9 @@ public nonisolated struct Shoal_Cluster_V1_AttachRequest: Sendable {
 
   /// `--ip` (empty: the next free address).
   public var requestedAddress: String = String()
+
+  /// The task the container runs: its endpoint takes the address the allocator gave the task.
+  public var taskID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -644,7 +729,7 @@ nonisolated extension Shoal_Cluster_V1_IssueNodeCertificateResponse: SwiftProtob
 
 nonisolated extension Shoal_Cluster_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}reports_attachments\0\u{3}attachment_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}reports_attachments\0\u{3}attachment_ids\0\u{3}task_statuses\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -654,6 +739,7 @@ nonisolated extension Shoal_Cluster_V1_Heartbeat: SwiftProtobuf.Message, SwiftPr
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBoolField(value: &self.reportsAttachments) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.attachmentIds) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.taskStatuses) }()
       default: break
       }
     }
@@ -666,12 +752,55 @@ nonisolated extension Shoal_Cluster_V1_Heartbeat: SwiftProtobuf.Message, SwiftPr
     if !self.attachmentIds.isEmpty {
       try visitor.visitRepeatedStringField(value: self.attachmentIds, fieldNumber: 2)
     }
+    if !self.taskStatuses.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.taskStatuses, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Shoal_Cluster_V1_Heartbeat, rhs: Shoal_Cluster_V1_Heartbeat) -> Bool {
     if lhs.reportsAttachments != rhs.reportsAttachments {return false}
     if lhs.attachmentIds != rhs.attachmentIds {return false}
+    if lhs.taskStatuses != rhs.taskStatuses {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_TaskStatusReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TaskStatusReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}task_id\0\u{1}status\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.taskID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._status) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.taskID.isEmpty {
+      try visitor.visitSingularStringField(value: self.taskID, fieldNumber: 1)
+    }
+    try { if let v = self._status {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_TaskStatusReport, rhs: Shoal_Cluster_V1_TaskStatusReport) -> Bool {
+    if lhs.taskID != rhs.taskID {return false}
+    if lhs._status != rhs._status {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -714,7 +843,7 @@ nonisolated extension Shoal_Cluster_V1_Manager: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SessionMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0\u{1}role\0\u{1}endpoints\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0\u{1}role\0\u{1}endpoints\0\u{1}assignments\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -726,6 +855,7 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.managers) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.role) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._endpoints) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._assignments) }()
       default: break
       }
     }
@@ -748,6 +878,9 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
     try { if let v = self._endpoints {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
+    try { if let v = self._assignments {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -756,6 +889,91 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
     if lhs.managers != rhs.managers {return false}
     if lhs.role != rhs.role {return false}
     if lhs._endpoints != rhs._endpoints {return false}
+    if lhs._assignments != rhs._assignments {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_Assignments: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Assignments"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}full\0\u{1}upserted\0\u{1}removed\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.full) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.upserted) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.removed) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.full != false {
+      try visitor.visitSingularBoolField(value: self.full, fieldNumber: 1)
+    }
+    if !self.upserted.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.upserted, fieldNumber: 2)
+    }
+    if !self.removed.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.removed, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_Assignments, rhs: Shoal_Cluster_V1_Assignments) -> Bool {
+    if lhs.full != rhs.full {return false}
+    if lhs.upserted != rhs.upserted {return false}
+    if lhs.removed != rhs.removed {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AssignedTask"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}task\0\u{3}service_name\0\u{3}network_names\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._task) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.serviceName) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.networkNames) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._task {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.serviceName.isEmpty {
+      try visitor.visitSingularStringField(value: self.serviceName, fieldNumber: 2)
+    }
+    if !self.networkNames.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.networkNames, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_AssignedTask, rhs: Shoal_Cluster_V1_AssignedTask) -> Bool {
+    if lhs._task != rhs._task {return false}
+    if lhs.serviceName != rhs.serviceName {return false}
+    if lhs.networkNames != rhs.networkNames {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -950,7 +1168,7 @@ nonisolated extension Shoal_Cluster_V1_GetNetworkRequest: SwiftProtobuf.Message,
 
 nonisolated extension Shoal_Cluster_V1_AttachRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AttachRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}network_id\0\u{3}container_id\0\u{3}container_name\0\u{1}aliases\0\u{3}dns_names\0\u{3}requested_address\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}network_id\0\u{3}container_id\0\u{3}container_name\0\u{1}aliases\0\u{3}dns_names\0\u{3}requested_address\0\u{3}task_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -964,6 +1182,7 @@ nonisolated extension Shoal_Cluster_V1_AttachRequest: SwiftProtobuf.Message, Swi
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.aliases) }()
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.dnsNames) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.requestedAddress) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.taskID) }()
       default: break
       }
     }
@@ -988,6 +1207,9 @@ nonisolated extension Shoal_Cluster_V1_AttachRequest: SwiftProtobuf.Message, Swi
     if !self.requestedAddress.isEmpty {
       try visitor.visitSingularStringField(value: self.requestedAddress, fieldNumber: 6)
     }
+    if !self.taskID.isEmpty {
+      try visitor.visitSingularStringField(value: self.taskID, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -998,6 +1220,7 @@ nonisolated extension Shoal_Cluster_V1_AttachRequest: SwiftProtobuf.Message, Swi
     if lhs.aliases != rhs.aliases {return false}
     if lhs.dnsNames != rhs.dnsNames {return false}
     if lhs.requestedAddress != rhs.requestedAddress {return false}
+    if lhs.taskID != rhs.taskID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

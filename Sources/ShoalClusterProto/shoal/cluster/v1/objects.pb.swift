@@ -135,6 +135,12 @@ public nonisolated struct Shoal_Cluster_V1_NetworkAttachment: Sendable {
 
   public var createdAtMs: Int64 = 0
 
+  /// Set for a service task's endpoint: its address belongs to the task, and is given back with it.
+  public var taskID: String = String()
+
+  /// Set for a service task's endpoint: the service's names (`tasks.NAME`, and NAME with `--endpoint-mode dnsrr`).
+  public var serviceID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -575,7 +581,7 @@ nonisolated extension Shoal_Cluster_V1_Network: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NetworkAttachment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}network_id\0\u{3}node_id\0\u{3}container_id\0\u{3}container_name\0\u{1}aliases\0\u{3}dns_names\0\u{1}address\0\u{3}prefix_length\0\u{3}mac_address\0\u{3}node_address\0\u{3}created_at_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}network_id\0\u{3}node_id\0\u{3}container_id\0\u{3}container_name\0\u{1}aliases\0\u{3}dns_names\0\u{1}address\0\u{3}prefix_length\0\u{3}mac_address\0\u{3}node_address\0\u{3}created_at_ms\0\u{3}task_id\0\u{3}service_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -595,6 +601,8 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
       case 10: try { try decoder.decodeSingularStringField(value: &self.macAddress) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.nodeAddress) }()
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.taskID) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.serviceID) }()
       default: break
       }
     }
@@ -637,6 +645,12 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
     if self.createdAtMs != 0 {
       try visitor.visitSingularInt64Field(value: self.createdAtMs, fieldNumber: 12)
     }
+    if !self.taskID.isEmpty {
+      try visitor.visitSingularStringField(value: self.taskID, fieldNumber: 13)
+    }
+    if !self.serviceID.isEmpty {
+      try visitor.visitSingularStringField(value: self.serviceID, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -653,6 +667,8 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
     if lhs.macAddress != rhs.macAddress {return false}
     if lhs.nodeAddress != rhs.nodeAddress {return false}
     if lhs.createdAtMs != rhs.createdAtMs {return false}
+    if lhs.taskID != rhs.taskID {return false}
+    if lhs.serviceID != rhs.serviceID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

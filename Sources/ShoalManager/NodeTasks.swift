@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import ShoalAgent
+import ShoalClusterProto
+import ShoalModel
+
+/// This node's side of its tasks (every node, managers too): the assignments its session brings reach the
+/// task supervisor, and the states the task runners reach go back to the leader in batches (whatever gathered
+/// while the last batch was on its way). It remembers each task's last state for the next session, which may be
+/// with a new leader that never stored the last reports.
+actor NodeTasks {
+    private var supervisor: TaskSupervisor?
+    private var assigned: [String: AssignedTask] = [:]
+    private var latest: [String: Shoal_Cluster_V1_TaskStatus] = [:]
+    private var unsent: [Shoal_Cluster_V1_TaskStatusReport] = []
+    private var flushing = false
+    private var send: @Sendable ([Shoal_Cluster_V1_TaskStatusReport]) async -> Void = { _ in }
+
+    /// Runs this node's tasks on `engine`; `send` takes each batch of states to the session.
+    func start(engine: any TaskEngine, logger: Logger,
+               send: @escaping @Sendable ([Shoal_Cluster_V1_TaskStatusReport]) async -> Void) {
+        self.send = send
+        supervisor = TaskSupervisor(engine: engine, logger: logger) { [weak self] taskID, status in
+            await self?.record(taskID, status)
+        }
+    }
+
+    /// The runners stop stepping, the containers stay (daemon shutdown: they run on, and the next start carries
+    /// on from what they are doing).
+    func halt() async {
+        await supervisor?.halt()
+        supervisor = nil
+    }
+
+    func apply(_ update: Shoal_Cluster_V1_Assignments) async {
+        if update.full { assigned = [:] }
+        for entry in update.upserted {
+            assigned[entry.task.id] = AssignedTask(task: SwarmTask(entry.task), serviceName: entry.serviceName,
+                                                   networkNames: entry.networkNames)
+        }
+        for taskID in update.removed { assigned[taskID] = nil }
+        latest = latest.filter { assigned[$0.key] != nil }
+        await supervisor?.assign(assigned.keys.sorted().compactMap { assigned[$0] })
+    }
+
+    /// Every task's last state, for a new session.
+    func knownStatuses() -> [Shoal_Cluster_V1_TaskStatusReport] {
+        latest.keys.sorted().compactMap { taskID in latest[taskID].map { Self.report(taskID, $0) } }
+    }
+
+    private func record(_ taskID: String, _ status: TaskStatus) {
+        guard assigned[taskID] != nil else { return }
+        latest[taskID] = status.stored
+        unsent.append(Self.report(taskID, status.stored))
+        guard !flushing else { return }
+        flushing = true
+        Task { await self.flush() }
+    }
+
+    private func flush() async {
+        while !unsent.isEmpty {
+            let batch = unsent
+            unsent = []
+            await send(batch)
+        }
+        flushing = false
+    }
+
+    private static func report(_ taskID: String, _ status: Shoal_Cluster_V1_TaskStatus)
+        -> Shoal_Cluster_V1_TaskStatusReport
+    {
+        var report = Shoal_Cluster_V1_TaskStatusReport()
+        report.taskID = taskID
+        report.status = status
+        return report
+    }
+}

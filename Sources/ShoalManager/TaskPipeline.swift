@@ -1,0 +1,234 @@
+import Foundation
+import Logging
+import ShoalAllocator
+import ShoalClusterProto
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+import ShoalScheduler
+
+/// The leader's task pipeline for one term (DESIGN §4b): every change to services, tasks, nodes or networks, and
+/// every time an orchestrator asked to be woken (a restart delay or an update's pause ends), runs one round:
+///
+///   orchestrators (tasks to create, stop, replace, trim) → allocator (new → pending: task addresses, VIPs)
+///   → scheduler (pending → assigned to a node) → assignment feed (what each node session is told)
+///
+/// Each step reads the store as the step before left it and commits fenced by the term; a conflict only means
+/// another round. Changes that arrive during a round make one more round, however many they are.
+actor TaskPipeline {
+    private let objects: SwarmObjects
+    private let fence: LeaderFence
+    private let orchestrator: ServiceOrchestrator
+    private let allocator: NetworkAllocatorService
+    private let endpoints: EndpointFeed
+    let assignments = AssignmentFeed()
+    private let logger: Logger
+    private let tasks: StoreTable<TaskMessage>
+    private let services: StoreTable<ServiceMessage>
+    private let networks: StoreTable<SwarmNetwork>
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private var running: [Task<Void, Never>] = []
+    private var alarm: Task<Void, Never>?
+    /// Rounds run so far (tests and logs).
+    private(set) var rounds = 0
+
+    /// A round that failed is tried again after this pause (a store hiccup, a conflict on every try).
+    static let retryPause: Duration = .milliseconds(200)
+
+    init(objects: SwarmObjects, fence: LeaderFence, allocator: NetworkAllocatorService, endpoints: EndpointFeed,
+         logger: Logger) {
+        self.objects = objects
+        self.fence = fence
+        self.allocator = allocator
+        self.endpoints = endpoints
+        self.logger = logger
+        orchestrator = ServiceOrchestrator(objects: objects, fence: fence)
+        tasks = StoreTable(objects.store)
+        services = StoreTable(objects.store)
+        networks = StoreTable(objects.store)
+        (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Follows the tables and runs rounds until `stop`.
+    func start() {
+        guard running.isEmpty else { return }
+        let wake = self.wake
+        running = [
+            Self.follow(tasks, wake: wake), Self.follow(services, wake: wake),
+            Self.follow(StoreTable<Shoal_Cluster_V1_Node>(objects.store), wake: wake), Self.follow(networks, wake: wake),
+            Task { [wakes] in
+                for await _ in wakes { await self.round() }
+            },
+        ]
+        wake.yield()
+    }
+
+    func stop() async {
+        for task in running { task.cancel() }
+        alarm?.cancel()
+        wake.finish()
+        running = []
+        await assignments.finish()
+    }
+
+    /// Runs a round now (tests; the daemon's rounds follow the store).
+    func poke() { wake.yield() }
+
+    private func round() async {
+        rounds += 1
+        let now = Date()
+        do {
+            let next = try await orchestrator.reconcileAll(now: now)
+            // A step that met a conflict leaves the rest to the next round (already asked for).
+            if let allocated = try await allocate(now: now), let placed = try await schedule(allocated, now: now) {
+                try await publish(placed)
+            }
+            setAlarm(next)
+        } catch let error as ShoalError where error.code == .unavailable {
+            // Deposed: the monitor ends this term.
+            logger.debug("task pipeline: \(error.message)")
+        } catch {
+            logger.warning("task pipeline: round failed: \(error)")
+            setAlarm(Date().addingTimeInterval(Self.retryPause.seconds))
+        }
+    }
+
+    /// The allocator's step: VIPs for services that lack them, addresses for new tasks (which then wait for the
+    /// scheduler). A task whose network is gone stays new with the error. Returns the tasks as stored after it
+    /// (nil after a conflict).
+    private func allocate(now: Date) async throws -> [SwarmTask]? {
+        let storedServices = try await services.list()
+        var storedTasks = try await tasks.list()
+        await allocator.releaseAbsent(present: Set(storedServices.map(\.id) + storedTasks.map(\.id)))
+        var write = StoreWrite()
+        var changed: [Int] = []
+        for service in storedServices {
+            if let changed = try await allocator.allocateVIPs(service: service.object) {
+                write += try services.update(changed, ifVersion: service.version)
+            }
+        }
+        for (index, stored) in storedTasks.enumerated() {
+            let task = stored.object
+            guard task.status.state == TaskState.new.rawValue,
+                  (TaskState(rawValue: task.desiredState) ?? .new) <= .running else { continue }
+            var allocated: TaskMessage
+            do {
+                allocated = try await allocator.allocate(task: task)
+                allocated.status = TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling").stored
+            } catch {
+                let reason = (error as? ShoalError)?.message ?? "\(error)"
+                guard task.status.err != reason else { continue }
+                allocated = task
+                allocated.status.err = reason
+                allocated.status.timestampNs = now.nanoseconds
+            }
+            allocated.updatedAtNs = now.nanoseconds
+            write += try tasks.update(allocated, ifVersion: stored.version)
+            storedTasks[index].object = allocated
+            changed.append(index)
+        }
+        guard let revision = try await commit(write) else { return nil }
+        for index in changed { storedTasks[index].version = revision }
+        return storedTasks.map(SwarmTask.init)
+    }
+
+    /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits (written only when
+    /// it changes, so an unschedulable task does not make a round of its own). Returns every task as it stands
+    /// (nil after a conflict).
+    private func schedule(_ all: [SwarmTask], now: Date) async throws -> [SwarmTask]? {
+        let pending = all.filter { $0.status.state == .pending && $0.desiredState <= .running }
+            .sorted { ($0.createdAt, $0.slot, $0.id) < ($1.createdAt, $1.slot, $1.id) }
+        guard !pending.isEmpty else { return all }
+        var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
+        let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var changed: [String: SwarmTask] = [:]
+        var write = StoreWrite()
+        for decision in state.schedule(pending, now: now) {
+            guard let task = byID[decision.taskID] else { continue }
+            if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
+            var placed = decision.applied(to: task, at: now)
+            placed.updatedAt = now
+            write += try tasks.update(placed.stored, ifVersion: Int64(task.version))
+            changed[task.id] = placed
+        }
+        guard try await commit(write) != nil else { return nil }
+        return all.map { changed[$0.id] ?? $0 }
+    }
+
+    /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.
+    private func publish(_ all: [SwarmTask]) async throws {
+        let stored = try await services.list().map(\.object)
+        let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
+        await endpoints.setVirtualIPs(stored.flatMap(Self.virtualIPs))
+        let networkNames = Dictionary(try await networks.list().map { ($0.id, $0.object.spec.name) },
+                                      uniquingKeysWith: { first, _ in first })
+        await assignments.update(all, serviceNames: serviceNames, networkNames: networkNames)
+    }
+
+    /// A service's VIPs as endpoints of no node: its name and its aliases on each network resolve to them.
+    static func virtualIPs(_ service: ServiceMessage) -> [SwarmAttachment] {
+        service.endpoint.virtualIps.map { vip in
+            var endpoint = SwarmAttachment()
+            endpoint.id = "vip-\(service.id)-\(vip.networkID)"
+            endpoint.networkID = vip.networkID
+            endpoint.serviceID = service.id
+            endpoint.address = String(vip.address.split(separator: "/")[0])
+            endpoint.prefixLength = Int32(vip.address.split(separator: "/").last.flatMap { Int32($0) } ?? 32)
+            let aliases = service.spec.taskTemplate.networks.first { $0.target == vip.networkID }?.aliases ?? []
+            endpoint.dnsNames = [service.spec.name] + aliases
+            return endpoint
+        }
+    }
+
+    /// The revision `write` was stored at (0 for nothing to write), or nil after a conflict (something changed
+    /// since it was read), which asks for another round; a lost lead ends this one.
+    private func commit(_ write: StoreWrite) async throws -> Int64? {
+        guard !write.changes.isEmpty else { return 0 }
+        switch try await fence.commit(write, in: objects.store) {
+        case .committed(let revision): return revision
+        case .conflicted:
+            wake.yield()
+            return nil
+        case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+        }
+    }
+
+    /// The next round at `date` at the latest (replacing the alarm set before).
+    private func setAlarm(_ date: Date?) {
+        alarm?.cancel()
+        guard let date else { return }
+        let wake = self.wake
+        alarm = Task {
+            let delay = max(0, date.timeIntervalSinceNow)
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 1))
+            if !Task.isCancelled { wake.yield() }
+        }
+    }
+
+    /// Wakes the pipeline at every change of `table`, from the revision it was read at; a watch that ends (a
+    /// compaction, a store hiccup) starts again from a new read.
+    private static func follow<Object: StoreObject>(_ table: StoreTable<Object>,
+                                                    wake: AsyncStream<Void>.Continuation) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                do {
+                    let revision = try await table.snapshot().revision
+                    wake.yield()
+                    for try await event in try await table.watch(from: revision + 1) {
+                        wake.yield()
+                        if case .compacted = event { break }
+                    }
+                } catch {
+                    try? await Task.sleep(for: retryPause)
+                }
+            }
+        }
+    }
+}
+
+extension Duration {
+    var seconds: TimeInterval {
+        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// Swarm services that run: tasks placed by the leader's scheduler on the hosts of a swarm made by
+/// `shoal cluster up`, started by each host's agent as containers with Docker's names and labels, reachable
+/// by the service's names from every host, scaled and removed with the stock docker CLI.
+@Suite(.serialized, .timeLimit(.minutes(6))) struct ServiceTaskTests {
+    @Test func aServiceRunsItsTasksAcrossTheHostsAndAnswersToItsNames() async throws {
+        try await TestRun.with("svctasks") { run in
+            let cluster = LocalClusterFixture(run, prefix: "t", subnetOctet: 78, shoalTimeout: 150, dockerTimeout: 60)
+            let up = try await cluster.up(nodes: 3, managers: 1, swarm: true, extra: ["--dns", "127.0.0.1:1053"])
+            try #require(up.status == 0, "\(up)")
+            let rootfs = run.path("rootfs")
+            try BusyboxRootfs.make(at: rootfs)
+            try await Shell.sh("mkdir -p \(rootfs)/www && echo svc-ok > \(rootfs)/www/index.html"
+                + " && tar -C \(rootfs) -cf \(run.path("bb.tar")) .")
+            for node in 1...3 {
+                let loaded = try await cluster.docker(node, ["import", run.path("bb.tar"), "bb"])
+                try #require(loaded.status == 0, "\(loaded)")
+            }
+            func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
+                try await cluster.docker(node, arguments)
+            }
+            func lines(_ result: Shell.Result) -> [String] {
+                result.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }
+            }
+            try #require(try await docker(1, ["network", "create", "-d", "overlay", "--attachable", "app"]).status == 0)
+
+            // Without --detach the CLI follows the tasks until they converge, as against Docker.
+            let created = try await docker(1, [
+                "service", "create", "--name", "web", "--replicas", "3", "--network", "app", "--stop-grace-period", "1s",
+                "bb", "httpd", "-f", "-p", "80", "-h", "/www",
+            ])
+            try #require(created.status == 0, "\(created)\n\(cluster.log(1))")
+            #expect(created.stdout.contains("verify: Service ") && created.stdout.contains(" converged"), "\(created)")
+            #expect(try await docker(1, ["service", "ls", "--format", "{{.Name}} {{.Replicas}}"]).stdout == "web 3/3\n")
+
+            // One task per host (spread), each Running, each a container named and labelled as Docker does.
+            let tasks = lines(try await docker(1, ["service", "ps", "--no-trunc", "--format",
+                                                   "{{.ID}} {{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}}", "web"]))
+            #expect(tasks.count == 3, "\(tasks)")
+            #expect(Set(tasks.map { $0.split(separator: " ")[2] }) == Set((1...3).map { Substring(cluster.host($0)) }),
+                    "\(tasks)")
+            #expect(tasks.allSatisfy { $0.contains(" Running Running ") }, "\(tasks)")
+            let serviceID = try await docker(1, ["service", "inspect", "-f", "{{.ID}}", "web"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            var taskAddresses: Set<String> = []
+            for task in tasks {
+                let fields = task.split(separator: " ").map(String.init)
+                let node = try #require((1...3).first { cluster.host($0) == fields[2] })
+                let container = "\(fields[1]).\(fields[0])"
+                let labels = try await docker(node, ["inspect", "-f",
+                    "{{index .Config.Labels \"com.docker.swarm.service.id\"}} {{index .Config.Labels \"com.docker.swarm.service.name\"}} {{index .Config.Labels \"com.docker.swarm.task.id\"}} {{.State.Running}}",
+                    container])
+                #expect(labels.stdout == "\(serviceID) web \(fields[0]) true\n", "\(labels)\n\(cluster.log(node))")
+                let address = try await docker(node, ["inspect", "-f", "{{.NetworkSettings.Networks.app.IPAddress}}", container])
+                taskAddresses.insert(address.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            #expect(taskAddresses.count == 3 && taskAddresses.allSatisfy { $0.hasPrefix("10.0.0.") }, "\(taskAddresses)")
+
+            // From a plain container on host 2: `web` is the VIP, `tasks.web` every task, and each task answers.
+            let vip = try await docker(1, ["service", "inspect", "-f", "{{(index .Endpoint.VirtualIPs 0).Addr}}", "web"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(vip.hasPrefix("10.0.0.") && vip.hasSuffix("/24"), "\(vip)")
+            let client = try await docker(2, ["run", "-d", "--name", "client", "--network", "app", "bb", "sleep", "1000"])
+            try #require(client.status == 0, "\(client)")
+            func resolve(_ name: String) async throws -> Set<String> {
+                let answer = try await docker(2, ["exec", "client", "nslookup", name, "127.0.0.11"])
+                return Set(lines(answer).filter { $0.hasPrefix("Address:") && !$0.contains("127.0.0.11") }
+                    .map { String($0.dropFirst("Address:".count)).trimmingCharacters(in: .whitespaces) })
+            }
+            #expect(try await resolve("web") == [String(vip.split(separator: "/")[0])])
+            #expect(try await resolve("tasks.web") == taskAddresses)
+            for address in taskAddresses {
+                let page = try await docker(2, ["exec", "client", "timeout", "5", "wget", "-qO-", "http://\(address)/"])
+                #expect(page.stdout == "svc-ok\n", "\(address): \(page)")
+            }
+
+            // Scaled: the new tasks run and resolve from another host.
+            let scaled = try await docker(1, ["service", "scale", "web=5"])
+            #expect(scaled.status == 0, "\(scaled)")
+            #expect(try await docker(1, ["service", "ls", "--format", "{{.Replicas}}"]).stdout == "5/5\n")
+            let five = try await cluster.eventually(10) { try await resolve("tasks.web").count == 5 }
+            let resolved = try await resolve("tasks.web")
+            #expect(five, "\(resolved)")
+
+            // Removed: every host's task containers go, and the names stop resolving.
+            #expect(try await docker(1, ["service", "rm", "web"]).status == 0)
+            let gone = try await cluster.eventually(30) {
+                var left = 0
+                for node in 1...3 {
+                    left += lines(try await docker(node, ["ps", "-a", "-q", "--filter", "label=com.docker.swarm.service.name=web"])).count
+                }
+                return left == 0
+            }
+            let left = try await docker(1, ["ps", "-a"])
+            #expect(gone, "\(left)\n\(cluster.log(1))")
+            #expect(try await resolve("tasks.web").isEmpty)
+        }
+    }
+}
