@@ -4,7 +4,9 @@ import ShoalModel
 /// A task's restart policy at work (SwarmKit's restart supervisor). A task that is wanted up but ended, or whose
 /// node is gone, Down or (for a replicated service) drained, is shut down; if its policy allows, a replacement
 /// takes its slot (a global service's: its node). The replacement waits out the policy's delay in desired state
-/// `ready` (no delay when the old node is drained: the task must move now), then `dueStarts` sets it running.
+/// `ready` (no delay when the old node is drained, Down or gone: the task did not fail, it must move now; SwarmKit
+/// exempts only drained nodes, so Docker's tasks wait out the delay after their node went Down), then `dueStarts`
+/// sets it running.
 public enum RestartSupervisor {
     /// The restarts `tasks` (one service's) need now.
     public static func restarts(of service: SwarmService, tasks: [SwarmTask], context: OrchestrationContext)
@@ -21,8 +23,9 @@ public enum RestartSupervisor {
             actions.append(.setDesiredState(taskID: task.id, .shutdown))
             guard shouldRestart(task, service: service) else { continue }
             let policy = task.spec.restartPolicy
-            let drained = context.nodes[task.nodeID]?.spec.availability == .drain
-            let waits = policy.delay > 0 && !drained
+            let node = context.nodes[task.nodeID]
+            let moves = node == nil || node?.spec.availability == .drain || node?.status.state == .down
+            let waits = policy.delay > 0 && !moves
             // A global task stays on its node; a replicated one goes back to the scheduler.
             let replacement = SwarmTask.new(
                 of: service, slot: task.slot, nodeID: global ? task.nodeID : "",

@@ -97,6 +97,34 @@ import Testing
             let left = try await docker(1, ["ps", "-a"])
             #expect(gone, "\(left)\n\(cluster.log(1))")
             #expect(try await resolve("tasks.web").isEmpty)
+
+            // A host whose daemon dies: once it is Down its tasks run elsewhere at once (no restart delay: they did
+            // not fail), and when it comes back it stops the container of the task it no longer has.
+            try #require(try await docker(1, ["swarm", "update", "--dispatcher-heartbeat", "1s"]).status == 0)
+            let moved = try await docker(1, ["service", "create", "--name", "moved", "--replicas", "3",
+                                             "--stop-grace-period", "1s", "bb", "sleep", "1000"])
+            try #require(moved.status == 0, "\(moved)")
+            let arguments = try await ClusterStateFile.stopDaemon(3, in: cluster.stateFile)
+            let down = try await cluster.eventually(20) {
+                try await cluster.table(on: 1).contains("\(cluster.host(3)) Down")
+            }
+            let table = try await cluster.table(on: 1)
+            try #require(down, "\(table)")
+            let markedDown = Date()
+            var running: [String] = []
+            let rescheduled = try await cluster.eventually(20) {
+                running = lines(try await docker(1, ["service", "ps", "--filter", "desired-state=running", "--format",
+                                                     "{{.Node}} {{.CurrentState}}", "moved"]))
+                return running.count == 3 && running.allSatisfy { !$0.hasPrefix(cluster.host(3)) && $0.contains("Running") }
+            }
+            #expect(rescheduled, "\(running)\n\(cluster.log(1))")
+            print("services: tasks of a Down host Running elsewhere \(String(format: "%.2f", Date().timeIntervalSince(markedDown))) s after it was marked Down")
+            try ClusterStateFile.startDaemon(3, in: cluster.stateFile, arguments: arguments)
+            let stopped = try await cluster.eventually(30) {
+                lines(try await docker(3, ["ps", "-q", "--filter", "label=com.docker.swarm.service.name=moved"])).isEmpty
+            }
+            let leftOn3 = try await docker(3, ["ps", "-a"])
+            #expect(stopped, "\(leftOn3)\n\(cluster.log(3))")
         }
     }
 }

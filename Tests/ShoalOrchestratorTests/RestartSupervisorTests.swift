@@ -3,7 +3,7 @@ import ShoalModel
 import Testing
 @testable import ShoalOrchestrator
 
-/// The restart policy: conditions, the delay (waited in desired state `ready`, none on a drained node), and
+/// The restart policy: conditions, the delay (waited in desired state `ready`, none when the node is drained, Down or gone), and
 /// `maxAttempts` counted per slot and spec, within the window, from the history each replacement carries.
 @Suite struct RestartSupervisorTests {
     let nodes = [node("n1"), node("n2")]
@@ -34,11 +34,13 @@ import Testing
         #expect(due.actions.desired(.running) == [replacement.id] && due.next == nil)
     }
 
-    @Test func aTaskLeavingADrainedNodeDoesNotWait() {
+    @Test func aTaskLeavingADrainedDownOrGoneNodeDoesNotWait() {
         let svc = service(restart: TaskRestartPolicy(delay: 5))
-        let actions = RestartSupervisor.restarts(
-            of: svc, tasks: [task("a", of: svc, slot: 1, on: "n1")], context: context([node("n1", availability: .drain)]))
-        #expect(actions.created.first?.desiredState == .running)
+        for nodes in [[node("n1", availability: .drain)], [node("n1", state: .down)], []] {
+            let actions = RestartSupervisor.restarts(
+                of: svc, tasks: [task("a", of: svc, slot: 1, on: "n1")], context: context(nodes))
+            #expect(actions.created.count == 1 && actions.created.first?.desiredState == .running, "\(nodes)")
+        }
     }
 
     @Test func maxAttemptsCountsTheSlotsRestartsUnderItsSpec() {
