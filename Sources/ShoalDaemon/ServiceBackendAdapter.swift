@@ -19,8 +19,8 @@ struct ServiceBackendAdapter: ServiceBackend {
 
     func listServices() async throws -> [ShoalModel.SwarmService] { try await swarm.services() }
     func service(_ ref: String) async throws -> ShoalModel.SwarmService { try await swarm.service(ref) }
-    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec) async throws {
-        _ = try await swarm.updateService(ref, version: version, spec: spec)
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool) async throws {
+        _ = try await swarm.updateService(ref, version: version, spec: spec, rollback: rollback)
     }
     func removeService(_ ref: String) async throws { try await swarm.removeService(ref) }
     func listTasks() async throws -> [SwarmTask] { try await swarm.tasks() }

@@ -170,7 +170,8 @@ public protocol ServiceBackend: Sendable {
     func listServices() async throws -> [SwarmService]
     func service(_ ref: String) async throws -> SwarmService
     /// `version` must match the service's (optimistic concurrency, as Docker).
-    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec) async throws
+    /// `rollback`: the previous spec comes back instead of `spec` (`docker service rollback`).
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool) async throws
     func removeService(_ ref: String) async throws
     func listTasks() async throws -> [SwarmTask]
     func task(_ ref: String) async throws -> SwarmTask

@@ -37,6 +37,11 @@ enum ServiceErrors {
             + (asHostPort ? "a host-published port" : "an ingress port"))
     }
 
+    /// `docker service rollback` of a service never updated (the daemon's own check, before SwarmKit's).
+    static var noPreviousSpec: ShoalError {
+        ShoalError.invalidState("service does not have a previous spec")
+    }
+
     static var modeChange: ShoalError {
         ShoalError(.notImplemented, "rpc error: code = Unimplemented desc = service mode change is not allowed")
     }

@@ -35,14 +35,17 @@ actor ServiceOrchestrator {
         var byID: [String: SwarmService] = [:]
         let tasksByService = Dictionary(grouping: try await tasks.list(), by: \.object.serviceID)
         for stored in try await services.list() {
-            let service = SwarmService(stored)
+            var service = SwarmService(stored)
             byID[service.id] = service
             let current = tasksByService[service.id] ?? []
             let own = current.map(SwarmTask.init)
             var actions = service.spec.mode.isGlobal
                 ? GlobalReconciler.reconcile(service, tasks: own, context: context)
                 : ReplicatedReconciler.reconcile(service, tasks: own, context: context)
-            let update = Updater.step(service, tasks: own.applying(actions), context: context)
+            let begun = Updater.begins(service, tasks: own, now: now)
+            if let begun { service.updateStatus = begun }
+            var update = Updater.step(service, tasks: own.applying(actions), context: context)
+            if update.status == nil { update.status = begun }
             actions += update.actions
             let due = RestartSupervisor.dueStarts(own.applying(actions), now: now)
             actions += due.actions

@@ -4,6 +4,7 @@ import ShoalCA
 import ShoalClusterStore
 import ShoalCore
 import ShoalModel
+import ShoalOrchestrator
 
 /// The leader's writer of services (`docker service create/update/rm`): SwarmKit's control API checks against the
 /// store (names, networks, published ports, versions), then one commit fenced by this leadership term, so a deposed
@@ -67,6 +68,24 @@ actor ServiceStore {
             // The VIPs stay (the allocator gives back those of networks the service left).
             service.endpoint = ServiceEndpoint(spec: Self.endpoint(of: spec).spec, ports: Self.endpoint(of: spec).ports,
                                                virtualIPs: service.endpoint.virtualIPs)
+            service.updatedAt = Date()
+            service.version = try await self.commit(
+                try self.services.update(service.stored, ifVersion: Int64(version)))
+            return service
+        }
+    }
+
+    /// `docker service rollback`: the previous spec comes back (the current one becomes the previous), and the
+    /// updater rolls the tasks back with the rollback config, as SwarmKit does on a manual rollback.
+    func rollback(_ reference: String, version: UInt64) async throws -> SwarmService {
+        try await exclusively {
+            let existing = try await self.services.list().map(SwarmService.init)
+            var service = try ServiceLookup.service(reference, in: existing)
+            guard let previous = service.previousSpec else { throw ServiceErrors.noPreviousSpec }
+            guard service.version == version else { throw SwarmErrors.outOfSequence }
+            service.previousSpec = service.spec
+            service.spec = previous
+            service.updateStatus = Updater.begin(now: Date(), rollback: true)
             service.updatedAt = Date()
             service.version = try await self.commit(
                 try self.services.update(service.stored, ifVersion: Int64(version)))

@@ -23,8 +23,12 @@ struct ServicesService: Shoal_Cluster_V1_Services.SimpleServiceProtocol {
         let caller = PeerIdentity.node(context)
         return try await ControlErrors.mapping {
             try await manager.checkCaller(caller, access: .managers)
-            return Self.reply(try await manager.requireLeader().services.update(
-                request.reference, version: request.version, spec: ServiceSpec(request.spec)))
+            let services = try await manager.requireLeader().services
+            if request.rollback {
+                return Self.reply(try await services.rollback(request.reference, version: request.version))
+            }
+            return Self.reply(try await services.update(request.reference, version: request.version,
+                                                        spec: ServiceSpec(request.spec)))
         }
     }
 

@@ -20,15 +20,21 @@ extension SwarmMembership {
     }
 
     /// `version` is the one the caller read the service at (`?version=`): Docker's optimistic concurrency.
-    public func updateService(_ reference: String, version: UInt64, spec: ServiceSpec) async throws -> SwarmService {
+    /// `rollback`: the service's previous spec comes back instead of `spec` (`docker service rollback`).
+    public func updateService(_ reference: String, version: UInt64, spec: ServiceSpec, rollback: Bool = false)
+        async throws -> SwarmService
+    {
         try requireManager()
         let message = spec.message
-        return try await onLeader(local: { try await $0.services.update(reference, version: version, spec: spec) },
-                                  remote: { channel in
+        return try await onLeader(local: { leader in
+            rollback ? try await leader.services.rollback(reference, version: version)
+                : try await leader.services.update(reference, version: version, spec: spec)
+        }, remote: { channel in
             var call = Shoal_Cluster_V1_UpdateServiceRequest()
             call.reference = reference
             call.version = version
             call.spec = message
+            call.rollback = rollback
             return Self.service(try await channel.services.updateService(call, options: ControlChannel.options()))
         })
     }

@@ -28,6 +28,14 @@ public enum Updater {
                             message: message ?? (rollback ? "manually requested rollback" : "update in progress"))
     }
 
+    /// The update a service needs now: one begins when it has none on record (a new spec resets it) and a task
+    /// wanted up runs an older spec. A paused or finished update is left as it is until the next spec.
+    public static func begins(_ service: SwarmService, tasks: [SwarmTask], now: Date) -> ServiceUpdateStatus? {
+        guard service.updateStatus == nil,
+              tasks.contains(where: { $0.isLive && $0.spec != service.spec.taskTemplate }) else { return nil }
+        return begin(now: now)
+    }
+
     public static func step(_ service: SwarmService, tasks: [SwarmTask], context: OrchestrationContext) -> Step {
         guard var status = service.updateStatus, status.inProgress else { return Step() }
         let rollingBack = status.state == .rollbackStarted
@@ -45,6 +53,7 @@ public enum Updater {
 
         var dirty: [(key: SlotKey, old: [SwarmTask])] = []
         var watched = 0
+        var starting = 0
         var updatedSlots = 0
         for (key, slot) in Dictionary(grouping: tasks.filter(\.isLive), by: { SlotKey($0, global: global) }) {
             let old = slot.filter { $0.spec != template }
@@ -62,6 +71,7 @@ public enum Updater {
                 let settled = settledAt(task, monitor: config.monitor)
                 if let settled, settled <= now { continue }
                 watched += 1
+                if settled == nil { starting += 1 }
                 if let settled { step.next = earliest(step.next, settled) }
             }
         }
@@ -99,7 +109,9 @@ public enum Updater {
             step.next = earliest(step.next, lastStart.addingTimeInterval(config.delay))
             return step
         }
-        let room = config.parallelism == 0 ? dirty.count : max(0, Int(config.parallelism) - watched)
+        // A replacement frees its place in the batch once it runs (SwarmKit's updater); the monitor keeps
+        // watching it for the failure ratio, and the update completes when every replacement was watched.
+        let room = config.parallelism == 0 ? dirty.count : max(0, Int(config.parallelism) - starting)
         for (key, old) in dirty.prefix(room) {
             if config.order == .stopFirst {
                 step.actions += old.map { .setDesiredState(taskID: $0.id, .shutdown) }

@@ -11,6 +11,7 @@ actor FakeServiceBackend: ServiceBackend {
     private(set) var services: [SwarmService] = []
     private(set) var tasks: [SwarmTask] = []
     private(set) var updates: [(ref: String, version: UInt64, spec: ServiceSpec)] = []
+    private(set) var rollbacks: [String] = []
     var refusal: ShoalError?
 
     func refuse(_ error: ShoalError) { refusal = error }
@@ -36,8 +37,9 @@ actor FakeServiceBackend: ServiceBackend {
         }
         return found
     }
-    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec) async throws {
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool) async throws {
         if let refusal { throw refusal }
+        if rollback { rollbacks.append(ref) }
         updates.append((ref, version, spec))
     }
     func removeService(_ ref: String) async throws {
@@ -141,7 +143,9 @@ actor FakeServiceBackend: ServiceBackend {
             #expect(updated.status == .ok && updated.text == "{\"Warnings\":null}\n")
             #expect(await backend.updates.map(\.version) == [11])
             let rollback = try await client.post("/services/web/update?version=11&rollback=previous", Self.createBody)
-            #expect(rollback.status == .notImplemented)
+            #expect(rollback.status == .ok)
+            #expect(await backend.rollbacks == ["web"])
+            #expect(await backend.updates.count == 2)
             #expect(try await client.delete("/services/web").status == .ok)
             #expect(try await client.delete("/services/web").status == .notFound)
         }

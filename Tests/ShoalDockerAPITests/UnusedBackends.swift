@@ -14,7 +14,7 @@ struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBac
     func createService(_ spec: ServiceSpec) async throws -> String { throw unused }
     func listServices() async throws -> [SwarmService] { throw unused }
     func service(_ ref: String) async throws -> SwarmService { throw unused }
-    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec) async throws { throw unused }
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool) async throws { throw unused }
     func removeService(_ ref: String) async throws { throw unused }
     func listTasks() async throws -> [SwarmTask] { throw unused }
     func task(_ ref: String) async throws -> SwarmTask { throw unused }

@@ -29,7 +29,26 @@ import Testing
         tasks[index].status.runningSince = time
     }
 
-    @Test func stopFirstReplacesOneSlotAtATimeAfterItsMonitor() {
+    @Test func anUpdateBeginsWhenTasksRunAnOlderSpecAndNoneIsOnRecord() {
+        var (svc, old) = updating(UpdateConfig())
+        svc.updateStatus = nil
+        #expect(Updater.begins(svc, tasks: old, now: started) == Updater.begin(now: started))
+        // Up to date, already on record (paused or completed), or only ended tasks differ: nothing begins.
+        var current = old
+        for index in current.indices { current[index].spec = svc.spec.taskTemplate }
+        #expect(Updater.begins(svc, tasks: current, now: started) == nil)
+        var paused = svc
+        paused.updateStatus = ServiceUpdateStatus(state: .paused, startedAt: epoch, message: "paused")
+        #expect(Updater.begins(paused, tasks: old, now: started) == nil)
+        let ended = old.map { task -> SwarmTask in
+            var task = task
+            task.desiredState = .shutdown
+            return task
+        }
+        #expect(Updater.begins(svc, tasks: ended, now: started) == nil)
+    }
+
+    @Test func stopFirstReplacesOneSlotAtATimeOnceTheLastRuns() {
         let (svc, old) = updating(UpdateConfig(parallelism: 1, monitor: 5))
         var tasks = old
         let first = Updater.step(svc, tasks: tasks, context: context(nodes, now: started))
@@ -37,13 +56,13 @@ import Testing
         #expect(first.actions.created.map(\.slot) == [1] && first.status == nil)
         tasks = tasks.applying(first.actions)
         let newID = first.actions.created[0].id
-        // Not running yet, then running but watched: nothing more.
+        // Not running yet: nothing more.
         #expect(Updater.step(svc, tasks: tasks, context: context(nodes, now: started + 1)).actions.isEmpty)
+        // Running (still watched for failures): the next slot goes.
         run(&tasks, newID, at: started + 2)
-        let watching = Updater.step(svc, tasks: tasks, context: context(nodes, now: started + 4))
-        #expect(watching.actions.isEmpty && watching.next == started + 7)
-        let next = Updater.step(svc, tasks: tasks, context: context(nodes, now: started + 7))
+        let next = Updater.step(svc, tasks: tasks, context: context(nodes, now: started + 2))
         #expect(next.actions.desired(.shutdown) == ["old2"] && next.actions.created.map(\.slot) == [2])
+        #expect(next.next == started + 7)
     }
 
     @Test func startFirstKeepsTheOldTaskUntilItsReplacementRuns() {

@@ -26,12 +26,9 @@ struct ServiceRoutes<Context: RequestContext> {
             let body = try await SwarmRequest.body(ServiceSpecWire.self, from: request, context: context)
             let query = Query(request)
             let version = try SwarmRequest.version(query, of: "service")
-            // `docker service rollback` (and `update --rollback`) needs the updater, which comes later.
-            if query["rollback"] == "previous" {
-                throw ShoalError(.notImplemented, "rollback of a service is not implemented yet")
-            }
+            // `docker service rollback` (and `update --rollback`): the previous spec comes back.
             try await services.updateService(try context.parameters.require("id"), version: version,
-                                             spec: try body.spec())
+                                             spec: try body.spec(), rollback: query["rollback"] == "previous")
             return Wire.json(ServiceUpdateResponseWire(Warnings: nil))
         }
         group.delete(":id") { _, context in

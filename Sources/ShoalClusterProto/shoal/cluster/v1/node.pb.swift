@@ -516,6 +516,9 @@ public nonisolated struct Shoal_Cluster_V1_UpdateServiceRequest: Sendable {
   /// Clears the value of `spec`. Subsequent reads from it will return its default value.
   public mutating func clearSpec() {self._spec = nil}
 
+  /// `docker service rollback`: the previous spec comes back (spec is ignored).
+  public var rollback: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1520,7 +1523,7 @@ nonisolated extension Shoal_Cluster_V1_CreateServiceRequest: SwiftProtobuf.Messa
 
 nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateServiceRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reference\0\u{1}version\0\u{1}spec\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reference\0\u{1}version\0\u{1}spec\0\u{1}rollback\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1531,6 +1534,7 @@ nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Messa
       case 1: try { try decoder.decodeSingularStringField(value: &self.reference) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._spec) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.rollback) }()
       default: break
       }
     }
@@ -1550,6 +1554,9 @@ nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Messa
     try { if let v = self._spec {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if self.rollback != false {
+      try visitor.visitSingularBoolField(value: self.rollback, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1557,6 +1564,7 @@ nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Messa
     if lhs.reference != rhs.reference {return false}
     if lhs.version != rhs.version {return false}
     if lhs._spec != rhs._spec {return false}
+    if lhs.rollback != rhs.rollback {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
