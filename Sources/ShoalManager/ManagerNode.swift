@@ -23,6 +23,9 @@ actor ManagerNode {
     let client: EtcdClient
     /// The swarm's objects in this member's store.
     let objects: SwarmObjects
+    /// The cluster's data key, which seals secrets (`<swarm>/certificates/data.key`); nil on a manager of a swarm
+    /// made before Shoal kept one.
+    let dataKey: ClusterDataKey?
     var store: any ClusterStore { objects.store }
 
     /// The control API listener and the once-a-quarter-second monitor (who leads; on the leader, node health and
@@ -52,9 +55,10 @@ actor ManagerNode {
     }
 
     private init(config: SwarmLocalConfig, paths: SwarmPaths, description: NodeDescription, logger: Logger,
-                 etcd: EtcdSupervisor, client: EtcdClient) {
+                 etcd: EtcdSupervisor, client: EtcdClient, dataKey: ClusterDataKey?) {
         self.config = config
         self.paths = paths
+        self.dataKey = dataKey
         self.description = description
         self.logger = logger
         self.etcd = etcd
@@ -89,7 +93,7 @@ actor ManagerNode {
                     callTimeout: timeouts.call),
                 logger: logger)
             return ManagerNode(config: config, paths: paths, description: description, logger: logger,
-                               etcd: supervisor, client: client)
+                               etcd: supervisor, client: client, dataKey: try ClusterDataKey.read(from: paths.dataKey))
         } catch {
             await supervisor.kill()
             throw error

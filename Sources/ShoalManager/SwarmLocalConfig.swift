@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCA
 import ShoalCore
 import ShoalOS
 
@@ -14,7 +15,7 @@ import ShoalOS
 /// store.
 
 /// Where this node keeps its swarm identity: `<data-root>/swarm/` with the CA certificate, its node key and
-/// certificate (the key never leaves the node) and `state.json`; etcd's data under `etcd/`.
+/// certificate (the key never leaves the node), a manager's data key, and `state.json`; etcd's data under `etcd/`.
 public struct SwarmPaths: Sendable {
     public var directory: String
 
@@ -25,6 +26,8 @@ public struct SwarmPaths: Sendable {
     public var caCertificate: String { tls + "/ca.crt" }
     public var nodeCertificate: String { tls + "/node.crt" }
     public var nodeKey: String { tls + "/node.key" }
+    /// Managers only: the cluster's data key (`ClusterDataKey`), beside the node key and as closely kept.
+    public var dataKey: String { tls + "/" + ClusterDataKey.fileName }
     public var etcdData: String { directory + "/etcd" }
     public var etcdLog: String { directory + "/etcd.log" }
 }
