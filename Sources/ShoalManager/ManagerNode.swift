@@ -7,9 +7,10 @@ import ShoalEtcd
 import ShoalModel
 
 /// A manager's half of swarm mode on this host. It supervises the host's etcd member (the cluster store), serves
-/// the control API on the listen address (NodeCA, Dispatcher, Membership, Networks, Services), follows who leads the store's
-/// raft, and while this member leads runs one term's `LeaderServices`. The manager-only Docker calls (swarm,
-/// nodes, swarm-scoped networks) are answered here from the store.
+/// the control API on the listen address (NodeCA, Dispatcher, Membership, Networks, Services, DataObjects,
+/// DataKeys), follows who leads the store's raft, and while this member leads runs one term's `LeaderServices`.
+/// The manager-only Docker calls (swarm, nodes, swarm-scoped networks, services, secrets and configs) are answered
+/// here from the store.
 ///
 /// It knows nothing of the node's own membership (its configuration file, its agent, certificate renewal, role
 /// changes): `SwarmMembership` owns those, makes a ManagerNode when the node becomes a manager and drops it when the

@@ -8,8 +8,8 @@ import ShoalOS
 ///   role changes; the daemon holds it.
 /// - `ManagerNode` (managers): the etcd member it supervises, the control API it serves, the monitor that follows
 ///   who leads, and the manager-only Docker calls answered from the store.
-/// - `LeaderServices` (the leader, one term at a time): node sessions, node health, the network allocator and the
-///   endpoint feed, every write fenced by the term.
+/// - `LeaderServices` (the leader, one term at a time): node sessions, node health, the network allocator, the
+///   writers of services and of secrets and configs, and the endpoint feed, every write fenced by the term.
 /// The swarm's objects live in the cluster store's typed tables (`SwarmObjects`); nothing here knows a key. It
 /// never touches containers (that is the engine's job, driven by the agent) and never lets a worker reach the
 /// store.
