@@ -5,7 +5,8 @@ import Testing
 /// Swarm secrets and configs, driven with the stock docker CLI and docker-py on a swarm made by `shoal cluster up`
 /// (2 managers, 1 worker): create, list, inspect, update and remove through the leader and through the other
 /// manager, Docker's refusals (a taken name, a bad name, an object a service uses, a worker), the data key handed to
-/// the joined manager only, and the secret's value nowhere in clear in etcd's data.
+/// the joined and the promoted manager only (and given up on demotion), and the secret's value nowhere in clear in
+/// etcd's data.
 @Suite(.serialized, .timeLimit(.minutes(6))) struct SecretAPITests {
     @Test func secretsAndConfigsWorkLikeDockersAndSecretsStaySealed() async throws {
         try await TestRun.with("secrets") { run in
@@ -186,6 +187,22 @@ import Testing
                 404 secret py-secret not found
 
                 """, "\(viaPython.stdout)\(viaPython.stderr)")
+
+            // A promoted worker gets the key (and answers); a demoted manager gives its copy up.
+            #expect(try await docker(1, ["node", "promote", cluster.host(3)]).status == 0)
+            let promoted = try await cluster.eventually(60) {
+                try await docker(3, ["secret", "ls"]).status == 0
+                    && FileManager.default.fileExists(atPath: cluster.dataRoot(3) + keyFile)
+            }
+            #expect(promoted, "\(cluster.log(3))")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: cluster.dataRoot(3) + keyFile)) == leaderKey)
+            #expect(try await docker(3, ["secret", "create", "late", configFile]).status == 0)
+            #expect(try await docker(3, ["node", "demote", cluster.host(2)]).status == 0)
+            let demoted = try await cluster.eventually(60) {
+                try await docker(2, ["secret", "ls"]).stderr.contains("This node is not a swarm manager")
+                    && !FileManager.default.fileExists(atPath: cluster.dataRoot(2) + keyFile)
+            }
+            #expect(demoted, "\(cluster.log(2))")
         }
     }
 
