@@ -48,11 +48,7 @@ actor FakeDataObjectBackend: DataObjectBackend {
 @Suite struct DataObjectRouteTests {
     static func run(_ backend: FakeDataObjectBackend,
                     _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = DockerAPIServer.application(
-            backends: UnusedBackends.backends(swarm: FakeSwarmBackend(active: true), dataObjects: backend),
-            address: .hostname("127.0.0.1", port: 0), spoolDirectory: NSTemporaryDirectory(),
-            logger: .init(label: "data-object-route-test"))
-        try await app.test(.router, body)
+        try await RouteTest.run(FakeSwarmBackend(active: true), dataObjects: backend, body)
     }
 
     /// What `docker secret create --label a=b db-pass -` sends (CLI 28): the payload in base64.
