@@ -53,9 +53,10 @@ generate() {
 # etcd v3 API subset (client side only: Shoal talks to etcd, never serves its API).
 generate "$root/Sources/ShoalEtcdProto" "$root/protos/etcd" false etcdserverpb/rpc.proto mvccpb/kv.proto
 # Shoal's control API on :2377 (NodeCA, Dispatcher): managers serve it, nodes call it; and the objects managers
-# keep in the cluster store (services.proto: swarm services and tasks).
+# keep in the cluster store (services.proto: swarm services and tasks; secrets.proto: secrets and configs, and the
+# calls that write them).
 generate "$root/Sources/ShoalClusterProto" "$root/protos" true shoal/cluster/v1/node.proto shoal/cluster/v1/objects.proto \
-  shoal/cluster/v1/services.proto
+  shoal/cluster/v1/services.proto shoal/cluster/v1/secrets.proto
 
 echo "generated:"
 find "$root/Sources/ShoalEtcdProto" "$root/Sources/ShoalClusterProto" -name '*.pb.swift' -o -name '*.grpc.swift' | sort

@@ -2,7 +2,7 @@
 //
 // Owns: the cluster's root CA (create, load, export as PEM), signing node CSRs into node certificates,
 // parsing and verifying node certificates, join tokens (`SWMTKN-1-…`, Docker's format), the renewal schedule,
-// and writing a node's TLS files for etcd and gRPC.
+// writing a node's TLS files for etcd and gRPC, and the managers' data key that seals secrets (`ClusterDataKey`).
 //
 // Must never: trust anything in a CSR but its public key (the CA decides subject, SANs and usages itself);
 // do network I/O or touch the cluster store (callers move PEM strings); log or print private keys or token

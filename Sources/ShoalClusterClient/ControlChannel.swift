@@ -66,6 +66,7 @@ public final class ControlChannel: Sendable {
     var dispatcher: Shoal_Cluster_V1_Dispatcher.Client<Transport> { .init(wrapping: grpc) }
     public var networks: Shoal_Cluster_V1_Networks.Client<Transport> { .init(wrapping: grpc) }
     public var services: Shoal_Cluster_V1_Services.Client<Transport> { .init(wrapping: grpc) }
+    public var dataObjects: Shoal_Cluster_V1_DataObjects.Client<Transport> { .init(wrapping: grpc) }
 
     /// Fail fast when the manager cannot be reached (the caller tries the next one) instead of waiting.
     public static func options(timeout: Duration? = .seconds(10)) -> CallOptions {

@@ -30,6 +30,24 @@ public enum ManagerMembership {
         }
         return response.members.map { StoreMember(name: $0.name, peerURL: $0.peerURL, clientURL: $0.clientURL) }
     }
+
+    /// The cluster's data key (DataKeys.GetDataKey), which a manager needs to seal and open secrets: asked of the
+    /// managers once this node is recorded as one (after `addManager`), over mutual TLS with its manager
+    /// certificate. Checked against the fingerprint the manager gives with it.
+    public static func dataKey(managers: [String], rootCAPEM: String, identity: ControlChannel.Identity)
+        async throws -> ClusterDataKey
+    {
+        let response = try await ControlChannel.firstAnswering(managers, rootCAPEM: rootCAPEM, identity: identity) {
+            channel in
+            try await Shoal_Cluster_V1_DataKeys.Client(wrapping: channel.grpc)
+                .getDataKey(Shoal_Cluster_V1_GetDataKeyRequest(), options: ControlChannel.options())
+        }
+        let key = try ClusterDataKey(bytes: Array(response.key))
+        guard key.id == response.keyID else {
+            throw ShoalError.internalError("a manager sent a data key that does not match its fingerprint")
+        }
+        return key
+    }
 }
 
 /// A node of the cluster renewing its certificate (before expiry, or to take the role the managers now want):

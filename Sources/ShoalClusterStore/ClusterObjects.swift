@@ -36,3 +36,13 @@ extension Shoal_Cluster_V1_Service: StoreObject {
 extension Shoal_Cluster_V1_Task: StoreObject {
     public static var table: String { "tasks" }
 }
+
+/// Swarm secrets (secrets.proto), written by the leader only; their payloads only sealed.
+extension Shoal_Cluster_V1_Secret: StoreObject {
+    public static var table: String { "secrets" }
+}
+
+/// Swarm configs (secrets.proto), written by the leader only.
+extension Shoal_Cluster_V1_Config: StoreObject {
+    public static var table: String { "configs" }
+}

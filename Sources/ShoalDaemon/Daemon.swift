@@ -64,6 +64,7 @@ public struct Daemon: Sendable {
             networks: NetworkBackendAdapter(networks: networks, containers: containers, swarm: swarm),
             swarm: SwarmBackendAdapter(swarm: swarm, networks: networks, containers: containers),
             services: ServiceBackendAdapter(swarm: swarm),
+            dataObjects: DataObjectBackendAdapter(swarm: swarm),
             system: SystemBackendAdapter(
                 containers: containers, images: images, volumes: volumes, events: events, facts: facts,
                 daemonID: try daemonID(paths.dataRoot), dataRoot: paths.dataRoot))

@@ -147,17 +147,19 @@ public struct DockerBackends: Sendable {
     public var networks: any NetworkBackend
     public var swarm: any SwarmBackend
     public var services: any ServiceBackend
+    public var dataObjects: any DataObjectBackend
     public var system: any SystemBackend
 
     public init(containers: any ContainerBackend, images: any ImageBackend, volumes: any VolumeBackend,
                 networks: any NetworkBackend, swarm: any SwarmBackend, services: any ServiceBackend,
-                system: any SystemBackend) {
+                dataObjects: any DataObjectBackend, system: any SystemBackend) {
         self.containers = containers
         self.images = images
         self.volumes = volumes
         self.networks = networks
         self.swarm = swarm
         self.services = services
+        self.dataObjects = dataObjects
         self.system = system
     }
 }
@@ -175,6 +177,20 @@ public protocol ServiceBackend: Sendable {
     func removeService(_ ref: String) async throws
     func listTasks() async throws -> [SwarmTask]
     func task(_ ref: String) async throws -> SwarmTask
+}
+
+/// `/secrets/…` and `/configs/…` (one kind each), answered by a swarm manager (Docker's 503 "This node is not a
+/// swarm manager…" elsewhere, ShoalError.unavailable). References are a full ID, a name or a unique ID prefix. A
+/// secret comes back without its payload, always; a config with it.
+public protocol DataObjectBackend: Sendable {
+    /// Returns the new object's ID.
+    func createDataObject(_ kind: DataObjectKind, spec: DataObjectSpec) async throws -> String
+    func listDataObjects(_ kind: DataObjectKind) async throws -> [SwarmDataObject]
+    func dataObject(_ kind: DataObjectKind, _ ref: String) async throws -> SwarmDataObject
+    /// Labels only (as Docker); `version` must match the object's.
+    func updateDataObject(_ kind: DataObjectKind, _ ref: String, version: UInt64, spec: DataObjectSpec) async throws
+    /// Refused while a service uses the object.
+    func removeDataObject(_ kind: DataObjectKind, _ ref: String) async throws
 }
 
 /// `/swarm/…` and `/nodes/…`. A node outside a swarm, or a worker asked a manager-only question, answers with

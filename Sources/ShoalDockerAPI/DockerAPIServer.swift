@@ -25,6 +25,8 @@ public enum DockerAPIServer {
         SwarmRoutes(backends: backends).add(to: router)
         NodeRoutes(backends: backends).add(to: router)
         ServiceRoutes(backends: backends).add(to: router)
+        DataObjectRoutes(backends: backends, kind: .secret).add(to: router)
+        DataObjectRoutes(backends: backends, kind: .config).add(to: router)
         return router
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShoalAllocator
+import ShoalCA
 import ShoalClusterStore
 import ShoalCore
 import ShoalIPAM
@@ -8,8 +9,8 @@ import ShoalModel
 
 /// What runs on the leader only, for one leadership term: the node sessions (the dispatcher's side: heartbeats,
 /// the endpoint stream), the judge of node health, the network allocator (the only writer of networks and their
-/// endpoints), the writer of services, the endpoint feed the sessions stream from, and the task pipeline (orchestrators,
-/// scheduler, the sessions' assignments). Every write they make is fenced by the term's claim
+/// endpoints), the writers of services and of secrets and configs, the endpoint feed the sessions stream from, and
+/// the task pipeline (orchestrators, scheduler, the sessions' assignments). Every write they make is fenced by the term's claim
 /// on the leader key. Made when this manager starts to lead, from the store as it is then; dropped when it stops
 /// (its sessions end, and the nodes move to the new leader, which starts its own).
 final class LeaderServices: Sendable {
@@ -18,26 +19,29 @@ final class LeaderServices: Sendable {
     let health: NodeHealth
     let allocator: NetworkAllocatorService
     let services: ServiceStore
+    let dataObjects: DataObjectStore
     let feed: EndpointFeed
     /// Orchestrators, allocator's task step, scheduler, and the node sessions' assignments.
     let pipeline: TaskPipeline
 
     private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
-                 feed: EndpointFeed, logger: Logger) {
+                 feed: EndpointFeed, dataKey: ClusterDataKey?, logger: Logger) {
         self.objects = objects
         self.fence = fence
         self.health = health
         self.allocator = allocator
-        services = ServiceStore(store: objects.store, fence: fence)
+        let gate = LeaderWriteGate()
+        services = ServiceStore(store: objects.store, fence: fence, gate: gate)
+        dataObjects = DataObjectStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         self.feed = feed
         pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed, logger: logger)
     }
 
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their
     /// endpoints stay withdrawn until they are back) and the nodes now Ready (given one grace time to reach this
-    /// leader; `nodeID` is this manager's own node, whose agent is local).
-    static func start(nodeID: String, objects: SwarmObjects, period: Duration, logger: Logger) async throws
-        -> LeaderServices
+    /// leader; `nodeID` is this manager's own node, whose agent is local). `dataKey` seals secrets.
+    static func start(nodeID: String, objects: SwarmObjects, dataKey: ClusterDataKey?, period: Duration,
+                      logger: Logger) async throws -> LeaderServices
     {
         let store = objects.store
         let nodes = try await objects.nodes()
@@ -52,7 +56,8 @@ final class LeaderServices: Sendable {
             objects: objects, fence: fence,
             health: NodeHealth(objects: objects, fence: fence, feed: feed, ready: ready, period: period,
                                logger: logger),
-            allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools), feed: feed, logger: logger)
+            allocator: NetworkAllocatorService(store: store, fence: fence, pools: pools), feed: feed, dataKey: dataKey,
+            logger: logger)
         await services.pipeline.start()
         return services
     }

@@ -27,7 +27,8 @@ extension ManagerNode {
         controlServer = try await ControlServer.start(
             host: listen.host, port: listen.port, tls: tls, clusterID: config.clusterID,
             services: [NodeCAService(manager: self), DispatcherService(manager: self), MembershipService(manager: self),
-                       NetworksService(manager: self), ServicesService(manager: self)],
+                       NetworksService(manager: self), ServicesService(manager: self),
+                       DataObjectsService(manager: self), DataKeysService(manager: self)],
             logger: logger)
         await refreshManagerAddresses()
         await refreshLeadership()
@@ -87,7 +88,7 @@ extension ManagerNode {
         // The term starts once its claim on the leader key is in the store (tried again at the next round).
         do {
             leaderServices = try await LeaderServices.start(
-                nodeID: config.nodeID, objects: objects, period: heartbeatPeriod, logger: logger)
+                nodeID: config.nodeID, objects: objects, dataKey: dataKey, period: heartbeatPeriod, logger: logger)
         } catch {
             logger.warning("swarm: this manager leads the store but cannot start its term yet: \(error)")
             return

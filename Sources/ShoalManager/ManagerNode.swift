@@ -7,9 +7,10 @@ import ShoalEtcd
 import ShoalModel
 
 /// A manager's half of swarm mode on this host. It supervises the host's etcd member (the cluster store), serves
-/// the control API on the listen address (NodeCA, Dispatcher, Membership, Networks, Services), follows who leads the store's
-/// raft, and while this member leads runs one term's `LeaderServices`. The manager-only Docker calls (swarm,
-/// nodes, swarm-scoped networks) are answered here from the store.
+/// the control API on the listen address (NodeCA, Dispatcher, Membership, Networks, Services, DataObjects,
+/// DataKeys), follows who leads the store's raft, and while this member leads runs one term's `LeaderServices`.
+/// The manager-only Docker calls (swarm, nodes, swarm-scoped networks, services, secrets and configs) are answered
+/// here from the store.
 ///
 /// It knows nothing of the node's own membership (its configuration file, its agent, certificate renewal, role
 /// changes): `SwarmMembership` owns those, makes a ManagerNode when the node becomes a manager and drops it when the
@@ -23,6 +24,9 @@ actor ManagerNode {
     let client: EtcdClient
     /// The swarm's objects in this member's store.
     let objects: SwarmObjects
+    /// The cluster's data key, which seals secrets (`<swarm>/certificates/data.key`); nil on a manager of a swarm
+    /// made before Shoal kept one.
+    let dataKey: ClusterDataKey?
     var store: any ClusterStore { objects.store }
 
     /// The control API listener and the once-a-quarter-second monitor (who leads; on the leader, node health and
@@ -52,9 +56,10 @@ actor ManagerNode {
     }
 
     private init(config: SwarmLocalConfig, paths: SwarmPaths, description: NodeDescription, logger: Logger,
-                 etcd: EtcdSupervisor, client: EtcdClient) {
+                 etcd: EtcdSupervisor, client: EtcdClient, dataKey: ClusterDataKey?) {
         self.config = config
         self.paths = paths
+        self.dataKey = dataKey
         self.description = description
         self.logger = logger
         self.etcd = etcd
@@ -89,7 +94,7 @@ actor ManagerNode {
                     callTimeout: timeouts.call),
                 logger: logger)
             return ManagerNode(config: config, paths: paths, description: description, logger: logger,
-                               etcd: supervisor, client: client)
+                               etcd: supervisor, client: client, dataKey: try ClusterDataKey.read(from: paths.dataKey))
         } catch {
             await supervisor.kill()
             throw error

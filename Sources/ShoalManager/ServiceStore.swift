@@ -10,21 +10,21 @@ import ShoalOrchestrator
 /// store (names, networks, published ports, versions), then one commit fenced by this leadership term, so a deposed
 /// leader stores nothing. It lives for one term, like the network allocator.
 ///
-/// Calls run one at a time: the store has no unique index on names or ports, so two creates that each checked
-/// before the other committed could both win. The leader is the only writer of services, so one at a time here
-/// is one at a time everywhere.
+/// Calls run one at a time, with the term's other writers that check against services (secrets and configs),
+/// through the term's `LeaderWriteGate`: the store has no unique index on names or ports, so two creates that
+/// each checked before the other committed could both win.
 actor ServiceStore {
     let store: any ClusterStore
     let fence: LeaderFence
     let services: StoreTable<ServiceMessage>
     let tasks: StoreTable<TaskMessage>
     let networks: StoreTable<SwarmNetwork>
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    let gate: LeaderWriteGate
 
-    init(store: any ClusterStore, fence: LeaderFence) {
+    init(store: any ClusterStore, fence: LeaderFence, gate: LeaderWriteGate = LeaderWriteGate()) {
         self.store = store
         self.fence = fence
+        self.gate = gate
         services = StoreTable(store)
         tasks = StoreTable(store)
         networks = StoreTable(store)
@@ -38,6 +38,8 @@ actor ServiceStore {
             let existing = try await self.services.list().map(SwarmService.init)
             spec.taskTemplate.networks = try await self.resolveNetworks(spec.taskTemplate.networks)
             try Self.checkPortConflicts(spec, against: existing, updating: nil)
+            spec.taskTemplate.containerSpec = try await DataReferences(store: self.store)
+                .resolve(spec.taskTemplate.containerSpec)
             if existing.contains(where: { $0.spec.name == spec.name }) { throw ServiceErrors.nameTaken(spec.name) }
             let now = Date()
             var service = SwarmService(id: RandomID.generate(), version: 0, createdAt: now, updatedAt: now,
@@ -58,6 +60,8 @@ actor ServiceStore {
             if spec.endpointSpec != nil && spec.endpointSpec != service.spec.endpointSpec {
                 try Self.checkPortConflicts(spec, against: existing, updating: service.id)
             }
+            spec.taskTemplate.containerSpec = try await DataReferences(store: self.store)
+                .resolve(spec.taskTemplate.containerSpec)
             if spec.mode.isGlobal != service.spec.mode.isGlobal { throw ServiceErrors.modeChange }
             if spec.name != service.spec.name { throw ServiceErrors.rename }
             guard service.version == version else { throw SwarmErrors.outOfSequence }
@@ -182,14 +186,6 @@ actor ServiceStore {
     }
 
     private func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
-        }
-        return try await body()
+        try await gate.exclusively(body)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCA
 import ShoalCore
 import ShoalOS
 
@@ -7,14 +8,14 @@ import ShoalOS
 ///   role changes; the daemon holds it.
 /// - `ManagerNode` (managers): the etcd member it supervises, the control API it serves, the monitor that follows
 ///   who leads, and the manager-only Docker calls answered from the store.
-/// - `LeaderServices` (the leader, one term at a time): node sessions, node health, the network allocator and the
-///   endpoint feed, every write fenced by the term.
+/// - `LeaderServices` (the leader, one term at a time): node sessions, node health, the network allocator, the
+///   writers of services and of secrets and configs, and the endpoint feed, every write fenced by the term.
 /// The swarm's objects live in the cluster store's typed tables (`SwarmObjects`); nothing here knows a key. It
 /// never touches containers (that is the engine's job, driven by the agent) and never lets a worker reach the
 /// store.
 
 /// Where this node keeps its swarm identity: `<data-root>/swarm/` with the CA certificate, its node key and
-/// certificate (the key never leaves the node) and `state.json`; etcd's data under `etcd/`.
+/// certificate (the key never leaves the node), a manager's data key, and `state.json`; etcd's data under `etcd/`.
 public struct SwarmPaths: Sendable {
     public var directory: String
 
@@ -25,6 +26,8 @@ public struct SwarmPaths: Sendable {
     public var caCertificate: String { tls + "/ca.crt" }
     public var nodeCertificate: String { tls + "/node.crt" }
     public var nodeKey: String { tls + "/node.key" }
+    /// Managers only: the cluster's data key (`ClusterDataKey`), beside the node key and as closely kept.
+    public var dataKey: String { tls + "/" + ClusterDataKey.fileName }
     public var etcdData: String { directory + "/etcd" }
     public var etcdLog: String { directory + "/etcd.log" }
 }

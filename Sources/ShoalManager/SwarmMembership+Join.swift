@@ -54,13 +54,16 @@ extension SwarmMembership {
     }
 
     /// A node whose certificate says manager: its etcd member joins the store (asked of the managers through
-    /// Membership.AddManager), then it serves the control API like the first manager.
+    /// Membership.AddManager), it gets the cluster's data key from them (which they give to recorded managers
+    /// only, so after AddManager), then it serves the control API like the first manager.
     func becomeManager(_ joined: JoinedNode, config: SwarmLocalConfig, managers: [String]) async throws {
+        let identity = ControlChannel.Identity(certificatePEM: joined.certificatePEM, keyPEM: joined.keyPEM)
         let members = try await ManagerMembership.addManager(
-            managers: managers, rootCAPEM: joined.rootCAPEM,
-            identity: ControlChannel.Identity(certificatePEM: joined.certificatePEM, keyPEM: joined.keyPEM),
+            managers: managers, rootCAPEM: joined.rootCAPEM, identity: identity,
             etcdPeerURL: "https://\(config.advertiseHost):\(config.etcdPeerPort)",
             controlAddress: config.advertiseAddress)
+        try await ManagerMembership.dataKey(managers: managers, rootCAPEM: joined.rootCAPEM, identity: identity)
+            .write(to: paths.dataKey)
         let manager = try await startManager(
             config, state: .existing,
             initialCluster: members.map { EtcdInitialMember(name: $0.name, peerURL: $0.peerURL) })

@@ -166,6 +166,9 @@ extension SwarmMembership {
         } else if let agent {
             managers = await agent.knownManagers
         }
+        // A manager still starting (a promotion: its store member answers reads before it serves and has read who
+        // the other managers are) knows none yet: unavailable, so `onLeader` tries again.
+        guard !managers.isEmpty else { throw ShoalError(.unavailable, "no other manager is known yet") }
         return try await ControlChannel.firstAnswering(managers, rootCAPEM: tls.caCertificatePEM,
                                                        identity: tls.identity, keepMessages: true, body)
     }

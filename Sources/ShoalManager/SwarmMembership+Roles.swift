@@ -76,11 +76,13 @@ extension SwarmMembership {
         }
     }
 
-    /// Kills the manager half and its store member's data (a failed promotion, a demotion).
+    /// Kills the manager half, its store member's data and its data key (a failed promotion, a demotion): a
+    /// worker keeps nothing that opens the store's secrets.
     private func dropManager() async {
         await manager?.kill()
         manager = nil
         try? FileManager.default.removeItem(atPath: paths.etcdData)
+        try? FileManager.default.removeItem(atPath: paths.dataKey)
     }
 
     // MARK: removal

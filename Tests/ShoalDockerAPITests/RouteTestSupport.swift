@@ -8,11 +8,12 @@ import Testing
 /// The whole Docker API application (version prefix, error middleware, every route) over fake backends, driven
 /// through Hummingbird's router test framework.
 enum RouteTest {
-    static func run(_ swarm: FakeSwarmBackend,
+    static func run(_ swarm: FakeSwarmBackend, dataObjects: any DataObjectBackend = UnusedBackends(),
                     _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = DockerAPIServer.application(
-            backends: UnusedBackends.backends(swarm: swarm), address: .hostname("127.0.0.1", port: 0),
-            spoolDirectory: NSTemporaryDirectory(), logger: Logger(label: "route-test"))
+            backends: UnusedBackends.backends(swarm: swarm, dataObjects: dataObjects),
+            address: .hostname("127.0.0.1", port: 0), spoolDirectory: NSTemporaryDirectory(),
+            logger: Logger(label: "route-test"))
         try await app.test(.router, body)
     }
 }

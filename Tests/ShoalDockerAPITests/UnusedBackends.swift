@@ -4,11 +4,14 @@ import ShoalCore
 import ShoalModel
 
 /// Every backend but swarm, for route tests that never reach them; system info is fixed so `/info` answers.
-struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBackend, ServiceBackend, SystemBackend {
-    static func backends(swarm: any SwarmBackend, services: any ServiceBackend = UnusedBackends()) -> DockerBackends {
+struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBackend, ServiceBackend,
+    DataObjectBackend, SystemBackend
+{
+    static func backends(swarm: any SwarmBackend, services: any ServiceBackend = UnusedBackends(),
+                         dataObjects: any DataObjectBackend = UnusedBackends()) -> DockerBackends {
         let unused = UnusedBackends()
         return DockerBackends(containers: unused, images: unused, volumes: unused, networks: unused, swarm: swarm,
-                              services: services, system: unused)
+                              services: services, dataObjects: dataObjects, system: unused)
     }
 
     func createService(_ spec: ServiceSpec) async throws -> String { throw unused }
@@ -18,6 +21,14 @@ struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBac
     func removeService(_ ref: String) async throws { throw unused }
     func listTasks() async throws -> [SwarmTask] { throw unused }
     func task(_ ref: String) async throws -> SwarmTask { throw unused }
+
+    func createDataObject(_ kind: DataObjectKind, spec: DataObjectSpec) async throws -> String { throw unused }
+    func listDataObjects(_ kind: DataObjectKind) async throws -> [SwarmDataObject] { throw unused }
+    func dataObject(_ kind: DataObjectKind, _ ref: String) async throws -> SwarmDataObject { throw unused }
+    func updateDataObject(_ kind: DataObjectKind, _ ref: String, version: UInt64, spec: DataObjectSpec) async throws {
+        throw unused
+    }
+    func removeDataObject(_ kind: DataObjectKind, _ ref: String) async throws { throw unused }
 
     private var unused: ShoalError { ShoalError(.notImplemented, "not part of this test") }
 
