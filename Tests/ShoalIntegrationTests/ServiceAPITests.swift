@@ -95,10 +95,20 @@ import Testing
                         && pretty.stdout.contains("Parallelism:\t1"), "\(pretty)")
             let scale = try await docker(1, ["service", "scale", "--detach", "web=4"])
             #expect(scale.status == 0, "\(scale)")
-            // Rolling back needs the updater, which comes with the orchestrators.
+            // Rolled back through a follower: the spec before the scale comes back (5 replicas), and the 4 of
+            // now becomes the previous one.
             let rollback = try await docker(2, ["service", "rollback", "--detach", "web"])
-            #expect(rollback.status != 0 && rollback.stderr.contains("rollback of a service is not implemented yet"),
-                    "\(rollback)")
+            #expect(rollback.status == 0, "\(rollback)")
+            let back = try await docker(1, ["service", "inspect", "--format",
+                                            "{{.Spec.Mode.Replicated.Replicas}} {{.PreviousSpec.Mode.Replicated.Replicas}} {{.UpdateStatus.Message}}",
+                                            "web"])
+            #expect(back.stdout == "5 4 manually requested rollback\n", "\(back)")
+            let never = try await docker(1, ["service", "create", "--detach", "--name", "fresh", "busybox"])
+            #expect(never.status == 0, "\(never)")
+            let noPrevious = try await docker(1, ["service", "rollback", "--detach", "fresh"])
+            #expect(noPrevious.status != 0 && noPrevious.stderr.contains("service does not have a previous spec"),
+                    "\(noPrevious)")
+            #expect(try await docker(1, ["service", "rm", "fresh"]).status == 0)
 
             let removed = try await docker(3, ["service", "rm", "web"])
             #expect(removed.status == 0 && removed.stdout == "web\n", "\(removed)")
