@@ -173,7 +173,7 @@ let package = Package(
         ),
         .target(
             name: "ShoalAllocator",
-            dependencies: ["ShoalCore", "ShoalIPAM", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto"],
+            dependencies: ["ShoalCore", "ShoalIPAM", "ShoalCA", "ShoalClusterStore", "ShoalClusterProto", "ShoalModel"],
             swiftSettings: strict
         ),
         .target(

@@ -3,6 +3,7 @@ import ShoalCA
 import ShoalClusterStore
 import ShoalCore
 import ShoalIPAM
+import ShoalModel
 import ShoalClusterProto
 
 public typealias SwarmNetwork = Shoal_Cluster_V1_Network
@@ -75,10 +76,25 @@ public actor NetworkAllocatorService {
         return network
     }
 
-    /// `docker network rm`: refused while any container of the cluster is attached.
+    /// `docker network rm`: refused while a service uses it, a task of one still runs (or is wanted) on it, or a
+    /// container of the cluster is attached (SwarmKit's rules). Tasks of removed services do not hold it: their
+    /// endpoints go as their nodes stop them, so `docker stack rm` removes its networks at once.
     public func remove(_ reference: String) async throws {
         let network = try NetworkLookup.resolve(reference, in: try await networks.list().map(\.object))
-        if let attached = try await attachments.list().first(where: { $0.object.networkID == network.id }) {
+        if let service = try await services.list().map(\.object)
+            .first(where: { $0.spec.taskTemplate.networks.contains { $0.target == network.id } }) {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by service \(service.id)")
+        }
+        if let task = try await tasks.list().map(\.object).first(where: { task in
+            task.networksAttachments.contains { $0.networkID == network.id }
+                && (TaskState(rawValue: task.desiredState) ?? .new) <= .running
+                && (TaskState(rawValue: task.status.state) ?? .new) <= .running
+        }) {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by task \(task.id)")
+        }
+        if let attached = try await attachments.list().first(where: { $0.object.networkID == network.id && $0.object.taskID.isEmpty }) {
             throw ShoalError.invalidState(
                 "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by container \(attached.object.containerID)")
         }

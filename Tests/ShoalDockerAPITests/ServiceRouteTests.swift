@@ -197,6 +197,13 @@ actor FakeServiceBackend: ServiceBackend {
             let none = try #require(try await client.get("/tasks?filters=%7B%22desired-state%22%3A%5B%22shutdown%22%5D%7D")
                 .json() as? [[String: Any]])
             #expect(none.isEmpty)
+            // `label` matches the task's service's labels (web has a=b): how `docker stack ps` finds a stack's tasks.
+            let labelled = try #require(try await client.get("/tasks?filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D")
+                .json() as? [[String: Any]])
+            #expect(labelled.count == 1)
+            let unlabelled = try #require(try await client.get("/tasks?filters=%7B%22label%22%3A%5B%22a%3Dc%22%5D%7D")
+                .json() as? [[String: Any]])
+            #expect(unlabelled.isEmpty)
             let badState = try await client.get("/tasks?filters=%7B%22desired-state%22%3A%5B%22sleepy%22%5D%7D")
             #expect(badState.status == .badRequest && badState.message == "Invalid desired-state filter: 'sleepy'")
             #expect(try await client.get("/tasks/task1task1task1task1task1").status == .ok)

@@ -76,6 +76,8 @@ import Testing
                 "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state."), "\(worker)")
             let workerCreate = try await docker(4, ["service", "create", "--detach", "--name", "w", "busybox"])
             #expect(workerCreate.status != 0 && workerCreate.stderr.contains("Worker nodes can't be used"), "\(workerCreate)")
+            let inUse = try await docker(1, ["network", "rm", "ovl"])
+            #expect(inUse.status != 0 && inUse.stderr.contains("network \(networkID) is in use by service \(id)"), "\(inUse)")
             let unknown = try await docker(1, ["service", "rm", "nope"])
             #expect(unknown.status != 0 && unknown.stderr.contains("service nope not found"), "\(unknown)")
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "\(id.prefix(12))\n")
@@ -100,9 +102,10 @@ import Testing
             let rollback = try await docker(2, ["service", "rollback", "--detach", "web"])
             #expect(rollback.status == 0, "\(rollback)")
             let back = try await docker(1, ["service", "inspect", "--format",
-                                            "{{.Spec.Mode.Replicated.Replicas}} {{.PreviousSpec.Mode.Replicated.Replicas}} {{.UpdateStatus.Message}}",
+                                            "{{.Spec.Mode.Replicated.Replicas}} {{.PreviousSpec.Mode.Replicated.Replicas}} {{.UpdateStatus.State}}",
                                             "web"])
-            #expect(back.stdout == "5 4 manually requested rollback\n", "\(back)")
+            // (started, or already completed: no task of this service runs, so there is nothing to replace)
+            #expect(["5 4 rollback_started\n", "5 4 rollback_completed\n"].contains(back.stdout), "\(back)")
             let never = try await docker(1, ["service", "create", "--detach", "--name", "fresh", "busybox"])
             #expect(never.status == 0, "\(never)")
             let noPrevious = try await docker(1, ["service", "rollback", "--detach", "fresh"])

@@ -98,6 +98,47 @@ import Testing
             #expect(gone, "\(left)\n\(cluster.log(1))")
             #expect(try await resolve("tasks.web").isEmpty)
 
+            // A stack from a compose file: its overlay network and services are made, its tasks run (`stack ps`
+            // finds them by the stack's label), and `stack rm` takes it all away.
+            try """
+            version: "3.8"
+            services:
+              front:
+                image: bb
+                command: httpd -f -p 80 -h /www
+                stop_grace_period: 1s
+                deploy:
+                  replicas: 2
+                networks: [back]
+              cache:
+                image: bb
+                command: sleep 1000
+                stop_grace_period: 1s
+                networks: [back]
+            networks:
+              back:
+                driver: overlay
+            """.write(toFile: run.path("compose.yml"), atomically: true, encoding: .utf8)
+            let deployed = try await docker(1, ["stack", "deploy", "-c", run.path("compose.yml"), "shop"])
+            try #require(deployed.status == 0, "\(deployed)\n\(cluster.log(1))")
+            var stackServices: [String] = []
+            let stackUp = try await cluster.eventually(20) {
+                stackServices = lines(try await docker(1, ["stack", "services", "--format", "{{.Name}} {{.Replicas}}", "shop"]))
+                return stackServices.sorted() == ["shop_cache 1/1", "shop_front 2/2"]
+            }
+            #expect(stackUp, "\(stackServices)")
+            let stackTasks = lines(try await docker(1, ["stack", "ps", "--format", "{{.Name}} {{.CurrentState}}", "shop"]))
+            #expect(stackTasks.count == 3 && stackTasks.allSatisfy { $0.contains(" Running ") }, "\(stackTasks)")
+            #expect(try await docker(1, ["stack", "ls", "--format", "{{.Name}} {{.Services}}"]).stdout == "shop 2\n")
+            #expect(try await docker(1, ["stack", "rm", "shop"]).status == 0)
+            let stackGone = try await cluster.eventually(30) {
+                let networks = try await docker(1, ["network", "ls", "-q", "--filter", "name=shop_back"])
+                let services = try await docker(1, ["service", "ls", "-q"])
+                return networks.stdout.isEmpty && services.stdout.isEmpty
+            }
+            let networksLeft = try await docker(1, ["network", "ls"])
+            #expect(stackGone, "\(networksLeft)")
+
             // A host whose daemon dies: once it is Down its tasks run elsewhere at once (no restart delay: they did
             // not fail), and when it comes back it stops the container of the task it no longer has.
             try #require(try await docker(1, ["swarm", "update", "--dispatcher-heartbeat", "1s"]).status == 0)

@@ -66,7 +66,8 @@ struct ServiceRoutes<Context: RequestContext> {
 
     /// The daemon's task filters: `service` and `node` name one (resolved as Docker resolves them, so an unknown
     /// one is a 404), `desired-state` is a task state, `name` and `id` are prefixes (a task's name is
-    /// `<service>.<slot>.<id>`), `label` as for services.
+    /// `<service>.<slot>.<id>`), `label` matches the labels of the task's service (SwarmKit keeps them with the
+    /// task as its service annotations: `docker stack ps` finds a stack's tasks by its namespace label).
     private func listTasks(_ request: Request) async throws -> Response {
         let filters = try Query(request).filters()
         let all = try await services.listTasks()
@@ -82,16 +83,17 @@ struct ServiceRoutes<Context: RequestContext> {
         for reference in filters["service"] { serviceIDs.append(try await services.service(reference).id) }
         var nodeIDs: [String] = []
         for reference in filters["node"] { nodeIDs.append(try await backends.swarm.node(reference).id) }
-        let names = Dictionary(try await services.listServices().map { ($0.id, $0.spec.name) },
-                               uniquingKeysWith: { first, _ in first })
+        let byID = Dictionary(try await services.listServices().map { ($0.id, $0) },
+                              uniquingKeysWith: { first, _ in first })
         let matching = all.filter { task in
-            let name = task.name(serviceName: names[task.serviceID] ?? "")
+            let service = byID[task.serviceID]
+            let name = task.name(serviceName: service?.spec.name ?? "")
             return (serviceIDs.isEmpty || serviceIDs.contains(task.serviceID))
                 && (nodeIDs.isEmpty || nodeIDs.contains(task.nodeID))
                 && (states.isEmpty || states.contains(task.desiredState))
                 && (filters["id"].isEmpty || filters["id"].contains { task.id.hasPrefix($0) })
                 && (filters["name"].isEmpty || filters["name"].contains { name.hasPrefix($0) })
-                && NodeRoutes<Context>.matchLabels(task.labels, filters["label"])
+                && NodeRoutes<Context>.matchLabels(service?.spec.labels ?? task.labels, filters["label"])
         }
         return Wire.json(matching.map(\.wire))
     }
