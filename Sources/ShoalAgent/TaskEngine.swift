@@ -14,4 +14,9 @@ public protocol TaskEngine: Sendable {
     /// Its stop signal, then SIGKILL after `grace` seconds (the container's own timeout when nil).
     func stop(_ id: String, grace: Int?) async throws
     func remove(_ id: String) async throws
+    /// Puts a task's secret and config files where its container can mount them (memory only); returns the
+    /// mounts (read-only binds at each file's target).
+    func stageFiles(taskID: String, files: [TaskFile]) async throws -> [MountSpec]
+    /// The task's files go (its container is removed, or it never got one).
+    func dropFiles(taskID: String) async
 }

@@ -10,16 +10,19 @@ public actor TaskRunner {
     public private(set) var task: SwarmTask
     let serviceName: String
     let networkNames: [String: String]
+    let files: [TaskFile]
     let engine: any TaskEngine
     let report: @Sendable (String, TaskStatus) async -> Void
     let logger: Logger
     private var loop: Task<Void, Never>?
 
-    public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:], engine: any TaskEngine,
-                logger: Logger, report: @escaping @Sendable (String, TaskStatus) async -> Void) {
+    public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:], files: [TaskFile] = [],
+                engine: any TaskEngine, logger: Logger,
+                report: @escaping @Sendable (String, TaskStatus) async -> Void) {
         self.task = task
         self.serviceName = serviceName
         self.networkNames = networkNames
+        self.files = files
         self.engine = engine
         self.logger = logger
         self.report = report
@@ -54,6 +57,7 @@ public actor TaskRunner {
         if let container = await engine.container(ofTask: task.id) {
             try? await engine.remove(container.id)
         }
+        await engine.dropFiles(taskID: task.id)
     }
 
     private func steps() async {
@@ -66,8 +70,11 @@ public actor TaskRunner {
                 case .none:
                     if step.status == nil { return }
                 case .prepare:
-                    let spec = TaskContainer.spec(task, serviceName: serviceName, networkNames: networkNames)
+                    var spec = TaskContainer.spec(task, serviceName: serviceName, networkNames: networkNames)
                     do {
+                        if !files.isEmpty {
+                            spec.host.mounts += try await engine.stageFiles(taskID: task.id, files: files)
+                        }
                         let id = try await engine.create(
                             name: TaskContainer.containerName(task, serviceName: serviceName), spec: spec)
                         task.status.containerStatus = TaskContainerStatus(containerID: id)

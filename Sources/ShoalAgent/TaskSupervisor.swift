@@ -9,11 +9,14 @@ public struct AssignedTask: Sendable, Equatable {
     public var serviceName: String
     /// Network ID → name (the engine attaches containers by name).
     public var networkNames: [String: String]
+    /// Its secrets and configs.
+    public var files: [TaskFile]
 
-    public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:]) {
+    public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:], files: [TaskFile] = []) {
         self.task = task
         self.serviceName = serviceName
         self.networkNames = networkNames
+        self.files = files
     }
 }
 
@@ -45,8 +48,8 @@ public actor TaskSupervisor {
                 await runner.update(desiredState: entry.task.desiredState)
             } else {
                 let runner = TaskRunner(task: entry.task, serviceName: entry.serviceName,
-                                        networkNames: entry.networkNames, engine: engine, logger: logger,
-                                        report: report)
+                                        networkNames: entry.networkNames, files: entry.files, engine: engine,
+                                        logger: logger, report: report)
                 runners[id] = runner
                 await runner.run()
             }

@@ -1,13 +1,18 @@
 import Foundation
+import Glibc
 import ShoalAgent
 import ShoalCore
 import ShoalEngine
 import ShoalModel
+import ShoalOS
 
 /// This host's containers as the node's task runners use them. A task's container is found by its task label,
 /// so a runner made after a daemon restart carries on with the container its task already has.
 struct TaskEngineAdapter: TaskEngine {
     let containers: ContainerService
+    /// A tmpfs of this daemon's (under its exec root) where tasks' secrets and configs live while their containers
+    /// need them: in memory only, never on the node's disk.
+    let filesRoot: String
 
     func container(ofTask taskID: String) async -> (id: String, observation: TaskController.Observation)? {
         guard let record = await containers.list().first(where: { $0.labels[TaskContainer.taskIDLabel] == taskID })
@@ -41,4 +46,38 @@ struct TaskEngineAdapter: TaskEngine {
     func stop(_ id: String, grace: Int?) async throws { try await containers.stop(id, timeout: grace, signal: nil) }
 
     func remove(_ id: String) async throws { try await containers.remove(id, force: true, removeVolumes: false) }
+
+    func stageFiles(taskID: String, files: [TaskFile]) async throws -> [MountSpec] {
+        let directory = try taskDirectory(taskID)
+        var mounts: [MountSpec] = []
+        for (index, file) in files.enumerated() {
+            let path = "\(directory)/\(index)"
+            guard FileManager.default.createFile(atPath: path, contents: file.data,
+                                                 attributes: [.posixPermissions: Int(file.mode & 0o7777)]) else {
+                throw ShoalError.system("write \(path)")
+            }
+            if chown(path, uid_t(file.uid) ?? 0, gid_t(file.gid) ?? 0) != 0 { throw ShoalError.system("chown \(path)") }
+            mounts.append(MountSpec(kind: .bind, source: path, target: file.target, readOnly: true))
+        }
+        return mounts
+    }
+
+    func dropFiles(taskID: String) async {
+        try? FileManager.default.removeItem(atPath: "\(filesRoot)/\(taskID)")
+    }
+
+    /// The task's own directory on the tmpfs (mounted the first time a task needs it).
+    private func taskDirectory(_ taskID: String) throws -> String {
+        guard !taskID.isEmpty, !taskID.contains("/"), !taskID.hasPrefix(".") else {
+            throw ShoalError.invalidArgument("task ID \(taskID)")
+        }
+        try FileManager.default.createDirectory(atPath: filesRoot, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        if !Mounts.isMounted(filesRoot) { try Mounts.tmpfs(target: filesRoot, options: "mode=0700", noExec: true) }
+        let directory = "\(filesRoot)/\(taskID)"
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        return directory
+    }
 }

@@ -22,8 +22,9 @@ actor AssignmentFeed {
     private var byNode: [String: [String: Assigned]] = [:]
     private var sessions: [UUID: Session] = [:]
 
-    /// The tasks as the last round left them, with the names their nodes need.
-    func update(_ tasks: [SwarmTask], serviceNames: [String: String], networkNames: [String: String]) {
+    /// The tasks as the last round left them, with the names and the secret and config files their nodes need.
+    func update(_ tasks: [SwarmTask], serviceNames: [String: String], networkNames: [String: String],
+                files: [String: [TaskFile]] = [:]) {
         var next: [String: [String: Assigned]] = [:]
         for task in tasks where !task.nodeID.isEmpty && task.status.state >= .assigned {
             var assigned = Assigned()
@@ -32,6 +33,7 @@ actor AssignmentFeed {
             for attachment in task.networksAttachments {
                 assigned.networkNames[attachment.networkID] = networkNames[attachment.networkID] ?? attachment.networkID
             }
+            assigned.files = (files[task.id] ?? []).map(\.message)
             next[task.nodeID, default: [:]][task.id] = assigned
         }
         byNode = next

@@ -34,7 +34,10 @@ final class LeaderServices: Sendable {
         services = ServiceStore(store: objects.store, fence: fence, gate: gate)
         dataObjects = DataObjectStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         self.feed = feed
-        pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed, logger: logger)
+        let dataObjects = self.dataObjects
+        pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed, logger: logger) {
+            kind, id in try await dataObjects.payload(kind, id)
+        }
     }
 
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their

@@ -36,7 +36,8 @@ actor NodeTasks {
         if update.full { assigned = [:] }
         for entry in update.upserted {
             assigned[entry.task.id] = AssignedTask(task: SwarmTask(entry.task), serviceName: entry.serviceName,
-                                                   networkNames: entry.networkNames)
+                                                   networkNames: entry.networkNames,
+                                                   files: entry.files.map(TaskFile.init))
         }
         for taskID in update.removed { assigned[taskID] = nil }
         latest = latest.filter { assigned[$0.key] != nil }

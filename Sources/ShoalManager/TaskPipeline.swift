@@ -21,6 +21,8 @@ actor TaskPipeline {
     private let orchestrator: ServiceOrchestrator
     private let allocator: NetworkAllocatorService
     private let endpoints: EndpointFeed
+    /// A secret's or config's payload, opened by the leader (only the nodes whose tasks use it get it).
+    private let payload: @Sendable (DataObjectKind, String) async throws -> [UInt8]
     let assignments = AssignmentFeed()
     private let logger: Logger
     private let tasks: StoreTable<TaskMessage>
@@ -37,7 +39,8 @@ actor TaskPipeline {
     static let retryPause: Duration = .milliseconds(200)
 
     init(objects: SwarmObjects, fence: LeaderFence, allocator: NetworkAllocatorService, endpoints: EndpointFeed,
-         logger: Logger) {
+         logger: Logger, payload: @escaping @Sendable (DataObjectKind, String) async throws -> [UInt8]) {
+        self.payload = payload
         self.objects = objects
         self.fence = fence
         self.allocator = allocator
@@ -163,7 +166,52 @@ actor TaskPipeline {
         await endpoints.setVirtualIPs(stored.flatMap(Self.virtualIPs))
         let networkNames = Dictionary(try await networks.list().map { ($0.id, $0.object.spec.name) },
                                       uniquingKeysWith: { first, _ in first })
-        await assignments.update(all, serviceNames: serviceNames, networkNames: networkNames)
+        await assignments.update(all, serviceNames: serviceNames, networkNames: networkNames, files: await files(of: all))
+    }
+
+    /// The secret and config files of every task its node is to run (Docker's targets and modes), each payload
+    /// opened once per round. A reference whose object is gone is left out (its removal was refused while the
+    /// service used it; a task of an older spec may still name it).
+    private func files(of tasks: [SwarmTask]) async -> [String: [TaskFile]] {
+        let running = tasks.filter {
+            !$0.nodeID.isEmpty && $0.status.state >= .assigned && !$0.status.state.isTerminal && $0.desiredState <= .running
+        }
+        var wanted: Set<DataKey> = []
+        for task in running {
+            wanted.formUnion(task.spec.containerSpec.secrets.map { DataKey(kind: .secret, id: $0.secretID) })
+            wanted.formUnion(task.spec.containerSpec.configs.map { DataKey(kind: .config, id: $0.configID) })
+        }
+        var opened: [DataKey: Data] = [:]
+        for key in wanted {
+            do {
+                opened[key] = Data(try await payload(key.kind, key.id))
+            } catch {
+                logger.warning("task pipeline: \(key.kind.rawValue) \(key.id) cannot be opened: \(error)")
+            }
+        }
+        var files: [String: [TaskFile]] = [:]
+        for task in running {
+            let container = task.spec.containerSpec
+            let secrets = container.secrets.compactMap { reference in
+                opened[DataKey(kind: .secret, id: reference.secretID)].map {
+                    TaskFile(target: TaskFile.secretTarget(reference.file.name), data: $0, mode: reference.file.mode,
+                             uid: reference.file.uid, gid: reference.file.gid)
+                }
+            }
+            let configs = container.configs.compactMap { reference in
+                opened[DataKey(kind: .config, id: reference.configID)].map {
+                    TaskFile(target: TaskFile.configTarget(reference.file.name), data: $0, mode: reference.file.mode,
+                             uid: reference.file.uid, gid: reference.file.gid)
+                }
+            }
+            if !(secrets + configs).isEmpty { files[task.id] = secrets + configs }
+        }
+        return files
+    }
+
+    private struct DataKey: Hashable {
+        var kind: DataObjectKind
+        var id: String
     }
 
     /// A service's VIPs as endpoints of no node: its name and its aliases on each network resolve to them.

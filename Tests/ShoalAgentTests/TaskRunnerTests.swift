@@ -14,6 +14,7 @@ final class FakeEngine: TaskEngine, Sendable {
         var exits: [String: AsyncStream<Void>.Continuation] = [:]
         var removed: [String] = []
         var stopped: [String] = []
+        var staged: [String: [TaskFile]] = [:]
     }
     let box = Mutex(Box())
     let missingImage: String?
@@ -57,6 +58,13 @@ final class FakeEngine: TaskEngine, Sendable {
             for (task, entry) in box.byTask where entry.id == id { box.byTask[task] = nil }
         }
     }
+
+    func stageFiles(taskID: String, files: [TaskFile]) async throws -> [MountSpec] {
+        box.withLock { $0.staged[taskID] = files }
+        return files.map { MountSpec(kind: .bind, source: "/staged/\(taskID)\($0.target)", target: $0.target, readOnly: true) }
+    }
+
+    func dropFiles(taskID: String) async { _ = box.withLock { $0.staged.removeValue(forKey: taskID) } }
 
     /// The container's process ends with `code`.
     func exit(_ id: String, code: Int) {
@@ -118,6 +126,21 @@ final class Reports: Sendable {
         engine.exit("c-web.2.tid", code: 0)
         await runner.settled()
         #expect(reports.sequence.last == .complete)
+    }
+
+    @Test func aTasksSecretsAndConfigsAreStagedAndMountedReadOnlyThenDropped() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let files = [TaskFile(target: "/run/secrets/db", data: Data("pw".utf8), mode: 0o400),
+                     TaskFile(target: "/etc/app.conf", data: Data("x=1".utf8))]
+        let runner = TaskRunner(task: Self.task(), serviceName: "web", files: files, engine: engine,
+                                logger: Logger(label: "test")) { _, status in reports.record(status) }
+        await runner.run()
+        try await eventually { reports.sequence.last == .running }
+        #expect(engine.box.withLock { $0.staged["tid"] } == files)
+        let mounts = try #require(engine.box.withLock { $0.specs.values.first?.spec.host.mounts })
+        #expect(mounts.map(\.target) == ["/run/secrets/db", "/etc/app.conf"] && mounts.allSatisfy(\.readOnly))
+        await runner.remove()
+        #expect(engine.box.withLock { $0.staged.isEmpty })
     }
 
     @Test func aNonZeroExitFailsTheTaskWithDockersError() async throws {

@@ -139,6 +139,31 @@ import Testing
             let networksLeft = try await docker(1, ["network", "ls"])
             #expect(stackGone, "\(networksLeft)")
 
+            // Secrets and configs reach only the hosts that run their tasks, as read-only files on a tmpfs
+            // (/run/secrets/NAME; a config at its target), never in clear on a host's disk; they go with the task.
+            let secretValue = "s3cr3t-\(run.id)"
+            try secretValue.write(toFile: run.path("secret.txt"), atomically: true, encoding: .utf8)
+            try #require(try await docker(1, ["secret", "create", "db", run.path("secret.txt")]).status == 0)
+            try "x=1\n".write(toFile: run.path("app.conf"), atomically: true, encoding: .utf8)
+            try #require(try await docker(1, ["config", "create", "appconf", run.path("app.conf")]).status == 0)
+            let withSecrets = try await docker(1, [
+                "service", "create", "--name", "sec", "--constraint", "node.hostname==\(cluster.host(2))",
+                "--secret", "db", "--secret", "source=db,target=copy,mode=0400",
+                "--config", "source=appconf,target=/etc/app.conf", "--stop-grace-period", "1s", "bb", "sleep", "1000",
+            ])
+            try #require(withSecrets.status == 0, "\(withSecrets)\n\(cluster.log(1))")
+            let task = lines(try await docker(2, ["ps", "-q", "--filter", "label=com.docker.swarm.service.name=sec"]))
+            try #require(task.count == 1, "\(task)")
+            let seen = try await docker(2, ["exec", task[0], "sh", "-c",
+                "cat /run/secrets/db; echo; stat -c '%a' /run/secrets/db /run/secrets/copy; cat /etc/app.conf; mount | grep -cE ' on (/run/secrets/(db|copy)|/etc/app.conf) type tmpfs [(]ro'"])
+            #expect(seen.stdout == "\(secretValue)\n444\n400\nx=1\n3\n", "\(seen)")
+            for node in 1...3 {
+                let onDisk = try await Shell.run("/usr/bin/grep", ["-rlF", secretValue, cluster.dataRoot(node)])
+                #expect(onDisk.stdout.isEmpty, "node \(node): \(onDisk)")
+            }
+            #expect(try await docker(1, ["service", "rm", "sec"]).status == 0)
+            #expect(try await docker(1, ["secret", "rm", "db"]).status == 0)
+
             // A host whose daemon dies: once it is Down its tasks run elsewhere at once (no restart delay: they did
             // not fail), and when it comes back it stops the container of the task it no longer has.
             try #require(try await docker(1, ["swarm", "update", "--dispatcher-heartbeat", "1s"]).status == 0)

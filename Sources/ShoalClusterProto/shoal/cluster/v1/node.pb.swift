@@ -12,6 +12,11 @@
 /// gRPC with TLS. NodeCA is the only service a node without a cluster certificate may call (to join); the
 /// Dispatcher takes nodes with a certificate from the cluster CA only (mutual TLS).
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -235,11 +240,35 @@ public nonisolated struct Shoal_Cluster_V1_AssignedTask: Sendable {
   /// Network ID → name, for the networks the task attaches to.
   public var networkNames: Dictionary<String,String> = [:]
 
+  /// The task's secrets and configs, as files in its container (only the node that runs the task gets them).
+  public var files: [Shoal_Cluster_V1_TaskFile] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _task: Shoal_Cluster_V1_Task? = nil
+}
+
+public nonisolated struct Shoal_Cluster_V1_TaskFile: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Absolute path in the container.
+  public var target: String = String()
+
+  public var data: Data = Data()
+
+  public var mode: UInt32 = 0
+
+  public var uid: String = String()
+
+  public var gid: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Shoal_Cluster_V1_EndpointUpdate: Sendable {
@@ -940,7 +969,7 @@ nonisolated extension Shoal_Cluster_V1_Assignments: SwiftProtobuf.Message, Swift
 
 nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AssignedTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}task\0\u{3}service_name\0\u{3}network_names\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}task\0\u{3}service_name\0\u{3}network_names\0\u{1}files\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -951,6 +980,7 @@ nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, Swif
       case 1: try { try decoder.decodeSingularMessageField(value: &self._task) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.serviceName) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.networkNames) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.files) }()
       default: break
       }
     }
@@ -970,6 +1000,9 @@ nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, Swif
     if !self.networkNames.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.networkNames, fieldNumber: 3)
     }
+    if !self.files.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.files, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -977,6 +1010,57 @@ nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, Swif
     if lhs._task != rhs._task {return false}
     if lhs.serviceName != rhs.serviceName {return false}
     if lhs.networkNames != rhs.networkNames {return false}
+    if lhs.files != rhs.files {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_TaskFile: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TaskFile"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}target\0\u{1}data\0\u{1}mode\0\u{1}uid\0\u{1}gid\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.target) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.mode) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.uid) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.gid) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.target.isEmpty {
+      try visitor.visitSingularStringField(value: self.target, fieldNumber: 1)
+    }
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 2)
+    }
+    if self.mode != 0 {
+      try visitor.visitSingularUInt32Field(value: self.mode, fieldNumber: 3)
+    }
+    if !self.uid.isEmpty {
+      try visitor.visitSingularStringField(value: self.uid, fieldNumber: 4)
+    }
+    if !self.gid.isEmpty {
+      try visitor.visitSingularStringField(value: self.gid, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_TaskFile, rhs: Shoal_Cluster_V1_TaskFile) -> Bool {
+    if lhs.target != rhs.target {return false}
+    if lhs.data != rhs.data {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.uid != rhs.uid {return false}
+    if lhs.gid != rhs.gid {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
