@@ -34,10 +34,7 @@ public struct HostRuleset: Sendable, Equatable {
     /// The text depends only on the set of networks and publications, not on their order.
     public func render() -> String {
         var script = NFTScript()
-        script.line("# Shoal host ruleset (generated): replaces table ip \(table) in one transaction.")
-        script.line("table ip \(table)")
-        script.line("delete table ip \(table)")
-        script.line("")
+        script.replaceTable(table, title: "Shoal host ruleset")
         script.line("table ip \(table) {")
         renderChains(into: &script)
         script.line("}")
@@ -47,9 +44,7 @@ public struct HostRuleset: Sendable, Equatable {
     /// A script deleting the table if present (declaring it first makes the delete succeed when it is absent).
     public static func removal(table: String) -> String {
         var script = NFTScript()
-        script.line("# Shoal host ruleset (generated): removes table ip \(table) if present.")
-        script.line("table ip \(table)")
-        script.line("delete table ip \(table)")
+        script.removeTable(table, title: "Shoal host ruleset")
         return script.text
     }
 
