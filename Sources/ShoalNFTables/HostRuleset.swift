@@ -2,8 +2,9 @@
 //
 // Owns: the `ip` family table of one daemon instance (bridge isolation, published-port DNAT, masquerade),
 // modelled on the iptables rules Docker 20.10's bridge driver installs, with `userland-proxy=false`
-// (hairpin NAT instead of docker-proxy).
-// Never: runs `nft`, touches other tables or the host's own chains, or depends on anything but Foundation.
+// (hairpin NAT instead of docker-proxy); and, in each sandbox's own namespace, the `ip shoal_lb` table that
+// balances service VIPs (BalancerRuleset).
+// Never: runs `nft`, touches other tables or the host's own chains, or depends on anything but the standard library.
 // The caller applies `render()` with `nft -f -` (or a file) and `removal(table:)` on shutdown.
 
 /// Everything one daemon instance puts in its nftables table.
