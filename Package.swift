@@ -314,7 +314,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "ShoalNetworkTests", dependencies: ["ShoalNetwork", "ShoalNetlink", "ShoalIPAM", "ShoalOS"],
+            name: "ShoalNetworkTests",
+            dependencies: ["ShoalNetwork", "ShoalNetlink", "ShoalNFTables", "ShoalIPAM", "ShoalOS", "ShoalCore", "ShoalTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "ShoalEngineTests", dependencies: ["ShoalEngine", "ShoalModel", "ShoalCore"], swiftSettings: strict),

@@ -26,6 +26,10 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     overlay-run, overlay-dns-qps (a remote name), overlay-throughput (overlay vs the
                                     underlay); `overlay` is all four, `shoal`/`docker` select an engine; --iterations,
                                     --net-rounds, --tcp-rounds (see scripts/bench_overlay.py).
+  vip-balancer                      Shoal only, not combinable with the others: new connections/s and requests/s
+                                    through a service VIP balanced by nftables in a client's network namespace,
+                                    against straight to a backend (scripts/bench_vip.py); --vip-rounds,
+                                    --vip-seconds.
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
 address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead
 loopback upstream DNS (only container names are queried: no traffic leaves the machine). Everything they add to
@@ -1282,6 +1286,29 @@ def cluster_main(args):
     return 1 if errors else 0
 
 
+def vip_main(args):
+    """`--only vip-balancer`: the VIP balancer against straight to a backend (scripts/bench_vip.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_vip
+    if os.geteuid() != 0:
+        raise SystemExit("bench.py needs root")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    facts = machine_facts()
+    record = bench_vip.run(REPO, args.vip_rounds, args.vip_seconds, log)
+    facts["loadavg_end"] = read("/proc/loadavg", "").strip()
+    results_dir = os.path.join(REPO, "bench-results")
+    os.makedirs(results_dir, exist_ok=True)
+    out = os.path.join(results_dir, f"{stamp}-vip.json")
+    with open(out, "w") as f:
+        json.dump(dict(record, timestamp=stamp, machine=facts), f, indent=1)
+    print()
+    bench_vip.print_table(record)
+    if record["errors"]:
+        print(f"{len(record['errors'])} errors: " + "; ".join(record["errors"][:3]))
+    print(f"raw samples: {out}")
+    return 1 if record["errors"] else 0
+
+
 def overlay_main(args, tokens):
     """`--only overlay`: Shoal vs a Docker swarm, 3 hosts each (scripts/bench_overlay.py)."""
     # bench_overlay imports this module as `bench`: make that name this running copy, not a second one.
@@ -1296,7 +1323,7 @@ def main():
     parser.add_argument("--only", action="append", metavar="LIST",
                         help="engines and/or workloads to run, comma-separated or repeated: "
                         f"{', '.join(ENGINES)}; {', '.join(WORKLOADS)}; groups {', '.join(GROUPS)} "
-                        "(default: both engines, every workload); alone: cluster; overlay or "
+                        "(default: both engines, every workload); alone: cluster; vip-balancer; overlay or "
                         f"{', '.join(OVERLAY_WORKLOADS)}")
     parser.add_argument("--iterations", type=int, default=20, help="runs per single-container workload and of "
                         "net-create / run-net / overlay-resolve / overlay-run (20)")
@@ -1307,6 +1334,9 @@ def main():
     parser.add_argument("--tcp-rounds", type=int, default=5, help="rounds of overlay-throughput, each a timed "
                         "transfer over the overlay and one over the underlay (5)")
     parser.add_argument("--cluster-rounds", type=int, default=3, help="rounds of the cluster workload (3)")
+    parser.add_argument("--vip-rounds", type=int, default=5, help="rounds of the vip-balancer workload (5)")
+    parser.add_argument("--vip-seconds", type=float, default=3.0, help="seconds per set-up and metric of the "
+                        "vip-balancer workload (3)")
     parser.add_argument("--keep", action="store_true", help="keep the data and exec roots (for debugging)")
     parser.add_argument("--shoal-binary", help="use this shoal binary instead of building the release one")
     parser.add_argument("--own-containerd", action="store_true",
@@ -1317,6 +1347,10 @@ def main():
         if set(tokens) - {"cluster", "shoal"}:
             parser.error("--only cluster runs alone (Shoal only)")
         return cluster_main(args)
+    if "vip-balancer" in tokens:
+        if set(tokens) - {"vip-balancer", "shoal"}:
+            parser.error("--only vip-balancer runs alone (Shoal only)")
+        return vip_main(args)
     if "overlay" in tokens or set(tokens) & set(OVERLAY_WORKLOADS):
         if set(tokens) - {"overlay", *OVERLAY_WORKLOADS, *ENGINES}:
             parser.error("--only overlay runs alone (with overlay-* workloads and engine names)")

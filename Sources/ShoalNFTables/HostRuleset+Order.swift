@@ -18,10 +18,10 @@ extension PortPublication {
         switch (a.boundAddress, b.boundAddress) {
         case (nil, .some): return false
         case (.some, nil): return true
-        case let (.some(x), .some(y)) where x != y: return addressPrecedes(x, y)
+        case let (.some(x), .some(y)) where x != y: return IPv4.precedes(x, y)
         default: break
         }
-        if a.containerIP != b.containerIP { return addressPrecedes(a.containerIP, b.containerIP) }
+        if a.containerIP != b.containerIP { return IPv4.precedes(a.containerIP, b.containerIP) }
         if a.containerPort != b.containerPort { return a.containerPort < b.containerPort }
         return a.bridge < b.bridge
     }
@@ -30,15 +30,5 @@ extension PortPublication {
     func isSameRule(as other: PortPublication) -> Bool {
         proto == other.proto && boundAddress == other.boundAddress && hostPort == other.hostPort
             && containerIP == other.containerIP && containerPort == other.containerPort && bridge == other.bridge
-    }
-
-    /// Numeric order for IPv4 addresses, text order otherwise (and after them).
-    private static func addressPrecedes(_ x: String, _ y: String) -> Bool {
-        switch (IPv4.parse(x), IPv4.parse(y)) {
-        case let (.some(p), .some(q)): return p != q ? p < q : x < y
-        case (.some, nil): return true
-        case (nil, .some): return false
-        case (nil, nil): return x < y
-        }
     }
 }

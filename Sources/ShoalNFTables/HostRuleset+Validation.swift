@@ -5,7 +5,7 @@ extension HostRuleset {
     /// Human-readable problems that would make `render()` fail to apply or behave unexpectedly; empty when fine.
     public func validationIssues() -> [String] {
         var issues: [String] = []
-        if !Self.isValidTableName(table) {
+        if !NFT.isValidTableName(table) {
             issues.append("table name \"\(table)\" must start with a letter and contain only letters, digits and _")
         }
         var bridges: Set<String> = []
@@ -46,22 +46,11 @@ extension HostRuleset {
         return issues
     }
 
-    /// nft identifiers: a letter, then letters, digits or underscores (kept conservative on purpose).
-    static func isValidTableName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, bytes.count <= 64, isLetter(first) else { return false }
-        return bytes.allSatisfy { isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
-    }
-
     /// Linux interface names: 1–15 bytes, no "/", ":", whitespace or quotes, not "." or "..".
     static func isValidInterfaceName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...15).contains(bytes.count), name != ".", name != ".." else { return false }
         let forbidden = Array("/:\"'\\".utf8)
         return bytes.allSatisfy { (0x21...0x7E).contains($0) && !forbidden.contains($0) }
-    }
-
-    private static func isLetter(_ byte: UInt8) -> Bool {
-        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 }

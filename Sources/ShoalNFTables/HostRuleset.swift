@@ -2,8 +2,9 @@
 //
 // Owns: the `ip` family table of one daemon instance (bridge isolation, published-port DNAT, masquerade),
 // modelled on the iptables rules Docker 20.10's bridge driver installs, with `userland-proxy=false`
-// (hairpin NAT instead of docker-proxy).
-// Never: runs `nft`, touches other tables or the host's own chains, or depends on anything but Foundation.
+// (hairpin NAT instead of docker-proxy); and, in each sandbox's own namespace, the `ip shoal_lb` table that
+// balances service VIPs (BalancerRuleset).
+// Never: runs `nft`, touches other tables or the host's own chains, or depends on anything but the standard library.
 // The caller applies `render()` with `nft -f -` (or a file) and `removal(table:)` on shutdown.
 
 /// Everything one daemon instance puts in its nftables table.
@@ -34,10 +35,7 @@ public struct HostRuleset: Sendable, Equatable {
     /// The text depends only on the set of networks and publications, not on their order.
     public func render() -> String {
         var script = NFTScript()
-        script.line("# Shoal host ruleset (generated): replaces table ip \(table) in one transaction.")
-        script.line("table ip \(table)")
-        script.line("delete table ip \(table)")
-        script.line("")
+        script.replaceTable(table, title: "Shoal host ruleset")
         script.line("table ip \(table) {")
         renderChains(into: &script)
         script.line("}")
@@ -47,9 +45,7 @@ public struct HostRuleset: Sendable, Equatable {
     /// A script deleting the table if present (declaring it first makes the delete succeed when it is absent).
     public static func removal(table: String) -> String {
         var script = NFTScript()
-        script.line("# Shoal host ruleset (generated): removes table ip \(table) if present.")
-        script.line("table ip \(table)")
-        script.line("delete table ip \(table)")
+        script.removeTable(table, title: "Shoal host ruleset")
         return script.text
     }
 

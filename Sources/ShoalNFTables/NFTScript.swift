@@ -19,6 +19,22 @@ struct NFTScript {
         depth -= 1
         line("}")
     }
+
+    /// The opening of a script that replaces `table ip TABLE` whole: declaring the table first makes the delete
+    /// succeed when it is absent, and the definition that follows refills it in the same transaction.
+    mutating func replaceTable(_ table: String, title: String) {
+        line("# \(title) (generated): replaces table ip \(table) in one transaction.")
+        line("table ip \(table)")
+        line("delete table ip \(table)")
+        line("")
+    }
+
+    /// A whole script deleting `table ip TABLE` if present.
+    mutating func removeTable(_ table: String, title: String) {
+        line("# \(title) (generated): removes table ip \(table) if present.")
+        line("table ip \(table)")
+        line("delete table ip \(table)")
+    }
 }
 
 /// nft syntax for names and sets.
@@ -31,6 +47,17 @@ enum NFT {
     /// One quoted name, or an anonymous set `{ "a", "b" }` for several.
     static func quotedSet(_ names: [String]) -> String {
         names.count == 1 ? quoted(names[0]) : "{ " + names.map(quoted).joined(separator: ", ") + " }"
+    }
+
+    /// nft identifiers: a letter, then letters, digits or underscores (kept conservative on purpose).
+    static func isValidTableName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, bytes.count <= 64, isLetter(first) else { return false }
+        return bytes.allSatisfy { isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 }
 
@@ -56,5 +83,15 @@ enum IPv4 {
             parts[1].allSatisfy(\.isNumber), let prefix = Int(parts[1]), (0...32).contains(prefix)
         else { return nil }
         return (address, prefix)
+    }
+
+    /// Numeric order for IPv4 addresses, text order otherwise (and after them): a stable order for rendering.
+    static func precedes(_ x: String, _ y: String) -> Bool {
+        switch (parse(x), parse(y)) {
+        case let (.some(p), .some(q)): return p != q ? p < q : x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return x < y
+        }
     }
 }

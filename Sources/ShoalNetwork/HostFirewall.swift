@@ -9,14 +9,11 @@ import ShoalOS
 public actor HostFirewall {
     public let table: String
     private var applied: HostRuleset?
-    private let nft: String
     private let logger: Logger
 
     public init(table: String, logger: Logger = Logger(label: "shoal.network.firewall")) {
         self.table = table
         self.logger = logger
-        nft = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first { FileManager.default.isExecutableFile(atPath: $0) }
-            ?? "/usr/sbin/nft"
     }
 
     /// `nft -f -` with the rendered table; nothing happens when it is what the kernel already has.
@@ -35,10 +32,11 @@ public actor HostFirewall {
     }
 
     private func run(_ script: String) async throws {
-        let result = try await Command.run(nft, ["-f", "-"], stdin: Array(script.utf8))
-        guard result.status == .exited(0) else {
-            logger.error("nft refused the ruleset: \(result.stderrText)\n\(script)")
-            throw ShoalError.internalError("nftables: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        do {
+            try await NFTCommand.apply(script)
+        } catch {
+            logger.error("nft refused the ruleset: \(error)\n\(script)")
+            throw error
         }
     }
 }

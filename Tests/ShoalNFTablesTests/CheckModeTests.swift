@@ -17,6 +17,10 @@ struct CheckModeTests {
         ("publications", Fixtures.publications.render()),
         ("large", Fixtures.large.render()),
         ("removal", HostRuleset.removal(table: "shoal_3fa2c1d0")),
+        ("balancer", BalancerFixtures.web.render()),
+        ("balancer, many services", BalancerFixtures.many.render()),
+        ("balancer, no services", BalancerRuleset(services: []).render()),
+        ("balancer removal", BalancerRuleset.removal()),
     ]
 
     @Test("every rendered script passes nft -c")
