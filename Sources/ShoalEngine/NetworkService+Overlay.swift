@@ -124,12 +124,14 @@ extension NetworkService {
     /// The leader's full set of endpoints on other hosts (a new session): anything else known before goes.
     public func replaceRemoteEndpoints(_ remote: [RemoteEndpoint]) {
         endpoints.replaceRemote(remote.map(Self.endpoint))
+        syncBalancers()
     }
 
     /// A change on the leader's stream.
     public func updateRemoteEndpoints(upserted: [RemoteEndpoint], removed: [String]) {
         for id in removed { endpoints.remove(id: id) }
         for endpoint in upserted { endpoints.upsert(Self.endpoint(endpoint)) }
+        syncBalancers()
     }
 
     static func endpoint(_ remote: RemoteEndpoint) -> NetworkEndpoint {

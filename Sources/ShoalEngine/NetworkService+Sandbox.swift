@@ -145,6 +145,8 @@ extension NetworkService: NetworkSandboxProvider {
                                            ownAddress: live.endpoints.first?.ipv4Address, hostname: record.hostname,
                                            domainname: record.spec.domainname ?? "")
             try writeFiles(record, directory: directory, hosts: hosts, embeddedDNS: embedded, keepLoopback: false)
+            let overlays = overlayNetworkIDs(live)
+            if !overlays.isEmpty { await balancers.applyNow(endpoints.balancedServices(on: overlays), in: path) }
         } catch {
             sandboxes[record.id] = nil
             await teardown(live)
@@ -155,6 +157,7 @@ extension NetworkService: NetworkSandboxProvider {
 
     public func detach(_ record: ContainerRecord) async {
         if let live = sandboxes.removeValue(forKey: record.id) {
+            balancers.forget(live.path)
             await teardown(live)
             return
         }
@@ -171,6 +174,7 @@ extension NetworkService: NetworkSandboxProvider {
         await live.dns?.close()
         for proxy in live.proxies { await proxy.close() }
         for endpoint in live.endpoints { endpoints.remove(id: endpoint.endpointID) }
+        syncBalancers()
         if !live.publications.isEmpty {
             releaseHostPorts(live.ports)
             do { try await applyFirewall() } catch { logger.error("firewall update after \(live.containerName): \(error)") }
@@ -286,6 +290,8 @@ extension NetworkService: NetworkSandboxProvider {
         }
         let endpoint = live.endpoints.remove(at: index)
         endpoints.remove(id: endpoint.endpointID)
+        sandboxes[record.id] = live
+        syncBalancers()
         live.local?.setNetworks(userNetworkIDs(live))
         let dropped = live.publications.filter { $0.containerIP == endpoint.ipv4Address }
         if !dropped.isEmpty {
@@ -433,6 +439,22 @@ extension NetworkService: NetworkSandboxProvider {
         guard !endpoint.dnsNames.isEmpty, let address = try? IPv4Address(parsing: endpoint.ipv4Address) else { return }
         endpoints.upsert(NetworkEndpoint(id: endpoint.endpointID, networkID: endpoint.networkID, address: address,
                                          mac: MACAddress(derivedFrom: address), dnsNames: endpoint.dnsNames))
+        syncBalancers()
+    }
+
+    /// The swarm-scoped networks a sandbox is on (where service VIPs live).
+    func overlayNetworkIDs(_ live: LiveSandbox) -> Set<String> {
+        Set(live.endpoints.filter { networks[$0.networkID]?.isSwarmScoped == true }.map(\.networkID))
+    }
+
+    /// Every overlay sandbox balances its networks' VIPs over the tasks as the endpoint table has them now (after
+    /// any change of it: the leader's stream, a local endpoint made or gone).
+    func syncBalancers() {
+        for live in sandboxes.values {
+            let overlays = overlayNetworkIDs(live)
+            if overlays.isEmpty && balancers.applied(in: live.path) == nil { continue }
+            balancers.want(endpoints.balancedServices(on: overlays), in: live.path)
+        }
     }
 
     func userNetworkIDs(_ live: LiveSandbox) -> [String] {

@@ -44,6 +44,8 @@ public actor NetworkService {
     /// Every endpoint with a name on a user network (this host's and, on overlays, other hosts'): each sandbox's
     /// DNS server answers from its records, and overlays get their peer entries from it.
     var endpoints: EndpointTable
+    /// Each overlay sandbox's service balancer (its VIPs over their tasks), kept in step with `endpoints`.
+    let balancers: BalancerSync
     public var dnsTable: DNSRecordTable { endpoints.dns }
     /// The swarm, when this host is part of one: where overlays and their endpoints' addresses come from.
     var cluster: (any ClusterNetworks)?
@@ -64,6 +66,7 @@ public actor NetworkService {
         dataplane = try BridgeDataplane()
         drivers = NetworkDrivers.all(dataplane)
         endpoints = EndpointTable(dns: DNSRecordTable(), dataplane: dataplane, logger: logger)
+        balancers = BalancerSync(logger: logger)
         firewall = HostFirewall(table: options.firewallTable)
         subnets = try SubnetPool(pools: options.pools)
         hostPorts = try PortAllocator()

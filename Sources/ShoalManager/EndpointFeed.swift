@@ -16,6 +16,9 @@ actor EndpointFeed {
     private var downNodes: Set<String>
     /// Services' virtual IPs, as endpoints of no node (every session hears of them), by ID.
     private var virtualIPs: [String: SwarmAttachment] = [:]
+    /// Tasks the managers want down: their endpoints stay reachable but no longer answer to their service's names,
+    /// so they leave every balancer and `tasks.NAME` before their nodes stop them.
+    private var draining: Set<String> = []
     private var sessions: [UUID: (nodeID: String, continuation: AsyncStream<Update>.Continuation)] = [:]
 
     init(attachments: [SwarmAttachment], downNodes: Set<String>) {
@@ -30,7 +33,7 @@ actor EndpointFeed {
         let id = UUID()
         var full = Update()
         full.full = true
-        full.upserted = (attachments.values.filter { visible($0, to: nodeID) } + virtualIPs.values)
+        full.upserted = (attachments.values.filter { visible($0, to: nodeID) }.map(told) + virtualIPs.values)
             .sorted { $0.id < $1.id }
         continuation.yield(full)
         sessions[id] = (nodeID, continuation)
@@ -52,7 +55,7 @@ actor EndpointFeed {
     func added(_ attachment: SwarmAttachment) {
         attachments[attachment.id] = attachment
         guard !downNodes.contains(attachment.nodeID) else { return }
-        broadcast(upserted: [attachment], removed: [])
+        broadcast(upserted: [told(attachment)], removed: [])
     }
 
     func removed(_ attachment: SwarmAttachment) {
@@ -70,6 +73,26 @@ actor EndpointFeed {
         broadcast(upserted: upserted, removed: removed)
     }
 
+    /// The tasks wanted down now (the pipeline's round): the endpoints of those that joined the set leave their
+    /// service's names everywhere, before the node running them hears that it must stop them.
+    func setDraining(_ taskIDs: Set<String>) {
+        guard taskIDs != draining else { return }
+        let changed = taskIDs.symmetricDifference(draining)
+        draining = taskIDs
+        let affected = attachments.values.filter { changed.contains($0.taskID) && !downNodes.contains($0.nodeID) }
+        broadcast(upserted: affected.sorted { $0.id < $1.id }.map(told), removed: [])
+    }
+
+    /// An endpoint as the other nodes are told of it: a draining task's without its service's names.
+    private func told(_ attachment: SwarmAttachment) -> SwarmAttachment {
+        guard !attachment.taskID.isEmpty, draining.contains(attachment.taskID) else { return attachment }
+        var stripped = attachment
+        stripped.dnsNames = attachment.dnsNames.filter { name in
+            !name.hasPrefix("tasks.") && !attachment.dnsNames.contains("tasks.\(name)")
+        }
+        return stripped
+    }
+
     /// A node went Down (or left): its endpoints are withdrawn everywhere until it is Ready again.
     func nodeDown(_ nodeID: String) {
         guard downNodes.insert(nodeID).inserted else { return }
@@ -78,7 +101,7 @@ actor EndpointFeed {
 
     func nodeReady(_ nodeID: String) {
         guard downNodes.remove(nodeID) != nil else { return }
-        broadcast(upserted: attachments.values.filter { $0.nodeID == nodeID }, removed: [])
+        broadcast(upserted: attachments.values.filter { $0.nodeID == nodeID }.map(told), removed: [])
     }
 
     private func visible(_ attachment: SwarmAttachment, to nodeID: String) -> Bool {

@@ -164,6 +164,8 @@ actor TaskPipeline {
         let stored = try await services.list().map(\.object)
         let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
         await endpoints.setVirtualIPs(stored.flatMap(Self.virtualIPs))
+        // Tasks wanted down leave the balancers and DNS first, then their nodes hear it (below).
+        await endpoints.setDraining(Set(all.filter { $0.desiredState > .running && $0.status.state <= .running }.map(\.id)))
         let networkNames = Dictionary(try await networks.list().map { ($0.id, $0.object.spec.name) },
                                       uniquingKeysWith: { first, _ in first })
         await assignments.update(all, serviceNames: serviceNames, networkNames: networkNames, files: await files(of: all))

@@ -1,4 +1,5 @@
 import Logging
+import ShoalNFTables
 import ShoalDNS
 import ShoalIPAM
 
@@ -29,6 +30,9 @@ public struct NetworkEndpoint: Sendable, Hashable {
     }
 
     var peer: OverlayPeer? { remoteHost.map { OverlayPeer(address: address, mac: mac, host: $0) } }
+
+    /// A service's virtual IP: streamed by the leader, on no host.
+    public var isVirtualIP: Bool { fromLeader && remoteHost == nil }
 }
 
 /// Every endpoint this host knows by name: its own containers' and, on swarm-scoped networks, those on other
@@ -51,6 +55,19 @@ public struct EndpointTable: Sendable {
     }
 
     public var remoteEndpoints: [NetworkEndpoint] { endpoints.values.filter(\.fromLeader) }
+
+    /// The services' VIPs on `networks` and, for each, its tasks' addresses there: the endpoints that answer to
+    /// `tasks.NAME` for the VIP's first name (the service's). What a sandbox on those networks must balance.
+    public func balancedServices(on networks: Set<String>) -> [BalancedService] {
+        let virtual = endpoints.values.filter { $0.isVirtualIP && networks.contains($0.networkID) }
+        return virtual.sorted { $0.id < $1.id }.compactMap { vip in
+            guard let name = vip.dnsNames.first else { return nil }
+            let backends = endpoints.values.filter {
+                $0.networkID == vip.networkID && !$0.isVirtualIP && $0.dnsNames.contains("tasks.\(name)")
+            }
+            return BalancedService(vip: vip.address.description, backends: backends.map(\.address.description).sorted())
+        }
+    }
 
     /// Adds or replaces an endpoint (a replaced remote one's old peer entry goes first).
     public mutating func upsert(_ endpoint: NetworkEndpoint) {

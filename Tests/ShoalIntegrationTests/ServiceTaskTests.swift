@@ -30,7 +30,7 @@ import Testing
             // Without --detach the CLI follows the tasks until they converge, as against Docker.
             let created = try await docker(1, [
                 "service", "create", "--name", "web", "--replicas", "3", "--network", "app", "--stop-grace-period", "1s",
-                "bb", "httpd", "-f", "-p", "80", "-h", "/www",
+                "bb", "sh", "-c", "mkdir /w && cp /www/index.html /w/ && hostname > /w/host && exec httpd -f -p 80 -h /w",
             ])
             try #require(created.status == 0, "\(created)\n\(cluster.log(1))")
             #expect(created.stdout.contains("verify: Service ") && created.stdout.contains(" converged"), "\(created)")
@@ -77,6 +77,14 @@ import Testing
                 #expect(page.stdout == "svc-ok\n", "\(address): \(page)")
             }
 
+            // The VIP carries traffic: new connections spread over the tasks (nftables in the client's sandbox).
+            var answered: Set<String> = []
+            for _ in 0..<24 {
+                let page = try await docker(2, ["exec", "client", "timeout", "5", "wget", "-qO-", "http://web/host"])
+                answered.insert(page.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            #expect(answered.count >= 2 && !answered.contains(""), "\(answered)")
+
             // Scaled: the new tasks run and resolve from another host.
             let scaled = try await docker(1, ["service", "scale", "web=5"])
             #expect(scaled.status == 0, "\(scaled)")
@@ -84,6 +92,15 @@ import Testing
             let five = try await cluster.eventually(10) { try await resolve("tasks.web").count == 5 }
             let resolved = try await resolve("tasks.web")
             #expect(five, "\(resolved)")
+            // Scaled down: the tasks that go leave the VIP (no new connection reaches them).
+            #expect(try await docker(1, ["service", "scale", "web=1"]).status == 0)
+            let survivor = lines(try await docker(1, ["service", "ps", "-q", "--filter", "desired-state=running", "web"]))
+            var afterScale: Set<String> = []
+            for _ in 0..<8 {
+                let page = try await docker(2, ["exec", "client", "timeout", "5", "wget", "-qO-", "http://web/host"])
+                afterScale.insert(page.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            #expect(survivor.count == 1 && afterScale.count == 1 && !afterScale.contains(""), "\(survivor) \(afterScale)")
 
             // Removed: every host's task containers go, and the names stop resolving.
             #expect(try await docker(1, ["service", "rm", "web"]).status == 0)
