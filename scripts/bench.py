@@ -30,6 +30,12 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     through a service VIP balanced by nftables in a client's network namespace,
                                     against straight to a backend (scripts/bench_vip.py); --vip-rounds,
                                     --vip-seconds.
+  services                          Shoal vs a Docker 20.10 swarm, alone like overlay and on the same 3-host clusters:
+                                    swarm services through the manager, alternating round by round: service-create-1,
+                                    service-create-10, service-create-50 (create until all Running),
+                                    service-scale-50-100, service-update-50 (rolling update, parallelism 10, until
+                                    completed); `services` is all five, `shoal`/`docker` select an engine; --iterations
+                                    is the rounds, 3 by default here (see scripts/bench_services.py).
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
 address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead
 loopback upstream DNS (only container names are queried: no traffic leaves the machine). Everything they add to
@@ -74,6 +80,8 @@ NETWORK_WORKLOADS = ("net-create", "run-net", "dns-p50", "dns-qps", "tcp-through
 WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS
 GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS}
 OVERLAY_WORKLOADS = ("overlay-resolve", "overlay-run", "overlay-dns-qps", "overlay-throughput")  # bench_overlay.py
+SERVICES_WORKLOADS = ("service-create-1", "service-create-10", "service-create-50", "service-scale-50-100",
+                      "service-update-50")  # bench_services.py
 BENCH_NET = "shoalbench-net"          # the user network of the network workloads (one per engine)
 DEAD_DNS = "127.0.0.254"              # upstream of both embedded DNS servers: nothing listens there
 DNS_SECONDS = 3.0
@@ -1318,15 +1326,24 @@ def overlay_main(args, tokens):
     return bench_overlay.main(args, tokens)
 
 
+def services_main(args, tokens):
+    """`--only services`: swarm services, Shoal vs a Docker swarm, 3 hosts each (scripts/bench_services.py)."""
+    sys.modules.setdefault("bench", sys.modules[__name__])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_services
+    return bench_services.main(args, tokens)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", metavar="LIST",
                         help="engines and/or workloads to run, comma-separated or repeated: "
                         f"{', '.join(ENGINES)}; {', '.join(WORKLOADS)}; groups {', '.join(GROUPS)} "
                         "(default: both engines, every workload); alone: cluster; vip-balancer; overlay or "
-                        f"{', '.join(OVERLAY_WORKLOADS)}")
-    parser.add_argument("--iterations", type=int, default=20, help="runs per single-container workload and of "
-                        "net-create / run-net / overlay-resolve / overlay-run (20)")
+                        f"{', '.join(OVERLAY_WORKLOADS)}; services or {', '.join(SERVICES_WORKLOADS)}")
+    parser.add_argument("--iterations", type=int, default=None, help="runs per single-container workload and of "
+                        "net-create / run-net / overlay-resolve / overlay-run (20); rounds of the services "
+                        "workloads (3)")
     parser.add_argument("--batch-iterations", type=int, default=3, help=f"rounds of the {BATCH_SIZE}-container "
                         "workload (3)")
     parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads, "
@@ -1351,6 +1368,14 @@ def main():
         if set(tokens) - {"vip-balancer", "shoal"}:
             parser.error("--only vip-balancer runs alone (Shoal only)")
         return vip_main(args)
+    if "services" in tokens or set(tokens) & set(SERVICES_WORKLOADS):
+        if set(tokens) - {"services", *SERVICES_WORKLOADS, *ENGINES}:
+            parser.error("--only services runs alone (with service-* workloads and engine names)")
+        if args.iterations is None:
+            args.iterations = 3
+        return services_main(args, tokens)
+    if args.iterations is None:
+        args.iterations = 20
     if "overlay" in tokens or set(tokens) & set(OVERLAY_WORKLOADS):
         if set(tokens) - {"overlay", *OVERLAY_WORKLOADS, *ENGINES}:
             parser.error("--only overlay runs alone (with overlay-* workloads and engine names)")

@@ -1,0 +1,529 @@
+"""The swarm services figures of `scripts/bench.sh --only services`: Shoal vs a Docker 20.10 swarm, side by side.
+
+The clusters are bench_overlay.py's: three hosts per engine, each a network namespace of this machine with its own
+daemon, joined by one bridge, one manager (host 1) and two workers, the same busybox image loaded on every host:
+  Docker   bench_overlay.DockerSwarm (namespaces, veths, a bridge, `nsenter --net=… dockerd`, swarm init / join).
+           Each dockerd runs with DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 (as Docker's own integration tests do): a
+           task's image is taken from the host as it is, without the registry lookup a tag otherwise costs each task
+           (a lookup that would fail here anyway: the namespaces have no way out).
+  Shoal    bench_overlay.ShoalCluster (`shoal cluster up --nodes 3 --managers 1`).
+No overlay network: the services have none (their tasks are on each host's default network). Every command goes
+through the stock docker CLI to the manager's socket; the engines alternate round by round (which goes first
+alternates too), both clusters staying up for the whole run. An engine whose setup fails is reported with the step
+that failed and removed; the other engine goes on.
+
+A service here is `docker service create --detach --no-resolve-image --stop-grace-period 1s --name X --replicas N
+IMAGE sh -c "trap 'exit 0' TERM; sleep 86400 & wait"` (a PID 1 that ends at once on SIGTERM, so that removals do
+not wait out the grace period; busybox `sleep` as PID 1 would ignore SIGTERM). "Running": a task of the service
+whose desired state and observed state are both `running`, as `GET /tasks?filters={"service":["X"]}` on the manager
+reports it; the bench asks that every POLL_INTERVAL (20 ms) and a figure ends at the reply of the first answer that
+shows the goal reached (resolution: the interval plus one request). Times start just before the CLI is started.
+
+Workloads (select with --only, comma-separated; `services` is all five; `shoal`/`docker` select an engine):
+  service-create-1 / -10 / -50  `service create` with N replicas until N tasks are Running.
+  service-scale-50-100          50 replicas created and Running (untimed), then `service scale --detach X=100`
+                                until 100 tasks are Running.
+  service-update-50             50 replicas created and Running (untimed), then `service update --detach
+                                --no-resolve-image --update-parallelism 10 --update-delay 0s --env-add
+                                BENCH_ROUND=<round> X` until 50 tasks with that variable are Running and the
+                                service's UpdateStatus.State is `completed` (both engines keep their default update
+                                monitor, failure action and order).
+After each measurement (untimed): `service rm X`, then the bench waits until no container is left on any host
+before the next one. Each engine first runs one untimed 3-replica service (first use of each host's network).
+--iterations is the number of rounds (default 3 here: each round of all five takes a few minutes on Docker).
+A measurement that does not converge within CONVERGE_LIMIT is an error (with the tasks' states and errors); the
+daemons' logs of an engine with errors are copied to bench-results/.
+
+Cleanup, also on Ctrl-C or error (unless --keep): services, containers, then bench_overlay's teardown: `swarm leave`
+and each dockerd (and containerd) stopped by pid, mounts, namespaces, veths and bridge, /run/netns when this run
+made it a mount point, `shoal cluster down`, and bench.py's host network snapshot restored.
+"""
+
+import datetime
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import bench as B
+import bench_overlay as O
+
+WORKLOADS = B.SERVICES_WORKLOADS
+CREATE = {"service-create-1": 1, "service-create-10": 10, "service-create-50": 50}
+SCALE_FROM, SCALE_TO = 50, 100
+UPDATE_REPLICAS, UPDATE_PARALLELISM = 50, 10
+POLL_INTERVAL = 0.02
+CONVERGE_LIMIT = 150.0   # Docker's slowest figure here is ~18 s
+GONE_LIMIT = 180.0
+COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 86400 & wait"]
+SERVICE_FLAGS = ["--detach", "--no-resolve-image", "--stop-grace-period", "1s"]
+PREFIX = "sbs-"
+
+
+# ---------------------------------------------------------------- the API, for polling (the CLI for the commands)
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
+
+
+def api_get(host, path, timeout=30):
+    conn = UnixHTTPConnection(host.socket, timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"{host.name}: GET {path}: {response.status} {body[:300].decode(errors='replace')}")
+    return json.loads(body)
+
+
+def service_tasks(cluster, name):
+    query = urllib.parse.quote(json.dumps({"service": [name]}))
+    return api_get(cluster.hosts[0], f"/tasks?filters={query}")
+
+
+def is_running(task, marker=None):
+    if task.get("DesiredState") != "running" or (task.get("Status") or {}).get("State") != "running":
+        return False
+    if marker is None:
+        return True
+    env = ((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Env") or []
+    return marker in env
+
+
+def task_summary(tasks):
+    """`state/desired xN` counts and the first few distinct task errors."""
+    counts, errors = {}, []
+    for t in tasks:
+        status = t.get("Status") or {}
+        key = f"{status.get('State')}/{t.get('DesiredState')}"
+        counts[key] = counts.get(key, 0) + 1
+        err = status.get("Err") or ""
+        if err and err not in errors:
+            errors.append(err)
+    text = ", ".join(f"{k} x{v}" for k, v in sorted(counts.items()))
+    if errors:
+        text += "; task errors: " + " | ".join(e[:200] for e in errors[:3])
+    return text or "no tasks"
+
+
+def wait_running(cluster, name, n, marker=None, completed=False, limit=CONVERGE_LIMIT):
+    """Polls the manager until `n` tasks of `name` are Running (with `marker` in their env), and with `completed`
+    until the service's update is `completed` too. (monotonic time of the reply that showed it, details)."""
+    manager = cluster.hosts[0]
+    deadline = time.monotonic() + limit
+    polls, tasks, update_state = 0, [], None
+    while True:
+        asked = time.monotonic()
+        tasks = service_tasks(cluster, name)
+        polls += 1
+        running = sum(1 for t in tasks if is_running(t, marker))
+        done = running >= n
+        if done and completed:
+            update = api_get(manager, f"/services/{name}").get("UpdateStatus") or {}
+            update_state = update.get("State")
+            if update_state in ("paused", "rollback_started", "rollback_paused", "rollback_completed"):
+                raise RuntimeError(f"{cluster.name}: update of {name} is {update_state}: {update.get('Message')}; "
+                                   f"tasks: {task_summary(tasks)}")
+            done = update_state == "completed"
+        if done:
+            return time.monotonic(), {"polls": polls, "tasks": len(tasks), "running": running}
+        if time.monotonic() > deadline:
+            if completed and update_state is None:
+                update_state = (api_get(manager, f"/services/{name}").get("UpdateStatus") or {}).get("State")
+            raise RuntimeError(f"{cluster.name}: {name}: {running} of {n} tasks Running"
+                               + (f", update state {update_state}" if completed else "")
+                               + f" after {limit:g} s; tasks: {task_summary(tasks)}")
+        time.sleep(max(0.0, asked + POLL_INTERVAL - time.monotonic()))
+
+
+def containers_left(cluster):
+    """{host name: number of containers} for the hosts that still have any."""
+    left = {}
+    for host in cluster.hosts:
+        n = len(api_get(host, "/containers/json?all=1"))
+        if n:
+            left[host.name] = n
+    return left
+
+
+def wait_no_containers(cluster, limit=GONE_LIMIT):
+    deadline = time.monotonic() + limit
+    while True:
+        left = containers_left(cluster)
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{cluster.name}: containers still there {limit:g} s after service rm: {left}")
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------- clusters
+
+class ServicesMixin:
+    """What the services bench adds to bench_overlay's clusters: the image only (no overlay, no fixture), and a
+    cleanup that removes services first."""
+
+    def load_images(self, tarball):
+        for host in self.hosts:
+            self.setup_step(f"docker load on {host.name}", lambda h=host: h.docker("load", "-i", tarball, timeout=300))
+
+    def remove_workload_objects(self):
+        self.kill_helpers()
+        manager = self.hosts[0] if self.hosts else None
+        if manager is not None and manager.pid and B.alive(manager.pid):
+            result = manager.docker("service", "ls", "-q", timeout=60, check=False)
+            ids = result.stdout.split() if result.returncode == 0 else []
+            if ids:
+                B.log(f"{self.name}: removing {len(ids)} services left")
+                manager.docker("service", "rm", *ids, timeout=120, check=False)
+                try:
+                    wait_no_containers(self, limit=60)
+                except (RuntimeError, OSError) as e:
+                    B.log(f"{self.name}: {e}")
+        for host in self.hosts:
+            host.remove_all_containers()
+
+
+class DockerServices(ServicesMixin, O.DockerSwarm):
+    def up(self, tarball):
+        self.setup_step("the hosts' namespaces, veths and bridge", self.make_hosts)
+        before = os.environ.get("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE")
+        os.environ["DOCKER_SERVICE_PREFER_OFFLINE_IMAGE"] = "1"   # inherited by each dockerd
+        try:
+            for host in self.hosts:
+                self.setup_step(f"dockerd on {host.name}", host.start)
+        finally:
+            if before is None:
+                os.environ.pop("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE", None)
+            else:
+                os.environ["DOCKER_SERVICE_PREFER_OFFLINE_IMAGE"] = before
+        self.setup_step("swarm init / join", self.form_swarm)
+        self.load_images(tarball)
+
+
+class ShoalServices(ServicesMixin, O.ShoalCluster):
+    def up(self, tarball):
+        self.setup_step("shoal cluster up", self.cluster_up)
+        self.load_images(tarball)
+
+
+# ---------------------------------------------------------------- workloads
+
+def create_argv(name, replicas):
+    return ["service", "create", *SERVICE_FLAGS, "--name", name, "--replicas", str(replicas), B.IMAGE, *COMMAND]
+
+
+def remove_service(cluster, name):
+    """Untimed: `service rm`, then no container left on any host (seconds it took, for the record)."""
+    started = time.monotonic()
+    cluster.hosts[0].docker("service", "rm", name, timeout=120)
+    wait_no_containers(cluster)
+    return time.monotonic() - started
+
+
+def measured(cluster, name, body):
+    """Runs body(); the service is removed afterwards whatever happened (a removal failure after a good figure is an
+    error of its own, raised; after a failed body the body's error wins)."""
+    try:
+        out = body()
+    except BaseException:
+        try:
+            remove_service(cluster, name)
+        except Exception as e:
+            B.log(f"{cluster.name}: removing {name} after a failure: {e}")
+            cluster.remove_workload_objects()
+        raise
+    try:
+        out["rm_s"] = remove_service(cluster, name)
+    except (RuntimeError, subprocess.TimeoutExpired, OSError):
+        cluster.remove_workload_objects()
+        raise
+    return out
+
+
+def w_create(cluster, name, replicas):
+    def body():
+        start = time.monotonic()
+        cluster.hosts[0].docker(*create_argv(name, replicas))
+        returned = time.monotonic()
+        done, info = wait_running(cluster, name, replicas)
+        return dict(info, s=done - start, cli_s=returned - start)
+    return measured(cluster, name, body)
+
+
+def w_scale(cluster, name):
+    def body():
+        h1 = cluster.hosts[0]
+        h1.docker(*create_argv(name, SCALE_FROM))
+        wait_running(cluster, name, SCALE_FROM)
+        start = time.monotonic()
+        h1.docker("service", "scale", "--detach", f"{name}={SCALE_TO}")
+        returned = time.monotonic()
+        done, info = wait_running(cluster, name, SCALE_TO)
+        return dict(info, s=done - start, cli_s=returned - start)
+    return measured(cluster, name, body)
+
+
+def w_update(cluster, name, round_index):
+    marker = f"BENCH_ROUND={round_index}"
+
+    def body():
+        h1 = cluster.hosts[0]
+        h1.docker(*create_argv(name, UPDATE_REPLICAS))
+        wait_running(cluster, name, UPDATE_REPLICAS)
+        start = time.monotonic()
+        h1.docker("service", "update", "--detach", "--no-resolve-image", "--update-parallelism",
+                  str(UPDATE_PARALLELISM), "--update-delay", "0s", "--env-add", marker, name)
+        returned = time.monotonic()
+        done, info = wait_running(cluster, name, UPDATE_REPLICAS, marker=marker, completed=True)
+        return dict(info, s=done - start, cli_s=returned - start)
+    return measured(cluster, name, body)
+
+
+def warm_up(cluster):
+    name = PREFIX + "warm"
+    measured(cluster, name, lambda: (cluster.hosts[0].docker(*create_argv(name, 3)),
+                                     wait_running(cluster, name, 3), {})[-1])
+
+
+# ---------------------------------------------------------------- output
+
+ROWS = [  # (workload, label, Docker figure measured here before, issue target ratio)
+    ("service-create-1", "service create, 1 replica -> Running", 0.70, 0.2),
+    ("service-create-10", "service create, 10 replicas -> all Running", 2.3, 0.2),
+    ("service-create-50", "service create, 50 replicas -> all Running", 8.8, 0.2),
+    ("service-scale-50-100", "service scale 50 -> 100, all Running", 9.4, 0.2),
+    ("service-update-50", f"service update of 50, parallelism {UPDATE_PARALLELISM} -> completed", 17.8, 0.3),
+]
+
+
+def key(workload):
+    return workload.replace("service-", "").replace("-", "_") + "_s"
+
+
+def fmt_s(x):
+    return "-" if x is None else f"{x:.2f} s"
+
+
+def print_table(samples):
+    header = ["workload", "n", "shoal median", "shoal p90", "docker median", "docker p90", "shoal/docker",
+              "issue target"]
+    lines = []
+    for workload, label, _before, target in ROWS:
+        s, d = samples["shoal"].get(key(workload), []), samples["docker"].get(key(workload), [])
+        if not s and not d:
+            continue
+        ratio = B.median(s) / B.median(d) if s and d and B.median(d) else None
+        verdict = "" if ratio is None else (" met" if ratio <= target else " missed")
+        lines.append([f"{workload}: {label}", str(max(len(s), len(d))), fmt_s(B.median(s)), fmt_s(B.p90(s)),
+                      fmt_s(B.median(d)), fmt_s(B.p90(d)), "-" if ratio is None else f"{ratio:.2f}x",
+                      f"<= {target:.1f}x{verdict}"])
+    widths = [max(len(r[i]) for r in [header] + lines) for i in range(len(header))]
+    out = []
+    for i, r in enumerate([header] + lines):
+        out.append("  ".join(c.ljust(widths[j]) if j in (0, len(header) - 1) else c.rjust(widths[j])
+                             for j, c in enumerate(r)).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    print("\n".join(out))
+
+
+# ---------------------------------------------------------------- main
+
+def main(args, tokens):
+    """`--only services[,workloads][,engine]`; returns the exit status."""
+    names = [n for n in B.ENGINES if n in tokens] or list(B.ENGINES)
+    selected = [w for w in WORKLOADS if w in tokens] or list(WORKLOADS)
+    rounds = args.iterations
+    if os.geteuid() != 0:
+        raise SystemExit("bench.py needs root")
+    for tool in ("nsenter", "ip"):
+        if not shutil.which(tool):
+            raise SystemExit(f"--only services needs {tool}")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    results_dir = os.path.join(B.REPO, "bench-results")
+    interrupted = {"signal": None}
+
+    def on_signal(signum, _frame):
+        interrupted["signal"] = signum
+        raise B.Interrupted(signal.Signals(signum).name)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+    base = tempfile.mkdtemp(prefix="shoal-bench-svc-", dir="/var/tmp")
+    run_base = tempfile.mkdtemp(prefix="shoal-bench-svc-", dir="/run")
+    clusters, host, failed = {}, None, None
+    logs_kept = set()
+    record = {"timestamp": stamp, "mode": "services", "machine": {}, "options": vars(args), "workloads": selected,
+              "rounds": rounds, "hosts": O.HOSTS, "poll_interval_ms": POLL_INTERVAL * 1000,
+              "converge_limit_s": CONVERGE_LIMIT, "command": COMMAND, "service_flags": SERVICE_FLAGS,
+              "topology": {}, "engine_errors": {}, "samples": {n: {} for n in B.ENGINES},
+              "runs": {n: [] for n in B.ENGINES}, "errors": []}
+
+    def keep_logs(cluster):
+        if cluster.name in logs_kept:
+            return
+        logs_kept.add(cluster.name)
+        os.makedirs(results_dir, exist_ok=True)
+        for host_name, path in cluster.log_paths():
+            if path and os.path.exists(path):
+                dest = os.path.join(results_dir, f"{stamp}-services-{host_name}.log")
+                shutil.copyfile(path, dest)
+                B.log(f"{host_name}: daemon log copied to {dest}")
+
+    def engine_failed(name, error):
+        record["engine_errors"][name] = str(error)
+        B.log(f"{name}: ENGINE FAILED: {error}; going on without it")
+        cluster = clusters.pop(name, None)
+        if cluster is not None:
+            keep_logs(cluster)
+            for p in cluster.down(keep=args.keep):
+                B.log(f"{name}: cleanup: {p}")
+
+    def order(i):
+        live = [n for n in names if n in clusters]
+        return live if i % 2 == 0 else list(reversed(live))
+
+    def attempt(name, workload, i, fn):
+        try:
+            return fn()
+        except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError, OSError,
+                http.client.HTTPException) as e:
+            record["errors"].append({"engine": name, "workload": workload, "iteration": i, "error": str(e)})
+            B.log(f"{name} {workload} #{i} FAILED: {e}")
+            return None
+
+    try:
+        if "docker" in names:
+            B.ensure_docker_io()
+        binary = None
+        if "shoal" in names:
+            binary = args.shoal_binary or B.build_shoal()
+        record["machine"] = B.machine_facts()
+        host = B.HostNetwork()
+        cli_config = os.path.join(base, "cli-config")
+        os.makedirs(cli_config)
+        tarball = os.path.join(base, "busybox.tar")
+        B.busybox_image_tarball(tarball)
+
+        for name in names:
+            cluster = (DockerServices(base, run_base, cli_config, args.own_containerd) if name == "docker"
+                       else ShoalServices(binary, base, cli_config))
+            clusters[name] = cluster
+            try:
+                started = time.monotonic()
+                cluster.up(tarball)
+                record["topology"][name] = dict(cluster.info, setup_s=round(time.monotonic() - started, 2))
+                B.log(f"{name}: {O.HOSTS} hosts, swarm and image ready in {time.monotonic() - started:.1f} s")
+                warm_up(cluster)
+            except O.SetupFailed as e:
+                record["topology"][name] = cluster.info
+                engine_failed(name, e)
+            except (RuntimeError, subprocess.SubprocessError, ValueError, KeyError, OSError,
+                    http.client.HTTPException) as e:
+                record["topology"][name] = cluster.info
+                engine_failed(name, O.SetupFailed(name, "warm-up (a 3-replica service)", e))
+
+        if not clusters:
+            raise RuntimeError("no engine could be set up: " + "; ".join(record["engine_errors"].values()))
+
+        for workload in selected:
+            B.log(f"workload {workload}: {rounds} rounds per engine, alternating")
+            short = key(workload)[:-2].replace("_", "")
+            for i in range(rounds):
+                for name in order(i):
+                    cluster = clusters[name]
+                    svc = f"{PREFIX}{short}-r{i}"
+                    if workload in CREATE:
+                        fn = lambda: w_create(cluster, svc, CREATE[workload])
+                    elif workload == "service-scale-50-100":
+                        fn = lambda: w_scale(cluster, svc)
+                    else:
+                        fn = lambda: w_update(cluster, svc, i)
+                    out = attempt(name, workload, i, fn)
+                    if out is None:
+                        continue
+                    record["samples"][name].setdefault(key(workload), []).append(out["s"])
+                    record["runs"][name].append(dict(out, workload=workload, round=i, service=svc))
+                    B.log(f"{name} {workload} #{i}: {out['s']:.2f} s (CLI returned after {out['cli_s']:.2f} s, "
+                          f"{out['polls']} polls; rm untimed {out['rm_s']:.1f} s)")
+    except B.Interrupted as e:
+        failed = f"interrupted by {e}"
+    except BaseException as e:  # report, clean up, then exit non-zero
+        failed = f"{type(e).__name__}: {e}"
+    finally:
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        if failed:
+            B.log(f"FAILED: {failed}; cleaning up")
+        for name, cluster in list(clusters.items()):
+            if failed or any(e["engine"] == name for e in record["errors"]):
+                keep_logs(cluster)
+            try:
+                problems = cluster.down(keep=args.keep)
+            except Exception as e:  # the other engine and the host are still cleaned below
+                problems = [f"{type(e).__name__}: {e}"]
+            for p in problems:
+                B.log(f"{name}: cleanup: {p}")
+                record["errors"].append({"engine": name, "workload": "cleanup", "error": p})
+        clean = B.unmount_all([base, run_base])
+        if host is not None:
+            try:
+                host.restore()
+            except Exception as e:
+                B.log(f"host network restore failed: {type(e).__name__}: {e}")
+        if args.keep:
+            B.log(f"--keep: roots left at {base} and {run_base}")
+        elif clean:
+            shutil.rmtree(base, ignore_errors=True)
+            shutil.rmtree(run_base, ignore_errors=True)
+        else:
+            B.log(f"NOT deleting {base} / {run_base}: mounts remain under them")
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_DFL)
+
+    os.makedirs(results_dir, exist_ok=True)
+    record["machine"]["loadavg_end"] = B.read("/proc/loadavg", "").strip()
+    record["failed"] = failed
+    record["medians_s"] = {n: {k: B.median(v) for k, v in record["samples"][n].items()} for n in B.ENGINES}
+    out = os.path.join(results_dir, f"{stamp}-services.json")
+    with open(out, "w") as f:
+        json.dump(record, f, indent=1)
+    print()
+    print(f"Shoal vs Docker {record['machine'].get('dockerd', '')} swarm: {O.HOSTS} hosts each (network namespaces on "
+          f"one bridge, 1 manager); docker CLI {B.DOCKER_CLI} against the manager; alternating engines; {rounds} "
+          f"rounds.")
+    for name in names:
+        if name in record["engine_errors"]:
+            print(f"NOT MEASURED: {record['engine_errors'][name]}")
+    print_table(record["samples"])
+    print(f"Times from before the CLI command to the poll reply (every {POLL_INTERVAL * 1000:g} ms, GET /tasks on the "
+          "manager) that shows the goal. Docker measured here before: "
+          + ", ".join(f"{w[8:]} {before:g} s" for w, _l, before, _t in ROWS) + ".")
+    if record["errors"]:
+        print(f"{len(record['errors'])} errors (see JSON): " +
+              "; ".join(f"{e['engine']} {e['workload']}: {e['error']}" for e in record["errors"][:3]))
+    print(f"raw samples: {out}")
+    if failed:
+        print(f"bench failed: {failed}", file=sys.stderr)
+        return 130 if interrupted["signal"] else 1
+    return 1 if record["engine_errors"] else 0
