@@ -181,6 +181,32 @@ import Testing
             #expect(try await docker(1, ["service", "rm", "sec"]).status == 0)
             #expect(try await docker(1, ["secret", "rm", "db"]).status == 0)
 
+            // Drained, a host's tasks move to the others; paused, it keeps its tasks but gets no new one.
+            let spread = try await docker(1, ["service", "create", "--name", "spread", "--replicas", "3",
+                                              "--stop-grace-period", "1s", "bb", "sleep", "1000"])
+            try #require(spread.status == 0, "\(spread)")
+            func nodesOf(_ service: String) async throws -> [String] {
+                lines(try await docker(1, ["service", "ps", "--filter", "desired-state=running", "--format",
+                                           "{{.Node}} {{.CurrentState}}", service]))
+            }
+            #expect(Set(try await nodesOf("spread").map { $0.split(separator: " ")[0] }).count == 3)
+            #expect(try await docker(1, ["node", "update", "--availability", "drain", cluster.host(3)]).status == 0)
+            var after: [String] = []
+            let drained = try await cluster.eventually(20) {
+                after = try await nodesOf("spread")
+                return after.count == 3 && after.allSatisfy { !$0.hasPrefix(cluster.host(3)) && $0.contains("Running") }
+            }
+            #expect(drained, "\(after)")
+            #expect(lines(try await docker(1, ["node", "ps", "--filter", "desired-state=running", "-q", cluster.host(3)])).isEmpty)
+            #expect(try await docker(1, ["node", "update", "--availability", "active", cluster.host(3)]).status == 0)
+            #expect(try await docker(1, ["node", "update", "--availability", "pause", cluster.host(2)]).status == 0)
+            #expect(try await docker(1, ["service", "scale", "spread=5"]).status == 0)
+            let paused = try await nodesOf("spread")
+            #expect(paused.filter { $0.hasPrefix(cluster.host(2) + " ") }.count
+                        == after.filter { $0.hasPrefix(cluster.host(2) + " ") }.count, "\(after) → \(paused)")
+            #expect(try await docker(1, ["node", "update", "--availability", "active", cluster.host(2)]).status == 0)
+            #expect(try await docker(1, ["service", "rm", "spread"]).status == 0)
+
             // A host whose daemon dies: once it is Down its tasks run elsewhere at once (no restart delay: they did
             // not fail), and when it comes back it stops the container of the task it no longer has.
             try #require(try await docker(1, ["swarm", "update", "--dispatcher-heartbeat", "1s"]).status == 0)
