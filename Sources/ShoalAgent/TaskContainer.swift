@@ -24,17 +24,18 @@ public enum TaskContainer {
     /// The container `task` runs as: its container spec, resources and networks (each with the address the
     /// allocator gave it and the service's aliases), with the swarm's labels over the spec's own. A service's
     /// tasks are never restarted by the engine (the managers' restart policy replaces them).
-    public static func spec(_ task: SwarmTask, serviceName: String, networkNames: [String: String] = [:])
-        -> ContainerSpec
+    public static func spec(_ task: SwarmTask, serviceName: String, networkNames: [String: String] = [:],
+                            template values: TaskTemplate? = nil) -> ContainerSpec
     {
+        let expand = { (text: String) in values?.expand(text) ?? text }
         let template = task.spec.containerSpec
         var spec = ContainerSpec(image: template.image)
         if !template.command.isEmpty { spec.entrypoint = template.command }
         if !template.args.isEmpty { spec.cmd = template.args }
-        spec.env = template.env
+        spec.env = template.env.map(expand)
         spec.workingDir = template.dir.isEmpty ? nil : template.dir
         spec.user = template.user.isEmpty ? nil : template.user
-        spec.hostname = template.hostname.isEmpty ? nil : template.hostname
+        spec.hostname = template.hostname.isEmpty ? nil : expand(template.hostname)
         spec.tty = template.tty
         spec.openStdin = template.openStdin
         spec.stopSignal = template.stopSignal.isEmpty ? nil : template.stopSignal
@@ -43,7 +44,11 @@ public enum TaskContainer {
             serviceIDLabel: task.serviceID, serviceNameLabel: serviceName, taskLabel: "",
             taskIDLabel: task.id, taskNameLabel: taskName(task, serviceName: serviceName), nodeIDLabel: task.nodeID,
         ]) { _, swarm in swarm }
-        spec.host.mounts = template.mounts
+        spec.host.mounts = template.mounts.map { mount in
+            var mount = mount
+            mount.source = expand(mount.source)
+            return mount
+        }
         spec.host.readonlyRootfs = template.readOnly
         spec.host.initProcess = template.initProcess
         spec.host.capAdd = template.capabilityAdd

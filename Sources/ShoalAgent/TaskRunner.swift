@@ -11,18 +11,20 @@ public actor TaskRunner {
     let serviceName: String
     let networkNames: [String: String]
     let files: [TaskFile]
+    let node: TaskNode
     let engine: any TaskEngine
     let report: @Sendable (String, TaskStatus) async -> Void
     let logger: Logger
     private var loop: Task<Void, Never>?
 
     public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:], files: [TaskFile] = [],
-                engine: any TaskEngine, logger: Logger,
+                node: TaskNode = TaskNode(id: "", hostname: ""), engine: any TaskEngine, logger: Logger,
                 report: @escaping @Sendable (String, TaskStatus) async -> Void) {
         self.task = task
         self.serviceName = serviceName
         self.networkNames = networkNames
         self.files = files
+        self.node = node
         self.engine = engine
         self.logger = logger
         self.report = report
@@ -70,7 +72,10 @@ public actor TaskRunner {
                 case .none:
                     if step.status == nil { return }
                 case .prepare:
-                    var spec = TaskContainer.spec(task, serviceName: serviceName, networkNames: networkNames)
+                    let values = TaskTemplate(task: task, serviceName: serviceName, nodeID: node.id,
+                                              nodeHostname: node.hostname)
+                    var spec = TaskContainer.spec(task, serviceName: serviceName, networkNames: networkNames,
+                                                  template: values)
                     do {
                         if !files.isEmpty {
                             spec.host.mounts += try await engine.stageFiles(taskID: task.id, files: files)

@@ -20,6 +20,17 @@ public struct AssignedTask: Sendable, Equatable {
     }
 }
 
+/// The node the runners run on, as service templates name it.
+public struct TaskNode: Sendable, Equatable {
+    public var id: String
+    public var hostname: String
+
+    public init(id: String, hostname: String) {
+        self.id = id
+        self.hostname = hostname
+    }
+}
+
 /// The node's task runners, kept in step with the set of tasks its session says are assigned to it: a new task
 /// gets a runner, a changed desired state reaches its runner, and a task no longer assigned loses its runner and
 /// its container. After a daemon restart the full set arrives again, and each runner finds its container by the
@@ -27,11 +38,14 @@ public struct AssignedTask: Sendable, Equatable {
 public actor TaskSupervisor {
     private var runners: [String: TaskRunner] = [:]
     private let engine: any TaskEngine
+    private let node: TaskNode
     private let logger: Logger
     private let report: @Sendable (String, TaskStatus) async -> Void
 
-    public init(engine: any TaskEngine, logger: Logger, report: @escaping @Sendable (String, TaskStatus) async -> Void) {
+    public init(engine: any TaskEngine, node: TaskNode = TaskNode(id: "", hostname: ""), logger: Logger,
+                report: @escaping @Sendable (String, TaskStatus) async -> Void) {
         self.engine = engine
+        self.node = node
         self.logger = logger
         self.report = report
     }
@@ -48,8 +62,8 @@ public actor TaskSupervisor {
                 await runner.update(desiredState: entry.task.desiredState)
             } else {
                 let runner = TaskRunner(task: entry.task, serviceName: entry.serviceName,
-                                        networkNames: entry.networkNames, files: entry.files, engine: engine,
-                                        logger: logger, report: report)
+                                        networkNames: entry.networkNames, files: entry.files, node: node,
+                                        engine: engine, logger: logger, report: report)
                 runners[id] = runner
                 await runner.run()
             }

@@ -17,10 +17,10 @@ actor NodeTasks {
     private var send: @Sendable ([Shoal_Cluster_V1_TaskStatusReport]) async -> Void = { _ in }
 
     /// Runs this node's tasks on `engine`; `send` takes each batch of states to the session.
-    func start(engine: any TaskEngine, logger: Logger,
+    func start(engine: any TaskEngine, node: TaskNode, logger: Logger,
                send: @escaping @Sendable ([Shoal_Cluster_V1_TaskStatusReport]) async -> Void) {
         self.send = send
-        supervisor = TaskSupervisor(engine: engine, logger: logger) { [weak self] taskID, status in
+        supervisor = TaskSupervisor(engine: engine, node: node, logger: logger) { [weak self] taskID, status in
             await self?.record(taskID, status)
         }
     }

@@ -34,7 +34,8 @@ extension SwarmMembership {
                 assignments: { update in await tasks.apply(update) },
                 taskStatuses: { await tasks.knownStatuses() }))
         if let taskEngine {
-            await tasks.start(engine: taskEngine, logger: logger) { statuses in await agent.report(statuses) }
+            await tasks.start(engine: taskEngine, node: TaskNode(id: config.nodeID, hostname: description.hostname),
+                              logger: logger) { statuses in await agent.report(statuses) }
         }
         self.agent = agent
         nodeTasks = tasks

@@ -187,6 +187,18 @@ final class Reports: Sendable {
         #expect(reports.sequence.suffix(2) == [.starting, .running])
     }
 
+    @Test func templatesInHostnameEnvAndMountsTakeTheTasksValues() {
+        var task = Self.task(slot: 3)
+        task.spec.containerSpec.hostname = "{{.Node.Hostname}}-{{ .Task.Slot }}"
+        task.spec.containerSpec.env = ["SVC={{.Service.Name}}", "TASK={{.Task.Name}}", "KEEP={{.Service.Labels}}", "OPEN={{x"]
+        task.spec.containerSpec.mounts = [MountSpec(kind: .volume, source: "data-{{.Task.Slot}}", target: "/data")]
+        let values = TaskTemplate(task: task, serviceName: "web", nodeID: "nid", nodeHostname: "host-a")
+        let spec = TaskContainer.spec(task, serviceName: "web", template: values)
+        #expect(spec.hostname == "host-a-3")
+        #expect(spec.env == ["SVC=web", "TASK=web.3", "KEEP={{.Service.Labels}}", "OPEN={{x"])
+        #expect(spec.host.mounts.map(\.source) == ["data-3"])
+    }
+
     @Test func aGlobalTaskIsNamedAfterItsNode() {
         let task = Self.task(slot: 0)
         #expect(TaskContainer.containerName(task, serviceName: "agent") == "agent.nid.tid")

@@ -181,6 +181,28 @@ import Testing
             #expect(try await docker(1, ["service", "rm", "sec"]).status == 0)
             #expect(try await docker(1, ["secret", "rm", "db"]).status == 0)
 
+            // Global: one task on every host, named by a template; a constraint no host meets leaves the task
+            // pending with Docker's reason.
+            let global = try await docker(1, ["service", "create", "--name", "everywhere", "--mode", "global",
+                                              "--hostname", "{{.Node.Hostname}}-{{.Service.Name}}",
+                                              "--stop-grace-period", "1s", "bb", "sleep", "1000"])
+            try #require(global.status == 0, "\(global)")
+            let everywhere = lines(try await docker(1, ["service", "ps", "--format", "{{.Node}}", "everywhere"]))
+            #expect(Set(everywhere) == Set((1...3).map { cluster.host($0) }) && everywhere.count == 3, "\(everywhere)")
+            let onTwo = lines(try await docker(2, ["ps", "-q", "--filter", "label=com.docker.swarm.service.name=everywhere"]))
+            try #require(onTwo.count == 1, "\(onTwo)")
+            #expect(try await docker(2, ["exec", onTwo[0], "hostname"]).stdout == "\(cluster.host(2))-everywhere\n")
+            #expect(try await docker(1, ["service", "create", "--detach", "--name", "nowhere", "--constraint",
+                                         "node.labels.zone==mars", "bb", "sleep", "1000"]).status == 0)
+            var pending: [String] = []
+            let unschedulable = try await cluster.eventually(10) {
+                pending = lines(try await docker(1, ["service", "ps", "--no-trunc", "--format", "{{.CurrentState}}|{{.Error}}", "nowhere"]))
+                return pending.count == 1 && pending[0].hasPrefix("Pending ")
+                    && pending[0].hasSuffix("|\"no suitable node (scheduling constraints not satisfied on 3 nodes)\"")
+            }
+            #expect(unschedulable, "\(pending)")
+            #expect(try await docker(1, ["service", "rm", "everywhere", "nowhere"]).status == 0)
+
             // Drained, a host's tasks move to the others; paused, it keeps its tasks but gets no new one.
             let spread = try await docker(1, ["service", "create", "--name", "spread", "--replicas", "3",
                                               "--stop-grace-period", "1s", "bb", "sleep", "1000"])
