@@ -54,7 +54,7 @@ public struct Daemon: Sendable {
         await networks.setCluster(ClusterNetworksAdapter(swarm: swarm))
         await swarm.setEndpointHandlers(ClusterNetworksAdapter.handlers(networks))
         await containers.restore()
-        await swarm.setTaskEngine(TaskEngineAdapter(containers: containers, filesRoot: paths.execRoot + "/task-files"))
+        await swarm.setTaskEngine(TaskEngineAdapter(containers: containers, networks: networks, filesRoot: paths.execRoot + "/task-files"))
         await swarm.restore()
 
         let backends = DockerBackends(

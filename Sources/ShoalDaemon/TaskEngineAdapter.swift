@@ -10,6 +10,7 @@ import ShoalOS
 /// so a runner made after a daemon restart carries on with the container its task already has.
 struct TaskEngineAdapter: TaskEngine {
     let containers: ContainerService
+    let networks: NetworkService
     /// A tmpfs of this daemon's (under its exec root) where tasks' secrets and configs live while their containers
     /// need them: in memory only, never on the node's disk.
     let filesRoot: String
@@ -43,7 +44,11 @@ struct TaskEngineAdapter: TaskEngine {
         await exited.wait()
     }
 
-    func stop(_ id: String, grace: Int?) async throws { try await containers.stop(id, timeout: grace, signal: nil) }
+    /// The task leaves this host's balancers and its service's names first, then gets its stop signal.
+    func stop(_ id: String, grace: Int?) async throws {
+        await networks.drainServiceNames(id)
+        try await containers.stop(id, timeout: grace, signal: nil)
+    }
 
     func remove(_ id: String) async throws { try await containers.remove(id, force: true, removeVolumes: false) }
 

@@ -442,6 +442,20 @@ extension NetworkService: NetworkSandboxProvider {
         syncBalancers()
     }
 
+    /// A service task about to be stopped: its endpoints here stop answering to its service's names (`tasks.NAME`,
+    /// and NAME with dnsrr), so this host's balancers drop it before its stop signal, as the leader already had
+    /// the other hosts do.
+    public func drainServiceNames(_ containerID: String) {
+        guard let live = sandboxes[containerID] else { return }
+        for endpoint in live.endpoints where endpoint.dnsNames.contains(where: { $0.hasPrefix("tasks.") }) {
+            var drained = endpoint
+            drained.dnsNames = endpoint.dnsNames.filter { name in
+                !name.hasPrefix("tasks.") && !endpoint.dnsNames.contains("tasks.\(name)")
+            }
+            registerNames(drained)
+        }
+    }
+
     /// The swarm-scoped networks a sandbox is on (where service VIPs live).
     func overlayNetworkIDs(_ live: LiveSandbox) -> Set<String> {
         Set(live.endpoints.filter { networks[$0.networkID]?.isSwarmScoped == true }.map(\.networkID))
