@@ -24,9 +24,16 @@ extension LeaderServices {
         for report in reports { latest[report.taskID] = report.status }
         let tasks = StoreTable<TaskMessage>(objects.store)
         for _ in 0..<Self.statusAttempts {
+            // A large batch (many tasks starting at once) reads the table once instead of a task at a time.
+            var current: [String: Versioned<TaskMessage>] = [:]
+            if latest.count > Self.readOneByOne {
+                for stored in try await tasks.list() where latest[stored.id] != nil { current[stored.id] = stored }
+            } else {
+                for taskID in latest.keys { current[taskID] = try await tasks.get(taskID) }
+            }
             var write = StoreWrite()
             for (taskID, status) in latest.sorted(by: { $0.key < $1.key }) {
-                guard let stored = try await tasks.get(taskID), stored.object.nodeID == nodeID,
+                guard let stored = current[taskID], stored.object.nodeID == nodeID,
                       Self.advances(stored.object.status, to: status) else { continue }
                 var task = stored.object
                 task.status = status
@@ -44,6 +51,8 @@ extension LeaderServices {
     }
 
     static let statusAttempts = 5
+    /// Up to this many reports, each task is read alone; more, and the whole table is read once.
+    static let readOneByOne = 8
 
     /// A report moves a task on: a later state, or news of the same one (a container's exit code, a message).
     static func advances(_ current: Shoal_Cluster_V1_TaskStatus, to reported: Shoal_Cluster_V1_TaskStatus) -> Bool {
