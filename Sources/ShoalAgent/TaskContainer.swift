@@ -11,6 +11,11 @@ public enum TaskContainer {
     public static let taskNameLabel = "com.docker.swarm.task.name"
     public static let nodeIDLabel = "com.docker.swarm.node.id"
 
+    /// The ports `task` publishes on its own node (`mode=host`).
+    public static func hostPorts(_ task: SwarmTask) -> [PortConfig] {
+        (task.endpoint?.ports ?? []).filter { $0.publishMode == .host }
+    }
+
     /// `web.2` for a replicated task's slot, `web.<node ID>` for a global one's (Docker's task name).
     public static func taskName(_ task: SwarmTask, serviceName: String) -> String {
         task.slot > 0 ? "\(serviceName).\(task.slot)" : "\(serviceName).\(task.nodeID)"
@@ -66,6 +71,13 @@ public enum TaskContainer {
             spec.networks[name] = EndpointRequest(aliases: aliases, ipv4Address: address)
         }
         if let first = spec.networks.keys.sorted().first { spec.host.networkMode = first }
+        // `--publish mode=host`: on this node only, as `docker run -p` would (0: the engine picks the port).
+        for port in hostPorts(task) {
+            let key = "\(port.targetPort)/\(port.protocol.rawValue)"
+            spec.exposedPorts.append(key)
+            spec.host.portBindings[key, default: []].append(
+                PortBinding(hostPort: port.publishedPort == 0 ? "" : String(port.publishedPort)))
+        }
         return spec
     }
 }

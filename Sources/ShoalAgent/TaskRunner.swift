@@ -83,6 +83,9 @@ public actor TaskRunner {
                         let id = try await engine.create(
                             name: TaskContainer.containerName(task, serviceName: serviceName), spec: spec)
                         task.status.containerStatus = TaskContainerStatus(containerID: id)
+                        // Host-mode ports chosen by the service show in `service ps` (a port the engine picks
+                        // is not known here).
+                        task.status.portStatus = TaskContainer.hostPorts(task).filter { $0.publishedPort != 0 }
                     } catch {
                         await record(TaskController.rejected(task, error: Self.message(error), now: Date()))
                         return

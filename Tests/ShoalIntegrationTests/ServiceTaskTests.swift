@@ -203,6 +203,23 @@ import Testing
             #expect(unschedulable, "\(pending)")
             #expect(try await docker(1, ["service", "rm", "everywhere", "nowhere"]).status == 0)
 
+            // `--publish mode=host`: the task's own host answers on the port, the others do not.
+            let hostMode = try await docker(1, ["service", "create", "--name", "direct", "--constraint",
+                                                "node.hostname==\(cluster.host(3))", "--publish",
+                                                "mode=host,published=8088,target=80", "--stop-grace-period", "1s",
+                                                "bb", "httpd", "-f", "-p", "80", "-h", "/www"])
+            try #require(hostMode.status == 0, "\(hostMode)")
+            func fetch(_ node: Int) async throws -> Shell.Result {
+                try await Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(2), "--", "/bin/busybox", "timeout", "5",
+                                                         "/bin/busybox", "wget", "-qO-", "http://\(cluster.address(node)):8088/"])
+            }
+            let direct = try await fetch(3)
+            #expect(direct.stdout == "svc-ok\n", "\(direct)")
+            #expect(try await fetch(1).status != 0)
+            let ports = try await docker(1, ["service", "ps", "--format", "{{.Ports}}", "direct"])
+            #expect(ports.stdout == "*:8088->80/tcp\n", "\(ports)")
+            #expect(try await docker(1, ["service", "rm", "direct"]).status == 0)
+
             // Drained, a host's tasks move to the others; paused, it keeps its tasks but gets no new one.
             let spread = try await docker(1, ["service", "create", "--name", "spread", "--replicas", "3",
                                               "--stop-grace-period", "1s", "bb", "sleep", "1000"])
