@@ -32,6 +32,13 @@ actor NodeTasks {
         supervisor = nil
     }
 
+    /// The node leaves the swarm: every task's container (and files) goes.
+    func removeAll() async {
+        assigned = [:]
+        latest = [:]
+        await supervisor?.assign([])
+    }
+
     func apply(_ update: Shoal_Cluster_V1_Assignments) async {
         if update.full { assigned = [:] }
         for entry in update.upserted {

@@ -144,6 +144,8 @@ public actor SwarmMembership {
             throw ShoalError(.unavailable,
                              "You are attempting to leave the swarm on a node that is participating as a manager. Use `--force` to ignore this message.")
         }
+        // As Docker: the node's task containers go with it (the managers run them elsewhere).
+        await nodeTasks?.removeAll()
         await beforeLeaving()
         renewal?.cancel()
         renewal = nil

@@ -273,6 +273,13 @@ import Testing
             }
             let leftOn3 = try await docker(3, ["ps", "-a"])
             #expect(stopped, "\(leftOn3)\n\(cluster.log(3))")
+
+            // A host that leaves the swarm takes its task containers away with it (as Docker does).
+            let onHost2 = lines(try await docker(2, ["ps", "-a", "-q", "--filter", "label=com.docker.swarm.service.name=moved"]))
+            #expect(!onHost2.isEmpty)
+            let leaving = try await docker(2, ["swarm", "leave"])
+            #expect(leaving.status == 0, "\(leaving)")
+            #expect(lines(try await docker(2, ["ps", "-a", "-q", "--filter", "label=com.docker.swarm.service.name=moved"])).isEmpty)
         }
     }
 }
