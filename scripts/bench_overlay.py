@@ -687,6 +687,70 @@ def print_table(samples):
     print("\n".join(out))
 
 
+# ---------------------------------------------------------------- the end of a run (also bench_services.py)
+
+def tear_down(clusters, host, base, run_base, record, failed, keep, keep_logs, logs_of_engine_errors=False):
+    """The `finally:` of a cluster bench, with SIGINT/SIGTERM/SIGHUP ignored until it is done. Each cluster's daemon
+    logs go to `keep_logs(cluster)` when the run `failed`, and with `logs_of_engine_errors` also when record["errors"]
+    names that engine; each cluster is brought down (its problems logged and recorded as "cleanup" errors); then the
+    mounts under the roots are undone, bench.py's host network snapshot (`host`, if taken) is restored and, unless
+    `keep` or mounts remain, the roots are removed."""
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_IGN)
+    if failed:
+        B.log(f"FAILED: {failed}; cleaning up")
+    for name, cluster in list(clusters.items()):
+        if failed or (logs_of_engine_errors and any(e["engine"] == name for e in record["errors"])):
+            keep_logs(cluster)
+        try:
+            problems = cluster.down(keep=keep)
+        except Exception as e:  # the other engine and the host are still cleaned below
+            problems = [f"{type(e).__name__}: {e}"]
+        for p in problems:
+            B.log(f"{name}: cleanup: {p}")
+            record["errors"].append({"engine": name, "workload": "cleanup", "error": p})
+    clean = B.unmount_all([base, run_base])
+    if host is not None:
+        try:
+            host.restore()
+        except Exception as e:
+            B.log(f"host network restore failed: {type(e).__name__}: {e}")
+    if keep:
+        B.log(f"--keep: roots left at {base} and {run_base}")
+    elif clean:
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(run_base, ignore_errors=True)
+    else:
+        B.log(f"NOT deleting {base} / {run_base}: mounts remain under them")
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+
+
+def write_record(record, results_dir, file_name, failed, **extra):
+    """Writes the run's JSON into results_dir, with the load average at its end, `failed` and the `extra` keys;
+    returns its path."""
+    os.makedirs(results_dir, exist_ok=True)
+    record["machine"]["loadavg_end"] = B.read("/proc/loadavg", "").strip()
+    record["failed"] = failed
+    record.update(extra)
+    out = os.path.join(results_dir, file_name)
+    with open(out, "w") as f:
+        json.dump(record, f, indent=1)
+    return out
+
+
+def print_end(record, out, failed, interrupted):
+    """The last lines of a cluster bench's report (the first errors, the JSON's path); returns the exit status."""
+    if record["errors"]:
+        print(f"{len(record['errors'])} errors (see JSON): " +
+              "; ".join(f"{e['engine']} {e['workload']}: {e['error']}" for e in record["errors"][:3]))
+    print(f"raw samples: {out}")
+    if failed:
+        print(f"bench failed: {failed}", file=sys.stderr)
+        return 130 if interrupted["signal"] else 1
+    return 1 if record["engine_errors"] else 0
+
+
 # ---------------------------------------------------------------- main
 
 def main(args, tokens):
@@ -862,42 +926,9 @@ def main(args, tokens):
     except BaseException as e:  # report, clean up, then exit non-zero
         failed = f"{type(e).__name__}: {e}"
     finally:
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, signal.SIG_IGN)
-        if failed:
-            B.log(f"FAILED: {failed}; cleaning up")
-        for name, cluster in list(clusters.items()):
-            if failed:
-                keep_logs(cluster)
-            try:
-                problems = cluster.down(keep=args.keep)
-            except Exception as e:  # the other engine and the host are still cleaned below
-                problems = [f"{type(e).__name__}: {e}"]
-            for p in problems:
-                B.log(f"{name}: cleanup: {p}")
-                record["errors"].append({"engine": name, "workload": "cleanup", "error": p})
-        clean = B.unmount_all([base, run_base])
-        if host is not None:
-            try:
-                host.restore()
-            except Exception as e:
-                B.log(f"host network restore failed: {type(e).__name__}: {e}")
-        if args.keep:
-            B.log(f"--keep: roots left at {base} and {run_base}")
-        elif clean:
-            shutil.rmtree(base, ignore_errors=True)
-            shutil.rmtree(run_base, ignore_errors=True)
-        else:
-            B.log(f"NOT deleting {base} / {run_base}: mounts remain under them")
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, signal.SIG_DFL)
+        tear_down(clusters, host, base, run_base, record, failed, args.keep, keep_logs)
 
-    os.makedirs(results_dir, exist_ok=True)
-    record["machine"]["loadavg_end"] = B.read("/proc/loadavg", "").strip()
-    record["failed"] = failed
-    out = os.path.join(results_dir, f"{stamp}-overlay.json")
-    with open(out, "w") as f:
-        json.dump(record, f, indent=1)
+    out = write_record(record, results_dir, f"{stamp}-overlay.json", failed)
     print()
     counts = ([f"{args.iterations} iterations of {'/'.join(w[8:] for w in selected if w in PER_ITERATION)}"]
               if set(selected) & set(PER_ITERATION) else [])
@@ -914,11 +945,4 @@ def main(args, tokens):
     print_table(record["samples"])
     print(f"resolve: a poller in the client's netns on host 2 queries every {POLL_INTERVAL * 1000:g} ms; times are "
           "from the CLI's return (negative: before it). Ratios of q/s and MB/s: higher is better.")
-    if record["errors"]:
-        print(f"{len(record['errors'])} errors (see JSON): " +
-              "; ".join(f"{e['engine']} {e['workload']}: {e['error']}" for e in record["errors"][:3]))
-    print(f"raw samples: {out}")
-    if failed:
-        print(f"bench failed: {failed}", file=sys.stderr)
-        return 130 if interrupted["signal"] else 1
-    return 1 if record["engine_errors"] else 0
+    return print_end(record, out, failed, interrupted)

@@ -47,7 +47,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -471,43 +470,11 @@ def main(args, tokens):
     except BaseException as e:  # report, clean up, then exit non-zero
         failed = f"{type(e).__name__}: {e}"
     finally:
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, signal.SIG_IGN)
-        if failed:
-            B.log(f"FAILED: {failed}; cleaning up")
-        for name, cluster in list(clusters.items()):
-            if failed or any(e["engine"] == name for e in record["errors"]):
-                keep_logs(cluster)
-            try:
-                problems = cluster.down(keep=args.keep)
-            except Exception as e:  # the other engine and the host are still cleaned below
-                problems = [f"{type(e).__name__}: {e}"]
-            for p in problems:
-                B.log(f"{name}: cleanup: {p}")
-                record["errors"].append({"engine": name, "workload": "cleanup", "error": p})
-        clean = B.unmount_all([base, run_base])
-        if host is not None:
-            try:
-                host.restore()
-            except Exception as e:
-                B.log(f"host network restore failed: {type(e).__name__}: {e}")
-        if args.keep:
-            B.log(f"--keep: roots left at {base} and {run_base}")
-        elif clean:
-            shutil.rmtree(base, ignore_errors=True)
-            shutil.rmtree(run_base, ignore_errors=True)
-        else:
-            B.log(f"NOT deleting {base} / {run_base}: mounts remain under them")
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, signal.SIG_DFL)
+        O.tear_down(clusters, host, base, run_base, record, failed, args.keep, keep_logs,
+                    logs_of_engine_errors=True)
 
-    os.makedirs(results_dir, exist_ok=True)
-    record["machine"]["loadavg_end"] = B.read("/proc/loadavg", "").strip()
-    record["failed"] = failed
-    record["medians_s"] = {n: {k: B.median(v) for k, v in record["samples"][n].items()} for n in B.ENGINES}
-    out = os.path.join(results_dir, f"{stamp}-services.json")
-    with open(out, "w") as f:
-        json.dump(record, f, indent=1)
+    medians = {n: {k: B.median(v) for k, v in record["samples"][n].items()} for n in B.ENGINES}
+    out = O.write_record(record, results_dir, f"{stamp}-services.json", failed, medians_s=medians)
     print()
     print(f"Shoal vs Docker {record['machine'].get('dockerd', '')} swarm: {O.HOSTS} hosts each (network namespaces on "
           f"one bridge, 1 manager); docker CLI {B.DOCKER_CLI} against the manager; alternating engines; {rounds} "
@@ -519,11 +486,4 @@ def main(args, tokens):
     print(f"Times from before the CLI command to the poll reply (every {POLL_INTERVAL * 1000:g} ms, GET /tasks on the "
           "manager) that shows the goal. Docker measured here before: "
           + ", ".join(f"{w[8:]} {before:g} s" for w, _l, before, _t in ROWS) + ".")
-    if record["errors"]:
-        print(f"{len(record['errors'])} errors (see JSON): " +
-              "; ".join(f"{e['engine']} {e['workload']}: {e['error']}" for e in record["errors"][:3]))
-    print(f"raw samples: {out}")
-    if failed:
-        print(f"bench failed: {failed}", file=sys.stderr)
-        return 130 if interrupted["signal"] else 1
-    return 1 if record["engine_errors"] else 0
+    return O.print_end(record, out, failed, interrupted)
