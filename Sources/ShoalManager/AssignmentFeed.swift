@@ -4,7 +4,7 @@ import ShoalModel
 
 /// What each node session is told of the tasks the leader wants on its node (the dispatcher's assignments): the
 /// whole set when the session starts, then what changed for the node after each round of the task pipeline. A
-/// node hears of a task from the moment it is assigned until it is deleted; its own status reports change nothing
+/// node hears of a task from the moment it is assigned and wanted running until it is deleted; its own status reports change nothing
 /// it is told (the node knows them), so a session only hears of new tasks, of changed wants (desired state, spec,
 /// addresses) and of deletions.
 actor AssignmentFeed {
@@ -26,7 +26,9 @@ actor AssignmentFeed {
     func update(_ tasks: [SwarmTask], serviceNames: [String: String], networkNames: [String: String],
                 files: [String: [TaskFile]] = [:]) {
         var next: [String: [String: Assigned]] = [:]
-        for task in tasks where !task.nodeID.isEmpty && task.status.state >= .assigned {
+        // A replacement waiting out its restart delay (desired `ready`) reaches its node once it is due: a task
+        // that cannot even be prepared there (no such image) is then retried at the policy's pace, not at once.
+        for task in tasks where !task.nodeID.isEmpty && task.status.state >= .assigned && task.desiredState >= .running {
             var assigned = Assigned()
             assigned.task = task.stored
             assigned.serviceName = serviceNames[task.serviceID] ?? task.serviceID
