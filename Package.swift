@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "ShoalNetwork",
             dependencies: [
-                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNFTables", "ShoalDNS",
+                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNFTables", "ShoalDNS", "ShoalModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -155,15 +155,14 @@ public actor NetworkAllocatorService {
     {
         guard let task = try await tasks.get(taskID)?.object, task.nodeID == nodeID,
               let held = task.networksAttachments.first(where: { $0.networkID == networkID })?.addresses.first,
-              let address = try? IPv4Address(parsing: String(held.split(separator: "/")[0]))
+              let address = try? IPv4Interface(parsing: held).address
         else {
             throw ShoalError.permissionDenied("task \(taskID) has no endpoint on network \(networkID) on this node")
         }
         guard let service = try await services.get(task.serviceID)?.object else {
             return (address, task.serviceID, [])
         }
-        let name = service.spec.name
-        let names = service.spec.endpointSpec.mode == "dnsrr" ? ["tasks.\(name)", name] : ["tasks.\(name)"]
+        let names = ServiceDNSNames.forTask(of: service.spec.name, dnsrr: service.spec.endpointSpec.mode == "dnsrr")
         return (address, service.id, names)
     }
 
@@ -238,7 +237,7 @@ public actor NetworkAllocatorService {
             owned += service.endpoint.virtualIps.filter { $0.networkID == network.id }.map { (service.id, $0.address) }
         }
         for (owner, text) in owned {
-            guard let address = try? IPv4Address(parsing: String(text.split(separator: "/")[0])) else { continue }
+            guard let address = try? IPv4Interface(parsing: text).address else { continue }
             inUse.append(address)
             held[owner, default: [:]][network.id] = address
         }

@@ -17,14 +17,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-extension Duration {
-    /// The duration in seconds as a `Double` (Foundation's `Date` arithmetic wants a `TimeInterval`).
-    var timeInterval: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}
-
 extension Date {
     /// Certificates carry whole seconds: dropping the fraction up front makes `parse(sign(x))` round-trip.
     var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }

@@ -146,7 +146,10 @@ extension NetworkService: NetworkSandboxProvider {
                                            domainname: record.spec.domainname ?? "")
             try writeFiles(record, directory: directory, hosts: hosts, embeddedDNS: embedded, keepLoopback: false)
             let overlays = overlayNetworkIDs(live)
-            if !overlays.isEmpty { await balancers.applyNow(endpoints.balancedServices(on: overlays), in: path) }
+            var computed: [String: [BalancedService]] = [:]
+            if !overlays.isEmpty {
+                await balancers.applyNow(balancedServices(on: overlays, computed: &computed), in: path)
+            }
         } catch {
             sandboxes[record.id] = nil
             await teardown(live)
@@ -447,11 +450,9 @@ extension NetworkService: NetworkSandboxProvider {
     /// the other hosts do.
     public func drainServiceNames(_ containerID: String) {
         guard let live = sandboxes[containerID] else { return }
-        for endpoint in live.endpoints where endpoint.dnsNames.contains(where: { $0.hasPrefix("tasks.") }) {
+        for endpoint in live.endpoints where ServiceDNSNames.includeServiceNames(endpoint.dnsNames) {
             var drained = endpoint
-            drained.dnsNames = endpoint.dnsNames.filter { name in
-                !name.hasPrefix("tasks.") && !endpoint.dnsNames.contains("tasks.\(name)")
-            }
+            drained.dnsNames = ServiceDNSNames.withoutServiceNames(endpoint.dnsNames)
             registerNames(drained)
         }
     }
@@ -464,10 +465,24 @@ extension NetworkService: NetworkSandboxProvider {
     /// Every overlay sandbox balances its networks' VIPs over the tasks as the endpoint table has them now (after
     /// any change of it: the leader's stream, a local endpoint made or gone).
     func syncBalancers() {
+        var byNetwork: [String: [BalancedService]] = [:]
         for live in sandboxes.values {
             let overlays = overlayNetworkIDs(live)
             if overlays.isEmpty && balancers.applied(in: live.path) == nil { continue }
-            balancers.want(endpoints.balancedServices(on: overlays), in: live.path)
+            balancers.want(balancedServices(on: overlays, computed: &byNetwork), in: live.path)
+        }
+    }
+
+    /// What a sandbox on `overlays` balances: each network's VIPs, networks in order, each network worked out once
+    /// per change however many sandboxes share it (`computed`).
+    func balancedServices(on overlays: Set<String>, computed: inout [String: [BalancedService]])
+        -> [BalancedService]
+    {
+        overlays.sorted().flatMap { network in
+            if let known = computed[network] { return known }
+            let services = endpoints.balancedServices(on: [network])
+            computed[network] = services
+            return services
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import ShoalAllocator
 import ShoalClusterProto
+import ShoalModel
 
 /// The leader's view of every endpoint on swarm-scoped networks, and what each node session is told of it: a full
 /// set when the session starts, then every change as it is committed. A node hears of the endpoints of the
@@ -87,9 +88,7 @@ actor EndpointFeed {
     private func told(_ attachment: SwarmAttachment) -> SwarmAttachment {
         guard !attachment.taskID.isEmpty, draining.contains(attachment.taskID) else { return attachment }
         var stripped = attachment
-        stripped.dnsNames = attachment.dnsNames.filter { name in
-            !name.hasPrefix("tasks.") && !attachment.dnsNames.contains("tasks.\(name)")
-        }
+        stripped.dnsNames = ServiceDNSNames.withoutServiceNames(attachment.dnsNames)
         return stripped
     }
 

@@ -70,8 +70,9 @@ actor ServiceStore {
             // A new spec starts from no update (SwarmKit resets it; the updater sets it again).
             service.updateStatus = nil
             // The VIPs stay (the allocator gives back those of networks the service left).
-            service.endpoint = ServiceEndpoint(spec: Self.endpoint(of: spec).spec, ports: Self.endpoint(of: spec).ports,
-                                               virtualIPs: service.endpoint.virtualIPs)
+            var endpoint = Self.endpoint(of: spec)
+            endpoint.virtualIPs = service.endpoint.virtualIPs
+            service.endpoint = endpoint
             service.updatedAt = Date()
             service.version = try await self.commit(
                 try self.services.update(service.stored, ifVersion: Int64(version)))

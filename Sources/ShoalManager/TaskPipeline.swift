@@ -4,6 +4,7 @@ import ShoalAllocator
 import ShoalClusterProto
 import ShoalClusterStore
 import ShoalCore
+import ShoalIPAM
 import ShoalModel
 import ShoalScheduler
 
@@ -32,8 +33,6 @@ actor TaskPipeline {
     private let wake: AsyncStream<Void>.Continuation
     private var running: [Task<Void, Never>] = []
     private var alarm: Task<Void, Never>?
-    /// Rounds run so far (tests and logs).
-    private(set) var rounds = 0
 
     /// A round that failed is tried again after this pause (a store hiccup, a conflict on every try).
     static let retryPause: Duration = .milliseconds(200)
@@ -75,17 +74,14 @@ actor TaskPipeline {
         await assignments.finish()
     }
 
-    /// Runs a round now (tests; the daemon's rounds follow the store).
-    func poke() { wake.yield() }
-
     private func round() async {
-        rounds += 1
         let now = Date()
         do {
             let next = try await orchestrator.reconcileAll(now: now)
             // A step that met a conflict leaves the rest to the next round (already asked for).
-            if let allocated = try await allocate(now: now), let placed = try await schedule(allocated, now: now) {
-                try await publish(placed)
+            if let allocated = try await allocate(now: now),
+               let placed = try await schedule(allocated.tasks, now: now) {
+                try await publish(placed, services: allocated.services)
             }
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
@@ -93,22 +89,24 @@ actor TaskPipeline {
             logger.debug("task pipeline: \(error.message)")
         } catch {
             logger.warning("task pipeline: round failed: \(error)")
-            setAlarm(Date().addingTimeInterval(Self.retryPause.seconds))
+            setAlarm(Date().addingTimeInterval(Self.retryPause.timeInterval))
         }
     }
 
     /// The allocator's step: VIPs for services that lack them, addresses for new tasks (which then wait for the
-    /// scheduler). A task whose network is gone stays new with the error. Returns the tasks as stored after it
-    /// (nil after a conflict).
-    private func allocate(now: Date) async throws -> [SwarmTask]? {
-        let storedServices = try await services.list()
+    /// scheduler). A task whose network is gone stays new with the error. Returns the tasks and services as stored
+    /// after it (nil after a conflict).
+    private func allocate(now: Date) async throws -> (tasks: [SwarmTask], services: [ServiceMessage])? {
+        let versionedServices = try await services.list()
+        var storedServices = versionedServices.map(\.object)
         var storedTasks = try await tasks.list()
         await allocator.releaseAbsent(present: Set(storedServices.map(\.id) + storedTasks.map(\.id)))
         var write = StoreWrite()
         var changed: [Int] = []
-        for service in storedServices {
-            if let changed = try await allocator.allocateVIPs(service: service.object) {
-                write += try services.update(changed, ifVersion: service.version)
+        for (index, stored) in versionedServices.enumerated() {
+            if let withVIPs = try await allocator.allocateVIPs(service: stored.object) {
+                write += try services.update(withVIPs, ifVersion: stored.version)
+                storedServices[index] = withVIPs
             }
         }
         for (index, stored) in storedTasks.enumerated() {
@@ -133,7 +131,7 @@ actor TaskPipeline {
         }
         guard let revision = try await commit(write) else { return nil }
         for index in changed { storedTasks[index].version = revision }
-        return storedTasks.map(SwarmTask.init)
+        return (storedTasks.map(SwarmTask.init), storedServices)
     }
 
     /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits (written only when
@@ -160,8 +158,7 @@ actor TaskPipeline {
     }
 
     /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.
-    private func publish(_ all: [SwarmTask]) async throws {
-        let stored = try await services.list().map(\.object)
+    private func publish(_ all: [SwarmTask], services stored: [ServiceMessage]) async throws {
         let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
         await endpoints.setVirtualIPs(stored.flatMap(Self.virtualIPs))
         // Tasks wanted down leave the balancers and DNS first, then their nodes hear it (below).
@@ -223,8 +220,9 @@ actor TaskPipeline {
             endpoint.id = "vip-\(service.id)-\(vip.networkID)"
             endpoint.networkID = vip.networkID
             endpoint.serviceID = service.id
-            endpoint.address = String(vip.address.split(separator: "/")[0])
-            endpoint.prefixLength = Int32(vip.address.split(separator: "/").last.flatMap { Int32($0) } ?? 32)
+            let interface = try? IPv4Interface(parsing: vip.address)
+            endpoint.address = interface?.address.description ?? vip.address
+            endpoint.prefixLength = Int32(interface?.subnet.prefixLength ?? 32)
             let aliases = service.spec.taskTemplate.networks.first { $0.target == vip.networkID }?.aliases ?? []
             endpoint.dnsNames = [service.spec.name] + aliases
             return endpoint
@@ -274,11 +272,5 @@ actor TaskPipeline {
                 }
             }
         }
-    }
-}
-
-extension Duration {
-    var seconds: TimeInterval {
-        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
     }
 }

@@ -26,10 +26,12 @@ public final class BalancerSync: Sendable {
     }
 
     private let shared = Shared()
+    private let logger: Logger
     private let kick: AsyncStream<Void>.Continuation
     private let worker: Task<Void, Never>
 
     public init(logger: Logger) {
+        self.logger = logger
         let (kicks, kick) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.kick = kick
         let shared = self.shared
@@ -68,6 +70,7 @@ public final class BalancerSync: Sendable {
         do {
             try await ServiceBalancer.apply(services, inNetns: path)
         } catch {
+            logger.warning("service balancer in \(path): \(error)")
             return
         }
         shared.state.withLock { state in

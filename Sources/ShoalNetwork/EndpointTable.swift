@@ -2,6 +2,7 @@ import Logging
 import ShoalNFTables
 import ShoalDNS
 import ShoalIPAM
+import ShoalModel
 
 /// One container's endpoint on a network, on this host or another.
 public struct NetworkEndpoint: Sendable, Hashable {
@@ -63,7 +64,8 @@ public struct EndpointTable: Sendable {
         return virtual.sorted { $0.id < $1.id }.compactMap { vip in
             guard let name = vip.dnsNames.first else { return nil }
             let backends = endpoints.values.filter {
-                $0.networkID == vip.networkID && !$0.isVirtualIP && $0.dnsNames.contains("tasks.\(name)")
+                $0.networkID == vip.networkID && !$0.isVirtualIP
+                    && $0.dnsNames.contains(ServiceDNSNames.tasks(of: name))
             }
             return BalancedService(vip: vip.address.description, backends: backends.map(\.address.description).sorted())
         }
