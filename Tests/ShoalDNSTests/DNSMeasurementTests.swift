@@ -39,14 +39,15 @@ extension LoopbackNetwork {
                         channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(counter.handler()) }
                     }
                     .connect(host: "127.0.0.1", port: port).get()
-                let total = 20_000
+                // A liveness bound, not a timing assertion: the rate is printed; a loaded CI machine answers far fewer.
+                let total = 5_000
                 let window = 64
                 let query = try DNSMessage.query(id: 1, name: "web", type: .a).encoded()
                 let started = ContinuousClock.now
                 var sent = 0
                 var lastCount = 0
                 var lastProgress = started
-                let deadline = started + .seconds(30)
+                let deadline = started + .seconds(180)
                 while counter.count < total, ContinuousClock.now < deadline {
                     while sent < total, sent - counter.count < window {
                         client.write(ByteBuffer(bytes: query), promise: nil)

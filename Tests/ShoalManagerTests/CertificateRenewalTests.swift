@@ -50,18 +50,21 @@ import Testing
                 try workerAfter.verify(against: root)
                 try after.verify(against: root)
 
-                // The worker's new session (new certificate) heartbeats to the manager.
+                // The worker's new session (new certificate) heartbeats to the manager, which holds the node Ready (on a
+                // loaded machine the session's gap may have marked it Down; the heartbeat that is heard writes Ready
+                // just after it is counted, so both are awaited).
                 let renewedAt = ContinuousClock.now
-                var heard = false
-                for _ in 0..<600 where !heard {
-                    if let seen = await manager.manager?.leaderServices?.health.lastSeen(workerAfter.nodeID), seen > renewedAt {
+                var heard = false, ready = false
+                for _ in 0..<600 where !(heard && ready) {
+                    if !heard, let seen = await manager.manager?.leaderServices?.health.lastSeen(workerAfter.nodeID),
+                       seen > renewedAt {
                         heard = true
-                    } else {
-                        try await Task.sleep(for: .milliseconds(100))
                     }
+                    if heard { ready = try await manager.node(workerAfter.nodeID).status.state == .ready }
+                    if !(heard && ready) { try await Task.sleep(for: .milliseconds(100)) }
                 }
                 #expect(heard, "no heartbeat from the renewed worker")
-                #expect(try await manager.node(workerAfter.nodeID).status.state == .ready)
+                #expect(ready, "the renewed worker is not Ready")
             }
         }
     }
