@@ -141,6 +141,28 @@ public nonisolated struct Shoal_Cluster_V1_NetworkAttachment: Sendable {
   /// Set for a service task's endpoint: the service's names (`tasks.NAME`, and NAME with `--endpoint-mode dnsrr`).
   public var serviceID: String = String()
 
+  /// Set for a service's virtual IP on the ingress network (an endpoint of no node): the ports the routing mesh
+  /// publishes on every node for it.
+  public var ingressPorts: [Shoal_Cluster_V1_IngressPort] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One port of the routing mesh: every node's `published_port` (of `protocol`) reaches a task's `target_port`.
+public nonisolated struct Shoal_Cluster_V1_IngressPort: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "tcp" or "udp".
+  public var `protocol`: String = String()
+
+  public var publishedPort: UInt32 = 0
+
+  public var targetPort: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -581,7 +603,7 @@ nonisolated extension Shoal_Cluster_V1_Network: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NetworkAttachment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}network_id\0\u{3}node_id\0\u{3}container_id\0\u{3}container_name\0\u{1}aliases\0\u{3}dns_names\0\u{1}address\0\u{3}prefix_length\0\u{3}mac_address\0\u{3}node_address\0\u{3}created_at_ms\0\u{3}task_id\0\u{3}service_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}network_id\0\u{3}node_id\0\u{3}container_id\0\u{3}container_name\0\u{1}aliases\0\u{3}dns_names\0\u{1}address\0\u{3}prefix_length\0\u{3}mac_address\0\u{3}node_address\0\u{3}created_at_ms\0\u{3}task_id\0\u{3}service_id\0\u{3}ingress_ports\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -603,6 +625,7 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.taskID) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.serviceID) }()
+      case 15: try { try decoder.decodeRepeatedMessageField(value: &self.ingressPorts) }()
       default: break
       }
     }
@@ -651,6 +674,9 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
     if !self.serviceID.isEmpty {
       try visitor.visitSingularStringField(value: self.serviceID, fieldNumber: 14)
     }
+    if !self.ingressPorts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.ingressPorts, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -669,6 +695,47 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
     if lhs.createdAtMs != rhs.createdAtMs {return false}
     if lhs.taskID != rhs.taskID {return false}
     if lhs.serviceID != rhs.serviceID {return false}
+    if lhs.ingressPorts != rhs.ingressPorts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_IngressPort: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".IngressPort"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}protocol\0\u{3}published_port\0\u{3}target_port\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.`protocol`) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.publishedPort) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.targetPort) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.`protocol`.isEmpty {
+      try visitor.visitSingularStringField(value: self.`protocol`, fieldNumber: 1)
+    }
+    if self.publishedPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.publishedPort, fieldNumber: 2)
+    }
+    if self.targetPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.targetPort, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_IngressPort, rhs: Shoal_Cluster_V1_IngressPort) -> Bool {
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.publishedPort != rhs.publishedPort {return false}
+    if lhs.targetPort != rhs.targetPort {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
