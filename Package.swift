@@ -224,7 +224,7 @@ let package = Package(
             name: "ShoalDaemon",
             dependencies: [
                 "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
-                "ShoalOS", "ShoalIPAM", "ShoalManager", "ShoalClusterProto", "ShoalAgent",
+                "ShoalOS", "ShoalIPAM", "ShoalManager", "ShoalClusterProto", "ShoalAgent", "ShoalNetwork", "ShoalNFTables",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

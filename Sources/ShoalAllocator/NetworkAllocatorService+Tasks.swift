@@ -12,11 +12,18 @@ public typealias SwarmServiceObject = Shoal_Cluster_V1_Service
 /// they exist. The caller stores what these return (with the task's or service's other changes, in one commit);
 /// asked again before that commit landed, they answer the same addresses, so a lost commit leaks nothing.
 extension NetworkAllocatorService {
-    /// `task` with an address on every network of its spec (kept when it has them). Throws when a network is gone.
-    public func allocate(task: SwarmTaskObject) async throws -> SwarmTaskObject {
+    /// `task` with an address on every network of its spec (kept when it has them), and first on `ingress` (the
+    /// routing mesh's network) when its service publishes ports there. Throws when a network is gone.
+    public func allocate(task: SwarmTaskObject, ingress: String? = nil) async throws -> SwarmTaskObject {
         var task = task
         var attachments: [Shoal_Cluster_V1_TaskNetworkAttachment] = []
-        for config in task.spec.networks {
+        var configs = task.spec.networks
+        if let ingress, !configs.contains(where: { $0.target == ingress }) {
+            var config = Shoal_Cluster_V1_NetworkAttachmentConfig()
+            config.target = ingress
+            configs.insert(config, at: 0)
+        }
+        for config in configs {
             let (network, address, prefix) = try await address(for: task.id, on: config.target)
             var attachment = Shoal_Cluster_V1_TaskNetworkAttachment()
             attachment.networkID = network.id
@@ -28,10 +35,12 @@ extension NetworkAllocatorService {
         return task
     }
 
-    /// `service` with one VIP on each of its task template's networks in `vip` mode (none in `dnsrr` mode);
-    /// nil when it has them already. The VIPs of networks it left are given back.
-    public func allocateVIPs(service: SwarmServiceObject) async throws -> SwarmServiceObject? {
-        let wanted = service.spec.endpointSpec.mode == "dnsrr" ? [] : service.spec.taskTemplate.networks.map(\.target)
+    /// `service` with one VIP on each of its task template's networks in `vip` mode (none in `dnsrr` mode), the
+    /// first on `ingress` when given (its service publishes ports on the routing mesh); nil when it has them
+    /// already. The VIPs of networks it left are given back.
+    public func allocateVIPs(service: SwarmServiceObject, ingress: String? = nil) async throws -> SwarmServiceObject? {
+        var wanted = service.spec.endpointSpec.mode == "dnsrr" ? [] : service.spec.taskTemplate.networks.map(\.target)
+        if let ingress, !wanted.contains(ingress) { wanted.insert(ingress, at: 0) }
         var vips: [Shoal_Cluster_V1_VirtualIP] = []
         for networkID in wanted {
             let (network, address, prefix) = try await address(for: service.id, on: networkID)

@@ -81,7 +81,14 @@ public actor NetworkAllocatorService {
     /// endpoints go as their nodes stop them, so `docker stack rm` removes its networks at once.
     public func remove(_ reference: String) async throws {
         let network = try NetworkLookup.resolve(reference, in: try await networks.list().map(\.object))
-        if let service = try await services.list().map(\.object)
+        let services = try await services.list().map(\.object)
+        if network.spec.ingress, let service = services.first(where: { service in
+            service.endpoint.ports.contains { $0.publishMode != "host" && $0.publishedPort != 0 }
+        }) {
+            throw ShoalError.invalidState(
+                "rpc error: code = FailedPrecondition desc = ingress network cannot be removed because service \(service.id) depends on it")
+        }
+        if let service = services
             .first(where: { $0.spec.taskTemplate.networks.contains { $0.target == network.id } }) {
             throw ShoalError.invalidState(
                 "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by service \(service.id)")
@@ -94,11 +101,15 @@ public actor NetworkAllocatorService {
             throw ShoalError.invalidState(
                 "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by task \(task.id)")
         }
-        if let attached = try await attachments.list().first(where: { $0.object.networkID == network.id && $0.object.taskID.isEmpty }) {
+        let attached = try await attachments.list().filter { $0.object.networkID == network.id && $0.object.taskID.isEmpty }
+        if let container = attached.first(where: { $0.object.containerID != Self.ingressSandboxID }) {
             throw ShoalError.invalidState(
-                "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by container \(attached.object.containerID)")
+                "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by container \(container.object.containerID)")
         }
-        try await commit(try networks.delete(network.id))
+        // The nodes' ingress sandboxes go with the ingress network.
+        var write = try networks.delete(network.id)
+        for sandbox in attached { write += try attachments.delete(sandbox.id, ifVersion: sandbox.version) }
+        try await commit(write)
         addressBooks[network.id] = nil
     }
 
@@ -106,7 +117,8 @@ public actor NetworkAllocatorService {
 
     /// An endpoint for a container on `nodeID`: its address (`--ip` when asked) from the network's subnet. The
     /// container of a service task (`taskID`) takes the address its task holds, on any network of the task (not
-    /// only attachable ones), and answers to the service's names besides its own.
+    /// only attachable ones), and answers to the service's names besides its own. A node's ingress sandbox
+    /// (`ingressSandboxID` on the ingress network) gets one address there, the same one when it asks again.
     public func attach(nodeID: String, nodeAddress: String, networkID: String, containerID: String,
                        containerName: String, aliases: [String], dnsNames: [String], requestedAddress: String,
                        taskID: String = "") async throws -> SwarmAttachment
@@ -114,16 +126,24 @@ public actor NetworkAllocatorService {
         guard let network = try await networks.get(networkID)?.object else {
             throw ShoalError.notFound("network \(networkID) not found")
         }
+        let ingressSandbox = network.spec.ingress && taskID.isEmpty && containerID == Self.ingressSandboxID
+        if ingressSandbox, let held = try await attachments.list().map(\.object)
+            .first(where: { $0.networkID == network.id && $0.nodeID == nodeID && $0.containerID == containerID }) {
+            // A node's ingress sandbox has one address on the mesh, kept across its daemon's restarts.
+            return held
+        }
         var book = try await addressBook(network)
         var attachment = SwarmAttachment()
         if taskID.isEmpty {
-            guard network.spec.attachable else {
+            guard network.spec.attachable || ingressSandbox else {
                 throw ShoalError.permissionDenied(
                     "Could not attach to network \(network.spec.name): rpc error: code = PermissionDenied desc = network \(network.spec.name) not manually attachable")
             }
             let address = try Self.exhaustionIsFinal {
                 try EndpointAddresses.take(requestedAddress.isEmpty ? nil : requestedAddress, from: &book)
             }
+            // Taken before the commit's wait, so a concurrent attach (this actor is reentrant) takes another.
+            addressBooks[network.id] = book
             attachment.address = address.description
             attachment.dnsNames = dnsNames
         } else {
@@ -143,8 +163,12 @@ public actor NetworkAllocatorService {
         attachment.prefixLength = Int32(book.subnet.prefixLength)
         attachment.macAddress = MACAddress(derivedFrom: try IPv4Address(parsing: attachment.address)).description
         attachment.createdAtMs = Self.now()
-        try await commit(try attachments.create(attachment))
-        addressBooks[network.id] = book
+        do {
+            try await commit(try attachments.create(attachment))
+        } catch {
+            release(attachment)
+            throw error
+        }
         return attachment
     }
 
@@ -243,10 +267,14 @@ public actor NetworkAllocatorService {
         }
         var aux: [String: IPv4Address] = [:]
         for (name, text) in ipam.auxAddresses { aux[name] = try IPv4Address(parsing: text) }
-        return try EndpointAddresses.allocator(
+        let built = try EndpointAddresses.allocator(
             subnet: try IPv4Subnet(parsing: ipam.subnet, label: "subnet"), gateway: try IPv4Address(parsing: ipam.gateway),
             ipRange: ipam.ipRange.isEmpty ? nil : try IPv4Subnet(parsing: ipam.ipRange, label: "ip-range"),
             auxAddresses: aux, inUse: inUse)
+        // A concurrent call may have built (and used) the book while this one read the store: keep that one.
+        if let raced = addressBooks[network.id] { return raced }
+        addressBooks[network.id] = built
+        return built
     }
 
     /// A container's endpoint gives its address back; a task's endpoint does not (its task holds it).

@@ -3,6 +3,8 @@ import ShoalEngine
 import ShoalIPAM
 import ShoalManager
 import ShoalModel
+import ShoalNFTables
+import ShoalNetwork
 import ShoalClusterProto
 
 /// The engine's view of the swarm's networks, through this node's SwarmMembership (its store on a manager, the
@@ -58,6 +60,14 @@ struct ClusterNetworksAdapter: ClusterNetworks {
               let address = try? IPv4Address(parsing: attachment.address) else { return nil }
         return RemoteEndpoint(id: attachment.id, networkID: attachment.networkID, nodeID: attachment.nodeID,
                               host: host, address: address, mac: MACAddress(derivedFrom: address),
-                              dnsNames: attachment.dnsNames)
+                              dnsNames: attachment.dnsNames, meshPorts: attachment.ingressPorts.compactMap(meshPort))
+    }
+
+    /// A port of the routing mesh (a protocol the mesh does not carry is left out).
+    static func meshPort(_ port: Shoal_Cluster_V1_IngressPort) -> MeshPort? {
+        guard let proto = PortPublication.Proto(rawValue: port.protocol),
+              let published = UInt16(exactly: port.publishedPort), let target = UInt16(exactly: port.targetPort)
+        else { return nil }
+        return MeshPort(proto: proto, publishedPort: published, targetPort: target)
     }
 }

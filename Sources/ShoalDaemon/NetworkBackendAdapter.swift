@@ -47,10 +47,12 @@ struct NetworkBackendAdapter: NetworkBackend {
     }
 
     /// This host's unused networks, then (on a manager, as Docker's prune does) the swarm's networks no node has
-    /// an endpoint on. The leader refuses one that gained an endpoint meanwhile; it is kept.
+    /// an endpoint on, the ingress network aside (Docker removes it only when asked by name). The leader refuses
+    /// one that gained an endpoint meanwhile; it is kept.
     func pruneNetworks(labelFilter: @escaping @Sendable ([String: String]) -> Bool) async throws -> [String] {
         var removed = await networks.prune { labelFilter($0.labels) }
-        for view in try await swarm.swarmNetworks() where view.peers.isEmpty && labelFilter(view.record.labels) {
+        for view in try await swarm.swarmNetworks()
+        where view.peers.isEmpty && !view.record.isIngress && labelFilter(view.record.labels) {
             do {
                 try await swarm.removeNetwork(view.record.id)
                 removed.append(view.record.name)

@@ -24,6 +24,7 @@ struct SwarmBackendAdapter: SwarmBackend {
                     try? await containers.disconnect(container.containerID, network: view.record.id, force: true)
                 }
             }
+            await networks.removeIngressSandbox()
         }
     }
     func inspectSwarm() async throws -> SwarmInfo { try await swarm.inspect() }

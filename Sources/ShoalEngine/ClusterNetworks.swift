@@ -1,6 +1,7 @@
 import ShoalCore
 import ShoalIPAM
 import ShoalModel
+import ShoalNetwork
 
 /// The swarm as this host's networks see it. Swarm-scoped networks (overlays) live in the cluster store, which a
 /// worker never reads: it learns of them, gets its endpoints' addresses and hears of the endpoints on other hosts
@@ -73,9 +74,12 @@ public struct RemoteEndpoint: Sendable, Hashable {
     public var address: IPv4Address
     public var mac: MACAddress
     public var dnsNames: [String]
+    /// A service's VIP on the ingress network: the ports the routing mesh publishes for it.
+    public var meshPorts: [MeshPort]
 
     public init(id: String, networkID: String, nodeID: String, host: IPv4Address?, address: IPv4Address,
-                mac: MACAddress, dnsNames: [String]) {
+                mac: MACAddress, dnsNames: [String], meshPorts: [MeshPort] = []) {
+        self.meshPorts = meshPorts
         self.id = id
         self.networkID = networkID
         self.nodeID = nodeID

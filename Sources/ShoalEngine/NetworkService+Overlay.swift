@@ -136,7 +136,8 @@ extension NetworkService {
 
     static func endpoint(_ remote: RemoteEndpoint) -> NetworkEndpoint {
         NetworkEndpoint(id: remote.id, networkID: remote.networkID, address: remote.address, mac: remote.mac,
-                        dnsNames: remote.dnsNames, remoteHost: remote.host, fromLeader: true)
+                        dnsNames: remote.dnsNames, remoteHost: remote.host, fromLeader: true,
+                        meshPorts: remote.meshPorts)
     }
 
     /// The attachments of this host's containers on swarm-scoped networks (reported to the leader when a session

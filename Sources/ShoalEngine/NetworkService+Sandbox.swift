@@ -457,9 +457,11 @@ extension NetworkService: NetworkSandboxProvider {
         }
     }
 
-    /// The swarm-scoped networks a sandbox is on (where service VIPs live).
+    /// The swarm-scoped networks a sandbox is on (where service VIPs live), the ingress network aside (it only
+    /// carries the routing mesh).
     func overlayNetworkIDs(_ live: LiveSandbox) -> Set<String> {
-        Set(live.endpoints.filter { networks[$0.networkID]?.isSwarmScoped == true }.map(\.networkID))
+        Set(live.endpoints.filter { networks[$0.networkID].map { $0.isSwarmScoped && !$0.isIngress } ?? false }
+            .map(\.networkID))
     }
 
     /// Every overlay sandbox balances its networks' VIPs over the tasks as the endpoint table has them now (after
@@ -471,6 +473,7 @@ extension NetworkService: NetworkSandboxProvider {
             if overlays.isEmpty && balancers.applied(in: live.path) == nil { continue }
             balancers.want(balancedServices(on: overlays, computed: &byNetwork), in: live.path)
         }
+        syncIngress()
     }
 
     /// What a sandbox on `overlays` balances: each network's VIPs, networks in order, each network worked out once
@@ -486,8 +489,11 @@ extension NetworkService: NetworkSandboxProvider {
         }
     }
 
+    /// The networks whose names a sandbox resolves: not the default bridge (Docker resolves none there), nor the
+    /// ingress network (it carries only the routing mesh).
     func userNetworkIDs(_ live: LiveSandbox) -> [String] {
-        live.endpoints.filter { networks[$0.networkID]?.isDefaultBridge == false }.map(\.networkID)
+        live.endpoints.filter { networks[$0.networkID].map { !$0.isDefaultBridge && !$0.isIngress } ?? false }
+            .map(\.networkID)
     }
 
     /// The sandbox's own DNS server on 127.0.0.11:53, answering names of the networks it shares and forwarding

@@ -46,6 +46,10 @@ public actor NetworkService {
     var endpoints: EndpointTable
     /// Each overlay sandbox's service balancer (its VIPs over their tasks), kept in step with `endpoints`.
     let balancers: BalancerSync
+    /// The routing mesh's table in the ingress sandbox (NetworkService+Ingress), kept in step with `endpoints`.
+    let ingressSync: NamespaceRulesSync<IngressRuleset>
+    /// The ingress sandbox is being made.
+    var ingressPending = false
     public var dnsTable: DNSRecordTable { endpoints.dns }
     /// The swarm, when this host is part of one: where overlays and their endpoints' addresses come from.
     var cluster: (any ClusterNetworks)?
@@ -67,6 +71,9 @@ public actor NetworkService {
         drivers = NetworkDrivers.all(dataplane)
         endpoints = EndpointTable(dns: DNSRecordTable(), dataplane: dataplane, logger: logger)
         balancers = BalancerSync(logger: logger)
+        ingressSync = NamespaceRulesSync(logger: logger, what: "routing mesh") { ruleset, path in
+            try await IngressMesh.apply(ruleset, inNetns: path)
+        }
         firewall = HostFirewall(table: options.firewallTable)
         subnets = try SubnetPool(pools: options.pools)
         hostPorts = try PortAllocator()

@@ -43,7 +43,7 @@ actor ServiceStore {
             if existing.contains(where: { $0.spec.name == spec.name }) { throw ServiceErrors.nameTaken(spec.name) }
             let now = Date()
             var service = SwarmService(id: RandomID.generate(), version: 0, createdAt: now, updatedAt: now,
-                                       spec: spec, endpoint: Self.endpoint(of: spec))
+                                       spec: spec, endpoint: try Self.endpoint(of: spec, others: existing))
             service.version = try await self.commit(try self.services.create(service.stored))
             return service
         }
@@ -70,7 +70,8 @@ actor ServiceStore {
             // A new spec starts from no update (SwarmKit resets it; the updater sets it again).
             service.updateStatus = nil
             // The VIPs stay (the allocator gives back those of networks the service left).
-            var endpoint = Self.endpoint(of: spec)
+            var endpoint = try Self.endpoint(of: spec, keeping: service.endpoint,
+                                             others: existing.filter { $0.id != service.id })
             endpoint.virtualIPs = service.endpoint.virtualIPs
             service.endpoint = endpoint
             service.updatedAt = Date()
@@ -170,11 +171,35 @@ actor ServiceStore {
         }
     }
 
-    /// The endpoint as it stands before an allocator has run: the spec the user gave (vip by default) and its
-    /// ports as given. Virtual IPs and ports picked for `-p 80` come with the allocator.
-    static func endpoint(of spec: ServiceSpec) -> ServiceEndpoint {
+    /// Docker's range for the routing mesh's dynamic ports (`-p 80` with no published port).
+    static let dynamicPorts: ClosedRange<UInt32> = 30000...32767
+
+    /// The endpoint as it stands before the allocator has run: the spec the user gave (vip by default) and its
+    /// ports, an ingress port without a published one given the one it had before (`keeping`) or else the lowest
+    /// of the dynamic range no other service holds for its protocol. Virtual IPs come with the allocator.
+    static func endpoint(of spec: ServiceSpec, keeping previous: ServiceEndpoint? = nil, others: [SwarmService])
+        throws -> ServiceEndpoint
+    {
         let endpointSpec = spec.endpointSpec ?? EndpointSpec()
-        return ServiceEndpoint(spec: endpointSpec, ports: endpointSpec.ports)
+        var taken = Set(others.flatMap { ($0.spec.endpointSpec?.ports ?? []) + $0.endpoint.ports }
+            .filter { $0.publishedPort != 0 }.map { "\($0.publishedPort)/\($0.protocol.rawValue)" })
+        taken.formUnion(endpointSpec.ports.filter { $0.publishedPort != 0 }
+            .map { "\($0.publishedPort)/\($0.protocol.rawValue)" })
+        var ports = endpointSpec.ports
+        for index in ports.indices where ports[index].publishMode == .ingress && ports[index].publishedPort == 0 {
+            let port = ports[index]
+            let kept = previous?.ports.first {
+                $0.publishMode == .ingress && $0.targetPort == port.targetPort && $0.protocol == port.protocol
+                    && dynamicPorts.contains($0.publishedPort) && !taken.contains("\($0.publishedPort)/\($0.protocol.rawValue)")
+            }
+            guard let chosen = kept?.publishedPort
+                ?? dynamicPorts.first(where: { !taken.contains("\($0)/\(port.protocol.rawValue)") }) else {
+                throw ShoalError.invalidArgument("could not find an available port in the dynamic port range")
+            }
+            ports[index].publishedPort = chosen
+            taken.insert("\(chosen)/\(port.protocol.rawValue)")
+        }
+        return ServiceEndpoint(spec: endpointSpec, ports: ports)
     }
 
     /// Commits `write` fenced by this term; returns the revision it was stored at (the objects' new version).

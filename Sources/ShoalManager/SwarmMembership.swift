@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ShoalClusterClient
 import ShoalAgent
+import ShoalAllocator
 import ShoalCA
 import ShoalClusterStore
 import ShoalCore
@@ -119,7 +120,11 @@ public actor SwarmMembership {
                 managerStatus: ManagerStatus(leader: true, reachability: .reachable, address: config.advertiseAddress),
                 trustRoot: root.certificatePEM)
             guard let keyPEM = root.keyPEM else { throw ShoalError.internalError("the new root CA has no key") }
-            guard try await manager.objects.createSwarm(info, rootCAKeyPEM: keyPEM, firstNode: node) else {
+            // The routing mesh's network comes with the swarm, as Docker's `ingress` does.
+            let ingress = try NetworkAllocatorService.ingressNetwork(pools: try OverlayNetworkAllocator.pools(
+                request.defaultAddressPools, subnetSize: Int(request.subnetSize)))
+            guard try await manager.objects.createSwarm(info, rootCAKeyPEM: keyPEM, firstNode: node,
+                                                        ingress: ingress) else {
                 throw ShoalError.internalError("the new store already holds a cluster")
             }
             try config.save(paths)

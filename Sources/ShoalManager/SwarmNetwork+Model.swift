@@ -58,5 +58,6 @@ extension NetworkRecord {
             },
             ipamOptions: network.spec.ipamOptions,
             mtu: network.spec.driverOptions[SwarmNetworkSpec.mtuOption].flatMap { Int($0) })
+        ingress = network.spec.ingress ? true : nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalAllocator
 import ShoalCA
 import ShoalClusterProto
 import ShoalClusterStore
@@ -101,13 +102,16 @@ struct SwarmObjects: Sendable {
 
     /// A new swarm's objects, all or nothing: the cluster, its CA and the first node. False when the store holds
     /// this cluster already.
-    func createSwarm(_ info: SwarmInfo, rootCAKeyPEM: String, firstNode: SwarmNode) async throws -> Bool {
+    func createSwarm(_ info: SwarmInfo, rootCAKeyPEM: String, firstNode: SwarmNode, ingress: SwarmNetwork? = nil)
+        async throws -> Bool
+    {
         var authority = Shoal_Cluster_V1_CertificateAuthority()
         authority.id = info.id
         authority.certificatePem = info.rootCACertificate
         authority.keyPem = rootCAKeyPEM
-        let write = try clusterTable.create(info.stored) + authorityTable.create(authority)
+        var write = try clusterTable.create(info.stored) + authorityTable.create(authority)
             + nodeTable.create(firstNode.stored)
+        if let ingress { write += try StoreTable<SwarmNetwork>(store).create(ingress) }
         return try await store.commit(write).succeeded
     }
 }

@@ -81,7 +81,7 @@ actor TaskPipeline {
             // A step that met a conflict leaves the rest to the next round (already asked for).
             if let allocated = try await allocate(now: now),
                let placed = try await schedule(allocated.tasks, now: now) {
-                try await publish(placed, services: allocated.services)
+                try await publish(placed, services: allocated.services, ingress: allocated.ingress)
             }
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
@@ -96,15 +96,21 @@ actor TaskPipeline {
     /// The allocator's step: VIPs for services that lack them, addresses for new tasks (which then wait for the
     /// scheduler). A task whose network is gone stays new with the error. Returns the tasks and services as stored
     /// after it (nil after a conflict).
-    private func allocate(now: Date) async throws -> (tasks: [SwarmTask], services: [ServiceMessage])? {
+    private func allocate(now: Date) async throws
+        -> (tasks: [SwarmTask], services: [ServiceMessage], ingress: String?)?
+    {
         let versionedServices = try await services.list()
         var storedServices = versionedServices.map(\.object)
         var storedTasks = try await tasks.list()
         await allocator.releaseAbsent(present: Set(storedServices.map(\.id) + storedTasks.map(\.id)))
         var write = StoreWrite()
         var changed: [Int] = []
+        // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
+        let ingress = try await allocator.ingress()?.id
+        let meshed = Set(storedServices.filter { !Self.ingressPorts($0).isEmpty }.map(\.id))
         for (index, stored) in versionedServices.enumerated() {
-            if let withVIPs = try await allocator.allocateVIPs(service: stored.object) {
+            let mesh = meshed.contains(stored.id) ? ingress : nil
+            if let withVIPs = try await allocator.allocateVIPs(service: stored.object, ingress: mesh) {
                 write += try services.update(withVIPs, ifVersion: stored.version)
                 storedServices[index] = withVIPs
             }
@@ -115,7 +121,7 @@ actor TaskPipeline {
                   (TaskState(rawValue: task.desiredState) ?? .new) <= .running else { continue }
             var allocated: TaskMessage
             do {
-                allocated = try await allocator.allocate(task: task)
+                allocated = try await allocator.allocate(task: task, ingress: meshed.contains(task.serviceID) ? ingress : nil)
                 allocated.status = TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling").stored
             } catch {
                 let reason = (error as? ShoalError)?.message ?? "\(error)"
@@ -131,7 +137,7 @@ actor TaskPipeline {
         }
         guard let revision = try await commit(write) else { return nil }
         for index in changed { storedTasks[index].version = revision }
-        return (storedTasks.map(SwarmTask.init), storedServices)
+        return (storedTasks.map(SwarmTask.init), storedServices, ingress)
     }
 
     /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits (written only when
@@ -158,9 +164,9 @@ actor TaskPipeline {
     }
 
     /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.
-    private func publish(_ all: [SwarmTask], services stored: [ServiceMessage]) async throws {
+    private func publish(_ all: [SwarmTask], services stored: [ServiceMessage], ingress: String?) async throws {
         let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
-        await endpoints.setVirtualIPs(stored.flatMap(Self.virtualIPs))
+        await endpoints.setVirtualIPs(stored.flatMap { Self.virtualIPs($0, ingress: ingress) })
         // Tasks wanted down leave the balancers and DNS first, then their nodes hear it (below).
         await endpoints.setDraining(Set(all.filter { $0.desiredState > .running && $0.status.state <= .running }.map(\.id)))
         let networkNames = Dictionary(try await networks.list().map { ($0.id, $0.object.spec.name) },
@@ -213,8 +219,15 @@ actor TaskPipeline {
         var id: String
     }
 
-    /// A service's VIPs as endpoints of no node: its name and its aliases on each network resolve to them.
-    static func virtualIPs(_ service: ServiceMessage) -> [SwarmAttachment] {
+    /// The ports a service publishes on the routing mesh (its allocated ones: `-p 80` has been given a port).
+    static func ingressPorts(_ service: ServiceMessage) -> [Shoal_Cluster_V1_PortConfig] {
+        service.endpoint.ports.filter { $0.publishMode != PortConfig.PublishMode.host.rawValue && $0.publishedPort != 0 }
+    }
+
+    /// A service's VIPs as endpoints of no node: its name and its aliases on each network resolve to them. The VIP
+    /// on the ingress network carries the ports the routing mesh publishes for it (nodes keep ingress names out
+    /// of DNS: they only group its tasks).
+    static func virtualIPs(_ service: ServiceMessage, ingress: String?) -> [SwarmAttachment] {
         service.endpoint.virtualIps.map { vip in
             var endpoint = SwarmAttachment()
             endpoint.id = "vip-\(service.id)-\(vip.networkID)"
@@ -225,6 +238,15 @@ actor TaskPipeline {
             endpoint.prefixLength = Int32(interface?.subnet.prefixLength ?? 32)
             let aliases = service.spec.taskTemplate.networks.first { $0.target == vip.networkID }?.aliases ?? []
             endpoint.dnsNames = [service.spec.name] + aliases
+            if vip.networkID == ingress {
+                endpoint.ingressPorts = ingressPorts(service).map { port in
+                    var mesh = Shoal_Cluster_V1_IngressPort()
+                    mesh.protocol = port.protocol.isEmpty ? "tcp" : port.protocol
+                    mesh.publishedPort = port.publishedPort
+                    mesh.targetPort = port.targetPort
+                    return mesh
+                }
+            }
             return endpoint
         }
     }

@@ -22,6 +22,8 @@ public struct NetworkRecord: Codable, Sendable, Equatable {
     /// The Linux bridge of a bridge network.
     public var bridgeName: String?
     public var mtu: Int?
+    /// The swarm's routing-mesh network (`ingress`); optional so records stored before it decode.
+    public var ingress: Bool?
 
     public init(id: String, name: String, driver: String, created: Date, isInternal: Bool = false,
                 attachable: Bool = false, labels: [String: String] = [:], options: [String: String] = [:],
@@ -43,6 +45,7 @@ public struct NetworkRecord: Codable, Sendable, Equatable {
     }
 
     public var shortID: String { String(id.prefix(12)) }
+    public var isIngress: Bool { ingress == true }
     /// The default bridge: containers on it do not resolve each other by name (as in Docker).
     public var isDefaultBridge: Bool { isPredefined && name == "bridge" }
     /// Containers on these networks get a network interface (none and host do not).

@@ -4,6 +4,20 @@ import ShoalDNS
 import ShoalIPAM
 import ShoalModel
 
+/// A port the routing mesh publishes on every node for a service (carried by the service's VIP on the ingress
+/// network).
+public struct MeshPort: Sendable, Hashable {
+    public var proto: PortPublication.Proto
+    public var publishedPort: UInt16
+    public var targetPort: UInt16
+
+    public init(proto: PortPublication.Proto, publishedPort: UInt16, targetPort: UInt16) {
+        self.proto = proto
+        self.publishedPort = publishedPort
+        self.targetPort = targetPort
+    }
+}
+
 /// One container's endpoint on a network, on this host or another.
 public struct NetworkEndpoint: Sendable, Hashable {
     /// The endpoint's ID (for an endpoint on another host, its attachment's ID).
@@ -18,10 +32,13 @@ public struct NetworkEndpoint: Sendable, Hashable {
     /// Streamed by the leader (an endpoint on another host, or a service's virtual IP, which has no host), so
     /// the leader's next full set replaces it.
     public var fromLeader: Bool
+    /// A service's VIP on the ingress network: the ports the routing mesh publishes for the service.
+    public var meshPorts: [MeshPort]
 
     public init(id: String, networkID: String, address: IPv4Address, mac: MACAddress, dnsNames: [String],
-                remoteHost: IPv4Address? = nil, fromLeader: Bool? = nil) {
+                remoteHost: IPv4Address? = nil, fromLeader: Bool? = nil, meshPorts: [MeshPort] = []) {
         self.fromLeader = fromLeader ?? (remoteHost != nil)
+        self.meshPorts = meshPorts
         self.id = id
         self.networkID = networkID
         self.address = address
@@ -62,13 +79,33 @@ public struct EndpointTable: Sendable {
     public func balancedServices(on networks: Set<String>) -> [BalancedService] {
         let virtual = endpoints.values.filter { $0.isVirtualIP && networks.contains($0.networkID) }
         return virtual.sorted { $0.id < $1.id }.compactMap { vip in
-            guard let name = vip.dnsNames.first else { return nil }
-            let backends = endpoints.values.filter {
-                $0.networkID == vip.networkID && !$0.isVirtualIP
-                    && $0.dnsNames.contains(ServiceDNSNames.tasks(of: name))
-            }
-            return BalancedService(vip: vip.address.description, backends: backends.map(\.address.description).sorted())
+            guard !vip.dnsNames.isEmpty else { return nil }
+            return BalancedService(vip: vip.address.description, backends: backends(of: vip))
         }
+    }
+
+    /// The routing mesh as this host must serve it: the ingress network and, for each port a service publishes
+    /// there, the addresses of its tasks on it (those answering to `tasks.NAME` for the VIP's first name, so a
+    /// task being stopped has left already). Nil when no service publishes on the mesh.
+    public func mesh() -> (networkID: String, rules: [IngressRule])? {
+        let vips = endpoints.values.filter { $0.isVirtualIP && !$0.meshPorts.isEmpty }.sorted { $0.id < $1.id }
+        guard let networkID = vips.first?.networkID else { return nil }
+        let rules = vips.filter { $0.networkID == networkID }.flatMap { vip -> [IngressRule] in
+            let backends = backends(of: vip)
+            return vip.meshPorts.map {
+                IngressRule(proto: $0.proto, publishedPort: $0.publishedPort, targetPort: $0.targetPort,
+                            backends: backends)
+            }
+        }
+        return (networkID, rules)
+    }
+
+    /// The addresses of the running tasks behind a service's VIP, on the VIP's network.
+    private func backends(of vip: NetworkEndpoint) -> [String] {
+        guard let name = vip.dnsNames.first else { return [] }
+        return endpoints.values.filter {
+            $0.networkID == vip.networkID && !$0.isVirtualIP && $0.dnsNames.contains(ServiceDNSNames.tasks(of: name))
+        }.map(\.address.description).sorted()
     }
 
     /// Adds or replaces an endpoint (a replaced remote one's old peer entry goes first).

@@ -35,3 +35,19 @@ public enum ServiceBalancer {
         try await NFTCommand.apply(BalancerRuleset.removal(), inNetns: path)
     }
 }
+
+/// The routing mesh in a node's ingress sandbox (IngressRuleset): stateless like ServiceBalancer, each call
+/// replaces the whole table.
+public enum IngressMesh {
+    /// `nsenter --net=PATH nft -f -` with the rendered table.
+    public static func apply(_ ruleset: IngressRuleset, inNetns path: String) async throws {
+        let issues = ruleset.validationIssues()
+        guard issues.isEmpty else {
+            throw ShoalError.invalidArgument("routing mesh: " + issues.joined(separator: "; "))
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ShoalError.notFound("network namespace \(path) is gone")
+        }
+        try await NFTCommand.apply(ruleset.render(), inNetns: path)
+    }
+}

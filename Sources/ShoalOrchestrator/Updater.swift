@@ -32,21 +32,27 @@ public enum Updater {
     /// wanted up runs an older spec. A paused or finished update is left as it is until the next spec.
     public static func begins(_ service: SwarmService, tasks: [SwarmTask], now: Date) -> ServiceUpdateStatus? {
         guard service.updateStatus == nil,
-              tasks.contains(where: { $0.isLive && $0.spec != service.spec.taskTemplate }) else { return nil }
+              tasks.contains(where: { $0.isLive && !isCurrent($0, of: service) }) else { return nil }
         return begin(now: now)
+    }
+
+    /// A task runs the service's current spec: its task template and its endpoint (published ports decide where
+    /// a task may run and whether it is on the routing mesh), as SwarmKit judges a task dirty.
+    static func isCurrent(_ task: SwarmTask, of service: SwarmService) -> Bool {
+        task.spec == service.spec.taskTemplate
+            && (task.endpoint ?? EndpointSpec()) == (service.spec.endpointSpec ?? EndpointSpec())
     }
 
     public static func step(_ service: SwarmService, tasks: [SwarmTask], context: OrchestrationContext) -> Step {
         guard var status = service.updateStatus, status.inProgress else { return Step() }
         let rollingBack = status.state == .rollbackStarted
         let config = (rollingBack ? service.spec.rollbackConfig : service.spec.updateConfig) ?? UpdateConfig()
-        let template = service.spec.taskTemplate
         let global = service.spec.mode.isGlobal
         let now = context.now
         var step = Step()
 
         // This update's replacements, and the ones that failed while watched.
-        let replacements = tasks.filter { $0.spec == template && $0.createdAt >= status.startedAt }
+        let replacements = tasks.filter { isCurrent($0, of: service) && $0.createdAt >= status.startedAt }
         let replacementIDs = Set(replacements.map(\.id))
         let failures = replacements.filter { failedWhileWatched($0, monitor: config.monitor) }
             .sorted { $0.lastChange < $1.lastChange }
@@ -56,8 +62,8 @@ public enum Updater {
         var starting = 0
         var updatedSlots = 0
         for (key, slot) in Dictionary(grouping: tasks.filter(\.isLive), by: { SlotKey($0, global: global) }) {
-            let old = slot.filter { $0.spec != template }
-            let new = slot.filter { $0.spec == template }
+            let old = slot.filter { !isCurrent($0, of: service) }
+            let new = slot.filter { isCurrent($0, of: service) }
             guard !new.isEmpty else {
                 dirty.append((key, old))
                 continue

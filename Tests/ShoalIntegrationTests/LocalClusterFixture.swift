@@ -54,12 +54,12 @@ final class LocalClusterFixture: Sendable {
             + ["--name", name, "--nodes", "\(nodes)", "--managers", "\(managers)", "--subnet", subnet] + extra)
     }
 
-    /// The stock docker CLI against host `node`'s daemon.
-    func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
+    /// The stock docker CLI against host `node`'s daemon (`stdin`: what it reads, e.g. the answer to a prompt).
+    func docker(_ node: Int, _ arguments: [String], stdin: String? = nil) async throws -> Shell.Result {
         try await Shell.run(DaemonFixture.docker, arguments, environment: [
             "DOCKER_HOST": "unix://" + socket(node),
             "DOCKER_CONFIG": run.path("docker-config"),
-        ], timeout: dockerTimeout)
+        ], stdin: stdin, timeout: dockerTimeout)
     }
 
     /// The last lines of host `node`'s daemon log (for failure messages).

@@ -57,12 +57,12 @@ import Testing
                 let address = try await docker(node, ["inspect", "-f", "{{.NetworkSettings.Networks.app.IPAddress}}", container])
                 taskAddresses.insert(address.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            #expect(taskAddresses.count == 3 && taskAddresses.allSatisfy { $0.hasPrefix("10.0.0.") }, "\(taskAddresses)")
+            #expect(taskAddresses.count == 3 && taskAddresses.allSatisfy { $0.hasPrefix("10.0.1.") }, "\(taskAddresses)")
 
             // From a plain container on host 2: `web` is the VIP, `tasks.web` every task, and each task answers.
             let vip = try await docker(1, ["service", "inspect", "-f", "{{(index .Endpoint.VirtualIPs 0).Addr}}", "web"]).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(vip.hasPrefix("10.0.0.") && vip.hasSuffix("/24"), "\(vip)")
+            #expect(vip.hasPrefix("10.0.1.") && vip.hasSuffix("/24"), "\(vip)")
             let client = try await docker(2, ["run", "-d", "--name", "client", "--network", "app", "bb", "sleep", "1000"])
             try #require(client.status == 0, "\(client)")
             func resolve(_ name: String) async throws -> Set<String> {
@@ -219,6 +219,51 @@ import Testing
             let ports = try await docker(1, ["service", "ps", "--format", "{{.Ports}}", "direct"])
             #expect(ports.stdout == "*:8088->80/tcp\n", "\(ports)")
             #expect(try await docker(1, ["service", "rm", "direct"]).status == 0)
+
+            // The routing mesh: a port published in ingress mode answers on every host's address, also on a host
+            // that runs no task, spread over the tasks wherever they run.
+            let meshed = try await docker(1, ["service", "create", "--name", "mesh", "--replicas", "2", "--constraint",
+                                              "node.hostname!=\(cluster.host(1))", "--publish", "8090:80",
+                                              "--stop-grace-period", "1s", "bb", "sh", "-c",
+                                              "mkdir /w && hostname > /w/host && exec httpd -f -p 80 -h /w"])
+            try #require(meshed.status == 0, "\(meshed)\n\(cluster.log(1))")
+            func viaMesh(_ node: Int, from client: Int = 2) async throws -> Shell.Result {
+                try await Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(client), "--", "/bin/busybox", "timeout",
+                                                         "5", "/bin/busybox", "wget", "-qO-",
+                                                         "http://\(cluster.address(node)):8090/host"])
+            }
+            var meshAnswers: Set<String> = []
+            let spreadOverTasks = try await cluster.eventually(30) {
+                let reply = try await viaMesh(1)
+                if reply.status == 0 { meshAnswers.insert(reply.stdout) }
+                return meshAnswers.count == 2
+            }
+            #expect(spreadOverTasks, "\(meshAnswers)\n\(cluster.log(1))")
+            for node in [2, 3] {
+                let reply = try await viaMesh(node, from: 1)
+                #expect(reply.status == 0 && meshAnswers.contains(reply.stdout), "\(node): \(reply)")
+            }
+            let ingressID = try await docker(1, ["network", "inspect", "-f", "{{.ID}} {{.Ingress}}", "ingress"]).stdout
+            #expect(ingressID.hasSuffix(" true\n"), "\(ingressID)")
+            let meshEndpoint = try await docker(1, ["service", "inspect", "-f",
+                                                    "{{json .Endpoint.Ports}} {{(index .Endpoint.VirtualIPs 0).NetworkID}}", "mesh"])
+            #expect(meshEndpoint.stdout == "[{\"Protocol\":\"tcp\",\"TargetPort\":80,\"PublishedPort\":8090,\"PublishMode\":\"ingress\"}] "
+                    + ingressID.split(separator: " ")[0] + "\n", "\(meshEndpoint)")
+            let sandbox = try await docker(1, ["network", "inspect", "-f", "{{(index .Containers \"ingress-sbox\").Name}}", "ingress"])
+            #expect(sandbox.stdout == "ingress-endpoint\n", "\(sandbox)")
+            // Docker's refusals: the port is the service's, and the ingress network stays while a service publishes.
+            let taken = try await docker(1, ["service", "create", "--name", "thief", "-p", "8090:80", "bb", "true"])
+            #expect(taken.status != 0 && taken.stderr.contains("port '8090' is already in use by service 'mesh'"), "\(taken)")
+            // (The CLI asks before it removes the routing mesh's network.)
+            let keep = try await cluster.docker(1, ["network", "rm", "ingress"], stdin: "y\n")
+            #expect(keep.status != 0 && keep.stderr.contains("ingress network cannot be removed because service"), "\(keep)")
+            // `-p 80`: the port comes from Docker's dynamic range.
+            try #require(try await docker(1, ["service", "create", "-d", "--name", "dynamic", "-p", "80", "bb", "true"]).status == 0)
+            let dynamic = try await docker(1, ["service", "inspect", "-f", "{{(index .Endpoint.Ports 0).PublishedPort}}", "dynamic"])
+            #expect(dynamic.stdout == "30000\n", "\(dynamic)")
+            #expect(try await docker(1, ["service", "rm", "mesh", "dynamic"]).status == 0)
+            let closed = try await cluster.eventually(20) { try await viaMesh(1).status != 0 }
+            #expect(closed)
 
             // Drained, a host's tasks move to the others; paused, it keeps its tasks but gets no new one.
             let spread = try await docker(1, ["service", "create", "--name", "spread", "--replicas", "3",

@@ -21,6 +21,9 @@ struct CheckModeTests {
         ("balancer, many services", BalancerFixtures.many.render()),
         ("balancer, no services", BalancerRuleset(services: []).render()),
         ("balancer removal", BalancerRuleset.removal()),
+        ("routing mesh", IngressRenderTests.mesh.render()),
+        ("routing mesh, no ports", IngressRuleset(rules: [], ingressInterface: "eth0").render()),
+        ("routing mesh removal", IngressRuleset.removal()),
     ]
 
     @Test("every rendered script passes nft -c")

@@ -135,7 +135,7 @@ extension NetworkView {
             Name: record.name, Id: record.id, Created: Wire.rfc3339Nano(record.created), Scope: record.scope,
             Driver: record.driver, EnableIPv6: false,
             IPAM: IPAMWire(Driver: "default", Config: config, Options: record.ipamOptions),
-            Internal: record.isInternal, Attachable: record.attachable, Ingress: false,
+            Internal: record.isInternal, Attachable: record.attachable, Ingress: record.isIngress,
             ConfigFrom: .init(Network: ""), ConfigOnly: false, Containers: containerMap, Options: record.options,
             Labels: record.labels,
             Peers: record.isSwarmScoped && !peers.isEmpty ? peers.map { NetworkPeerWire(Name: $0.name, IP: $0.ip) } : nil)

@@ -1,0 +1,39 @@
+import Foundation
+import ShoalCore
+import ShoalCA
+import ShoalClusterProto
+import ShoalIPAM
+
+/// The routing mesh's network (Docker's `ingress`): made with the swarm, the first subnet of its address pools
+/// and the first VNI (10.0.0.0/24 and 4096 by default, as Docker's), so user overlays start after it.
+extension NetworkAllocatorService {
+    public static let ingressName = "ingress"
+    /// The container ID a node's ingress sandbox attaches with (Docker lists it as `ingress-sbox`).
+    public static let ingressSandboxID = "ingress-sbox"
+    /// Its endpoint's name in `docker network inspect ingress` (as Docker's).
+    public static let ingressEndpointName = "ingress-endpoint"
+
+    /// The ingress network of a new swarm whose overlays take their subnets from `pools`.
+    public static func ingressNetwork(pools: [AddressPoolSpec]) throws -> SwarmNetwork {
+        var allocator = try OverlayNetworkAllocator(pools: pools, existing: [])
+        let allocation = try allocator.allocate(OverlayRequest())
+        var network = SwarmNetwork()
+        network.id = RandomID.generate()
+        network.spec.name = ingressName
+        network.spec.driver = "overlay"
+        network.spec.ingress = true
+        var ipam = Shoal_Cluster_V1_IPAMConfig()
+        ipam.subnet = allocation.subnet.description
+        ipam.gateway = allocation.gateway.description
+        network.ipam = [ipam]
+        network.vni = allocation.vni
+        network.createdAtMs = now()
+        network.updatedAtMs = network.createdAtMs
+        return network
+    }
+
+    /// The swarm's ingress network, if it has one (a user may remove it while no service publishes a port).
+    public func ingress() async throws -> SwarmNetwork? {
+        try await networks.list().map(\.object).first { $0.spec.ingress }
+    }
+}
