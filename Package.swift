@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "ShoalImages",
             dependencies: [
-                "ShoalCore", "ShoalOS", "ShoalArchive", "ShoalOCI",
+                "ShoalCore", "ShoalOS", "ShoalArchive", "ShoalOCI", "ShoalIPAM",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

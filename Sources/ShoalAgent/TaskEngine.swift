@@ -6,6 +6,9 @@ import ShoalModel
 public protocol TaskEngine: Sendable {
     /// The container made for `taskID` (found by its task label), and what it is doing; nil when there is none.
     func container(ofTask taskID: String) async -> (id: String, observation: TaskController.Observation)?
+    /// Pulls `image` unless this node has it (with the service's X-Registry-Auth text when it has one); throws
+    /// what a failed `docker pull` would answer.
+    func ensureImage(_ image: String, registryAuth: String?) async throws
     /// Creates the container; throws what a failed `docker create` would answer (no such image …).
     func create(name: String, spec: ContainerSpec) async throws -> String
     func start(_ id: String) async throws

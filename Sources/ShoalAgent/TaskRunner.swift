@@ -11,6 +11,7 @@ public actor TaskRunner {
     let serviceName: String
     let networkNames: [String: String]
     let files: [TaskFile]
+    let registryAuth: String?
     let node: TaskNode
     let engine: any TaskEngine
     let report: @Sendable (String, TaskStatus) async -> Void
@@ -18,12 +19,14 @@ public actor TaskRunner {
     private var loop: Task<Void, Never>?
 
     public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:], files: [TaskFile] = [],
-                node: TaskNode = TaskNode(id: "", hostname: ""), engine: any TaskEngine, logger: Logger,
+                registryAuth: String? = nil, node: TaskNode = TaskNode(id: "", hostname: ""), engine: any TaskEngine,
+                logger: Logger,
                 report: @escaping @Sendable (String, TaskStatus) async -> Void) {
         self.task = task
         self.serviceName = serviceName
         self.networkNames = networkNames
         self.files = files
+        self.registryAuth = registryAuth
         self.node = node
         self.engine = engine
         self.logger = logger
@@ -77,6 +80,14 @@ public actor TaskRunner {
                     var spec = TaskContainer.spec(task, serviceName: serviceName, networkNames: networkNames,
                                                   template: values)
                     do {
+                        // As a Docker agent prepares a task: the image is pulled when the node lacks it. A failed
+                        // pull is logged and the create then answers for it (Docker's "No such image" in `service
+                        // ps`), so an image the node has under that name still runs.
+                        do {
+                            try await engine.ensureImage(spec.image, registryAuth: registryAuth)
+                        } catch {
+                            logger.warning("task \(task.id): pulling \(spec.image) failed: \(Self.message(error))")
+                        }
                         if !files.isEmpty {
                             spec.host.mounts += try await engine.stageFiles(taskID: task.id, files: files)
                         }

@@ -11,12 +11,16 @@ public struct AssignedTask: Sendable, Equatable {
     public var networkNames: [String: String]
     /// Its secrets and configs.
     public var files: [TaskFile]
+    /// Its service's registry credentials (`--with-registry-auth`: X-Registry-Auth's text), for the image pull.
+    public var registryAuth: String?
 
-    public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:], files: [TaskFile] = []) {
+    public init(task: SwarmTask, serviceName: String, networkNames: [String: String] = [:], files: [TaskFile] = [],
+                registryAuth: String? = nil) {
         self.task = task
         self.serviceName = serviceName
         self.networkNames = networkNames
         self.files = files
+        self.registryAuth = registryAuth
     }
 }
 
@@ -62,7 +66,8 @@ public actor TaskSupervisor {
                 await runner.update(desiredState: entry.task.desiredState)
             } else {
                 let runner = TaskRunner(task: entry.task, serviceName: entry.serviceName,
-                                        networkNames: entry.networkNames, files: entry.files, node: node,
+                                        networkNames: entry.networkNames, files: entry.files,
+                                        registryAuth: entry.registryAuth, node: node,
                                         engine: engine, logger: logger, report: report)
                 runners[id] = runner
                 await runner.run()

@@ -32,6 +32,9 @@ struct ClusterUpCommand: AsyncParsableCommand {
     var heartbeat: String?
     @Flag(name: .customLong("no-swarm"), help: "Start the hosts and their daemons without forming a swarm.")
     var noSwarm = false
+    @Option(name: .customLong("insecure-registry"),
+            help: "A registry the hosts speak plain HTTP to: host[:port] or a CIDR. Repeatable.")
+    var insecureRegistries: [String] = []
 
     func run() async throws {
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -42,9 +45,10 @@ struct ClusterUpCommand: AsyncParsableCommand {
             return seconds
         }
         let started = Date()
-        let state = try await LocalCluster.fromEnvironment.up(LocalClusterOptions(
-            name: name, nodes: nodes, managers: managers, subnet: subnet, shoalBinary: binary, dns: dns,
-            swarm: !noSwarm, heartbeatSeconds: period))
+        var options = LocalClusterOptions(name: name, nodes: nodes, managers: managers, subnet: subnet,
+                                          shoalBinary: binary, dns: dns, swarm: !noSwarm, heartbeatSeconds: period)
+        options.insecureRegistries = insecureRegistries
+        let state = try await LocalCluster.fromEnvironment.up(options)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         let what = state.swarm == true ? "a swarm of \(state.nodes.count) hosts, all Ready" : "\(state.nodes.count) hosts"
         print("Cluster \(state.name): \(what), on \(state.subnet) (bridge \(state.bridge)), up in \(seconds) s")

@@ -50,6 +50,10 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("default-address-pool"), help: "Pool for network subnets: base=CIDR,size=N. Repeatable.")
     var defaultAddressPools: [String] = []
 
+    @Option(name: .customLong("insecure-registry"),
+            help: "A registry spoken to over plain HTTP: host[:port] or a CIDR. Repeatable.")
+    var insecureRegistries: [String] = []
+
     @Option(name: .long, help: "Path of the init binary for --init.")
     var initPath = "/usr/bin/tini-static"
 
@@ -70,6 +74,7 @@ struct DaemonCommand: AsyncParsableCommand {
         configuration.bridgeName = bridge
         configuration.bridgeAddress = bip
         configuration.addressPools = defaultAddressPools
+        configuration.insecureRegistries = insecureRegistries
         configuration.openTCPAPI = openTCPAPI
         if tls || tlsverify {
             // dockerd's defaults: the files of ~/.docker.

@@ -31,7 +31,9 @@ public struct Daemon: Sendable {
         clearSpool(paths.spoolRoot)
         let store = try EngineStore(path: paths.database)
         let events = EventBus()
-        let images = try ImageStore(root: paths.imagesRoot, logger: logger)
+        let images = try ImageStore(root: paths.imagesRoot,
+                                    insecureRegistries: try InsecureRegistries(configuration.insecureRegistries),
+                                    logger: logger)
         let runtime = try ConmonRuntime(
             paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger)
         let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events)
@@ -54,7 +56,8 @@ public struct Daemon: Sendable {
         await networks.setCluster(ClusterNetworksAdapter(swarm: swarm))
         await swarm.setEndpointHandlers(ClusterNetworksAdapter.handlers(networks))
         await containers.restore()
-        await swarm.setTaskEngine(TaskEngineAdapter(containers: containers, networks: networks, filesRoot: paths.execRoot + "/task-files"))
+        await swarm.setTaskEngine(TaskEngineAdapter(containers: containers, networks: networks, images: images, events: events,
+                                                      filesRoot: paths.execRoot + "/task-files"))
         await swarm.restore()
 
         let backends = DockerBackends(

@@ -24,6 +24,9 @@ public struct DaemonConfiguration: Sendable {
     public var bridgeAddress: String? = nil
     /// Pools for network subnets (dockerd's `--default-address-pool base=…,size=…`); Docker's when empty.
     public var addressPools: [String] = []
+    /// Registries spoken to over plain HTTP besides loopback ones (dockerd's `--insecure-registry`): `host[:port]`
+    /// or a CIDR.
+    public var insecureRegistries: [String] = []
 
     public init(hosts: [String] = ["unix:///run/shoal/shoal.sock"], dataRoot: String = "/var/lib/shoal",
                 execRoot: String = "/run/shoal", dns: [String] = [], initPath: String = "/usr/bin/tini-static",

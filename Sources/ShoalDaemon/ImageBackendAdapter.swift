@@ -127,7 +127,8 @@ struct ImageBackendAdapter: ImageBackend {
         for scheme in ["https://", "http://"] where server.hasPrefix(scheme) { server.removeFirst(scheme.count) }
         if let slash = server.firstIndex(of: "/") { server = String(server[..<slash]) }
         if server == "index.docker.io" { server = ImageReference.defaultDomain }
-        try await RegistryClient(domain: server, credentials: credentials).checkLogin()
+        try await RegistryClient(domain: server, credentials: credentials,
+                                 plainHTTP: images.insecureRegistries.contains(domain: server)).checkLogin()
         return "Login Succeeded"
     }
 }

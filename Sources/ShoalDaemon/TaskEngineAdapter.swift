@@ -2,7 +2,9 @@ import Foundation
 import Glibc
 import ShoalAgent
 import ShoalCore
+import ShoalDockerAPI
 import ShoalEngine
+import ShoalImages
 import ShoalModel
 import ShoalOS
 
@@ -11,6 +13,8 @@ import ShoalOS
 struct TaskEngineAdapter: TaskEngine {
     let containers: ContainerService
     let networks: NetworkService
+    let images: ImageStore
+    let events: EventBus
     /// A tmpfs of this daemon's (under its exec root) where tasks' secrets and configs live while their containers
     /// need them: in memory only, never on the node's disk.
     let filesRoot: String
@@ -24,6 +28,16 @@ struct TaskEngineAdapter: TaskEngine {
         case .exited, .dead: return (record.id, .exited(code: Int(record.state.exitCode)))
         case .removing: return nil
         }
+    }
+
+    /// The image as `docker run` would get it: pulled (with the service's credentials) only when this node
+    /// lacks it, and announced with Docker's `pull` event.
+    func ensureImage(_ image: String, registryAuth: String?) async throws {
+        if (try? await images.image(image)) != nil { return }
+        let credentials = registryAuth.flatMap(RegistryAuth.init(header:))?.credentials
+        let record = try await images.pull(image, credentials: credentials)
+        events.publish(EngineEvent(kind: .image, action: "pull", actorID: record.id.description,
+                                   attributes: ["name": image]))
     }
 
     func create(name: String, spec: ContainerSpec) async throws -> String {

@@ -107,6 +107,19 @@ public struct RegistryAuth: Codable, Sendable, Equatable {
         self.serverAddress = serverAddress
         self.identityToken = identityToken
     }
+
+    /// The credentials of an `X-Registry-Auth` header (base64url JSON, as the CLI sends it and as a service keeps
+    /// it for `--with-registry-auth`); nil when it holds none or cannot be read.
+    public init?(header: String) {
+        guard !header.isEmpty else { return nil }
+        var text = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text),
+              let auth = try? JSONDecoder().decode(AuthConfigWire.self, from: data) else { return nil }
+        if auth.username == nil && auth.password == nil && auth.identitytoken == nil { return nil }
+        self.init(username: auth.username, password: auth.password, serverAddress: auth.serveraddress,
+                  identityToken: auth.identitytoken)
+    }
 }
 
 public protocol VolumeBackend: Sendable {
@@ -167,13 +180,16 @@ public struct DockerBackends: Sendable {
 /// `/services/…` and `/tasks/…`, answered by a swarm manager (Docker's 503 "This node is not a swarm manager…"
 /// elsewhere, ShoalError.unavailable). References are a full ID, a name (services) or a unique ID prefix.
 public protocol ServiceBackend: Sendable {
-    /// Returns the new service's ID.
-    func createService(_ spec: ServiceSpec) async throws -> String
+    /// Returns the new service's ID. `registryAuth`: the client's X-Registry-Auth (`--with-registry-auth`), for the
+    /// nodes to pull the image with.
+    func createService(_ spec: ServiceSpec, registryAuth: String?) async throws -> String
     func listServices() async throws -> [SwarmService]
     func service(_ ref: String) async throws -> SwarmService
     /// `version` must match the service's (optimistic concurrency, as Docker).
-    /// `rollback`: the previous spec comes back instead of `spec` (`docker service rollback`).
-    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool) async throws
+    /// `rollback`: the previous spec comes back instead of `spec` (`docker service rollback`). `registryAuth`: new
+    /// credentials for the nodes' pulls (nil: the service keeps its own).
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool, registryAuth: String?)
+        async throws
     func removeService(_ ref: String) async throws
     func listTasks() async throws -> [SwarmTask]
     func task(_ ref: String) async throws -> SwarmTask

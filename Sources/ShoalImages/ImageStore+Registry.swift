@@ -24,7 +24,8 @@ extension ImageStore {
     public func pull(_ reference: String, credentials: RegistryCredentials? = nil, platform: Platform = .host,
                      progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) async throws -> ImageRecord {
         let ref = try ImageReference.parse(reference).withDefaultTag
-        let client = RegistryClient(domain: ref.domain, credentials: credentials)
+        let client = RegistryClient(domain: ref.domain, credentials: credentials,
+                                    plainHTTP: insecureRegistries.contains(domain: ref.domain))
         let content = self.content
         beginOperation()
         defer { endOperation() }
@@ -117,7 +118,8 @@ extension ImageStore {
             guard let layer = state.layers[chain.hex] else { throw ShoalError.internalError("layer \(chain) is missing") }
             return layer
         }
-        let client = RegistryClient(domain: ref.domain, credentials: credentials)
+        let client = RegistryClient(domain: ref.domain, credentials: credentials,
+                                    plainHTTP: insecureRegistries.contains(domain: ref.domain))
         let content = self.content
         beginOperation()
         defer { endOperation() }

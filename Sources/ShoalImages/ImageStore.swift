@@ -13,6 +13,8 @@ import ShoalOCI
 /// another one is about to reference.
 public actor ImageStore {
     public let root: String
+    /// The registries pulls and pushes speak plain HTTP to (`--insecure-registry`).
+    public let insecureRegistries: InsecureRegistries
     let logger: Logger
     let content: ContentStore
     var state: StoreState
@@ -26,8 +28,10 @@ public actor ImageStore {
     var layersDirectory: String { root + "/layers" }
     var temporaryDirectory: String { root + "/tmp" }
 
-    public init(root: String, logger: Logger = Logger(label: "shoal.images")) throws {
+    public init(root: String, insecureRegistries: InsecureRegistries = .loopbackOnly,
+                logger: Logger = Logger(label: "shoal.images")) throws {
         self.root = root
+        self.insecureRegistries = insecureRegistries
         self.logger = logger
         let fm = FileManager.default
         try fm.createDirectory(atPath: root + "/layers", withIntermediateDirectories: true)

@@ -21,6 +21,8 @@ public struct LocalClusterOptions: Sendable {
     public var swarm: Bool
     /// The swarm's `--dispatcher-heartbeat` in seconds (nil: Docker's 5 s).
     public var heartbeatSeconds: Double?
+    /// `--insecure-registry` of each daemon.
+    public var insecureRegistries: [String] = []
 
     public init(name: String = "shoal", nodes: Int = 3, managers: Int = 1, subnet: String? = nil,
                 shoalBinary: String, dns: [String] = [], swarm: Bool = true, heartbeatSeconds: Double? = nil) {
@@ -194,6 +196,7 @@ public struct LocalCluster: Sendable {
         var daemon = [options.shoalBinary, "daemon", "--data-root", node.dataRoot, "--exec-root", node.execRoot,
                       "-H", "unix://" + node.socket]
         for server in options.dns { daemon += ["--dns", server] }
+        for registry in options.insecureRegistries { daemon += ["--insecure-registry", registry] }
         let child = try ChildProcess.spawn(
             "/usr/bin/nsenter",
             ["--net=" + node.netns, "--", "/usr/bin/unshare", "--uts", "--", "/bin/sh", "-c",

@@ -23,8 +23,9 @@ actor AssignmentFeed {
     private var sessions: [UUID: Session] = [:]
 
     /// The tasks as the last round left them, with the names and the secret and config files their nodes need.
+    /// `registryAuths`: by service ID, the credentials its tasks' images are pulled with.
     func update(_ tasks: [SwarmTask], serviceNames: [String: String], networkNames: [String: String],
-                files: [String: [TaskFile]] = [:]) {
+                files: [String: [TaskFile]] = [:], registryAuths: [String: String] = [:]) {
         var next: [String: [String: Assigned]] = [:]
         // A replacement waiting out its restart delay (desired `ready`) reaches its node once it is due: a task
         // that cannot even be prepared there (no such image) is then retried at the policy's pace, not at once.
@@ -36,6 +37,7 @@ actor AssignmentFeed {
                 assigned.networkNames[attachment.networkID] = networkNames[attachment.networkID] ?? attachment.networkID
             }
             assigned.files = (files[task.id] ?? []).map(\.message)
+            assigned.registryAuth = registryAuths[task.serviceID] ?? ""
             next[task.nodeID, default: [:]][task.id] = assigned
         }
         byNode = next

@@ -31,13 +31,12 @@ final class LeaderServices: Sendable {
         self.health = health
         self.allocator = allocator
         let gate = LeaderWriteGate()
-        services = ServiceStore(store: objects.store, fence: fence, gate: gate)
+        services = ServiceStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         dataObjects = DataObjectStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         self.feed = feed
         let dataObjects = self.dataObjects
-        pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed, logger: logger) {
-            kind, id in try await dataObjects.payload(kind, id)
-        }
+        pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed,
+                                dataKey: dataKey, logger: logger) { kind, id in try await dataObjects.payload(kind, id) }
     }
 
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their

@@ -44,7 +44,8 @@ actor NodeTasks {
         for entry in update.upserted {
             assigned[entry.task.id] = AssignedTask(task: SwarmTask(entry.task), serviceName: entry.serviceName,
                                                    networkNames: entry.networkNames,
-                                                   files: entry.files.map(TaskFile.init))
+                                                   files: entry.files.map(TaskFile.init),
+                                                   registryAuth: entry.registryAuth.isEmpty ? nil : entry.registryAuth)
         }
         for taskID in update.removed { assigned[taskID] = nil }
         latest = latest.filter { assigned[$0.key] != nil }

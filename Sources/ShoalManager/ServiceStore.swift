@@ -20,18 +20,22 @@ actor ServiceStore {
     let tasks: StoreTable<TaskMessage>
     let networks: StoreTable<SwarmNetwork>
     let gate: LeaderWriteGate
+    /// Seals the services' registry credentials (nil: a store without a data key takes none).
+    let key: ClusterDataKey?
 
-    init(store: any ClusterStore, fence: LeaderFence, gate: LeaderWriteGate = LeaderWriteGate()) {
+    init(store: any ClusterStore, fence: LeaderFence, gate: LeaderWriteGate = LeaderWriteGate(),
+         key: ClusterDataKey? = nil) {
         self.store = store
         self.fence = fence
         self.gate = gate
+        self.key = key
         services = StoreTable(store)
         tasks = StoreTable(store)
         networks = StoreTable(store)
     }
 
     /// Stores a new service; returns it as stored (with its version).
-    func create(_ spec: ServiceSpec) async throws -> SwarmService {
+    func create(_ spec: ServiceSpec, registryAuth: String? = nil) async throws -> SwarmService {
         try await exclusively {
             var spec = spec
             try spec.validate()
@@ -44,13 +48,17 @@ actor ServiceStore {
             let now = Date()
             var service = SwarmService(id: RandomID.generate(), version: 0, createdAt: now, updatedAt: now,
                                        spec: spec, endpoint: try Self.endpoint(of: spec, others: existing))
+            service.sealedRegistryAuth = try self.seal(registryAuth, for: service.id)
             service.version = try await self.commit(try self.services.create(service.stored))
             return service
         }
     }
 
     /// Replaces a service's spec if it is still at `version`; the spec it replaces is kept for a rollback.
-    func update(_ reference: String, version: UInt64, spec: ServiceSpec) async throws -> SwarmService {
+    /// New `registryAuth` replaces the service's credentials; without it they are kept (as Docker keeps them).
+    func update(_ reference: String, version: UInt64, spec: ServiceSpec, registryAuth: String? = nil) async throws
+        -> SwarmService
+    {
         try await exclusively {
             var spec = spec
             try spec.validate()
@@ -67,6 +75,7 @@ actor ServiceStore {
             guard service.version == version else { throw SwarmErrors.outOfSequence }
             service.previousSpec = service.spec
             service.spec = spec
+            if let sealed = try self.seal(registryAuth, for: service.id) { service.sealedRegistryAuth = sealed }
             // A new spec starts from no update (SwarmKit resets it; the updater sets it again).
             service.updateStatus = nil
             // The VIPs stay (the allocator gives back those of networks the service left).
@@ -170,6 +179,24 @@ actor ServiceStore {
             }
         }
     }
+
+    /// The client's registry credentials sealed for the service (nil when it sent none).
+    private func seal(_ registryAuth: String?, for serviceID: String) throws -> [UInt8]? {
+        guard let registryAuth, !registryAuth.isEmpty else { return nil }
+        guard let key else {
+            throw ShoalError.invalidState("this swarm has no data key to keep registry credentials with")
+        }
+        return try key.seal(Array(registryAuth.utf8), context: Self.registryAuthContext(serviceID))
+    }
+
+    /// The credentials a service was given (`--with-registry-auth`), opened for its nodes' pulls; nil without.
+    static func registryAuth(of service: ServiceMessage, key: ClusterDataKey?) throws -> String? {
+        guard !service.sealedRegistryAuth.isEmpty, let key else { return nil }
+        let bytes = try key.open(Array(service.sealedRegistryAuth), context: registryAuthContext(service.id))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func registryAuthContext(_ serviceID: String) -> String { "service-registry-auth/" + serviceID }
 
     /// Docker's range for the routing mesh's dynamic ports (`-p 80` with no published port).
     static let dynamicPorts: ClosedRange<UInt32> = 30000...32767

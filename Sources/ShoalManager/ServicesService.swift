@@ -13,7 +13,8 @@ struct ServicesService: Shoal_Cluster_V1_Services.SimpleServiceProtocol {
         let caller = PeerIdentity.node(context)
         return try await ControlErrors.mapping {
             try await manager.checkCaller(caller, access: .managers)
-            return Self.reply(try await manager.requireLeader().services.create(ServiceSpec(request.spec)))
+            return Self.reply(try await manager.requireLeader().services.create(
+                ServiceSpec(request.spec), registryAuth: request.registryAuth))
         }
     }
 
@@ -28,7 +29,8 @@ struct ServicesService: Shoal_Cluster_V1_Services.SimpleServiceProtocol {
                 return Self.reply(try await services.rollback(request.reference, version: request.version))
             }
             return Self.reply(try await services.update(request.reference, version: request.version,
-                                                        spec: ServiceSpec(request.spec)))
+                                                        spec: ServiceSpec(request.spec),
+                                                        registryAuth: request.registryAuth))
         }
     }
 

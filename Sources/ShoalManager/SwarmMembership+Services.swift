@@ -9,32 +9,35 @@ import ShoalModel
 /// store. A worker answers none of them: it never sees the store, and Docker refuses them there too.
 extension SwarmMembership {
     /// Returns the new service as the leader stored it.
-    public func createService(_ spec: ServiceSpec) async throws -> SwarmService {
+    public func createService(_ spec: ServiceSpec, registryAuth: String? = nil) async throws -> SwarmService {
         try requireManager()
         let message = spec.message
-        return try await onLeader(local: { try await $0.services.create(spec) }, remote: { channel in
+        return try await onLeader(local: { try await $0.services.create(spec, registryAuth: registryAuth) },
+                                  remote: { channel in
             var call = Shoal_Cluster_V1_CreateServiceRequest()
             call.spec = message
+            call.registryAuth = registryAuth ?? ""
             return Self.service(try await channel.services.createService(call, options: ControlChannel.options()))
         })
     }
 
     /// `version` is the one the caller read the service at (`?version=`): Docker's optimistic concurrency.
     /// `rollback`: the service's previous spec comes back instead of `spec` (`docker service rollback`).
-    public func updateService(_ reference: String, version: UInt64, spec: ServiceSpec, rollback: Bool = false)
-        async throws -> SwarmService
+    public func updateService(_ reference: String, version: UInt64, spec: ServiceSpec, rollback: Bool = false,
+                              registryAuth: String? = nil) async throws -> SwarmService
     {
         try requireManager()
         let message = spec.message
         return try await onLeader(local: { leader in
             rollback ? try await leader.services.rollback(reference, version: version)
-                : try await leader.services.update(reference, version: version, spec: spec)
+                : try await leader.services.update(reference, version: version, spec: spec, registryAuth: registryAuth)
         }, remote: { channel in
             var call = Shoal_Cluster_V1_UpdateServiceRequest()
             call.reference = reference
             call.version = version
             call.spec = message
             call.rollback = rollback
+            call.registryAuth = registryAuth ?? ""
             return Self.service(try await channel.services.updateService(call, options: ControlChannel.options()))
         })
     }

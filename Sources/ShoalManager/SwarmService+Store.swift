@@ -30,6 +30,7 @@ extension SwarmService {
                 completedAt: status.hasCompletedAtNs ? Date(nanoseconds: status.completedAtNs) : nil,
                 message: status.message)
         }
+        if !service.sealedRegistryAuth.isEmpty { sealedRegistryAuth = Array(service.sealedRegistryAuth) }
     }
 
     /// The service as the store keeps it (without its version, which is the store's).
@@ -54,6 +55,7 @@ extension SwarmService {
             if let completed = updateStatus.completedAt { service.updateStatus.completedAtNs = completed.nanoseconds }
             service.updateStatus.message = updateStatus.message
         }
+        if let sealedRegistryAuth { service.sealedRegistryAuth = Data(sealedRegistryAuth) }
         return service
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShoalAllocator
+import ShoalCA
 import ShoalClusterProto
 import ShoalClusterStore
 import ShoalCore
@@ -24,6 +25,8 @@ actor TaskPipeline {
     private let endpoints: EndpointFeed
     /// A secret's or config's payload, opened by the leader (only the nodes whose tasks use it get it).
     private let payload: @Sendable (DataObjectKind, String) async throws -> [UInt8]
+    /// Opens the services' registry credentials (only the nodes that run their tasks get them).
+    private let dataKey: ClusterDataKey?
     let assignments = AssignmentFeed()
     private let logger: Logger
     private let tasks: StoreTable<TaskMessage>
@@ -38,8 +41,10 @@ actor TaskPipeline {
     static let retryPause: Duration = .milliseconds(200)
 
     init(objects: SwarmObjects, fence: LeaderFence, allocator: NetworkAllocatorService, endpoints: EndpointFeed,
-         logger: Logger, payload: @escaping @Sendable (DataObjectKind, String) async throws -> [UInt8]) {
+         dataKey: ClusterDataKey? = nil, logger: Logger,
+         payload: @escaping @Sendable (DataObjectKind, String) async throws -> [UInt8]) {
         self.payload = payload
+        self.dataKey = dataKey
         self.objects = objects
         self.fence = fence
         self.allocator = allocator
@@ -171,7 +176,16 @@ actor TaskPipeline {
         await endpoints.setDraining(Set(all.filter { $0.desiredState > .running && $0.status.state <= .running }.map(\.id)))
         let networkNames = Dictionary(try await networks.list().map { ($0.id, $0.object.spec.name) },
                                       uniquingKeysWith: { first, _ in first })
-        await assignments.update(all, serviceNames: serviceNames, networkNames: networkNames, files: await files(of: all))
+        var registryAuths: [String: String] = [:]
+        for service in stored where !service.sealedRegistryAuth.isEmpty {
+            do {
+                registryAuths[service.id] = try ServiceStore.registryAuth(of: service, key: dataKey)
+            } catch {
+                logger.warning("task pipeline: registry credentials of service \(service.id) cannot be opened: \(error)")
+            }
+        }
+        await assignments.update(all, serviceNames: serviceNames, networkNames: networkNames, files: await files(of: all),
+                                 registryAuths: registryAuths)
     }
 
     /// The secret and config files of every task its node is to run (Docker's targets and modes), each payload

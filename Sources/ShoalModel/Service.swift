@@ -52,6 +52,9 @@ public struct SwarmService: Codable, Sendable, Equatable {
     public var endpoint: ServiceEndpoint
     /// The last rolling update or rollback (`UpdateStatus`); nil until the first one.
     public var updateStatus: ServiceUpdateStatus? = nil
+    /// `--with-registry-auth`: the client's credentials, sealed with the cluster's data key by the leader (opaque
+    /// everywhere else, never shown).
+    public var sealedRegistryAuth: [UInt8]? = nil
 
     public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: ServiceSpec,
                 previousSpec: ServiceSpec? = nil, endpoint: ServiceEndpoint = ServiceEndpoint()) {

@@ -17,7 +17,8 @@ public struct RegistryCredentials: Sendable, Hashable {
 
 /// A client of the OCI distribution API v2 for one registry host: manifests, blobs, uploads, with anonymous,
 /// basic and bearer-token authentication (the `WWW-Authenticate` challenge is followed to the token endpoint).
-/// Loopback registries are spoken to over plain HTTP, as Docker treats them as insecure registries.
+/// Loopback registries are spoken to over plain HTTP, as Docker treats them as insecure registries, and so are
+/// those the caller says are (`plainHTTP`: dockerd's `--insecure-registry`).
 public final class RegistryClient: Sendable {
     public let domain: String
     let baseURL: String
@@ -35,13 +36,13 @@ public final class RegistryClient: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    public init(domain: String, credentials: RegistryCredentials? = nil,
+    public init(domain: String, credentials: RegistryCredentials? = nil, plainHTTP: Bool? = nil,
                 httpClient: HTTPClient = RegistryClient.sharedHTTPClient) {
         self.domain = domain
         self.credentials = credentials
         http = httpClient
         let host = domain == ImageReference.defaultDomain ? "registry-1.docker.io" : domain
-        baseURL = (Self.isLoopback(domain) ? "http://" : "https://") + host
+        baseURL = (plainHTTP ?? Self.isLoopback(domain) ? "http://" : "https://") + host
     }
 
     static func isLoopback(_ domain: String) -> Bool {

@@ -15,6 +15,8 @@ final class FakeEngine: TaskEngine, Sendable {
         var removed: [String] = []
         var stopped: [String] = []
         var staged: [String: [TaskFile]] = [:]
+        /// Each image the runner made sure of, with the credentials it gave.
+        var ensured: [(image: String, registryAuth: String?)] = []
     }
     let box = Mutex(Box())
     let missingImage: String?
@@ -23,6 +25,14 @@ final class FakeEngine: TaskEngine, Sendable {
 
     func container(ofTask taskID: String) async -> (id: String, observation: TaskController.Observation)? {
         box.withLock { $0.byTask[taskID] }
+    }
+
+    /// A missing image cannot be pulled either (as from a registry that has no such repository).
+    func ensureImage(_ image: String, registryAuth: String?) async throws {
+        box.withLock { $0.ensured.append((image, registryAuth)) }
+        if image == missingImage {
+            throw ShoalError.notFound("pull access denied for \(image), repository does not exist")
+        }
     }
 
     func create(name: String, spec: ContainerSpec) async throws -> String {
@@ -160,7 +170,23 @@ final class Reports: Sendable {
         await runner.run()
         await runner.settled()
         #expect(reports.sequence == [.accepted, .preparing, .rejected])
+        // The pull's failure is logged; the task carries the create's answer, as Docker's does.
         #expect(reports.lastError == "No such image: nope")
+        #expect(engine.box.withLock { $0.specs.isEmpty && $0.ensured.map(\.image) == ["nope"] })
+    }
+
+    @Test func theImageIsMadeSureOfWithTheServicesCredentialsBeforeTheContainer() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let runner = TaskRunner(task: Self.task(image: "reg.example:5000/app"), serviceName: "svc",
+                                registryAuth: "e30=", engine: engine, logger: Logger(label: "test")) { _, status in
+            reports.record(status)
+        }
+        await runner.run()
+        try await eventually { reports.sequence.last == .running }
+        let ensured = engine.box.withLock { $0.ensured }
+        #expect(ensured.count == 1 && ensured[0].image == "reg.example:5000/app" && ensured[0].registryAuth == "e30=")
+        await runner.update(desiredState: .shutdown)
+        await runner.settled()
     }
 
     @Test func aShutdownStopsTheRunningContainer() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HTTPTypes
 import ShoalCore
 @testable import ShoalDockerAPI
 import ShoalModel
@@ -12,6 +13,8 @@ actor FakeServiceBackend: ServiceBackend {
     private(set) var tasks: [SwarmTask] = []
     private(set) var updates: [(ref: String, version: UInt64, spec: ServiceSpec)] = []
     private(set) var rollbacks: [String] = []
+    /// What each create and update got of X-Registry-Auth.
+    private(set) var registryAuths: [String?] = []
     var refusal: ShoalError?
 
     func refuse(_ error: ShoalError) { refusal = error }
@@ -19,8 +22,9 @@ actor FakeServiceBackend: ServiceBackend {
     func add(_ service: SwarmService) { services.append(service) }
     func add(_ task: SwarmTask) { tasks.append(task) }
 
-    func createService(_ spec: ServiceSpec) async throws -> String {
+    func createService(_ spec: ServiceSpec, registryAuth: String?) async throws -> String {
         if let refusal { throw refusal }
+        registryAuths.append(registryAuth)
         let id = "svc\(services.count)xxxxxxxxxxxxxxxxxxxxx"
         services.append(SwarmService(id: id, version: 11, createdAt: FakeSwarmBackend.created,
                                      updatedAt: FakeSwarmBackend.created, spec: spec))
@@ -37,8 +41,11 @@ actor FakeServiceBackend: ServiceBackend {
         }
         return found
     }
-    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool) async throws {
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool, registryAuth: String?)
+        async throws
+    {
         if let refusal { throw refusal }
+        registryAuths.append(registryAuth)
         if rollback { rollbacks.append(ref) }
         updates.append((ref, version, spec))
     }
@@ -89,6 +96,14 @@ actor FakeServiceBackend: ServiceBackend {
             #expect(created.status == .created)
             let answer = try created.object()
             #expect(Set(answer.keys) == ["ID", "Warnings"])
+            // `--with-registry-auth`: the header goes to the backend as the client sent it; without it, nothing.
+            let auth = "eyJ1c2VybmFtZSI6InUiLCJwYXNzd29yZCI6InAifQ=="
+            let withAuth = try await client.execute(
+                uri: "/v1.41/services/create", method: .post,
+                headers: [.contentType: "application/json", HTTPField.Name("X-Registry-Auth")!: auth],
+                body: ByteBuffer(string: Self.createBody.replacingOccurrences(of: "\"web\"", with: "\"web2\"")))
+            #expect(withAuth.status == .created)
+            #expect(await backend.registryAuths == [nil, auth])
             #expect(answer["ID"] as? String == "svc0xxxxxxxxxxxxxxxxxxxxx" && answer["Warnings"] is NSNull)
             let spec = try #require(await backend.services.first).spec
             #expect(spec.mode == .replicated(replicas: 3))

@@ -14,10 +14,11 @@ struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBac
                               services: services, dataObjects: dataObjects, system: unused)
     }
 
-    func createService(_ spec: ServiceSpec) async throws -> String { throw unused }
+    func createService(_ spec: ServiceSpec, registryAuth: String?) async throws -> String { throw unused }
     func listServices() async throws -> [SwarmService] { throw unused }
     func service(_ ref: String) async throws -> SwarmService { throw unused }
-    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool) async throws { throw unused }
+    func updateService(_ ref: String, version: UInt64, spec: ServiceSpec, rollback: Bool, registryAuth: String?)
+        async throws { throw unused }
     func removeService(_ ref: String) async throws { throw unused }
     func listTasks() async throws -> [SwarmTask] { throw unused }
     func task(_ ref: String) async throws -> SwarmTask { throw unused }

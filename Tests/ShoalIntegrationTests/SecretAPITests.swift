@@ -76,7 +76,7 @@ import Testing
 
             // A service names them (resolved to their IDs); while it does they stay.
             let service = try await docker(2, ["service", "create", "--detach", "--name", "uses", "--secret", "db-pass",
-                                               "--config", "source=app.conf,target=/app.conf", "busybox", "sleep", "1000"])
+                                               "--config", "source=app.conf,target=/app.conf", "127.0.0.1:9/busybox", "sleep", "1000"])
             try #require(service.status == 0, "\(service)\n\(cluster.log(1))")
             let references = try await docker(1, [
                 "service", "inspect", "--format",
@@ -84,7 +84,7 @@ import Testing
                 "uses",
             ])
             #expect(references.stdout == "\(secretID) \(configID)\n", "\(references)")
-            let missing = try await docker(1, ["service", "create", "--detach", "--secret", "nope", "busybox"])
+            let missing = try await docker(1, ["service", "create", "--detach", "--secret", "nope", "127.0.0.1:9/busybox"])
             #expect(missing.status != 0 && missing.stderr.contains("secret not found: nope"), "\(missing)")
             let inUse = try await docker(2, ["secret", "rm", "db-pass"])
             #expect(inUse.status != 0 && inUse.stderr.contains(
@@ -153,7 +153,7 @@ import Testing
                 print(client.configs.get("py-config").attrs["Spec"]["Labels"])
                 ref = docker.types.SecretReference(secret_id="0123456789abcdef012345678", secret_name="ghost")
                 try:
-                    client.services.create("busybox", ["sleep", "1"], name="py-svc", secrets=[ref])
+                    client.services.create("127.0.0.1:9/busybox", ["sleep", "1"], name="py-svc", secrets=[ref])
                 except docker.errors.APIError as error:
                     print(error.status_code, error.explanation)
                 try:

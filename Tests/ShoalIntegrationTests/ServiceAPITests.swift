@@ -21,7 +21,7 @@ import Testing
 
             let created = try await docker(1, [
                 "service", "create", "--detach", "--name", "web", "--replicas", "3", "--label", "a=b",
-                "--constraint", "node.role==worker", "--network", "ovl", "-p", "8080:80", "busybox", "sleep", "1000",
+                "--constraint", "node.role==worker", "--network", "ovl", "-p", "8080:80", "127.0.0.1:9/busybox", "sleep", "1000",
             ])
             try #require(created.status == 0, "\(created)\n\(cluster.log(1))")
             let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -31,7 +31,7 @@ import Testing
             for node in 1...3 {
                 let list = try await docker(node, ["service", "ls", "--format",
                                                    "{{.ID}} {{.Name}} {{.Mode}} {{.Replicas}} {{.Image}} {{.Ports}}"])
-                #expect(list.stdout == "\(id.prefix(12)) web replicated 0/3 busybox:latest *:8080->80/tcp\n",
+                #expect(list.stdout == "\(id.prefix(12)) web replicated 0/3 127.0.0.1:9/busybox:latest *:8080->80/tcp\n",
                         "node \(node): \(list)\n\(cluster.log(node))")
             }
             let format = "{{.ID}}|{{.Spec.Name}}|{{.Spec.Mode.Replicated.Replicas}}|{{.Spec.Labels.a}}|"
@@ -58,36 +58,38 @@ import Testing
             #expect(after.stdout == "5 3\n", "\(after)")
 
             // Docker's refusals.
-            let taken = try await docker(2, ["service", "create", "--detach", "--name", "web", "busybox"])
+            let taken = try await docker(2, ["service", "create", "--detach", "--name", "web", "127.0.0.1:9/busybox"])
             #expect(taken.status != 0 && taken.stderr.contains(
                 "rpc error: code = AlreadyExists desc = name conflicts with an existing object: service web already exists"),
                 "\(taken)")
-            let noNetwork = try await docker(1, ["service", "create", "--detach", "--name", "x", "--network", "nope", "busybox"])
+            let noNetwork = try await docker(1, ["service", "create", "--detach", "--name", "x", "--network", "nope", "127.0.0.1:9/busybox"])
             #expect(noNetwork.status != 0 && noNetwork.stderr.contains("network nope not found"), "\(noNetwork)")
             let badConstraint = try await docker(1, ["service", "create", "--detach", "--name", "x",
-                                                     "--constraint", "node.role=worker", "busybox"])
+                                                     "--constraint", "node.role=worker", "127.0.0.1:9/busybox"])
             #expect(badConstraint.status != 0
                         && badConstraint.stderr.contains("constraint expected one operator from ==, !="), "\(badConstraint)")
-            let port = try await docker(3, ["service", "create", "--detach", "--name", "x", "-p", "8080:81", "busybox"])
+            let port = try await docker(3, ["service", "create", "--detach", "--name", "x", "-p", "8080:81", "127.0.0.1:9/busybox"])
             #expect(port.status != 0 && port.stderr.contains(
                 "port '8080' is already in use by service 'web' (\(id)) as an ingress port"), "\(port)")
             let worker = try await docker(4, ["service", "ls"])
             #expect(worker.status != 0 && worker.stderr.contains(
                 "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state."), "\(worker)")
-            let workerCreate = try await docker(4, ["service", "create", "--detach", "--name", "w", "busybox"])
+            let workerCreate = try await docker(4, ["service", "create", "--detach", "--name", "w", "127.0.0.1:9/busybox"])
             #expect(workerCreate.status != 0 && workerCreate.stderr.contains("Worker nodes can't be used"), "\(workerCreate)")
             let inUse = try await docker(1, ["network", "rm", "ovl"])
             #expect(inUse.status != 0 && inUse.stderr.contains("network \(networkID) is in use by service \(id)"), "\(inUse)")
             let unknown = try await docker(1, ["service", "rm", "nope"])
             #expect(unknown.status != 0 && unknown.stderr.contains("service nope not found"), "\(unknown)")
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout == "\(id.prefix(12))\n")
-            // The tasks go to the one worker (the constraint), which has no busybox: they are rejected there.
+            // The tasks go to the one worker (the constraint), which has no such image and cannot pull it (the image
+            // names a registry on the host's own closed loopback port, so no test ever pulls from the internet):
+            // they are rejected there with Docker's words.
             var rows: [String] = []
             let rejected = try await cluster.eventually(20) {
                 rows = try await docker(1, ["service", "ps", "--no-trunc", "--format", "{{.Node}}|{{.CurrentState}}|{{.Error}}", "web"])
                     .stdout.split(separator: "\n").map(String.init)
                 return rows.allSatisfy { $0.hasPrefix(cluster.host(4) + "|") }
-                    && rows.contains { $0.contains("|Rejected ") && $0.contains("No such image: busybox") }
+                    && rows.contains { $0.contains("|Rejected ") && $0.contains("No such image: 127.0.0.1:9/busybox") }
             }
             #expect(rejected, "\(rows)")
             let ps = try await docker(2, ["service", "ps", "web"])
@@ -106,7 +108,7 @@ import Testing
                                             "web"])
             // (started, completed, or paused: the image is on no host, so its replacements fail too)
             #expect(back.stdout.hasPrefix("5 4 rollback_"), "\(back)")
-            let never = try await docker(1, ["service", "create", "--detach", "--name", "fresh", "busybox"])
+            let never = try await docker(1, ["service", "create", "--detach", "--name", "fresh", "127.0.0.1:9/busybox"])
             #expect(never.status == 0, "\(never)")
             let noPrevious = try await docker(1, ["service", "rollback", "--detach", "fresh"])
             #expect(noPrevious.status != 0 && noPrevious.stderr.contains("service does not have a previous spec"),
@@ -124,7 +126,7 @@ import Testing
                 "--restart-max-attempts", "2", "--update-parallelism", "2", "--update-delay", "4s",
                 "--update-order", "start-first", "--rollback-monitor", "7s", "--stop-grace-period", "20s",
                 "--placement-pref", "spread=node.labels.zone", "--publish", "published=9090,target=90,mode=host",
-                "--endpoint-mode", "dnsrr", "busybox", "sleep", "1",
+                "--endpoint-mode", "dnsrr", "127.0.0.1:9/busybox", "sleep", "1",
             ])
             try #require(full.status == 0, "\(full)\n\(cluster.log(1))")
             let fullFormat = "{{.Spec.Mode.Global}}|{{.Spec.TaskTemplate.ContainerSpec.Env}}|{{.Spec.TaskTemplate.ContainerSpec.Dir}}|"
@@ -143,7 +145,7 @@ import Testing
                         + "7s|20s|node.labels.zone|dnsrr 9090 host\n", "\(fullInspect)")
             #expect(try await docker(1, ["service", "rm", "full"]).status == 0)
             // Without --name the daemon names it, as Docker's does (adjective_surname).
-            let nameless = try await docker(2, ["service", "create", "--detach", "busybox"])
+            let nameless = try await docker(2, ["service", "create", "--detach", "127.0.0.1:9/busybox"])
             try #require(nameless.status == 0, "\(nameless)")
             let generated = try await docker(1, ["service", "ls", "--format", "{{.Name}}"]).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -154,7 +156,7 @@ import Testing
             let py = """
                 import docker, sys
                 client = docker.DockerClient(base_url="unix://" + sys.argv[1])
-                made = client.services.create("busybox", ["sleep", "1000"], name="py", labels={"k": "v"},
+                made = client.services.create("127.0.0.1:9/busybox", ["sleep", "1000"], name="py", labels={"k": "v"},
                                               mode=docker.types.ServiceMode("replicated", replicas=2))
                 got = client.services.get("py")
                 print(got.id == made.id, got.attrs["Spec"]["Labels"]["k"], got.attrs["Spec"]["Mode"]["Replicated"]["Replicas"])

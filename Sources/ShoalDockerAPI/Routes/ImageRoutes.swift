@@ -190,14 +190,8 @@ struct ImageRoutes<Context: RequestContext> {
 
     /// `X-Registry-Auth`: base64url JSON credentials from the CLI's config.
     private func registryAuth(_ request: Request) throws -> RegistryAuth? {
-        guard let header = request.headers[HTTPField.Name("X-Registry-Auth")!], !header.isEmpty else { return nil }
-        var text = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text) else { return nil }
-        guard let auth = try? JSONDecoder().decode(AuthConfigWire.self, from: data) else { return nil }
-        if auth.username == nil && auth.password == nil && auth.identitytoken == nil { return nil }
-        return RegistryAuth(username: auth.username, password: auth.password, serverAddress: auth.serveraddress,
-                            identityToken: auth.identitytoken)
+        guard let header = request.headers[HTTPField.Name("X-Registry-Auth")!] else { return nil }
+        return RegistryAuth(header: header)
     }
 }
 

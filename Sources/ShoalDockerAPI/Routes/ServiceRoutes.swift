@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ShoalCore
 import ShoalModel
@@ -14,7 +15,7 @@ struct ServiceRoutes<Context: RequestContext> {
         group.get("") { request, _ in try await list(request) }
         group.post("create") { request, context in
             let body = try await SwarmRequest.body(ServiceSpecWire.self, from: request, context: context)
-            let id = try await services.createService(try body.spec())
+            let id = try await services.createService(try body.spec(), registryAuth: Self.registryAuth(request))
             return Wire.json(ServiceCreateResponseWire(ID: id, Warnings: nil), status: .created)
         }
         group.get(":id") { request, context in
@@ -28,7 +29,8 @@ struct ServiceRoutes<Context: RequestContext> {
             let version = try SwarmRequest.version(query, of: "service")
             // `docker service rollback` (and `update --rollback`): the previous spec comes back.
             try await services.updateService(try context.parameters.require("id"), version: version,
-                                             spec: try body.spec(), rollback: query["rollback"] == "previous")
+                                             spec: try body.spec(), rollback: query["rollback"] == "previous",
+                                             registryAuth: Self.registryAuth(request))
             return Wire.json(ServiceUpdateResponseWire(Warnings: nil))
         }
         group.delete(":id") { _, context in
@@ -40,6 +42,12 @@ struct ServiceRoutes<Context: RequestContext> {
         tasks.get(":id") { _, context in
             Wire.json(try await services.task(try context.parameters.require("id")).wire)
         }
+    }
+
+    /// `X-Registry-Auth` as the client sent it (the CLI's `--with-registry-auth`): handed on as it is, for the nodes.
+    static func registryAuth(_ request: Request) -> String? {
+        guard let header = request.headers[HTTPField.Name("X-Registry-Auth")!], !header.isEmpty else { return nil }
+        return header
     }
 
     /// The daemon's filters: `id` and `name` are prefixes, `label` needs the label (and its value when given),

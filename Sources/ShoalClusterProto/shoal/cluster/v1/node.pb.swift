@@ -243,6 +243,9 @@ public nonisolated struct Shoal_Cluster_V1_AssignedTask: Sendable {
   /// The task's secrets and configs, as files in its container (only the node that runs the task gets them).
   public var files: [Shoal_Cluster_V1_TaskFile] = []
 
+  /// The credentials to pull the task's image with (`--with-registry-auth`): X-Registry-Auth's base64url JSON.
+  public var registryAuth: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -518,6 +521,9 @@ public nonisolated struct Shoal_Cluster_V1_CreateServiceRequest: Sendable {
   /// Clears the value of `spec`. Subsequent reads from it will return its default value.
   public mutating func clearSpec() {self._spec = nil}
 
+  /// `--with-registry-auth`: the client's X-Registry-Auth (base64url JSON), for the nodes to pull the image with.
+  public var registryAuth: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -547,6 +553,9 @@ public nonisolated struct Shoal_Cluster_V1_UpdateServiceRequest: Sendable {
 
   /// `docker service rollback`: the previous spec comes back (spec is ignored).
   public var rollback: Bool = false
+
+  /// `--with-registry-auth`: new credentials for the nodes' pulls (empty: the service keeps the ones it has).
+  public var registryAuth: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -969,7 +978,7 @@ nonisolated extension Shoal_Cluster_V1_Assignments: SwiftProtobuf.Message, Swift
 
 nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AssignedTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}task\0\u{3}service_name\0\u{3}network_names\0\u{1}files\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}task\0\u{3}service_name\0\u{3}network_names\0\u{1}files\0\u{3}registry_auth\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -981,6 +990,7 @@ nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularStringField(value: &self.serviceName) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.networkNames) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.files) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.registryAuth) }()
       default: break
       }
     }
@@ -1003,6 +1013,9 @@ nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, Swif
     if !self.files.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.files, fieldNumber: 4)
     }
+    if !self.registryAuth.isEmpty {
+      try visitor.visitSingularStringField(value: self.registryAuth, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1011,6 +1024,7 @@ nonisolated extension Shoal_Cluster_V1_AssignedTask: SwiftProtobuf.Message, Swif
     if lhs.serviceName != rhs.serviceName {return false}
     if lhs.networkNames != rhs.networkNames {return false}
     if lhs.files != rhs.files {return false}
+    if lhs.registryAuth != rhs.registryAuth {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1573,7 +1587,7 @@ nonisolated extension Shoal_Cluster_V1_AddManagerResponse: SwiftProtobuf.Message
 
 nonisolated extension Shoal_Cluster_V1_CreateServiceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateServiceRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}spec\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}spec\0\u{3}registry_auth\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1582,6 +1596,7 @@ nonisolated extension Shoal_Cluster_V1_CreateServiceRequest: SwiftProtobuf.Messa
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._spec) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.registryAuth) }()
       default: break
       }
     }
@@ -1595,11 +1610,15 @@ nonisolated extension Shoal_Cluster_V1_CreateServiceRequest: SwiftProtobuf.Messa
     try { if let v = self._spec {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    if !self.registryAuth.isEmpty {
+      try visitor.visitSingularStringField(value: self.registryAuth, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Shoal_Cluster_V1_CreateServiceRequest, rhs: Shoal_Cluster_V1_CreateServiceRequest) -> Bool {
     if lhs._spec != rhs._spec {return false}
+    if lhs.registryAuth != rhs.registryAuth {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1607,7 +1626,7 @@ nonisolated extension Shoal_Cluster_V1_CreateServiceRequest: SwiftProtobuf.Messa
 
 nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateServiceRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reference\0\u{1}version\0\u{1}spec\0\u{1}rollback\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reference\0\u{1}version\0\u{1}spec\0\u{1}rollback\0\u{3}registry_auth\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1619,6 +1638,7 @@ nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Messa
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._spec) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.rollback) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.registryAuth) }()
       default: break
       }
     }
@@ -1641,6 +1661,9 @@ nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Messa
     if self.rollback != false {
       try visitor.visitSingularBoolField(value: self.rollback, fieldNumber: 4)
     }
+    if !self.registryAuth.isEmpty {
+      try visitor.visitSingularStringField(value: self.registryAuth, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1649,6 +1672,7 @@ nonisolated extension Shoal_Cluster_V1_UpdateServiceRequest: SwiftProtobuf.Messa
     if lhs.version != rhs.version {return false}
     if lhs._spec != rhs._spec {return false}
     if lhs.rollback != rhs.rollback {return false}
+    if lhs.registryAuth != rhs.registryAuth {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

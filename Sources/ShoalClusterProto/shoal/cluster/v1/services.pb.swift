@@ -15,6 +15,11 @@
 /// wire); times are nanoseconds since the Unix epoch (Docker shows them to the nanosecond). Enumerations are Docker's
 /// words ("replicated", "on-failure", "stop-first", "ingress" …), as in the rest of the control API.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -718,6 +723,10 @@ public nonisolated struct Shoal_Cluster_V1_Service: Sendable {
   public var hasUpdateStatus: Bool {self._updateStatus != nil}
   /// Clears the value of `updateStatus`. Subsequent reads from it will return its default value.
   public mutating func clearUpdateStatus() {self._updateStatus = nil}
+
+  /// `--with-registry-auth`: the client's credentials, sealed with the cluster's data key (never in clear in the
+  /// store, never shown by `service inspect`).
+  public var sealedRegistryAuth: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2155,7 +2164,7 @@ nonisolated extension Shoal_Cluster_V1_ServiceEndpoint: SwiftProtobuf.Message, S
 
 nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Service"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}previous_spec\0\u{1}endpoint\0\u{3}created_at_ns\0\u{3}updated_at_ns\0\u{3}update_status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}previous_spec\0\u{1}endpoint\0\u{3}created_at_ns\0\u{3}updated_at_ns\0\u{3}update_status\0\u{3}sealed_registry_auth\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2170,6 +2179,7 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.createdAtNs) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtNs) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._updateStatus) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.sealedRegistryAuth) }()
       default: break
       }
     }
@@ -2201,6 +2211,9 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
     try { if let v = self._updateStatus {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     } }()
+    if !self.sealedRegistryAuth.isEmpty {
+      try visitor.visitSingularBytesField(value: self.sealedRegistryAuth, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2212,6 +2225,7 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
     if lhs.createdAtNs != rhs.createdAtNs {return false}
     if lhs.updatedAtNs != rhs.updatedAtNs {return false}
     if lhs._updateStatus != rhs._updateStatus {return false}
+    if lhs.sealedRegistryAuth != rhs.sealedRegistryAuth {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
