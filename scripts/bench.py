@@ -81,7 +81,7 @@ WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS
 GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS}
 OVERLAY_WORKLOADS = ("overlay-resolve", "overlay-run", "overlay-dns-qps", "overlay-throughput")  # bench_overlay.py
 SERVICES_WORKLOADS = ("service-create-1", "service-create-10", "service-create-50", "service-scale-50-100",
-                      "service-update-50")  # bench_services.py
+                      "service-update-50", "service-dns-scale")  # bench_services.py
 BENCH_NET = "shoalbench-net"          # the user network of the network workloads (one per engine)
 DEAD_DNS = "127.0.0.254"              # upstream of both embedded DNS servers: nothing listens there
 DNS_SECONDS = 3.0

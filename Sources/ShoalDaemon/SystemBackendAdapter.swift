@@ -20,7 +20,7 @@ struct SystemBackendAdapter: SystemBackend {
         let records = await containers.list()
         let running = records.filter { $0.state.status == .running || $0.state.status == .restarting }.count
         let paused = records.filter { $0.state.status == .paused }.count
-        return SystemInfo(
+        var info = SystemInfo(
             id: daemonID, name: facts.hostname, containers: records.count, containersRunning: running,
             containersPaused: paused, containersStopped: records.count - running - paused,
             images: await images.list().count, storageDriver: "overlay", cgroupDriver: "cgroupfs",
@@ -29,6 +29,9 @@ struct SystemBackendAdapter: SystemBackend {
             cpus: facts.cpus, memoryBytes: facts.memoryBytes, rootDir: dataRoot,
             serverVersion: "20.10.99-shoal", runtimeName: "runc", initBinary: "docker-init",
             securityOptions: facts.securityOptions)
+        info.insecureRegistryCIDRs = images.insecureRegistries.cidrs
+        info.insecureRegistryHosts = images.insecureRegistries.hosts
+        return info
     }
 
     func diskUsage() async throws -> DiskUsage {

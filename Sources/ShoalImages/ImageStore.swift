@@ -14,7 +14,7 @@ import ShoalOCI
 public actor ImageStore {
     public let root: String
     /// The registries pulls and pushes speak plain HTTP to (`--insecure-registry`).
-    public let insecureRegistries: InsecureRegistries
+    public nonisolated let insecureRegistries: InsecureRegistries
     let logger: Logger
     let content: ContentStore
     var state: StoreState

@@ -24,6 +24,10 @@ public struct SystemInfo: Sendable, Equatable {
     public var initBinary: String
     public var securityOptions: [String]
     public var labels: [String]
+    /// The registries spoken to over plain HTTP, as CIDRs (`--insecure-registry`; loopback's always).
+    public var insecureRegistryCIDRs: [String] = ["127.0.0.0/8"]
+    /// Those given as `host[:port]`.
+    public var insecureRegistryHosts: [String] = []
 
     public init(id: String, name: String, containers: Int, containersRunning: Int, containersPaused: Int,
                 containersStopped: Int, images: Int, storageDriver: String, cgroupDriver: String,

@@ -18,6 +18,8 @@ import Testing
             func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
                 try await cluster.docker(node, arguments)
             }
+            let info = try await docker(2, ["info", "--format", "{{json .RegistryConfig.InsecureRegistryCIDRs}}"])
+            #expect(info.stdout == "[\"127.0.0.0/8\",\"\(cluster.subnet)\"]\n", "\(info)")
             let rootfs = run.path("rootfs")
             try BusyboxRootfs.make(at: rootfs)
             try await Shell.sh("tar -C \(rootfs) -cf \(run.path("bb.tar")) .")

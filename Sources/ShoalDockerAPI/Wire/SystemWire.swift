@@ -36,8 +36,15 @@ struct InfoWire: Encodable, Sendable {
     }
     struct RegistryWire: Encodable, Sendable {
         var InsecureRegistryCIDRs: [String]
-        var IndexConfigs: [String: Empty]
+        var IndexConfigs: [String: IndexConfig]
         var Mirrors: [String]
+    }
+    /// A registry named by `--insecure-registry HOST[:PORT]` (Docker lists those here, `Secure` false).
+    struct IndexConfig: Encodable, Sendable {
+        var Name: String
+        var Mirrors: [String]
+        var Secure: Bool
+        var Official: Bool
     }
     var ID: String
     var Containers: Int
@@ -133,7 +140,9 @@ extension SystemInfo {
             CgroupVersion: cgroupVersion, NEventsListener: 0, KernelVersion: kernelVersion,
             OperatingSystem: operatingSystem, OSVersion: "", OSType: osType, Architecture: architecture,
             IndexServerAddress: "https://index.docker.io/v1/",
-            RegistryConfig: .init(InsecureRegistryCIDRs: ["127.0.0.0/8"], IndexConfigs: [:], Mirrors: []),
+            RegistryConfig: .init(InsecureRegistryCIDRs: insecureRegistryCIDRs, IndexConfigs: Dictionary(
+                insecureRegistryHosts.map { ($0, .init(Name: $0, Mirrors: [], Secure: false, Official: false)) },
+                uniquingKeysWith: { first, _ in first }), Mirrors: []),
             NCPU: cpus, MemTotal: memoryBytes, DockerRootDir: rootDir, HttpProxy: "", HttpsProxy: "", NoProxy: "",
             Name: name, Labels: labels, ExperimentalBuild: false, ServerVersion: serverVersion,
             Runtimes: ["runc": .init(path: runtimeName)], DefaultRuntime: "runc",
