@@ -34,7 +34,8 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     swarm services through the manager, alternating round by round: service-create-1,
                                     service-create-10, service-create-50 (create until all Running),
                                     service-scale-50-100, service-update-50 (rolling update, parallelism 10, until
-                                    completed); `services` is all five, `shoal`/`docker` select an engine; --iterations
+                                    completed), service-dns-scale (tasks.X on every host after a scale, lag from the
+                                    tasks' Running); `services` is all six, `shoal`/`docker` select an engine; --iterations
                                     is the rounds, 3 by default here (see scripts/bench_services.py).
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
 address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead

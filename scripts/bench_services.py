@@ -37,7 +37,7 @@ Workloads (select with --only, comma-separated; `services` is all six; `shoal`/`
                                 100 ms.
 After each measurement (untimed): `service rm X`, then the bench waits until no container is left on any host
 before the next one. Each engine first runs one untimed 3-replica service (first use of each host's network).
---iterations is the number of rounds (default 3 here: each round of all five takes a few minutes on Docker).
+--iterations is the number of rounds (default 3 here: each round of all six takes a few minutes on Docker).
 A measurement that does not converge within CONVERGE_LIMIT is an error (with the tasks' states and errors); the
 daemons' logs of an engine with errors are copied to bench-results/.
 
