@@ -23,6 +23,8 @@ final class LeaderServices: Sendable {
     let feed: EndpointFeed
     /// Orchestrators, allocator's task step, scheduler, and the node sessions' assignments.
     let pipeline: TaskPipeline
+    /// The states the nodes report for their tasks, stored in merged transactions.
+    let statusWriter: TaskStatusWriter
 
     private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
                  feed: EndpointFeed, dataKey: ClusterDataKey?, logger: Logger) {
@@ -34,6 +36,7 @@ final class LeaderServices: Sendable {
         services = ServiceStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         dataObjects = DataObjectStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         self.feed = feed
+        statusWriter = TaskStatusWriter(store: objects.store, fence: fence, logger: logger)
         let dataObjects = self.dataObjects
         pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed,
                                 dataKey: dataKey, logger: logger) { kind, id in try await dataObjects.payload(kind, id) }

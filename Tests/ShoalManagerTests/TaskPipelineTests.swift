@@ -106,10 +106,10 @@ import Testing
             status.timestampNs = nanoseconds
             return status
         }
-        #expect(LeaderServices.advances(status(.assigned), to: status(.running)))
-        #expect(!LeaderServices.advances(status(.running), to: status(.starting)))
-        #expect(!LeaderServices.advances(status(.running, "started"), to: status(.running, "started", at: 9)))
-        #expect(LeaderServices.advances(status(.running, "started"), to: status(.running, "restarted")))
+        #expect(TaskStatusWriter.advances(status(.assigned), to: status(.running)))
+        #expect(!TaskStatusWriter.advances(status(.running), to: status(.starting)))
+        #expect(!TaskStatusWriter.advances(status(.running, "started"), to: status(.running, "started", at: 9)))
+        #expect(TaskStatusWriter.advances(status(.running, "started"), to: status(.running, "restarted")))
     }
 
     @Test func aDrainingTasksEndpointLeavesItsServicesNamesEverywhere() async throws {

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import ShoalClusterProto
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+
+/// The leader's writer of the states the nodes report for their tasks. A session hands over what its node
+/// reported and goes on at once; the writer stores, in one transaction, everything gathered from every node
+/// while its previous transaction was on its way. Many tasks starting at once on many nodes (each report a
+/// message of its own) then cost a few commits instead of one each, and the pipeline, which each commit wakes,
+/// runs a few rounds instead of hundreds.
+///
+/// What a transaction stores: only the node a task is assigned to reports on it, and states only move forward
+/// (a late report of an earlier state is dropped); a write that meets a concurrent change of one of its tasks
+/// (the pipeline's) is read and applied again. Writes that keep failing are kept for the next one; a deposed
+/// leader drops them (the next leader hears every node's states again when its sessions start).
+actor TaskStatusWriter {
+    typealias Report = (taskID: String, nodeID: String, status: Shoal_Cluster_V1_TaskStatus)
+
+    private let store: any ClusterStore
+    private let fence: LeaderFence
+    private let logger: Logger
+    /// By node and task: a later report of a task by a node replaces its earlier one (a node reports in order);
+    /// a report by another node (which the write ignores) never hides the task's own node's.
+    private var pending: [String: Report] = [:]
+    private var writing = false
+    private var idle: [CheckedContinuation<Void, Never>] = []
+
+    static let attempts = 5
+    /// Up to this many reports, each task is read alone; more, and the whole table is read once.
+    static let readOneByOne = 8
+    /// A write that kept meeting changes waits this long before its reports are tried again.
+    static let retryPause: Duration = .milliseconds(50)
+
+    init(store: any ClusterStore, fence: LeaderFence, logger: Logger) {
+        self.store = store
+        self.fence = fence
+        self.logger = logger
+    }
+
+    /// Takes `reports` of `nodeID` for the next transaction (started now when none is on its way).
+    func submit(nodeID: String, _ reports: [Shoal_Cluster_V1_TaskStatusReport]) {
+        for report in reports { pending[nodeID + "/" + report.taskID] = (report.taskID, nodeID, report.status) }
+        guard !writing, !pending.isEmpty else { return }
+        writing = true
+        Task { await self.drain() }
+    }
+
+    /// Returns once everything submitted so far is written (or given up): tests.
+    func settled() async {
+        guard writing else { return }
+        await withCheckedContinuation { idle.append($0) }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = pending
+            pending = [:]
+            do {
+                if try await !write(batch) {
+                    // Still conflicting: kept, unless a newer report of the task came meanwhile.
+                    pending.merge(batch) { newer, _ in newer }
+                    try await Task.sleep(for: Self.retryPause)
+                }
+            } catch let error as ShoalError where error.code == .unavailable {
+                logger.debug("task states: \(error.message)")
+                pending = [:]
+            } catch {
+                logger.warning("task states: \(batch.count) reports not stored: \(error)")
+            }
+        }
+        writing = false
+        for waiter in idle { waiter.resume() }
+        idle = []
+    }
+
+    /// One transaction of `batch`; false when it met changes on every attempt.
+    private func write(_ batch: [String: Report]) async throws -> Bool {
+        let tasks = StoreTable<TaskMessage>(store)
+        for _ in 0..<Self.attempts {
+            var current: [String: Versioned<TaskMessage>] = [:]
+            let taskIDs = Set(batch.values.map(\.taskID))
+            if taskIDs.count > Self.readOneByOne {
+                for stored in try await tasks.list() where taskIDs.contains(stored.id) { current[stored.id] = stored }
+            } else {
+                for taskID in taskIDs { current[taskID] = try await tasks.get(taskID) }
+            }
+            var write = StoreWrite()
+            let now = Date().nanoseconds
+            for report in batch.values.sorted(by: { $0.taskID < $1.taskID }) {
+                guard let stored = current[report.taskID], stored.object.nodeID == report.nodeID,
+                      Self.advances(stored.object.status, to: report.status) else { continue }
+                var task = stored.object
+                task.status = report.status
+                task.updatedAtNs = now
+                write += try tasks.update(task, ifVersion: stored.version)
+            }
+            if write.changes.isEmpty { return true }
+            switch try await fence.commit(write, in: store) {
+            case .committed: return true
+            case .conflicted: continue
+            case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+            }
+        }
+        return false
+    }
+
+    /// A report moves a task on: a later state, or news of the same one (a container's exit code, a message).
+    static func advances(_ current: Shoal_Cluster_V1_TaskStatus, to reported: Shoal_Cluster_V1_TaskStatus) -> Bool {
+        let now = TaskState(rawValue: current.state) ?? .new
+        let told = TaskState(rawValue: reported.state) ?? .new
+        if told != now { return told > now }
+        var same = reported
+        same.timestampNs = current.timestampNs
+        return same != current
+    }
+}
