@@ -167,6 +167,74 @@ import Testing
                 """
             let viaPython = try await Shell.run("/usr/bin/env", ["python3", "-c", py, cluster.socket(2)])
             #expect(viaPython.stdout == "True v 2\n['py']\n[]\n[]\n", "\(viaPython.stdout)\(viaPython.stderr)")
+
+            // docker-py's low-level create with the spec's fields filled: inspect gives each back as Docker does.
+            let fullSpec = """
+                import docker, sys, json
+                from docker.types import *
+                client = docker.DockerClient(base_url="unix://" + sys.argv[1])
+                net = client.networks.create("pynet", driver="overlay", attachable=True)
+                cs = ContainerSpec(
+                    "127.0.0.1:9/busybox:1", command=["sh"], args=["-c", "sleep 1000"], hostname="h-{{.Task.Slot}}",
+                    env={"A": "1"}, workdir="/tmp", user="nobody", labels={"cl": "v"},
+                    mounts=[Mount("/data", "vol1", type="volume", read_only=True),
+                            Mount("/t", None, type="tmpfs", tmpfs_size=1024)],
+                    stop_grace_period=5000000000, tty=True, groups=["wheel"], open_stdin=True, read_only=True,
+                    stop_signal="SIGINT", hosts={"db": "10.1.2.3"}, init=True, cap_add=["NET_ADMIN"],
+                    cap_drop=["MKNOD"], sysctls={"net.core.somaxconn": "1024"})
+                tt = TaskTemplate(
+                    cs, resources=Resources(cpu_limit=500000000, mem_limit=67108864, cpu_reservation=100000000,
+                                            mem_reservation=33554432),
+                    restart_policy=RestartPolicy(condition="on-failure", delay=2000000000, max_attempts=4,
+                                                 window=10000000000),
+                    placement=Placement(constraints=["node.role==worker"], preferences=[("spread", "node.labels.zone")],
+                                        maxreplicas=2),
+                    force_update=3, networks=[NetworkAttachmentConfig("pynet", aliases=["pa"])])
+                made = client.api.create_service(
+                    tt, name="pyfull", labels={"s": "l"}, mode=ServiceMode("replicated", replicas=2),
+                    update_config=UpdateConfig(parallelism=2, delay=1000000000, failure_action="rollback",
+                                               monitor=4000000000, max_failure_ratio=0.25, order="start-first"),
+                    rollback_config=RollbackConfig(parallelism=3, delay=2000000000, failure_action="continue",
+                                                   monitor=5000000000, max_failure_ratio=0.5, order="stop-first"),
+                    endpoint_spec=EndpointSpec(mode="vip", ports={8081: (80, "tcp"), 5353: (53, "udp", "host")}))
+                spec = client.api.inspect_service(made["ID"])["Spec"]
+                spec["TaskTemplate"]["Networks"][0]["Target"] = "pynet" if spec["TaskTemplate"]["Networks"][0]["Target"] == net.id else "?"
+                print(json.dumps(spec, sort_keys=True))
+                client.api.remove_service(made["ID"])
+                net.remove()
+                """
+            let expected: [String: Any] = [
+                "Name": "pyfull", "Labels": ["s": "l"], "Mode": ["Replicated": ["Replicas": 2]],
+                "TaskTemplate": [
+                    "ContainerSpec": [
+                        "Image": "127.0.0.1:9/busybox:1", "Command": ["sh"], "Args": ["-c", "sleep 1000"],
+                        "Hostname": "h-{{.Task.Slot}}", "Env": ["A=1"], "Dir": "/tmp", "User": "nobody",
+                        "Labels": ["cl": "v"], "Groups": ["wheel"], "TTY": true, "OpenStdin": true, "ReadOnly": true,
+                        "StopSignal": "SIGINT", "StopGracePeriod": 5_000_000_000, "Hosts": ["10.1.2.3 db"], "Init": true,
+                        "CapabilityAdd": ["NET_ADMIN"], "CapabilityDrop": ["MKNOD"],
+                        "Sysctls": ["net.core.somaxconn": "1024"], "Isolation": "default",
+                        "Mounts": [["Type": "volume", "Source": "vol1", "Target": "/data", "ReadOnly": true],
+                                   ["Type": "tmpfs", "Target": "/t", "TmpfsOptions": ["SizeBytes": 1024]]],
+                    ],
+                    "Resources": ["Limits": ["NanoCPUs": 500_000_000, "MemoryBytes": 67_108_864],
+                                  "Reservations": ["NanoCPUs": 100_000_000, "MemoryBytes": 33_554_432]],
+                    "RestartPolicy": ["Condition": "on-failure", "Delay": 2_000_000_000, "MaxAttempts": 4,
+                                      "Window": 10_000_000_000],
+                    "Placement": ["Constraints": ["node.role==worker"], "MaxReplicas": 2,
+                                  "Preferences": [["Spread": ["SpreadDescriptor": "node.labels.zone"]]]],
+                    "ForceUpdate": 3, "Networks": [["Target": "pynet", "Aliases": ["pa"]]], "Runtime": "container",
+                ],
+                "UpdateConfig": ["Parallelism": 2, "Delay": 1_000_000_000, "FailureAction": "rollback",
+                                 "Monitor": 4_000_000_000, "MaxFailureRatio": 0.25, "Order": "start-first"],
+                "RollbackConfig": ["Parallelism": 3, "Delay": 2_000_000_000, "FailureAction": "continue",
+                                   "Monitor": 5_000_000_000, "MaxFailureRatio": 0.5, "Order": "stop-first"],
+                "EndpointSpec": ["Mode": "vip", "Ports": [
+                    ["Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8081, "PublishMode": "ingress"],
+                    ["Protocol": "udp", "TargetPort": 53, "PublishedPort": 5353, "PublishMode": "host"]]],
+            ]
+            let fullPython = try await Shell.run("/usr/bin/env", ["python3", "-c", fullSpec, cluster.socket(1)])
+            let got = try JSONSerialization.jsonObject(with: Data(fullPython.stdout.utf8)) as? NSDictionary
+            #expect(got == expected as NSDictionary, "\(fullPython.stdout)\(fullPython.stderr)")
         }
     }
 }
