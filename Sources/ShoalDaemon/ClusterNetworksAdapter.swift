@@ -68,6 +68,7 @@ struct ClusterNetworksAdapter: ClusterNetworks {
         guard let proto = PortPublication.Proto(rawValue: port.protocol),
               let published = UInt16(exactly: port.publishedPort), let target = UInt16(exactly: port.targetPort)
         else { return nil }
-        return MeshPort(proto: proto, publishedPort: published, targetPort: target)
+        return MeshPort(proto: proto, publishedPort: published, targetPort: target,
+                        publishOn: MeshPublishing(wire: port.publishOn))
     }
 }

@@ -37,13 +37,25 @@ extension NetworkService {
         applyIngress(mesh.rules)
     }
 
+    /// The addresses of this host a mesh port is published on (nil: every one).
+    func meshAddresses(_ publishOn: MeshPublishing?) -> [String?] {
+        switch publishOn {
+        case .everywhere: [nil]
+        case .internalAddress: ingressUnderlay.map { [$0.description] } ?? []
+        case .interface(let name): dataplane.ipv4Addresses(ofInterface: name).map(\.description)
+        case nil: []
+        }
+    }
+
     /// The mesh's ports and tasks now: the sandbox's table (through its worker, in order) and, when the set of
     /// ports changed, the host's DNATs to the sandbox.
-    private func applyIngress(_ rules: [IngressRule]) {
+    private func applyIngress(_ rules: [MeshRule]) {
         guard var live = sandboxes[Self.ingressSandboxID], let ingress = live.endpoints.first,
               let gateway = live.gatewayEndpoint, let bridge = networks[gateway.networkID]?.bridgeName else { return }
-        ingressSync.want(IngressRuleset(rules: rules, ingressInterface: ingress.containerInterface), in: live.path)
-        let publications = Self.hostPublications(rules, sandboxAddress: gateway.ipv4Address, bridge: bridge)
+        ingressSync.want(IngressRuleset(rules: rules.map(\.rule), ingressInterface: ingress.containerInterface),
+                         in: live.path)
+        let publications = Self.hostPublications(rules, sandboxAddress: gateway.ipv4Address, bridge: bridge,
+                                                 addresses: meshAddresses)
         guard publications != live.publications else { return }
         live.publications = publications
         sandboxes[Self.ingressSandboxID] = live
@@ -52,14 +64,19 @@ extension NetworkService {
         }
     }
 
-    /// Each mesh port, on every address of the host, DNATed to the same port of the ingress sandbox.
-    static func hostPublications(_ rules: [IngressRule], sandboxAddress: String, bridge: String) -> [PortPublication] {
+    /// Each mesh port, on the host addresses its service chose (`addresses`; nil: every one), DNATed to the same
+    /// port of the ingress sandbox.
+    static func hostPublications(_ rules: [MeshRule], sandboxAddress: String, bridge: String,
+                                 addresses: (MeshPublishing?) -> [String?]) -> [PortPublication] {
         var seen: Set<String> = []
-        return rules.sorted { ($0.publishedPort, $0.proto.rawValue) < ($1.publishedPort, $1.proto.rawValue) }
-            .compactMap { rule in
-                guard seen.insert("\(rule.proto.rawValue)/\(rule.publishedPort)").inserted else { return nil }
-                return PortPublication(proto: rule.proto, hostPort: rule.publishedPort, containerIP: sandboxAddress,
-                                       containerPort: rule.publishedPort, bridge: bridge)
+        return rules.sorted { ($0.rule.publishedPort, $0.rule.proto.rawValue) < ($1.rule.publishedPort, $1.rule.proto.rawValue) }
+            .flatMap { mesh -> [PortPublication] in
+                let rule = mesh.rule
+                guard seen.insert("\(rule.proto.rawValue)/\(rule.publishedPort)").inserted else { return [] }
+                return addresses(mesh.publishOn).map { hostIP in
+                    PortPublication(proto: rule.proto, hostIP: hostIP, hostPort: rule.publishedPort,
+                                    containerIP: sandboxAddress, containerPort: rule.publishedPort, bridge: bridge)
+                }
             }
     }
 
@@ -77,6 +94,7 @@ extension NetworkService {
         let record = Self.ingressSandboxRecord
         do {
             let network = try await resolveAny(networkID)
+            ingressUnderlay = await cluster?.underlayAddress()
             try await dataplane.createSandbox(at: path)
             try await NetworkNamespace.run(in: path) { try Sysctl.set("net.ipv4.ip_forward", "1") }
             live.endpoints = [try await plumb(network, request: EndpointRequest(), record: record, sandbox: live,

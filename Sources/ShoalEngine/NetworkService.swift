@@ -50,6 +50,8 @@ public actor NetworkService {
     let ingressSync: NamespaceRulesSync<IngressRuleset>
     /// The ingress sandbox is being made.
     var ingressPending = false
+    /// This host's swarm address, where `shoal.publish.address=internal` services publish.
+    var ingressUnderlay: IPv4Address?
     public var dnsTable: DNSRecordTable { endpoints.dns }
     /// The swarm, when this host is part of one: where overlays and their endpoints' addresses come from.
     var cluster: (any ClusterNetworks)?

@@ -12,6 +12,11 @@ extension ServiceSpec {
         if let updateConfig { try updateConfig.validate(kind: "update") }
         if let rollbackConfig { try rollbackConfig.validate(kind: "rollback") }
         if let endpointSpec { try endpointSpec.validate() }
+        do {
+            _ = try MeshPublishing(labels: labels)
+        } catch let error as ShoalError {
+            throw ServiceErrors.invalidArgument(error.message)
+        }
     }
 
     /// A service name is one DNS label: letters and digits, with `-` or `_` inside, at most 63 characters

@@ -253,11 +253,13 @@ actor TaskPipeline {
             let aliases = service.spec.taskTemplate.networks.first { $0.target == vip.networkID }?.aliases ?? []
             endpoint.dnsNames = [service.spec.name] + aliases
             if vip.networkID == ingress {
+                let publishOn = (try? MeshPublishing(labels: service.spec.labels))?.wire ?? ""
                 endpoint.ingressPorts = ingressPorts(service).map { port in
                     var mesh = Shoal_Cluster_V1_IngressPort()
                     mesh.protocol = port.protocol.isEmpty ? "tcp" : port.protocol
                     mesh.publishedPort = port.publishedPort
                     mesh.targetPort = port.targetPort
+                    mesh.publishOn = publishOn
                     return mesh
                 }
             }

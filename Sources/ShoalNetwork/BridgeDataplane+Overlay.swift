@@ -124,6 +124,16 @@ extension BridgeDataplane {
         try? host.fdbDelete(index: vxlan, mac: peer.mac.bytes, destination: peer.host.octets)
     }
 
+    /// The IPv4 addresses of the host's interface `name` (`ip -4 addr show dev NAME`); none when it has none or
+    /// does not exist.
+    public func ipv4Addresses(ofInterface name: String) -> [IPv4Address] {
+        guard let index = try? host.linkIndex(name: name), let addresses = try? host.addresses(index: index) else {
+            return []
+        }
+        return addresses.filter { $0.address.count == 4 }.map { IPv4Address($0.address[0], $0.address[1],
+                                                                            $0.address[2], $0.address[3]) }
+    }
+
     /// The MTU of the link that carries `address` on this host, less VXLAN's overhead: an overlay's default MTU,
     /// so a full-sized inner frame still fits the underlay. 1450 when no link carries it.
     public func overlayMTU(underlay address: IPv4Address) -> Int {

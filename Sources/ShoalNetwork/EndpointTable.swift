@@ -10,12 +10,22 @@ public struct MeshPort: Sendable, Hashable {
     public var proto: PortPublication.Proto
     public var publishedPort: UInt16
     public var targetPort: UInt16
+    /// Which of this host's addresses answer on it (nil: a choice this host does not know, so none).
+    public var publishOn: MeshPublishing?
 
-    public init(proto: PortPublication.Proto, publishedPort: UInt16, targetPort: UInt16) {
+    public init(proto: PortPublication.Proto, publishedPort: UInt16, targetPort: UInt16,
+                publishOn: MeshPublishing? = .everywhere) {
         self.proto = proto
         self.publishedPort = publishedPort
         self.targetPort = targetPort
+        self.publishOn = publishOn
     }
+}
+
+/// One port of the routing mesh on this host: how the ingress sandbox spreads it, and where the host publishes it.
+public struct MeshRule: Sendable, Equatable {
+    public var rule: IngressRule
+    public var publishOn: MeshPublishing?
 }
 
 /// One container's endpoint on a network, on this host or another.
@@ -87,14 +97,15 @@ public struct EndpointTable: Sendable {
     /// The routing mesh as this host must serve it: the ingress network and, for each port a service publishes
     /// there, the addresses of its tasks on it (those answering to `tasks.NAME` for the VIP's first name, so a
     /// task being stopped has left already). Nil when no service publishes on the mesh.
-    public func mesh() -> (networkID: String, rules: [IngressRule])? {
+    public func mesh() -> (networkID: String, rules: [MeshRule])? {
         let vips = endpoints.values.filter { $0.isVirtualIP && !$0.meshPorts.isEmpty }.sorted { $0.id < $1.id }
         guard let networkID = vips.first?.networkID else { return nil }
-        let rules = vips.filter { $0.networkID == networkID }.flatMap { vip -> [IngressRule] in
+        let rules = vips.filter { $0.networkID == networkID }.flatMap { vip -> [MeshRule] in
             let backends = backends(of: vip)
             return vip.meshPorts.map {
-                IngressRule(proto: $0.proto, publishedPort: $0.publishedPort, targetPort: $0.targetPort,
-                            backends: backends)
+                MeshRule(rule: IngressRule(proto: $0.proto, publishedPort: $0.publishedPort,
+                                           targetPort: $0.targetPort, backends: backends),
+                         publishOn: $0.publishOn)
             }
         }
         return (networkID, rules)

@@ -265,6 +265,27 @@ import Testing
             let closed = try await cluster.eventually(20) { try await viaMesh(1).status != 0 }
             #expect(closed)
 
+            // Beyond Docker: a service keeps its mesh ports to the hosts' swarm addresses
+            // (shoal.publish.address=internal). Host 1 gets a second address; the port stays closed there.
+            let second = cluster.address(199)
+            try await Shell.sh("nsenter --net=\(cluster.netns(1)) ip addr add \(second)/24 dev eth0")
+            let internalOnly = try await docker(1, ["service", "create", "--name", "inside", "--label",
+                                                    "shoal.publish.address=internal", "--publish", "8093:80",
+                                                    "--stop-grace-period", "1s", "bb", "httpd", "-f", "-p", "80", "-h", "/www"])
+            try #require(internalOnly.status == 0, "\(internalOnly)")
+            func fetchInside(_ address: String) async throws -> Shell.Result {
+                try await Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(2), "--", "/bin/busybox", "timeout",
+                                                         "3", "/bin/busybox", "wget", "-qO-", "http://\(address):8093/"])
+            }
+            let onInternal = try await cluster.eventually(20) { try await fetchInside(cluster.address(1)).stdout == "svc-ok\n" }
+            #expect(onInternal)
+            #expect(try await fetchInside(second).status != 0)
+            let badLabel = try await docker(1, ["service", "create", "--name", "bad", "--label",
+                                                "shoal.publish.address=everywhere", "-p", "8094:80", "bb", "true"])
+            #expect(badLabel.status != 0 && badLabel.stderr.contains("invalid value for label shoal.publish.address"),
+                    "\(badLabel)")
+            #expect(try await docker(1, ["service", "rm", "inside"]).status == 0)
+
             // Drained, a host's tasks move to the others; paused, it keeps its tasks but gets no new one.
             let spread = try await docker(1, ["service", "create", "--name", "spread", "--replicas", "3",
                                               "--stop-grace-period", "1s", "bb", "sleep", "1000"])

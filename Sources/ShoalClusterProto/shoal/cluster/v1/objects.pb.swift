@@ -163,6 +163,10 @@ public nonisolated struct Shoal_Cluster_V1_IngressPort: Sendable {
 
   public var targetPort: UInt32 = 0
 
+  /// Where each node publishes it: "" every address, "internal" the node's swarm (underlay) address only,
+  /// "interface:NAME" the addresses of that interface (the service's `shoal.publish.*` labels).
+  public var publishOn: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -703,7 +707,7 @@ nonisolated extension Shoal_Cluster_V1_NetworkAttachment: SwiftProtobuf.Message,
 
 nonisolated extension Shoal_Cluster_V1_IngressPort: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".IngressPort"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}protocol\0\u{3}published_port\0\u{3}target_port\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}protocol\0\u{3}published_port\0\u{3}target_port\0\u{3}publish_on\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -714,6 +718,7 @@ nonisolated extension Shoal_Cluster_V1_IngressPort: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularStringField(value: &self.`protocol`) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.publishedPort) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.targetPort) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.publishOn) }()
       default: break
       }
     }
@@ -729,6 +734,9 @@ nonisolated extension Shoal_Cluster_V1_IngressPort: SwiftProtobuf.Message, Swift
     if self.targetPort != 0 {
       try visitor.visitSingularUInt32Field(value: self.targetPort, fieldNumber: 3)
     }
+    if !self.publishOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.publishOn, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -736,6 +744,7 @@ nonisolated extension Shoal_Cluster_V1_IngressPort: SwiftProtobuf.Message, Swift
     if lhs.`protocol` != rhs.`protocol` {return false}
     if lhs.publishedPort != rhs.publishedPort {return false}
     if lhs.targetPort != rhs.targetPort {return false}
+    if lhs.publishOn != rhs.publishOn {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
