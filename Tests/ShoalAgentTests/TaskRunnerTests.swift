@@ -15,6 +15,8 @@ final class FakeEngine: TaskEngine, Sendable {
         var removed: [String] = []
         var stopped: [String] = []
         var staged: [String: [TaskFile]] = [:]
+        /// Container ID → its log (`logs` reads it once, without following).
+        var logs: [String: [LogEntry]] = [:]
     }
     let box = Mutex(Box())
     let missingImage: String?
@@ -65,6 +67,15 @@ final class FakeEngine: TaskEngine, Sendable {
     }
 
     func dropFiles(taskID: String) async { _ = box.withLock { $0.staged.removeValue(forKey: taskID) } }
+
+    func logs(_ id: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error> {
+        let lines = box.withLock { $0.logs[id] ?? [] }
+        let kept = options.tail.map { Array(lines.suffix($0)) } ?? lines
+        return AsyncThrowingStream { continuation in
+            for line in kept where options.since.map({ line.time >= $0 }) ?? true { continuation.yield(line) }
+            continuation.finish()
+        }
+    }
 
     /// The container's process ends with `code`.
     func exit(_ id: String, code: Int) {
