@@ -23,6 +23,8 @@ final class LeaderServices: Sendable {
     let feed: EndpointFeed
     /// Orchestrators, allocator's task step, scheduler, and the node sessions' assignments.
     let pipeline: TaskPipeline
+    /// Log subscriptions (`docker service logs`) between the managers' APIs and the nodes' sessions.
+    let logs = LogBroker()
 
     private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
                  feed: EndpointFeed, dataKey: ClusterDataKey?, logger: Logger) {
@@ -68,5 +70,6 @@ final class LeaderServices: Sendable {
     func stop() async {
         await pipeline.stop()
         await feed.finish()
+        await logs.finish()
     }
 }
