@@ -38,6 +38,8 @@ actor NodeLogs {
             } catch where !Task.isCancelled {
                 logger.info("swarm: logs of subscription \(id) stopped: \(error)")
             } catch {}
+            // A following subscription lives as long as its client: its end is worth a line in the log.
+            if subscription.options.follow { logger.info("swarm: following log subscription \(id) ended") }
             self.ended(id)
         }
     }
