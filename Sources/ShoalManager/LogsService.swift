@@ -18,10 +18,16 @@ struct LogsService: Shoal_Cluster_V1_Logs.SimpleServiceProtocol {
             let (id, batches) = try await leader.subscribeLogs(request)
             var incomplete: String?
             do {
-                for try await batch in batches {
-                    var message = Shoal_Cluster_V1_SubscribeLogsMessage()
-                    message.messages = batch
-                    try await response.write(message)
+                // gRPC tells a handler of a cancelled call (the calling manager's client left) through this, not
+                // by cancelling its task: the subscription ends, and so does the loop.
+                try await withRPCCancellationHandler {
+                    for try await batch in batches {
+                        var message = Shoal_Cluster_V1_SubscribeLogsMessage()
+                        message.messages = batch
+                        try await response.write(message)
+                    }
+                } onCancelRPC: {
+                    Task { await leader.logs.cancel(id) }
                 }
             } catch let error as ShoalError {
                 incomplete = error.message
