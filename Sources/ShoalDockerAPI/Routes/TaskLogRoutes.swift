@@ -33,15 +33,7 @@ struct TaskLogRoutes {
 
     /// Docker's checks and words: at least one stream; `tail` all (or empty) or a count.
     static func options(_ query: Query) throws -> LogOptions {
-        var options = LogOptions()
-        options.stdout = query.bool("stdout")
-        options.stderr = query.bool("stderr")
-        guard options.stdout || options.stderr else {
-            throw DockerAPIError.badRequest("Bad parameters: you must choose at least one stream")
-        }
-        options.follow = query.bool("follow")
-        options.timestamps = query.bool("timestamps")
-        options.since = try query.timestamp("since")
+        var options = try query.logOptions()
         if let tail = query["tail"], tail != "all", !tail.isEmpty {
             // The daemon's own errors, without a status of their own (500).
             guard let count = Int(tail) else {
