@@ -50,6 +50,8 @@ public actor SwarmAgent {
         /// A log subscription for this node's tasks, or its end (`close`). The node publishes the lines on the
         /// session's connection (`sessionChannel`).
         public var logSubscription: @Sendable (Shoal_Cluster_V1_LogSubscription) async -> Void
+        /// The session ended: whatever used its connection must stop now (its connection is shut down next).
+        public var sessionEnded: @Sendable () async -> Void
 
         public init(managers: @escaping @Sendable ([String]) async -> Void = { _ in },
                     roleChanged: @escaping @Sendable (String) async -> Void = { _ in },
@@ -58,7 +60,8 @@ public actor SwarmAgent {
                     localAttachments: @escaping @Sendable () async -> [String] = { [] },
                     assignments: @escaping @Sendable (Shoal_Cluster_V1_Assignments) async -> Void = { _ in },
                     taskStatuses: @escaping @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport] = { [] },
-                    logSubscription: @escaping @Sendable (Shoal_Cluster_V1_LogSubscription) async -> Void = { _ in }) {
+                    logSubscription: @escaping @Sendable (Shoal_Cluster_V1_LogSubscription) async -> Void = { _ in },
+                    sessionEnded: @escaping @Sendable () async -> Void = {}) {
             self.managers = managers
             self.roleChanged = roleChanged
             self.removed = removed
@@ -67,6 +70,7 @@ public actor SwarmAgent {
             self.assignments = assignments
             self.taskStatuses = taskStatuses
             self.logSubscription = logSubscription
+            self.sessionEnded = sessionEnded
         }
     }
 
@@ -169,7 +173,6 @@ public actor SwarmAgent {
         let channel = try ControlChannel(address: address, trust: .rootCA(configuration.rootCAPEM),
                                          identity: configuration.identity)
         sessionChannel = channel
-        defer { sessionChannel = nil }
         let period = SharedPeriod(Self.defaultPeriod)
         let logger = self.logger
         let events = self.events
@@ -232,11 +235,18 @@ public actor SwarmAgent {
                     }
                 })
         } catch {
-            open(nil)
-            await channel.shutdown()
+            await close(channel)
             throw error
         }
+        await close(channel)
+    }
+
+    /// The session is over: what still uses its connection (log publishing) stops first, since shutting the
+    /// connection down waits for its calls to end.
+    private func close(_ channel: ControlChannel) async {
         open(nil)
+        sessionChannel = nil
+        await events.sessionEnded()
         await channel.shutdown()
     }
 

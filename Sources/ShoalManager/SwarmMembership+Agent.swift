@@ -37,7 +37,9 @@ extension SwarmMembership {
                 localAttachments: handlers.localAttachments,
                 assignments: { update in await tasks.apply(update) },
                 taskStatuses: { await tasks.knownStatuses() },
-                logSubscription: { subscription in await logs?.handle(subscription) }))
+                logSubscription: { subscription in await logs?.handle(subscription) },
+                // The subscriptions came with the session: its next one (maybe with a new leader) brings them again.
+                sessionEnded: { await logs?.stopAll() }))
         await logs?.connect(agent)
         if let taskEngine {
             await tasks.start(engine: taskEngine, node: TaskNode(id: config.nodeID, hostname: description.hostname),
@@ -51,10 +53,11 @@ extension SwarmMembership {
 
     /// Stops the session and the task runners; the tasks' containers stay (see `leaveTasks` for leaving).
     func stopAgent() async {
-        await agent?.stop()
-        agent = nil
+        // The log readers first: the session's connection waits for their calls before it shuts down.
         await nodeLogs?.stopAll()
         nodeLogs = nil
+        await agent?.stop()
+        agent = nil
         await nodeTasks?.halt()
         nodeTasks = nil
     }

@@ -105,15 +105,33 @@ import Testing
             }
             #expect(shown, "\(followed)\n\(cluster.log(1))\n\(cluster.log(node))")
             #expect(!followed.contains("line-one"), "\(followed)")
-            await following.kill()
-            // Every node stops reading for it (the leader closes the subscription down each session).
             func followsEnded(_ node: Int) -> Int {
                 let log = (try? String(contentsOfFile: cluster.dataRoot(node) + "/daemon.log", encoding: .utf8)) ?? ""
                 return log.split(separator: "\n").count {
                     $0.contains("following log subscription ") && $0.contains(" ended")
                 }
             }
-            let stopped = try await cluster.eventually(15) { (1...3).allSatisfy { followsEnded($0) == 1 } }
+
+            // The worker's daemon restarts while followed: it stops at once (its log readers with it), and once
+            // back, its task's new lines reach the follower again (the leader sends the subscription down the new
+            // session).
+            let onWorker = try #require(tasks.first { $0[2] == cluster.host(3) })
+            let workerPID = try ClusterStateFile.pid(of: 3, in: cluster.stateFile)
+            let arguments = try await ClusterStateFile.stopDaemon(3, in: cluster.stateFile)
+            #expect(kill(workerPID, 0) != 0, "node 3's daemon did not stop within 10 s\n\(cluster.log(3))")
+            try ClusterStateFile.startDaemon(3, in: cluster.stateFile, arguments: arguments)
+            let resumed = try await cluster.eventually(60) {
+                _ = try await docker(3, ["exec", "\(onWorker[1]).\(onWorker[0])", "sh", "-c",
+                                         "echo after-restart > /proc/1/fd/1"])
+                followed = (try? String(contentsOfFile: followLog, encoding: .utf8)) ?? ""
+                return followed.contains(prefix(onWorker) + "after-restart")
+            }
+            #expect(resumed, "\(followed)\n\(cluster.log(1))\n\(cluster.log(3))")
+
+            let endedBefore = (1...3).map(followsEnded)
+            await following.kill()
+            // Every node stops reading for it (the leader closes the subscription down each session).
+            let stopped = try await cluster.eventually(15) { (1...3).allSatisfy { followsEnded($0) > endedBefore[$0 - 1] } }
             #expect(stopped, "\(cluster.log(1))\n\(cluster.log(2))\n\(cluster.log(3))")
             // The daemons carry on: a new subscription gets the later line too.
             let afterKill = try await docker(1, ["service", "logs", "--raw", later[0]])
@@ -138,18 +156,22 @@ import Testing
                 got = b"".join(service.logs(stdout=True, stderr=True, tail=1)).decode()
                 print(sorted(got.splitlines()))
                 got = b"".join(service.logs(stdout=True, stderr=False, timestamps=True)).decode().splitlines()
-                print(len(got), all(line.endswith(("line-one", "line-two", "later-line")) and line[10] == "T" for line in got))
+                print(len(got), all(line.endswith(("line-one", "line-two", "later-line", "after-restart")) and line[10] == "T" for line in got))
                 stream = service.logs(stdout=True, stderr=True, follow=True, tail=1)
                 print(next(stream).decode().strip())
                 """
             let viaPython = try await Shell.run("/usr/bin/env", ["python3", "-c", py, cluster.socket(2)], timeout: 60)
             // Its follow ended with the script (it went through the other manager, which relayed the leader's).
-            let pythonStopped = try await cluster.eventually(15) { (1...3).allSatisfy { followsEnded($0) == 2 } }
+            let pythonStopped = try await cluster.eventually(15) {
+                (1...3).allSatisfy { followsEnded($0) > endedBefore[$0 - 1] + 1 }
+            }
             #expect(pythonStopped, "\((1...3).map(followsEnded))\n\(cluster.log(1))\n\(cluster.log(2))\n\(cluster.log(3))")
             let pyLines = lines(viaPython.stdout)
-            #expect(pyLines.count == 3 && pyLines.first == "['later-line', 'line-two']"
+            // Each task's last line: what the follow tests wrote last to it, else its own last.
+            let lastLines = tasks.map { $0 == onWorker ? "after-restart" : $0 == later ? "later-line" : "line-two" }
+            #expect(pyLines.count == 3 && pyLines.first == "[" + lastLines.sorted().map { "'\($0)'" }.joined(separator: ", ") + "]"
                         && pyLines.dropFirst().first?.hasSuffix(" True") == true
-                        && ["line-two", "later-line"].contains(pyLines.last ?? ""), "\(viaPython.stdout)\(viaPython.stderr)")
+                        && lastLines.contains(pyLines.last ?? ""), "\(viaPython.stdout)\(viaPython.stderr)")
 
             // Docker's refusals: an unknown name (the CLI looks for a service, then a task); a worker.
             let unknown = try await docker(1, ["service", "logs", "nosuch"])
