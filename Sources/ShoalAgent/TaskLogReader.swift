@@ -25,7 +25,17 @@ public struct TaskLogReader: Sendable {
     /// assigned later from their first line, until cancelled.
     public func read(_ selector: TaskLogSelector, options: LogOptions, into batcher: LogBatcher) async throws {
         guard options.follow else {
-            for task in await selected(selector, excluding: []) { try await read(task, options: options, into: batcher) }
+            for task in await selected(selector, excluding: []) {
+                do {
+                    try await read(task, options: options, into: batcher)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    // Its container went while being read (its task was trimmed from the history): the others'
+                    // logs still go.
+                    try Task.checkCancellation()
+                }
+            }
             return
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -20,7 +20,7 @@ import Testing
     }
 
     /// An engine whose tasks t1 (slot 2), t2 (slot 1) of service s and t3 of service other have containers
-    /// with logs; t4 of s has none.
+    /// with logs; t4 of s has no container; t5 of s (slot 0, read first) has one whose log cannot be read.
     static func engine() -> FakeEngine {
         let engine = FakeEngine()
         engine.box.withLock { box in
@@ -30,12 +30,14 @@ import Testing
                 box.byTask[task] = ("c-\(task)", .exited(code: 0))
                 box.logs["c-\(task)"] = lines
             }
+            box.byTask["t5"] = ("c-t5", .exited(code: 0))
         }
         return engine
     }
 
     static let tasks = [task("t1", service: "s", slot: 2), task("t2", service: "s", slot: 1),
-                        task("t3", service: "other", slot: 1), task("t4", service: "s", slot: 3)]
+                        task("t3", service: "other", slot: 1), task("t4", service: "s", slot: 3),
+                        task("t5", service: "s", slot: 0)]
 
     final class Received: Sendable {
         let lines = Mutex<[String]>([])
@@ -55,7 +57,8 @@ import Testing
         try await reader.read(TaskLogSelector(serviceIDs: ["s"]), options: options, into: batcher)
         batcher.finish()
         let lines = try await Self.collect(batcher)
-        // Slot order, the tail per task, no line of the other service, nothing for a task without a container.
+        // Slot order, the tail per task, no line of the other service, nothing for a task without a container or
+        // whose log cannot be read.
         #expect(lines.map { String(decoding: $0.entry.bytes, as: UTF8.self) } == ["two-b\n", "one-b\n"])
         #expect(lines.map(\.context) == [TaskLogContext(serviceID: "s", nodeID: "node1", taskID: "t2"),
                                          TaskLogContext(serviceID: "s", nodeID: "node1", taskID: "t1")])

@@ -69,7 +69,8 @@ final class FakeEngine: TaskEngine, Sendable {
     func dropFiles(taskID: String) async { _ = box.withLock { $0.staged.removeValue(forKey: taskID) } }
 
     func logs(_ id: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error> {
-        let lines = box.withLock { $0.logs[id] ?? [] }
+        // A container without a log here is one that went while being read.
+        guard let lines = box.withLock({ $0.logs[id] }) else { throw ShoalError.notFound("No such container: \(id)") }
         let kept = options.tail.map { Array(lines.suffix($0)) } ?? lines
         return AsyncThrowingStream { continuation in
             for line in kept where options.since.map({ line.time >= $0 }) ?? true { continuation.yield(line) }
