@@ -15,6 +15,15 @@ actor LogBroker {
     /// How many batches wait for a slow subscriber before the publishers are held back.
     static let bufferedBatches = 64
 
+    /// How long a node asked for logs (without follow) may stay silent before it counts as unavailable: a node
+    /// that never starts publishing (its session breaking as the subscription went down it, say) must not keep
+    /// `docker service logs` waiting forever. Once it publishes, it takes the time its logs need.
+    let silenceLimit: Duration
+
+    init(silenceLimit: Duration = .seconds(30)) {
+        self.silenceLimit = silenceLimit
+    }
+
     private struct Session {
         var nodeID: String
         var continuation: AsyncStream<Subscription>.Continuation
@@ -27,6 +36,8 @@ actor LogBroker {
         var sent: Set<String> = []
         /// Nodes whose part has not ended yet (without follow: the stream ends when none is left).
         var pending: Set<String> = []
+        /// Nodes that have started publishing.
+        var heard: Set<String> = []
         /// Why some logs will be missing.
         var problems: [String] = []
     }
@@ -101,7 +112,17 @@ actor LogBroker {
         for session in sessions.values where subscriber.sent.contains(session.nodeID) {
             session.continuation.yield(subscription)
         }
-        if !options.follow && subscriber.pending.isEmpty { complete(subscription.id) }
+        if !options.follow {
+            if subscriber.pending.isEmpty {
+                complete(subscription.id)
+            } else {
+                let limit = silenceLimit
+                Task { [weak self] in
+                    try? await Task.sleep(for: limit)
+                    await self?.expireSilent(subscription.id)
+                }
+            }
+        }
         return (subscription.id, stream)
     }
 
@@ -133,7 +154,8 @@ actor LogBroker {
     /// Where `nodeID` puts what it publishes for subscription `id` (with `yieldWaiting`, so a slow subscriber
     /// holds the publisher back); nil when the subscription is gone or was never sent to that node.
     func publisher(nodeID: String, subscription id: String) -> AsyncThrowingStream<Batch, any Error>.Continuation? {
-        guard let subscriber = subscribers[id], subscriber.sent.contains(nodeID) else { return nil }
+        guard var subscriber = subscribers[id], subscriber.sent.contains(nodeID) else { return nil }
+        if subscriber.heard.insert(nodeID).inserted { subscribers[id] = subscriber }
         return subscriber.continuation
     }
 
@@ -147,6 +169,14 @@ actor LogBroker {
     var subscriptionCount: Int { subscribers.count }
 
     // MARK: pieces
+
+    /// The nodes still silent when the limit is up are given up.
+    private func expireSilent(_ id: String) {
+        guard let subscriber = subscribers[id] else { return }
+        for nodeID in subscriber.pending.subtracting(subscriber.heard).sorted() {
+            nodeEnded(id, nodeID: nodeID, problem: Self.unavailable(nodeID))
+        }
+    }
 
     private func nodeEnded(_ id: String, nodeID: String, problem: String?) {
         guard var subscriber = subscribers[id], subscriber.pending.remove(nodeID) != nil else { return }

@@ -76,6 +76,22 @@ import Testing
             + "node down is not available, node a is not available")
     }
 
+    @Test func aNodeThatNeverPublishesIsGivenUpButOneThatDoesIsWaitedFor() async throws {
+        let broker = LogBroker(silenceLimit: .milliseconds(100))
+        _ = await broker.attach(nodeID: "silent")
+        _ = await broker.attach(nodeID: "slow")
+        let (id, batches) = await broker.subscribe(selector: Self.selector, options: Self.options(),
+                                                   nodes: ["silent", "slow"])
+        try await #require(await broker.publisher(nodeID: "slow", subscription: id)).yieldWaiting([Self.line("s\n", task: "t")])
+        try await Task.sleep(for: .milliseconds(300))
+        // Still open: the slow node has not closed yet.
+        #expect(await broker.subscriptionCount == 1)
+        await broker.closed(nodeID: "slow", subscription: id, error: "")
+        let (lines, end) = await Self.drain(batches)
+        #expect(lines == ["s\n"])
+        #expect(end == LogBroker.incomplete(["node silent is not available"]))
+    }
+
     @Test func noNodeToAskEndsAtOnce() async throws {
         let broker = LogBroker()
         let (_, batches) = await broker.subscribe(selector: Self.selector, options: Self.options(), nodes: [])
