@@ -37,12 +37,23 @@ public final class LogBatcher: Sendable {
         while let batch = take() { try await send(batch) }
     }
 
-    /// Up to `batchSize` pending lines, oldest first; nil when none is pending.
+    /// gRPC refuses messages over 4 MiB by default: a batch stops growing at 1 MiB of lines.
+    static let batchBytes = 1 << 20
+
+    /// Up to `batchSize` pending lines (and about `batchBytes`, at least one line), oldest first; nil when none
+    /// is pending.
     func take() -> [TaskLogMessage]? {
         pending.withLock { pending in
             guard !pending.isEmpty else { return nil }
-            let batch = Array(pending.prefix(batchSize))
-            pending.removeFirst(batch.count)
+            var count = 0
+            var bytes = 0
+            for message in pending.prefix(batchSize) {
+                if count > 0 && bytes + message.entry.bytes.count > Self.batchBytes { break }
+                count += 1
+                bytes += message.entry.bytes.count
+            }
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
             return batch
         }
     }

@@ -101,6 +101,17 @@ import Testing
         try await sending.value
     }
 
+    @Test func aBatchStaysUnderGRPCsMessageSize() async throws {
+        let batcher = LogBatcher()
+        let context = TaskLogContext(serviceID: "s", nodeID: "n", taskID: "t")
+        let big = String(repeating: "x", count: LogBatcher.batchBytes / 2 + 1) + "\n"
+        for _ in 0..<3 { try await batcher.add(TaskLogMessage(context: context, entry: Self.entry(big, 0))) }
+        batcher.finish()
+        var sizes: [Int] = []
+        try await batcher.send { sizes.append($0.count) }
+        #expect(sizes == [1, 1, 1])
+    }
+
     @Test func theBatcherHoldsAFastReaderBackAndLosesNothing() async throws {
         let batcher = LogBatcher(limit: 10, batchSize: 4)
         let context = TaskLogContext(serviceID: "s", nodeID: "n", taskID: "t")
