@@ -6,8 +6,9 @@ import Testing
 /// `docker service logs` on a swarm made by `shoal cluster up` (2 managers, 1 worker): the lines of a service's
 /// tasks on two hosts, gathered by the leader from the nodes' own logs, printed by the stock docker CLI with its
 /// `name.slot.id@host    | ` prefix (which it builds from the details the API sends), through the leader and
-/// through the other manager, with --tail, --timestamps, --raw, --no-task-ids, --no-trunc, -f, a task ID, a task
-/// that exited, docker-py, and Docker's refusals.
+/// through the other manager, with --tail, --timestamps, --since, --raw, --no-task-ids, --no-trunc, -f (across a
+/// node's daemon restart, until the client leaves), a task ID, a task that exited, a TTY service, docker-py, and
+/// Docker's refusals.
 @Suite(.serialized, .timeLimit(.minutes(8))) struct ServiceLogsTests {
     @Test func serviceLogsGatherTheTasksLinesFromEveryHost() async throws {
         try await TestRun.with("svclogs") { run in
@@ -147,6 +148,20 @@ import Testing
                 return exited.stdout.contains("@") && exited.stdout.hasSuffix("    | done-line\n")
             }
             #expect(exitedShown, "\(exited)")
+
+            // A TTY service: its logs come raw (no frames, so no details to build a prefix from: the CLI wants --raw).
+            let tty = try await docker(1, ["service", "create", "--detach", "--name", "tty", "--tty", "bb", "sh", "-c",
+                                           "echo tty-line; exec sleep 100000"])
+            #expect(tty.status == 0, "\(tty)")
+            var ttyLogs = Shell.Result(status: -1, stdout: "", stderr: "")
+            let ttyShown = try await cluster.eventually(30) {
+                ttyLogs = try await docker(1, ["service", "logs", "--raw", "tty"])
+                return ttyLogs.stdout.contains("tty-line")
+            }
+            #expect(ttyShown && ttyLogs.status == 0, "\(ttyLogs)")
+            let ttyPretty = try await docker(1, ["service", "logs", "tty"])
+            #expect(ttyPretty.status == 1 && ttyPretty.stderr.contains("tty service logs only supported with --raw"),
+                    "\(ttyPretty)")
 
             // docker-py, through the other manager: lines as they are (no details), and a follow that yields.
             let py = """
