@@ -56,7 +56,7 @@ generate "$root/Sources/ShoalEtcdProto" "$root/protos/etcd" false etcdserverpb/r
 # keep in the cluster store (services.proto: swarm services and tasks; secrets.proto: secrets and configs, and the
 # calls that write them).
 generate "$root/Sources/ShoalClusterProto" "$root/protos" true shoal/cluster/v1/node.proto shoal/cluster/v1/objects.proto \
-  shoal/cluster/v1/services.proto shoal/cluster/v1/secrets.proto
+  shoal/cluster/v1/services.proto shoal/cluster/v1/secrets.proto shoal/cluster/v1/logs.proto
 
 echo "generated:"
 find "$root/Sources/ShoalEtcdProto" "$root/Sources/ShoalClusterProto" -name '*.pb.swift' -o -name '*.grpc.swift' | sort

@@ -22,4 +22,6 @@ public protocol TaskEngine: Sendable {
     func stageFiles(taskID: String, files: [TaskFile]) async throws -> [MountSpec]
     /// The task's files go (its container is removed, or it never got one).
     func dropFiles(taskID: String) async
+    /// The container's log as `docker logs` reads it (`docker service logs` on this node's tasks).
+    func logs(_ id: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error>
 }

@@ -67,6 +67,7 @@ public final class ControlChannel: Sendable {
     public var networks: Shoal_Cluster_V1_Networks.Client<Transport> { .init(wrapping: grpc) }
     public var services: Shoal_Cluster_V1_Services.Client<Transport> { .init(wrapping: grpc) }
     public var dataObjects: Shoal_Cluster_V1_DataObjects.Client<Transport> { .init(wrapping: grpc) }
+    public var logs: Shoal_Cluster_V1_Logs.Client<Transport> { .init(wrapping: grpc) }
 
     /// Fail fast when the manager cannot be reached (the caller tries the next one) instead of waiting.
     public static func options(timeout: Duration? = .seconds(10)) -> CallOptions {

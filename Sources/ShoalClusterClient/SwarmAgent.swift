@@ -47,6 +47,11 @@ public actor SwarmAgent {
         /// The last state of every task this node runs, reported when a session starts (the leader before may
         /// not have stored the last reports).
         public var taskStatuses: @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport]
+        /// A log subscription for this node's tasks, or its end (`close`). The node publishes the lines on the
+        /// session's connection (`sessionChannel`).
+        public var logSubscription: @Sendable (Shoal_Cluster_V1_LogSubscription) async -> Void
+        /// The session ended: whatever used its connection must stop now (its connection is shut down next).
+        public var sessionEnded: @Sendable () async -> Void
 
         public init(managers: @escaping @Sendable ([String]) async -> Void = { _ in },
                     roleChanged: @escaping @Sendable (String) async -> Void = { _ in },
@@ -54,7 +59,9 @@ public actor SwarmAgent {
                     endpoints: @escaping @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void = { _ in },
                     localAttachments: @escaping @Sendable () async -> [String] = { [] },
                     assignments: @escaping @Sendable (Shoal_Cluster_V1_Assignments) async -> Void = { _ in },
-                    taskStatuses: @escaping @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport] = { [] }) {
+                    taskStatuses: @escaping @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport] = { [] },
+                    logSubscription: @escaping @Sendable (Shoal_Cluster_V1_LogSubscription) async -> Void = { _ in },
+                    sessionEnded: @escaping @Sendable () async -> Void = {}) {
             self.managers = managers
             self.roleChanged = roleChanged
             self.removed = removed
@@ -62,6 +69,8 @@ public actor SwarmAgent {
             self.localAttachments = localAttachments
             self.assignments = assignments
             self.taskStatuses = taskStatuses
+            self.logSubscription = logSubscription
+            self.sessionEnded = sessionEnded
         }
     }
 
@@ -81,6 +90,9 @@ public actor SwarmAgent {
     private var reportedRole: String?
     /// What the current session sends next (heartbeats, task states); nil between sessions.
     private var outbox: AsyncStream<Shoal_Cluster_V1_Heartbeat>.Continuation?
+    /// The current session's connection to the leader, while the session lasts: the node's log subscriptions
+    /// publish on it (their streams end with the session).
+    public private(set) var sessionChannel: ControlChannel?
     /// Sessions opened so far (tests and logs).
     public private(set) var sessions = 0
 
@@ -160,6 +172,7 @@ public actor SwarmAgent {
     private func session(with address: String) async throws {
         let channel = try ControlChannel(address: address, trust: .rootCA(configuration.rootCAPEM),
                                          identity: configuration.identity)
+        sessionChannel = channel
         let period = SharedPeriod(Self.defaultPeriod)
         let logger = self.logger
         let events = self.events
@@ -218,14 +231,22 @@ public actor SwarmAgent {
                         }
                         if message.hasEndpoints { await events.endpoints(message.endpoints) }
                         if message.hasAssignments { await events.assignments(message.assignments) }
+                        if message.hasLogSubscription { await events.logSubscription(message.logSubscription) }
                     }
                 })
         } catch {
-            open(nil)
-            await channel.shutdown()
+            await close(channel)
             throw error
         }
+        await close(channel)
+    }
+
+    /// The session is over: what still uses its connection (log publishing) stops first, since shutting the
+    /// connection down waits for its calls to end.
+    private func close(_ channel: ControlChannel) async {
         open(nil)
+        sessionChannel = nil
+        await events.sessionEnded()
         await channel.shutdown()
     }
 

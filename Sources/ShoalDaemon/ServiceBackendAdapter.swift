@@ -28,4 +28,9 @@ struct ServiceBackendAdapter: ServiceBackend {
     func removeService(_ ref: String) async throws { try await swarm.removeService(ref) }
     func listTasks() async throws -> [SwarmTask] { try await swarm.tasks() }
     func task(_ ref: String) async throws -> SwarmTask { try await swarm.task(ref) }
+    func taskLogs(_ selector: TaskLogSelector, options: LogOptions) async throws
+        -> AsyncThrowingStream<TaskLogMessage, any Error>
+    {
+        try await swarm.taskLogs(selector, options: options)
+    }
 }

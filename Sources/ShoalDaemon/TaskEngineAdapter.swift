@@ -66,6 +66,10 @@ struct TaskEngineAdapter: TaskEngine {
 
     func remove(_ id: String) async throws { try await containers.remove(id, force: true, removeVolumes: false) }
 
+    func logs(_ id: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error> {
+        try await containers.logs(id, options: options)
+    }
+
     func stageFiles(taskID: String, files: [TaskFile]) async throws -> [MountSpec] {
         let directory = try taskDirectory(taskID)
         var mounts: [MountSpec] = []

@@ -193,6 +193,10 @@ public protocol ServiceBackend: Sendable {
     func removeService(_ ref: String) async throws
     func listTasks() async throws -> [SwarmTask]
     func task(_ ref: String) async throws -> SwarmTask
+    /// The log lines of the selected tasks on every node (`docker service logs`), as the nodes send them; with
+    /// `follow`, until the caller stops reading. The stream throws at its end when some logs could not be read.
+    func taskLogs(_ selector: TaskLogSelector, options: LogOptions) async throws
+        -> AsyncThrowingStream<TaskLogMessage, any Error>
 }
 
 /// `/secrets/…` and `/configs/…` (one kind each), answered by a swarm manager (Docker's 503 "This node is not a

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ShoalModel
 
 /// Docker's query conventions: booleans as `1`/`true`, filters as a JSON object of name → {value: true}
 /// (or name → [values] from older clients).
@@ -65,6 +66,21 @@ struct Query {
             }
         }
         return Filters(result)
+    }
+
+    /// What container and service logs share (Docker's checks first): the streams, at least one of them;
+    /// `follow`, `timestamps`, `since`.
+    func logOptions() throws -> LogOptions {
+        var options = LogOptions()
+        options.stdout = bool("stdout")
+        options.stderr = bool("stderr")
+        guard options.stdout || options.stderr else {
+            throw DockerAPIError.badRequest("Bad parameters: you must choose at least one stream")
+        }
+        options.follow = bool("follow")
+        options.timestamps = bool("timestamps")
+        options.since = try timestamp("since")
+        return options
     }
 
     /// Docker's `since`/`until` for logs and events: Unix seconds with an optional fraction ("1690000000.5").

@@ -7,8 +7,9 @@ import Synchronization
 /// Dispatcher on the control API: a node's session. Every heartbeat the node sends is answered with the session
 /// parameters (heartbeat period, managers), so a changed period reaches the node at its next heartbeat. From the
 /// node's first heartbeat on (which reports its own endpoints), the session also carries the endpoints on the
-/// other nodes and the tasks assigned to the node: the full sets, then each change as the leader commits it. The
-/// node sends the states its tasks reach in batches on the same stream. Nodes of this cluster only (mutual TLS).
+/// other nodes and the tasks assigned to the node: the full sets, then each change as the leader commits it, and
+/// the log subscriptions for the node's tasks. The node sends the states its tasks reach in batches on the same
+/// stream (its logs go on streams of their own: `LogsService`). Nodes of this cluster only (mutual TLS).
 struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
     let manager: ManagerNode
 
@@ -30,9 +31,11 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
             let (outbox, queue) = AsyncStream<Shoal_Cluster_V1_SessionMessage>.makeStream()
             let endpoints = SessionForwarder()
             let assignments = SessionForwarder()
+            let logSubscriptions = SessionForwarder()
             defer {
                 endpoints.stop()
                 assignments.stop()
+                logSubscriptions.stop()
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -63,6 +66,14 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                         }) { update in
                             var message = Shoal_Cluster_V1_SessionMessage()
                             message.assignments = update
+                            return message
+                        }
+                        let logs = leader.logs
+                        let (logSession, subscriptions) = await logs.attach(nodeID: nodeID)
+                        logSubscriptions.start(subscriptions, into: queue, leave: { await logs.detach(logSession) }) {
+                            subscription in
+                            var message = Shoal_Cluster_V1_SessionMessage()
+                            message.logSubscription = subscription
                             return message
                         }
                     }

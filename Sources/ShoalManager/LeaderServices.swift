@@ -25,6 +25,8 @@ final class LeaderServices: Sendable {
     let pipeline: TaskPipeline
     /// The states the nodes report for their tasks, stored in merged transactions.
     let statusWriter: TaskStatusWriter
+    /// Log subscriptions (`docker service logs`) between the managers' APIs and the nodes' sessions.
+    let logs = LogBroker()
 
     private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
                  feed: EndpointFeed, dataKey: ClusterDataKey?, logger: Logger) {
@@ -70,5 +72,6 @@ final class LeaderServices: Sendable {
     func stop() async {
         await pipeline.stop()
         await feed.finish()
+        await logs.finish()
     }
 }

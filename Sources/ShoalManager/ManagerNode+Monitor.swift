@@ -28,7 +28,7 @@ extension ManagerNode {
             host: listen.host, port: listen.port, tls: tls, clusterID: config.clusterID,
             services: [NodeCAService(manager: self), DispatcherService(manager: self), MembershipService(manager: self),
                        NetworksService(manager: self), ServicesService(manager: self),
-                       DataObjectsService(manager: self), DataKeysService(manager: self)],
+                       DataObjectsService(manager: self), DataKeysService(manager: self), LogsService(manager: self)],
             logger: logger)
         await refreshManagerAddresses()
         await refreshLeadership()

@@ -52,6 +52,11 @@ actor NodeTasks {
         await supervisor?.assign(assigned.keys.sorted().compactMap { assigned[$0] })
     }
 
+    /// The tasks assigned to this node now (finished ones too, while their containers stay).
+    func assignedTasks() -> [SwarmTask] {
+        assigned.keys.sorted().compactMap { assigned[$0]?.task }
+    }
+
     /// Every task's last state, for a new session.
     func knownStatuses() -> [Shoal_Cluster_V1_TaskStatusReport] {
         latest.keys.sorted().compactMap { taskID in latest[taskID].map { Self.report(taskID, $0) } }

@@ -19,6 +19,10 @@ extension SwarmMembership {
         if let manager { managers = [config.advertiseAddress] + (await manager.otherManagers) }
         let handlers = endpointHandlers
         let tasks = NodeTasks()
+        let logs = taskEngine.map { engine in
+            NodeLogs(reader: TaskLogReader(engine: engine, nodeID: config.nodeID) { await tasks.assignedTasks() },
+                     logger: logger)
+        }
         let agent = SwarmAgent(
             configuration: SwarmAgent.Configuration(
                 nodeID: config.nodeID, managers: managers, rootCAPEM: tls.caCertificatePEM,
@@ -32,18 +36,26 @@ extension SwarmMembership {
                 endpoints: handlers.update,
                 localAttachments: handlers.localAttachments,
                 assignments: { update in await tasks.apply(update) },
-                taskStatuses: { await tasks.knownStatuses() }))
+                taskStatuses: { await tasks.knownStatuses() },
+                logSubscription: { subscription in await logs?.handle(subscription) },
+                // The subscriptions came with the session: its next one (maybe with a new leader) brings them again.
+                sessionEnded: { await logs?.stopAll() }))
+        await logs?.connect(agent)
         if let taskEngine {
             await tasks.start(engine: taskEngine, node: TaskNode(id: config.nodeID, hostname: description.hostname),
                               logger: logger) { statuses in await agent.report(statuses) }
         }
         self.agent = agent
         nodeTasks = tasks
+        nodeLogs = logs
         Task { await agent.start() }
     }
 
     /// Stops the session and the task runners; the tasks' containers stay (see `leaveTasks` for leaving).
     func stopAgent() async {
+        // The log readers first: the session's connection waits for their calls before it shuts down.
+        await nodeLogs?.stopAll()
+        nodeLogs = nil
         await agent?.stop()
         agent = nil
         await nodeTasks?.halt()

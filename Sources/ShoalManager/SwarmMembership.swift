@@ -32,6 +32,8 @@ public actor SwarmMembership {
     var taskEngine: (any TaskEngine)?
     /// The tasks the managers assigned to this node, while its agent runs.
     var nodeTasks: NodeTasks?
+    /// The log subscriptions for this node's tasks, while its agent runs.
+    var nodeLogs: NodeLogs?
 
     typealias StoreTimeouts = ManagerNode.StoreTimeouts
     var storeTimeouts = StoreTimeouts()

@@ -17,6 +17,8 @@ final class FakeEngine: TaskEngine, Sendable {
         var staged: [String: [TaskFile]] = [:]
         /// Each image the runner made sure of, with the credentials it gave.
         var ensured: [(image: String, registryAuth: String?)] = []
+        /// Container ID → its log (`logs` reads it once, without following).
+        var logs: [String: [LogEntry]] = [:]
     }
     let box = Mutex(Box())
     let missingImage: String?
@@ -75,6 +77,16 @@ final class FakeEngine: TaskEngine, Sendable {
     }
 
     func dropFiles(taskID: String) async { _ = box.withLock { $0.staged.removeValue(forKey: taskID) } }
+
+    func logs(_ id: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error> {
+        // A container without a log here is one that went while being read.
+        guard let lines = box.withLock({ $0.logs[id] }) else { throw ShoalError.notFound("No such container: \(id)") }
+        let kept = options.tail.map { Array(lines.suffix($0)) } ?? lines
+        return AsyncThrowingStream { continuation in
+            for line in kept where options.since.map({ line.time >= $0 }) ?? true { continuation.yield(line) }
+            continuation.finish()
+        }
+    }
 
     /// The container's process ends with `code`.
     func exit(_ id: String, code: Int) {

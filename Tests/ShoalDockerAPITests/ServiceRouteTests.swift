@@ -15,7 +15,16 @@ actor FakeServiceBackend: ServiceBackend {
     private(set) var rollbacks: [String] = []
     /// What each create and update got of X-Registry-Auth.
     private(set) var registryAuths: [String?] = []
+    /// What `taskLogs` was asked, and the lines it answers (then `logEnd` if set, thrown).
+    private(set) var logRequests: [(selector: TaskLogSelector, options: LogOptions)] = []
+    var logLines: [TaskLogMessage] = []
+    var logEnd: ShoalError?
     var refusal: ShoalError?
+
+    func answerLogs(_ lines: [TaskLogMessage], end: ShoalError? = nil) {
+        logLines = lines
+        logEnd = end
+    }
 
     func refuse(_ error: ShoalError) { refusal = error }
 
@@ -64,6 +73,16 @@ actor FakeServiceBackend: ServiceBackend {
         if let refusal { throw refusal }
         guard let found = tasks.first(where: { $0.id == ref }) else { throw ShoalError.notFound("task \(ref) not found") }
         return found
+    }
+    func taskLogs(_ selector: TaskLogSelector, options: LogOptions) async throws
+        -> AsyncThrowingStream<TaskLogMessage, any Error>
+    {
+        logRequests.append((selector, options))
+        let (lines, end) = (logLines, logEnd)
+        return AsyncThrowingStream { continuation in
+            for line in lines { continuation.yield(line) }
+            continuation.finish(throwing: end)
+        }
     }
 }
 

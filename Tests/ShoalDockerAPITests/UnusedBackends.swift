@@ -22,6 +22,8 @@ struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBac
     func removeService(_ ref: String) async throws { throw unused }
     func listTasks() async throws -> [SwarmTask] { throw unused }
     func task(_ ref: String) async throws -> SwarmTask { throw unused }
+    func taskLogs(_ selector: TaskLogSelector, options: LogOptions) async throws
+        -> AsyncThrowingStream<TaskLogMessage, any Error> { throw unused }
 
     func createDataObject(_ kind: DataObjectKind, spec: DataObjectSpec) async throws -> String { throw unused }
     func listDataObjects(_ kind: DataObjectKind) async throws -> [SwarmDataObject] { throw unused }

@@ -30,8 +30,8 @@ import Testing
         /// Whether a commit is waiting.
         var blocked: Bool { state.withLock { !$0.waiting.isEmpty } }
 
-        func get(_ key: String) async throws -> StoredValue? { try await inner.get(key) }
-        func snapshot(prefix: String) async throws -> StoreSnapshot { try await inner.snapshot(prefix: prefix) }
+        func get(_ key: String) async throws -> StoredValue? { await inner.get(key) }
+        func snapshot(prefix: String) async throws -> StoreSnapshot { await inner.snapshot(prefix: prefix) }
         func watch(prefix: String, from revision: Int64) async throws -> StoreWatch {
             try await inner.watch(prefix: prefix, from: revision)
         }

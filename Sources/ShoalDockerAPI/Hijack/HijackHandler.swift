@@ -203,15 +203,27 @@ final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 /// Docker's stream multiplexing: `[stream, 0, 0, 0, size(4 bytes big-endian)]` before each payload.
 enum StreamFraming {
+    /// Stream 3 (stdcopy's Systemerr): the daemon's own error in the middle of a stream; the CLI stops there and
+    /// prints it.
+    static let systemError: UInt8 = 3
+
     static func writeHeader(stream: StreamChunk.Stream, length: Int, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(stream.rawValue)
+        writeHeader(streamType: stream.rawValue, length: length, into: &buffer)
+    }
+
+    static func writeHeader(streamType: UInt8, length: Int, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(streamType)
         buffer.writeBytes([0, 0, 0])
         buffer.writeInteger(UInt32(length), endianness: .big)
     }
 
     static func frame(_ stream: StreamChunk.Stream, _ bytes: [UInt8]) -> ByteBuffer {
+        frame(streamType: stream.rawValue, bytes)
+    }
+
+    static func frame(streamType: UInt8, _ bytes: [UInt8]) -> ByteBuffer {
         var buffer = ByteBuffer()
-        writeHeader(stream: stream, length: bytes.count, into: &buffer)
+        writeHeader(streamType: streamType, length: bytes.count, into: &buffer)
         buffer.writeBytes(bytes)
         return buffer
     }

@@ -194,15 +194,7 @@ struct ContainerRoutes<Context: RequestContext> {
 
     private func logs(_ request: Request, id: String) async throws -> Response {
         let query = Query(request)
-        var options = LogOptions()
-        options.stdout = query.bool("stdout")
-        options.stderr = query.bool("stderr")
-        guard options.stdout || options.stderr else {
-            throw DockerAPIError.badRequest("Bad parameters: you must choose at least one stream")
-        }
-        options.follow = query.bool("follow")
-        options.timestamps = query.bool("timestamps")
-        options.since = try query.timestamp("since")
+        var options = try query.logOptions()
         options.until = try query.timestamp("until")
         if let tail = query["tail"], tail != "all", !tail.isEmpty {
             guard let count = Int(tail) else { throw DockerAPIError.badRequest("invalid value for tail: \(tail)") }

@@ -4,7 +4,7 @@ import Hummingbird
 import ShoalCore
 import ShoalModel
 
-/// `/services/…` and `/tasks/…` (Docker's swarm router, cluster_routes.go). Whether this node may answer (a manager
+/// `/services/…` and `/tasks/…` (Docker's swarm router, cluster_routes.go; logs in `TaskLogRoutes`). Whether this node may answer (a manager
 /// of a swarm) is the backend's call; as in Docker, it is asked before the filters are checked.
 struct ServiceRoutes<Context: RequestContext> {
     let backends: DockerBackends
@@ -33,6 +33,10 @@ struct ServiceRoutes<Context: RequestContext> {
                                              registryAuth: Self.registryAuth(request))
             return Wire.json(ServiceUpdateResponseWire(Warnings: nil))
         }
+        let logs = TaskLogRoutes(services: services)
+        group.get(":id/logs") { request, context in
+            try await logs.serviceLogs(request, reference: try context.parameters.require("id"))
+        }
         group.delete(":id") { _, context in
             try await services.removeService(try context.parameters.require("id"))
             return Response(status: .ok)
@@ -41,6 +45,9 @@ struct ServiceRoutes<Context: RequestContext> {
         tasks.get("") { request, _ in try await listTasks(request) }
         tasks.get(":id") { _, context in
             Wire.json(try await services.task(try context.parameters.require("id")).wire)
+        }
+        tasks.get(":id/logs") { request, context in
+            try await logs.taskLogs(request, reference: try context.parameters.require("id"))
         }
     }
 

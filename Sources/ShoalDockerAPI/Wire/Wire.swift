@@ -63,7 +63,12 @@ enum Wire {
     }
 
     /// Go's time.RFC3339Nano: fraction trimmed of trailing zeros, UTC as `Z`.
-    static func rfc3339Nano(_ date: Date) -> String {
+    static func rfc3339Nano(_ date: Date) -> String { rfc3339(date, fixed: false) }
+
+    /// Docker's RFC3339NanoFixed: always nine digits (the timestamps of log lines, so that lines line up).
+    static func rfc3339NanoFixed(_ date: Date) -> String { rfc3339(date, fixed: true) }
+
+    private static func rfc3339(_ date: Date, fixed: Bool) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         var nanos = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000_000).rounded())
         var whole = Int(seconds)
@@ -75,9 +80,9 @@ enum Wire {
             [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(whole)))
         var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", components.year!, components.month!,
                           components.day!, components.hour!, components.minute!, components.second!)
-        if nanos > 0 {
+        if nanos > 0 || fixed {
             var fraction = String(format: "%09d", nanos)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
+            while !fixed && fraction.hasSuffix("0") { fraction.removeLast() }
             text += "." + fraction
         }
         return text + "Z"

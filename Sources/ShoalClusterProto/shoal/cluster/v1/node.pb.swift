@@ -161,45 +161,63 @@ public nonisolated struct Shoal_Cluster_V1_Manager: Sendable {
   public init() {}
 }
 
-public nonisolated struct Shoal_Cluster_V1_SessionMessage: Sendable {
+public nonisolated struct Shoal_Cluster_V1_SessionMessage: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// How often the node must heartbeat; it is Down after three missed periods.
-  public var heartbeatPeriodMs: Int64 = 0
+  public var heartbeatPeriodMs: Int64 {
+    get {_storage._heartbeatPeriodMs}
+    set {_uniqueStorage()._heartbeatPeriodMs = newValue}
+  }
 
-  public var managers: [Shoal_Cluster_V1_Manager] = []
+  public var managers: [Shoal_Cluster_V1_Manager] {
+    get {_storage._managers}
+    set {_uniqueStorage()._managers = newValue}
+  }
 
   /// The role the managers want for this node ("worker" or "manager"): a node whose certificate says otherwise
   /// renews it and changes role (docker node promote/demote).
-  public var role: String = String()
+  public var role: String {
+    get {_storage._role}
+    set {_uniqueStorage()._role = newValue}
+  }
 
   /// Endpoints on swarm-scoped networks on every other node that is not Down.
   public var endpoints: Shoal_Cluster_V1_EndpointUpdate {
-    get {_endpoints ?? Shoal_Cluster_V1_EndpointUpdate()}
-    set {_endpoints = newValue}
+    get {_storage._endpoints ?? Shoal_Cluster_V1_EndpointUpdate()}
+    set {_uniqueStorage()._endpoints = newValue}
   }
   /// Returns true if `endpoints` has been explicitly set.
-  public var hasEndpoints: Bool {self._endpoints != nil}
+  public var hasEndpoints: Bool {_storage._endpoints != nil}
   /// Clears the value of `endpoints`. Subsequent reads from it will return its default value.
-  public mutating func clearEndpoints() {self._endpoints = nil}
+  public mutating func clearEndpoints() {_uniqueStorage()._endpoints = nil}
 
   public var assignments: Shoal_Cluster_V1_Assignments {
-    get {_assignments ?? Shoal_Cluster_V1_Assignments()}
-    set {_assignments = newValue}
+    get {_storage._assignments ?? Shoal_Cluster_V1_Assignments()}
+    set {_uniqueStorage()._assignments = newValue}
   }
   /// Returns true if `assignments` has been explicitly set.
-  public var hasAssignments: Bool {self._assignments != nil}
+  public var hasAssignments: Bool {_storage._assignments != nil}
   /// Clears the value of `assignments`. Subsequent reads from it will return its default value.
-  public mutating func clearAssignments() {self._assignments = nil}
+  public mutating func clearAssignments() {_uniqueStorage()._assignments = nil}
+
+  /// A log subscription for this node's tasks (`docker service logs`), or its end.
+  public var logSubscription: Shoal_Cluster_V1_LogSubscription {
+    get {_storage._logSubscription ?? Shoal_Cluster_V1_LogSubscription()}
+    set {_uniqueStorage()._logSubscription = newValue}
+  }
+  /// Returns true if `logSubscription` has been explicitly set.
+  public var hasLogSubscription: Bool {_storage._logSubscription != nil}
+  /// Clears the value of `logSubscription`. Subsequent reads from it will return its default value.
+  public mutating func clearLogSubscription() {_uniqueStorage()._logSubscription = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _endpoints: Shoal_Cluster_V1_EndpointUpdate? = nil
-  fileprivate var _assignments: Shoal_Cluster_V1_Assignments? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The tasks the leader wants on the node: the whole set when the session starts, then changes. A task leaves
@@ -884,53 +902,104 @@ nonisolated extension Shoal_Cluster_V1_Manager: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SessionMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0\u{1}role\0\u{1}endpoints\0\u{1}assignments\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0\u{1}role\0\u{1}endpoints\0\u{1}assignments\0\u{3}log_subscription\0")
+
+  fileprivate class _StorageClass {
+    var _heartbeatPeriodMs: Int64 = 0
+    var _managers: [Shoal_Cluster_V1_Manager] = []
+    var _role: String = String()
+    var _endpoints: Shoal_Cluster_V1_EndpointUpdate? = nil
+    var _assignments: Shoal_Cluster_V1_Assignments? = nil
+    var _logSubscription: Shoal_Cluster_V1_LogSubscription? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _heartbeatPeriodMs = source._heartbeatPeriodMs
+      _managers = source._managers
+      _role = source._role
+      _endpoints = source._endpoints
+      _assignments = source._assignments
+      _logSubscription = source._logSubscription
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularInt64Field(value: &self.heartbeatPeriodMs) }()
-      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.managers) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.role) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._endpoints) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._assignments) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularInt64Field(value: &_storage._heartbeatPeriodMs) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._managers) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._role) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._endpoints) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._assignments) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._logSubscription) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.heartbeatPeriodMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.heartbeatPeriodMs, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._heartbeatPeriodMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._heartbeatPeriodMs, fieldNumber: 1)
+      }
+      if !_storage._managers.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._managers, fieldNumber: 2)
+      }
+      if !_storage._role.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._role, fieldNumber: 3)
+      }
+      try { if let v = _storage._endpoints {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._assignments {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._logSubscription {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
     }
-    if !self.managers.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.managers, fieldNumber: 2)
-    }
-    if !self.role.isEmpty {
-      try visitor.visitSingularStringField(value: self.role, fieldNumber: 3)
-    }
-    try { if let v = self._endpoints {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    try { if let v = self._assignments {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Shoal_Cluster_V1_SessionMessage, rhs: Shoal_Cluster_V1_SessionMessage) -> Bool {
-    if lhs.heartbeatPeriodMs != rhs.heartbeatPeriodMs {return false}
-    if lhs.managers != rhs.managers {return false}
-    if lhs.role != rhs.role {return false}
-    if lhs._endpoints != rhs._endpoints {return false}
-    if lhs._assignments != rhs._assignments {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._heartbeatPeriodMs != rhs_storage._heartbeatPeriodMs {return false}
+        if _storage._managers != rhs_storage._managers {return false}
+        if _storage._role != rhs_storage._role {return false}
+        if _storage._endpoints != rhs_storage._endpoints {return false}
+        if _storage._assignments != rhs_storage._assignments {return false}
+        if _storage._logSubscription != rhs_storage._logSubscription {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
