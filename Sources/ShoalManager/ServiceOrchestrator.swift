@@ -49,7 +49,13 @@ actor ServiceOrchestrator {
             actions += update.actions
             let due = RestartSupervisor.dueStarts(own.applying(actions), now: now)
             actions += due.actions
-            for wake in [update.next, due.next].compactMap({ $0 }) { next = next.map { min($0, wake) } ?? wake }
+            // Moves onto emptier nodes only when nothing else is to be done for the service.
+            let rebalance = actions.isEmpty && update.status == nil
+                ? Rebalancer.step(service, tasks: own, context: context) : Rebalancer.Step()
+            actions += rebalance.actions
+            for wake in [update.next, due.next, rebalance.next].compactMap({ $0 }) {
+                next = next.map { min($0, wake) } ?? wake
+            }
             var write = try taskWrites(actions, current: current, now: now)
             if let status = update.status {
                 var changed = service
