@@ -19,14 +19,8 @@ public enum ServiceBalancer {
             return try await remove(inNetns: path)
         }
         let ruleset = BalancerRuleset(services: services)
-        let issues = ruleset.validationIssues()
-        guard issues.isEmpty else {
-            throw ShoalError.invalidArgument("service balancer: " + issues.joined(separator: "; "))
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ShoalError.notFound("network namespace \(path) is gone")
-        }
-        try await NFTCommand.apply(ruleset.render(), inNetns: path)
+        try await NamespaceTable.apply(ruleset.render(), issues: ruleset.validationIssues(), what: "service balancer",
+                                       inNetns: path)
     }
 
     /// Deletes the table (`nft delete table ip shoal_lb` in the namespace); quiet when it or the namespace is gone.
@@ -41,13 +35,21 @@ public enum ServiceBalancer {
 public enum IngressMesh {
     /// `nsenter --net=PATH nft -f -` with the rendered table.
     public static func apply(_ ruleset: IngressRuleset, inNetns path: String) async throws {
-        let issues = ruleset.validationIssues()
-        guard issues.isEmpty else {
-            throw ShoalError.invalidArgument("routing mesh: " + issues.joined(separator: "; "))
-        }
+        try await NamespaceTable.apply(ruleset.render(), issues: ruleset.validationIssues(), what: "routing mesh",
+                                       inNetns: path)
+    }
+}
+
+/// One table of ours in a sandbox's namespace, replaced whole by a rendered script.
+enum NamespaceTable {
+    /// Refuses a model with `issues` (nothing is applied), and a namespace that is gone; else `nft -f` in it.
+    static func apply(_ script: @autoclosure () -> String, issues: [String], what: String, inNetns path: String)
+        async throws
+    {
+        guard issues.isEmpty else { throw ShoalError.invalidArgument("\(what): " + issues.joined(separator: "; ")) }
         guard FileManager.default.fileExists(atPath: path) else {
             throw ShoalError.notFound("network namespace \(path) is gone")
         }
-        try await NFTCommand.apply(ruleset.render(), inNetns: path)
+        try await NFTCommand.apply(script(), inNetns: path)
     }
 }
