@@ -101,10 +101,19 @@ actor NodeHealth {
     }
 
     /// Writes the state (compare-and-swap, retried when a node update raced it; fenced by the term), then lets the
-    /// endpoint feed follow it (also when the store had it already).
+    /// endpoint feed follow it (also when the store had it already). This actor takes other calls while a write is
+    /// on its way, so the judgement may change meanwhile (a node marked Down heartbeats, and its Ready is written
+    /// before the Down that started first): the write is repeated until the store holds the latest judgement.
     private func setState(_ nodeID: String, _ state: NodeState, message: String = "") async throws {
-        try await storeState(nodeID, state, message: message)
-        if state == .ready { await feed.nodeReady(nodeID) } else { await feed.nodeDown(nodeID) }
+        var target = (state, message)
+        while true {
+            try await storeState(nodeID, target.0, message: target.1)
+            if target.0 == .ready { await feed.nodeReady(nodeID) } else { await feed.nodeDown(nodeID) }
+            guard let down = tracker.entries[nodeID]?.down else { return }
+            let judged: NodeState = down ? .down : .ready
+            guard judged != target.0 else { return }
+            target = (judged, down ? "heartbeat failure" : "")
+        }
     }
 
     private func storeState(_ nodeID: String, _ state: NodeState, message: String) async throws {

@@ -52,4 +52,28 @@ import Testing
         let m2 = try #require(try await objects.node("m2"))
         #expect(m2.status.state == .down && m2.managerStatus?.reachability == .unreachable)
     }
+
+    /// A node marked Down heartbeats while the Down is still on its way to the store: the store ends with Ready,
+    /// whatever order the two writes land in (the judge writes until the store holds its latest judgement).
+    @Test func aHeartbeatDuringTheDownWriteLeavesTheNodeReady() async throws {
+        let store = TaskStatusWriterTests.HeldStore()
+        let objects = SwarmObjects(store: store, clusterID: "c1")
+        var worker = SwarmObjectsTests.node("w1")
+        worker.spec.availability = .active
+        #expect(try await objects.createNode(worker))
+        let fence = try await LeaderFence.claim(for: "m1", in: store)
+        let period = Duration.milliseconds(10)
+        let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
+                                ready: ["w1"], period: period, logger: Logger(label: "test"))
+        try await Task.sleep(for: .milliseconds(100))
+        store.hold()
+        async let expiring: Void = health.expire()
+        for _ in 0..<2000 where !store.blocked { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(store.blocked)
+        // The heartbeat reads the node as still Ready (the Down is held), so it has nothing to write.
+        try await health.heartbeat("w1", period: period)
+        store.release()
+        await expiring
+        #expect(try await objects.node("w1")?.status.state == .ready)
+    }
 }
