@@ -44,14 +44,16 @@ import Testing
                 "ContainerSpec: Interval in HealthConfig cannot be less than 1ms"), "\(refused)")
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout.isEmpty)
 
-            // A check that has not passed keeps the task Starting; once it passes the task is Running.
+            // A check that has not passed keeps the task Starting (its failures within the start period do not
+            // count); once it passes the task is Running.
             let waiting = try await docker(1, ["service", "create", "-d", "--name", "waits", "--health-cmd",
-                                               "test -f /tmp/ok", "--health-interval", "200ms", "--health-retries",
-                                               "100000", "--stop-grace-period", "1s", "bb", "sleep", "1000"])
+                                               "test -f /tmp/ok", "--health-interval", "200ms", "--health-retries", "2",
+                                               "--health-start-period", "1h", "--stop-grace-period", "1s",
+                                               "bb", "sleep", "1000"])
             try #require(waiting.status == 0, "\(waiting)")
             #expect(try await docker(1, ["service", "inspect", "-f",
                                          "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}", "waits"]).stdout
-                == #"{"Test":["CMD-SHELL","test -f /tmp/ok"],"Interval":200000000,"Retries":100000}"# + "\n")
+                == #"{"Test":["CMD-SHELL","test -f /tmp/ok"],"Interval":200000000,"StartPeriod":3600000000000,"Retries":2}"# + "\n")
             var found: (node: Int, id: String)?
             var checks = ""
             let checked = try await cluster.eventually(60) {
@@ -78,7 +80,7 @@ import Testing
             let replaced = try await cluster.eventually(90) {
                 states = try await tasks("waits")
                 return states.contains { $0.contains("|Shutdown|Failed ")
-                    && $0.hasSuffix("|task: non-zero exit (137): unhealthy container") }
+                    && $0.contains("task: non-zero exit (137): unhealthy container") }
                     && states.contains { $0.contains("|Running|") }
             }
             #expect(replaced, "\(states)\n\(cluster.log(task.node))")
