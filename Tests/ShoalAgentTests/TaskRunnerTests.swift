@@ -172,14 +172,20 @@ final class Reports: Sendable {
         #expect(await runner.task.status.containerStatus?.exitCode == 3)
     }
 
-    /// As Docker's executor: a task whose container has a health check is running only once it is healthy.
-    @Test func aCheckedTaskIsRunningOnlyOnceHealthy() async throws {
-        let engine = FakeEngine(), reports = Reports()
+    /// A runner whose task's container has `test` as its health check, once the container runs unchecked.
+    func checkedRunner(_ test: [String], engine: FakeEngine, reports: Reports) async throws -> TaskRunner {
         var task = Self.task()
-        task.spec.containerSpec.healthcheck = HealthConfig(test: ["CMD-SHELL", "true"])
+        task.spec.containerSpec.healthcheck = HealthConfig(test: test)
         let runner = runner(task, engine: engine, reports: reports)
         await runner.run()
         try await eventually { engine.box.withLock { $0.byTask["tid"]?.observation == .checking } }
+        return runner
+    }
+
+    /// As Docker's executor: a task whose container has a health check is running only once it is healthy.
+    @Test func aCheckedTaskIsRunningOnlyOnceHealthy() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let runner = try await checkedRunner(["CMD-SHELL", "true"], engine: engine, reports: reports)
         #expect(reports.sequence.last == .starting)
         #expect(engine.box.withLock { $0.specs.values.first?.spec.healthcheck?.test } == ["CMD-SHELL", "true"])
         engine.set("c-web.2.tid", .running)
@@ -192,11 +198,7 @@ final class Reports: Sendable {
     @Test func anUnhealthyContainerIsStoppedAndFailsItsTask() async throws {
         for healthyFirst in [false, true] {
             let engine = FakeEngine(), reports = Reports()
-            var task = Self.task()
-            task.spec.containerSpec.healthcheck = HealthConfig(test: ["CMD", "false"])
-            let runner = runner(task, engine: engine, reports: reports)
-            await runner.run()
-            try await eventually { engine.box.withLock { $0.byTask["tid"]?.observation == .checking } }
+            let runner = try await checkedRunner(["CMD", "false"], engine: engine, reports: reports)
             if healthyFirst {
                 engine.set("c-web.2.tid", .running)
                 try await eventually { reports.sequence.last == .running }

@@ -12,13 +12,7 @@ import Testing
             let cluster = LocalClusterFixture(run, prefix: "h", subnetOctet: 80, shoalTimeout: 150, dockerTimeout: 60)
             let up = try await cluster.up(nodes: 2, managers: 1, swarm: true, extra: ["--dns", "127.0.0.1:1053"])
             try #require(up.status == 0, "\(up)")
-            let rootfs = run.path("rootfs")
-            try BusyboxRootfs.make(at: rootfs)
-            try await Shell.sh("tar -C \(rootfs) -cf \(run.path("bb.tar")) .")
-            for node in 1...2 {
-                let loaded = try await cluster.docker(node, ["import", run.path("bb.tar"), "bb"])
-                try #require(loaded.status == 0, "\(loaded)")
-            }
+            try await cluster.importBusybox(on: 1...2)
             func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
                 try await cluster.docker(node, arguments)
             }
