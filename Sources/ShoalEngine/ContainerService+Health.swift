@@ -1,6 +1,7 @@
 import Foundation
 import ShoalCore
 import ShoalModel
+import ShoalOCI
 import ShoalRuntime
 
 extension ContainerService {
@@ -150,5 +151,13 @@ enum GoDurationText {
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text
+    }
+}
+
+extension Healthcheck {
+    /// An image's HEALTHCHECK as a container's check (absent fields: 0, the default).
+    public var config: HealthConfig {
+        HealthConfig(test: test ?? [], interval: interval ?? 0, timeout: timeout ?? 0, startPeriod: startPeriod ?? 0,
+                     retries: retries ?? 0)
     }
 }

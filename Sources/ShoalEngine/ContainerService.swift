@@ -177,10 +177,7 @@ public actor ContainerService {
                 hostname: spec.hostname ?? String(id.prefix(12)),
                 stopSignal: spec.stopSignal ?? imageConfig.stopSignal ?? "SIGTERM",
                 mounts: mounts, exposedPorts: exposed, labels: labels)
-            let imageCheck = imageConfig.healthcheck.map {
-                HealthConfig(test: $0.test ?? [], interval: $0.interval ?? 0, timeout: $0.timeout ?? 0,
-                             startPeriod: $0.startPeriod ?? 0, retries: $0.retries ?? 0)
-            }
+            let imageCheck = imageConfig.healthcheck?.config
             record.healthcheck = spec.healthcheck.map { $0.merged(over: imageCheck) } ?? imageCheck
             record.state.status = .created
             try FileManager.default.createDirectory(atPath: paths.containerDirectory(id), withIntermediateDirectories: true)

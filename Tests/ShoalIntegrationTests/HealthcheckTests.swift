@@ -87,6 +87,8 @@ import Testing
             try await daemon.loadBusybox()
             try await daemon.loadBusybox(as: "checked:latest", cmd: ["sleep", "1000"],
                                          healthcheck: (["CMD", "true"], 200_000_000))
+            #expect(try await daemon.dockerOK(["image", "inspect", "-f", "{{json .Config.Healthcheck}}", "checked"])
+                == #"{"Test":["CMD","true"],"Interval":200000000}"#)
             try await daemon.dockerOK(["run", "-d", "--name", "img", "checked"])
             #expect(try await daemon.dockerOK(["inspect", "-f", "{{json .Config.Healthcheck}}", "img"])
                 == #"{"Test":["CMD","true"],"Interval":200000000}"#)
