@@ -35,8 +35,8 @@ extension ContainerService {
         let runtime = self.runtime
         let interval = Duration.nanoseconds(config.interval > 0 ? config.interval : HealthConfig.defaultInterval)
         let timeout = Duration.nanoseconds(config.timeout > 0 ? config.timeout : HealthConfig.defaultTimeout)
-        // Detached: the loop holds no actor while it sleeps or a check runs; cancelling it (the container stopped)
-        // kills a check in progress, whose result is then dropped.
+        // Detached: the loop holds no actor while it sleeps or a check runs; cancelling it (the container stopped
+        // or paused) kills a check in progress, whose result is then dropped.
         healthMonitors[id] = Task.detached { [self] in
             // As Docker: the first check runs one interval after the start, each next one an interval after the
             // previous one ended.
@@ -114,7 +114,13 @@ extension ContainerService {
             let code = (try? await session.wait()) ?? -1
             finished.fulfill((code, HealthResult.output(bytes, truncated: truncated)))
         }
-        if let done = await finished.value(timeout: timeout) {
+        // The loop cancelled (the container stops or pauses): the check is killed, as Docker cancels its probe.
+        let done = await withTaskCancellationHandler {
+            await finished.value(timeout: timeout)
+        } onCancel: {
+            session.kill()
+        }
+        if let done {
             return HealthResult(start: probe.start, end: Date(), exitCode: Int(done.code), output: done.output)
         }
         // Overran: kill it and wait for it to go, so dying checks never pile up.
