@@ -7,6 +7,14 @@ import ShoalRuntime
 extension ContainerService {
     // MARK: health checks
 
+    /// A running container found by a restarted daemon: its checks start over as after a start (Docker's restore
+    /// calls initHealthMonitor too).
+    func restartHealthMonitor(_ id: String) {
+        guard var record = records[id], record.healthcheck?.command != nil else { return }
+        startHealthMonitor(&record)
+        try? save(record)
+    }
+
     /// A started (or restored) container with a health check: its health starts over (`starting`, no failures,
     /// the log kept) and a loop runs the check every interval while it runs (Docker's initHealthMonitor).
     func startHealthMonitor(_ record: inout ContainerRecord) {
@@ -19,7 +27,7 @@ extension ContainerService {
         resumeHealthMonitor(record.id, config: config, command: command)
     }
 
-    /// The check loop of a running container, with its health as it is (unpause, daemon restart).
+    /// The check loop of an unpaused container, with its health as it is.
     func resumeHealthMonitor(_ id: String) {
         guard let record = records[id], let config = record.healthcheck, let command = config.command else { return }
         if record.state.health == nil {

@@ -125,7 +125,7 @@ import Testing
         }
     }
 
-    @Test func checksGoOnAfterADaemonRestart() async throws {
+    @Test func checksGoOnAfterADaemonRestartAndAPause() async throws {
         try await TestRun.with("hcr") { run in
             let daemon = try await DaemonFixture(run)
             try await daemon.loadBusybox()
@@ -135,7 +135,12 @@ import Testing
             #expect(try await Self.poll("healthy") { try await Self.health(daemon, "kept") } == "healthy")
             await daemon.stopDaemon()
             try await daemon.start()
-            #expect(try await Self.health(daemon, "kept") == "healthy")
+            // As Docker's restore: the checks start over from `starting`.
+            #expect(try await Self.poll("healthy") { try await Self.health(daemon, "kept") } == "healthy")
+            // Paused, the checks wait; unpaused, they go on.
+            try await daemon.dockerOK(["pause", "kept"])
+            #expect(try await daemon.dockerOK(["ps", "--format", "{{.Status}}"]).hasSuffix("(Paused)"))
+            try await daemon.dockerOK(["unpause", "kept"])
             try await daemon.dockerOK(["exec", "kept", "rm", "/tmp/ok"])
             #expect(try await Self.poll("unhealthy") { try await Self.health(daemon, "kept") } == "unhealthy")
         }
