@@ -136,35 +136,7 @@ extension ContainerService {
         session.attach?.close()
         _ = await reader.value
         return HealthResult(start: probe.start, end: Date(), exitCode: -1,
-                            output: "Health check exceeded timeout (\(GoDurationText.format(timeout)))")
-    }
-}
-
-/// Go's `time.Duration` text (`30s`, `500ms`, `1m30s`), as Docker's messages print durations.
-enum GoDurationText {
-    static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        if nanos == 0 { return "0s" }
-        if nanos < 1_000 { return "\(nanos)ns" }
-        if nanos < 1_000_000 { return trim(Double(nanos) / 1_000) + "µs" }
-        if nanos < 1_000_000_000 { return trim(Double(nanos) / 1_000_000) + "ms" }
-        var rest = nanos
-        var text = ""
-        let hours = rest / 3_600_000_000_000
-        rest -= hours * 3_600_000_000_000
-        let minutes = rest / 60_000_000_000
-        rest -= minutes * 60_000_000_000
-        if hours > 0 { text += "\(hours)h" }
-        if hours > 0 || minutes > 0 { text += "\(minutes)m" }
-        return text + trim(Double(rest) / 1e9) + "s"
-    }
-
-    private static func trim(_ value: Double) -> String {
-        var text = String(format: "%.9f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
+                            output: "Health check exceeded timeout (\(GoDuration.text(timeout)))")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import ShoalModel
 import Testing
 @testable import ShoalEngine
@@ -68,11 +69,11 @@ import Testing
     }
 
     @Test func durationsAreWordedAsGoWordsThem() {
-        #expect(GoDurationText.format(.seconds(30)) == "30s")
-        #expect(GoDurationText.format(.milliseconds(300)) == "300ms")
-        #expect(GoDurationText.format(.milliseconds(1500)) == "1.5s")
-        #expect(GoDurationText.format(.seconds(90)) == "1m30s")
-        #expect(GoDurationText.format(.seconds(3600)) == "1h0m0s")
-        #expect(GoDurationText.format(.nanoseconds(1)) == "1ns")
+        #expect(GoDuration.text(.seconds(30)) == "30s")
+        #expect(GoDuration.text(.milliseconds(300)) == "300ms")
+        #expect(GoDuration.text(.milliseconds(1500)) == "1.5s")
+        #expect(GoDuration.text(.seconds(90)) == "1m30s")
+        #expect(GoDuration.text(.seconds(3600)) == "1h0m0s")
+        #expect(GoDuration.text(.nanoseconds(1)) == "1ns")
     }
 }

@@ -94,6 +94,15 @@ import Testing
                 == #"{"Test":["CMD","true"],"Interval":200000000}"#)
             #expect(try await Self.poll("healthy") { try await Self.health(daemon, "img") } == "healthy")
 
+            // `docker import --change HEALTHCHECK …` as Docker reads the instruction.
+            let rootfs = run.path("rootfs")
+            try BusyboxRootfs.make(at: rootfs)
+            try await Shell.sh("tar -C \(rootfs) -cf \(run.path("bb.tar")) .")
+            try await daemon.dockerOK(["import", "--change", "HEALTHCHECK --interval=200ms --retries=2 CMD [\"true\"]",
+                                       run.path("bb.tar"), "imported"])
+            #expect(try await daemon.dockerOK(["image", "inspect", "-f", "{{json .Config.Healthcheck}}", "imported"])
+                == #"{"Test":["CMD","true"],"Interval":200000000,"Retries":2}"#)
+
             // The user's fields over the image's; `--no-healthcheck` turns it off.
             try await daemon.dockerOK(["run", "-d", "--name", "over", "--health-retries", "7", "checked"])
             #expect(try await daemon.dockerOK(["inspect", "-f", "{{json .Config.Healthcheck}}", "over"])
