@@ -45,6 +45,7 @@ public enum TaskContainer {
         spec.openStdin = template.openStdin
         spec.stopSignal = template.stopSignal.isEmpty ? nil : template.stopSignal
         spec.stopTimeout = template.stopGracePeriod.map { Int($0.rounded(.up)) }
+        spec.healthcheck = template.healthcheck
         spec.labels = template.labels.merging([
             serviceIDLabel: task.serviceID, serviceNameLabel: serviceName, taskLabel: "",
             taskIDLabel: task.id, taskNameLabel: taskName(task, serviceName: serviceName), nodeIDLabel: task.nodeID,

@@ -10,6 +10,9 @@ import ShoalModel
 ///   ─ start ─→ running ─ exit 0 → complete, exit N → failed ("task: non-zero exit (N)")
 /// preparing fails → rejected (the error kept);  desired shutdown/remove before the end → stop → shutdown
 /// ```
+/// A container with a health check (Docker's executor, controller.go): the task stays `starting` until the check
+/// passes; an unhealthy container is stopped, starting or running, and its exit fails the task with the cause
+/// ("task: non-zero exit (137): unhealthy container"), so the orchestrator replaces it by its restart policy.
 public enum TaskController {
     public enum Operation: Sendable, Equatable {
         /// Nothing to do but report.
@@ -17,7 +20,7 @@ public enum TaskController {
         /// Create the container (pulling nothing: the image must be on the node).
         case prepare
         case start
-        /// Wait for the running container to exit.
+        /// Wait for the running container to exit, or for its health to change.
         case wait
         /// Stop the container (its stop signal, then SIGKILL after the grace period).
         case stop
@@ -26,8 +29,22 @@ public enum TaskController {
     /// What the container is doing, as the engine sees it (nil: no container yet).
     public enum Observation: Sendable, Equatable {
         case created
+        /// Running, and healthy or without a health check.
         case running
-        case exited(code: Int)
+        /// Running, with a health check that has not passed yet.
+        case checking
+        /// Running, and its health check failed its retries in a row.
+        case unhealthy
+        /// Ended; `unhealthy` when its health check had found it unhealthy.
+        case exited(code: Int, unhealthy: Bool = false)
+
+        /// Its process runs, healthy or not.
+        public var isRunning: Bool {
+            switch self {
+            case .running, .checking, .unhealthy: true
+            case .created, .exited: false
+            }
+        }
     }
 
     public struct Step: Sendable, Equatable {
@@ -42,21 +59,24 @@ public enum TaskController {
             var status = TaskStatus(timestamp: now, state: state, message: message, err: err,
                                     containerStatus: task.status.containerStatus, portStatus: task.status.portStatus)
             status.runningSince = state == .running ? now : task.status.runningSince
-            if case .exited(let code)? = container { status.containerStatus?.exitCode = code }
+            if case .exited(let code, _)? = container { status.containerStatus?.exitCode = code }
             return Step(operation: operation, status: status)
         }
         if state.isTerminal { return Step(operation: .none, status: nil) }
 
         // Wanted down: stop what runs; a task that never started just ends.
         if task.desiredState > .running {
-            if case .running = container { return Step(operation: .stop, status: nil) }
+            if container?.isRunning == true { return Step(operation: .stop, status: nil) }
             return report(.shutdown, "shutdown")
         }
         // A container that ended, whatever the task last said (a daemon restart in between, for instance).
-        if case .exited(let code) = container, state >= .starting {
+        if case .exited(let code, let unhealthy) = container, state >= .starting {
             return code == 0 ? report(.complete, "finished")
-                : report(.failed, "started", err: "task: non-zero exit (\(code))")
+                : report(.failed, "started",
+                         err: "task: non-zero exit (\(code))" + (unhealthy ? ": unhealthy container" : ""))
         }
+        // Unhealthy, starting or running: stopped, and its exit ends the task.
+        if container == .unhealthy, state >= .starting { return Step(operation: .stop, status: nil) }
         // A container that vanished (removed by hand, its host's data lost): the task cannot go on.
         if container == nil, state >= .starting {
             return report(.failed, "started", err: "No such container: task \(task.id) has no container")
@@ -72,8 +92,11 @@ public enum TaskController {
             // A replacement waiting out its restart delay stays ready.
             return task.desiredState == .running ? report(.starting, "starting") : Step(operation: .none, status: nil)
         case .starting:
-            if case .running = container { return report(.running, "started") }
-            return Step(operation: .start, status: nil)
+            switch container {
+            case .running?: return report(.running, "started")
+            case .checking?: return Step(operation: .wait, status: nil)
+            default: return Step(operation: .start, status: nil)
+            }
         case .running:
             return Step(operation: .wait, status: nil)
         default:

@@ -12,8 +12,9 @@ public protocol TaskEngine: Sendable {
     /// Creates the container; throws what a failed `docker create` would answer (no such image …).
     func create(name: String, spec: ContainerSpec) async throws -> String
     func start(_ id: String) async throws
-    /// Returns once the container has exited (or the calling task is cancelled).
-    func waitForExit(_ id: String) async
+    /// Returns once what the container does is no longer `observation` (it exited, its health changed), or the
+    /// calling task is cancelled.
+    func waitForChange(_ id: String, from observation: TaskController.Observation) async
     /// Its stop signal, then SIGKILL after `grace` seconds (the container's own timeout when nil).
     func stop(_ id: String, grace: Int?) async throws
     func remove(_ id: String) async throws

@@ -113,7 +113,7 @@ public actor TaskRunner {
                     }
                 case .wait:
                     guard let container else { continue }
-                    await engine.waitForExit(container.id)
+                    await engine.waitForChange(container.id, from: container.observation)
                 case .stop:
                     guard let container else { continue }
                     let grace = task.spec.containerSpec.stopGracePeriod.map { Int($0.rounded(.up)) }

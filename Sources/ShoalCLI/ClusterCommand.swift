@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShoalCore
 import ShoalLocalCluster
 
 /// `shoal cluster up|ls|down`: local multi-host clusters, each host a network namespace with its own daemon.

@@ -153,6 +153,7 @@ extension ImageRecord {
         runtime.volumes = (config.volumes ?? [:]).keys.sorted()
         runtime.labels = config.labels ?? [:]
         runtime.stopSignal = config.stopSignal
+        runtime.healthcheck = config.healthcheck?.config
         return ImageInfo(
             id: id.description, repoTags: repoTags, repoDigests: repoDigests, parent: parent, comment: comment,
             created: created, author: author, architecture: architecture, os: os, size: size, config: runtime,

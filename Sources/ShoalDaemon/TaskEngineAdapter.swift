@@ -22,11 +22,22 @@ struct TaskEngineAdapter: TaskEngine {
     func container(ofTask taskID: String) async -> (id: String, observation: TaskController.Observation)? {
         guard let record = await containers.list().first(where: { $0.labels[TaskContainer.taskIDLabel] == taskID })
         else { return nil }
+        return record.state.status == .removing ? nil : (record.id, Self.observation(record))
+    }
+
+    /// A running container's health decides whether its task may report running (Docker's executor waits for
+    /// `healthy`) or must end (`unhealthy`).
+    static func observation(_ record: ContainerRecord) -> TaskController.Observation {
+        let unhealthy = record.state.health?.status == .unhealthy
         switch record.state.status {
-        case .created: return (record.id, .created)
-        case .running, .paused, .restarting: return (record.id, .running)
-        case .exited, .dead: return (record.id, .exited(code: Int(record.state.exitCode)))
-        case .removing: return nil
+        case .created: return .created
+        case .running, .paused, .restarting:
+            switch record.state.health?.status {
+            case nil, .healthy?: return .running
+            case .starting?: return .checking
+            case .unhealthy?: return .unhealthy
+            }
+        case .exited, .dead, .removing: return .exited(code: Int(record.state.exitCode), unhealthy: unhealthy)
         }
     }
 
@@ -46,16 +57,21 @@ struct TaskEngineAdapter: TaskEngine {
 
     func start(_ id: String) async throws { try await containers.start(id) }
 
-    /// Ends when the container has exited or the caller is cancelled (the runner then steps again). The
-    /// engine's wait itself cannot be withdrawn: a cancelled wait leaves it to end with the container.
-    func waitForExit(_ id: String) async {
-        guard let wait = try? await containers.wait(id, condition: .notRunning) else { return }
-        let exited = StopSignal()
-        Task {
-            _ = await wait()
-            exited.fire()
+    /// Ends when the container's exit or a change of its health makes it other than `observation`, or when the
+    /// caller is cancelled (the runner then steps again). The engine's events are followed from before the
+    /// container is looked at again, so no change falls in between.
+    func waitForChange(_ id: String, from observation: TaskController.Observation) async {
+        let changes = events.subscribe(since: nil, until: nil)
+        func changed() async -> Bool {
+            guard let record = try? await containers.container(id) else { return true }
+            return Self.observation(record) != observation
         }
-        await exited.wait()
+        if await changed() { return }
+        for await event in changes where event.kind == .container && event.actorID == id {
+            guard event.action == "die" || event.action == "destroy" || event.action.hasPrefix("health_status")
+                || event.action == "start" else { continue }
+            if await changed() { return }
+        }
     }
 
     /// The task leaves this host's balancers and its service's names first, then gets its stop signal.

@@ -67,6 +67,7 @@ extension ContainerService {
             record.state.error = ""
             record.state.startedAt = Date()
             record.manuallyStopped = false
+            startHealthMonitor(&record)
             try save(record)
             startMonitor(id)
             publish(record, "start")
@@ -201,6 +202,7 @@ extension ContainerService {
         let removeAfter = await locks.withLock(id) { () -> Bool in
             guard var record = records[id], record.state.isRunning else { return false }
             monitors[id] = nil
+            stopHealthMonitor(id)
             record.state.status = .exited
             record.state.exitCode = code
             record.state.pid = 0
@@ -347,6 +349,7 @@ extension ContainerService {
                 throw ShoalError.conflict("Container \(id) is not running")
             }
             try await runtime.pause(id: id)
+            stopHealthMonitor(id)
             record.state.status = .paused
             try save(record)
             publish(record, "pause")
@@ -363,6 +366,7 @@ extension ContainerService {
             try await runtime.resume(id: id)
             record.state.status = .running
             try save(record)
+            resumeHealthMonitor(id)
             publish(record, "unpause")
         }
     }

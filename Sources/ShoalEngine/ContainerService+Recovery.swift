@@ -16,6 +16,8 @@ extension ContainerService {
                 if let state = try? await runtime.state(id: id), state.status == .running || state.status == .paused {
                     await sandboxes.restore(record)
                     startMonitor(id)
+                    // Its checks start again (from `starting`, as Docker's restore does); a paused one's on unpause.
+                    if state.status == .running { restartHealthMonitor(id) }
                 } else {
                     await handleExit(id, code: runtime.exitCode(id: id) ?? 255)
                 }

@@ -50,6 +50,7 @@ extension ContainerService {
         record.state.status = .removing
         records[id] = record
         monitors.removeValue(forKey: id)?.cancel()
+        stopHealthMonitor(id)
         await releaseRuntime(record)
         for session in pendingAttaches.removeValue(forKey: id) ?? [] { session.end() }
         let directory = paths.containerDirectory(id)

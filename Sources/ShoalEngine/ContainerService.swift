@@ -28,6 +28,8 @@ public actor ContainerService {
     var pendingAttaches: [String: [ContainerStreamSession]] = [:]
     var monitors: [String: Task<Void, Never>] = [:]
     var execs: [String: ExecRecord] = [:]
+    /// The health check loop of each running container that has one.
+    var healthMonitors: [String: Task<Void, Never>] = [:]
 
     public init(paths: EnginePaths, store: EngineStore, images: ImageStore, runtime: ConmonRuntime,
                 volumes: VolumeService, sandboxes: any NetworkSandboxProvider, events: EventBus,
@@ -108,6 +110,7 @@ public actor ContainerService {
     // MARK: create
 
     public func create(name requested: String?, spec: ContainerSpec) async throws -> (id: String, warnings: [String]) {
+        if let problem = spec.healthcheck?.validate() { throw ShoalError.invalidArgument(problem) }
         let requestedName = requested.map(Self.plainName)
         if let requested, let name = requestedName {
             guard Identifier.isValidName(name) else {
@@ -174,6 +177,8 @@ public actor ContainerService {
                 hostname: spec.hostname ?? String(id.prefix(12)),
                 stopSignal: spec.stopSignal ?? imageConfig.stopSignal ?? "SIGTERM",
                 mounts: mounts, exposedPorts: exposed, labels: labels)
+            let imageCheck = imageConfig.healthcheck?.config
+            record.healthcheck = spec.healthcheck.map { $0.merged(over: imageCheck) } ?? imageCheck
             record.state.status = .created
             try FileManager.default.createDirectory(atPath: paths.containerDirectory(id), withIntermediateDirectories: true)
             try store.insert(record)

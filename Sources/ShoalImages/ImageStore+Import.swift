@@ -67,11 +67,66 @@ public enum ImageChanges {
             case "WORKDIR": config.workingDir = rest
             case "STOPSIGNAL": config.stopSignal = rest
             case "ONBUILD": config.onBuild = (config.onBuild ?? []) + [rest]
+            case "HEALTHCHECK": config.healthcheck = try healthcheck(rest)
             default:
                 throw ShoalError.invalidArgument("\(keyword.lowercased()) is not a valid change command")
             }
         }
         return config
+    }
+
+    /// `HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--retries=N] CMD command` or
+    /// `HEALTHCHECK NONE`, read as Docker's Dockerfile parser reads it (its refusals in its words).
+    static func healthcheck(_ text: String) throws -> Healthcheck {
+        var rest = Substring(text)
+        var flags: [String: String] = [:]
+        while rest.hasPrefix("--") {
+            let word = rest.prefix { $0 != " " }
+            rest = rest.dropFirst(word.count).drop { $0 == " " }
+            let parts = word.dropFirst(2).split(separator: "=", maxSplits: 1)
+            let name = String(parts.first ?? "")
+            guard ["interval", "timeout", "start-period", "retries"].contains(name) else {
+                throw ShoalError.invalidArgument("Unknown flag: \(name)")
+            }
+            flags[name] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let kind = rest.prefix { $0 != " " }.uppercased()
+        let command = rest.dropFirst(kind.count).trimmingCharacters(in: .whitespaces)
+        guard !kind.isEmpty else { throw ShoalError.invalidArgument("HEALTHCHECK requires at least one argument") }
+        if kind == "NONE" {
+            guard command.isEmpty else { throw ShoalError.invalidArgument("HEALTHCHECK NONE takes no arguments") }
+            return Healthcheck(test: ["NONE"])
+        }
+        guard kind == "CMD" else {
+            throw ShoalError.invalidArgument("Unknown type \"\(kind)\" in HEALTHCHECK (try CMD)")
+        }
+        let words = jsonArray(command) ?? (command.isEmpty ? [] : [command])
+        guard !words.isEmpty else { throw ShoalError.invalidArgument("Missing command after HEALTHCHECK CMD") }
+        var check = Healthcheck(test: [jsonArray(command) == nil ? "CMD-SHELL" : "CMD"] + words)
+        func duration(_ name: String) throws -> Int64? {
+            guard let value = flags[name], !value.isEmpty else { return nil }
+            guard let seconds = GoDuration.seconds(value) else {
+                throw ShoalError.invalidArgument("time: invalid duration \"\(value)\"")
+            }
+            let nanos = Int64((seconds * 1e9).rounded())
+            guard nanos >= 1_000_000 else {
+                throw ShoalError.invalidArgument("Interval \"\(name)\" cannot be less than 1ms")
+            }
+            return nanos
+        }
+        check.interval = try duration("interval")
+        check.timeout = try duration("timeout")
+        check.startPeriod = try duration("start-period")
+        if let value = flags["retries"], !value.isEmpty {
+            guard let retries = Int32(value) else {
+                throw ShoalError.invalidArgument("strconv.ParseInt: parsing \"\(value)\": invalid syntax")
+            }
+            guard retries >= 1 else {
+                throw ShoalError.invalidArgument("--retries must be at least 1 (not \(retries))")
+            }
+            check.retries = Int(retries)
+        }
+        return check
     }
 
     static func jsonArray(_ text: String) -> [String]? {

@@ -121,7 +121,8 @@ extension TaskContainerSpec {
                 ConfigReference(file: ReferenceFileTarget($0.file), configID: $0.configID, configName: $0.configName)
             },
             initProcess: message.hasInit_p ? message.init_p : nil, sysctls: message.sysctls,
-            capabilityAdd: message.capabilityAdd, capabilityDrop: message.capabilityDrop)
+            capabilityAdd: message.capabilityAdd, capabilityDrop: message.capabilityDrop,
+            healthcheck: message.hasHealthcheck ? HealthConfig(message.healthcheck) : nil)
     }
 
     var message: Shoal_Cluster_V1_ContainerSpec {
@@ -152,6 +153,7 @@ extension TaskContainerSpec {
         message.stopSignal = stopSignal
         if let stopGracePeriod { message.stopGracePeriodNs = Nanoseconds.from(stopGracePeriod) }
         message.hosts = hosts
+        if let healthcheck { message.healthcheck = healthcheck.message }
         message.secrets = secrets.map { secret in
             var stored = Shoal_Cluster_V1_SecretReference()
             stored.file = secret.file.message
@@ -259,4 +261,21 @@ extension PortConfig {
 enum Nanoseconds {
     static func from(_ seconds: TimeInterval) -> Int64 { Int64((seconds * 1_000_000_000).rounded()) }
     static func seconds(_ nanoseconds: Int64) -> TimeInterval { TimeInterval(nanoseconds) / 1_000_000_000 }
+}
+
+extension HealthConfig {
+    init(_ message: Shoal_Cluster_V1_HealthConfig) {
+        self.init(test: message.test, interval: message.intervalNs, timeout: message.timeoutNs,
+                  startPeriod: message.startPeriodNs, retries: Int(message.retries))
+    }
+
+    var message: Shoal_Cluster_V1_HealthConfig {
+        var message = Shoal_Cluster_V1_HealthConfig()
+        message.test = test
+        message.intervalNs = interval
+        message.timeoutNs = timeout
+        message.startPeriodNs = startPeriod
+        message.retries = Int64(retries)
+        return message
+    }
 }

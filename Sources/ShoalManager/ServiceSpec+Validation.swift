@@ -49,6 +49,9 @@ extension TaskSpec {
         guard !containerSpec.image.isEmpty else {
             throw ServiceErrors.invalidArgument("ContainerSpec: image reference must be provided")
         }
+        if let problem = containerSpec.healthcheck?.validate(prefix: "ContainerSpec: ", name: "HealthConfig") {
+            throw ServiceErrors.invalidArgument(problem)
+        }
         var targets: Set<String> = []
         for mount in containerSpec.mounts where !targets.insert(mount.target).inserted {
             throw ServiceErrors.invalidArgument("ContainerSpec: duplicate mount point: \(mount.target)")

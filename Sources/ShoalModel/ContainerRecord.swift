@@ -28,6 +28,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var manuallyStopped: Bool
     /// Interfaces, addresses and published ports while it runs.
     public var network: ContainerNetworkState
+    /// The health check after merging the user's with the image's (nil: none at all).
+    public var healthcheck: HealthConfig?
 
     public init(id: String, name: String, created: Date, spec: ContainerSpec, imageID: String, entrypoint: [String],
                 cmd: [String], env: [String], workingDir: String, user: String, hostname: String,
@@ -100,6 +102,8 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var oomKilled: Bool = false
     public var startedAt: Date? = nil
     public var finishedAt: Date? = nil
+    /// Set while a container with a health check runs, and kept (last known) once it stops.
+    public var health: HealthState? = nil
 
     public init() {}
 

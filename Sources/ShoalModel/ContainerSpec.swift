@@ -28,6 +28,8 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
     /// Networks to join besides (or as) `host.networkMode`, by name or ID, with their aliases and addresses
     /// (Docker's `NetworkingConfig.EndpointsConfig`).
     public var networks: [String: EndpointRequest]
+    /// `Config.Healthcheck` as given (nil: the image's).
+    public var healthcheck: HealthConfig?
 
     public init(image: String) {
         self.image = image

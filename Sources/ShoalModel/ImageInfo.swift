@@ -49,6 +49,7 @@ public struct ImageRuntimeConfig: Codable, Sendable, Equatable {
     public var volumes: [String] = []
     public var labels: [String: String] = [:]
     public var stopSignal: String? = nil
+    public var healthcheck: HealthConfig? = nil
 
     public init() {}
 }

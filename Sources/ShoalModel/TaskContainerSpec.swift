@@ -30,6 +30,8 @@ public struct TaskContainerSpec: Codable, Sendable, Equatable {
     public var sysctls: [String: String]
     public var capabilityAdd: [String]
     public var capabilityDrop: [String]
+    /// `--health-cmd` and friends (nil: the image's check).
+    public var healthcheck: HealthConfig?
 
     public init(image: String, labels: [String: String] = [:], command: [String] = [], args: [String] = [],
                 hostname: String = "", env: [String] = [], dir: String = "", user: String = "",
@@ -37,7 +39,7 @@ public struct TaskContainerSpec: Codable, Sendable, Equatable {
                 mounts: [MountSpec] = [], stopSignal: String = "", stopGracePeriod: TimeInterval? = nil,
                 hosts: [String] = [], secrets: [SecretReference] = [], configs: [ConfigReference] = [],
                 initProcess: Bool? = nil, sysctls: [String: String] = [:], capabilityAdd: [String] = [],
-                capabilityDrop: [String] = []) {
+                capabilityDrop: [String] = [], healthcheck: HealthConfig? = nil) {
         self.image = image
         self.labels = labels
         self.command = command
@@ -60,6 +62,7 @@ public struct TaskContainerSpec: Codable, Sendable, Equatable {
         self.sysctls = sysctls
         self.capabilityAdd = capabilityAdd
         self.capabilityDrop = capabilityDrop
+        self.healthcheck = healthcheck
     }
 }
 

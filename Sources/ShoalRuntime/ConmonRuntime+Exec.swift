@@ -261,3 +261,10 @@ extension ConmonRuntime {
         return process
     }
 }
+
+extension ExecSession {
+    /// SIGKILLs the exec'd process (a health check that overran its timeout); `wait()` then gives its end.
+    public func kill() {
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+}

@@ -47,21 +47,28 @@ final class FakeEngine: TaskEngine, Sendable {
         return id
     }
 
-    func start(_ id: String) async throws { set(id, .running) }
+    /// A container with a health check runs unchecked until told its health (`set`).
+    func start(_ id: String) async throws {
+        let checked = box.withLock { $0.specs[id]?.spec.healthcheck?.command != nil }
+        set(id, checked ? .checking : .running)
+    }
 
-    func waitForExit(_ id: String) async {
+    func waitForChange(_ id: String, from observation: TaskController.Observation) async {
         let (stream, continuation) = AsyncStream<Void>.makeStream()
-        let running = box.withLock { box -> Bool in
+        let unchanged = box.withLock { box -> Bool in
             box.exits[id] = continuation
-            return box.byTask.values.contains { $0.id == id && $0.observation == .running }
+            return box.byTask.values.contains { $0.id == id && $0.observation == observation }
         }
-        guard running else { return }
+        guard unchanged else { return }
         for await _ in stream { return }
     }
 
     func stop(_ id: String, grace: Int?) async throws {
-        box.withLock { $0.stopped.append(id) }
-        exit(id, code: 137)
+        let unhealthy = box.withLock { box in
+            box.stopped.append(id)
+            return box.byTask.values.contains { $0.id == id && $0.observation == .unhealthy }
+        }
+        set(id, .exited(code: 137, unhealthy: unhealthy))
     }
 
     func remove(_ id: String) async throws {
@@ -91,12 +98,13 @@ final class FakeEngine: TaskEngine, Sendable {
     /// The container's process ends with `code`.
     func exit(_ id: String, code: Int) {
         set(id, .exited(code: code))
-        box.withLock { $0.exits[id]?.finish() }
     }
 
-    private func set(_ id: String, _ observation: TaskController.Observation) {
+    /// What the container does now (its health, its exit); a runner waiting on it hears of the change.
+    func set(_ id: String, _ observation: TaskController.Observation) {
         box.withLock { box in
             for (task, entry) in box.byTask where entry.id == id { box.byTask[task] = (id, observation) }
+            box.exits[id]?.finish()
         }
     }
 }
@@ -174,6 +182,63 @@ final class Reports: Sendable {
         await runner.settled()
         #expect(reports.sequence.last == .failed && reports.lastError == "task: non-zero exit (3)")
         #expect(await runner.task.status.containerStatus?.exitCode == 3)
+    }
+
+    /// A runner whose task's container has `test` as its health check, once the container runs unchecked.
+    func checkedRunner(_ test: [String], engine: FakeEngine, reports: Reports) async throws -> TaskRunner {
+        var task = Self.task()
+        task.spec.containerSpec.healthcheck = HealthConfig(test: test)
+        let runner = runner(task, engine: engine, reports: reports)
+        await runner.run()
+        try await eventually { engine.box.withLock { $0.byTask["tid"]?.observation == .checking } }
+        return runner
+    }
+
+    /// As Docker's executor: a task whose container has a health check is running only once it is healthy.
+    @Test func aCheckedTaskIsRunningOnlyOnceHealthy() async throws {
+        let engine = FakeEngine(), reports = Reports()
+        let runner = try await checkedRunner(["CMD-SHELL", "true"], engine: engine, reports: reports)
+        #expect(reports.sequence.last == .starting)
+        #expect(engine.box.withLock { $0.specs.values.first?.spec.healthcheck?.test } == ["CMD-SHELL", "true"])
+        engine.set("c-web.2.tid", .running)
+        try await eventually { reports.sequence.last == .running }
+        #expect(reports.sequence.suffix(2) == [.starting, .running])
+        await runner.halt()
+    }
+
+    /// An unhealthy container is stopped and its task fails with Docker's cause, starting or running.
+    @Test func anUnhealthyContainerIsStoppedAndFailsItsTask() async throws {
+        for healthyFirst in [false, true] {
+            let engine = FakeEngine(), reports = Reports()
+            let runner = try await checkedRunner(["CMD", "false"], engine: engine, reports: reports)
+            if healthyFirst {
+                engine.set("c-web.2.tid", .running)
+                try await eventually { reports.sequence.last == .running }
+            }
+            engine.set("c-web.2.tid", .unhealthy)
+            await runner.settled()
+            #expect(engine.box.withLock { $0.stopped } == ["c-web.2.tid"])
+            #expect(reports.sequence.last == .failed)
+            #expect(reports.lastError == "task: non-zero exit (137): unhealthy container")
+        }
+    }
+
+    @Test func theControllerWaitsOnACheckAndStopsAnUnhealthyContainer() {
+        var task = Self.task()
+        task.status.state = .starting
+        #expect(TaskController.next(task, container: .checking, now: Self.epoch)
+                == TaskController.Step(operation: .wait, status: nil))
+        #expect(TaskController.next(task, container: .unhealthy, now: Self.epoch).operation == .stop)
+        #expect(TaskController.next(task, container: .running, now: Self.epoch).status?.state == .running)
+        task.status.state = .running
+        #expect(TaskController.next(task, container: .unhealthy, now: Self.epoch)
+                == TaskController.Step(operation: .stop, status: nil))
+        let failed = TaskController.next(task, container: .exited(code: 143, unhealthy: true), now: Self.epoch)
+        #expect(failed.status?.state == .failed && failed.status?.err == "task: non-zero exit (143): unhealthy container")
+        #expect(TaskController.next(task, container: .exited(code: 0, unhealthy: true), now: Self.epoch)
+                .status?.state == .complete)
+        task.desiredState = .shutdown
+        #expect(TaskController.next(task, container: .checking, now: Self.epoch).operation == .stop)
     }
 
     @Test func aMissingImageRejectsTheTask() async throws {

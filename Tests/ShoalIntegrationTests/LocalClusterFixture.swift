@@ -54,6 +54,17 @@ final class LocalClusterFixture: Sendable {
             + ["--name", name, "--nodes", "\(nodes)", "--managers", "\(managers)", "--subnet", subnet] + extra)
     }
 
+    /// A busybox rootfs imported as `name` on each of `nodes` (a local image no host would pull).
+    func importBusybox(as name: String = "bb", on nodes: ClosedRange<Int>) async throws {
+        let rootfs = run.path("rootfs-\(name)")
+        try BusyboxRootfs.make(at: rootfs)
+        try await Shell.sh("tar -C \(rootfs) -cf \(run.path("\(name).tar")) .")
+        for node in nodes {
+            let loaded = try await docker(node, ["import", run.path("\(name).tar"), name])
+            try #require(loaded.status == 0, "\(loaded)")
+        }
+    }
+
     /// The stock docker CLI against host `node`'s daemon (`stdin`: what it reads, e.g. the answer to a prompt).
     func docker(_ node: Int, _ arguments: [String], stdin: String? = nil) async throws -> Shell.Result {
         try await Shell.run(DaemonFixture.docker, arguments, environment: [

@@ -104,11 +104,13 @@ public final class DaemonFixture: @unchecked Sendable {
     }
 
     /// Loads a busybox image (Debian's busybox-static) as `name`.
-    public func loadBusybox(as name: String = "busybox:latest", cmd: [String] = ["sh"]) async throws {
+    public func loadBusybox(as name: String = "busybox:latest", cmd: [String] = ["sh"],
+                            healthcheck: (test: [String], interval: Int64)? = nil) async throws {
         let rootfs = run.path("busybox-rootfs-\(UUID().uuidString.prefix(8))")
         try BusyboxRootfs.make(at: rootfs)
         let tarball = run.path("busybox-\(UUID().uuidString.prefix(8)).tar")
-        try await ImageTarballs.dockerSave([.init(repoTags: [name], layers: [.directory(rootfs)], cmd: cmd)],
+        try await ImageTarballs.dockerSave([.init(repoTags: [name], layers: [.directory(rootfs)], cmd: cmd,
+                                                  healthcheck: healthcheck)],
                                            to: tarball, work: run.path("work-\(UUID().uuidString.prefix(8))"))
         try await dockerOK(["load", "-i", tarball])
     }

@@ -19,15 +19,18 @@ public enum ImageTarballs {
         public var env: [String]
         /// Replaces the true diffIDs in the config (to test verification).
         public var diffIDOverride: [Digest]?
+        /// The image's HEALTHCHECK: its test and interval (nanoseconds).
+        public var healthcheck: (test: [String], interval: Int64)?
 
         public init(repoTags: [String], layers: [Layer], cmd: [String] = ["/bin/sh"],
                     env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                    diffIDOverride: [Digest]? = nil) {
+                    diffIDOverride: [Digest]? = nil, healthcheck: (test: [String], interval: Int64)? = nil) {
             self.repoTags = repoTags
             self.layers = layers
             self.cmd = cmd
             self.env = env
             self.diffIDOverride = diffIDOverride
+            self.healthcheck = healthcheck
         }
     }
 
@@ -158,9 +161,11 @@ public enum ImageTarballs {
     }
 
     static func configJSON(_ image: Image, diffIDs: [Digest]) throws -> Data {
-        try json([
+        var config: [String: Any] = ["Cmd": image.cmd, "Env": image.env]
+        if let check = image.healthcheck { config["Healthcheck"] = ["Test": check.test, "Interval": check.interval] }
+        return try json([
             "architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
-            "config": ["Cmd": image.cmd, "Env": image.env],
+            "config": config,
             "rootfs": ["type": "layers", "diff_ids": diffIDs.map(\.description)],
             "history": diffIDs.indices.map { ["created": "2024-01-01T00:00:00Z", "created_by": "layer \($0)"] },
         ] as [String: Any])

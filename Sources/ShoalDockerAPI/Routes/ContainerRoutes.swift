@@ -114,6 +114,9 @@ struct ContainerRoutes<Context: RequestContext> {
             throw DockerAPIError.badRequest(
                 "invalid filter 'status=\(status)'")
         }
+        for health in filters["health"] where health != "none" && HealthState.Status(rawValue: health) == nil {
+            throw DockerAPIError.badRequest("Unrecognised filter value for health: \(health)")
+        }
         var records = try await containers.listContainers().sorted { $0.created > $1.created }
         // As Docker: a limit (`ps -n`) lists the last created containers in any state.
         let limit = try query.int("limit")
@@ -339,6 +342,7 @@ enum ContainerFilter {
             return anyOf("id") { record.id.hasPrefix($0) }
                 && anyOf("name") { record.name.range(of: $0.hasPrefix("/") ? String($0.dropFirst()) : $0) != nil }
                 && anyOf("status") { $0 == record.state.status.rawValue }
+                && anyOf("health") { $0 == (record.state.health?.status.rawValue ?? "none") }
                 && anyOf("ancestor") { $0 == record.spec.image || record.imageID.hasSuffix($0) || record.imageID == $0 }
                 && anyOf("volume") { volume in record.mounts.contains { $0.name == volume || $0.destination == volume } }
                 && anyOf("network") { $0 == record.spec.host.networkMode }

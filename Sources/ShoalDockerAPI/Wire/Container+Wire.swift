@@ -27,6 +27,7 @@ extension ContainerCreateBody {
         spec.volumes = (config.Volumes ?? [:]).keys.sorted()
         spec.stopSignal = config.StopSignal.flatMap { $0.isEmpty ? nil : $0 }
         spec.stopTimeout = config.StopTimeout
+        spec.healthcheck = config.Healthcheck?.config
         if let host = HostConfig {
             spec.host = try host.spec()
         }
@@ -138,7 +139,13 @@ extension ContainerRecord {
             ExitCode: state.exitCode,
             Error: state.error,
             StartedAt: state.startedAt.map(Wire.rfc3339Nano) ?? Wire.zeroTime,
-            FinishedAt: state.finishedAt.map(Wire.rfc3339Nano) ?? Wire.zeroTime
+            FinishedAt: state.finishedAt.map(Wire.rfc3339Nano) ?? Wire.zeroTime,
+            Health: state.health.map { health in
+                HealthWire(Status: health.status.rawValue, FailingStreak: health.failingStreak, Log: health.log.map {
+                    .init(Start: Wire.rfc3339Nano($0.start), End: Wire.rfc3339Nano($0.end), ExitCode: $0.exitCode,
+                          Output: $0.output)
+                })
+            }
         )
     }
 
@@ -152,7 +159,8 @@ extension ContainerRecord {
             Image: spec.image,
             Volumes: spec.volumes.isEmpty ? nil : Dictionary(uniqueKeysWithValues: spec.volumes.map { ($0, Empty()) }),
             WorkingDir: workingDir, Entrypoint: entrypoint.isEmpty ? nil : StringOrArray(entrypoint), OnBuild: nil,
-            Labels: labels, StopSignal: stopSignal, StopTimeout: spec.stopTimeout
+            Labels: labels, StopSignal: stopSignal, StopTimeout: spec.stopTimeout,
+            Healthcheck: healthcheck.map(HealthcheckWire.init)
         )
     }
 
@@ -294,7 +302,12 @@ extension ContainerRecord {
         switch state.status {
         case .created: return "Created"
         case .running:
-            return "Up " + HumanDuration.describe(now.timeIntervalSince(state.startedAt ?? now))
+            let up = "Up " + HumanDuration.describe(now.timeIntervalSince(state.startedAt ?? now))
+            switch state.health?.status {
+            case nil: return up
+            case .starting?: return up + " (health: starting)"
+            case let status?: return up + " (\(status.rawValue))"
+            }
         case .paused:
             return "Up " + HumanDuration.describe(now.timeIntervalSince(state.startedAt ?? now)) + " (Paused)"
         case .restarting:
@@ -325,5 +338,19 @@ enum HumanDuration {
         if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
         if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
         return "\(Int(interval / 3600 / 24 / 365)) years"
+    }
+}
+
+extension HealthcheckWire {
+    init(_ config: HealthConfig) {
+        self.init(Test: config.test.isEmpty ? nil : config.test, Interval: config.interval == 0 ? nil : config.interval,
+                  Timeout: config.timeout == 0 ? nil : config.timeout,
+                  StartPeriod: config.startPeriod == 0 ? nil : config.startPeriod,
+                  Retries: config.retries == 0 ? nil : config.retries)
+    }
+
+    var config: HealthConfig {
+        HealthConfig(test: Test ?? [], interval: Interval ?? 0, timeout: Timeout ?? 0, startPeriod: StartPeriod ?? 0,
+                     retries: Retries ?? 0)
     }
 }

@@ -24,6 +24,29 @@ struct ContainerConfigWire: Codable, Sendable {
     var Labels: [String: String]?
     var StopSignal: String?
     var StopTimeout: Int?
+    var Healthcheck: HealthcheckWire?
+}
+
+/// `Config.Healthcheck` (durations in nanoseconds); Docker leaves out zero fields.
+struct HealthcheckWire: Codable, Sendable {
+    var Test: [String]?
+    var Interval: Int64?
+    var Timeout: Int64?
+    var StartPeriod: Int64?
+    var Retries: Int?
+}
+
+/// `State.Health` of a container that has a health check.
+struct HealthWire: Encodable, Sendable {
+    struct Result: Encodable, Sendable {
+        var Start: String
+        var End: String
+        var ExitCode: Int
+        var Output: String
+    }
+    var Status: String
+    var FailingStreak: Int
+    var Log: [Result]
 }
 
 struct NetworkingConfigWire: Codable, Sendable {
@@ -119,6 +142,7 @@ struct ContainerStateWire: Encodable, Sendable {
     var Error: String
     var StartedAt: String
     var FinishedAt: String
+    var Health: HealthWire?
 }
 
 struct MountPointWire: Encodable, Sendable {

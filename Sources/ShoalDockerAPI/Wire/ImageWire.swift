@@ -36,6 +36,7 @@ struct ImageConfigWire: Encodable, Sendable {
     var OnBuild: [String]?
     var Labels: [String: String]?
     var StopSignal: String?
+    var Healthcheck: HealthcheckWire?
 }
 
 struct ImageInspectWire: Encodable, Sendable {
@@ -95,7 +96,7 @@ extension ImageInfo {
             Volumes: config.volumes.isEmpty ? nil
                 : Dictionary(uniqueKeysWithValues: config.volumes.map { ($0, Empty()) }),
             WorkingDir: config.workingDir, Entrypoint: config.entrypoint, OnBuild: nil, Labels: config.labels,
-            StopSignal: config.stopSignal)
+            StopSignal: config.stopSignal, Healthcheck: config.healthcheck.map(HealthcheckWire.init))
         return ImageInspectWire(
             Id: id, RepoTags: repoTags, RepoDigests: repoDigests, Parent: parent, Comment: comment,
             Created: Wire.rfc3339Nano(created), Container: "", DockerVersion: "", Author: author,

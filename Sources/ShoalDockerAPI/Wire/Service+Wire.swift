@@ -130,7 +130,7 @@ extension ContainerSpecWire {
                                 configName: $0.ConfigName ?? "")
             },
             initProcess: Init, sysctls: Sysctls ?? [:], capabilityAdd: CapabilityAdd ?? [],
-            capabilityDrop: CapabilityDrop ?? [])
+            capabilityDrop: CapabilityDrop ?? [], healthcheck: Healthcheck?.config)
     }
 
     init(_ spec: TaskContainerSpec) {
@@ -166,6 +166,7 @@ extension ContainerSpecWire {
         Sysctls = spec.sysctls.isEmpty ? nil : spec.sysctls
         CapabilityAdd = spec.capabilityAdd.isEmpty ? nil : spec.capabilityAdd
         CapabilityDrop = spec.capabilityDrop.isEmpty ? nil : spec.capabilityDrop
+        Healthcheck = spec.healthcheck.map(HealthcheckWire.init)
     }
 }
 

@@ -87,6 +87,7 @@ struct ContainerSpecWire: Codable, Sendable {
     var Sysctls: [String: String]?
     var CapabilityAdd: [String]?
     var CapabilityDrop: [String]?
+    var Healthcheck: HealthcheckWire?
 }
 
 struct FileTargetWire: Codable, Sendable {

@@ -333,11 +333,43 @@ public nonisolated struct Shoal_Cluster_V1_ContainerSpec: @unchecked Sendable {
     set {_uniqueStorage()._capabilityDrop = newValue}
   }
 
+  /// Absent: the image's health check.
+  public var healthcheck: Shoal_Cluster_V1_HealthConfig {
+    get {_storage._healthcheck ?? Shoal_Cluster_V1_HealthConfig()}
+    set {_uniqueStorage()._healthcheck = newValue}
+  }
+  /// Returns true if `healthcheck` has been explicitly set.
+  public var hasHealthcheck: Bool {_storage._healthcheck != nil}
+  /// Clears the value of `healthcheck`. Subsequent reads from it will return its default value.
+  public mutating func clearHealthcheck() {_uniqueStorage()._healthcheck = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Docker's HealthConfig: test ("CMD", "CMD-SHELL" or "NONE" and its words), durations in nanoseconds (0: the
+/// default).
+public nonisolated struct Shoal_Cluster_V1_HealthConfig: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var test: [String] = []
+
+  public var intervalNs: Int64 = 0
+
+  public var timeoutNs: Int64 = 0
+
+  public var startPeriodNs: Int64 = 0
+
+  public var retries: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Shoal_Cluster_V1_ServiceMount: Sendable {
@@ -1252,7 +1284,7 @@ nonisolated extension Shoal_Cluster_V1_TaskSpec: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ContainerSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}labels\0\u{1}command\0\u{1}args\0\u{1}hostname\0\u{1}env\0\u{1}dir\0\u{1}user\0\u{1}groups\0\u{1}tty\0\u{3}open_stdin\0\u{3}read_only\0\u{1}mounts\0\u{3}stop_signal\0\u{3}stop_grace_period_ns\0\u{1}hosts\0\u{1}secrets\0\u{1}configs\0\u{1}init\0\u{1}sysctls\0\u{3}capability_add\0\u{3}capability_drop\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}labels\0\u{1}command\0\u{1}args\0\u{1}hostname\0\u{1}env\0\u{1}dir\0\u{1}user\0\u{1}groups\0\u{1}tty\0\u{3}open_stdin\0\u{3}read_only\0\u{1}mounts\0\u{3}stop_signal\0\u{3}stop_grace_period_ns\0\u{1}hosts\0\u{1}secrets\0\u{1}configs\0\u{1}init\0\u{1}sysctls\0\u{3}capability_add\0\u{3}capability_drop\0\u{1}healthcheck\0")
 
   fileprivate class _StorageClass {
     var _image: String = String()
@@ -1277,6 +1309,7 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
     var _sysctls: Dictionary<String,String> = [:]
     var _capabilityAdd: [String] = []
     var _capabilityDrop: [String] = []
+    var _healthcheck: Shoal_Cluster_V1_HealthConfig? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1309,6 +1342,7 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
       _sysctls = source._sysctls
       _capabilityAdd = source._capabilityAdd
       _capabilityDrop = source._capabilityDrop
+      _healthcheck = source._healthcheck
     }
   }
 
@@ -1349,6 +1383,7 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
         case 20: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._sysctls) }()
         case 21: try { try decoder.decodeRepeatedStringField(value: &_storage._capabilityAdd) }()
         case 22: try { try decoder.decodeRepeatedStringField(value: &_storage._capabilityDrop) }()
+        case 23: try { try decoder.decodeSingularMessageField(value: &_storage._healthcheck) }()
         default: break
         }
       }
@@ -1427,6 +1462,9 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
       if !_storage._capabilityDrop.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._capabilityDrop, fieldNumber: 22)
       }
+      try { if let v = _storage._healthcheck {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1458,10 +1496,61 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
         if _storage._sysctls != rhs_storage._sysctls {return false}
         if _storage._capabilityAdd != rhs_storage._capabilityAdd {return false}
         if _storage._capabilityDrop != rhs_storage._capabilityDrop {return false}
+        if _storage._healthcheck != rhs_storage._healthcheck {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_HealthConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HealthConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}test\0\u{3}interval_ns\0\u{3}timeout_ns\0\u{3}start_period_ns\0\u{1}retries\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.test) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.intervalNs) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.timeoutNs) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.startPeriodNs) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.retries) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.test.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.test, fieldNumber: 1)
+    }
+    if self.intervalNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.intervalNs, fieldNumber: 2)
+    }
+    if self.timeoutNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.timeoutNs, fieldNumber: 3)
+    }
+    if self.startPeriodNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.startPeriodNs, fieldNumber: 4)
+    }
+    if self.retries != 0 {
+      try visitor.visitSingularInt64Field(value: self.retries, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_HealthConfig, rhs: Shoal_Cluster_V1_HealthConfig) -> Bool {
+    if lhs.test != rhs.test {return false}
+    if lhs.intervalNs != rhs.intervalNs {return false}
+    if lhs.timeoutNs != rhs.timeoutNs {return false}
+    if lhs.startPeriodNs != rhs.startPeriodNs {return false}
+    if lhs.retries != rhs.retries {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

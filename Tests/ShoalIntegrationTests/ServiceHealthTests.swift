@@ -1,0 +1,84 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// A service's health check reaches its tasks' containers, and the tasks follow it as under Docker's executor:
+/// a task is Running only once its container is healthy, and an unhealthy one is stopped and fails with
+/// "task: non-zero exit (N): unhealthy container", the orchestrator replacing it. Checks run every 200 ms; every
+/// wait polls with a bound.
+@Suite(.timeLimit(.minutes(5))) struct ServiceHealthTests {
+    @Test func tasksWaitForHealthyAndUnhealthyOnesAreReplaced() async throws {
+        try await TestRun.with("svchealth") { run in
+            let cluster = LocalClusterFixture(run, prefix: "h", subnetOctet: 80, shoalTimeout: 150, dockerTimeout: 60)
+            let up = try await cluster.up(nodes: 2, managers: 1, swarm: true, extra: ["--dns", "127.0.0.1:1053"])
+            try #require(up.status == 0, "\(up)")
+            try await cluster.importBusybox(on: 1...2)
+            func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
+                try await cluster.docker(node, arguments)
+            }
+            func tasks(_ service: String) async throws -> [String] {
+                try await docker(1, ["service", "ps", "--no-trunc", "--format",
+                                     "{{.Node}}|{{.DesiredState}}|{{.CurrentState}}|{{.Error}}", service])
+                    .stdout.split(separator: "\n").map(String.init)
+            }
+            /// The node and container of the service's one running task.
+            func container(_ service: String) async throws -> (node: Int, id: String)? {
+                for node in 1...2 {
+                    let id = try await docker(node, ["ps", "-q", "--filter", "label=com.docker.swarm.service.name=\(service)"])
+                        .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !id.isEmpty { return (node, id) }
+                }
+                return nil
+            }
+
+            // Docker's refusal, and nothing made.
+            let refused = try await docker(1, ["service", "create", "-d", "--name", "bad", "--health-cmd", "true",
+                                               "--health-interval", "1ns", "bb", "sleep", "1000"])
+            #expect(refused.status != 0 && refused.stderr.contains(
+                "ContainerSpec: Interval in HealthConfig cannot be less than 1ms"), "\(refused)")
+            #expect(try await docker(1, ["service", "ls", "-q"]).stdout.isEmpty)
+
+            // A check that has not passed keeps the task Starting (its failures within the start period do not
+            // count); once it passes the task is Running.
+            let waiting = try await docker(1, ["service", "create", "-d", "--name", "waits", "--health-cmd",
+                                               "test -f /tmp/ok", "--health-interval", "200ms", "--health-retries", "2",
+                                               "--health-start-period", "1h", "--stop-grace-period", "1s",
+                                               "bb", "sleep", "1000"])
+            try #require(waiting.status == 0, "\(waiting)")
+            #expect(try await docker(1, ["service", "inspect", "-f",
+                                         "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}", "waits"]).stdout
+                == #"{"Test":["CMD-SHELL","test -f /tmp/ok"],"Interval":200000000,"StartPeriod":3600000000000,"Retries":2}"# + "\n")
+            var found: (node: Int, id: String)?
+            var checks = ""
+            let checked = try await cluster.eventually(60) {
+                found = try await container("waits")
+                guard let found else { return false }
+                checks = try await docker(found.node, ["inspect", "-f", "{{len .State.Health.Log}}", found.id]).stdout
+                return (Int(checks.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 2
+            }
+            try #require(checked, "\(checks)\n\(cluster.log(1))")
+            let task = try #require(found)
+            var states = try await tasks("waits")
+            #expect(states.count == 1 && states[0].contains("|Running|Starting "), "\(states)")
+            try #require(try await docker(task.node, ["exec", task.id, "touch", "/tmp/ok"]).status == 0)
+            let healthy = try await cluster.eventually(60) {
+                states = try await tasks("waits")
+                return states.count == 1 && states[0].contains("|Running|Running ")
+            }
+            #expect(healthy, "\(states)")
+            #expect(try await docker(task.node, ["inspect", "-f", "{{.State.Health.Status}}", task.id]).stdout
+                == "healthy\n")
+
+            // Turning unhealthy: the container is stopped, its task fails with Docker's error and is replaced.
+            try #require(try await docker(task.node, ["exec", task.id, "rm", "/tmp/ok"]).status == 0)
+            let replaced = try await cluster.eventually(90) {
+                states = try await tasks("waits")
+                return states.contains { $0.contains("|Shutdown|Failed ")
+                    && $0.contains("task: non-zero exit (137): unhealthy container") }
+                    && states.contains { $0.contains("|Running|") }
+            }
+            #expect(replaced, "\(states)\n\(cluster.log(task.node))")
+            #expect(try await docker(1, ["service", "rm", "waits"]).status == 0)
+        }
+    }
+}
