@@ -12,24 +12,35 @@ extension NetworkService {
         for (containerPort, hostIP, hostPorts) in try PortRequests.expand(record) {
             let proto: PortProtocol = containerPort.hasSuffix("/udp") ? .udp : .tcp
             let ip = try IPAddress(parsing: hostIP)
-            let port: UInt16
-            do {
-                if let range = hostPorts {
-                    port = range.count == 1
-                        ? try { try self.hostPorts.allocate(proto, hostIP: ip, port: range.lowerBound); return range.lowerBound }()
-                        : try self.hostPorts.allocate(proto, hostIP: ip, in: range)
-                } else {
-                    port = try self.hostPorts.allocate(proto, hostIP: ip)
+            // A port the engine picks (`-P`, `-p 80`, a range) that another program of the host holds is skipped
+            // for the next one; a port asked for by number is refused as Docker refuses it.
+            let chosen = hostPorts.map { $0.count == 1 } != true
+            var skipped: [UInt16] = []
+            defer { for port in skipped { self.hostPorts.release(proto, hostIP: ip, port: port) } }
+            var port: UInt16 = 0
+            while true {
+                do {
+                    if let range = hostPorts {
+                        port = range.count == 1
+                            ? try { try self.hostPorts.allocate(proto, hostIP: ip, port: range.lowerBound); return range.lowerBound }()
+                            : try self.hostPorts.allocate(proto, hostIP: ip, in: range)
+                    } else {
+                        port = try self.hostPorts.allocate(proto, hostIP: ip)
+                    }
+                } catch {
+                    throw externalConnectivity(record, endpoint, error)
                 }
-            } catch {
-                throw externalConnectivity(record, endpoint, error)
-            }
-            let published = PublishedPort(containerPort: containerPort, hostIP: hostIP, hostPort: port)
-            do {
-                try holdPort(published, containerIP: endpoint.ipv4Address, endpoint: endpoint, into: &live)
-            } catch {
-                self.hostPorts.release(proto, hostIP: ip, port: port)
-                throw externalConnectivity(record, endpoint, error)
+                let published = PublishedPort(containerPort: containerPort, hostIP: hostIP, hostPort: port)
+                do {
+                    try holdPort(published, containerIP: endpoint.ipv4Address, endpoint: endpoint, into: &live)
+                    break
+                } catch let error as ShoalError
+                    where chosen && skipped.count < Self.portsSkippedAtMost && error.message.hasSuffix("address already in use") {
+                    skipped.append(port)
+                } catch {
+                    self.hostPorts.release(proto, hostIP: ip, port: port)
+                    throw externalConnectivity(record, endpoint, error)
+                }
             }
             // On every address means IPv6 too, as Docker lists it (`:::PORT`), when the host has IPv6.
             if hostIP == "0.0.0.0" && IPv6PortProxy.hostHasIPv6 {
@@ -42,6 +53,9 @@ extension NetworkService {
             }
         }
     }
+
+    /// How many ports held by other programs a chosen port may skip before the publication fails.
+    static let portsSkippedAtMost = 64
 
     /// `[::]:PORT` relayed to the container by the daemon (see IPv6PortProxy).
     func proxyIPv6(_ port: PublishedPort, containerIP: String, into live: inout LiveSandbox) async throws {
