@@ -46,6 +46,11 @@ public enum TaskContainer {
         spec.stopSignal = template.stopSignal.isEmpty ? nil : template.stopSignal
         spec.stopTimeout = template.stopGracePeriod.map { Int($0.rounded(.up)) }
         spec.healthcheck = template.healthcheck
+        if let dns = template.dnsConfig {
+            spec.host.dns = dns.nameservers
+            spec.host.dnsSearch = dns.search.isEmpty ? nil : dns.search
+            spec.host.dnsOptions = dns.options.isEmpty ? nil : dns.options
+        }
         spec.labels = template.labels.merging([
             serviceIDLabel: task.serviceID, serviceNameLabel: serviceName, taskLabel: "",
             taskIDLabel: task.id, taskNameLabel: taskName(task, serviceName: serviceName), nodeIDLabel: task.nodeID,

@@ -524,14 +524,17 @@ extension NetworkService: NetworkSandboxProvider {
                     keepLoopback: Bool) throws {
         let hostResolv = SandboxFiles.hostResolvConf()
         let resolv: String
+        let search = record.spec.host.dnsSearch ?? [], dnsOptions = record.spec.host.dnsOptions ?? []
         if embeddedDNS {
-            resolv = SandboxFiles.embeddedResolvConf(hostResolvConf: hostResolv)
+            resolv = SandboxFiles.embeddedResolvConf(hostResolvConf: hostResolv, searchDomains: search,
+                                                     dnsOptions: dnsOptions)
         } else {
             // Only plain addresses can go in a resolv.conf (the daemon's `--dns` may carry a port for tests).
             let servers = (record.spec.host.dns.isEmpty ? options.upstreamDNS : record.spec.host.dns)
                 .filter { (try? IPAddress(parsing: $0)) != nil }
             resolv = SandboxFiles.plainResolvConf(servers: servers, hostResolvConf: hostResolv,
-                                                  keepLoopback: keepLoopback)
+                                                  keepLoopback: keepLoopback, searchDomains: search,
+                                                  dnsOptions: dnsOptions)
         }
         try hosts.write(toFile: directory + "/hosts", atomically: true, encoding: .utf8)
         try resolv.write(toFile: directory + "/resolv.conf", atomically: true, encoding: .utf8)

@@ -123,6 +123,10 @@ extension TaskContainerSpec {
             initProcess: message.hasInit_p ? message.init_p : nil, sysctls: message.sysctls,
             capabilityAdd: message.capabilityAdd, capabilityDrop: message.capabilityDrop,
             healthcheck: message.hasHealthcheck ? HealthConfig(message.healthcheck) : nil)
+        if message.hasDnsConfig {
+            dnsConfig = TaskDNSConfig(nameservers: message.dnsConfig.nameservers, search: message.dnsConfig.search,
+                                      options: message.dnsConfig.options)
+        }
     }
 
     var message: Shoal_Cluster_V1_ContainerSpec {
@@ -154,6 +158,11 @@ extension TaskContainerSpec {
         if let stopGracePeriod { message.stopGracePeriodNs = Nanoseconds.from(stopGracePeriod) }
         message.hosts = hosts
         if let healthcheck { message.healthcheck = healthcheck.message }
+        if let dnsConfig {
+            message.dnsConfig.nameservers = dnsConfig.nameservers
+            message.dnsConfig.search = dnsConfig.search
+            message.dnsConfig.options = dnsConfig.options
+        }
         message.secrets = secrets.map { secret in
             var stored = Shoal_Cluster_V1_SecretReference()
             stored.file = secret.file.message

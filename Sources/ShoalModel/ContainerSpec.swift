@@ -69,6 +69,9 @@ public struct HostSpec: Codable, Sendable, Equatable {
     public var capDrop: [String] = []
     public var shmSize: Int64 = 0
     public var dns: [String] = []
+    /// `--dns-search` and `--dns-option` (optional so records written before them still decode).
+    public var dnsSearch: [String]? = nil
+    public var dnsOptions: [String]? = nil
     public var extraHosts: [String] = []
     public var sysctls: [String: String] = [:]
     public var portBindings: [String: [PortBinding]] = [:]

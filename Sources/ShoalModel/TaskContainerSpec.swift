@@ -32,6 +32,8 @@ public struct TaskContainerSpec: Codable, Sendable, Equatable {
     public var capabilityDrop: [String]
     /// `--health-cmd` and friends (nil: the image's check).
     public var healthcheck: HealthConfig?
+    /// `--dns`, `--dns-search`, `--dns-option` (Docker's `DNSConfig`).
+    public var dnsConfig: TaskDNSConfig? = nil
 
     public init(image: String, labels: [String: String] = [:], command: [String] = [], args: [String] = [],
                 hostname: String = "", env: [String] = [], dir: String = "", user: String = "",
@@ -106,5 +108,19 @@ public struct ConfigReference: Codable, Sendable, Equatable {
         self.file = file
         self.configID = configID
         self.configName = configName
+    }
+}
+
+/// A task's resolver settings (Docker's `ContainerSpec.DNSConfig`): its container's `--dns`, `--dns-search` and
+/// `--dns-option`.
+public struct TaskDNSConfig: Codable, Sendable, Equatable, Hashable {
+    public var nameservers: [String]
+    public var search: [String]
+    public var options: [String]
+
+    public init(nameservers: [String] = [], search: [String] = [], options: [String] = []) {
+        self.nameservers = nameservers
+        self.search = search
+        self.options = options
     }
 }

@@ -32,7 +32,9 @@ public enum SandboxFiles {
 
     /// resolv.conf for a container that uses the embedded DNS server: the host's `search` and `options` lines are
     /// kept, every nameserver becomes 127.0.0.11, and `ndots:0` is added (Docker's rewrite for user networks).
-    public static func embeddedResolvConf(hostResolvConf: String, searchDomains: [String] = []) -> String {
+    /// `--dns-search` replaces the search line; `--dns-option` the options (with `ndots:0` unless it sets ndots).
+    public static func embeddedResolvConf(hostResolvConf: String, searchDomains: [String] = [],
+                                          dnsOptions: [String] = []) -> String {
         var lines: [String] = []
         var options: [String] = []
         let search = searchDomains.isEmpty ? nil : "search " + searchDomains.joined(separator: " ")
@@ -47,24 +49,45 @@ public enum SandboxFiles {
         }
         if let search { lines.append(search) }
         lines.append("nameserver 127.0.0.11")
-        lines.append("options " + (["ndots:0"] + options).joined(separator: " "))
+        if !dnsOptions.isEmpty {
+            options = dnsOptions.contains { $0.hasPrefix("ndots:") } ? dnsOptions : ["ndots:0"] + dnsOptions
+            lines.append("options " + options.joined(separator: " "))
+        } else {
+            lines.append("options " + (["ndots:0"] + options).joined(separator: " "))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// resolv.conf for a container without the embedded server (default bridge, host, none): its `--dns`, else
     /// the daemon's `--dns`, else the host's file with loopback nameservers dropped (they are unreachable from
     /// the container's namespace), as Docker does.
-    public static func plainResolvConf(servers: [String], hostResolvConf: String, keepLoopback: Bool = false)
-        -> String
+    /// `--dns-search` and `--dns-option` replace the search and options lines.
+    public static func plainResolvConf(servers: [String], hostResolvConf: String, keepLoopback: Bool = false,
+                                       searchDomains: [String] = [], dnsOptions: [String] = []) -> String
     {
-        if !servers.isEmpty { return servers.map { "nameserver \($0)" }.joined(separator: "\n") + "\n" }
-        if keepLoopback { return hostResolvConf }
-        let lines = hostResolvConf.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
-            let words = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard words.count >= 2, words[0] == "nameserver" else { return true }
-            return !(words[1].hasPrefix("127.") || words[1] == "::1")
+        var lines: [String]
+        if !servers.isEmpty {
+            lines = servers.map { "nameserver \($0)" }
+        } else if keepLoopback {
+            lines = hostResolvConf.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        } else {
+            lines = hostResolvConf.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { line in
+                let words = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard words.count >= 2, words[0] == "nameserver" else { return true }
+                return !(words[1].hasPrefix("127.") || words[1] == "::1")
+            }
         }
-        return lines.joined(separator: "\n")
+        guard !searchDomains.isEmpty || !dnsOptions.isEmpty else {
+            return servers.isEmpty ? lines.joined(separator: "\n") : lines.joined(separator: "\n") + "\n"
+        }
+        if !searchDomains.isEmpty {
+            lines.removeAll { $0.hasPrefix("search ") || $0.hasPrefix("domain ") }
+        }
+        if !dnsOptions.isEmpty { lines.removeAll { $0.hasPrefix("options ") } }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        if !searchDomains.isEmpty { lines.append("search " + searchDomains.joined(separator: " ")) }
+        if !dnsOptions.isEmpty { lines.append("options " + dnsOptions.joined(separator: " ")) }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Nameserver addresses listed in a resolv.conf text.

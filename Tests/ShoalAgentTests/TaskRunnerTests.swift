@@ -302,6 +302,14 @@ final class Reports: Sendable {
         #expect(spec.host.mounts.map(\.source) == ["data-3"])
     }
 
+    @Test func theServicesDNSConfigIsTheContainersResolverSettings() {
+        var task = Self.task(slot: 1)
+        task.spec.containerSpec.dnsConfig = TaskDNSConfig(nameservers: ["10.9.9.9"], search: ["x.lan"], options: ["ndots:2"])
+        let spec = TaskContainer.spec(task, serviceName: "web",
+                                      template: TaskTemplate(task: task, serviceName: "web", nodeID: "n", nodeHostname: "h"))
+        #expect(spec.host.dns == ["10.9.9.9"] && spec.host.dnsSearch == ["x.lan"] && spec.host.dnsOptions == ["ndots:2"])
+    }
+
     @Test func aGlobalTaskIsNamedAfterItsNode() {
         let task = Self.task(slot: 0)
         #expect(TaskContainer.containerName(task, serviceName: "agent") == "agent.nid.tid")

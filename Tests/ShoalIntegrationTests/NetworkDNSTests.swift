@@ -65,6 +65,19 @@ import Testing
             let resolv = try await daemon.dockerOK(["exec", "db", "cat", "/etc/resolv.conf"])
             #expect(resolv.contains("nameserver 127.0.0.11") && resolv.contains("options ndots:0"), "\(resolv)")
             #expect(!resolv.split(separator: "\n").contains { $0.hasPrefix("nameserver") && !$0.contains("127.0.0.11") })
+            // `--dns-search` and `--dns-option` replace those lines (on a user network and on the default bridge).
+            for (net, nameserver) in [(network, "nameserver 127.0.0.11"), ("bridge", "nameserver 10.99.0.53")] {
+                let chosen = try await daemon.dockerOK([
+                    "run", "--rm", "--network", net, "--dns", "10.99.0.53", "--dns-search", "a.lan", "--dns-search",
+                    "b.lan", "--dns-option", "ndots:2", "--dns-option", "timeout:3", "busybox", "cat", "/etc/resolv.conf"])
+                let lines = chosen.split(separator: "\n").map(String.init)
+                #expect(lines.contains(nameserver) && lines.contains("search a.lan b.lan")
+                            && lines.contains("options ndots:2 timeout:3")
+                            && lines.filter { $0.hasPrefix("search ") || $0.hasPrefix("options ") }.count == 2, "\(chosen)")
+            }
+            let inspected = try await daemon.dockerOK(["create", "--dns-search", "c.lan", "--dns-option", "rotate", "busybox"])
+            #expect(try await daemon.dockerOK(["inspect", "-f", "{{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}}",
+                                               inspected]) == "[\"c.lan\"] [\"rotate\"]")
             let hosts = try await daemon.dockerOK(["exec", "db", "cat", "/etc/hosts"])
             #expect(hosts.hasPrefix("127.0.0.1\tlocalhost\n"), "\(hosts)")
             #expect(hosts.hasSuffix("\(ip)\tdbhost"), "\(hosts)")

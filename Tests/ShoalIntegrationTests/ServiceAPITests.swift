@@ -181,7 +181,8 @@ import Testing
                             Mount("/t", None, type="tmpfs", tmpfs_size=1024)],
                     stop_grace_period=5000000000, tty=True, groups=["wheel"], open_stdin=True, read_only=True,
                     stop_signal="SIGINT", hosts={"db": "10.1.2.3"}, init=True, cap_add=["NET_ADMIN"],
-                    cap_drop=["MKNOD"], sysctls={"net.core.somaxconn": "1024"})
+                    cap_drop=["MKNOD"], sysctls={"net.core.somaxconn": "1024"},
+                    dns_config=DNSConfig(nameservers=["10.9.9.9"], search=["x.lan"], options=["ndots:2"]))
                 tt = TaskTemplate(
                     cs, resources=Resources(cpu_limit=500000000, mem_limit=67108864, cpu_reservation=100000000,
                                             mem_reservation=33554432),
@@ -213,6 +214,7 @@ import Testing
                         "StopSignal": "SIGINT", "StopGracePeriod": 5_000_000_000, "Hosts": ["10.1.2.3 db"], "Init": true,
                         "CapabilityAdd": ["NET_ADMIN"], "CapabilityDrop": ["MKNOD"],
                         "Sysctls": ["net.core.somaxconn": "1024"], "Isolation": "default",
+                        "DNSConfig": ["Nameservers": ["10.9.9.9"], "Search": ["x.lan"], "Options": ["ndots:2"]],
                         "Mounts": [["Type": "volume", "Source": "vol1", "Target": "/data", "ReadOnly": true],
                                    ["Type": "tmpfs", "Target": "/t", "TmpfsOptions": ["SizeBytes": 1024]]],
                     ],

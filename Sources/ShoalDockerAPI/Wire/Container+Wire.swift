@@ -84,6 +84,8 @@ extension HostConfigWire {
         host.tmpfs = Tmpfs ?? [:]
         host.shmSize = ShmSize ?? 0
         host.dns = Dns ?? []
+        host.dnsSearch = DnsSearch.flatMap { $0.isEmpty ? nil : $0 }
+        host.dnsOptions = DnsOptions.flatMap { $0.isEmpty ? nil : $0 }
         host.extraHosts = ExtraHosts ?? []
         host.sysctls = Sysctls ?? [:]
         host.publishAllPorts = PublishAllPorts ?? false
@@ -190,7 +192,8 @@ extension ContainerRecord {
                 MaximumRetryCount: host.restartPolicy.maximumRetryCount),
             AutoRemove: host.autoRemove, PublishAllPorts: host.publishAllPorts, Privileged: host.privileged,
             ReadonlyRootfs: host.readonlyRootfs, Init: host.initProcess, CapAdd: host.capAdd, CapDrop: host.capDrop,
-            Dns: host.dns, ExtraHosts: host.extraHosts, Tmpfs: host.tmpfs.isEmpty ? nil : host.tmpfs,
+            Dns: host.dns, DnsSearch: host.dnsSearch ?? [], DnsOptions: host.dnsOptions ?? [],
+            ExtraHosts: host.extraHosts, Tmpfs: host.tmpfs.isEmpty ? nil : host.tmpfs,
             Mounts: nil, ShmSize: host.shmSize == 0 ? 64 * 1024 * 1024 : host.shmSize,
             Sysctls: host.sysctls.isEmpty ? nil : host.sysctls, Memory: host.memory, MemorySwap: host.memorySwap,
             NanoCpus: host.nanoCPUs, CpuShares: host.cpuShares, PidsLimit: host.pidsLimit,

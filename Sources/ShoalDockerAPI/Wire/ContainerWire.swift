@@ -109,6 +109,8 @@ struct HostConfigWire: Codable, Sendable {
     var CapAdd: [String]?
     var CapDrop: [String]?
     var Dns: [String]?
+    var DnsSearch: [String]?
+    var DnsOptions: [String]?
     var ExtraHosts: [String]?
     var Tmpfs: [String: String]?
     var Mounts: [MountWire]?

@@ -106,7 +106,7 @@ extension TaskSpecWire {
 
 extension ContainerSpecWire {
     func spec() throws -> TaskContainerSpec {
-        TaskContainerSpec(
+        var spec = TaskContainerSpec(
             image: Image ?? "", labels: Labels ?? [:], command: Command ?? [], args: Args ?? [],
             hostname: Hostname ?? "", env: Env ?? [], dir: Dir ?? "", user: User ?? "", groups: Groups ?? [],
             tty: TTY ?? false, openStdin: OpenStdin ?? false, readOnly: ReadOnly ?? false,
@@ -131,6 +131,10 @@ extension ContainerSpecWire {
             },
             initProcess: Init, sysctls: Sysctls ?? [:], capabilityAdd: CapabilityAdd ?? [],
             capabilityDrop: CapabilityDrop ?? [], healthcheck: Healthcheck?.config)
+        spec.dnsConfig = DNSConfig.map {
+            TaskDNSConfig(nameservers: $0.Nameservers ?? [], search: $0.Search ?? [], options: $0.Options ?? [])
+        }
+        return spec
     }
 
     init(_ spec: TaskContainerSpec) {
@@ -167,6 +171,9 @@ extension ContainerSpecWire {
         CapabilityAdd = spec.capabilityAdd.isEmpty ? nil : spec.capabilityAdd
         CapabilityDrop = spec.capabilityDrop.isEmpty ? nil : spec.capabilityDrop
         Healthcheck = spec.healthcheck.map(HealthcheckWire.init)
+        DNSConfig = spec.dnsConfig.map {
+            DNSConfigWire(Nameservers: $0.nameservers, Search: $0.search, Options: $0.options)
+        }
     }
 }
 

@@ -88,6 +88,14 @@ struct ContainerSpecWire: Codable, Sendable {
     var CapabilityAdd: [String]?
     var CapabilityDrop: [String]?
     var Healthcheck: HealthcheckWire?
+    var DNSConfig: DNSConfigWire?
+}
+
+/// Docker's `ContainerSpec.DNSConfig`.
+struct DNSConfigWire: Codable, Sendable {
+    var Nameservers: [String]?
+    var Search: [String]?
+    var Options: [String]?
 }
 
 struct FileTargetWire: Codable, Sendable {

@@ -343,11 +343,37 @@ public nonisolated struct Shoal_Cluster_V1_ContainerSpec: @unchecked Sendable {
   /// Clears the value of `healthcheck`. Subsequent reads from it will return its default value.
   public mutating func clearHealthcheck() {_uniqueStorage()._healthcheck = nil}
 
+  /// `--dns`, `--dns-search`, `--dns-option`; absent: none.
+  public var dnsConfig: Shoal_Cluster_V1_DNSConfig {
+    get {_storage._dnsConfig ?? Shoal_Cluster_V1_DNSConfig()}
+    set {_uniqueStorage()._dnsConfig = newValue}
+  }
+  /// Returns true if `dnsConfig` has been explicitly set.
+  public var hasDnsConfig: Bool {_storage._dnsConfig != nil}
+  /// Clears the value of `dnsConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearDnsConfig() {_uniqueStorage()._dnsConfig = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Shoal_Cluster_V1_DNSConfig: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nameservers: [String] = []
+
+  public var search: [String] = []
+
+  public var options: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Docker's HealthConfig: test ("CMD", "CMD-SHELL" or "NONE" and its words), durations in nanoseconds (0: the
@@ -1284,7 +1310,7 @@ nonisolated extension Shoal_Cluster_V1_TaskSpec: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ContainerSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}labels\0\u{1}command\0\u{1}args\0\u{1}hostname\0\u{1}env\0\u{1}dir\0\u{1}user\0\u{1}groups\0\u{1}tty\0\u{3}open_stdin\0\u{3}read_only\0\u{1}mounts\0\u{3}stop_signal\0\u{3}stop_grace_period_ns\0\u{1}hosts\0\u{1}secrets\0\u{1}configs\0\u{1}init\0\u{1}sysctls\0\u{3}capability_add\0\u{3}capability_drop\0\u{1}healthcheck\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}labels\0\u{1}command\0\u{1}args\0\u{1}hostname\0\u{1}env\0\u{1}dir\0\u{1}user\0\u{1}groups\0\u{1}tty\0\u{3}open_stdin\0\u{3}read_only\0\u{1}mounts\0\u{3}stop_signal\0\u{3}stop_grace_period_ns\0\u{1}hosts\0\u{1}secrets\0\u{1}configs\0\u{1}init\0\u{1}sysctls\0\u{3}capability_add\0\u{3}capability_drop\0\u{1}healthcheck\0\u{3}dns_config\0")
 
   fileprivate class _StorageClass {
     var _image: String = String()
@@ -1310,6 +1336,7 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
     var _capabilityAdd: [String] = []
     var _capabilityDrop: [String] = []
     var _healthcheck: Shoal_Cluster_V1_HealthConfig? = nil
+    var _dnsConfig: Shoal_Cluster_V1_DNSConfig? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1343,6 +1370,7 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
       _capabilityAdd = source._capabilityAdd
       _capabilityDrop = source._capabilityDrop
       _healthcheck = source._healthcheck
+      _dnsConfig = source._dnsConfig
     }
   }
 
@@ -1384,6 +1412,7 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
         case 21: try { try decoder.decodeRepeatedStringField(value: &_storage._capabilityAdd) }()
         case 22: try { try decoder.decodeRepeatedStringField(value: &_storage._capabilityDrop) }()
         case 23: try { try decoder.decodeSingularMessageField(value: &_storage._healthcheck) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._dnsConfig) }()
         default: break
         }
       }
@@ -1465,6 +1494,9 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
       try { if let v = _storage._healthcheck {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
       } }()
+      try { if let v = _storage._dnsConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1497,10 +1529,51 @@ nonisolated extension Shoal_Cluster_V1_ContainerSpec: SwiftProtobuf.Message, Swi
         if _storage._capabilityAdd != rhs_storage._capabilityAdd {return false}
         if _storage._capabilityDrop != rhs_storage._capabilityDrop {return false}
         if _storage._healthcheck != rhs_storage._healthcheck {return false}
+        if _storage._dnsConfig != rhs_storage._dnsConfig {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_DNSConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DNSConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nameservers\0\u{1}search\0\u{1}options\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.nameservers) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.search) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.options) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nameservers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.nameservers, fieldNumber: 1)
+    }
+    if !self.search.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.search, fieldNumber: 2)
+    }
+    if !self.options.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.options, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_DNSConfig, rhs: Shoal_Cluster_V1_DNSConfig) -> Bool {
+    if lhs.nameservers != rhs.nameservers {return false}
+    if lhs.search != rhs.search {return false}
+    if lhs.options != rhs.options {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
