@@ -3,15 +3,12 @@ import ShoalCore
 import ShoalCA
 import ShoalClusterProto
 import ShoalIPAM
+import ShoalModel
 
 /// The routing mesh's network (Docker's `ingress`): made with the swarm, the first subnet of its address pools
 /// and the first VNI (10.0.0.0/24 and 4096 by default, as Docker's), so user overlays start after it.
 extension NetworkAllocatorService {
     public static let ingressName = "ingress"
-    /// The container ID a node's ingress sandbox attaches with (Docker lists it as `ingress-sbox`).
-    public static let ingressSandboxID = "ingress-sbox"
-    /// Its endpoint's name in `docker network inspect ingress` (as Docker's).
-    public static let ingressEndpointName = "ingress-endpoint"
 
     /// The ingress network of a new swarm whose overlays take their subnets from `pools`.
     public static func ingressNetwork(pools: [AddressPoolSpec]) throws -> SwarmNetwork {
@@ -30,6 +27,11 @@ extension NetworkAllocatorService {
         network.createdAtMs = now()
         network.updatedAtMs = network.createdAtMs
         return network
+    }
+
+    /// The ports `service` publishes on the routing mesh (its allocated ones: `-p 80` has been given a port).
+    public static func meshPorts(of service: SwarmServiceObject) -> [Shoal_Cluster_V1_PortConfig] {
+        service.endpoint.ports.filter { $0.publishMode != PortConfig.PublishMode.host.rawValue && $0.publishedPort != 0 }
     }
 
     /// The swarm's ingress network, if it has one (a user may remove it while no service publishes a port).

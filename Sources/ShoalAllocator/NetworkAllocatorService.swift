@@ -82,9 +82,7 @@ public actor NetworkAllocatorService {
     public func remove(_ reference: String) async throws {
         let network = try NetworkLookup.resolve(reference, in: try await networks.list().map(\.object))
         let services = try await services.list().map(\.object)
-        if network.spec.ingress, let service = services.first(where: { service in
-            service.endpoint.ports.contains { $0.publishMode != "host" && $0.publishedPort != 0 }
-        }) {
+        if network.spec.ingress, let service = services.first(where: { !Self.meshPorts(of: $0).isEmpty }) {
             throw ShoalError.invalidState(
                 "rpc error: code = FailedPrecondition desc = ingress network cannot be removed because service \(service.id) depends on it")
         }
@@ -102,7 +100,7 @@ public actor NetworkAllocatorService {
                 "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by task \(task.id)")
         }
         let attached = try await attachments.list().filter { $0.object.networkID == network.id && $0.object.taskID.isEmpty }
-        if let container = attached.first(where: { $0.object.containerID != Self.ingressSandboxID }) {
+        if let container = attached.first(where: { $0.object.containerID != IngressSandbox.containerID }) {
             throw ShoalError.invalidState(
                 "rpc error: code = FailedPrecondition desc = network \(network.id) is in use by container \(container.object.containerID)")
         }
@@ -118,7 +116,7 @@ public actor NetworkAllocatorService {
     /// An endpoint for a container on `nodeID`: its address (`--ip` when asked) from the network's subnet. The
     /// container of a service task (`taskID`) takes the address its task holds, on any network of the task (not
     /// only attachable ones), and answers to the service's names besides its own. A node's ingress sandbox
-    /// (`ingressSandboxID` on the ingress network) gets one address there, the same one when it asks again.
+    /// (`IngressSandbox.containerID` on the ingress network) gets one address there, the same one when it asks again.
     public func attach(nodeID: String, nodeAddress: String, networkID: String, containerID: String,
                        containerName: String, aliases: [String], dnsNames: [String], requestedAddress: String,
                        taskID: String = "") async throws -> SwarmAttachment
@@ -126,7 +124,7 @@ public actor NetworkAllocatorService {
         guard let network = try await networks.get(networkID)?.object else {
             throw ShoalError.notFound("network \(networkID) not found")
         }
-        let ingressSandbox = network.spec.ingress && taskID.isEmpty && containerID == Self.ingressSandboxID
+        let ingressSandbox = network.spec.ingress && taskID.isEmpty && containerID == IngressSandbox.containerID
         if ingressSandbox, let held = try await attachments.list().map(\.object)
             .first(where: { $0.networkID == network.id && $0.nodeID == nodeID && $0.containerID == containerID }) {
             // A node's ingress sandbox has one address on the mesh, kept across its daemon's restarts.

@@ -14,9 +14,7 @@ import ShoalOS
 /// The ingress network carries no names and no VIP balancing in the tasks' sandboxes: its only use is this.
 extension NetworkService {
     /// The sandbox's key among `sandboxes`, and the container ID its ingress endpoint is attached with.
-    static let ingressSandboxID = "ingress-sbox"
-    /// Its endpoint's name on the ingress network, as Docker lists it.
-    static let ingressEndpointName = "ingress-endpoint"
+    static let ingressSandboxID = IngressSandbox.containerID
 
     var ingressSandboxPath: String { options.sandboxDirectory + "/ingress_sbox" }
 
@@ -90,7 +88,7 @@ extension NetworkService {
         if NetworkNamespace.isPinned(at: path) || FileManager.default.fileExists(atPath: path) {
             dataplane.removeSandbox(at: path)
         }
-        var live = LiveSandbox(containerID: Self.ingressSandboxID, containerName: Self.ingressEndpointName, path: path)
+        var live = LiveSandbox(containerID: Self.ingressSandboxID, containerName: IngressSandbox.endpointName, path: path)
         let record = Self.ingressSandboxRecord
         do {
             let network = try await resolveAny(networkID)
@@ -119,7 +117,7 @@ extension NetworkService {
 
     /// What `plumb` needs of a container, for the sandbox that is none.
     static var ingressSandboxRecord: ContainerRecord {
-        ContainerRecord(id: ingressSandboxID, name: ingressEndpointName, created: Date(), spec: ContainerSpec(image: ""),
+        ContainerRecord(id: ingressSandboxID, name: IngressSandbox.endpointName, created: Date(), spec: ContainerSpec(image: ""),
                         imageID: "", entrypoint: [], cmd: [], env: [], workingDir: "", user: "", hostname: "",
                         stopSignal: "", mounts: [], exposedPorts: [], labels: [:])
     }

@@ -112,7 +112,7 @@ actor TaskPipeline {
         var changed: [Int] = []
         // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
         let ingress = try await allocator.ingress()?.id
-        let meshed = Set(storedServices.filter { !Self.ingressPorts($0).isEmpty }.map(\.id))
+        let meshed = Set(storedServices.filter { !NetworkAllocatorService.meshPorts(of: $0).isEmpty }.map(\.id))
         for (index, stored) in versionedServices.enumerated() {
             let mesh = meshed.contains(stored.id) ? ingress : nil
             if let withVIPs = try await allocator.allocateVIPs(service: stored.object, ingress: mesh) {
@@ -233,11 +233,6 @@ actor TaskPipeline {
         var id: String
     }
 
-    /// The ports a service publishes on the routing mesh (its allocated ones: `-p 80` has been given a port).
-    static func ingressPorts(_ service: ServiceMessage) -> [Shoal_Cluster_V1_PortConfig] {
-        service.endpoint.ports.filter { $0.publishMode != PortConfig.PublishMode.host.rawValue && $0.publishedPort != 0 }
-    }
-
     /// A service's VIPs as endpoints of no node: its name and its aliases on each network resolve to them. The VIP
     /// on the ingress network carries the ports the routing mesh publishes for it (nodes keep ingress names out
     /// of DNS: they only group its tasks).
@@ -254,7 +249,7 @@ actor TaskPipeline {
             endpoint.dnsNames = [service.spec.name] + aliases
             if vip.networkID == ingress {
                 let publishOn = (try? MeshPublishing(labels: service.spec.labels))?.wire ?? ""
-                endpoint.ingressPorts = ingressPorts(service).map { port in
+                endpoint.ingressPorts = NetworkAllocatorService.meshPorts(of: service).map { port in
                     var mesh = Shoal_Cluster_V1_IngressPort()
                     mesh.protocol = port.protocol.isEmpty ? "tcp" : port.protocol
                     mesh.publishedPort = port.publishedPort
