@@ -1,5 +1,6 @@
 import ShoalCore
 import ShoalIPAM
+import ShoalOCI
 
 /// The registries spoken to over plain HTTP (dockerd's `--insecure-registry`): loopback ones always, as Docker
 /// treats them, and those given as a `host[:port]` or an IPv4 CIDR the registry's address falls in. Docker first
@@ -38,16 +39,10 @@ public struct InsecureRegistries: Sendable, Equatable {
 
     /// Whether `domain` (an image reference's registry part, `host[:port]`) is spoken to over HTTP.
     public func contains(domain: String) -> Bool {
-        let host = Self.host(of: domain)
-        if host == "localhost" || host.hasPrefix("127.") || host == "::1" { return true }
+        if RegistryClient.isLoopback(domain) { return true }
+        let host = RegistryClient.host(of: domain)
         if hosts.contains(domain.lowercased()) || hosts.contains(host.lowercased()) { return true }
         guard let address = try? IPv4Address(parsing: host) else { return false }
         return subnets.contains { $0.contains(address) }
-    }
-
-    static func host(of domain: String) -> String {
-        if domain.hasPrefix("[") { return String(domain.dropFirst().prefix { $0 != "]" }) }
-        if let colon = domain.firstIndex(of: ":") { return String(domain[..<colon]) }
-        return domain
     }
 }

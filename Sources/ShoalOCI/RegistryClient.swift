@@ -45,12 +45,17 @@ public final class RegistryClient: Sendable {
         baseURL = (plainHTTP ?? Self.isLoopback(domain) ? "http://" : "https://") + host
     }
 
-    static func isLoopback(_ domain: String) -> Bool {
-        var host = domain
-        if host.hasPrefix("[") { host = String(host.dropFirst().prefix { $0 != "]" }) } else if let colon = host.firstIndex(of: ":") {
-            host = String(host[..<colon])
-        }
+    /// A registry on this host's loopback (spoken to over plain HTTP, as Docker does).
+    public static func isLoopback(_ domain: String) -> Bool {
+        let host = host(of: domain)
         return host == "localhost" || host.hasPrefix("127.") || host == "::1"
+    }
+
+    /// The host part of a registry's `host[:port]` (an IPv6 address without its brackets).
+    public static func host(of domain: String) -> String {
+        if domain.hasPrefix("[") { return String(domain.dropFirst().prefix { $0 != "]" }) }
+        if let colon = domain.firstIndex(of: ":") { return String(domain[..<colon]) }
+        return domain
     }
 
     public struct Manifest: Sendable {
