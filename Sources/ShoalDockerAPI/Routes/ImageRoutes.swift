@@ -190,8 +190,16 @@ struct ImageRoutes<Context: RequestContext> {
 
     /// `X-Registry-Auth`: base64url JSON credentials from the CLI's config.
     private func registryAuth(_ request: Request) throws -> RegistryAuth? {
-        guard let header = request.headers[HTTPField.Name("X-Registry-Auth")!] else { return nil }
-        return RegistryAuth(header: header)
+        RegistryAuthHeader.text(of: request).flatMap(RegistryAuth.init(header:))
+    }
+}
+
+/// `X-Registry-Auth`, the credentials the CLI sends with pulls, pushes and `--with-registry-auth`.
+enum RegistryAuthHeader {
+    /// The header as the client sent it (nil when absent or empty).
+    static func text(of request: Request) -> String? {
+        guard let header = request.headers[HTTPField.Name("X-Registry-Auth")!], !header.isEmpty else { return nil }
+        return header
     }
 }
 

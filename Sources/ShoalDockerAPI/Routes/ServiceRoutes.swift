@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import ShoalCore
 import ShoalModel
@@ -15,7 +14,7 @@ struct ServiceRoutes<Context: RequestContext> {
         group.get("") { request, _ in try await list(request) }
         group.post("create") { request, context in
             let body = try await SwarmRequest.body(ServiceSpecWire.self, from: request, context: context)
-            let id = try await services.createService(try body.spec(), registryAuth: Self.registryAuth(request))
+            let id = try await services.createService(try body.spec(), registryAuth: RegistryAuthHeader.text(of: request))
             return Wire.json(ServiceCreateResponseWire(ID: id, Warnings: nil), status: .created)
         }
         group.get(":id") { request, context in
@@ -30,7 +29,7 @@ struct ServiceRoutes<Context: RequestContext> {
             // `docker service rollback` (and `update --rollback`): the previous spec comes back.
             try await services.updateService(try context.parameters.require("id"), version: version,
                                              spec: try body.spec(), rollback: query["rollback"] == "previous",
-                                             registryAuth: Self.registryAuth(request))
+                                             registryAuth: RegistryAuthHeader.text(of: request))
             return Wire.json(ServiceUpdateResponseWire(Warnings: nil))
         }
         let logs = TaskLogRoutes(services: services)
@@ -49,12 +48,6 @@ struct ServiceRoutes<Context: RequestContext> {
         tasks.get(":id/logs") { request, context in
             try await logs.taskLogs(request, reference: try context.parameters.require("id"))
         }
-    }
-
-    /// `X-Registry-Auth` as the client sent it (the CLI's `--with-registry-auth`): handed on as it is, for the nodes.
-    static func registryAuth(_ request: Request) -> String? {
-        guard let header = request.headers[HTTPField.Name("X-Registry-Auth")!], !header.isEmpty else { return nil }
-        return header
     }
 
     /// The daemon's filters: `id` and `name` are prefixes, `label` needs the label (and its value when given),
