@@ -56,7 +56,7 @@ import Testing
     /// A node marked Down heartbeats while the Down is still on its way to the store: the store ends with Ready,
     /// whatever order the two writes land in (the judge writes until the store holds its latest judgement).
     @Test func aHeartbeatDuringTheDownWriteLeavesTheNodeReady() async throws {
-        let store = TaskStatusWriterTests.HeldStore()
+        let store = HeldStore()
         let objects = SwarmObjects(store: store, clusterID: "c1")
         var worker = SwarmObjectsTests.node("w1")
         worker.spec.availability = .active
