@@ -45,10 +45,8 @@ struct TaskEngineAdapter: TaskEngine {
     /// lacks it, and announced with Docker's `pull` event.
     func ensureImage(_ image: String, registryAuth: String?) async throws {
         if (try? await images.image(image)) != nil { return }
-        let credentials = registryAuth.flatMap(RegistryAuth.init(header:))?.credentials
-        let record = try await images.pull(image, credentials: credentials)
-        events.publish(EngineEvent(kind: .image, action: "pull", actorID: record.id.description,
-                                   attributes: ["name": image]))
+        try await ImageBackendAdapter(images: images, containers: containers, events: events)
+            .pullImage(image, auth: registryAuth.flatMap(RegistryAuth.init(header:))) { _ in }
     }
 
     func create(name: String, spec: ContainerSpec) async throws -> String {

@@ -161,7 +161,7 @@ actor ServiceStore {
     static func checkPortConflicts(_ spec: ServiceSpec, against services: [SwarmService], updating id: String?) throws {
         let wanted = (spec.endpointSpec?.ports ?? []).filter { $0.publishedPort != 0 }
         guard !wanted.isEmpty else { return }
-        func key(_ port: PortConfig) -> String { "\(port.publishedPort)/\(port.protocol.rawValue)" }
+        func key(_ port: PortConfig) -> String { portKey(port.publishedPort, port.protocol) }
         let ingress = Set(wanted.filter { $0.publishMode == .ingress }.map(key))
         let host = Set(wanted.filter { $0.publishMode == .host }.map(key))
         for service in services where service.id != id {
@@ -198,6 +198,9 @@ actor ServiceStore {
 
     private static func registryAuthContext(_ serviceID: String) -> String { "service-registry-auth/" + serviceID }
 
+    /// A published port as one string (`8080/tcp`): what two services cannot both hold.
+    static func portKey(_ port: UInt32, _ proto: PortConfig.PortProtocol) -> String { "\(port)/\(proto.rawValue)" }
+
     /// Docker's range for the routing mesh's dynamic ports (`-p 80` with no published port).
     static let dynamicPorts: ClosedRange<UInt32> = 30000...32767
 
@@ -209,22 +212,21 @@ actor ServiceStore {
     {
         let endpointSpec = spec.endpointSpec ?? EndpointSpec()
         var taken = Set(others.flatMap { ($0.spec.endpointSpec?.ports ?? []) + $0.endpoint.ports }
-            .filter { $0.publishedPort != 0 }.map { "\($0.publishedPort)/\($0.protocol.rawValue)" })
-        taken.formUnion(endpointSpec.ports.filter { $0.publishedPort != 0 }
-            .map { "\($0.publishedPort)/\($0.protocol.rawValue)" })
+            .filter { $0.publishedPort != 0 }.map { portKey($0.publishedPort, $0.protocol) })
+        taken.formUnion(endpointSpec.ports.filter { $0.publishedPort != 0 }.map { portKey($0.publishedPort, $0.protocol) })
         var ports = endpointSpec.ports
         for index in ports.indices where ports[index].publishMode == .ingress && ports[index].publishedPort == 0 {
             let port = ports[index]
             let kept = previous?.ports.first {
                 $0.publishMode == .ingress && $0.targetPort == port.targetPort && $0.protocol == port.protocol
-                    && dynamicPorts.contains($0.publishedPort) && !taken.contains("\($0.publishedPort)/\($0.protocol.rawValue)")
+                    && dynamicPorts.contains($0.publishedPort) && !taken.contains(portKey($0.publishedPort, $0.protocol))
             }
             guard let chosen = kept?.publishedPort
-                ?? dynamicPorts.first(where: { !taken.contains("\($0)/\(port.protocol.rawValue)") }) else {
+                ?? dynamicPorts.first(where: { !taken.contains(portKey($0, port.protocol)) }) else {
                 throw ShoalError.invalidArgument("could not find an available port in the dynamic port range")
             }
             ports[index].publishedPort = chosen
-            taken.insert("\(chosen)/\(port.protocol.rawValue)")
+            taken.insert(portKey(chosen, port.protocol))
         }
         return ServiceEndpoint(spec: endpointSpec, ports: ports)
     }
