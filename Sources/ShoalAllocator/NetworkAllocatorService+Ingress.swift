@@ -33,9 +33,4 @@ extension NetworkAllocatorService {
     public static func meshPorts(of service: SwarmServiceObject) -> [Shoal_Cluster_V1_PortConfig] {
         service.endpoint.ports.filter { $0.publishMode != PortConfig.PublishMode.host.rawValue && $0.publishedPort != 0 }
     }
-
-    /// The swarm's ingress network, if it has one (a user may remove it while no service publishes a port).
-    public func ingress() async throws -> SwarmNetwork? {
-        try await networks.list().map(\.object).first { $0.spec.ingress }
-    }
 }

@@ -86,7 +86,7 @@ actor TaskPipeline {
             // A step that met a conflict leaves the rest to the next round (already asked for).
             if let allocated = try await allocate(now: now),
                let placed = try await schedule(allocated.tasks, now: now) {
-                try await publish(placed, services: allocated.services, ingress: allocated.ingress)
+                try await publish(placed, services: allocated.services, networks: allocated.networks)
             }
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
@@ -102,7 +102,7 @@ actor TaskPipeline {
     /// scheduler). A task whose network is gone stays new with the error. Returns the tasks and services as stored
     /// after it (nil after a conflict).
     private func allocate(now: Date) async throws
-        -> (tasks: [SwarmTask], services: [ServiceMessage], ingress: String?)?
+        -> (tasks: [SwarmTask], services: [ServiceMessage], networks: [SwarmNetwork])?
     {
         let versionedServices = try await services.list()
         var storedServices = versionedServices.map(\.object)
@@ -111,7 +111,8 @@ actor TaskPipeline {
         var write = StoreWrite()
         var changed: [Int] = []
         // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
-        let ingress = try await allocator.ingress()?.id
+        let storedNetworks = try await networks.list().map(\.object)
+        let ingress = storedNetworks.first { $0.spec.ingress }?.id
         let meshed = Set(storedServices.filter { !NetworkAllocatorService.meshPorts(of: $0).isEmpty }.map(\.id))
         for (index, stored) in versionedServices.enumerated() {
             let mesh = meshed.contains(stored.id) ? ingress : nil
@@ -142,7 +143,7 @@ actor TaskPipeline {
         }
         guard let revision = try await commit(write) else { return nil }
         for index in changed { storedTasks[index].version = revision }
-        return (storedTasks.map(SwarmTask.init), storedServices, ingress)
+        return (storedTasks.map(SwarmTask.init), storedServices, storedNetworks)
     }
 
     /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits (written only when
@@ -169,12 +170,14 @@ actor TaskPipeline {
     }
 
     /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.
-    private func publish(_ all: [SwarmTask], services stored: [ServiceMessage], ingress: String?) async throws {
+    /// `networks` as the round's allocator step read them.
+    private func publish(_ all: [SwarmTask], services stored: [ServiceMessage], networks: [SwarmNetwork]) async throws {
+        let ingress = networks.first { $0.spec.ingress }?.id
         let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
         await endpoints.setVirtualIPs(stored.flatMap { Self.virtualIPs($0, ingress: ingress) })
         // Tasks wanted down leave the balancers and DNS first, then their nodes hear it (below).
         await endpoints.setDraining(Set(all.filter { $0.desiredState > .running && $0.status.state <= .running }.map(\.id)))
-        let networkNames = Dictionary(try await networks.list().map { ($0.id, $0.object.spec.name) },
+        let networkNames = Dictionary(networks.map { ($0.id, $0.spec.name) },
                                       uniquingKeysWith: { first, _ in first })
         var registryAuths: [String: String] = [:]
         for service in stored where !service.sealedRegistryAuth.isEmpty {
