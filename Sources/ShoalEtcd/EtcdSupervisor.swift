@@ -129,10 +129,12 @@ public actor EtcdSupervisor {
         let spawned = generation
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        let client = try EtcdClient(
-            configuration: EtcdClientConfiguration(
-                endpoints: Array(clientEndpoints.prefix(1)), tls: clientTLS, callTimeout: callTimeout),
-            logger: logger)
+        let clientConfiguration = EtcdClientConfiguration(
+            endpoints: Array(clientEndpoints.prefix(1)), tls: clientTLS, callTimeout: callTimeout)
+        var client = try EtcdClient(configuration: clientConfiguration, logger: logger)
+        // A connection made while the member was not yet serving can stay stuck (a TLS handshake the member
+        // never answers, a long reconnect backoff): after a few seconds of failed checks, a fresh one is made.
+        var failingSince = clock.now
         var lastProblem = "no answer"
         while clock.now < deadline {
             guard wanted else {
@@ -155,6 +157,11 @@ public actor EtcdSupervisor {
                 lastProblem = "no leader yet"
             } catch {
                 lastProblem = "\(error)"
+                if clock.now - failingSince > .seconds(5) {
+                    await client.close()
+                    client = try EtcdClient(configuration: clientConfiguration, logger: logger)
+                    failingSince = clock.now
+                }
             }
             try? await Task.sleep(for: .milliseconds(50))
         }

@@ -88,7 +88,11 @@ import Testing
         try await TestRun.with("kill") { run in
             let daemon = try await DaemonFixture(run)
             try await daemon.loadBusybox()
-            try await daemon.dockerOK(["run", "-d", "--name", "kk", "busybox", "sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done"])
+            try await daemon.dockerOK(["run", "-d", "--name", "kk", "busybox", "sh", "-c",
+                                       "trap 'exit 42' USR1; echo ready; while true; do sleep 0.1; done"])
+            // The kernel drops a signal sent to a namespace's pid 1 before it has a handler: wait for the trap.
+            let ready = try await HealthcheckTests.poll("ready") { try await daemon.dockerOK(["logs", "kk"]) }
+            #expect(ready == "ready")
             try await daemon.dockerOK(["kill", "-s", "USR1", "kk"])
             #expect(try await daemon.dockerOK(["wait", "kk"]) == "42")
             let notRunning = try await daemon.docker(["kill", "kk"])
