@@ -195,6 +195,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -235,7 +236,7 @@ let package = Package(
         .target(
             name: "ShoalLocalCluster",
             dependencies: [
-                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNetwork", "ShoalEtcd", "ShoalManager",
+                "ShoalCore", "ShoalOS", "ShoalIPAM", "ShoalNetlink", "ShoalNetwork", "ShoalEtcd", "ShoalManager", "ShoalCA",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

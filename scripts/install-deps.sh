@@ -11,7 +11,7 @@ packages=(
   docker-registry apache2-utils               # a local registry and htpasswd for pull/push tests
   etcd-server                 # managers' cluster state; Shoal runs its own members, never the system one on :2379
   python3 python3-cryptography  # test fixtures (the token server signs JWTs)
-  openssl strace              # tests make TLS certificates and cross-check certificates and netlink bytes
+  openssl strace curl         # tests make TLS certificates, cross-check certificates and netlink bytes, call the API
   gcc libc6-dev               # tests build static helpers busybox lacks (a UDP echo server, syscall probes)
 )
 

@@ -15,4 +15,8 @@ public enum CADefaults {
     /// notBefore is set this far in the past so a node whose clock lags the CA's still accepts a fresh
     /// certificate (SwarmKit's `CertBackdate`).
     public static let certificateBackdate: Duration = .seconds(3600)
+
+    /// One year for a credentials bundle's certificate (Carina's bundles did not expire; a year bounds a lost
+    /// bundle that nobody revoked).
+    public static let userCertificateValidity: Duration = .seconds(365 * 24 * 3600)
 }

@@ -64,8 +64,8 @@ public struct TLSFiles: Sendable, Equatable {
 
 /// Whole-file writes with an exact mode, through POSIX calls so the mode is set at `open` (Foundation sets
 /// permissions after writing, leaving a moment where a key file has the umask's mode).
-enum SecureFile {
-    static func save(_ contents: String, to path: String, mode: mode_t) throws {
+public enum SecureFile {
+    public static func save(_ contents: String, to path: String, mode: mode_t) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw failure("create", temporary) }

@@ -8,7 +8,8 @@ struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Local multi-host clusters: hosts in network namespaces on this machine.",
-        subcommands: [ClusterUpCommand.self, ClusterListCommand.self, ClusterDownCommand.self])
+        subcommands: [ClusterUpCommand.self, ClusterListCommand.self, ClusterDownCommand.self,
+                      ClusterCredentialsCommand.self])
 }
 
 extension LocalCluster {
@@ -80,5 +81,20 @@ struct ClusterDownCommand: AsyncParsableCommand {
     func run() async throws {
         try await LocalCluster.fromEnvironment.down(name: name)
         print("Cluster \(name) removed")
+    }
+}
+
+struct ClusterCredentialsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credentials",
+        abstract: "Write a credentials bundle for the cluster endpoint: docker.env, ca.pem, cert.pem, key.pem.")
+
+    @Option(help: "Cluster name.") var name = "shoal"
+    @Option(help: "Directory of the bundle (default: credentials/USER in the cluster's data directory).") var out: String?
+    @Option(help: "The user the certificate names.") var user = "admin"
+
+    func run() async throws {
+        let environment = try await LocalCluster.fromEnvironment.credentials(name: name, directory: out, user: user)
+        print("source \(environment)")
     }
 }

@@ -54,6 +54,10 @@ struct DaemonCommand: AsyncParsableCommand {
             help: "A registry spoken to over plain HTTP: host[:port] or a CIDR. Repeatable.")
     var insecureRegistries: [String] = []
 
+    @Option(name: .customLong("cluster-endpoint-port"),
+            help: "TCP port of the cluster endpoint a manager serves on its advertise address with mutual TLS (0: none).")
+    var clusterEndpointPort = 2376
+
     @Option(name: .long, help: "Path of the init binary for --init.")
     var initPath = "/usr/bin/tini-static"
 
@@ -76,6 +80,10 @@ struct DaemonCommand: AsyncParsableCommand {
         configuration.addressPools = defaultAddressPools
         configuration.insecureRegistries = insecureRegistries
         configuration.openTCPAPI = openTCPAPI
+        guard (0...65535).contains(clusterEndpointPort) else {
+            throw ValidationError("invalid --cluster-endpoint-port \(clusterEndpointPort)")
+        }
+        configuration.clusterEndpointPort = clusterEndpointPort
         if tls || tlsverify {
             // dockerd's defaults: the files of ~/.docker.
             let home = (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.docker/"

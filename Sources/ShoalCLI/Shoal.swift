@@ -7,7 +7,7 @@ public struct Shoal: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "shoal",
         abstract: "Shoal: a container cluster platform driven by the docker CLI.",
-        subcommands: [DaemonCommand.self, ClusterCommand.self])
+        subcommands: [DaemonCommand.self, ClusterCommand.self, CredentialsCommand.self])
 
     public init() {}
 }

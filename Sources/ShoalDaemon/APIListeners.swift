@@ -3,13 +3,16 @@ import Hummingbird
 import Logging
 import NIOSSL
 import ShoalCore
+import ShoalDockerAPI
 import ShoalOS
 
 /// One place the Docker API is served: a unix socket, or a TCP address with its TLS.
 struct APIListener: Sendable {
     let host: String
     let address: BindAddress
-    let tls: NIOSSLContext?
+    let tls: APITLS?
+    /// A unix socket: Shoal's own calls (`/shoal/…`) are served there too, never on TCP.
+    var local: Bool { tls == nil && !host.hasPrefix("tcp://") }
 }
 
 /// Turns the `-H` hosts into listeners, refusing what is unsafe before the daemon touches anything.
@@ -37,7 +40,7 @@ enum APIListeners {
                 }
                 if let tls, tcpContext == nil { tcpContext = try context(tls) }
                 let (address, port) = try tcpAddress(host, defaultPort: tls == nil ? plainPort : tlsPort)
-                listeners.append(APIListener(host: host, address: .hostname(address, port: port), tls: tcpContext))
+                listeners.append(APIListener(host: host, address: .hostname(address, port: port), tls: tcpContext.map(APITLS.init)))
             } else if host.hasPrefix("unix://") || host.hasPrefix("/") {
                 listeners.append(APIListener(host: host, address: try unixAddress(host), tls: nil))
             } else {

@@ -65,7 +65,8 @@ public struct Daemon: Sendable {
             images: ImageBackendAdapter(images: images, containers: containers, events: events),
             volumes: VolumeBackendAdapter(volumes: volumes, containers: containers),
             networks: NetworkBackendAdapter(networks: networks, containers: containers, swarm: swarm),
-            swarm: SwarmBackendAdapter(swarm: swarm, networks: networks, containers: containers),
+            swarm: SwarmBackendAdapter(swarm: swarm, networks: networks, containers: containers,
+                                       clusterEndpointPort: configuration.clusterEndpointPort),
             services: ServiceBackendAdapter(swarm: swarm),
             dataObjects: DataObjectBackendAdapter(swarm: swarm),
             system: SystemBackendAdapter(
@@ -76,10 +77,19 @@ public struct Daemon: Sendable {
         let stopping = StopSignal()
         for listener in listeners {
             services.append(DockerAPIServer.application(
-                backends: backends, address: listener.address, tls: listener.tls, spoolDirectory: paths.spoolRoot,
+                backends: backends, address: listener.address, tls: listener.tls, local: listener.local,
+                spoolDirectory: paths.spoolRoot,
                 stopping: stopping, logger: logger,
                 onServerRunning: { _ in logger.info("API listening on \(listener.host)") }))
         }
+        let spool = paths.spoolRoot
+        services.append(ClusterEndpoint(
+            swarm: swarm, port: configuration.clusterEndpointPort,
+            serve: { address, tls in
+                DockerAPIServer.application(backends: backends, address: address, tls: tls, spoolDirectory: spool,
+                                            stopping: stopping, logger: logger)
+            },
+            logger: logger))
         services.append(SwarmService(swarm: swarm))
         services.append(ShutdownWatchdog(deadline: .seconds(5), stopping: stopping, logger: logger))
         var groupConfiguration = ServiceGroupConfiguration(

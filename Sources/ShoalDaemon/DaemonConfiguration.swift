@@ -27,6 +27,9 @@ public struct DaemonConfiguration: Sendable {
     /// Registries spoken to over plain HTTP besides loopback ones (dockerd's `--insecure-registry`): `host[:port]`
     /// or a CIDR.
     public var insecureRegistries: [String] = []
+    /// The TCP port of the cluster endpoint a manager serves on its advertise address (mutual TLS, credentials
+    /// bundles only); 0: none.
+    public var clusterEndpointPort: Int = ClusterEndpoint.defaultPort
 
     public init(hosts: [String] = ["unix:///run/shoal/shoal.sock"], dataRoot: String = "/var/lib/shoal",
                 execRoot: String = "/run/shoal", dns: [String] = [], initPath: String = "/usr/bin/tini-static",

@@ -10,6 +10,8 @@ struct SwarmBackendAdapter: SwarmBackend {
     let swarm: SwarmMembership
     let networks: NetworkService
     let containers: ContainerService
+    /// The cluster endpoint's port, for the URLs a credentials bundle names (0: none served).
+    var clusterEndpointPort = ClusterEndpoint.defaultPort
 
     func initSwarm(_ request: SwarmInitRequest) async throws -> String { try await swarm.initialize(request) }
     func joinSwarm(_ request: SwarmJoinRequest) async throws { try await swarm.join(request) }
@@ -39,6 +41,15 @@ struct SwarmBackendAdapter: SwarmBackend {
         try await swarm.updateNode(ref, version: version, spec: spec)
     }
     func removeNode(_ ref: String, force: Bool) async throws { try await swarm.removeNode(ref, force: force) }
+
+    func issueUserCredentials(csrPEM: String, name: String) async throws -> IssuedCredentials {
+        guard clusterEndpointPort > 0 else {
+            throw ShoalError.invalidState("this daemon serves no cluster endpoint (--cluster-endpoint-port 0)")
+        }
+        let issued = try await swarm.issueUserCredentials(csrPEM: csrPEM, name: name)
+        return IssuedCredentials(certificatePEM: issued.certificatePEM, caCertificatePEM: issued.caCertificatePEM,
+                                 endpoints: issued.managerHosts.map { ClusterEndpoint.url(host: $0, port: clusterEndpointPort) })
+    }
 }
 
 /// Stops the node's agent and its manager's etcd member when the daemon shuts down gracefully (it starts again with the daemon).

@@ -2,6 +2,7 @@
 /// error rendering and stream hijacking; it calls the backends declared here and nothing else. It must never
 /// reach into the engine, the runtime or the image store directly: every route is testable with fake backends.
 import Foundation
+import ShoalCore
 import ShoalModel
 
 public protocol ContainerBackend: Sendable {
@@ -228,4 +229,26 @@ public protocol SwarmBackend: Sendable {
     func node(_ ref: String) async throws -> SwarmNode
     func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws
     func removeNode(_ ref: String, force: Bool) async throws
+    /// `shoal credentials`: a user certificate for `csrPEM` from the cluster's CA (managers only).
+    func issueUserCredentials(csrPEM: String, name: String) async throws -> IssuedCredentials
+}
+
+extension SwarmBackend {
+    public func issueUserCredentials(csrPEM: String, name: String) async throws -> IssuedCredentials {
+        throw ShoalError(.unavailable, "this node cannot issue credentials")
+    }
+}
+
+/// A credentials bundle's certificates as a manager issues them, with the cluster endpoint's URLs
+/// (`tcp://MANAGER:2376`, this manager first).
+public struct IssuedCredentials: Sendable, Equatable {
+    public var certificatePEM: String
+    public var caCertificatePEM: String
+    public var endpoints: [String]
+
+    public init(certificatePEM: String, caCertificatePEM: String, endpoints: [String]) {
+        self.certificatePEM = certificatePEM
+        self.caCertificatePEM = caCertificatePEM
+        self.endpoints = endpoints
+    }
 }

@@ -11,8 +11,9 @@ import ShoalCore
 public enum DockerAPIServer {
     /// `stopping` fires when the daemon starts to stop: requests that would wait on (`POST /containers/{id}/wait`)
     /// end then, instead of holding the stop.
-    public static func router(backends: DockerBackends, spoolDirectory: String, stopping: StopSignal = StopSignal())
-        -> Router<BasicRequestContext>
+    /// `local`: the listener is the unix socket, where Shoal's own calls (`/shoal/…`) are served too.
+    public static func router(backends: DockerBackends, spoolDirectory: String, stopping: StopSignal = StopSignal(),
+                              local: Bool = false) -> Router<BasicRequestContext>
     {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: DockerErrorMiddleware())
@@ -27,16 +28,18 @@ public enum DockerAPIServer {
         ServiceRoutes(backends: backends).add(to: router)
         DataObjectRoutes(backends: backends, kind: .secret).add(to: router)
         DataObjectRoutes(backends: backends, kind: .config).add(to: router)
+        if local { CredentialsRoutes(backends: backends).add(to: router) }
         return router
     }
 
     /// The application serving `address` (a unix socket path or a TCP host/port).
-    /// `tls`: the connection's TLS (a TCP host); nil for a unix socket.
-    public static func application(backends: DockerBackends, address: BindAddress, tls: NIOSSLContext? = nil,
+    /// `tls`: the connection's TLS (a TCP host); nil for a unix socket. `local`: see `router`.
+    public static func application(backends: DockerBackends, address: BindAddress, tls: APITLS? = nil,
+                                   local: Bool = false,
                                    spoolDirectory: String, stopping: StopSignal = StopSignal(), logger: Logger,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        let router = router(backends: backends, spoolDirectory: spoolDirectory, stopping: stopping)
+        let router = router(backends: backends, spoolDirectory: spoolDirectory, stopping: stopping, local: local)
         return Application(
             responder: VersionStrippingResponder(router.buildResponder()),
             server: .docker(hijackRouter: HijackRouter(backends: backends), tls: tls),

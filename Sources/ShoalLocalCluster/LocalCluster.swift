@@ -133,7 +133,7 @@ public struct LocalCluster: Sendable {
     private func makeHost(index: Int, options: LocalClusterOptions, state: LocalClusterState, subnet: IPv4Subnet,
                           netlink: NetlinkSession) async throws -> LocalClusterState.Node {
         let run = layout.runDirectory(state.name)
-        let hostname = "\(state.name)-node-\(index)"
+        let hostname = "\(state.name)-n\(index)"
         let address = IPv4Address(subnet.network.value + UInt32(index) + 1)
         var node = LocalClusterState.Node(
             index: index, hostname: hostname, address: address.description,
@@ -289,6 +289,17 @@ public struct LocalCluster: Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try decoder.decode(LocalClusterState.self, from: data)
+    }
+
+    /// A credentials bundle for the cluster `name` (its first manager signs it) in `directory`, by default the
+    /// cluster's data directory's `credentials/USER`. Returns the path of its `docker.env`.
+    public func credentials(name: String, directory: String?, user: String) async throws -> String {
+        let state = try load(name)
+        guard state.swarm == true, let manager = state.nodes.first(where: { $0.role == "manager" }) else {
+            throw ShoalError.invalidState("cluster \(name) is not a swarm: it has no cluster endpoint")
+        }
+        return try await CredentialsBundle.write(
+            from: manager.socket, to: directory ?? "\(layout.dataDirectory(name))/credentials/\(user)", user: user)
     }
 
     /// Stops every daemon by its recorded pid and removes what `up` made, in reverse order.

@@ -36,7 +36,7 @@ final class LocalClusterFixture: Sendable {
     var stateFile: String { "\(root)/data/\(name)/cluster.json" }
 
     func address(_ node: Int) -> String { "10.\(block).\(subnetOctet).\(node + 1)" }
-    func host(_ node: Int) -> String { "\(name)-node-\(node)" }
+    func host(_ node: Int) -> String { "\(name)-n\(node)" }
     func socket(_ node: Int) -> String { "\(root)/run/\(name)/node-\(node)/shoal.sock" }
     func netns(_ node: Int) -> String { "\(root)/run/\(name)/netns/node-\(node)" }
     func dataRoot(_ node: Int) -> String { "\(root)/data/\(name)/node-\(node)" }

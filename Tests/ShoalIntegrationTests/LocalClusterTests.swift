@@ -26,7 +26,7 @@ import Testing
             func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result { try await cluster.docker(node, arguments) }
             for node in 1...3 {
                 let info = try await docker(node, ["info", "--format", "{{.Name}}"])
-                #expect(info.stdout == "\(name)-node-\(node)\n", "\(info)")
+                #expect(info.stdout == "\(name)-n\(node)\n", "\(info)")
             }
             // An image for host 2, from the test's busybox rootfs.
             let rootfs = run.path("rootfs")

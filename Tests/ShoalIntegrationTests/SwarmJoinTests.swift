@@ -44,9 +44,9 @@ import Testing
             }
             let table = try await docker(1, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]).stdout
             let rows = Set(table.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
-            #expect(rows == ["\(name)-node-1 Ready Leader", "\(name)-node-2 Ready", "\(name)-node-3 Ready"], "\(table)")
+            #expect(rows == ["\(name)-n1 Ready Leader", "\(name)-n2 Ready", "\(name)-n3 Ready"], "\(table)")
             let roles = try await docker(1, ["node", "ls", "--format", "{{.Hostname}}", "--filter", "role=worker"]).stdout
-            #expect(roles.split(separator: "\n").sorted() == ["\(name)-node-2", "\(name)-node-3"], "\(roles)")
+            #expect(roles.split(separator: "\n").sorted() == ["\(name)-n2", "\(name)-n3"], "\(roles)")
             let onWorker = try await docker(2, ["node", "ls"])
             #expect(onWorker.status != 0 && onWorker.stderr.contains(
                 "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state."),
@@ -83,7 +83,7 @@ import Testing
             func waitForState(_ node: Int, _ state: String, within seconds: TimeInterval) async throws -> (Bool, TimeInterval) {
                 let start = Date()
                 while Date().timeIntervalSince(start) < seconds {
-                    if try await docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-node-\(node)"]).stdout == state + "\n" {
+                    if try await docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-n\(node)"]).stdout == state + "\n" {
                         return (true, Date().timeIntervalSince(start))
                     }
                     try await Task.sleep(for: .milliseconds(100))
@@ -94,7 +94,7 @@ import Testing
             // The time is a figure (scripts/bench.sh --only cluster), not an assertion.
             print("swarm join: node 3 Down \(String(format: "%.2f", Date().timeIntervalSince(killed))) s after its daemon was killed (period 1 s)")
             #expect(down, "\(log(1))")
-            #expect(try await docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-node-2"]).stdout == "ready\n")
+            #expect(try await docker(1, ["node", "inspect", "-f", "{{.Status.State}}", "\(name)-n2"]).stdout == "ready\n")
 
             // A worker's daemon restart: Down while it is away, Ready again from its saved identity.
             let stopped = try await ClusterStateFile.stopDaemon(2, in: stateFile)
@@ -105,7 +105,7 @@ import Testing
             print("swarm join: node 2 Down \(String(format: "%.2f", awayAfter)) s after its daemon stopped, Ready \(String(format: "%.2f", backAfter)) s after it started again")
             #expect(back, "node 2 not Ready after its restart\n\(log(2))")
             #expect(try await docker(2, ["info", "-f", "{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}"]).stdout
-                == "active \(try await docker(1, ["node", "inspect", "-f", "{{.ID}}", "\(name)-node-2"]).stdout)")
+                == "active \(try await docker(1, ["node", "inspect", "-f", "{{.ID}}", "\(name)-n2"]).stdout)")
 
             // Leaving: the worker is outside the swarm at once; the manager sees it Down.
             let left = try await docker(2, ["swarm", "leave"])

@@ -72,7 +72,7 @@ import Testing
             for node in [1, 2] {
                 let table = try await docker(node, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"])
                 let rows = Set(table.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) })
-                #expect(rows == ["\(name)-node-1 Ready Leader", "\(name)-node-2 Ready Reachable", "\(name)-node-3 Ready"],
+                #expect(rows == ["\(name)-n1 Ready Leader", "\(name)-n2 Ready Reachable", "\(name)-n3 Ready"],
                         "node \(node): \(table)")
             }
             #expect(try await docker(2, ["info", "-f", "{{.Swarm.ControlAvailable}} {{.Swarm.Nodes}} {{.Swarm.Managers}}"]).stdout
@@ -86,7 +86,7 @@ import Testing
             #expect(try await docker(2, ["swarm", "leave", "--force"]).status == 0, "\(log(2))")
             let after = try await docker(1, ["node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"])
             #expect(after.status == 0 && after.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.sorted()
-                == ["\(name)-node-1 Leader", "\(name)-node-3"], "\(after)\n\(log(1))")
+                == ["\(name)-n1 Leader", "\(name)-n3"], "\(after)\n\(log(1))")
             #expect(try await docker(1, ["swarm", "update", "--dispatcher-heartbeat", "2s"]).status == 0)
         }
     }

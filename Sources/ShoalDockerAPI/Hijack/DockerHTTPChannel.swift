@@ -14,12 +14,15 @@ struct DockerHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let hijackRouter: HijackRouter
-    let tls: NIOSSLContext?
+    let tls: APITLS?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+            if let tls {
+                try pipeline.addHandler(NIOSSLServerHandler(context: try tls.context()))
+                if let admits = tls.admits { try pipeline.addHandler(ClientCertificateGate(admits: admits)) }
+            }
             let encoder = HTTPResponseEncoder(configuration: .init())
             let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
             try pipeline.addHandler(encoder)
@@ -41,7 +44,7 @@ struct DockerHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// The Docker API's server: HTTP/1 with connection hijacking for attach and exec.
-    static func docker(hijackRouter: HijackRouter, tls: NIOSSLContext?) -> HTTPServerBuilder {
+    static func docker(hijackRouter: HijackRouter, tls: APITLS?) -> HTTPServerBuilder {
         .init { responder in DockerHTTPChannel(responder: responder, hijackRouter: hijackRouter, tls: tls) }
     }
 }

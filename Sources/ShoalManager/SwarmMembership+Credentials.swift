@@ -1,0 +1,54 @@
+import Foundation
+import ShoalCA
+import ShoalCore
+import ShoalModel
+
+/// A credentials bundle's contents as a manager issues them (`shoal credentials`): the user's certificate for the
+/// CSR it was given, the CA that signed it (what the client trusts the endpoint with), and the managers' hosts.
+public struct UserCredentials: Sendable, Equatable {
+    public var certificatePEM: String
+    public var caCertificatePEM: String
+    /// The managers' addresses (no port), this manager first.
+    public var managerHosts: [String]
+
+    public init(certificatePEM: String, caCertificatePEM: String, managerHosts: [String]) {
+        self.certificatePEM = certificatePEM
+        self.caCertificatePEM = caCertificatePEM
+        self.managerHosts = managerHosts
+    }
+}
+
+/// What the cluster endpoint of this manager serves with: where it listens, its certificate (this node's own,
+/// which names the advertise address), and whose clients it admits.
+public struct ClusterEndpointIdentity: Sendable, Equatable {
+    public var host: String
+    public var clusterID: String
+    public var caCertificateFile: String
+    public var certificateFile: String
+    public var keyFile: String
+}
+
+extension SwarmMembership {
+    /// Signs a user certificate for `csrPEM` with the cluster's CA (managers only: the CA key is in the store).
+    public func issueUserCredentials(csrPEM: String, name: String) async throws -> UserCredentials {
+        let manager = try requireManager()
+        let info = try await manager.objects.cluster()
+        let certificate = try await manager.objects.rootCA().signUser(csr: csrPEM, name: name, clusterID: info.id)
+        let own = config?.advertiseHost ?? ""
+        let others = try await manager.objects.nodes().compactMap { node in
+            node.managerStatus.map { String($0.address.split(separator: ":").first ?? "") }
+        }
+        let hosts = ([own] + others.sorted()).filter { !$0.isEmpty }
+        return UserCredentials(certificatePEM: certificate, caCertificatePEM: info.rootCACertificate,
+                               managerHosts: hosts.reduce(into: []) { if !$0.contains($1) { $0.append($1) } })
+    }
+
+    /// The cluster endpoint's identity while this node is a manager with an advertise address; nil otherwise
+    /// (a worker, a node outside any swarm), when the endpoint must not listen.
+    public func clusterEndpointIdentity() -> ClusterEndpointIdentity? {
+        guard let config, isManager, manager != nil, !config.advertiseHost.isEmpty else { return nil }
+        return ClusterEndpointIdentity(host: config.advertiseHost, clusterID: config.clusterID,
+                                       caCertificateFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
+                                       keyFile: paths.nodeKey)
+    }
+}
