@@ -29,6 +29,10 @@ if /usr/local/bin/shoal cluster ls | awk 'NR > 1 { print $1 }' | grep -qx "$name
   /usr/local/bin/shoal cluster down --name "$name"
 fi
 /usr/local/bin/shoal cluster up --name "$name" --nodes "$nodes" --managers "$managers"
+# A credentials bundle for the cluster endpoint (TCP 2376 of the managers, mutual TLS), as Carina gave out.
+bundle=$(/usr/local/bin/shoal cluster credentials --name "$name")
 echo
-echo "Shoal cluster $name is up: point docker at its first manager with the export line above."
+echo "Shoal cluster $name is up. Point docker at it in either way:"
+echo "  the first manager's own socket: the export line above"
+echo "  the cluster endpoint with its credentials bundle: $bundle"
 echo "Remove it with: shoal cluster down --name $name"

@@ -20,6 +20,7 @@ public struct UserCertificate: Sendable, Equatable {
     /// The serial number as lowercase hex: what revocation lists.
     public let serial: String
     public let notAfter: Date
+    let certificate: Certificate
 
     /// Reads a user certificate's identity from its DER bytes (a TLS handshake's leaf), or throws when it is not
     /// one (a node's certificate, garbage). It does not check the signature: the TLS handshake did, against the CA.
@@ -56,6 +57,13 @@ public struct UserCertificate: Sendable, Equatable {
         self.clusterID = clusterID
         serial = certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
         notAfter = certificate.notValidAfter
+        self.certificate = certificate
+    }
+
+    /// Whether `root` signed this certificate (a bundle of this cluster, not one that only claims to be).
+    public func isIssued(by root: RootCA) -> Bool {
+        certificate.issuer == root.certificate.subject
+            && root.certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
     }
 
     /// Who may use the cluster endpoint: a user certificate (not a node's) of `clusterID`, not revoked.

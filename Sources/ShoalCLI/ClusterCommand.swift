@@ -92,8 +92,14 @@ struct ClusterCredentialsCommand: AsyncParsableCommand {
     @Option(help: "Cluster name.") var name = "shoal"
     @Option(help: "Directory of the bundle (default: credentials/USER in the cluster's data directory).") var out: String?
     @Option(help: "The user the certificate names.") var user = "admin"
+    @Option(help: "Revoke the bundle in this directory (or this cert.pem) instead of making one.") var revoke: String?
 
     func run() async throws {
+        if let revoke {
+            let user = try await LocalCluster.fromEnvironment.revokeCredentials(name: name, bundle: revoke)
+            print("Revoked the credentials of \(user)")
+            return
+        }
         let environment = try await LocalCluster.fromEnvironment.credentials(name: name, directory: out, user: user)
         print("source \(environment)")
     }

@@ -13,7 +13,8 @@ import Synchronization
 /// it listens on its advertise address with mutual TLS, serving with this node's own certificate (which names that
 /// address) and admitting only user certificates of this cluster (`UserCertificate`): a node's certificate, one
 /// from another CA, and a client without one never get past the handshake. It follows the node's role: it opens
-/// when the node becomes a manager and closes when it stops being one or leaves the swarm.
+/// when the node becomes a manager and closes when it stops being one or leaves the swarm. A revoked bundle
+/// (`shoal credentials --revoke`) is refused from the next round of the loop on (half a second).
 struct ClusterEndpoint: Service {
     static let defaultPort = 2376
     /// How often the node's role is looked at (a manager's endpoint opens at most this long after `swarm init`).
@@ -38,13 +39,16 @@ struct ClusterEndpoint: Service {
             await open.task.value
             logger.info("cluster endpoint on \(Self.url(host: open.identity.host, port: port)) closed")
         }
+        let revoked = RevokedSerials()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            // Read before the endpoint opens, then every round: a revocation holds on every manager within one.
+            if let serials = await swarm.revokedUserSerials() { revoked.serials.withLock { $0 = serials } }
             let wanted = await swarm.clusterEndpointIdentity()
             if wanted != current?.identity {
                 await close()
                 if let wanted {
                     let group = ServiceGroup(configuration: .init(
-                        services: [serve(.hostname(wanted.host, port: port), tls(wanted))], logger: logger))
+                        services: [serve(.hostname(wanted.host, port: port), tls(wanted, revoked: revoked))], logger: logger))
                     let url = Self.url(host: wanted.host, port: port)
                     let logger = logger
                     current = (wanted, group, Task {
@@ -65,7 +69,7 @@ struct ClusterEndpoint: Service {
 
     /// This node's certificate, read again when the file changes (renewal, a role change), and the admission of
     /// user certificates of the cluster.
-    private func tls(_ identity: ClusterEndpointIdentity) -> APITLS {
+    private func tls(_ identity: ClusterEndpointIdentity, revoked: RevokedSerials) -> APITLS {
         let cache = Mutex<(pem: String, context: NIOSSLContext)?>(nil)
         return APITLS(
             context: {
@@ -81,6 +85,13 @@ struct ClusterEndpoint: Service {
                 cache.withLock { $0 = (pem, context) }
                 return context
             },
-            admits: { leaf in UserCertificate.admits(der: leaf, clusterID: identity.clusterID, revoked: []) })
+            admits: { leaf in
+                UserCertificate.admits(der: leaf, clusterID: identity.clusterID, revoked: revoked.serials.withLock { $0 })
+            })
     }
+}
+
+/// The revoked user certificates as the endpoint last read them, shared with its connections' admission.
+final class RevokedSerials: Sendable {
+    let serials = Mutex<Set<String>>([])
 }

@@ -50,6 +50,10 @@ struct SwarmBackendAdapter: SwarmBackend {
         return IssuedCredentials(certificatePEM: issued.certificatePEM, caCertificatePEM: issued.caCertificatePEM,
                                  endpoints: issued.managerHosts.map { ClusterEndpoint.url(host: $0, port: clusterEndpointPort) })
     }
+
+    func revokeUserCredentials(certificatePEM: String) async throws -> String {
+        try await swarm.revokeUserCredentials(certificatePEM: certificatePEM)
+    }
 }
 
 /// Stops the node's agent and its manager's etcd member when the daemon shuts down gracefully (it starts again with the daemon).

@@ -231,11 +231,17 @@ public protocol SwarmBackend: Sendable {
     func removeNode(_ ref: String, force: Bool) async throws
     /// `shoal credentials`: a user certificate for `csrPEM` from the cluster's CA (managers only).
     func issueUserCredentials(csrPEM: String, name: String) async throws -> IssuedCredentials
+    /// `shoal credentials --revoke`: the bundle's certificate is refused from now on; returns its user name.
+    func revokeUserCredentials(certificatePEM: String) async throws -> String
 }
 
 extension SwarmBackend {
     public func issueUserCredentials(csrPEM: String, name: String) async throws -> IssuedCredentials {
         throw ShoalError(.unavailable, "this node cannot issue credentials")
+    }
+
+    public func revokeUserCredentials(certificatePEM: String) async throws -> String {
+        throw ShoalError(.unavailable, "this node cannot revoke credentials")
     }
 }
 

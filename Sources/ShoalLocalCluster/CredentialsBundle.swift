@@ -9,6 +9,28 @@ import ShoalCore
 public enum CredentialsBundle {
     public static let environmentFile = "docker.env"
 
+    /// Revokes the bundle at `path` (its directory or its `cert.pem`) through the manager daemon listening on
+    /// `socket`. Returns the user it named.
+    public static func revoke(through socket: String, bundle path: String) async throws -> String {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let file = exists && isDirectory.boolValue ? path + "/cert.pem" : path
+        guard let certificate = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ShoalError.notFound("no certificate at \(file)")
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let answer: Any
+        do {
+            answer = try await EngineSocketClient(socket: socket, http: http).json(
+                .POST, "/shoal/credentials/revoke", body: ["Certificate": certificate])
+            try await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        return (answer as? [String: Any])?["User"] as? String ?? ""
+    }
+
     /// Asks the manager daemon listening on `socket` (its unix socket) for a certificate for `user` and writes
     /// the bundle into `directory` (created 0700). Returns the path of `docker.env`.
     public static func write(from socket: String, to directory: String, user: String) async throws -> String {

@@ -294,12 +294,22 @@ public struct LocalCluster: Sendable {
     /// A credentials bundle for the cluster `name` (its first manager signs it) in `directory`, by default the
     /// cluster's data directory's `credentials/USER`. Returns the path of its `docker.env`.
     public func credentials(name: String, directory: String?, user: String) async throws -> String {
+        try await CredentialsBundle.write(
+            from: try managerSocket(name), to: directory ?? "\(layout.dataDirectory(name))/credentials/\(user)",
+            user: user)
+    }
+
+    /// Revokes the bundle at `path` (made for the cluster `name`) on the cluster's managers.
+    public func revokeCredentials(name: String, bundle path: String) async throws -> String {
+        try await CredentialsBundle.revoke(through: try managerSocket(name), bundle: path)
+    }
+
+    private func managerSocket(_ name: String) throws -> String {
         let state = try load(name)
         guard state.swarm == true, let manager = state.nodes.first(where: { $0.role == "manager" }) else {
             throw ShoalError.invalidState("cluster \(name) is not a swarm: it has no cluster endpoint")
         }
-        return try await CredentialsBundle.write(
-            from: manager.socket, to: directory ?? "\(layout.dataDirectory(name))/credentials/\(user)", user: user)
+        return manager.socket
     }
 
     /// Stops every daemon by its recorded pid and removes what `up` made, in reverse order.

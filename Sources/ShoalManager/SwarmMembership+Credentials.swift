@@ -43,6 +43,32 @@ extension SwarmMembership {
                                managerHosts: hosts.reduce(into: []) { if !$0.contains($1) { $0.append($1) } })
     }
 
+    /// Revokes the user certificate `certificatePEM` (a bundle's `cert.pem`) for good: every manager's endpoint
+    /// refuses it from then on. Returns its user name. A certificate this cluster's CA did not sign is refused.
+    public func revokeUserCredentials(certificatePEM: String) async throws -> String {
+        let manager = try requireManager()
+        let user: UserCertificate
+        do {
+            user = try UserCertificate(pem: certificatePEM)
+        } catch {
+            throw ShoalError.invalidArgument("not a credentials bundle's certificate: \((error as? ShoalError)?.message ?? "\(error)")")
+        }
+        let info = try await manager.objects.cluster()
+        guard user.clusterID == info.id, user.isIssued(by: try await manager.objects.rootCA()) else {
+            throw ShoalError.invalidArgument("the certificate of \(user.name) was not issued by this cluster's CA")
+        }
+        try await manager.objects.revokeUserCertificate(serial: user.serial)
+        logger.info("swarm: the credentials of \(user.name) (serial \(user.serial)) are revoked")
+        return user.name
+    }
+
+    /// The serials of revoked user certificates, on a manager (empty elsewhere or when the store does not answer:
+    /// the endpoint is closed on a non-manager anyway).
+    public func revokedUserSerials() async -> Set<String>? {
+        guard let manager else { return nil }
+        return try? await manager.objects.revokedUserSerials()
+    }
+
     /// The cluster endpoint's identity while this node is a manager with an advertise address; nil otherwise
     /// (a worker, a node outside any swarm), when the endpoint must not listen.
     public func clusterEndpointIdentity() -> ClusterEndpointIdentity? {

@@ -100,6 +100,25 @@ struct SwarmObjects: Sendable {
         return try RootCA(certificatePEM: authority.certificatePem, keyPEM: authority.keyPem)
     }
 
+    /// The serials of the user certificates revoked so far.
+    func revokedUserSerials() async throws -> Set<String> {
+        Set(try await authorityTable.get(clusterID)?.object.revokedUserSerials ?? [])
+    }
+
+    /// Adds `serial` to the revoked user certificates (a serial revoked already is left as it is).
+    func revokeUserCertificate(serial: String) async throws {
+        for _ in 0..<10 {
+            guard let stored = try await authorityTable.get(clusterID) else {
+                throw ShoalError.internalError("the CA is missing from the store")
+            }
+            if stored.object.revokedUserSerials.contains(serial) { return }
+            var authority = stored.object
+            authority.revokedUserSerials.append(serial)
+            if try await store.commit(try authorityTable.update(authority, ifVersion: stored.version)).succeeded { return }
+        }
+        throw ShoalError(.unavailable, "the CA changed ten times while a revocation was being written: try again")
+    }
+
     /// A new swarm's objects, all or nothing: the cluster, its CA and the first node. False when the store holds
     /// this cluster already.
     func createSwarm(_ info: SwarmInfo, rootCAKeyPEM: String, firstNode: SwarmNode, ingress: SwarmNetwork? = nil)

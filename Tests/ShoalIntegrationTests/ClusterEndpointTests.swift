@@ -97,6 +97,22 @@ import Testing
                                                   "--out", run.path("refused")])
             #expect(worker.status != 0 && worker.stderr.contains("not a swarm manager"), "\(worker)")
             #expect(!FileManager.default.fileExists(atPath: run.path("refused") + "/key.pem"))
+
+            // A revoked bundle is refused from then on; another user's bundle still works.
+            let revoked = try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--revoke", bundle])
+            #expect(revoked.status == 0 && revoked.stdout == "Revoked the credentials of ada\n", "\(revoked)")
+            var afterRevocation = ""
+            for _ in 0..<25 {
+                afterRevocation = try await probe(bundle + "/cert.pem", bundle + "/key.pem")
+                if afterRevocation.hasPrefix("refused") { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(afterRevocation.hasPrefix("refused"), "\(afterRevocation)")
+            #expect(try await probe(run.path("direct") + "/cert.pem", run.path("direct") + "/key.pem") == "200")
+            // Revoking something that is no bundle of this cluster: refused, and the endpoint unchanged.
+            let foreign = try await cluster.shoal(["credentials", "-H", "unix://" + cluster.socket(1),
+                                                   "--revoke", stranger.clientCertificate])
+            #expect(foreign.status != 0 && foreign.stderr.contains("not a credentials bundle's certificate"), "\(foreign)")
         }
     }
 }

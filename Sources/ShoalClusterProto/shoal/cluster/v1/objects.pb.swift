@@ -412,6 +412,10 @@ public nonisolated struct Shoal_Cluster_V1_CertificateAuthority: Sendable {
 
   public var keyPem: String = String()
 
+  /// Serial numbers (lowercase hex) of user certificates (credentials bundles) revoked with
+  /// `shoal credentials --revoke`: the cluster endpoint refuses them.
+  public var revokedUserSerials: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1220,7 +1224,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CertificateAuthority"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}certificate_pem\0\u{3}key_pem\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}certificate_pem\0\u{3}key_pem\0\u{3}revoked_user_serials\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1231,6 +1235,7 @@ nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Messa
       case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.certificatePem) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.keyPem) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.revokedUserSerials) }()
       default: break
       }
     }
@@ -1246,6 +1251,9 @@ nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Messa
     if !self.keyPem.isEmpty {
       try visitor.visitSingularStringField(value: self.keyPem, fieldNumber: 3)
     }
+    if !self.revokedUserSerials.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.revokedUserSerials, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1253,6 +1261,7 @@ nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Messa
     if lhs.id != rhs.id {return false}
     if lhs.certificatePem != rhs.certificatePem {return false}
     if lhs.keyPem != rhs.keyPem {return false}
+    if lhs.revokedUserSerials != rhs.revokedUserSerials {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
