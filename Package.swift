@@ -226,8 +226,22 @@ let package = Package(
             dependencies: [
                 "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
                 "ShoalOS", "ShoalIPAM", "ShoalManager", "ShoalClusterProto", "ShoalAgent", "ShoalNetwork", "ShoalNFTables",
+                "ShoalClusterEndpoint",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ShoalClusterEndpoint",
+            dependencies: [
+                "ShoalCore", "ShoalDockerAPI", "ShoalScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -262,6 +276,10 @@ let package = Package(
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: strict),
         .testTarget(name: "ShoalIPAMTests", dependencies: ["ShoalIPAM", "ShoalCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ShoalClusterEndpointTests",
+            dependencies: ["ShoalClusterEndpoint", "ShoalCore", "ShoalScheduler"],
+            swiftSettings: strict),
         .testTarget(
             name: "ShoalSchedulerTests", dependencies: ["ShoalScheduler", "ShoalModel", "ShoalCore"],
             swiftSettings: strict

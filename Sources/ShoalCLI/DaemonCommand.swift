@@ -58,6 +58,10 @@ struct DaemonCommand: AsyncParsableCommand {
             help: "TCP port of the cluster endpoint a manager serves on its advertise address with mutual TLS (0: none).")
     var clusterEndpointPort = 2376
 
+    @Option(name: .customLong("node-engine-port"),
+            help: "TCP port on which a swarm node serves its engine to the swarm's managers with mutual TLS.")
+    var nodeEnginePort = 2381
+
     @Option(name: .long, help: "Path of the init binary for --init.")
     var initPath = "/usr/bin/tini-static"
 
@@ -84,6 +88,8 @@ struct DaemonCommand: AsyncParsableCommand {
             throw ValidationError("invalid --cluster-endpoint-port \(clusterEndpointPort)")
         }
         configuration.clusterEndpointPort = clusterEndpointPort
+        guard (1...65535).contains(nodeEnginePort) else { throw ValidationError("invalid --node-engine-port \(nodeEnginePort)") }
+        configuration.nodeEnginePort = nodeEnginePort
         if tls || tlsverify {
             // dockerd's defaults: the files of ~/.docker.
             let home = (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.docker/"

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import ShoalClusterEndpoint
 import ShoalCore
 import ShoalDockerAPI
 import ShoalEngine
@@ -83,13 +84,19 @@ public struct Daemon: Sendable {
                 onServerRunning: { _ in logger.info("API listening on \(listener.host)") }))
         }
         let spool = paths.spoolRoot
-        services.append(ClusterEndpoint(
-            swarm: swarm, port: configuration.clusterEndpointPort,
-            serve: { address, tls in
-                DockerAPIServer.application(backends: backends, address: address, tls: tls, spoolDirectory: spool,
-                                            stopping: stopping, logger: logger)
-            },
-            logger: logger))
+        let clusterNodes = ClusterNodesAdapter(swarm: swarm, paths: SwarmPaths(dataRoot: paths.dataRoot),
+                                               nodeEnginePort: configuration.nodeEnginePort)
+        services.append(ClusterEndpoint.listener(swarm: swarm, port: configuration.clusterEndpointPort, logger: logger) {
+            address, tls in
+            DockerAPIServer.application(backends: backends, address: address, tls: tls,
+                                        interceptor: ClusterInterceptor(engines: clusterNodes, logger: logger),
+                                        spoolDirectory: spool, stopping: stopping, logger: logger)
+        })
+        services.append(NodeEngineChannel.listener(swarm: swarm, port: configuration.nodeEnginePort, logger: logger) {
+            address, tls in
+            DockerAPIServer.application(backends: backends, address: address, tls: tls, spoolDirectory: spool,
+                                        stopping: stopping, logger: logger)
+        })
         services.append(SwarmService(swarm: swarm))
         services.append(ShutdownWatchdog(deadline: .seconds(5), stopping: stopping, logger: logger))
         var groupConfiguration = ServiceGroupConfiguration(

@@ -30,6 +30,8 @@ public struct DaemonConfiguration: Sendable {
     /// The TCP port of the cluster endpoint a manager serves on its advertise address (mutual TLS, credentials
     /// bundles only); 0: none.
     public var clusterEndpointPort: Int = ClusterEndpoint.defaultPort
+    /// The TCP port of the node engine channel every swarm node serves its engine on, to its managers only.
+    public var nodeEnginePort: Int = NodeEngineChannel.defaultPort
 
     public init(hosts: [String] = ["unix:///run/shoal/shoal.sock"], dataRoot: String = "/var/lib/shoal",
                 execRoot: String = "/run/shoal", dns: [String] = [], initPath: String = "/usr/bin/tini-static",

@@ -34,14 +34,15 @@ public enum DockerAPIServer {
 
     /// The application serving `address` (a unix socket path or a TCP host/port).
     /// `tls`: the connection's TLS (a TCP host); nil for a unix socket. `local`: see `router`.
+    /// `interceptor`: sees every request first (the cluster endpoint answers container calls from the nodes).
     public static func application(backends: DockerBackends, address: BindAddress, tls: APITLS? = nil,
-                                   local: Bool = false,
+                                   local: Bool = false, interceptor: (any DockerRequestInterceptor)? = nil,
                                    spoolDirectory: String, stopping: StopSignal = StopSignal(), logger: Logger,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
         let router = router(backends: backends, spoolDirectory: spoolDirectory, stopping: stopping, local: local)
         return Application(
-            responder: VersionStrippingResponder(router.buildResponder()),
+            responder: VersionStrippingResponder(router.buildResponder(), interceptor: interceptor),
             server: .docker(hijackRouter: HijackRouter(backends: backends), tls: tls),
             configuration: .init(address: address, serverName: nil),
             onServerRunning: onServerRunning,
@@ -50,24 +51,42 @@ public enum DockerAPIServer {
 }
 
 /// Serves `/v1.41/containers/json` as `/containers/json`; unknown paths answer Docker's 404.
-struct VersionStrippingResponder<Inner: HTTPResponder>: HTTPResponder {
+struct VersionStrippingResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context: RequestContext {
     typealias Context = Inner.Context
     let inner: Inner
+    let interceptor: (any DockerRequestInterceptor)?
 
-    init(_ inner: Inner) { self.inner = inner }
+    init(_ inner: Inner, interceptor: (any DockerRequestInterceptor)? = nil) {
+        self.inner = inner
+        self.interceptor = interceptor
+    }
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.head.path ?? "/"
         let stripped = VersionPrefix.strip(path)
         if let version = Self.requestedVersion(path), version.compare(APIVersion.current, options: .numeric) == .orderedDescending {
-            throw DockerAPIError(.badRequest, "client version \(version) is too new. Maximum supported API version is \(APIVersion.current)")
+            return try DockerAPIError(.badRequest, "client version \(version) is too new. Maximum supported API version is \(APIVersion.current)")
+                .response(from: request, context: context)
         }
         var head = request.head
         head.path = stripped
+        let next: (Request) async throws -> Response = { request in
+            do {
+                return try await inner.respond(to: request, context: context)
+            } catch let error as HTTPError where error.status == .notFound {
+                throw DockerAPIError(.notFound, "page not found")
+            }
+        }
+        guard let interceptor else { return try await next(Request(head: head, body: request.body)) }
         do {
-            return try await inner.respond(to: Request(head: head, body: request.body), context: context)
-        } catch let error as HTTPError where error.status == .notFound {
-            throw DockerAPIError(.notFound, "page not found")
+            return try await interceptor.intercept(Request(head: head, body: request.body), next: next)
+        } catch {
+            // Outside the router: rendered here in Docker's shape (the router's middleware does it for routes).
+            let rendered = DockerAPIError(error)
+            if rendered.status.code >= 500, !(error is DockerAPIError) {
+                context.logger.error("\(request.method) \(stripped): \(rendered.message)")
+            }
+            return try rendered.response(from: request, context: context)
         }
     }
 
@@ -75,4 +94,10 @@ struct VersionStrippingResponder<Inner: HTTPResponder>: HTTPResponder {
         guard path.hasPrefix("/v"), VersionPrefix.strip(path) != path else { return nil }
         return String(path.dropFirst(2).prefix { $0 != "/" })
     }
+}
+
+/// Sees each request before the node's own routes (its path already without the `/v1.41` prefix): answers it
+/// itself, or passes it (rewritten or not) to `next`. Errors it throws are rendered in Docker's shape.
+public protocol DockerRequestInterceptor: Sendable {
+    func intercept(_ request: Request, next: (Request) async throws -> Response) async throws -> Response
 }

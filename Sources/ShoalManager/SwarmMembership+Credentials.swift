@@ -18,9 +18,10 @@ public struct UserCredentials: Sendable, Equatable {
     }
 }
 
-/// What the cluster endpoint of this manager serves with: where it listens, its certificate (this node's own,
-/// which names the advertise address), and whose clients it admits.
-public struct ClusterEndpointIdentity: Sendable, Equatable {
+/// What a swarm listener of this node (the cluster endpoint, the node engine channel) serves with: where it
+/// listens, its certificate (this node's own, which names the advertise address), and the cluster whose clients it
+/// admits.
+public struct SwarmListenerIdentity: Sendable, Equatable {
     public var host: String
     public var clusterID: String
     public var caCertificateFile: String
@@ -71,10 +72,21 @@ extension SwarmMembership {
 
     /// The cluster endpoint's identity while this node is a manager with an advertise address; nil otherwise
     /// (a worker, a node outside any swarm), when the endpoint must not listen.
-    public func clusterEndpointIdentity() -> ClusterEndpointIdentity? {
+    public func clusterEndpointIdentity() -> SwarmListenerIdentity? {
         guard let config, isManager, manager != nil, !config.advertiseHost.isEmpty else { return nil }
-        return ClusterEndpointIdentity(host: config.advertiseHost, clusterID: config.clusterID,
+        return SwarmListenerIdentity(host: config.advertiseHost, clusterID: config.clusterID,
                                        caCertificateFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
                                        keyFile: paths.nodeKey)
+    }
+}
+
+extension SwarmMembership {
+    /// The node engine channel's identity while this node is in a swarm with an advertise address (any role):
+    /// the managers reach this host's engine there for the cluster endpoint's calls about its containers.
+    public func nodeEngineIdentity() -> SwarmListenerIdentity? {
+        guard let config, !config.advertiseHost.isEmpty else { return nil }
+        return SwarmListenerIdentity(host: config.advertiseHost, clusterID: config.clusterID,
+                                     caCertificateFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
+                                     keyFile: paths.nodeKey)
     }
 }

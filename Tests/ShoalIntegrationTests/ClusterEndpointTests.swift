@@ -3,10 +3,11 @@ import ShoalOS
 import ShoalTestSupport
 import Testing
 
-/// The cluster endpoint's door (issue 13, first part): `shoal cluster credentials` and `shoal credentials` write a
-/// bundle (docker.env, ca.pem, cert.pem, key.pem) with which the stock CLI and docker-py drive the managers'
-/// TCP 2376 with mutual TLS; a client without a certificate, with one from another CA, with a node's own
-/// certificate, or speaking plain HTTP gets nothing; a worker issues no bundle.
+/// The cluster endpoint (issue 13): `shoal cluster credentials` and `shoal credentials` write a bundle (docker.env,
+/// ca.pem, cert.pem, key.pem) with which the stock CLI and docker-py drive the managers' TCP 2376 with mutual TLS;
+/// a client without a certificate, with one from another CA, with a node's own certificate, or speaking plain HTTP
+/// gets nothing; a worker issues no bundle; a revoked bundle is refused. Each node's engine channel (2381) admits
+/// the managers only. Through the bundle, `docker run` is placed on the nodes as classic Swarm placed it.
 @Suite(.timeLimit(.minutes(4))) struct ClusterEndpointTests {
     /// One HTTPS request to the endpoint with python's ssl (the CA given; a client certificate or none):
     /// `200` or `refused <error>`.
@@ -83,6 +84,17 @@ import Testing
                 let own = cluster.certificates(node)
                 #expect(try await probe(own + "/node.crt", own + "/node.key").hasPrefix("refused"), "node \(node)")
             }
+            // The node engine channel (2381, every node) lets the managers in and nobody else: not a user's
+            // bundle, not a worker's own certificate.
+            func channel(_ node: Int, _ certificate: String, _ key: String) async throws -> String {
+                try await Shell.run("/usr/bin/env", ["python3", "-c", Self.probe, cluster.address(node), "2381",
+                                                     bundle + "/ca.pem", certificate, key])
+                    .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            #expect(try await channel(2, cluster.certificates(1) + "/node.crt", cluster.certificates(1) + "/node.key") == "200")
+            #expect(try await channel(2, bundle + "/cert.pem", bundle + "/key.pem").hasPrefix("refused"))
+            #expect(try await channel(1, cluster.certificates(2) + "/node.crt", cluster.certificates(2) + "/node.key")
+                .hasPrefix("refused"))
             // Plain HTTP to the TLS port gets no HTTP answer.
             let plain = try await Shell.run(DaemonFixture.docker, ["version"], environment: [
                 "DOCKER_HOST": "tcp://\(manager):2376", "DOCKER_CONFIG": run.path("docker-config"),
@@ -113,6 +125,93 @@ import Testing
             let foreign = try await cluster.shoal(["credentials", "-H", "unix://" + cluster.socket(1),
                                                    "--revoke", stranger.clientCertificate])
             #expect(foreign.status != 0 && foreign.stderr.contains("not a credentials bundle's certificate"), "\(foreign)")
+        }
+    }
+
+    /// Carina's seed transcript with local images, through the bundle: an overlay by default, a database pinned to
+    /// `*n1` with no published port, a web application pinned to `*n2` that reaches it by name and publishes 8080,
+    /// whose page the host opens at the address `docker port` prints; `docker ps` lists both as `NODE/NAME`; names
+    /// are unique in the cluster; a constraint no node meets is classic Swarm's error with nothing made; logs,
+    /// stop and rm reach the container's node.
+    @Test func theSeedTranscriptPlacesContainersAcrossTheNodes() async throws {
+        try await TestRun.with("endpoint-run") { run in
+            let cluster = LocalClusterFixture(run, prefix: "cr", subnetOctet: 85)
+            let up = try await cluster.up(nodes: 3, managers: 1, swarm: true)
+            try #require(up.status == 0, "\(up)")
+            let rootfs = run.path("rootfs")
+            try BusyboxRootfs.make(at: rootfs)
+            try await Shell.sh("mkdir -p \(rootfs)/www && echo from-db > \(rootfs)/www/index.html && tar -C \(rootfs) -cf \(run.path("app.tar")) .")
+            for node in 1...3 {
+                let loaded = try await cluster.docker(node, ["import", run.path("app.tar"), "app"])
+                try #require(loaded.status == 0, "\(loaded)")
+            }
+            let bundle = run.path("bundle")
+            let made = try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--out", bundle])
+            try #require(made.status == 0, "\(made)")
+            let environment = ["DOCKER_HOST": "tcp://\(cluster.address(1)):2376", "DOCKER_TLS_VERIFY": "1",
+                               "DOCKER_CERT_PATH": bundle, "DOCKER_CONFIG": run.path("docker-config")]
+            func docker(_ arguments: [String]) async throws -> Shell.Result {
+                try await Shell.run(DaemonFixture.docker, arguments, environment: environment, timeout: 120)
+            }
+            var ready = try await docker(["version"])
+            for _ in 0..<50 where ready.status != 0 {
+                try await Task.sleep(for: .milliseconds(200))
+                ready = try await docker(["version"])
+            }
+            try #require(ready.status == 0, "\(ready)\n\(cluster.log(1))")
+
+            let network = try await docker(["network", "create", "mynet"])
+            #expect(network.status == 0, "\(network)")
+            #expect(try await docker(["network", "inspect", "-f", "{{.Driver}} {{.Attachable}}", "mynet"]).stdout == "overlay true\n")
+            let db = try await docker(["run", "-d", "--name", "db", "--net", "mynet", "--env", "constraint:node==*n1",
+                                       "app", "httpd", "-f", "-p", "3306", "-h", "/www"])
+            #expect(db.status == 0, "\(db)\n\(cluster.log(1))")
+            let page = "until wget -qO /www/index.html http://db:3306/; do sleep 0.2; done; exec httpd -f -p 80 -h /www"
+            let web = try await docker(["run", "-d", "--name", "web", "--net", "mynet", "--env", "constraint:node==*n2",
+                                        "--publish", "8080:80", "app", "sh", "-c", page])
+            #expect(web.status == 0, "\(web)")
+
+            let listed = try await docker(["ps", "--format", "{{.Names}}"])
+            #expect(Set(listed.stdout.split(separator: "\n")) == ["\(cluster.name)-n1/db", "\(cluster.name)-n2/web"], "\(listed)")
+            // Each runs on the node its constraint names (as that node's own engine sees it).
+            #expect(try await cluster.docker(1, ["ps", "--format", "{{.Names}}"]).stdout == "db\n")
+            #expect(try await cluster.docker(2, ["ps", "--format", "{{.Names}}"]).stdout == "web\n")
+            #expect(try await cluster.docker(3, ["ps", "-aq"]).stdout == "")
+            // The scheduling entries leave the environment for classic Swarm's label.
+            let placed = try await docker(["inspect", "-f", "{{json .Config.Env}} {{index .Config.Labels \"com.docker.swarm.constraints\"}}", "web"])
+            #expect(!placed.stdout.contains("constraint:") && placed.stdout.hasSuffix(" [\"node==*n2\"]\n"), "\(placed)")
+            #expect(try await docker(["inspect", "-f", "{{.Node.Name}}", "web"]).stdout == "\(cluster.name)-n2\n")
+
+            let noPort = try await docker(["port", "db", "3306"])
+            #expect(noPort.status != 0 && noPort.stderr.contains("Error: No public port '3306") && noPort.stderr.contains("published for db"), "\(noPort)")
+            let port = try await docker(["port", "web", "80"])
+            #expect(port.stdout == "\(cluster.address(2)):8080\n", "\(port)")
+            // The host opens the page at that address: the web application got it from the database by name.
+            var body: String?
+            for _ in 0..<100 where body == nil {
+                body = try await HTTPProbe.get("http://\(cluster.address(2)):8080/")
+                if body == nil { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            let webLogs = body == "from-db\n" ? "" : "\(try await docker(["logs", "web"]))"
+            #expect(body == "from-db\n", "\(String(describing: body))\n\(webLogs)")
+
+            // Names are the cluster's; a constraint nobody meets changes nothing.
+            let taken = try await docker(["run", "-d", "--name", "db", "--env", "constraint:node==*n3", "app", "true"])
+            #expect(taken.status == 125 && taken.stderr.contains("The container name \"/db\" is already in use"), "\(taken)")
+            let nowhere = try await docker(["run", "-d", "--env", "constraint:node==*n9", "app", "true"])
+            #expect(nowhere.status == 125
+                && nowhere.stderr.contains("Unable to find a node that satisfies the following conditions"), "\(nowhere)")
+            #expect(try await docker(["ps", "-aq"]).stdout.split(separator: "\n").count == 2)
+            let bad = try await docker(["run", "-d", "--env", "constraint:node=*n1", "app", "true"])
+            #expect(bad.status == 125, "\(bad)")
+
+            // Calls about one container reach its node.
+            #expect(try await docker(["stop", "-t", "1", "\(cluster.name)-n2/web"]).status == 0)
+            #expect(try await cluster.docker(2, ["inspect", "-f", "{{.State.Status}}", "web"]).stdout == "exited\n")
+            #expect(try await docker(["rm", "web"]).status == 0)
+            #expect(try await cluster.docker(2, ["ps", "-aq"]).stdout == "")
+            let gone = try await docker(["logs", "web"])
+            #expect(gone.status != 0 && gone.stderr.contains("No such container: web"), "\(gone)")
         }
     }
 }

@@ -1,0 +1,201 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ShoalCore
+import ShoalDockerAPI
+import ShoalScheduler
+
+/// The cluster endpoint's routes in front of the manager's own API (classic Swarm's behaviour):
+/// - `GET /containers/json`: every Ready node's containers, named `/NODE/NAME`;
+/// - `POST /containers/create`: placed by the classic scheduler (`-e constraint:…`, `affinity:…`, their labels,
+///   ports, dependencies, reservations), created on the chosen node; names are unique in the cluster;
+/// - `/containers/REF/…`: the call goes to the engine of the node that has REF (an ID, a unique prefix, a name or
+///   `NODE/NAME`), its answer streamed back; inspect also tells the node, and `docker port` its address;
+/// - `POST /networks/create` without a driver (or with the CLI's default, `bridge`) makes an attachable overlay
+///   (a network every node's containers can join).
+/// Anything else is the manager's own API.
+public struct ClusterInterceptor: DockerRequestInterceptor {
+    let engines: any NodeEngines
+    let strategy: ClassicScheduler.Strategy
+    let logger: Logger
+
+    public init(engines: any NodeEngines, strategy: ClassicScheduler.Strategy = .spread, logger: Logger) {
+        self.engines = engines
+        self.strategy = strategy
+        self.logger = logger
+    }
+
+    public func intercept(_ request: Request, next: (Request) async throws -> Response) async throws -> Response {
+        let parts = request.uri.path.split(separator: "/").map(String.init)
+        guard parts.first == "containers", parts.count >= 2 else {
+            if request.method == .post, parts == ["networks", "create"] { return try await next(try overlayByDefault(request)) }
+            return try await next(request)
+        }
+        switch (request.method, parts[1]) {
+        case (.get, "json") where parts.count == 2: return try await list(request)
+        case (.post, "create") where parts.count == 2: return try await create(request)
+        case (_, "prune") where parts.count == 2: return try await next(request)
+        default:
+            // `docker stop NODE/NAME` puts the node's name in the path as it is: `/containers/NODE/NAME/stop`.
+            let all = try await containers(query: "?all=1")
+            if parts.count >= 3, all.contains(where: { $0.node.hostname == parts[1] }) {
+                return try await forward(request, reference: parts[1] + "/" + parts[2],
+                                         rest: parts.dropFirst(3).joined(separator: "/"), among: all)
+            }
+            return try await forward(request, reference: parts[1], rest: parts.dropFirst(2).joined(separator: "/"), among: all)
+        }
+    }
+
+    // MARK: the routes
+
+    private func list(_ request: Request) async throws -> Response {
+        let query = request.uri.query.map { "?" + $0 } ?? ""
+        var merged = try await containers(query: query).sorted { $0.created > $1.created }.map(\.clusterObject)
+        if let limit = Self.queryValue(request, "limit").flatMap(Int.init), limit > 0 { merged = Array(merged.prefix(limit)) }
+        return Self.json(try JSONSerialization.data(withJSONObject: merged))
+    }
+
+    private func create(_ request: Request) async throws -> Response {
+        let body = try await Self.jsonObject(request)
+        let name = Self.queryValue(request, "name")
+        let nodes = try await engines.nodes()
+        let all = try await containers(query: "?all=1", on: nodes)
+        if let name, !name.isEmpty {
+            let wanted = name.hasPrefix("/") ? String(name.dropFirst()) : name
+            if let taken = all.first(where: { $0.names.contains(wanted) }) {
+                throw ShoalError.conflict(
+                    "Conflict. The container name \"/\(wanted)\" is already in use by container \"\(taken.id)\". You have to remove (or rename) that container to be able to reuse that name.")
+            }
+        }
+        let placement = CreateBody.placement(body)
+        let candidates = nodes.map { node in ClassicNode(node, containers: all.filter { $0.node.id == node.id }) }
+        let ranked = try ClassicScheduler.rank(placement, nodes: candidates, strategy: strategy)
+        guard let chosen = nodes.first(where: { $0.id == ranked.first?.id }) else {
+            throw ShoalError(.unavailable, "No healthy node available in the cluster")
+        }
+        let rewritten = try JSONSerialization.data(withJSONObject: CreateBody.rewritten(body, for: placement))
+        let uri = "/containers/create" + (request.uri.query.map { "?" + $0 } ?? "")
+        logger.debug("cluster endpoint: \(name ?? "a container") placed on \(chosen.hostname)")
+        return try await relay(EngineRequest(method: .post, uri: uri, headers: request.headers,
+                                             body: ByteBuffer(bytes: rewritten)), to: chosen)
+    }
+
+    private func forward(_ request: Request, reference: String, rest: String, among all: [ClusterContainer])
+        async throws -> Response
+    {
+        let target = try ClusterContainer.resolve(reference, in: all)
+        let uri = "/containers/\(target.id)" + (rest.isEmpty ? "" : "/" + rest) + (request.uri.query.map { "?" + $0 } ?? "")
+        let body = try await request.body.collect(upTo: 64 << 20)
+        let outgoing = EngineRequest(method: request.method, uri: uri, headers: request.headers,
+                                     body: body.readableBytes > 0 ? body : nil)
+        guard request.method == .get, rest == "json" else { return try await relay(outgoing, to: target.node) }
+        // Inspect: where the container runs, and its published ports on the node's address (`docker port`).
+        let answer = try await engines.send(outgoing, to: target.node)
+        let bytes = try await answer.collect()
+        guard answer.status == .ok,
+              var object = try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any]
+        else { return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: bytes)) }
+        object["Node"] = Self.nodeObject(target.node)
+        if var settings = object["NetworkSettings"] as? [String: Any], let ports = settings["Ports"] as? [String: Any] {
+            settings["Ports"] = ports.mapValues { bindings -> Any in
+                guard let list = bindings as? [[String: Any]] else { return bindings }
+                return Self.onNode(list, address: target.node.address, ip: "HostIp", port: "HostPort")
+            }
+            object["NetworkSettings"] = settings
+        }
+        return Self.json(try JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// `docker network create NAME` on the endpoint: an overlay the containers of every node can join. The
+    /// stock CLI sends its default driver, `bridge`, when none is given, so `bridge` means the default here too
+    /// (a node-local bridge is made on that node's own socket).
+    private func overlayByDefault(_ request: Request) async throws -> Request {
+        var body = try await Self.jsonObject(request)
+        if ["", "bridge"].contains(body["Driver"] as? String ?? "") {
+            body["Driver"] = "overlay"
+            body["Attachable"] = true
+        }
+        let bytes = try JSONSerialization.data(withJSONObject: body)
+        return Request(head: request.head, body: RequestBody(buffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: the nodes
+
+    /// Every Ready node's containers for `query`, asked concurrently; a node that does not answer is left out
+    /// (as classic Swarm left out an unhealthy engine).
+    private func containers(query: String, on known: [ClusterNode]? = nil) async throws -> [ClusterContainer] {
+        let nodes: [ClusterNode]
+        if let known { nodes = known } else { nodes = try await engines.nodes() }
+        let engines = self.engines
+        let logger = self.logger
+        return await withTaskGroup(of: [ClusterContainer].self) { group in
+            for node in nodes where node.ready {
+                group.addTask {
+                    do {
+                        let answer = try await engines.send(EngineRequest(method: .get, uri: "/containers/json" + query), to: node)
+                        let bytes = try await answer.collect()
+                        guard answer.status == .ok,
+                              let list = try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [[String: Any]]
+                        else { return [] }
+                        return list.map { ClusterContainer(node: node, object: $0) }
+                    } catch {
+                        logger.warning("cluster endpoint: the containers of \(node.hostname) are left out: \(error)")
+                        return []
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    private func relay(_ request: EngineRequest, to node: ClusterNode) async throws -> Response {
+        let answer = try await engines.send(request, to: node)
+        return Response(status: answer.status, headers: answer.headers, body: ResponseBody(asyncSequence: answer.body))
+    }
+
+    // MARK: helpers
+
+    /// Published ports as classic Swarm showed them: on the node's address instead of any address (`0.0.0.0`,
+    /// `::`), once each.
+    static func onNode(_ bindings: [[String: Any]], address: String, ip: String, port: String) -> [[String: Any]] {
+        var seen: Set<String> = []
+        return bindings.compactMap { binding in
+            var binding = binding
+            if let host = binding[ip] as? String, host.isEmpty || host == "0.0.0.0" || host == "::" {
+                binding[ip] = address
+            }
+            let key = "\(binding[ip] ?? "")|\(binding[port] ?? "")|\(binding["PrivatePort"] ?? "")|\(binding["Type"] ?? "")"
+            return seen.insert(key).inserted ? binding : nil
+        }
+    }
+
+    static func nodeObject(_ node: ClusterNode) -> [String: Any] {
+        ["ID": node.id, "Name": node.hostname, "IP": node.address, "Addr": "\(node.address):2376",
+         "Cpus": Int(node.nanoCPUs / 1_000_000_000), "Memory": node.memoryBytes, "Labels": node.labels]
+    }
+
+    static func json(_ data: Data) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func jsonObject(_ request: Request) async throws -> [String: Any] {
+        let buffer = try await request.body.collect(upTo: 16 << 20)
+        guard buffer.readableBytes > 0 else { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw ShoalError.invalidArgument("invalid JSON in the request body")
+        }
+        return object
+    }
+
+    static func queryValue(_ request: Request, _ key: String) -> String? {
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.first.map(String.init) == key else { continue }
+            let value = parts.count > 1 ? String(parts[1]).replacingOccurrences(of: "+", with: " ") : ""
+            return value.removingPercentEncoding ?? value
+        }
+        return nil
+    }
+}

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import ShoalCore
+import Synchronization
+
+/// The managers' side of the node engine channel: HTTPS to `ADDRESS:PORT` of a node with this manager's own node
+/// certificate as the client's, trusting the cluster's CA and checking the node's certificate names the address.
+/// The certificate files are read again when they change (renewal), with a new client for the new identity.
+public final class NodeEngineClient: Sendable {
+    public struct Files: Sendable, Equatable {
+        public var caCertificate: String
+        public var certificate: String
+        public var key: String
+
+        public init(caCertificate: String, certificate: String, key: String) {
+            self.caCertificate = caCertificate
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
+    private let files: Files
+    private let port: Int
+    private let current = Mutex<(pem: String, client: HTTPClient)?>(nil)
+
+    public init(files: Files, port: Int) {
+        self.files = files
+        self.port = port
+    }
+
+    public func send(_ request: EngineRequest, to address: String) async throws -> EngineResponse {
+        let host = address.contains(":") ? "[\(address)]" : address
+        var outgoing = HTTPClientRequest(url: "https://\(host):\(port)/v1.41\(request.uri)")
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers where Self.forwarded.contains(field.name) {
+            outgoing.headers.add(name: field.name.rawName, value: field.value)
+        }
+        if let body = request.body { outgoing.body = .bytes(body) }
+        let response: HTTPClientResponse
+        do {
+            // Streams (logs -f, events, wait) last as long as the caller keeps reading.
+            response = try await client().execute(outgoing, deadline: .distantFuture)
+        } catch {
+            throw ShoalError(.unavailable, "the engine of \(address) cannot be reached: \(error)")
+        }
+        var headers = HTTPFields()
+        for (name, value) in response.headers {
+            guard let field = HTTPField.Name(name), !Self.hopByHop.contains(field) else { continue }
+            headers.append(HTTPField(name: field, value: value))
+        }
+        let body = response.body
+        let stream = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            let task = Task {
+                do {
+                    for try await chunk in body { continuation.yield(chunk) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        return EngineResponse(status: HTTPResponse.Status(code: Int(response.status.code)), headers: headers, body: stream)
+    }
+
+    /// The request headers an engine needs (the body's type, registry credentials); the rest are the client's
+    /// connection to the endpoint, not the endpoint's to the node.
+    static let forwarded: Set<HTTPField.Name> = [.contentType, HTTPField.Name("X-Registry-Auth")!]
+    static let hopByHop: Set<HTTPField.Name> = [.connection, .transferEncoding, .contentLength,
+                                                HTTPField.Name("Keep-Alive")!, .upgrade]
+
+    private func client() throws -> HTTPClient {
+        let pem = try String(contentsOfFile: files.certificate, encoding: .utf8)
+        if let open = current.withLock({ $0 }), open.pem == pem { return open.client }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: files.key, format: .pem))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(files.caCertificate))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout.connect = .seconds(5)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let replaced = current.withLock { open in
+            defer { open = (pem, client) }
+            return open?.client
+        }
+        // Calls under way on the old identity finish first.
+        if let replaced {
+            Task {
+                try? await Task.sleep(for: .seconds(60))
+                try? await replaced.shutdown()
+            }
+        }
+        return client
+    }
+}
