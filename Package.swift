@@ -237,8 +237,9 @@ let package = Package(
         .target(
             name: "ShoalClusterEndpoint",
             dependencies: [
-                "ShoalCore", "ShoalDockerAPI", "ShoalScheduler",
+                "ShoalCore", "ShoalModel", "ShoalDockerAPI", "ShoalScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ShoalCore
 import ShoalDockerAPI
+import ShoalModel
 import ShoalScheduler
 
 /// The cluster endpoint's routes in front of the manager's own API (classic Swarm's behaviour):
@@ -13,6 +14,8 @@ import ShoalScheduler
 ///   ports, dependencies, reservations), created on the chosen node; names are unique in the cluster;
 /// - `/containers/REF/…`: the call goes to the engine of the node that has REF (an ID, a unique prefix, a name or
 ///   `NODE/NAME`), its answer streamed back; inspect also tells the node, and `docker port` its address;
+/// - attach and exec streams (hijacked connections) are the node's, relayed; `/exec/ID/…` goes to the node that
+///   made the exec instance;
 /// - `POST /networks/create` without a driver (or with the CLI's default, `bridge`) makes an attachable overlay
 ///   (a network every node's containers can join).
 /// Anything else is the manager's own API.
@@ -29,6 +32,12 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
 
     public func intercept(_ request: Request, next: (Request) async throws -> Response) async throws -> Response {
         let parts = request.uri.path.split(separator: "/").map(String.init)
+        if parts.first == "exec", parts.count >= 3 {
+            let node = try await execNode(parts[1])
+            let body = try await request.body.collect(upTo: 1 << 20)
+            return try await relay(EngineRequest(method: request.method, uri: request.uri.description, headers: request.headers,
+                                                 body: body.readableBytes > 0 ? body : nil), to: node)
+        }
         guard parts.first == "containers", parts.count >= 2 else {
             if request.method == .post, parts == ["networks", "create"] { return try await next(try overlayByDefault(request)) }
             return try await next(request)
@@ -119,6 +128,50 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         }
         let bytes = try JSONSerialization.data(withJSONObject: body)
         return Request(head: request.head, body: RequestBody(buffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: hijacked streams
+
+    /// `docker attach`, `docker run` without `-d`, `docker exec`: the stream is the container's node's, relayed.
+    public func hijack(method: String, path: String, body: ByteBuffer) async throws -> (any StreamSession)? {
+        let parts = path.split(separator: "?", maxSplits: 1).first.map { $0.split(separator: "/").map(String.init) } ?? []
+        let query = path.split(separator: "?", maxSplits: 1).dropFirst().first.map { "?" + $0 } ?? ""
+        if parts.count == 3, parts[0] == "exec", parts[2] == "start" {
+            let node = try await execNode(parts[1])
+            let tty = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["Tty"] as? Bool ?? false
+            return try await RemoteStreamSession.open(
+                EngineRequest(method: .post, uri: "/exec/\(parts[1])/start", body: body), host: node.address, tty: tty,
+                channel: try await engines.connect(to: node))
+        }
+        guard parts.first == "containers", parts.last == "attach", (3...4).contains(parts.count) else { return nil }
+        let reference = parts.dropFirst().dropLast().joined(separator: "/")
+        let target = try ClusterContainer.resolve(reference, in: try await containers(query: "?all=1"))
+        let inspected = try await engines.send(EngineRequest(method: .get, uri: "/containers/\(target.id)/json"), to: target.node)
+        let details = try await inspected.collect()
+        let tty = ((try? JSONSerialization.jsonObject(with: Data(details.readableBytesView)) as? [String: Any])?["Config"]
+            as? [String: Any])?["Tty"] as? Bool ?? false
+        return try await RemoteStreamSession.open(
+            EngineRequest(method: .post, uri: "/containers/\(target.id)/attach" + query, body: body), host: target.node.address,
+            tty: tty, channel: try await engines.connect(to: target.node))
+    }
+
+    /// The node an exec instance belongs to (its ID is one node's): the one whose engine knows it.
+    private func execNode(_ id: String) async throws -> ClusterNode {
+        let engines = self.engines
+        let nodes = try await engines.nodes().filter(\.ready)
+        let found = await withTaskGroup(of: ClusterNode?.self) { group in
+            for node in nodes {
+                group.addTask {
+                    guard let answer = try? await engines.send(EngineRequest(method: .get, uri: "/exec/\(id)/json"), to: node)
+                    else { return nil }
+                    _ = try? await answer.collect()
+                    return answer.status == .ok ? node : nil
+                }
+            }
+            return await group.reduce(into: [ClusterNode]()) { if let node = $1 { $0.append(node) } }
+        }
+        guard let node = found.first else { throw ShoalError.notFound("No such exec instance: \(id)") }
+        return node
     }
 
     // MARK: the nodes

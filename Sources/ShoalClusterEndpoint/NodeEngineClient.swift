@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import ShoalCore
 import Synchronization
@@ -26,6 +27,7 @@ public final class NodeEngineClient: Sendable {
     private let files: Files
     private let port: Int
     private let current = Mutex<(pem: String, client: HTTPClient)?>(nil)
+    private let raw = Mutex<(pem: String, context: NIOSSLContext)?>(nil)
 
     public init(files: Files, port: Int) {
         self.files = files
@@ -67,6 +69,42 @@ public final class NodeEngineClient: Sendable {
         return EngineResponse(status: HTTPResponse.Status(code: Int(response.status.code)), headers: headers, body: stream)
     }
 
+    /// A raw TLS connection to the node's engine (hijacked streams), the node's certificate checked against its
+    /// address.
+    public func connect(to address: String) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        let pem = try String(contentsOfFile: files.certificate, encoding: .utf8)
+        let context: NIOSSLContext
+        if let cached = raw.withLock({ $0 }), cached.pem == pem {
+            context = cached.context
+        } else {
+            context = try NIOSSLContext(configuration: try tlsConfiguration(pem))
+            raw.withLock { $0 = (pem, context) }
+        }
+        do {
+            return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(5))
+                .connect(host: address, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: context, serverHostname: nil))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                    }
+                }
+        } catch {
+            throw ShoalError(.unavailable, "the engine of \(address) cannot be reached: \(error)")
+        }
+    }
+
+    private func tlsConfiguration(_ pem: String) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: files.key, format: .pem))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(files.caCertificate))
+        return tls
+    }
+
     /// The request headers an engine needs (the body's type, registry credentials); the rest are the client's
     /// connection to the endpoint, not the endpoint's to the node.
     static let forwarded: Set<HTTPField.Name> = [.contentType, HTTPField.Name("X-Registry-Auth")!]
@@ -76,12 +114,7 @@ public final class NodeEngineClient: Sendable {
     private func client() throws -> HTTPClient {
         let pem = try String(contentsOfFile: files.certificate, encoding: .utf8)
         if let open = current.withLock({ $0 }), open.pem == pem { return open.client }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)).map { .certificate($0) }
-        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: files.key, format: .pem))
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(files.caCertificate))
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        var configuration = HTTPClient.Configuration(tlsConfiguration: try tlsConfiguration(pem))
         configuration.timeout.connect = .seconds(5)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let replaced = current.withLock { open in

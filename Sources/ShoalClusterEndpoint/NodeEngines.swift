@@ -72,4 +72,6 @@ enum EngineCallError: Error {
 public protocol NodeEngines: Sendable {
     func nodes() async throws -> [ClusterNode]
     func send(_ request: EngineRequest, to node: ClusterNode) async throws -> EngineResponse
+    /// A new connection to the node's engine, its TLS handshake done (for a hijacked stream: attach, exec).
+    func connect(to node: ClusterNode) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer>
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import ShoalClusterEndpoint
 import ShoalCore
 import ShoalManager
@@ -28,5 +29,9 @@ struct ClusterNodesAdapter: NodeEngines {
 
     func send(_ request: EngineRequest, to node: ClusterNode) async throws -> EngineResponse {
         try await client.send(request, to: node.address)
+    }
+
+    func connect(to node: ClusterNode) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await client.connect(to: node.address)
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import ShoalCore
+import ShoalModel
 
 /// Builds the Docker API application: routes for every resource, Docker's error shape, the version prefix
 /// stripped, and the hijacking HTTP channel.
@@ -43,7 +44,7 @@ public enum DockerAPIServer {
         let router = router(backends: backends, spoolDirectory: spoolDirectory, stopping: stopping, local: local)
         return Application(
             responder: VersionStrippingResponder(router.buildResponder(), interceptor: interceptor),
-            server: .docker(hijackRouter: HijackRouter(backends: backends), tls: tls),
+            server: .docker(hijackRouter: HijackRouter(backends: backends, interceptor: interceptor), tls: tls),
             configuration: .init(address: address, serverName: nil),
             onServerRunning: onServerRunning,
             logger: logger)
@@ -100,4 +101,11 @@ struct VersionStrippingResponder<Inner: HTTPResponder>: HTTPResponder where Inne
 /// itself, or passes it (rewritten or not) to `next`. Errors it throws are rendered in Docker's shape.
 public protocol DockerRequestInterceptor: Sendable {
     func intercept(_ request: Request, next: (Request) async throws -> Response) async throws -> Response
+    /// A request that hijacks its connection (attach, exec start; `path` without the version prefix, with its
+    /// query): a stream of the interceptor's, or nil for the node's own.
+    func hijack(method: String, path: String, body: ByteBuffer) async throws -> (any StreamSession)?
+}
+
+extension DockerRequestInterceptor {
+    public func hijack(method: String, path: String, body: ByteBuffer) async throws -> (any StreamSession)? { nil }
 }

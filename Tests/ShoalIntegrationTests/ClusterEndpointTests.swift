@@ -205,6 +205,18 @@ import Testing
             let bad = try await docker(["run", "-d", "--env", "constraint:node=*n1", "app", "true"])
             #expect(bad.status == 125, "\(bad)")
 
+            // Streams are the node's: exec (with stdin and the exit code) on node 2, an attached run with --rm on
+            // node 3 (stdout and stderr apart, its exit code, the container gone after).
+            let exec = try await docker(["exec", "web", "sh", "-c", "cat /www/index.html; echo to-stderr >&2; exit 4"])
+            #expect(exec.status == 4 && exec.stdout == "from-db\n" && exec.stderr == "to-stderr\n", "\(exec)")
+            let echoed = try await Shell.run(DaemonFixture.docker, ["exec", "-i", "web", "cat"], environment: environment,
+                                             stdin: "through the endpoint\n", timeout: 60)
+            #expect(echoed.stdout == "through the endpoint\n", "\(echoed)")
+            let attached = try await docker(["run", "--rm", "--env", "constraint:node==*n3", "app", "sh", "-c",
+                                             "echo out; echo err >&2; exit 3"])
+            #expect(attached.status == 3 && attached.stdout == "out\n" && attached.stderr == "err\n", "\(attached)")
+            #expect(try await cluster.docker(3, ["ps", "-aq"]).stdout == "")
+
             // Calls about one container reach its node.
             #expect(try await docker(["stop", "-t", "1", "\(cluster.name)-n2/web"]).status == 0)
             #expect(try await cluster.docker(2, ["inspect", "-f", "{{.State.Status}}", "web"]).stdout == "exited\n")

@@ -19,12 +19,14 @@ import Testing
         let objects = SwarmObjects(store: store, clusterID: "c1")
         for id in ["m2", "m3"] { #expect(try await objects.createNode(Self.manager(id))) }
         let fence = try await LeaderFence.claim(for: "m1", in: store)
-        let period = Duration.milliseconds(10)
+        // Long enough that the steps between the last probes and the judgement never take three periods, even
+        // on a loaded machine (the judgement is what is tested, not the clock).
+        let period = Duration.milliseconds(250)
         let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
                                 ready: ["m2", "m3"], period: period, logger: Logger(label: "test"))
         await health.recordProbes(asked: ["m2", "m3"], answered: ["m2", "m3"], period: period)
         // Long past three periods: m2 still answers probes; m3's agent still heartbeats, its API is silent.
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(800))
         try await health.heartbeat("m3", period: period)
         await health.recordProbes(asked: ["m2", "m3"], answered: ["m2"], period: period)
         await health.expire()

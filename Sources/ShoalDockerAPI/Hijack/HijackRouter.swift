@@ -13,6 +13,7 @@ struct HijackRouter: Sendable {
     }
 
     let backends: DockerBackends
+    var interceptor: (any DockerRequestInterceptor)? = nil
 
     /// Whether a request head is one this router takes over.
     static func wants(_ head: HTTPRequestHead) -> Bool {
@@ -36,6 +37,9 @@ struct HijackRouter: Sendable {
 
     func decide(_ head: HTTPRequestHead, body: ByteBuffer) async throws -> Decision {
         let uri = VersionPrefix.strip(head.uri)
+        if let interceptor, let session = try await interceptor.hijack(method: head.method.rawValue, path: uri, body: body) {
+            return .session(session)
+        }
         let query = QueryString(uri)
         switch Self.route(uri) {
         case .attach(let ref):
