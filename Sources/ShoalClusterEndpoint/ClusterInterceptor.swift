@@ -16,6 +16,8 @@ import ShoalScheduler
 ///   `NODE/NAME`), its answer streamed back; inspect also tells the node, and `docker port` its address;
 /// - attach and exec streams (hijacked connections) are the node's, relayed; `/exec/ID/…` goes to the node that
 ///   made the exec instance;
+/// - `docker pull` pulls on every Ready node (a `docker run` of an image no node has too), `docker images` lists
+///   every node's images once, `docker info` describes the cluster and each node as classic Swarm's did;
 /// - `POST /networks/create` without a driver (or with the CLI's default, `bridge`) makes an attachable overlay
 ///   (a network every node's containers can join).
 /// Anything else is the manager's own API.
@@ -39,8 +41,13 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
                                                  body: body.readableBytes > 0 ? body : nil), to: node)
         }
         guard parts.first == "containers", parts.count >= 2 else {
-            if request.method == .post, parts == ["networks", "create"] { return try await next(try overlayByDefault(request)) }
-            return try await next(request)
+            switch (request.method, parts) {
+            case (.post, ["networks", "create"]): return try await next(try overlayByDefault(request))
+            case (.post, ["images", "create"]): return try await pullEverywhere(request)
+            case (.get, ["images", "json"]): return try await imagesEverywhere(request)
+            case (.get, ["info"]): return try await info(request, next: next)
+            default: return try await next(request)
+            }
         }
         switch (request.method, parts[1]) {
         case (.get, "json") where parts.count == 2: return try await list(request)
@@ -178,7 +185,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
 
     /// Every Ready node's containers for `query`, asked concurrently; a node that does not answer is left out
     /// (as classic Swarm left out an unhealthy engine).
-    private func containers(query: String, on known: [ClusterNode]? = nil) async throws -> [ClusterContainer] {
+    func containers(query: String, on known: [ClusterNode]? = nil) async throws -> [ClusterContainer] {
         let nodes: [ClusterNode]
         if let known { nodes = known } else { nodes = try await engines.nodes() }
         let engines = self.engines
@@ -203,7 +210,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         }
     }
 
-    private func relay(_ request: EngineRequest, to node: ClusterNode) async throws -> Response {
+    func relay(_ request: EngineRequest, to node: ClusterNode) async throws -> Response {
         let answer = try await engines.send(request, to: node)
         return Response(status: answer.status, headers: answer.headers, body: ResponseBody(asyncSequence: answer.body))
     }

@@ -226,4 +226,56 @@ import Testing
             #expect(gone.status != 0 && gone.stderr.contains("No such container: web"), "\(gone)")
         }
     }
+
+    /// `docker info` describes the cluster as classic Swarm did; a `docker run` of an image no node has pulls it
+    /// on every node (the CLI's pull after the chosen node's "No such image") and then runs it where it was
+    /// placed; `docker images` lists it once.
+    @Test func infoDescribesTheClusterAndARunPullsEverywhere() async throws {
+        try await TestRun.with("endpoint-pull") { run in
+            let cluster = LocalClusterFixture(run, prefix: "cp", subnetOctet: 86)
+            let up = try await cluster.up(nodes: 3, managers: 1, swarm: true,
+                                          extra: ["--dns", "127.0.0.1:1053", "--insecure-registry", cluster.subnet])
+            try #require(up.status == 0, "\(up)")
+            let registry = try await LocalRegistry.start(in: run, host: cluster.address(0))
+            let rootfs = run.path("rootfs")
+            try BusyboxRootfs.make(at: rootfs)
+            try await Shell.sh("tar -C \(rootfs) -cf \(run.path("bb.tar")) .")
+            let image = "\(registry.domain)/team/app:1"
+            try #require(try await cluster.docker(1, ["import", run.path("bb.tar"), image]).status == 0)
+            let pushed = try await cluster.docker(1, ["push", image])
+            try #require(pushed.status == 0, "\(pushed)")
+            try #require(try await cluster.docker(1, ["rmi", image]).status == 0)
+
+            let bundle = run.path("bundle")
+            try #require(try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--out", bundle]).status == 0)
+            let environment = ["DOCKER_HOST": "tcp://\(cluster.address(1)):2376", "DOCKER_TLS_VERIFY": "1",
+                               "DOCKER_CERT_PATH": bundle, "DOCKER_CONFIG": run.path("docker-config")]
+            func docker(_ arguments: [String]) async throws -> Shell.Result {
+                try await Shell.run(DaemonFixture.docker, arguments, environment: environment, timeout: 120)
+            }
+            var info = try await docker(["info"])
+            for _ in 0..<50 where info.status != 0 {
+                try await Task.sleep(for: .milliseconds(200))
+                info = try await docker(["info"])
+            }
+            #expect(info.stdout.contains("Nodes: 3") && info.stdout.contains("Strategy: spread"), "\(info)")
+            for node in 1...3 {
+                #expect(info.stdout.contains(" \(cluster.name)-n\(node): \(cluster.address(node)):2376"), "\(info.stdout)")
+            }
+
+            let ran = try await docker(["run", "-d", "--name", "pulled", "--env", "constraint:node==*n3", image, "sleep", "1000"])
+            #expect(ran.status == 0, "\(ran)\n\(cluster.log(1))")
+            #expect(try await docker(["ps", "--format", "{{.Names}}"]).stdout == "\(cluster.name)-n3/pulled\n")
+            for node in 1...3 {
+                let here = try await cluster.docker(node, ["images", "--format", "{{.Repository}}:{{.Tag}}", image])
+                #expect(here.stdout == "\(image)\n", "node \(node): \(here)")
+            }
+            let listed = try await docker(["images", "--format", "{{.Repository}}:{{.Tag}}"])
+            #expect(listed.stdout == "\(image)\n", "\(listed)")
+            // An image no registry has: the pull fails, naming the nodes, and nothing runs.
+            let missing = try await docker(["run", "-d", "\(registry.domain)/team/none:1", "true"])
+            #expect(missing.status != 0 && missing.stderr.contains("\(cluster.name)-n"), "\(missing.stderr)")
+            #expect(try await docker(["ps", "-aq"]).stdout.split(separator: "\n").count == 1)
+        }
+    }
 }
