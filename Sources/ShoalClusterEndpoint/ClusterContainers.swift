@@ -1,6 +1,7 @@
 import Foundation
 import ShoalCore
 import ShoalScheduler
+import Synchronization
 
 /// A container on one node, as the node's `GET /containers/json` lists it (the JSON object kept as it is, for
 /// `docker ps` to show every field the node gave).
@@ -96,5 +97,31 @@ extension ClassicNode {
     init(_ node: ClusterNode, containers: [ClusterContainer]) {
         self.init(id: node.id, name: node.hostname, labels: node.labels, healthy: node.ready,
                   containers: containers.map(\.classic), totalCPUs: node.nanoCPUs, totalMemory: node.memoryBytes)
+    }
+}
+
+/// The nodes of the containers this endpoint made lately, by full ID: `docker run` starts (and often attaches to)
+/// the container right after creating it, and need not ask every node where it is. A node that no longer has it
+/// (removed meanwhile) answers 404 and the endpoint asks them all.
+final class PlacementCache: Sendable {
+    /// Enough for a burst of runs; older entries go all at once (a miss only costs a lookup on every node).
+    static let limit = 4096
+    private let nodes = Mutex<[String: ClusterNode]>([:])
+
+    func remember(_ id: String, on node: ClusterNode) {
+        nodes.withLock { nodes in
+            if nodes.count >= Self.limit { nodes.removeAll(keepingCapacity: true) }
+            nodes[id] = node
+        }
+    }
+
+    /// Only a full container ID is looked up: names and prefixes may mean another container by now.
+    func node(of reference: String) -> ClusterNode? {
+        guard reference.utf8.count == 64 else { return nil }
+        return nodes.withLock { $0[reference] }
+    }
+
+    func forget(_ id: String) {
+        _ = nodes.withLock { $0.removeValue(forKey: id) }
     }
 }

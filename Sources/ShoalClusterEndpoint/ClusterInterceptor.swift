@@ -25,6 +25,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     let engines: any NodeEngines
     let strategy: ClassicScheduler.Strategy
     let logger: Logger
+    let placements = PlacementCache()
 
     public init(engines: any NodeEngines, strategy: ClassicScheduler.Strategy = .spread, logger: Logger) {
         self.engines = engines
@@ -54,13 +55,20 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         case (.post, "create") where parts.count == 2: return try await create(request)
         case (_, "prune") where parts.count == 2: return try await next(request)
         default:
+            let body = try await request.body.collect(upTo: 64 << 20)
+            // A container this endpoint just made (`docker run` starts it by its full ID): straight to its node.
+            if let node = placements.node(of: parts[1]) {
+                let answer = try await forward(request, body: body, to: ClusterContainer(node: node, object: ["Id": parts[1]]),
+                                               rest: parts.dropFirst(2).joined(separator: "/"))
+                if answer.status != .notFound { return answer }
+                placements.forget(parts[1])
+            }
             // `docker stop NODE/NAME` puts the node's name in the path as it is: `/containers/NODE/NAME/stop`.
             let all = try await containers(query: "?all=1")
-            if parts.count >= 3, all.contains(where: { $0.node.hostname == parts[1] }) {
-                return try await forward(request, reference: parts[1] + "/" + parts[2],
-                                         rest: parts.dropFirst(3).joined(separator: "/"), among: all)
-            }
-            return try await forward(request, reference: parts[1], rest: parts.dropFirst(2).joined(separator: "/"), among: all)
+            let named = parts.count >= 3 && all.contains { $0.node.hostname == parts[1] }
+            let reference = named ? parts[1] + "/" + parts[2] : parts[1]
+            return try await forward(request, body: body, to: try ClusterContainer.resolve(reference, in: all),
+                                     rest: parts.dropFirst(named ? 3 : 2).joined(separator: "/"))
         }
     }
 
@@ -94,16 +102,20 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         let rewritten = try JSONSerialization.data(withJSONObject: CreateBody.rewritten(body, for: placement))
         let uri = "/containers/create" + (request.uri.query.map { "?" + $0 } ?? "")
         logger.debug("cluster endpoint: \(name ?? "a container") placed on \(chosen.hostname)")
-        return try await relay(EngineRequest(method: .post, uri: uri, headers: request.headers,
-                                             body: ByteBuffer(bytes: rewritten)), to: chosen)
+        let answer = try await engines.send(EngineRequest(method: .post, uri: uri, headers: request.headers,
+                                                          body: ByteBuffer(bytes: rewritten)), to: chosen)
+        let made = try await answer.collect()
+        if answer.status == .created,
+           let id = (try? JSONSerialization.jsonObject(with: Data(made.readableBytesView)) as? [String: Any])?["Id"] as? String {
+            placements.remember(id, on: chosen)
+        }
+        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: made))
     }
 
-    private func forward(_ request: Request, reference: String, rest: String, among all: [ClusterContainer])
+    private func forward(_ request: Request, body: ByteBuffer, to target: ClusterContainer, rest: String)
         async throws -> Response
     {
-        let target = try ClusterContainer.resolve(reference, in: all)
         let uri = "/containers/\(target.id)" + (rest.isEmpty ? "" : "/" + rest) + (request.uri.query.map { "?" + $0 } ?? "")
-        let body = try await request.body.collect(upTo: 64 << 20)
         let outgoing = EngineRequest(method: request.method, uri: uri, headers: request.headers,
                                      body: body.readableBytes > 0 ? body : nil)
         guard request.method == .get, rest == "json" else { return try await relay(outgoing, to: target.node) }
@@ -152,7 +164,11 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         }
         guard parts.first == "containers", parts.last == "attach", (3...4).contains(parts.count) else { return nil }
         let reference = parts.dropFirst().dropLast().joined(separator: "/")
-        let target = try ClusterContainer.resolve(reference, in: try await containers(query: "?all=1"))
+        let target = if let node = placements.node(of: reference) {
+            ClusterContainer(node: node, object: ["Id": reference])
+        } else {
+            try ClusterContainer.resolve(reference, in: try await containers(query: "?all=1"))
+        }
         let inspected = try await engines.send(EngineRequest(method: .get, uri: "/containers/\(target.id)/json"), to: target.node)
         let details = try await inspected.collect()
         let tty = ((try? JSONSerialization.jsonObject(with: Data(details.readableBytesView)) as? [String: Any])?["Config"]

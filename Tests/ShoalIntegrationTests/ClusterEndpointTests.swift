@@ -224,6 +224,14 @@ import Testing
             #expect(try await cluster.docker(2, ["ps", "-aq"]).stdout == "")
             let gone = try await docker(["logs", "web"])
             #expect(gone.status != 0 && gone.stderr.contains("No such container: web"), "\(gone)")
+            // A container the endpoint made and remembers, removed behind its back on its node: its full ID then
+            // means nothing, as anywhere else.
+            let created = try await docker(["create", "--env", "constraint:node==*n3", "app", "true"])
+            let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(created.status == 0 && id.count == 64, "\(created)")
+            #expect(try await cluster.docker(3, ["rm", id]).status == 0)
+            let stale = try await docker(["start", id])
+            #expect(stale.status != 0 && stale.stderr.contains("No such container: \(id)"), "\(stale)")
         }
     }
 
