@@ -30,6 +30,10 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     through a service VIP balanced by nftables in a client's network namespace,
                                     against straight to a backend (scripts/bench_vip.py); --vip-rounds,
                                     --vip-seconds.
+  endpoint                          Shoal's cluster endpoint (5 hosts, a credentials bundle) vs the node itself vs
+                                    Docker 20.10's node-local run, alone: docker run -d three ways, docker ps -a
+                                    with 1,000 containers, 200 runs 8 at a time and their spread; --iterations is
+                                    the rounds of the first, 20 by default (see scripts/bench_endpoint.py).
   services                          Shoal vs a Docker 20.10 swarm, alone like overlay and on the same 3-host clusters:
                                     swarm services through the manager, alternating round by round: service-create-1,
                                     service-create-10, service-create-50 (create until all Running),
@@ -1335,6 +1339,14 @@ def services_main(args, tokens):
     return bench_services.main(args, tokens)
 
 
+def endpoint_main(args, tokens):
+    """`--only endpoint`: the cluster endpoint's figures (scripts/bench_endpoint.py)."""
+    sys.modules.setdefault("bench", sys.modules[__name__])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_endpoint
+    return bench_endpoint.main(args, tokens)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", metavar="LIST",
@@ -1369,6 +1381,10 @@ def main():
         if set(tokens) - {"vip-balancer", "shoal"}:
             parser.error("--only vip-balancer runs alone (Shoal only)")
         return vip_main(args)
+    if "endpoint" in tokens:
+        if set(tokens) - {"endpoint"}:
+            parser.error("--only endpoint runs alone")
+        return endpoint_main(args, tokens)
     if "services" in tokens or set(tokens) & set(SERVICES_WORKLOADS):
         if set(tokens) - {"services", *SERVICES_WORKLOADS, *ENGINES}:
             parser.error("--only services runs alone (with service-* workloads and engine names)")

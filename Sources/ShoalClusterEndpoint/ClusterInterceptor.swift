@@ -18,6 +18,8 @@ import ShoalScheduler
 ///   made the exec instance;
 /// - `docker pull` pulls on every Ready node (a `docker run` of an image no node has too), `docker images` lists
 ///   every node's images once, `docker info` describes the cluster and each node as classic Swarm's did;
+/// - `docker network ls` shows the swarm's networks once and each node's own as `NODE/NAME`; connect and
+///   disconnect reach the container's node;
 /// - `POST /networks/create` without a driver (or with the CLI's default, `bridge`) makes an attachable overlay
 ///   (a network every node's containers can join).
 /// Anything else is the manager's own API.
@@ -44,6 +46,9 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         guard parts.first == "containers", parts.count >= 2 else {
             switch (request.method, parts) {
             case (.post, ["networks", "create"]): return try await next(try overlayByDefault(request))
+            case (.get, ["networks"]): return try await listNetworks(request)
+            case (_, _) where parts.first == "networks" && parts.count >= 2 && parts[1] != "prune":
+                return try await networkCall(request, parts: parts, next: next)
             case (.post, ["images", "create"]): return try await pullEverywhere(request)
             case (.get, ["images", "json"]): return try await imagesEverywhere(request)
             case (.get, ["info"]): return try await info(request, next: next)

@@ -105,6 +105,9 @@ public final class NodeEngineClient: Sendable {
         return tls
     }
 
+    /// Connections kept open to one node's engine at most (each long call holds one).
+    static let connectionsPerNode = 1024
+
     /// The request headers an engine needs (the body's type, registry credentials); the rest are the client's
     /// connection to the endpoint, not the endpoint's to the node.
     static let forwarded: Set<HTTPField.Name> = [.contentType, HTTPField.Name("X-Registry-Auth")!]
@@ -116,6 +119,9 @@ public final class NodeEngineClient: Sendable {
         if let open = current.withLock({ $0 }), open.pem == pem { return open.client }
         var configuration = HTTPClient.Configuration(tlsConfiguration: try tlsConfiguration(pem))
         configuration.timeout.connect = .seconds(5)
+        // A call that waits (`wait`, `logs -f`, `events`, `stats`) holds its HTTP/1 connection as long as it lasts:
+        // the pool's default of 8 per node would leave the ninth client waiting for the first to end.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerNode
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let replaced = current.withLock { open in
             defer { open = (pem, client) }

@@ -205,6 +205,18 @@ import Testing
             let bad = try await docker(["run", "-d", "--env", "constraint:node=*n1", "app", "true"])
             #expect(bad.status == 125, "\(bad)")
 
+            // Networks: the swarm's once, each node's own as NODE/NAME; connect reaches the container's node.
+            let networks = Set(try await docker(["network", "ls", "--format", "{{.Name}}"]).stdout.split(separator: "\n").map(String.init))
+            #expect(networks.isSuperset(of: ["mynet", "ingress"] + (1...3).flatMap { ["\(cluster.name)-n\($0)/bridge", "\(cluster.name)-n\($0)/none"] }),
+                    "\(networks)")
+            #expect(!networks.contains("bridge"))
+            #expect(try await docker(["network", "create", "other"]).status == 0)
+            let connected = try await docker(["network", "connect", "other", "db"])
+            #expect(connected.status == 0, "\(connected)")
+            #expect(try await cluster.docker(1, ["inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "db"])
+                .stdout == "mynet other \n")
+            #expect(try await docker(["network", "disconnect", "other", "db"]).status == 0)
+
             // Streams are the node's: exec (with stdin and the exit code) on node 2, an attached run with --rm on
             // node 3 (stdout and stderr apart, its exit code, the container gone after).
             let exec = try await docker(["exec", "web", "sh", "-c", "cat /www/index.html; echo to-stderr >&2; exit 4"])
