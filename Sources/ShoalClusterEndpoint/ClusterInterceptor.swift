@@ -28,6 +28,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     let strategy: ClassicScheduler.Strategy
     let logger: Logger
     let placements = PlacementCache()
+    let ledger = PlacementLedger()
 
     public init(engines: any NodeEngines, strategy: ClassicScheduler.Strategy = .spread, logger: Logger) {
         self.engines = engines
@@ -99,22 +100,21 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
             }
         }
         let placement = CreateBody.placement(body)
-        let candidates = nodes.map { node in ClassicNode(node, containers: all.filter { $0.node.id == node.id }) }
-        let ranked = try ClassicScheduler.rank(placement, nodes: candidates, strategy: strategy)
-        guard let chosen = nodes.first(where: { $0.id == ranked.first?.id }) else {
-            throw ShoalError(.unavailable, "No healthy node available in the cluster")
-        }
+        let (chosen, token) = try ledger.decide(placement, nodes: nodes, listed: all, strategy: strategy)
+        var made: String?
+        defer { ledger.settle(token, id: made) }
         let rewritten = try JSONSerialization.data(withJSONObject: CreateBody.rewritten(body, for: placement))
         let uri = "/containers/create" + (request.uri.query.map { "?" + $0 } ?? "")
         logger.debug("cluster endpoint: \(name ?? "a container") placed on \(chosen.hostname)")
         let answer = try await engines.send(EngineRequest(method: .post, uri: uri, headers: request.headers,
                                                           body: ByteBuffer(bytes: rewritten)), to: chosen)
-        let made = try await answer.collect()
+        let bytes = try await answer.collect()
         if answer.status == .created,
-           let id = (try? JSONSerialization.jsonObject(with: Data(made.readableBytesView)) as? [String: Any])?["Id"] as? String {
+           let id = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any])?["Id"] as? String {
             placements.remember(id, on: chosen)
+            made = id
         }
-        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: made))
+        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: bytes))
     }
 
     private func forward(_ request: Request, body: ByteBuffer, to target: ClusterContainer, rest: String)
