@@ -20,6 +20,8 @@ import ShoalScheduler
 ///   every node's images once, `docker info` describes the cluster and each node as classic Swarm's did;
 /// - `docker network ls` shows the swarm's networks once and each node's own as `NODE/NAME`; connect and
 ///   disconnect reach the container's node;
+/// - `docker volume create` makes the volume on every node, `volume ls` lists each node's as `NODE/NAME`;
+///   `docker events` merges every node's events, each with its node; `rename` keeps names unique in the cluster;
 /// - `POST /networks/create` without a driver (or with the CLI's default, `bridge`) makes an attachable overlay
 ///   (a network every node's containers can join).
 /// Anything else is the manager's own API.
@@ -53,6 +55,8 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
             case (.post, ["images", "create"]): return try await pullEverywhere(request)
             case (.get, ["images", "json"]): return try await imagesEverywhere(request)
             case (.get, ["info"]): return try await info(request, next: next)
+            case (.get, ["events"]): return try await events(request)
+            case (_, _) where parts.first == "volumes" && parts.last != "prune": return try await volumeCall(request, parts: parts)
             default: return try await next(request)
             }
         }
@@ -62,6 +66,9 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         case (_, "prune") where parts.count == 2: return try await next(request)
         default:
             let body = try await request.body.collect(upTo: 64 << 20)
+            if request.method == .post, parts.last == "rename", let wanted = Self.queryValue(request, "name") {
+                try await ensureUnique(wanted)
+            }
             // A container this endpoint just made (`docker run` starts it by its full ID): straight to its node.
             if let node = placements.node(of: parts[1]) {
                 let answer = try await forward(request, body: body, to: ClusterContainer(node: node, object: ["Id": parts[1]]),
@@ -92,13 +99,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         let name = Self.queryValue(request, "name")
         let nodes = try await engines.nodes()
         let all = try await containers(query: "?all=1", on: nodes)
-        if let name, !name.isEmpty {
-            let wanted = name.hasPrefix("/") ? String(name.dropFirst()) : name
-            if let taken = all.first(where: { $0.names.contains(wanted) }) {
-                throw ShoalError.conflict(
-                    "Conflict. The container name \"/\(wanted)\" is already in use by container \"\(taken.id)\". You have to remove (or rename) that container to be able to reuse that name.")
-            }
-        }
+        if let name, !name.isEmpty { try Self.ensureUnique(name, among: all) }
         let placement = CreateBody.placement(body)
         let (chosen, token) = try ledger.decide(placement, nodes: nodes, listed: all, strategy: strategy)
         var made: String?
@@ -237,6 +238,19 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     }
 
     // MARK: helpers
+
+    /// Container names are the cluster's: Docker's conflict when another node's container has it.
+    func ensureUnique(_ name: String) async throws {
+        try Self.ensureUnique(name, among: try await containers(query: "?all=1"))
+    }
+
+    static func ensureUnique(_ name: String, among all: [ClusterContainer]) throws {
+        let wanted = name.hasPrefix("/") ? String(name.dropFirst()) : name
+        if let taken = all.first(where: { $0.names.contains(wanted) }) {
+            throw ShoalError.conflict(
+                "Conflict. The container name \"/\(wanted)\" is already in use by container \"\(taken.id)\". You have to remove (or rename) that container to be able to reuse that name.")
+        }
+    }
 
     /// Published ports as classic Swarm showed them: on the node's address instead of any address (`0.0.0.0`,
     /// `::`), once each.

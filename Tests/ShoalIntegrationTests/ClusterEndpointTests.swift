@@ -217,6 +217,23 @@ import Testing
                 .stdout == "mynet other \n")
             #expect(try await docker(["network", "disconnect", "other", "db"]).status == 0)
 
+            // Volumes are made on every node and listed per node; NODE/NAME removes one node's only.
+            #expect(try await docker(["volume", "create", "shared"]).stdout == "shared\n")
+            let volumes = try await docker(["volume", "ls", "-q"]).stdout
+            #expect(volumes == (1...3).map { "\(cluster.name)-n\($0)/shared\n" }.joined(), "\(volumes)")
+            #expect(try await docker(["volume", "rm", "\(cluster.name)-n1/shared"]).status == 0)
+            #expect(try await cluster.docker(1, ["volume", "ls", "-q"]).stdout == "")
+            #expect(try await cluster.docker(2, ["volume", "ls", "-q"]).stdout == "shared\n")
+            #expect(try await docker(["volume", "rm", "shared"]).status == 0)
+            #expect(try await docker(["volume", "ls", "-q"]).stdout == "")
+            // Names stay unique through rename too.
+            let renamed = try await docker(["rename", "web", "db"])
+            #expect(renamed.status != 0 && renamed.stderr.contains("The container name \"/db\" is already in use"), "\(renamed)")
+            // Events come from every node (db started on node 1, web on node 2).
+            let events = try await docker(["events", "--since", "0", "--until", "\(Int(Date().timeIntervalSince1970) + 1)",
+                                           "--filter", "event=start", "--format", "{{.Actor.Attributes.name}}"])
+            #expect(Set(events.stdout.split(separator: "\n")).isSuperset(of: ["db", "web"]), "\(events)")
+
             // Streams are the node's: exec (with stdin and the exit code) on node 2, an attached run with --rm on
             // node 3 (stdout and stderr apart, its exit code, the container gone after).
             let exec = try await docker(["exec", "web", "sh", "-c", "cat /www/index.html; echo to-stderr >&2; exit 4"])
