@@ -31,9 +31,13 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     let logger: Logger
     let placements = PlacementCache()
     let ledger = PlacementLedger()
+    /// Where containers with `reschedule:on-node-failure` are kept (nil: no rescheduling).
+    let records: (any RescheduleRecords)?
 
-    public init(engines: any NodeEngines, strategy: ClassicScheduler.Strategy = .spread, logger: Logger) {
+    public init(engines: any NodeEngines, records: (any RescheduleRecords)? = nil,
+                strategy: ClassicScheduler.Strategy = .spread, logger: Logger) {
         self.engines = engines
+        self.records = records
         self.strategy = strategy
         self.logger = logger
     }
@@ -95,9 +99,18 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     }
 
     private func create(_ request: Request) async throws -> Response {
-        let body = try await Self.jsonObject(request)
-        let name = Self.queryValue(request, "name")
-        let nodes = try await engines.nodes()
+        let made = try await place(try await Self.jsonObject(request), query: request.uri.query,
+                                   name: Self.queryValue(request, "name"), headers: request.headers)
+        return Response(status: made.status, headers: made.headers, body: .init(byteBuffer: made.bytes))
+    }
+
+    /// Places a container (a create body) with the classic scheduler and creates it on the chosen node; one with
+    /// `reschedule:on-node-failure` is recorded for the rescheduler. Returns the node's answer.
+    func place(_ body: [String: Any], query: String?, name: String?, headers: HTTPFields = [:],
+               excluding excluded: Set<String> = []) async throws
+        -> (node: ClusterNode, status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer, id: String?)
+    {
+        let nodes = try await engines.nodes().filter { !excluded.contains($0.id) }
         let all = try await containers(query: "?all=1", on: nodes)
         if let name, !name.isEmpty { try Self.ensureUnique(name, among: all) }
         let placement = CreateBody.placement(body)
@@ -105,17 +118,21 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         var made: String?
         defer { ledger.settle(token, id: made) }
         let rewritten = try JSONSerialization.data(withJSONObject: CreateBody.rewritten(body, for: placement))
-        let uri = "/containers/create" + (request.uri.query.map { "?" + $0 } ?? "")
+        let uri = "/containers/create" + (query.map { "?" + $0 } ?? "")
         logger.debug("cluster endpoint: \(name ?? "a container") placed on \(chosen.hostname)")
-        let answer = try await engines.send(EngineRequest(method: .post, uri: uri, headers: request.headers,
+        let answer = try await engines.send(EngineRequest(method: .post, uri: uri, headers: headers,
                                                           body: ByteBuffer(bytes: rewritten)), to: chosen)
         let bytes = try await answer.collect()
         if answer.status == .created,
            let id = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any])?["Id"] as? String {
             placements.remember(id, on: chosen)
             made = id
+            if placement.request.reschedulesOnNodeFailure, let records {
+                try await records.remember(ReschedulableRecord(id: id, name: name ?? "", nodeID: chosen.id,
+                                                               createBody: rewritten, createQuery: query ?? ""))
+            }
         }
-        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: bytes))
+        return (chosen, answer.status, answer.headers, bytes, made)
     }
 
     private func forward(_ request: Request, body: ByteBuffer, to target: ClusterContainer, rest: String)
@@ -124,7 +141,11 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         let uri = "/containers/\(target.id)" + (rest.isEmpty ? "" : "/" + rest) + (request.uri.query.map { "?" + $0 } ?? "")
         let outgoing = EngineRequest(method: request.method, uri: uri, headers: request.headers,
                                      body: body.readableBytes > 0 ? body : nil)
-        guard request.method == .get, rest == "json" else { return try await relay(outgoing, to: target.node) }
+        guard request.method == .get, rest == "json" else {
+            let answer = try await relay(outgoing, to: target.node)
+            if request.method == .delete, rest.isEmpty, answer.status.code < 300 { try? await records?.forget(target.id) }
+            return answer
+        }
         // Inspect: where the container runs, and its published ports on the node's address (`docker port`).
         let answer = try await engines.send(outgoing, to: target.node)
         let bytes = try await answer.collect()

@@ -9,14 +9,17 @@ public struct ClusterNode: Sendable, Equatable {
     /// Its advertise address (the node engine channel listens there; `docker port` prints it).
     public var address: String
     public var ready: Bool
+    /// Marked Down by the managers (failed, not merely drained): its rescheduled containers move.
+    public var down: Bool
     /// The node's labels (`docker node update --label-add`) and its engine's facts, as classic filters see them.
     public var labels: [String: String]
     public var nanoCPUs: Int64
     public var memoryBytes: Int64
 
-    public init(id: String, hostname: String, address: String, ready: Bool, labels: [String: String] = [:],
-                nanoCPUs: Int64 = 0, memoryBytes: Int64 = 0) {
+    public init(id: String, hostname: String, address: String, ready: Bool, down: Bool = false,
+                labels: [String: String] = [:], nanoCPUs: Int64 = 0, memoryBytes: Int64 = 0) {
         self.id = id
+        self.down = down
         self.hostname = hostname
         self.address = address
         self.ready = ready

@@ -46,3 +46,7 @@ extension Shoal_Cluster_V1_Secret: StoreObject {
 extension Shoal_Cluster_V1_Config: StoreObject {
     public static var table: String { "configs" }
 }
+
+extension Shoal_Cluster_V1_ReschedulableContainer: StoreObject {
+    public static var table: String { "reschedulable-containers" }
+}

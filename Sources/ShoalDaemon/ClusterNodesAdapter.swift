@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import NIOCore
 import ShoalClusterEndpoint
 import ShoalCore
@@ -22,6 +23,7 @@ struct ClusterNodesAdapter: NodeEngines {
         try await swarm.nodes().map { node in
             ClusterNode(id: node.id, hostname: node.description.hostname, address: node.status.address,
                         ready: node.status.state == .ready && node.spec.availability == .active,
+                        down: node.status.state == .down,
                         labels: node.description.engineLabels.merging(node.spec.labels) { _, spec in spec },
                         nanoCPUs: node.description.nanoCPUs, memoryBytes: node.description.memoryBytes)
         }
@@ -33,5 +35,41 @@ struct ClusterNodesAdapter: NodeEngines {
 
     func connect(to node: ClusterNode) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         try await client.connect(to: node.address)
+    }
+}
+
+/// The rescheduled containers' records in the swarm's store, through this manager.
+struct RescheduleRecordsAdapter: RescheduleRecords {
+    let swarm: SwarmMembership
+
+    func remember(_ record: ReschedulableRecord) async throws {
+        try await swarm.rememberReschedulable(ReschedulableContainer(
+            id: record.id, name: record.name, nodeID: record.nodeID, createBody: record.createBody,
+            createQuery: record.createQuery))
+    }
+
+    func forget(_ id: String) async throws { try await swarm.forgetReschedulable(id) }
+
+    func all() async throws -> [ReschedulableRecord] {
+        try await swarm.reschedulables().map {
+            ReschedulableRecord(id: $0.id, name: $0.name, nodeID: $0.nodeID, createBody: $0.createBody,
+                                createQuery: $0.createQuery)
+        }
+    }
+
+    func leads() async -> Bool { await swarm.leads() }
+}
+
+/// Classic Swarm's rescheduling on this manager: once a second, when it leads, containers with
+/// `reschedule:on-node-failure` whose node is Down are made again elsewhere.
+struct ClusterReschedulerService: Service {
+    static let interval: Duration = .seconds(1)
+    let interceptor: ClusterInterceptor
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            await interceptor.rescheduleRound()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
+        }
     }
 }

@@ -86,12 +86,16 @@ public struct Daemon: Sendable {
         let spool = paths.spoolRoot
         let clusterNodes = ClusterNodesAdapter(swarm: swarm, paths: SwarmPaths(dataRoot: paths.dataRoot),
                                                nodeEnginePort: configuration.nodeEnginePort)
+        let clusterInterceptor = ClusterInterceptor(engines: clusterNodes, records: RescheduleRecordsAdapter(swarm: swarm),
+                                                    logger: logger)
         services.append(ClusterEndpoint.listener(swarm: swarm, port: configuration.clusterEndpointPort, logger: logger) {
             address, tls in
-            DockerAPIServer.application(backends: backends, address: address, tls: tls,
-                                        interceptor: ClusterInterceptor(engines: clusterNodes, logger: logger),
+            DockerAPIServer.application(backends: backends, address: address, tls: tls, interceptor: clusterInterceptor,
                                         spoolDirectory: spool, stopping: stopping, logger: logger)
         })
+        if configuration.clusterEndpointPort > 0 {
+            services.append(ClusterReschedulerService(interceptor: clusterInterceptor))
+        }
         services.append(NodeEngineChannel.listener(swarm: swarm, port: configuration.nodeEnginePort, logger: logger) {
             address, tls in
             DockerAPIServer.application(backends: backends, address: address, tls: tls, spoolDirectory: spool,

@@ -315,4 +315,52 @@ import Testing
             #expect(try await docker(["ps", "-aq"]).stdout.split(separator: "\n").count == 1)
         }
     }
+
+    /// `-e reschedule:on-node-failure`: when the container's node is Down the leader makes it again, with its
+    /// name, on another node and starts it; a container without the policy stays where it was.
+    @Test func aContainerThatAsksIsRescheduledWhenItsNodeIsDown() async throws {
+        try await TestRun.with("endpoint-reschedule") { run in
+            let cluster = LocalClusterFixture(run, prefix: "cs", subnetOctet: 87)
+            let up = try await cluster.up(nodes: 3, managers: 1, swarm: true, extra: ["--dispatcher-heartbeat", "1s"])
+            try #require(up.status == 0, "\(up)")
+            try await cluster.importBusybox(on: 1...3)
+            let bundle = run.path("bundle")
+            try #require(try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--out", bundle]).status == 0)
+            let environment = ["DOCKER_HOST": "tcp://\(cluster.address(1)):2376", "DOCKER_TLS_VERIFY": "1",
+                               "DOCKER_CERT_PATH": bundle, "DOCKER_CONFIG": run.path("docker-config")]
+            func docker(_ arguments: [String]) async throws -> Shell.Result {
+                try await Shell.run(DaemonFixture.docker, arguments, environment: environment, timeout: 120)
+            }
+            var ready = try await docker(["version"])
+            for _ in 0..<50 where ready.status != 0 {
+                try await Task.sleep(for: .milliseconds(200))
+                ready = try await docker(["version"])
+            }
+            // Kept off node 1 (the manager), so that it has one other node to go to.
+            let moved = try await docker(["run", "-d", "--name", "mover", "--env", "reschedule:on-node-failure",
+                                          "--env", "constraint:node!=*n1", "bb", "sleep", "1000"])
+            #expect(moved.status == 0, "\(moved)")
+            let first = try await docker(["inspect", "-f", "{{.Node.Name}}", "mover"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let lost = first.hasSuffix("-n2") ? 2 : 3
+            let other = lost == 2 ? 3 : 2
+            let stays = try await docker(["run", "-d", "--name", "stayer", "--env", "constraint:node==\(first)", "bb",
+                                          "sleep", "1000"])
+            #expect(stays.status == 0, "\(stays)")
+
+            // Its node's daemon stops: Down within three 1 s heartbeats, then mover runs on the other worker.
+            let arguments = try await ClusterStateFile.stopDaemon(lost, in: cluster.stateFile)
+            var placed = ""
+            for _ in 0..<150 {
+                placed = try await docker(["ps", "--filter", "name=mover", "--format", "{{.Names}} {{.State}}"]).stdout
+                if placed.hasSuffix("/mover running\n") { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(placed == "\(cluster.name)-n\(other)/mover running\n", "\(placed)\n\(cluster.log(1))")
+            #expect(try await docker(["ps", "-a", "--filter", "name=stayer", "-q"]).stdout == "")
+            #expect(try await docker(["inspect", "-f", "{{index .Config.Labels \"com.docker.swarm.reschedule-policies\"}}", "mover"])
+                .stdout == "[\"on-node-failure\"]\n")
+            try ClusterStateFile.startDaemon(lost, in: cluster.stateFile, arguments: arguments)
+        }
+    }
 }

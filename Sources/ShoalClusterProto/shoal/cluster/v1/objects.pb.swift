@@ -11,6 +11,11 @@
 /// Objects the managers keep in the cluster store (typed tables in ShoalClusterStore). An object's version is the
 /// store's modification revision of its key, never a field.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -415,6 +420,32 @@ public nonisolated struct Shoal_Cluster_V1_CertificateAuthority: Sendable {
   /// Serial numbers (lowercase hex) of user certificates (credentials bundles) revoked with
   /// `shoal credentials --revoke`: the cluster endpoint refuses them.
   public var revokedUserSerials: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A container the cluster endpoint placed with `-e reschedule:on-node-failure` (classic Swarm): what it was created
+/// with, so that the leader makes it again on another node when its node is Down. Its ID is the container's ID on
+/// the node it runs on now.
+public nonisolated struct Shoal_Cluster_V1_ReschedulableContainer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var name: String = String()
+
+  public var nodeID: String = String()
+
+  /// The `POST /containers/create` body as the node got it (JSON) and the query it came with.
+  public var createBody: Data = Data()
+
+  public var createQuery: String = String()
+
+  public var createdAtMs: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1262,6 +1293,61 @@ nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Messa
     if lhs.certificatePem != rhs.certificatePem {return false}
     if lhs.keyPem != rhs.keyPem {return false}
     if lhs.revokedUserSerials != rhs.revokedUserSerials {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_ReschedulableContainer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReschedulableContainer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{3}node_id\0\u{3}create_body\0\u{3}create_query\0\u{3}created_at_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.createBody) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.createQuery) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.nodeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.nodeID, fieldNumber: 3)
+    }
+    if !self.createBody.isEmpty {
+      try visitor.visitSingularBytesField(value: self.createBody, fieldNumber: 4)
+    }
+    if !self.createQuery.isEmpty {
+      try visitor.visitSingularStringField(value: self.createQuery, fieldNumber: 5)
+    }
+    if self.createdAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.createdAtMs, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_ReschedulableContainer, rhs: Shoal_Cluster_V1_ReschedulableContainer) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.nodeID != rhs.nodeID {return false}
+    if lhs.createBody != rhs.createBody {return false}
+    if lhs.createQuery != rhs.createQuery {return false}
+    if lhs.createdAtMs != rhs.createdAtMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
