@@ -29,7 +29,7 @@ extension RootCA {
         validity: Duration = CADefaults.defaultNodeCertificateValidity,
         now: Date = Date()
     ) throws -> String {
-        guard let privateKey else {
+        guard canSign else {
             throw CAError(.invalidState, "this node cannot sign certificates: the root CA key is not available")
         }
         guard Self.isValidNodeID(nodeID) else {
@@ -58,39 +58,49 @@ extension RootCA {
         if role == .manager { names.append(.dnsName(CADefaults.rootCommonName)) }
         names += addresses.map { .ipAddress($0) }
 
-        let start = now.wholeSeconds
         do {
             let subject = try DistinguishedName {
                 OrganizationName(clusterID)
                 OrganizationalUnitName(role.organizationalUnit)
                 CommonName(nodeID)
             }
-            let caKey = Certificate.PrivateKey(privateKey)
-            let usage = try ExtendedKeyUsage([.serverAuth, .clientAuth])
-            let extensions = try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-                usage
-                SubjectKeyIdentifier(hash: csr.publicKey)
-                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier)
-                SubjectAlternativeNames(names)
-            }
-            let issued = try Certificate(
-                version: .v3,
-                serialNumber: Certificate.SerialNumber(),
-                publicKey: csr.publicKey,
-                notValidBefore: start.addingTimeInterval(-CADefaults.certificateBackdate.timeInterval),
-                notValidAfter: start.addingTimeInterval(validity.timeInterval),
-                issuer: certificate.subject,
-                subject: subject,
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: extensions,
-                issuerPrivateKey: caKey
-            )
-            return try issued.serializeAsPEM().pemString
+            return try issueLeaf(for: csr.publicKey, subject: subject, usage: [.serverAuth, .clientAuth],
+                                 names: names, validity: validity, now: now)
         } catch {
             throw CAError.internalError("failed to sign node certificate", cause: error)
         }
+    }
+
+    /// A leaf certificate this CA signs for `publicKey` (PEM): not a CA, digitalSignature+keyEncipherment, the
+    /// extended key `usage`, key identifiers, `names` as SANs when any; valid from `now` minus
+    /// `CADefaults.certificateBackdate` until `now + validity`.
+    func issueLeaf(for publicKey: Certificate.PublicKey, subject: DistinguishedName,
+                   usage: [ExtendedKeyUsage.Usage], names: [GeneralName], validity: Duration, now: Date) throws -> String {
+        guard let privateKey else {
+            throw CAError(.invalidState, "this node cannot sign certificates: the root CA key is not available")
+        }
+        let start = now.wholeSeconds
+        let extendedUsage = try ExtendedKeyUsage(usage)
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+            extendedUsage
+            SubjectKeyIdentifier(hash: publicKey)
+            AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier)
+            if !names.isEmpty { SubjectAlternativeNames(names) }
+        }
+        let issued = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: publicKey,
+            notValidBefore: start.addingTimeInterval(-CADefaults.certificateBackdate.timeInterval),
+            notValidAfter: start.addingTimeInterval(validity.timeInterval),
+            issuer: certificate.subject,
+            subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions,
+            issuerPrivateKey: Certificate.PrivateKey(privateKey))
+        return try issued.serializeAsPEM().pemString
     }
 
     /// Parses a PEM CSR and checks its self-signature (proof that the requester holds the key).

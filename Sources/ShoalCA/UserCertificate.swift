@@ -89,7 +89,7 @@ extension RootCA {
     /// validity from `now` (backdated as node certificates are) for `validity`.
     public func signUser(csr csrPEM: String, name: String, clusterID: String,
                          validity: Duration = CADefaults.userCertificateValidity, now: Date = Date()) throws -> String {
-        guard let privateKey else {
+        guard canSign else {
             throw CAError(.invalidState, "this node cannot sign certificates: the root CA key is not available")
         }
         guard UserCertificate.isValidName(name) else {
@@ -101,32 +101,14 @@ extension RootCA {
         guard csr.publicKey != certificate.publicKey else {
             throw CAError(.permissionDenied, "invalid CSR: it requests a certificate for the CA's own key")
         }
-        let start = now.wholeSeconds
         do {
             let subject = try DistinguishedName {
                 OrganizationName(clusterID)
                 OrganizationalUnitName(UserCertificate.organizationalUnit)
                 CommonName(name)
             }
-            let extensions = try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-                try ExtendedKeyUsage([.clientAuth])
-                SubjectKeyIdentifier(hash: csr.publicKey)
-                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier)
-            }
-            let issued = try Certificate(
-                version: .v3,
-                serialNumber: Certificate.SerialNumber(),
-                publicKey: csr.publicKey,
-                notValidBefore: start.addingTimeInterval(-CADefaults.certificateBackdate.timeInterval),
-                notValidAfter: start.addingTimeInterval(validity.timeInterval),
-                issuer: certificate.subject,
-                subject: subject,
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: extensions,
-                issuerPrivateKey: Certificate.PrivateKey(privateKey))
-            return try issued.serializeAsPEM().pemString
+            return try issueLeaf(for: csr.publicKey, subject: subject, usage: [.clientAuth], names: [],
+                                 validity: validity, now: now)
         } catch {
             throw CAError.internalError("failed to sign a user certificate", cause: error)
         }

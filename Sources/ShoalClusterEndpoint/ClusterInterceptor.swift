@@ -128,7 +128,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
             placements.remember(id, on: chosen)
             made = id
             if placement.request.reschedulesOnNodeFailure, let records {
-                try await records.remember(ReschedulableRecord(id: id, name: name ?? "", nodeID: chosen.id,
+                try await records.remember(ReschedulableContainer(id: id, name: name ?? "", nodeID: chosen.id,
                                                                createBody: rewritten, createQuery: query ?? ""))
             }
         }

@@ -2,30 +2,13 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import ShoalCore
-
-/// A container placed with `-e reschedule:on-node-failure`, as the endpoint records it.
-public struct ReschedulableRecord: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var nodeID: String
-    /// The create body as its node got it, and the query it came with.
-    public var createBody: Data
-    public var createQuery: String
-
-    public init(id: String, name: String, nodeID: String, createBody: Data, createQuery: String) {
-        self.id = id
-        self.name = name
-        self.nodeID = nodeID
-        self.createBody = createBody
-        self.createQuery = createQuery
-    }
-}
+import ShoalModel
 
 /// Where the managers keep those records (the store), and whether this manager leads (only the leader acts).
 public protocol RescheduleRecords: Sendable {
-    func remember(_ record: ReschedulableRecord) async throws
+    func remember(_ record: ReschedulableContainer) async throws
     func forget(_ id: String) async throws
-    func all() async throws -> [ReschedulableRecord]
+    func all() async throws -> [ReschedulableContainer]
     func leads() async -> Bool
 }
 

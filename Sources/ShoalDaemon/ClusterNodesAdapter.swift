@@ -42,21 +42,9 @@ struct ClusterNodesAdapter: NodeEngines {
 struct RescheduleRecordsAdapter: RescheduleRecords {
     let swarm: SwarmMembership
 
-    func remember(_ record: ReschedulableRecord) async throws {
-        try await swarm.rememberReschedulable(ReschedulableContainer(
-            id: record.id, name: record.name, nodeID: record.nodeID, createBody: record.createBody,
-            createQuery: record.createQuery))
-    }
-
+    func remember(_ record: ReschedulableContainer) async throws { try await swarm.rememberReschedulable(record) }
     func forget(_ id: String) async throws { try await swarm.forgetReschedulable(id) }
-
-    func all() async throws -> [ReschedulableRecord] {
-        try await swarm.reschedulables().map {
-            ReschedulableRecord(id: $0.id, name: $0.name, nodeID: $0.nodeID, createBody: $0.createBody,
-                                createQuery: $0.createQuery)
-        }
-    }
-
+    func all() async throws -> [ReschedulableContainer] { try await swarm.reschedulables() }
     func leads() async -> Bool { await swarm.leads() }
 }
 

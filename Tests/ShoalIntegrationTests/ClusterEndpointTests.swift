@@ -145,20 +145,9 @@ import Testing
                 let loaded = try await cluster.docker(node, ["import", run.path("app.tar"), "app"])
                 try #require(loaded.status == 0, "\(loaded)")
             }
-            let bundle = run.path("bundle")
-            let made = try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--out", bundle])
-            try #require(made.status == 0, "\(made)")
-            let environment = ["DOCKER_HOST": "tcp://\(cluster.address(1)):2376", "DOCKER_TLS_VERIFY": "1",
-                               "DOCKER_CERT_PATH": bundle, "DOCKER_CONFIG": run.path("docker-config")]
-            func docker(_ arguments: [String]) async throws -> Shell.Result {
-                try await Shell.run(DaemonFixture.docker, arguments, environment: environment, timeout: 120)
-            }
-            var ready = try await docker(["version"])
-            for _ in 0..<50 where ready.status != 0 {
-                try await Task.sleep(for: .milliseconds(200))
-                ready = try await docker(["version"])
-            }
-            try #require(ready.status == 0, "\(ready)\n\(cluster.log(1))")
+            let endpoint = try await EndpointClient.open(cluster, run)
+            let environment = endpoint.environment
+            func docker(_ arguments: [String]) async throws -> Shell.Result { try await endpoint.docker(arguments) }
 
             let network = try await docker(["network", "create", "mynet"])
             #expect(network.status == 0, "\(network)")
@@ -283,18 +272,9 @@ import Testing
             try #require(pushed.status == 0, "\(pushed)")
             try #require(try await cluster.docker(1, ["rmi", image]).status == 0)
 
-            let bundle = run.path("bundle")
-            try #require(try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--out", bundle]).status == 0)
-            let environment = ["DOCKER_HOST": "tcp://\(cluster.address(1)):2376", "DOCKER_TLS_VERIFY": "1",
-                               "DOCKER_CERT_PATH": bundle, "DOCKER_CONFIG": run.path("docker-config")]
-            func docker(_ arguments: [String]) async throws -> Shell.Result {
-                try await Shell.run(DaemonFixture.docker, arguments, environment: environment, timeout: 120)
-            }
-            var info = try await docker(["info"])
-            for _ in 0..<50 where info.status != 0 {
-                try await Task.sleep(for: .milliseconds(200))
-                info = try await docker(["info"])
-            }
+            let endpoint = try await EndpointClient.open(cluster, run)
+            func docker(_ arguments: [String]) async throws -> Shell.Result { try await endpoint.docker(arguments) }
+            let info = try await docker(["info"])
             #expect(info.stdout.contains("Nodes: 3") && info.stdout.contains("Strategy: spread"), "\(info)")
             for node in 1...3 {
                 #expect(info.stdout.contains(" \(cluster.name)-n\(node): \(cluster.address(node)):2376"), "\(info.stdout)")
@@ -324,18 +304,8 @@ import Testing
             let up = try await cluster.up(nodes: 3, managers: 1, swarm: true, extra: ["--dispatcher-heartbeat", "1s"])
             try #require(up.status == 0, "\(up)")
             try await cluster.importBusybox(on: 1...3)
-            let bundle = run.path("bundle")
-            try #require(try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--out", bundle]).status == 0)
-            let environment = ["DOCKER_HOST": "tcp://\(cluster.address(1)):2376", "DOCKER_TLS_VERIFY": "1",
-                               "DOCKER_CERT_PATH": bundle, "DOCKER_CONFIG": run.path("docker-config")]
-            func docker(_ arguments: [String]) async throws -> Shell.Result {
-                try await Shell.run(DaemonFixture.docker, arguments, environment: environment, timeout: 120)
-            }
-            var ready = try await docker(["version"])
-            for _ in 0..<50 where ready.status != 0 {
-                try await Task.sleep(for: .milliseconds(200))
-                ready = try await docker(["version"])
-            }
+            let endpoint = try await EndpointClient.open(cluster, run)
+            func docker(_ arguments: [String]) async throws -> Shell.Result { try await endpoint.docker(arguments) }
             // Kept off node 1 (the manager), so that it has one other node to go to.
             let moved = try await docker(["run", "-d", "--name", "mover", "--env", "reschedule:on-node-failure",
                                           "--env", "constraint:node!=*n1", "bb", "sleep", "1000"])
@@ -362,5 +332,33 @@ import Testing
                 .stdout == "[\"on-node-failure\"]\n")
             try ClusterStateFile.startDaemon(lost, in: cluster.stateFile, arguments: arguments)
         }
+    }
+}
+
+/// The stock docker CLI through a credentials bundle of `cluster` (as after `source docker.env`), once the
+/// manager's endpoint answers.
+struct EndpointClient {
+    let environment: [String: String]
+
+    static func open(_ cluster: LocalClusterFixture, _ run: TestRun) async throws -> EndpointClient {
+        let bundle = run.path("bundle")
+        let made = try await cluster.shoal(["cluster", "credentials", "--name", cluster.name, "--out", bundle])
+        try #require(made.status == 0, "\(made)")
+        let client = EndpointClient(environment: [
+            "DOCKER_HOST": "tcp://\(cluster.address(1)):2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": bundle,
+            "DOCKER_CONFIG": run.path("docker-config"),
+        ])
+        // The endpoint opens within a moment of the node becoming a manager.
+        var ready = try await client.docker(["version"])
+        for _ in 0..<50 where ready.status != 0 {
+            try await Task.sleep(for: .milliseconds(200))
+            ready = try await client.docker(["version"])
+        }
+        try #require(ready.status == 0, "\(ready)\n\(cluster.log(1))")
+        return client
+    }
+
+    func docker(_ arguments: [String]) async throws -> Shell.Result {
+        try await Shell.run(DaemonFixture.docker, arguments, environment: environment, timeout: 120)
     }
 }
