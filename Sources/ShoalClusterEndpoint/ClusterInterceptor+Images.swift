@@ -56,6 +56,38 @@ extension ClusterInterceptor {
         return Self.json(try JSONSerialization.data(withJSONObject: merged))
     }
 
+    /// `docker rmi IMAGE`: removed from every Ready node that has it (each node's deletions listed); a node that
+    /// refuses (the image in use there) gives the answer, the others keep their removal, as `docker rmi` run on
+    /// each node would.
+    func removeEverywhere(_ request: Request) async throws -> Response {
+        let nodes = try await engines.nodes().filter(\.ready)
+        let engines = self.engines
+        let outgoing = EngineRequest(method: .delete, uri: request.uri.description)
+        let answers = await withTaskGroup(of: (status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer)?.self) { group in
+            for node in nodes {
+                group.addTask {
+                    guard let answer = try? await engines.send(outgoing, to: node),
+                          let bytes = try? await answer.collect() else { return nil }
+                    return (answer.status, answer.headers, bytes)
+                }
+            }
+            return await group.reduce(into: [(status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer)]()) {
+                if let answer = $1 { $0.append(answer) }
+            }
+        }
+        let removed = answers.filter { $0.status == .ok }
+        // A node that refused (the image in use there) is the answer, as `docker rmi` on that node would be.
+        if let refusal = answers.first(where: { $0.status != .ok && $0.status != .notFound })
+            ?? (removed.isEmpty ? answers.first : nil) {
+            return Response(status: refusal.status, headers: refusal.headers, body: .init(byteBuffer: refusal.bytes))
+        }
+        guard !removed.isEmpty else { throw ShoalError(.unavailable, "No healthy node available in the cluster") }
+        let merged = removed.flatMap { answer in
+            (try? JSONSerialization.jsonObject(with: Data(answer.bytes.readableBytesView))) as? [[String: Any]] ?? []
+        }
+        return Self.json(try JSONSerialization.data(withJSONObject: merged))
+    }
+
     /// One progress line of a node's pull, marked with the node (`NODE: …` as classic Swarm printed them); a
     /// node's error stays an error line, so the CLI fails the pull.
     static func progress(_ line: ByteBuffer, node: String, failed: Bool) -> ByteBuffer {

@@ -17,7 +17,7 @@ import ShoalScheduler
 /// - attach and exec streams (hijacked connections) are the node's, relayed; `/exec/ID/…` goes to the node that
 ///   made the exec instance;
 /// - `docker pull` pulls on every Ready node (a `docker run` of an image no node has too), `docker images` lists
-///   every node's images once, `docker info` describes the cluster and each node as classic Swarm's did;
+///   every node's images once, `docker rmi` removes from every node, `docker info` describes the cluster and each node as classic Swarm's did;
 /// - `docker network ls` shows the swarm's networks once and each node's own as `NODE/NAME`; connect and
 ///   disconnect reach the container's node;
 /// - `docker volume create` makes the volume on every node, `volume ls` lists each node's as `NODE/NAME`;
@@ -58,6 +58,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
                 return try await networkCall(request, parts: parts, next: next)
             case (.post, ["images", "create"]): return try await pullEverywhere(request)
             case (.get, ["images", "json"]): return try await imagesEverywhere(request)
+            case (.delete, _) where parts.first == "images" && parts.count >= 2: return try await removeEverywhere(request)
             case (.get, ["info"]): return try await info(request, next: next)
             case (.get, ["events"]): return try await events(request)
             case (_, _) where parts.first == "volumes" && parts.last != "prune": return try await volumeCall(request, parts: parts)
