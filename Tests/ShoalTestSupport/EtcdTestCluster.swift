@@ -108,11 +108,9 @@ public final class EtcdTestCluster: Sendable {
         } catch let error as ShoalError where error.message.contains("not healthy after") {
             // Seen under the full suite on two cores, with and without TLS, one member or three: a member (the one
             // that won the first election) never answers a status call from this process although its log says
-            // it serves. The members are killed and a fresh cluster (new ports, new data) is made once; what the
-            // sockets showed is printed so that the cause can be found.
-            let port = error.message.split(separator: "127.0.0.1:").dropFirst().first?.prefix { $0.isNumber } ?? ""
-            let sockets = (try? await Shell.sh("ss -tanp | grep -E ':\(port)\\b' | head -40")) ?? ""
-            print("etcd test cluster: a member never became healthy, starting a fresh cluster once: \(error.message.prefix(300))\n\(sockets)")
+            // it serves. The members were killed (what the sockets showed before is printed, for the cause) and a
+            // fresh cluster (new ports, new data) is made once.
+            print("etcd test cluster: a member never became healthy, starting a fresh cluster once: \(error.message.prefix(300))")
             return try await start(run, size: size, certificates: certificates, timers: timers, attempt: 2)
         }
     }
@@ -144,6 +142,11 @@ public final class EtcdTestCluster: Sendable {
                 try await group.waitForAll()
             }
         } catch {
+            if let error = error as? ShoalError, error.message.contains("not healthy after") {
+                let port = error.message.split(separator: "127.0.0.1:").dropFirst().first?.prefix { $0.isNumber } ?? ""
+                let sockets = (try? await Shell.sh("ss -tanpi | grep -E -A1 ':\(port)\\b' | head -60")) ?? ""
+                print("etcd test cluster: the sockets of 127.0.0.1:\(port) while its member was still running:\n\(sockets)")
+            }
             for member in members { await member.kill() }
             throw error
         }
