@@ -146,6 +146,15 @@ public final class EtcdTestCluster: Sendable {
                 let port = error.message.split(separator: "127.0.0.1:").dropFirst().first?.prefix { $0.isNumber } ?? ""
                 let sockets = (try? await Shell.sh("ss -tanpi | grep -E -A1 ':\(port)\\b' | head -60")) ?? ""
                 print("etcd test cluster: the sockets of 127.0.0.1:\(port) while its member was still running:\n\(sockets)")
+                // Which process serves what, and in which network namespace (ours is /proc/self/ns/net).
+                for member in members {
+                    guard let pid = member.currentPID else { continue }
+                    let facts = (try? await Shell.sh(
+                        "echo pid \(pid) netns $(readlink /proc/\(pid)/ns/net) ours $(readlink /proc/self/ns/net) "
+                            + "state $(awk '{print $3}' /proc/\(pid)/stat) sockets $(ls -l /proc/\(pid)/fd | grep -c socket); "
+                            + "awk 'NR > 1 && $4 == \"0A\" { print \"listens\", $2 }' /proc/\(pid)/net/tcp | head -8")) ?? ""
+                    print("etcd test cluster: \(member.configuration.name): \(facts)")
+                }
             }
             for member in members { await member.kill() }
             throw error
