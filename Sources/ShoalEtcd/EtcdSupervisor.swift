@@ -168,8 +168,30 @@ public actor EtcdSupervisor {
         await client.close()
         throw ShoalError(
             .unavailable,
-            "etcd member \(configuration.name) not healthy after \(timeout) (\(lastProblem)); "
+            "etcd member \(configuration.name) not healthy after \(timeout) (\(lastProblem)); \(processFacts()); "
                 + "last lines of \(configuration.logFile):\n\(logTail())")
+    }
+
+    /// What the kernel says of the member when it does not answer: whether it runs, whether it is in our network
+    /// namespace, and whether anything there listens on its client port (for a member that logs "serving" and
+    /// never answers).
+    private func processFacts() -> String {
+        guard let pid = child?.pid else { return "no process" }
+        let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")) ?? "?"
+        let ours = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? "?"
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+            .split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "?"
+        var listening = "?"
+        if let port = clientEndpoints.first?.port,
+           let table = try? String(contentsOfFile: "/proc/\(pid)/net/tcp", encoding: .utf8) {
+            let hex = String(format: ":%04X", port)
+            listening = table.split(separator: "\n").contains { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 3 && fields[1].hasSuffix(hex) && fields[3] == "0A"
+            } ? "yes" : "no"
+        }
+        return "pid \(pid) state \(state), network namespace \(namespace == ours ? "ours" : namespace + " (ours " + ours + ")"), "
+            + "listening on the client port: \(listening)"
     }
 
     /// Stops the member for good: SIGTERM, then SIGKILL if it is still running after `grace`.

@@ -270,6 +270,26 @@ extension RealEtcd {
             }
         }
 
+        /// A member that stops answering: the health wait's error tells what the kernel says of it (here: stopped,
+        /// in our network namespace, its client port listening), to find why a member that logs "serving" does not
+        /// answer.
+        @Test func anUnansweringMemberIsDescribedByTheKernel() async throws {
+            try await TestRun.with("etcd-facts") { run in
+                let cluster = try await EtcdTestCluster.start(run)
+                let member = cluster.members[0]
+                let pid = try #require(await member.pid)
+                kill(pid, SIGSTOP)
+                defer { kill(pid, SIGCONT) }
+                do {
+                    try await member.waitUntilHealthy(timeout: .seconds(2))
+                    Issue.record("a stopped member passed the health wait")
+                } catch let error as ShoalError {
+                    #expect(error.message.contains("pid \(pid) state T, network namespace ours, listening on the client port: yes"),
+                            "\(error.message.prefix(400))")
+                }
+            }
+        }
+
         @Test func supervisorRestartsAMemberThatDies() async throws {
             try await TestRun.with("etcd-supervise") { run in
                 let cluster = try await EtcdTestCluster.start(run)

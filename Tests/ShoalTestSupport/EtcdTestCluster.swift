@@ -108,9 +108,9 @@ public final class EtcdTestCluster: Sendable {
         } catch let error as ShoalError where error.message.contains("not healthy after") {
             // Seen under the full suite on two cores, with and without TLS, one member or three: a member (the one
             // that won the first election) never answers a status call from this process although its log says
-            // it serves. The members were killed (what the sockets showed before is printed, for the cause) and a
-            // fresh cluster (new ports, new data) is made once.
-            print("etcd test cluster: a member never became healthy, starting a fresh cluster once: \(error.message.prefix(300))")
+            // it serves. The members are killed and a fresh cluster (new ports, new data) is made once; the error,
+            // which tells what the kernel said of the member (running, namespace, listening), is printed.
+            print("etcd test cluster: a member never became healthy, starting a fresh cluster once: \(error.message.prefix(600))")
             return try await start(run, size: size, certificates: certificates, timers: timers, attempt: 2)
         }
     }
@@ -142,20 +142,6 @@ public final class EtcdTestCluster: Sendable {
                 try await group.waitForAll()
             }
         } catch {
-            if let error = error as? ShoalError, error.message.contains("not healthy after") {
-                let port = error.message.split(separator: "127.0.0.1:").dropFirst().first?.prefix { $0.isNumber } ?? ""
-                let sockets = (try? await Shell.sh("ss -tanpi | grep -E -A1 ':\(port)\\b' | head -60")) ?? ""
-                print("etcd test cluster: the sockets of 127.0.0.1:\(port) while its member was still running:\n\(sockets)")
-                // Which process serves what, and in which network namespace (ours is /proc/self/ns/net).
-                for member in members {
-                    guard let pid = member.currentPID else { continue }
-                    let facts = (try? await Shell.sh(
-                        "echo pid \(pid) netns $(readlink /proc/\(pid)/ns/net) ours $(readlink /proc/self/ns/net) "
-                            + "state $(awk '{print $3}' /proc/\(pid)/stat) sockets $(ls -l /proc/\(pid)/fd | grep -c socket); "
-                            + "awk 'NR > 1 && $4 == \"0A\" { print \"listens\", $2 }' /proc/\(pid)/net/tcp | head -8")) ?? ""
-                    print("etcd test cluster: \(member.configuration.name): \(facts)")
-                }
-            }
             for member in members { await member.kill() }
             throw error
         }
