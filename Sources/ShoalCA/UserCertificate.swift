@@ -73,6 +73,13 @@ public struct UserCertificate: Sendable, Equatable {
         return user.clusterID == clusterID && !revoked.contains(user.serial)
     }
 
+    /// Throws the message a user sees for a name `isValidName` refuses.
+    public static func checkName(_ name: String) throws {
+        guard isValidName(name) else {
+            throw CAError.invalidArgument("invalid user name \"\(name)\": use 1 to 64 letters, digits, '.', '_', '-' and '@'")
+        }
+    }
+
     /// A user name fit for a certificate's CN and a bundle's file names: 1 to 64 letters, digits, `.`, `_`, `-`, `@`.
     public static func isValidName(_ name: String) -> Bool {
         (1...64).contains(name.utf8.count)
@@ -92,10 +99,7 @@ extension RootCA {
         guard canSign else {
             throw CAError(.invalidState, "this node cannot sign certificates: the root CA key is not available")
         }
-        guard UserCertificate.isValidName(name) else {
-            throw CAError.invalidArgument(
-                "invalid user name \"\(name)\": use 1 to 64 letters, digits, '.', '_', '-' and '@'")
-        }
+        try UserCertificate.checkName(name)
         guard !clusterID.isEmpty else { throw CAError.invalidArgument("invalid cluster ID: it is empty") }
         let csr = try Self.parseCSR(csrPEM)
         guard csr.publicKey != certificate.publicKey else {

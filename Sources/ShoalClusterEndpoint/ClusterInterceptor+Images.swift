@@ -47,7 +47,7 @@ extension ClusterInterceptor {
         let uri = request.uri.description
         var seen: Set<String> = []
         var merged: [[String: Any]] = []
-        for list in try await fanOut(EngineRequest(method: .get, uri: uri)) {
+        for (_, list) in try await everyNode(EngineRequest(method: .get, uri: uri)) {
             for image in list as? [[String: Any]] ?? [] {
                 let id = image["Id"] as? String ?? ""
                 if seen.insert(id).inserted { merged.append(image) }
@@ -125,23 +125,5 @@ extension ClusterInterceptor {
         let line = buffer.readSlice(length: length)
         buffer.moveReaderIndex(forwardBy: 1)
         return line
-    }
-
-    /// The JSON answers of every Ready node to `request` (a node that fails is left out).
-    func fanOut(_ request: EngineRequest) async throws -> [Any] {
-        let nodes = try await engines.nodes().filter(\.ready)
-        let engines = self.engines
-        let answers = await withTaskGroup(of: Data?.self) { group in
-            for node in nodes {
-                group.addTask {
-                    guard let answer = try? await engines.send(request, to: node), answer.status == .ok,
-                          let bytes = try? await answer.collect()
-                    else { return nil }
-                    return Data(bytes.readableBytesView)
-                }
-            }
-            return await group.reduce(into: [Data]()) { if let answer = $1 { $0.append(answer) } }
-        }
-        return answers.compactMap { try? JSONSerialization.jsonObject(with: $0) }
     }
 }

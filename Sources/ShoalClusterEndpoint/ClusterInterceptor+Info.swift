@@ -33,7 +33,7 @@ extension ClusterInterceptor {
         info["NCPU"] = Int(ready.reduce(0) { $0 + $1.nanoCPUs } / 1_000_000_000)
         info["MemTotal"] = ready.reduce(0) { $0 + $1.memoryBytes }
         var imageIDs: Set<String> = []
-        for list in try await fanOut(EngineRequest(method: .get, uri: "/images/json")) {
+        for (_, list) in try await everyNode(EngineRequest(method: .get, uri: "/images/json"), nodes) {
             for image in list as? [[String: Any]] ?? [] { imageIDs.insert(image["Id"] as? String ?? "") }
         }
         info["Images"] = imageIDs.count

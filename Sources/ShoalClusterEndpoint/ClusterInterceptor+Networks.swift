@@ -8,24 +8,10 @@ import ShoalCore
 /// container's node; `NODE/NAME` names a node's own network in inspect and rm.
 extension ClusterInterceptor {
     func listNetworks(_ request: Request) async throws -> Response {
-        let nodes = try await engines.nodes().filter(\.ready)
-        let engines = self.engines
-        let uri = request.uri.description
-        let answers = await withTaskGroup(of: (ClusterNode, Data)?.self) { group in
-            for node in nodes {
-                group.addTask {
-                    guard let answer = try? await engines.send(EngineRequest(method: .get, uri: uri), to: node),
-                          answer.status == .ok, let bytes = try? await answer.collect()
-                    else { return nil }
-                    return (node, Data(bytes.readableBytesView))
-                }
-            }
-            return await group.reduce(into: [(ClusterNode, Data)]()) { if let answer = $1 { $0.append(answer) } }
-        }
         var seen: Set<String> = []
         var merged: [[String: Any]] = []
-        for (node, data) in answers.sorted(by: { $0.0.hostname < $1.0.hostname }) {
-            for var network in (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? [] {
+        for (node, answer) in try await everyNode(EngineRequest(method: .get, uri: request.uri.description)) {
+            for var network in answer as? [[String: Any]] ?? [] {
                 if network["Scope"] as? String == "swarm" {
                     guard seen.insert(network["Id"] as? String ?? "").inserted else { continue }
                 } else {

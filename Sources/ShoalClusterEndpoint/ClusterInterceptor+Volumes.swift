@@ -92,25 +92,4 @@ extension ClusterInterceptor {
         sink.onTermination = { _ in streams.cancel() }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(asyncSequence: lines))
     }
-
-    /// `request` on each of `nodes` at once: the JSON answers of those that answered `status`.
-    func everyNode(_ request: EngineRequest, _ nodes: [ClusterNode], status: HTTPResponse.Status = .ok)
-        async throws -> [(node: ClusterNode, answer: Any)]
-    {
-        let engines = self.engines
-        let answers = await withTaskGroup(of: (ClusterNode, Data)?.self) { group in
-            for node in nodes {
-                group.addTask {
-                    guard let answer = try? await engines.send(request, to: node),
-                          let bytes = try? await answer.collect(), answer.status == status
-                    else { return nil }
-                    return (node, Data(bytes.readableBytesView))
-                }
-            }
-            return await group.reduce(into: [(ClusterNode, Data)]()) { if let answer = $1 { $0.append(answer) } }
-        }
-        return answers.sorted { $0.0.hostname < $1.0.hostname }.compactMap { node, data in
-            (try? JSONSerialization.jsonObject(with: data)).map { (node, $0) }
-        }
-    }
 }

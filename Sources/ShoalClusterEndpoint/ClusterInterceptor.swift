@@ -71,8 +71,12 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         case (_, "prune") where parts.count == 2: return try await next(request)
         default:
             let body = try await request.body.collect(upTo: 64 << 20)
-            if request.method == .post, parts.last == "rename", let wanted = Self.queryValue(request, "name") {
-                try await ensureUnique(wanted)
+            // Names are the cluster's: a rename is checked against every node's containers (listed once).
+            var listed: [ClusterContainer]?
+            if request.method == .post, parts.last == "rename", let wanted = Query(request)["name"] {
+                let all = try await containers(query: "?all=1")
+                try Self.ensureUnique(wanted, among: all)
+                listed = all
             }
             // A container this endpoint just made (`docker run` starts it by its full ID): straight to its node.
             if let node = placements.node(of: parts[1]) {
@@ -82,7 +86,8 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
                 placements.forget(parts[1])
             }
             // `docker stop NODE/NAME` puts the node's name in the path as it is: `/containers/NODE/NAME/stop`.
-            let all = try await containers(query: "?all=1")
+            let all: [ClusterContainer]
+            if let listed { all = listed } else { all = try await containers(query: "?all=1") }
             let named = parts.count >= 3 && all.contains { $0.node.hostname == parts[1] }
             let reference = named ? parts[1] + "/" + parts[2] : parts[1]
             return try await forward(request, body: body, to: try ClusterContainer.resolve(reference, in: all),
@@ -95,13 +100,13 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     private func list(_ request: Request) async throws -> Response {
         let query = request.uri.query.map { "?" + $0 } ?? ""
         var merged = try await containers(query: query).sorted { $0.created > $1.created }.map(\.clusterObject)
-        if let limit = Self.queryValue(request, "limit").flatMap(Int.init), limit > 0 { merged = Array(merged.prefix(limit)) }
+        if let limit = Query(request)["limit"].flatMap(Int.init), limit > 0 { merged = Array(merged.prefix(limit)) }
         return Self.json(try JSONSerialization.data(withJSONObject: merged))
     }
 
     private func create(_ request: Request) async throws -> Response {
         let made = try await place(try await Self.jsonObject(request), query: request.uri.query,
-                                   name: Self.queryValue(request, "name"), headers: request.headers)
+                                   name: Query(request)["name"], headers: request.headers)
         return Response(status: made.status, headers: made.headers, body: .init(byteBuffer: made.bytes))
     }
 
@@ -227,30 +232,39 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
 
     // MARK: the nodes
 
-    /// Every Ready node's containers for `query`, asked concurrently; a node that does not answer is left out
-    /// (as classic Swarm left out an unhealthy engine).
+    /// Every Ready node's containers for `query` (of `known` nodes, or all of them).
     func containers(query: String, on known: [ClusterNode]? = nil) async throws -> [ClusterContainer] {
+        try await everyNode(EngineRequest(method: .get, uri: "/containers/json" + query), known).flatMap { node, answer in
+            (answer as? [[String: Any]] ?? []).map { ClusterContainer(node: node, object: $0) }
+        }
+    }
+
+    /// `request` on each Ready node (of `known`, or of all) at once: the JSON answers of those that answered
+    /// `status`, in the nodes' name order. A node that cannot be reached is left out and logged, as classic Swarm
+    /// left out an unhealthy engine.
+    func everyNode(_ request: EngineRequest, _ known: [ClusterNode]? = nil, status: HTTPResponse.Status = .ok)
+        async throws -> [(node: ClusterNode, answer: Any)]
+    {
         let nodes: [ClusterNode]
         if let known { nodes = known } else { nodes = try await engines.nodes() }
-        let engines = self.engines
-        let logger = self.logger
-        return await withTaskGroup(of: [ClusterContainer].self) { group in
+        let (engines, logger) = (self.engines, self.logger)
+        let answers = await withTaskGroup(of: (ClusterNode, Data)?.self) { group in
             for node in nodes where node.ready {
                 group.addTask {
                     do {
-                        let answer = try await engines.send(EngineRequest(method: .get, uri: "/containers/json" + query), to: node)
+                        let answer = try await engines.send(request, to: node)
                         let bytes = try await answer.collect()
-                        guard answer.status == .ok,
-                              let list = try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [[String: Any]]
-                        else { return [] }
-                        return list.map { ClusterContainer(node: node, object: $0) }
+                        return answer.status == status ? (node, Data(bytes.readableBytesView)) : nil
                     } catch {
-                        logger.warning("cluster endpoint: the containers of \(node.hostname) are left out: \(error)")
-                        return []
+                        logger.warning("cluster endpoint: \(node.hostname) left out of \(request.method) \(request.uri): \(error)")
+                        return nil
                     }
                 }
             }
-            return await group.reduce(into: []) { $0 += $1 }
+            return await group.reduce(into: [(ClusterNode, Data)]()) { if let answer = $1 { $0.append(answer) } }
+        }
+        return answers.sorted { $0.0.hostname < $1.0.hostname }.compactMap { node, data in
+            (try? JSONSerialization.jsonObject(with: data)).map { (node, $0) }
         }
     }
 
@@ -262,10 +276,6 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     // MARK: helpers
 
     /// Container names are the cluster's: Docker's conflict when another node's container has it.
-    func ensureUnique(_ name: String) async throws {
-        try Self.ensureUnique(name, among: try await containers(query: "?all=1"))
-    }
-
     static func ensureUnique(_ name: String, among all: [ClusterContainer]) throws {
         let wanted = name.hasPrefix("/") ? String(name.dropFirst()) : name
         if let taken = all.first(where: { $0.names.contains(wanted) }) {
@@ -304,15 +314,5 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
             throw ShoalError.invalidArgument("invalid JSON in the request body")
         }
         return object
-    }
-
-    static func queryValue(_ request: Request, _ key: String) -> String? {
-        for pair in (request.uri.query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.first.map(String.init) == key else { continue }
-            let value = parts.count > 1 ? String(parts[1]).replacingOccurrences(of: "+", with: " ") : ""
-            return value.removingPercentEncoding ?? value
-        }
-        return nil
     }
 }

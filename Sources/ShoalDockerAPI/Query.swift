@@ -3,13 +3,13 @@ import Hummingbird
 import ShoalModel
 
 /// Docker's query conventions: booleans as `1`/`true`, filters as a JSON object of name → {value: true}
-/// (or name → [values] from older clients).
-struct Query {
+/// (or name → [values] from older clients). Public for the routes of other targets (the cluster endpoint's).
+public struct Query {
     let parameters: [String: String]
     /// All values of parameters given more than once (`names=a&names=b`).
     let multi: [String: [String]]
 
-    init(_ request: Request) {
+    public init(_ request: Request) {
         var parameters: [String: String] = [:]
         var multi: [String: [String]] = [:]
         // Decoded as Go's url.ParseQuery does (clients encode a space as `+`, a plus as `%2B`); Hummingbird's
@@ -30,7 +30,7 @@ struct Query {
         return spaced.removingPercentEncoding ?? spaced
     }
 
-    subscript(_ name: String) -> String? { parameters[name] }
+    public subscript(_ name: String) -> String? { parameters[name] }
 
     func bool(_ name: String, default value: Bool = false) -> Bool {
         guard let text = parameters[name] else { return value }

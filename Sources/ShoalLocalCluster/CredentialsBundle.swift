@@ -34,9 +34,7 @@ public enum CredentialsBundle {
     /// Asks the manager daemon listening on `socket` (its unix socket) for a certificate for `user` and writes
     /// the bundle into `directory` (created 0700). Returns the path of `docker.env`.
     public static func write(from socket: String, to directory: String, user: String) async throws -> String {
-        guard UserCertificate.isValidName(user) else {
-            throw ShoalError.invalidArgument("invalid user name \"\(user)\": use 1 to 64 letters, digits, '.', '_', '-' and '@'")
-        }
+        try UserCertificate.checkName(user)
         let key = NodeKey.generate()
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let answer: Any
