@@ -226,7 +226,7 @@ let package = Package(
             dependencies: [
                 "ShoalCore", "ShoalModel", "ShoalEngine", "ShoalDockerAPI", "ShoalImages", "ShoalOCI", "ShoalRuntime",
                 "ShoalOS", "ShoalIPAM", "ShoalManager", "ShoalClusterProto", "ShoalAgent", "ShoalNetwork", "ShoalNFTables",
-                "ShoalClusterEndpoint",
+                "ShoalClusterEndpoint", "ShoalScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

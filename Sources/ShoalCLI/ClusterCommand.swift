@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShoalCore
+import ShoalDaemon
 import ShoalLocalCluster
 
 /// `shoal cluster up|ls|down`: local multi-host clusters, each host a network namespace with its own daemon.
@@ -37,6 +38,9 @@ struct ClusterUpCommand: AsyncParsableCommand {
     @Option(name: .customLong("insecure-registry"),
             help: "A registry the hosts speak plain HTTP to: host[:port] or a CIDR. Repeatable.")
     var insecureRegistries: [String] = []
+    @Option(name: .customLong("cluster-strategy"),
+            help: "How the cluster endpoint places containers: spread (default) or binpack.")
+    var clusterStrategy: String?
 
     func run() async throws {
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -50,6 +54,11 @@ struct ClusterUpCommand: AsyncParsableCommand {
         var options = LocalClusterOptions(name: name, nodes: nodes, managers: managers, subnet: subnet,
                                           shoalBinary: binary, dns: dns, swarm: !noSwarm, heartbeatSeconds: period)
         options.insecureRegistries = insecureRegistries
+        if let clusterStrategy, !DaemonConfiguration.clusterStrategies.contains(clusterStrategy) {
+            throw ValidationError("invalid --cluster-strategy \(clusterStrategy): expected "
+                + DaemonConfiguration.clusterStrategies.joined(separator: " or "))
+        }
+        options.clusterStrategy = clusterStrategy
         let state = try await LocalCluster.fromEnvironment.up(options)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         let what = state.swarm == true ? "a swarm of \(state.nodes.count) hosts, all Ready" : "\(state.nodes.count) hosts"

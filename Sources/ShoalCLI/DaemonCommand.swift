@@ -58,6 +58,10 @@ struct DaemonCommand: AsyncParsableCommand {
             help: "TCP port of the cluster endpoint a manager serves on its advertise address with mutual TLS (0: none).")
     var clusterEndpointPort = 2376
 
+    @Option(name: .customLong("cluster-strategy"),
+            help: "How the cluster endpoint places containers: spread or binpack (classic Swarm's --strategy).")
+    var clusterStrategy = "spread"
+
     @Option(name: .customLong("node-engine-port"),
             help: "TCP port on which a swarm node serves its engine to the swarm's managers with mutual TLS.")
     var nodeEnginePort = 2381
@@ -88,6 +92,11 @@ struct DaemonCommand: AsyncParsableCommand {
             throw ValidationError("invalid --cluster-endpoint-port \(clusterEndpointPort)")
         }
         configuration.clusterEndpointPort = clusterEndpointPort
+        guard DaemonConfiguration.clusterStrategies.contains(clusterStrategy) else {
+            throw ValidationError("invalid --cluster-strategy \(clusterStrategy): expected "
+                + DaemonConfiguration.clusterStrategies.joined(separator: " or "))
+        }
+        configuration.clusterStrategy = clusterStrategy
         guard (1...65535).contains(nodeEnginePort) else { throw ValidationError("invalid --node-engine-port \(nodeEnginePort)") }
         configuration.nodeEnginePort = nodeEnginePort
         if tls || tlsverify {

@@ -93,13 +93,6 @@ enum CreateBody {
     }
 }
 
-extension ClassicNode {
-    init(_ node: ClusterNode, containers: [ClusterContainer]) {
-        self.init(id: node.id, name: node.hostname, labels: node.labels, healthy: node.ready,
-                  containers: containers.map(\.classic), totalCPUs: node.nanoCPUs, totalMemory: node.memoryBytes)
-    }
-}
-
 /// The nodes of the containers this endpoint made lately, by full ID: `docker run` starts (and often attaches to)
 /// the container right after creating it, and need not ask every node where it is. A node that no longer has it
 /// (removed meanwhile) answers 404 and the endpoint asks them all.

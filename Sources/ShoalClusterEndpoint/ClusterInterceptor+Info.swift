@@ -7,18 +7,13 @@ import Synchronization
 /// `docker info` on the cluster endpoint: the manager's own answer (its swarm, its name) with the cluster's
 /// counts (containers and images of every Ready node, their CPUs and memory together) and, in `SystemStatus`, the
 /// nodes as classic Swarm listed them (role, strategy, filters, then each node with its address, ID, health,
-/// containers and labels).
+/// containers, reserved and total CPUs and memory, and labels with the engine's facts).
 extension ClusterInterceptor {
     func info(_ request: Request, next: (Request) async throws -> Response) async throws -> Response {
-        let local = try await next(request)
-        let collected = Collected()
-        try await local.body.write(CollectingWriter(into: collected))
-        guard local.status == .ok,
-              var info = try JSONSerialization.jsonObject(with: Data(collected.bytes.withLock { $0 }.readableBytesView))
-                as? [String: Any]
-        else { return local }
-        let nodes = try await engines.nodes()
-        let containers = try await self.containers(query: "?all=1", on: nodes)
+        guard var info = try await Self.ownObject(request, next: next) else { return try await next(request) }
+        let loads = try await loads(of: try await engines.nodes())
+        let nodes = loads.map(\.node)
+        let containers = loads.flatMap(\.containers)
         let ready = nodes.filter(\.ready)
         func states(_ list: [ClusterContainer]) -> (running: Int, paused: Int, stopped: Int) {
             let running = list.filter { $0.object["State"] as? String == "running" }.count
@@ -40,16 +35,17 @@ extension ClusterInterceptor {
         var status: [[String]] = [["Role", "primary"], ["Strategy", strategy.rawValue],
                                   ["Filters", "health, port, dependency, affinity, constraint"],
                                   ["Nodes", String(nodes.count)]]
-        for node in nodes.sorted(by: { $0.hostname < $1.hostname }) {
-            let mine = states(containers.filter { $0.node.id == node.id })
+        for load in loads.sorted(by: { $0.node.hostname < $1.node.hostname }) {
+            let node = load.node
+            let mine = states(load.containers)
             let count = mine.running + mine.paused + mine.stopped
             status += [
                 [" " + node.hostname, "\(node.address):2376"],
                 ["  └ ID", node.id],
                 ["  └ Status", node.ready ? "Healthy" : "Unhealthy"],
                 ["  └ Containers", "\(count) (\(mine.running) Running, \(mine.paused) Paused, \(mine.stopped) Stopped)"],
-                ["  └ CPUs", String(node.nanoCPUs / 1_000_000_000)],
-                ["  └ Memory", Self.bytes(node.memoryBytes)],
+                ["  └ Reserved CPUs", "\(Self.cpus(load.reservedCPUs)) / \(Self.cpus(node.nanoCPUs))"],
+                ["  └ Reserved Memory", "\(Self.bytes(load.reservedMemory)) / \(Self.bytes(node.memoryBytes))"],
                 ["  └ Labels", node.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")],
             ]
         }
@@ -57,9 +53,48 @@ extension ClusterInterceptor {
         return Self.json(try JSONSerialization.data(withJSONObject: info))
     }
 
+    /// go-units' BytesSize, as classic Swarm printed memory: `0 B`, `512 MiB`, `7.772 GiB`.
+    /// `docker version` on the cluster endpoint: the manager's own answer, its platform named as the cluster's,
+    /// with each Ready node's engine as a component (its version, address, API version, kernel, OS and
+    /// architecture), as classic Swarm answered for the cluster rather than for one engine.
+    func version(_ request: Request, next: (Request) async throws -> Response) async throws -> Response {
+        guard var version = try await Self.ownObject(request, next: next) else { return try await next(request) }
+        let nodes = try await everyNode(EngineRequest(method: .get, uri: "/version"))
+        version["Platform"] = ["Name": "Shoal cluster endpoint (\(nodes.count) nodes)"]
+        var components = version["Components"] as? [[String: Any]] ?? []
+        for (node, answer) in nodes {
+            let engine = answer as? [String: Any] ?? [:]
+            var details = ["Address": node.address]
+            for key in ["ApiVersion", "KernelVersion", "Os", "Arch"] { details[key] = engine[key] as? String }
+            components.append(["Name": node.hostname, "Version": engine["Version"] as? String ?? "", "Details": details])
+        }
+        version["Components"] = components
+        return Self.json(try JSONSerialization.data(withJSONObject: version))
+    }
+
+    /// The manager's own JSON answer to `request` (nil when it is not a 200 with a JSON object).
+    static func ownObject(_ request: Request, next: (Request) async throws -> Response) async throws -> [String: Any]? {
+        let local = try await next(request)
+        let collected = Collected()
+        try await local.body.write(CollectingWriter(into: collected))
+        guard local.status == .ok else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(collected.bytes.withLock { $0 }.readableBytesView)) as? [String: Any]
+    }
+
     static func bytes(_ count: Int64) -> String {
-        let gib = Double(count) / Double(1 << 30)
-        return gib >= 1 ? String(format: "%.3g GiB", gib) : String(format: "%.3g MiB", Double(count) / Double(1 << 20))
+        var value = Double(count)
+        var unit = 0
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return String(format: "%.4g", value) + " " + units[unit]
+    }
+
+    /// CPUs from nano CPUs: `2`, `0.5`.
+    static func cpus(_ nano: Int64) -> String {
+        nano % 1_000_000_000 == 0 ? String(nano / 1_000_000_000) : String(format: "%g", Double(nano) / 1e9)
     }
 }
 

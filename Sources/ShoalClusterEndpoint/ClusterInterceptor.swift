@@ -60,6 +60,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
             case (.get, ["images", "json"]): return try await imagesEverywhere(request)
             case (.delete, _) where parts.first == "images" && parts.count >= 2: return try await removeEverywhere(request)
             case (.get, ["info"]): return try await info(request, next: next)
+            case (.get, ["version"]): return try await version(request, next: next)
             case (.get, ["events"]): return try await events(request)
             case (_, _) where parts.first == "volumes" && parts.last != "prune": return try await volumeCall(request, parts: parts)
             default: return try await next(request)
@@ -70,7 +71,9 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         case (.post, "create") where parts.count == 2: return try await create(request)
         case (_, "prune") where parts.count == 2: return try await next(request)
         default:
-            let body = try await request.body.collect(upTo: 64 << 20)
+            // `docker cp` into a container: the archive goes to the node as it arrives, whatever its size.
+            let streamed = request.method == .put && parts.last == "archive"
+            let body = streamed ? ByteBuffer() : try await request.body.collect(upTo: 16 << 20)
             // Names are the cluster's: a rename is checked against every node's containers (listed once).
             var listed: [ClusterContainer]?
             if request.method == .post, parts.last == "rename", let wanted = Query(request)["name"] {
@@ -79,7 +82,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
                 listed = all
             }
             // A container this endpoint just made (`docker run` starts it by its full ID): straight to its node.
-            if let node = placements.node(of: parts[1]) {
+            if !streamed, let node = placements.node(of: parts[1]) {
                 let answer = try await forward(request, body: body, to: ClusterContainer(node: node, object: ["Id": parts[1]]),
                                                rest: parts.dropFirst(2).joined(separator: "/"))
                 if answer.status != .notFound { return answer }
@@ -90,7 +93,8 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
             if let listed { all = listed } else { all = try await containers(query: "?all=1") }
             let named = parts.count >= 3 && all.contains { $0.node.hostname == parts[1] }
             let reference = named ? parts[1] + "/" + parts[2] : parts[1]
-            return try await forward(request, body: body, to: try ClusterContainer.resolve(reference, in: all),
+            return try await forward(request, body: body, streamed: streamed ? request.body : nil,
+                                     to: try ClusterContainer.resolve(reference, in: all),
                                      rest: parts.dropFirst(named ? 3 : 2).joined(separator: "/"))
         }
     }
@@ -116,11 +120,10 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
                excluding excluded: Set<String> = []) async throws
         -> (node: ClusterNode, status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer, id: String?)
     {
-        let nodes = try await engines.nodes().filter { !excluded.contains($0.id) }
-        let all = try await containers(query: "?all=1", on: nodes)
-        if let name, !name.isEmpty { try Self.ensureUnique(name, among: all) }
+        let loads = try await loads(of: try await engines.nodes().filter { !excluded.contains($0.id) })
+        if let name, !name.isEmpty { try Self.ensureUnique(name, among: loads.flatMap(\.containers)) }
         let placement = CreateBody.placement(body)
-        let (chosen, token) = try ledger.decide(placement, nodes: nodes, listed: all, strategy: strategy)
+        let (chosen, token) = try ledger.decide(placement, loads: loads, strategy: strategy)
         var made: String?
         defer { ledger.settle(token, id: made) }
         let rewritten = try JSONSerialization.data(withJSONObject: CreateBody.rewritten(body, for: placement))
@@ -141,12 +144,12 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
         return (chosen, answer.status, answer.headers, bytes, made)
     }
 
-    private func forward(_ request: Request, body: ByteBuffer, to target: ClusterContainer, rest: String)
-        async throws -> Response
+    private func forward(_ request: Request, body: ByteBuffer, streamed: RequestBody? = nil, to target: ClusterContainer,
+                         rest: String) async throws -> Response
     {
         let uri = "/containers/\(target.id)" + (rest.isEmpty ? "" : "/" + rest) + (request.uri.query.map { "?" + $0 } ?? "")
         let outgoing = EngineRequest(method: request.method, uri: uri, headers: request.headers,
-                                     body: body.readableBytes > 0 ? body : nil)
+                                     body: body.readableBytes > 0 ? body : nil, streamedBody: streamed)
         guard request.method == .get, rest == "json" else {
             let answer = try await relay(outgoing, to: target.node)
             if request.method == .delete, rest.isEmpty, answer.status.code < 300 { try? await records?.forget(target.id) }
@@ -270,6 +273,14 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
 
     func relay(_ request: EngineRequest, to node: ClusterNode) async throws -> Response {
         let answer = try await engines.send(request, to: node)
+        guard request.method != .head else {
+            // A HEAD answer (`docker cp`'s stat of a path) has headers only: relayed with a body framing, the
+            // client would read the empty body's last chunk as the start of its next response.
+            for try await _ in answer.body {}
+            var headers = answer.headers
+            headers[.transferEncoding] = nil
+            return Response(status: answer.status, headers: headers)
+        }
         return Response(status: answer.status, headers: answer.headers, body: ResponseBody(asyncSequence: answer.body))
     }
 

@@ -42,6 +42,7 @@ public final class NodeEngineClient: Sendable {
             outgoing.headers.add(name: field.name.rawName, value: field.value)
         }
         if let body = request.body { outgoing.body = .bytes(body) }
+        if let streamed = request.streamedBody { outgoing.body = .stream(streamed, length: .unknown) }
         let response: HTTPClientResponse
         do {
             // Streams (logs -f, events, wait) last as long as the caller keeps reading.
@@ -117,15 +118,18 @@ public final class NodeEngineClient: Sendable {
     private func client() throws -> HTTPClient {
         let pem = try String(contentsOfFile: files.certificate, encoding: .utf8)
         if let open = current.withLock({ $0 }), open.pem == pem { return open.client }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: try tlsConfiguration(pem))
-        configuration.timeout.connect = .seconds(5)
-        // A call that waits (`wait`, `logs -f`, `events`, `stats`) holds its HTTP/1 connection as long as it lasts:
-        // the pool's default of 8 per node would leave the ninth client waiting for the first to end.
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerNode
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let replaced = current.withLock { open in
+        let tls = try tlsConfiguration(pem)
+        // Made under the lock: calls that see the renewed certificate at once share one new client.
+        let (client, replaced) = current.withLock { open -> (HTTPClient, HTTPClient?) in
+            if let open, open.pem == pem { return (open.client, nil) }
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            configuration.timeout.connect = .seconds(5)
+            // A call that waits (`wait`, `logs -f`, `events`, `stats`) holds its HTTP/1 connection as long as it
+            // lasts: the pool's default of 8 per node would leave the ninth client waiting for the first to end.
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerNode
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             defer { open = (pem, client) }
-            return open?.client
+            return (client, open?.client)
         }
         // Calls under way on the old identity finish first.
         if let replaced {

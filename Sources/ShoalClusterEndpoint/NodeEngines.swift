@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// A node of the swarm as the cluster endpoint needs it.
@@ -35,12 +36,16 @@ public struct EngineRequest: Sendable {
     public var uri: String
     public var headers: HTTPFields
     public var body: ByteBuffer?
+    /// A body passed on as it arrives instead (`docker cp` into a container: an archive of any size).
+    public var streamedBody: RequestBody?
 
-    public init(method: HTTPRequest.Method, uri: String, headers: HTTPFields = [:], body: ByteBuffer? = nil) {
+    public init(method: HTTPRequest.Method, uri: String, headers: HTTPFields = [:], body: ByteBuffer? = nil,
+                streamedBody: RequestBody? = nil) {
         self.method = method
         self.uri = uri
         self.headers = headers
         self.body = body
+        self.streamedBody = streamedBody
     }
 }
 

@@ -11,35 +11,38 @@ final class PlacementLedger: Sendable {
     /// How long a made container is counted when a node's list misses it (it shows there long before).
     static let recentWindow: TimeInterval = 30
 
+    /// A placement counted on its node: the container and what it reserves.
+    private struct Counted {
+        var node: String
+        var cpus: Int64
+        var memory: Int64
+    }
+
     private struct State {
-        var pending: [UUID: String] = [:]
-        var recent: [(id: String, node: String, at: Date)] = []
+        var pending: [UUID: Counted] = [:]
+        var recent: [(id: String, counted: Counted, at: Date)] = []
     }
 
     private let state = Mutex(State())
 
-    /// Ranks `nodes` (their listed containers given) for `placement` with the ledger's own placements added, and
-    /// records the choice as pending; returns it with the token `settle` takes.
-    func decide(_ placement: ClassicScheduler.Placement, nodes: [ClusterNode], listed: [ClusterContainer],
-                strategy: ClassicScheduler.Strategy, now: Date = Date()) throws -> (node: ClusterNode, token: UUID) {
-        let listedIDs = Set(listed.map(\.id))
+    /// Ranks the nodes (with their loads) for `placement` with the ledger's own placements and their
+    /// reservations added, and records the choice as pending; returns it with the token `settle` takes.
+    func decide(_ placement: ClassicScheduler.Placement, loads: [NodeLoad], strategy: ClassicScheduler.Strategy,
+                now: Date = Date()) throws -> (node: ClusterNode, token: UUID) {
+        let listedIDs = Set(loads.flatMap { $0.containers.map(\.id) })
         return try state.withLock { (state: inout State) throws -> (node: ClusterNode, token: UUID) in
             state.recent.removeAll { now.timeIntervalSince($0.at) > Self.recentWindow || listedIDs.contains($0.id) }
-            var extra: [String: Int] = [:]
-            for node in state.pending.values { extra[node, default: 0] += 1 }
-            for entry in state.recent { extra[entry.node, default: 0] += 1 }
-            let candidates = nodes.map { node in
-                var containers = listed.filter { $0.node.id == node.id }.map(\.classic)
-                containers += (0..<(extra[node.id] ?? 0)).map { ClassicNode.Container(id: "pending-\($0)", name: "") }
-                return ClassicNode(id: node.id, name: node.hostname, labels: node.labels, healthy: node.ready,
-                                   containers: containers, totalCPUs: node.nanoCPUs, totalMemory: node.memoryBytes)
+            var extra: [String: [(cpus: Int64, memory: Int64)]] = [:]
+            for counted in state.pending.values + state.recent.map(\.counted) {
+                extra[counted.node, default: []].append((counted.cpus, counted.memory))
             }
+            let candidates = loads.map { $0.classic(adding: extra[$0.node.id] ?? []) }
             let ranked = try ClassicScheduler.rank(placement, nodes: candidates, strategy: strategy)
-            guard let chosen = nodes.first(where: { $0.id == ranked.first?.id }) else {
+            guard let chosen = loads.first(where: { $0.node.id == ranked.first?.id })?.node else {
                 throw ShoalError(.unavailable, "No healthy node available in the cluster")
             }
             let token = UUID()
-            state.pending[token] = chosen.id
+            state.pending[token] = Counted(node: chosen.id, cpus: placement.cpus, memory: placement.memory)
             return (chosen, token)
         }
     }
@@ -47,8 +50,8 @@ final class PlacementLedger: Sendable {
     /// The create ended: made (`id`), counted until the node's list shows it, or not made at all (nil).
     func settle(_ token: UUID, id: String?, now: Date = Date()) {
         state.withLock { state in
-            guard let node = state.pending.removeValue(forKey: token) else { return }
-            if let id { state.recent.append((id, node, now)) }
+            guard let counted = state.pending.removeValue(forKey: token) else { return }
+            if let id { state.recent.append((id, counted, now)) }
         }
     }
 }

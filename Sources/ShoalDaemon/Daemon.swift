@@ -12,6 +12,7 @@ import ShoalManager
 import ShoalModel
 import ShoalOS
 import ShoalRuntime
+import ShoalScheduler
 
 /// One `shoal daemon`: builds the engine, recovers containers left running by a previous instance, and serves
 /// the Docker API until SIGTERM/SIGINT. Containers are not stopped on shutdown (each lives under its conmon).
@@ -86,8 +87,9 @@ public struct Daemon: Sendable {
         let spool = paths.spoolRoot
         let clusterNodes = ClusterNodesAdapter(swarm: swarm, paths: SwarmPaths(dataRoot: paths.dataRoot),
                                                nodeEnginePort: configuration.nodeEnginePort)
-        let clusterInterceptor = ClusterInterceptor(engines: clusterNodes, records: RescheduleRecordsAdapter(swarm: swarm),
-                                                    logger: logger)
+        let clusterInterceptor = ClusterInterceptor(
+            engines: clusterNodes, records: RescheduleRecordsAdapter(swarm: swarm),
+            strategy: ClassicScheduler.Strategy(rawValue: configuration.clusterStrategy) ?? .spread, logger: logger)
         services.append(ClusterEndpoint.listener(swarm: swarm, port: configuration.clusterEndpointPort, logger: logger) {
             address, tls in
             DockerAPIServer.application(backends: backends, address: address, tls: tls, interceptor: clusterInterceptor,

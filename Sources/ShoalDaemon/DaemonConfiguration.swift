@@ -2,6 +2,8 @@
 /// runtime, adapts them to the Docker API's backends, and runs every long-lived part in one ServiceGroup.
 /// It holds no domain logic of its own.
 
+import ShoalScheduler
+
 /// How a daemon instance is set up (`shoal daemon` flags). Two daemons on one host need distinct roots and
 /// sockets; everything a daemon creates is under these paths.
 public struct DaemonConfiguration: Sendable {
@@ -30,6 +32,10 @@ public struct DaemonConfiguration: Sendable {
     /// The TCP port of the cluster endpoint a manager serves on its advertise address (mutual TLS, credentials
     /// bundles only); 0: none.
     public var clusterEndpointPort: Int = ClusterEndpoint.defaultPort
+    /// How the cluster endpoint places a `docker run` (classic Swarm's `--strategy`): `spread` (the node with the
+    /// least reserved, then the fewest containers) or `binpack` (the fullest node that has room).
+    public var clusterStrategy: String = "spread"
+    public static var clusterStrategies: [String] { ClassicScheduler.Strategy.allCases.map(\.rawValue) }
     /// The TCP port of the node engine channel every swarm node serves its engine on, to its managers only.
     public var nodeEnginePort: Int = NodeEngineChannel.defaultPort
 

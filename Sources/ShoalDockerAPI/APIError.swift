@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ShoalCore
 
 /// An error as the Docker API renders it: an HTTP status and `{"message": …}`.
@@ -24,6 +25,8 @@ struct DockerAPIError: HTTPResponseError {
             self.init(error.status, error.body ?? (error.status == .notFound ? "page not found" : "\(error.status)"))
         case is DecodingError:
             self.init(.badRequest, "invalid JSON: \(error)")
+        case let error as NIOTooManyBytesError:
+            self.init(.contentTooLarge, "request body too large" + (error.maxBytes.map { " (at most \($0) bytes)" } ?? ""))
         default:
             self.init(.internalServerError, "\(error)")
         }

@@ -29,6 +29,7 @@ public enum DockerAPIServer {
         ServiceRoutes(backends: backends).add(to: router)
         DataObjectRoutes(backends: backends, kind: .secret).add(to: router)
         DataObjectRoutes(backends: backends, kind: .config).add(to: router)
+        PlacementRoutes(backends: backends).add(to: router)
         if local { CredentialsRoutes(backends: backends).add(to: router) }
         return router
     }

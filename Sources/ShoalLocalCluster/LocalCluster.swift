@@ -23,6 +23,8 @@ public struct LocalClusterOptions: Sendable {
     public var heartbeatSeconds: Double?
     /// `--insecure-registry` of each daemon.
     public var insecureRegistries: [String] = []
+    /// The managers' cluster endpoint strategy (`spread`, `binpack`); nil: the daemon's default.
+    public var clusterStrategy: String?
 
     public init(name: String = "shoal", nodes: Int = 3, managers: Int = 1, subnet: String? = nil,
                 shoalBinary: String, dns: [String] = [], swarm: Bool = true, heartbeatSeconds: Double? = nil) {
@@ -197,6 +199,7 @@ public struct LocalCluster: Sendable {
                       "-H", "unix://" + node.socket]
         for server in options.dns { daemon += ["--dns", server] }
         for registry in options.insecureRegistries { daemon += ["--insecure-registry", registry] }
+        if let strategy = options.clusterStrategy { daemon += ["--cluster-strategy", strategy] }
         let child = try ChildProcess.spawn(
             "/usr/bin/nsenter",
             ["--net=" + node.netns, "--", "/usr/bin/unshare", "--uts", "--", "/bin/sh", "-c",

@@ -82,10 +82,10 @@ import Testing
         #expect(sent["Image"] as? String == "app")
 
         // The classic scheduler places it beside its dependency, on a node that has it.
-        let nodes = [ClassicNode(Self.n1, containers: [Self.container("d1", "db", on: Self.n1),
-                                                       Self.container("c1", "cache", on: Self.n1),
-                                                       Self.container("v1", "data", on: Self.n1)]),
-                     ClassicNode(Self.n2, containers: [])]
+        let nodes = [NodeLoad(node: Self.n1, containers: [Self.container("d1", "db", on: Self.n1),
+                                                          Self.container("c1", "cache", on: Self.n1),
+                                                          Self.container("v1", "data", on: Self.n1)]).classic(),
+                     NodeLoad(node: Self.n2).classic()]
         var free = placement
         free.request = ClassicRequest(env: ["A=1"], labels: [:])
         #expect(try ClassicScheduler.rank(free, nodes: nodes).first?.id == "id1")

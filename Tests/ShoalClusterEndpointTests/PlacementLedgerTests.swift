@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 import ShoalScheduler
 import Testing
 @testable import ShoalClusterEndpoint
@@ -11,6 +12,8 @@ import Testing
     }
     static let free = ClassicScheduler.Placement(request: ClassicRequest(env: [], labels: [:]))
 
+    static var idle: [NodeLoad] { nodes.map { NodeLoad(node: $0) } }
+
     func counts(_ chosen: [ClusterNode]) -> [Int] {
         Self.nodes.map { node in chosen.filter { $0.id == node.id }.count }
     }
@@ -20,13 +23,13 @@ import Testing
         // Eight decided from the same (empty) lists before any is made: spread as if one after another.
         var decided: [(node: ClusterNode, token: UUID)] = []
         for _ in 0..<8 {
-            decided.append(try ledger.decide(Self.free, nodes: Self.nodes, listed: [], strategy: .spread))
+            decided.append(try ledger.decide(Self.free, loads: Self.idle, strategy: .spread))
         }
         var spread = counts(decided.map(\.node))
         #expect(spread.max()! - spread.min()! <= 1, "\(spread)")
         // Made, the lists not showing them yet: still counted.
         for (index, entry) in decided.enumerated() { ledger.settle(entry.token, id: "made\(index)") }
-        let next = try (0..<2).map { _ in try ledger.decide(Self.free, nodes: Self.nodes, listed: [], strategy: .spread) }
+        let next = try (0..<2).map { _ in try ledger.decide(Self.free, loads: Self.idle, strategy: .spread) }
         spread = counts(decided.map(\.node) + next.map(\.node))
         #expect(spread == [2, 2, 2, 2, 2], "\(spread)")
         for entry in next { ledger.settle(entry.token, id: nil) }
@@ -35,13 +38,57 @@ import Testing
         let listed = decided.enumerated().map { index, entry in
             ClusterContainer(node: entry.node, object: ["Id": "made\(index)", "Names": ["/x\(index)"]])
         }
-        let after = try ledger.decide(Self.free, nodes: Self.nodes, listed: listed, strategy: .spread)
+        let loads = Self.nodes.map { node in NodeLoad(node: node, containers: listed.filter { $0.node.id == node.id }) }
+        let after = try ledger.decide(Self.free, loads: loads, strategy: .spread)
         #expect(counts(decided.map(\.node))[Self.nodes.firstIndex { $0.id == after.node.id }!] == 1)
         ledger.settle(after.token, id: nil)
 
         // A failed create is not counted; a made one the lists never show stops counting after the window.
         let late = Date().addingTimeInterval(PlacementLedger.recentWindow + 1)
-        let fresh = try ledger.decide(Self.free, nodes: Self.nodes, listed: [], strategy: .spread, now: late)
+        let fresh = try ledger.decide(Self.free, loads: Self.idle, strategy: .spread, now: late)
         #expect(fresh.node.id == "id1")
+    }
+
+    /// Reservations (`-m`, `--cpus`) still being made count against their node: two 3 GiB containers on two
+    /// 4 GiB nodes go one each, and a third finds no room, as classic Swarm's resource filter says.
+    @Test func pendingReservationsCountAgainstTheirNode() throws {
+        let ledger = PlacementLedger()
+        var big = Self.free
+        big.memory = 3 << 30
+        let two = Array(Self.idle.prefix(2))
+        let first = try ledger.decide(big, loads: two, strategy: .spread)
+        let second = try ledger.decide(big, loads: two, strategy: .spread)
+        #expect(first.node.id != second.node.id)
+        #expect(throws: ShoalError.self) { try ledger.decide(big, loads: two, strategy: .spread) }
+        // Made and listed with the node's own count of what it reserves: still no room; binpack fills the
+        // fuller node first when there is room.
+        ledger.settle(first.token, id: "a")
+        ledger.settle(second.token, id: "b")
+        let listed = [first, second].enumerated().map { index, entry in
+            NodeLoad(node: entry.node, containers: [ClusterContainer(node: entry.node, object: ["Id": ["a", "b"][index]])],
+                     reservedMemory: 3 << 30)
+        }
+        #expect(throws: ShoalError.self) { try ledger.decide(big, loads: listed, strategy: .spread) }
+        var small = Self.free
+        small.memory = 512 << 20
+        let loads = [NodeLoad(node: Self.nodes[0], reservedMemory: 1 << 30), NodeLoad(node: Self.nodes[1])]
+        #expect(try ledger.decide(small, loads: loads, strategy: .binpack).node.id == "id1")
+        #expect(try ledger.decide(small, loads: loads, strategy: .spread).node.id == "id2")
+    }
+
+    /// A node's `GET /shoal/placement` answer: its containers, reservations and engine facts, the node's own
+    /// labels over the facts.
+    @Test func aNodesPlacementAnswerIsRead() {
+        var node = Self.nodes[0]
+        node.labels = ["storagedriver": "mine", "zone": "a"]
+        let load = NodeLoad(node: node, answer: [
+            "Containers": [["Id": "c1", "Names": ["/web"]]], "ReservedNanoCPUs": 1_500_000_000, "ReservedMemory": 1 << 20,
+            "Labels": ["storagedriver": "overlay", "kernelversion": "6.1.0"],
+        ] as [String: Any])
+        #expect(load.containers.map(\.names) == [["web"]])
+        #expect(load.reservedCPUs == 1_500_000_000 && load.reservedMemory == 1 << 20)
+        #expect(load.node.labels == ["storagedriver": "mine", "zone": "a", "kernelversion": "6.1.0"])
+        let classic = load.classic(adding: [(cpus: 500_000_000, memory: 0)])
+        #expect(classic.usedCPUs == 2_000_000_000 && classic.containers.count == 2)
     }
 }

@@ -342,6 +342,87 @@ import Testing
             try ClusterStateFile.startDaemon(lost, in: cluster.stateFile, arguments: arguments)
         }
     }
+
+    /// `docker version` shows each node's engine. With `--cluster-strategy binpack`, containers that reserve memory
+    /// fill one node first and `docker info` shows what they reserve; a reservation no node has room for, and a
+    /// constraint on an engine fact (kernelversion, operatingsystem, storagedriver), are judged as classic Swarm
+    /// judged them. `exec -it` (with a terminal), top, stats, cp both ways (an archive larger than any buffer),
+    /// kill, wait and restart reach the container's node.
+    @Test func binpackReservationsEngineFactsAndEveryContainerCallReachTheNode() async throws {
+        try await TestRun.with("endpoint-calls") { run in
+            let cluster = LocalClusterFixture(run, prefix: "cb", subnetOctet: 88)
+            let up = try await cluster.up(nodes: 3, managers: 1, swarm: true, extra: ["--cluster-strategy", "binpack"])
+            try #require(up.status == 0, "\(up)")
+            try await cluster.importBusybox(on: 1...3)
+            let endpoint = try await EndpointClient.open(cluster, run)
+            func docker(_ arguments: [String]) async throws -> Shell.Result { try await endpoint.docker(arguments) }
+
+            let version = try await docker(["version", "--format",
+                                             "{{.Server.Platform.Name}}|{{range .Server.Components}}{{.Name}} {{end}}"])
+            #expect(version.stdout.hasPrefix("Shoal cluster endpoint (3 nodes)|Engine "), "\(version)")
+            for node in 1...3 { #expect(version.stdout.contains(" \(cluster.name)-n\(node) "), "\(version)") }
+
+            for index in 1...3 {
+                let ran = try await docker(["run", "-d", "-m", "64m", "--name", "packed\(index)", "bb", "sleep", "1000"])
+                try #require(ran.status == 0, "\(ran)")
+            }
+            let placed = try await docker(["inspect", "-f", "{{.Node.Name}}", "packed1", "packed2", "packed3"])
+            let nodes = Set(placed.stdout.split(separator: "\n"))
+            #expect(nodes.count == 1, "\(placed)")
+            let info = try await docker(["info"])
+            #expect(info.stdout.contains("Strategy: binpack") && info.stdout.contains("Reserved Memory: 192 MiB / "),
+                    "\(info.stdout)")
+            let tooBig = try await docker(["run", "-d", "-m", "100000g", "bb", "true"])
+            #expect(tooBig.status == 125 && tooBig.stderr.contains("no resources available to schedule container"), "\(tooBig)")
+            let tooMany = try await docker(["run", "-d", "--cpus", "4096", "bb", "true"])
+            #expect(tooMany.status == 125 && tooMany.stderr.contains("no resources available"), "\(tooMany)")
+            let kernel = try await Shell.sh("uname -r").trimmingCharacters(in: .whitespacesAndNewlines)
+            let facts = try await docker(["run", "-d", "--name", "facts", "-e", "constraint:kernelversion==\(kernel)",
+                                          "-e", "constraint:operatingsystem==/.+/", "-e", "constraint:storagedriver==overlay",
+                                          "bb", "sleep", "1000"])
+            #expect(facts.status == 0, "\(facts)")
+            let zfs = try await docker(["run", "-d", "-e", "constraint:storagedriver==zfs", "bb", "true"])
+            #expect(zfs.status == 125 && zfs.stderr.contains("[storagedriver==zfs]"), "\(zfs)")
+            #expect(try await docker(["ps", "-aq"]).stdout.split(separator: "\n").count == 4)
+
+            // A terminal: `exec -it` under script(1), the command's exit code back.
+            let terminal = try await Shell.run("/usr/bin/script", [
+                "-qec", "\(DaemonFixture.docker) exec -it packed1 sh -c 'tty; exit 5'", "/dev/null",
+            ], environment: endpoint.environment, timeout: 60)
+            #expect(terminal.status == 5 && terminal.stdout.contains("/dev/pts/"), "\(terminal)")
+            let top = try await docker(["top", "packed1"])
+            #expect(top.status == 0 && top.stdout.contains("sleep 1000"), "\(top)")
+            let stats = try await docker(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", "packed1"])
+            #expect(stats.status == 0 && stats.stdout.hasPrefix("packed1 ") && stats.stdout.contains("/ 64MiB"), "\(stats)")
+
+            // cp: 24 MiB in and back out, whole, by name and by NODE/NAME.
+            let big = run.path("big.bin")
+            var bytes = [UInt8](repeating: 0, count: 24 << 20)
+            for index in stride(from: 0, to: bytes.count, by: 4096) { bytes[index] = UInt8.random(in: 0...255) }
+            try Data(bytes).write(to: URL(fileURLWithPath: big))
+            let node = try #require(nodes.first).description
+            let into = try await docker(["cp", big, "\(node)/packed1:/big.bin"])
+            #expect(into.status == 0, "\(into)")
+            let back = try await docker(["cp", "packed1:/big.bin", run.path("back.bin")])
+            #expect(back.status == 0, "\(back)")
+            #expect(FileManager.default.contentsEqual(atPath: big, andPath: run.path("back.bin")))
+            let missing = try await docker(["cp", "packed1:/nowhere", run.path("none")])
+            #expect(missing.status != 0 && missing.stderr.contains("Could not find the file /nowhere"), "\(missing)")
+
+            // kill and wait: wait returns the code of the death by SIGKILL (pid 1 ignores signals it does not
+            // handle); restart starts it again.
+            async let waited = docker(["wait", "packed2"])
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await docker(["kill", "packed2"]).status == 0)
+            let code = try await waited
+            #expect(code.stdout == "137\n", "\(code)")
+            let before = try await docker(["inspect", "-f", "{{.State.StartedAt}}", "packed3"]).stdout
+            let restarted = try await docker(["restart", "-t", "1", "packed3"])
+            #expect(restarted.status == 0, "\(restarted)")
+            let after = try await docker(["inspect", "-f", "{{.State.Status}} {{.State.StartedAt}}", "packed3"]).stdout
+            #expect(after.hasPrefix("running ") && !after.hasSuffix(" " + before), "\(before) → \(after)")
+        }
+    }
 }
 
 /// The stock docker CLI through a credentials bundle of `cluster` (as after `source docker.env`), once the
