@@ -31,6 +31,7 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     let logger: Logger
     let placements = PlacementCache()
     let ledger = PlacementLedger()
+    let returning = ReturningNodes()
     /// Where containers with `reschedule:on-node-failure` are kept (nil: no rescheduling).
     let records: (any RescheduleRecords)?
 

@@ -306,7 +306,8 @@ import Testing
     }
 
     /// `-e reschedule:on-node-failure`: when the container's node is Down the leader makes it again, with its
-    /// name, on another node and starts it; a container without the policy stays where it was.
+    /// name, on another node and starts it; a container without the policy stays where it was. When the node
+    /// comes back, its old copy is removed.
     @Test func aContainerThatAsksIsRescheduledWhenItsNodeIsDown() async throws {
         try await TestRun.with("endpoint-reschedule") { run in
             let cluster = LocalClusterFixture(run, prefix: "cs", subnetOctet: 87)
@@ -339,7 +340,18 @@ import Testing
             #expect(try await docker(["ps", "-a", "--filter", "name=stayer", "-q"]).stdout == "")
             #expect(try await docker(["inspect", "-f", "{{index .Config.Labels \"com.docker.swarm.reschedule-policies\"}}", "mover"])
                 .stdout == "[\"on-node-failure\"]\n")
+
+            // The node comes back: its copy of mover goes (the name is the moved one's); stayer stays.
             try ClusterStateFile.startDaemon(lost, in: cluster.stateFile, arguments: arguments)
+            var left = ""
+            for _ in 0..<150 {
+                left = try await cluster.docker(lost, ["ps", "-a", "--format", "{{.Names}}"]).stdout
+                if left == "stayer\n" { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(left == "stayer\n", "\(left)\n\(cluster.log(1))")
+            let everywhere = try await docker(["ps", "-a", "--filter", "name=mover", "--format", "{{.Names}}"])
+            #expect(everywhere.stdout == "\(cluster.name)-n\(other)/mover\n", "\(everywhere)")
         }
     }
 
