@@ -121,10 +121,10 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
                excluding excluded: Set<String> = []) async throws
         -> (node: ClusterNode, status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer, id: String?)
     {
+        let asked = Date()
         let loads = try await loads(of: try await engines.nodes().filter { !excluded.contains($0.id) })
-        if let name, !name.isEmpty { try Self.ensureUnique(name, among: loads.flatMap(\.containers)) }
         let placement = CreateBody.placement(body)
-        let (chosen, token) = try ledger.decide(placement, loads: loads, strategy: strategy)
+        let (chosen, token) = try ledger.decide(placement, name: name, loads: loads, listedAt: asked, strategy: strategy)
         var made: String?
         defer { ledger.settle(token, id: made) }
         let rewritten = try JSONSerialization.data(withJSONObject: CreateBody.rewritten(body, for: placement))
@@ -290,10 +290,11 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     /// Container names are the cluster's: Docker's conflict when another node's container has it.
     static func ensureUnique(_ name: String, among all: [ClusterContainer]) throws {
         let wanted = name.hasPrefix("/") ? String(name.dropFirst()) : name
-        if let taken = all.first(where: { $0.names.contains(wanted) }) {
-            throw ShoalError.conflict(
-                "Conflict. The container name \"/\(wanted)\" is already in use by container \"\(taken.id)\". You have to remove (or rename) that container to be able to reuse that name.")
-        }
+        if let taken = all.first(where: { $0.names.contains(wanted) }) { throw nameConflict(wanted, id: taken.id) }
+    }
+
+    static func nameConflict(_ name: String, id: String) -> ShoalError {
+        .conflict("Conflict. The container name \"/\(name)\" is already in use by container \"\(id)\". You have to remove (or rename) that container to be able to reuse that name.")
     }
 
     /// Published ports as classic Swarm showed them: on the node's address instead of any address (`0.0.0.0`,

@@ -118,10 +118,16 @@ public enum ClassicScheduler {
         let usedConstraints = constraints.filter { soft || !$0.isSoft }
         try narrow(constraints.map(\.description)) { node in
             usedConstraints.allSatisfy { constraint in
-                constraint.matches(constraint.key == "node" ? [node.id, node.name] : [node.labels[constraint.key] ?? ""])
+                constraint.matches(constraint.key == "node" ? nodeCandidates(node, for: constraint) : [node.labels[constraint.key] ?? ""])
             }
         }
         return nodes
+    }
+
+    /// What `node==VALUE` compares: the node's name, and its ID when VALUE is a plain word (a glob or a regular
+    /// expression on a random 25-character ID would match by chance: `*n9` ends one ID in 1,296).
+    static func nodeCandidates(_ node: ClassicNode, for constraint: ClassicExpression) -> [String] {
+        constraint.value.contains("*") || constraint.value.hasPrefix("/") ? [node.name] : [node.id, node.name]
     }
 
     /// What an affinity compares: container IDs and names, images (as given, ID, repository), or a label of the

@@ -91,4 +91,31 @@ import Testing
         let classic = load.classic(adding: [(cpus: 500_000_000, memory: 0)])
         #expect(classic.usedCPUs == 2_000_000_000 && classic.containers.count == 2)
     }
+
+    /// Two runs of one name at once make one container; a made one keeps its name until the lists show it, and
+    /// not when lists asked for after it was made no longer show it (removed).
+    @Test func aNameIsTakenWhileItsContainerIsBeingMade() throws {
+        let ledger = PlacementLedger()
+        let first = try ledger.decide(Self.free, name: "web", loads: Self.idle, strategy: .spread)
+        #expect(throws: ShoalError.self) { try ledger.decide(Self.free, name: "/web", loads: Self.idle, strategy: .spread) }
+        let made = Date()
+        ledger.settle(first.token, id: "w1", now: made)
+        // A list asked for before it was made does not show it yet: still taken.
+        #expect(throws: ShoalError.self) {
+            try ledger.decide(Self.free, name: "web", loads: Self.idle, listedAt: made.addingTimeInterval(-1),
+                              strategy: .spread, now: made)
+        }
+        // One asked for after does not show it: it is gone, and the name is free.
+        let again = try ledger.decide(Self.free, name: "web", loads: Self.idle, listedAt: made.addingTimeInterval(0.001),
+                                      strategy: .spread, now: made.addingTimeInterval(0.01))
+        ledger.settle(again.token, id: nil)
+        // Listed on a node: Docker's conflict, naming the container.
+        let listed = [NodeLoad(node: Self.nodes[2], containers: [ClusterContainer(node: Self.nodes[2],
+                                                                                    object: ["Id": "w2", "Names": ["/web"]])])]
+        #expect {
+            try ledger.decide(Self.free, name: "web", loads: listed, strategy: .spread)
+        } throws: { error in
+            "\(error)".contains("The container name \"/web\" is already in use by container \"w2\"")
+        }
+    }
 }

@@ -395,6 +395,13 @@ import Testing
             #expect(facts.status == 0, "\(facts)")
             let zfs = try await docker(["run", "-d", "-e", "constraint:storagedriver==zfs", "bb", "true"])
             #expect(zfs.status == 125 && zfs.stderr.contains("[storagedriver==zfs]"), "\(zfs)")
+            // Four runs of one name at once: one container.
+            let racing = try await withThrowingTaskGroup(of: Int32.self) { group in
+                for _ in 0..<4 { group.addTask { try await docker(["create", "--name", "once", "bb", "true"]).status } }
+                return try await group.reduce(into: [Int32]()) { $0.append($1) }
+            }
+            #expect(racing.filter { $0 == 0 }.count == 1, "\(racing)")
+            #expect(try await docker(["rm", "once"]).status == 0)
             #expect(try await docker(["ps", "-aq"]).stdout.split(separator: "\n").count == 4)
 
             // A terminal: `exec -it` under script(1), the command's exit code back.
@@ -433,6 +440,37 @@ import Testing
             #expect(restarted.status == 0, "\(restarted)")
             let after = try await docker(["inspect", "-f", "{{.State.Status}} {{.State.StartedAt}}", "packed3"]).stdout
             #expect(after.hasPrefix("running ") && !after.hasSuffix(" " + before), "\(before) → \(after)")
+
+            // Swarm mode's commands answer as on a manager: secrets, a stack, its service's tasks.
+            let secret = try await Shell.run(DaemonFixture.docker, ["secret", "create", "token", "-"],
+                                             environment: endpoint.environment, stdin: "s3cret", timeout: 60)
+            #expect(secret.status == 0, "\(secret)")
+            #expect(try await docker(["secret", "ls", "--format", "{{.Name}}"]).stdout == "token\n")
+            try """
+                version: "3.8"
+                services:
+                  app:
+                    image: bb
+                    command: ["sleep", "1000"]
+                    deploy:
+                      replicas: 2
+                    secrets: [token]
+                secrets:
+                  token:
+                    external: true
+                """.write(toFile: run.path("stack.yml"), atomically: true, encoding: .utf8)
+            let deployed = try await docker(["stack", "deploy", "-c", run.path("stack.yml"), "team"])
+            #expect(deployed.status == 0, "\(deployed)")
+            var replicas = ""
+            for _ in 0..<100 {
+                replicas = try await docker(["service", "ls", "--format", "{{.Name}} {{.Replicas}}"]).stdout
+                if replicas == "team_app 2/2\n" { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(replicas == "team_app 2/2\n", "\(replicas)")
+            let tasks = try await docker(["service", "ps", "--filter", "desired-state=running", "--format", "{{.Name}} {{.CurrentState}}", "team_app"])
+            #expect(tasks.stdout.split(separator: "\n").count == 2 && tasks.stdout.contains("team_app.1 Running"), "\(tasks)")
+            #expect(try await docker(["stack", "rm", "team"]).status == 0)
         }
     }
 }

@@ -64,6 +64,14 @@ import Testing
         #expect(west.map(\.name) == ["mycluster-n3", "mycluster-n2"])
         let driver = try ClassicScheduler.rank(placement(env: ["constraint:storagedriver==overlay2"]), nodes: cluster())
         #expect(driver.map(\.name) == ["mycluster-n1"])
+        // An ID matches when given whole; a glob or a regular expression matches names only (a node whose random
+        // ID happens to end in n9 is not `*n9`).
+        var unlucky = cluster()
+        unlucky[2].id = "lkh8zgb7c2vq20ltngtcx69n9"
+        let byID = try ClassicScheduler.rank(placement(env: ["constraint:node==lkh8zgb7c2vq20ltngtcx69n9"]), nodes: unlucky)
+        #expect(byID.map(\.name) == ["mycluster-n3"])
+        #expect(throws: ShoalError.self) { try ClassicScheduler.rank(placement(env: ["constraint:node==*n9"]), nodes: unlucky) }
+        #expect(throws: ShoalError.self) { try ClassicScheduler.rank(placement(env: ["constraint:node==/n9$/"]), nodes: unlucky) }
     }
 
     @Test func affinitiesFollowContainersImagesAndLabels() throws {
