@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ShoalModel
+import Synchronization
 
 /// `GET /shoal/placement`: what the cluster endpoint's scheduler needs of this node in one call, as classic Swarm
 /// read it from each engine: every container (as `GET /containers/json?all=1` lists them), the CPUs and memory
@@ -9,20 +10,31 @@ import ShoalModel
 /// `operatingsystem`, `ostype`, `architecture`).
 struct PlacementRoutes<Context: RequestContext> {
     let backends: DockerBackends
+    /// The engine's facts do not change while it runs: read once.
+    private let facts = KnownFacts()
 
     func add(to router: Router<Context>) {
         router.get("shoal/placement") { _, _ in
-            async let listed = backends.containers.listContainers()
-            let info = try await backends.system.systemInfo()
-            let records = try await listed.sorted { $0.created > $1.created }
+            let records = try await backends.containers.listContainers().sorted { $0.created > $1.created }
+            let facts: [String: String]
+            if let known = self.facts.value.withLock({ $0 }) {
+                facts = known
+            } else {
+                facts = try await backends.system.systemInfo().placementFacts
+                self.facts.value.withLock { $0 = facts }
+            }
             let now = Date()
             return Wire.json(NodeLoadWire(
                 Containers: records.map { $0.summaryWire(now: now) },
                 ReservedNanoCPUs: records.reduce(0) { $0 + $1.spec.host.nanoCPUs },
                 ReservedMemory: records.reduce(0) { $0 + $1.spec.host.memory },
-                Labels: info.placementFacts))
+                Labels: facts))
         }
     }
+}
+
+private final class KnownFacts: Sendable {
+    let value = Mutex<[String: String]?>(nil)
 }
 
 struct NodeLoadWire: Encodable {
