@@ -298,6 +298,14 @@ import Testing
             for node in 1...3 {
                 #expect(try await cluster.docker(node, ["images", "-q", image]).stdout == "", "node \(node)")
             }
+            // `docker pull` pulls on every node, each node's progress marked with its name.
+            let pulled = try await docker(["pull", image])
+            #expect(pulled.status == 0, "\(pulled)")
+            for node in 1...3 {
+                #expect(pulled.stdout.contains("\(cluster.name)-n\(node): "), "\(pulled.stdout)")
+                #expect(try await cluster.docker(node, ["images", "-q", image]).stdout.count == 13, "node \(node)")
+            }
+            #expect(try await docker(["rmi", image]).status == 0)
             // An image no registry has: the pull fails, naming the nodes, and nothing runs.
             let missing = try await docker(["run", "-d", "\(registry.domain)/team/none:1", "true"])
             #expect(missing.status != 0 && missing.stderr.contains("\(cluster.name)-n"), "\(missing.stderr)")
@@ -409,6 +417,12 @@ import Testing
                 "-qec", "\(DaemonFixture.docker) exec -it packed1 sh -c 'tty; exit 5'", "/dev/null",
             ], environment: endpoint.environment, timeout: 60)
             #expect(terminal.status == 5 && terminal.stdout.contains("/dev/pts/"), "\(terminal)")
+            // logs -f follows the node's log to the container's end.
+            #expect(try await docker(["run", "-d", "--name", "talker", "bb", "sh", "-c",
+                                      "for i in 1 2 3; do echo line$i; sleep 0.3; done"]).status == 0)
+            let followed = try await docker(["logs", "-f", "talker"])
+            #expect(followed.status == 0 && followed.stdout == "line1\nline2\nline3\n", "\(followed)")
+            #expect(try await docker(["rm", "talker"]).status == 0)
             let top = try await docker(["top", "packed1"])
             #expect(top.status == 0 && top.stdout.contains("sleep 1000"), "\(top)")
             let stats = try await docker(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", "packed1"])
