@@ -15,7 +15,10 @@ public protocol TaskEngine: Sendable {
     /// Returns once what the container does is no longer `observation` (it exited, its health changed), or the
     /// calling task is cancelled.
     func waitForChange(_ id: String, from observation: TaskController.Observation) async
-    /// Its stop signal, then SIGKILL after `grace` seconds (the container's own timeout when nil).
+    /// The task's container runs (healthy, when it has a health check): its endpoints here start answering to
+    /// its service's names, so this host's balancers and DNS send it traffic.
+    func serve(_ id: String) async
+    /// Its endpoints leave its service's names here first (no new traffic), then its stop signal, then SIGKILL after `grace` seconds (the container's own timeout when nil).
     func stop(_ id: String, grace: Int?) async throws
     func remove(_ id: String) async throws
     /// Puts a task's secret and config files where its container can mount them (memory only); returns the

@@ -126,8 +126,13 @@ public actor TaskRunner {
         }
     }
 
+    /// Keeps and reports `status`. A task that now runs (healthy, with a health check) takes traffic on this
+    /// host first; the other hosts follow once the leader hears it.
     private func record(_ status: TaskStatus) async {
         task.status = status
+        if status.state == .running, task.desiredState <= .running, let container = await engine.container(ofTask: task.id) {
+            await engine.serve(container.id)
+        }
         await report(task.id, status)
     }
 

@@ -72,6 +72,8 @@ struct TaskEngineAdapter: TaskEngine {
         }
     }
 
+    func serve(_ id: String) async { await networks.serveServiceNames(id) }
+
     /// The task leaves this host's balancers and its service's names first, then gets its stop signal.
     func stop(_ id: String, grace: Int?) async throws {
         await networks.drainServiceNames(id)

@@ -103,6 +103,8 @@ extension NetworkService: NetworkSandboxProvider {
     // MARK: start and exit
 
     public func attach(_ record: ContainerRecord, directory: String) async throws -> SandboxAttachment {
+        // A service task takes its service's traffic once its agent says it serves (`serveServiceNames`).
+        if record.spec.labels[SwarmTask.containerLabel] != nil { heldBack.insert(record.id) }
         let mode = record.spec.host.networkMode
         let primary = try await resolveAny(mode == "default" ? "bridge" : mode)
         let files = [(directory + "/hosts", "/etc/hosts"), (directory + "/resolv.conf", "/etc/resolv.conf"),
@@ -159,6 +161,7 @@ extension NetworkService: NetworkSandboxProvider {
     }
 
     public func detach(_ record: ContainerRecord) async {
+        heldBack.remove(record.id)
         if let live = sandboxes.removeValue(forKey: record.id) {
             balancers.forget(live.path)
             await teardown(live)
@@ -192,6 +195,11 @@ extension NetworkService: NetworkSandboxProvider {
 
     public func restore(_ record: ContainerRecord) async {
         guard !record.network.sandboxKey.isEmpty else { return }
+        // A task that was serving when the daemon stopped (still running, healthy or unchecked) serves on.
+        if record.spec.labels[SwarmTask.containerLabel] != nil,
+           !record.state.isRunning || !(record.state.health.map { $0.status == .healthy } ?? true) {
+            heldBack.insert(record.id)
+        }
         var live = LiveSandbox(containerID: record.id, containerName: record.name, path: record.network.sandboxKey)
         live.endpoints = record.network.endpoints
         live.gatewayEndpoint = record.network.gatewayEndpoint
@@ -204,7 +212,7 @@ extension NetworkService: NetworkSandboxProvider {
                     logger.error("restore: overlay \(network.name) for \(record.name): \(error)")
                 }
             }
-            registerNames(endpoint)
+            registerNames(endpoint, of: record.id)
         }
         if let first = publishingEndpoint(live) {
             for port in record.network.ports {
@@ -234,7 +242,7 @@ extension NetworkService: NetworkSandboxProvider {
         for index in live.endpoints.indices {
             guard let network = networks[live.endpoints[index].networkID] else { continue }
             live.endpoints[index].dnsNames = dnsNames(record, aliases: live.endpoints[index].aliases, network: network)
-            registerNames(live.endpoints[index])
+            registerNames(live.endpoints[index], of: record.id)
         }
         sandboxes[record.id] = live
         // The other hosts learn the new names through the leader, as Docker's rename updates the cluster's
@@ -358,7 +366,7 @@ extension NetworkService: NetworkSandboxProvider {
             ipv4Address: lease.address.description, prefixLength: lease.prefixLength,
             gateway: network.isSwarmScoped ? "" : lease.gateway?.description ?? "",
             macAddress: settings.mac.description, aliases: request.aliases, dnsNames: lease.dnsNames ?? dnsNames)
-        registerNames(endpoint)
+        registerNames(endpoint, of: record.id)
         events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
                                    attributes: ["container": record.id, "name": network.name, "type": network.driver]))
         return endpoint
@@ -438,22 +446,32 @@ extension NetworkService: NetworkSandboxProvider {
         return names
     }
 
-    func registerNames(_ endpoint: EndpointState) {
+    /// `containerID`'s endpoint in the endpoint table (DNS, peers, balancers); a service task's answers to its
+    /// service's names only while the task serves.
+    func registerNames(_ endpoint: EndpointState, of containerID: String) {
         guard !endpoint.dnsNames.isEmpty, let address = try? IPv4Address(parsing: endpoint.ipv4Address) else { return }
+        let names = heldBack.contains(containerID) ? ServiceDNSNames.withoutServiceNames(endpoint.dnsNames) : endpoint.dnsNames
         endpoints.upsert(NetworkEndpoint(id: endpoint.endpointID, networkID: endpoint.networkID, address: address,
-                                         mac: MACAddress(derivedFrom: address), dnsNames: endpoint.dnsNames))
+                                         mac: MACAddress(derivedFrom: address), dnsNames: names))
         syncBalancers()
     }
 
-    /// A service task about to be stopped: its endpoints here stop answering to its service's names (`tasks.NAME`,
-    /// and NAME with dnsrr), so this host's balancers drop it before its stop signal, as the leader already had
-    /// the other hosts do.
-    public func drainServiceNames(_ containerID: String) {
-        guard let live = sandboxes[containerID] else { return }
+    /// A service task now runs (healthy, when it has a health check): its endpoints here answer to its service's
+    /// names (`tasks.NAME`, and NAME with dnsrr), so this host's balancers and DNS send it traffic from now on, as
+    /// the leader has the other hosts do once it hears the task runs.
+    public func serveServiceNames(_ containerID: String) {
+        guard heldBack.remove(containerID) != nil, let live = sandboxes[containerID] else { return }
         for endpoint in live.endpoints where ServiceDNSNames.includeServiceNames(endpoint.dnsNames) {
-            var drained = endpoint
-            drained.dnsNames = ServiceDNSNames.withoutServiceNames(endpoint.dnsNames)
-            registerNames(drained)
+            registerNames(endpoint, of: containerID)
+        }
+    }
+
+    /// A service task about to be stopped: its endpoints here stop answering to its service's names, so this
+    /// host's balancers drop it before its stop signal, as the leader already had the other hosts do.
+    public func drainServiceNames(_ containerID: String) {
+        guard heldBack.insert(containerID).inserted, let live = sandboxes[containerID] else { return }
+        for endpoint in live.endpoints where ServiceDNSNames.includeServiceNames(endpoint.dnsNames) {
+            registerNames(endpoint, of: containerID)
         }
     }
 

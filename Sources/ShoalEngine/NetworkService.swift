@@ -62,6 +62,9 @@ public actor NetworkService {
     var hostPorts: PortAllocator
     /// Running containers' sandboxes, by container ID.
     var sandboxes: [String: LiveSandbox] = [:]
+    /// The service tasks' containers that do not serve (not running yet, not healthy yet when they have a health
+    /// check, or being stopped): their endpoints here do not answer to their service's names.
+    var heldBack: Set<String> = []
 
     public init(store: EngineStore, events: EventBus, options: NetworkOptions,
                 logger: Logger = Logger(label: "shoal.network")) throws {

@@ -17,14 +17,21 @@ actor EndpointFeed {
     private var downNodes: Set<String>
     /// Services' virtual IPs, as endpoints of no node (every session hears of them), by ID.
     private var virtualIPs: [String: SwarmAttachment] = [:]
-    /// Tasks the managers want down: their endpoints stay reachable but no longer answer to their service's names,
-    /// so they leave every balancer and `tasks.NAME` before their nodes stop them.
-    private var draining: Set<String> = []
+    /// The tasks that serve: running (which, with a health check, means healthy) and wanted running. Only their
+    /// endpoints answer to their service's names (`tasks.NAME`, NAME with dnsrr), so a task joins the balancers
+    /// and DNS once it can answer, and leaves them (its endpoint still reachable) before its node stops it.
+    private var serving: Set<String>
     private var sessions: [UUID: (nodeID: String, continuation: AsyncStream<Update>.Continuation)] = [:]
 
-    init(attachments: [SwarmAttachment], downNodes: Set<String>) {
+    init(attachments: [SwarmAttachment], downNodes: Set<String>, serving: Set<String> = []) {
         self.attachments = Dictionary(attachments.map { ($0.id, $0) }, uniquingKeysWith: { _, new in new })
         self.downNodes = downNodes
+        self.serving = serving
+    }
+
+    /// The tasks of `tasks` that serve (see `serving`).
+    static func serving(_ tasks: [SwarmTask]) -> Set<String> {
+        Set(tasks.filter { $0.status.state == .running && $0.desiredState <= .running }.map(\.id))
     }
 
     /// The stream of a session of `nodeID`: the full set first. It ends when the session does (`cancel`) or the
@@ -74,19 +81,20 @@ actor EndpointFeed {
         broadcast(upserted: upserted, removed: removed)
     }
 
-    /// The tasks wanted down now (the pipeline's round): the endpoints of those that joined the set leave their
-    /// service's names everywhere, before the node running them hears that it must stop them.
-    func setDraining(_ taskIDs: Set<String>) {
-        guard taskIDs != draining else { return }
-        let changed = taskIDs.symmetricDifference(draining)
-        draining = taskIDs
+    /// The tasks that serve now (the pipeline's round): the endpoints of those that started or stopped serving
+    /// gain or lose their service's names everywhere; a task wanted down loses them before the node running it
+    /// hears that it must stop it.
+    func setServing(_ taskIDs: Set<String>) {
+        guard taskIDs != serving else { return }
+        let changed = taskIDs.symmetricDifference(serving)
+        serving = taskIDs
         let affected = attachments.values.filter { changed.contains($0.taskID) && !downNodes.contains($0.nodeID) }
         broadcast(upserted: affected.sorted { $0.id < $1.id }.map(told), removed: [])
     }
 
-    /// An endpoint as the other nodes are told of it: a draining task's without its service's names.
+    /// An endpoint as the other nodes are told of it: a task's without its service's names unless it serves.
     private func told(_ attachment: SwarmAttachment) -> SwarmAttachment {
-        guard !attachment.taskID.isEmpty, draining.contains(attachment.taskID) else { return attachment }
+        guard !attachment.taskID.isEmpty, !serving.contains(attachment.taskID) else { return attachment }
         var stripped = attachment
         stripped.dnsNames = ServiceDNSNames.withoutServiceNames(attachment.dnsNames)
         return stripped

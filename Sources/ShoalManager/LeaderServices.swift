@@ -57,7 +57,8 @@ final class LeaderServices: Sendable {
         let pools = try OverlayNetworkAllocator.pools(cluster.defaultAddressPools, subnetSize: Int(cluster.subnetSize))
         let attachments = try await StoreTable<SwarmAttachment>(store).list().map(\.object)
         let down = Set(nodes.filter { $0.status.state != .ready }.map(\.id))
-        let feed = EndpointFeed(attachments: attachments, downNodes: down)
+        let tasks = try await StoreTable<TaskMessage>(store).list().map(SwarmTask.init)
+        let feed = EndpointFeed(attachments: attachments, downNodes: down, serving: EndpointFeed.serving(tasks))
         let ready = nodes.filter { $0.id != nodeID && $0.status.state == .ready }.map(\.id)
         let services = LeaderServices(
             objects: objects, fence: fence,

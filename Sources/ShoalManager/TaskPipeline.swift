@@ -175,8 +175,9 @@ actor TaskPipeline {
         let ingress = networks.first { $0.spec.ingress }?.id
         let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
         await endpoints.setVirtualIPs(stored.flatMap { Self.virtualIPs($0, ingress: ingress) })
-        // Tasks wanted down leave the balancers and DNS first, then their nodes hear it (below).
-        await endpoints.setDraining(Set(all.filter { $0.desiredState > .running && $0.status.state <= .running }.map(\.id)))
+        // Tasks join the balancers and DNS once running (healthy, with a health check); tasks wanted down leave
+        // them first, then their nodes hear it (below).
+        await endpoints.setServing(EndpointFeed.serving(all))
         let networkNames = Dictionary(networks.map { ($0.id, $0.spec.name) },
                                       uniquingKeysWith: { first, _ in first })
         var registryAuths: [String: String] = [:]

@@ -19,6 +19,8 @@ final class FakeEngine: TaskEngine, Sendable {
         var ensured: [(image: String, registryAuth: String?)] = []
         /// Container ID → its log (`logs` reads it once, without following).
         var logs: [String: [LogEntry]] = [:]
+        /// The containers told to take their service's traffic, in order.
+        var served: [String] = []
     }
     let box = Mutex(Box())
     let missingImage: String?
@@ -62,6 +64,8 @@ final class FakeEngine: TaskEngine, Sendable {
         guard unchanged else { return }
         for await _ in stream { return }
     }
+
+    func serve(_ id: String) async { box.withLock { $0.served.append(id) } }
 
     func stop(_ id: String, grace: Int?) async throws {
         let unhealthy = box.withLock { box in
@@ -200,9 +204,12 @@ final class Reports: Sendable {
         let runner = try await checkedRunner(["CMD-SHELL", "true"], engine: engine, reports: reports)
         #expect(reports.sequence.last == .starting)
         #expect(engine.box.withLock { $0.specs.values.first?.spec.healthcheck?.test } == ["CMD-SHELL", "true"])
+        // Not healthy yet: it takes no traffic.
+        #expect(engine.box.withLock { $0.served }.isEmpty)
         engine.set("c-web.2.tid", .running)
         try await eventually { reports.sequence.last == .running }
         #expect(reports.sequence.suffix(2) == [.starting, .running])
+        #expect(engine.box.withLock { $0.served } == ["c-web.2.tid"])
         await runner.halt()
     }
 

@@ -39,12 +39,26 @@ import Testing
             #expect(try await docker(1, ["service", "ls", "-q"]).stdout.isEmpty)
 
             // A check that has not passed keeps the task Starting (its failures within the start period do not
-            // count); once it passes the task is Running.
+            // count); once it passes the task is Running. Only then does it answer to `tasks.waits` and take the
+            // VIP's traffic, on its own host and on the other.
+            let network = try await docker(1, ["network", "create", "-d", "overlay", "--attachable", "hnet"])
+            try #require(network.status == 0, "\(network)")
             let waiting = try await docker(1, ["service", "create", "-d", "--name", "waits", "--health-cmd",
                                                "test -f /tmp/ok", "--health-interval", "200ms", "--health-retries", "2",
                                                "--health-start-period", "1h", "--stop-grace-period", "1s",
-                                               "bb", "sleep", "1000"])
+                                               "--network", "hnet", "bb", "sleep", "1000"])
             try #require(waiting.status == 0, "\(waiting)")
+            for node in 1...2 {
+                let client = try await docker(node, ["run", "-d", "--name", "client\(node)", "--network", "hnet", "bb",
+                                                     "sleep", "1000"])
+                try #require(client.status == 0, "\(client)")
+            }
+            /// What `tasks.waits` resolves to from host `node`'s client.
+            func resolved(_ node: Int) async throws -> [String] {
+                let answer = try await docker(node, ["exec", "client\(node)", "nslookup", "tasks.waits", "127.0.0.11"])
+                return answer.stdout.split(separator: "\n").filter { $0.hasPrefix("Address") && !$0.contains("127.0.0.11") }
+                    .map(String.init)
+            }
             #expect(try await docker(1, ["service", "inspect", "-f",
                                          "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}", "waits"]).stdout
                 == #"{"Test":["CMD-SHELL","test -f /tmp/ok"],"Interval":200000000,"StartPeriod":3600000000000,"Retries":2}"# + "\n")
@@ -60,12 +74,23 @@ import Testing
             let task = try #require(found)
             var states = try await tasks("waits")
             #expect(states.count == 1 && states[0].contains("|Running|Starting "), "\(states)")
+            for node in 1...2 { #expect(try await resolved(node).isEmpty, "host \(node) while starting") }
             try #require(try await docker(task.node, ["exec", task.id, "touch", "/tmp/ok"]).status == 0)
             let healthy = try await cluster.eventually(60) {
                 states = try await tasks("waits")
                 return states.count == 1 && states[0].contains("|Running|Running ")
             }
             #expect(healthy, "\(states)")
+            let address = try await docker(task.node, ["inspect", "-f", "{{(index .NetworkSettings.Networks \"hnet\").IPAddress}}",
+                                                       task.id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            for node in 1...2 {
+                var answer: [String] = []
+                let joined = try await cluster.eventually(20) {
+                    answer = try await resolved(node)
+                    return answer.count == 1 && answer[0].hasSuffix(" " + address)
+                }
+                #expect(joined, "host \(node): \(answer), task at \(address)")
+            }
             #expect(try await docker(task.node, ["inspect", "-f", "{{.State.Health.Status}}", task.id]).stdout
                 == "healthy\n")
 
@@ -79,6 +104,7 @@ import Testing
             }
             #expect(replaced, "\(states)\n\(cluster.log(task.node))")
             #expect(try await docker(1, ["service", "rm", "waits"]).status == 0)
+            for node in 1...2 { _ = try await docker(node, ["rm", "-f", "client\(node)"]) }
         }
     }
 }

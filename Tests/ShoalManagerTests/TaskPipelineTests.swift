@@ -112,19 +112,38 @@ import Testing
         #expect(TaskStatusWriter.advances(status(.running, "started"), to: status(.running, "restarted")))
     }
 
-    @Test func aDrainingTasksEndpointLeavesItsServicesNamesEverywhere() async throws {
+    /// A task's endpoint answers to its service's names only while the task serves (running, so healthy when it
+    /// has a health check, and wanted running): it joins the balancers once it can answer and leaves them before
+    /// its node stops it. A session that starts hears the names as they stand.
+    @Test func aTasksEndpointCarriesItsServicesNamesOnlyWhileItServes() async throws {
         var task = EndpointFeedTests.attachment("a", node: "n2")
         task.taskID = "t1"
         task.dnsNames = ["web.1.t1", "tasks.web", "web"]
         let feed = EndpointFeed(attachments: [task], downNodes: [])
         let (_, updates) = await feed.subscribe(nodeID: "n1")
         var iterator = updates.makeAsyncIterator()
-        #expect(try #require(await iterator.next()).upserted.first?.dnsNames == ["web.1.t1", "tasks.web", "web"])
-        await feed.setDraining(["t1"])
         #expect(try #require(await iterator.next()).upserted.first?.dnsNames == ["web.1.t1"])
-        // A session that starts now hears it without them too.
+        await feed.setServing(["t1"])
+        #expect(try #require(await iterator.next()).upserted.first?.dnsNames == ["web.1.t1", "tasks.web", "web"])
+        await feed.setServing([])
+        #expect(try #require(await iterator.next()).upserted.first?.dnsNames == ["web.1.t1"])
         let (_, later) = await feed.subscribe(nodeID: "n3")
         var laterIterator = later.makeAsyncIterator()
         #expect(try #require(await laterIterator.next()).upserted.first?.dnsNames == ["web.1.t1"])
+        // A new leader's feed starts from the tasks as the store has them: no gap for the running ones.
+        let resumed = EndpointFeed(attachments: [task], downNodes: [], serving: ["t1"])
+        let (_, fresh) = await resumed.subscribe(nodeID: "n1")
+        var freshIterator = fresh.makeAsyncIterator()
+        #expect(try #require(await freshIterator.next()).upserted.first?.dnsNames == ["web.1.t1", "tasks.web", "web"])
+    }
+
+    @Test func servingTasksAreRunningAndWantedRunning() {
+        func task(_ id: String, _ state: TaskState, desired: TaskState = .running) -> SwarmTask {
+            SwarmTask(id: id, createdAt: Date(), serviceID: "s", slot: 1, spec: TaskSpec(containerSpec: TaskContainerSpec(image: "bb")),
+                      desiredState: desired, status: TaskStatus(timestamp: Date(), state: state))
+        }
+        let tasks = [task("up", .running), task("starting", .starting), task("assigned", .assigned),
+                     task("leaving", .running, desired: .shutdown), task("done", .complete)]
+        #expect(EndpointFeed.serving(tasks) == ["up"])
     }
 }
