@@ -1,0 +1,104 @@
+import Foundation
+import ShoalTestSupport
+import Testing
+
+/// Issue 12's rolling update that drops nothing: a 10-replica web service with a health check is updated
+/// start-first, two at a time, under constant HTTP load through its VIP (a client container on the overlay, on
+/// another host) and through the routing mesh (the host's own requests to a node's published port). A new task
+/// takes traffic only once healthy; an old one leaves the VIP, the mesh and DNS before its stop signal and
+/// finishes what it has (its server keeps answering for a moment after SIGTERM, as a well-behaved server does).
+/// Every request of both loads must succeed. Each request is a new connection, so each is balanced anew.
+@Suite(.timeLimit(.minutes(6))) struct ZeroDropUpdateTests {
+    /// Requests `URL` on new connections until the file `STOP` exists; prints `OK FAILED`, then the first
+    /// failures with their times.
+    static let load = """
+        import os, sys, time, urllib.request
+        url, stop = sys.argv[1], sys.argv[2]
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        ok, failed = 0, []
+        while not os.path.exists(stop):
+            try:
+                opener.open(url, timeout=5).read()
+                ok += 1
+            except Exception as error:
+                failed.append("%.3f %s" % (time.time(), error))
+                time.sleep(0.05)
+        print(ok, len(failed))
+        print("\\n".join(failed[:20]))
+        """
+
+    @Test func aStartFirstRollingUpdateUnderLoadDropsNoRequest() async throws {
+        try await TestRun.with("zerodrop") { run in
+            let cluster = LocalClusterFixture(run, prefix: "zd", subnetOctet: 89, shoalTimeout: 150, dockerTimeout: 90)
+            let up = try await cluster.up(nodes: 3, managers: 1, swarm: true, extra: ["--dns", "127.0.0.1:1053"])
+            try #require(up.status == 0, "\(up)")
+            let rootfs = run.path("rootfs")
+            try BusyboxRootfs.make(at: rootfs)
+            try await Shell.sh("mkdir -p \(rootfs)/www && echo served > \(rootfs)/www/index.html && tar -C \(rootfs) -cf \(run.path("web.tar")) .")
+            for node in 1...3 {
+                let loaded = try await cluster.docker(node, ["import", run.path("web.tar"), "web"])
+                try #require(loaded.status == 0, "\(loaded)")
+            }
+            func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
+                try await cluster.docker(node, arguments)
+            }
+            try #require(try await docker(1, ["network", "create", "-d", "overlay", "--attachable", "front"]).status == 0)
+            // httpd in the background; on SIGTERM the shell (pid 1) lets it answer for 2 s more, then ends.
+            let server = "trap 'sleep 2; exit 0' TERM; httpd -p 80 -h /www; while true; do sleep 0.2; done"
+            let created = try await docker(1, [
+                "service", "create", "-d", "--name", "web", "--replicas", "10", "--network", "front",
+                "--publish", "published=8080,target=80", "--stop-grace-period", "10s",
+                // (busybox's wget -T crashes, in Debian 12's busybox too: the check's own timeout bounds it)
+                "--health-cmd", "wget -q -O /dev/null http://127.0.0.1/", "--health-timeout", "2s",
+                "--health-interval", "200ms",
+                "--health-retries", "3", "--update-order", "start-first", "--update-parallelism", "2",
+                "--update-delay", "0s", "web", "sh", "-c", server,
+            ])
+            try #require(created.status == 0, "\(created)")
+            var replicas = ""
+            let running = try await cluster.eventually(120) {
+                replicas = try await docker(1, ["service", "ls", "--format", "{{.Replicas}}"]).stdout
+                return replicas == "10/10\n"
+            }
+            try #require(running, "\(replicas)\n\(cluster.log(1))")
+
+            // Load through the VIP: a client on host 2 asks `web` (the VIP) in a loop.
+            let client = try await docker(2, ["run", "-d", "--name", "client", "--network", "front", "web", "sh", "-c",
+                                              "while [ ! -f /stop ]; do if timeout 5 wget -q -O /dev/null http://web/; then echo ok; else echo fail; sleep 0.05; fi; done"])
+            try #require(client.status == 0, "\(client)")
+            // Load through the mesh: this host asks host 3's published port.
+            let stop = run.path("stop")
+            async let mesh = Shell.run("/usr/bin/python3", ["-c", Self.load, "http://\(cluster.address(3)):8080/", stop],
+                                       timeout: 300)
+            let warm = try await cluster.eventually(30) {
+                try await docker(2, ["logs", "client"]).stdout.contains("ok\n")
+            }
+            #expect(warm)
+
+            let updated = try await docker(1, ["service", "update", "-d", "--env-add", "VERSION=2", "web"])
+            #expect(updated.status == 0, "\(updated)")
+            var state = ""
+            let done = try await cluster.eventually(240) {
+                state = try await docker(1, ["service", "inspect", "-f", "{{.UpdateStatus.State}}", "web"]).stdout
+                return state == "completed\n"
+            }
+            #expect(done, "\(state)\n\(cluster.log(1))")
+            let tasks = try await docker(1, ["service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}", "web"])
+            #expect(tasks.stdout.split(separator: "\n").filter { $0.hasPrefix("Running") }.count == 10, "\(tasks)")
+            // A moment of load on the new tasks alone, then both loads stop.
+            try await Task.sleep(for: .seconds(2))
+            try Data().write(to: URL(fileURLWithPath: stop))
+            #expect(try await docker(2, ["exec", "client", "touch", "/stop"]).status == 0)
+            let meshResult = try await mesh
+            let meshCounts = meshResult.stdout.split(separator: "\n").first?.split(separator: " ").compactMap { Int($0) } ?? []
+            try await Task.sleep(for: .seconds(1))
+            let vipLines = try await docker(2, ["logs", "client"]).stdout.split(separator: "\n")
+            let vipOK = vipLines.filter { $0 == "ok" }.count, vipFailed = vipLines.filter { $0 == "fail" }.count
+            print("zero-drop update: VIP \(vipOK) requests, \(vipFailed) failed; mesh \(meshCounts.first ?? 0) requests, \(meshCounts.last ?? -1) failed")
+            #expect(vipOK > 50 && vipFailed == 0, "VIP: \(vipOK) ok, \(vipFailed) failed")
+            #expect(meshCounts.count == 2 && meshCounts[0] > 50 && meshCounts[1] == 0, "mesh: \(meshResult)")
+            _ = try await docker(2, ["rm", "-f", "client"])
+            _ = try await docker(1, ["service", "rm", "web"])
+        }
+    }
+}
