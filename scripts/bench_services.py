@@ -19,7 +19,7 @@ whose desired state and observed state are both `running`, as `GET /tasks?filter
 reports it; the bench asks that every POLL_INTERVAL (20 ms) and a figure ends at the reply of the first answer that
 shows the goal reached (resolution: the interval plus one request). Times start just before the CLI is started.
 
-Workloads (select with --only, comma-separated; `services` is all six; `shoal`/`docker` select an engine):
+Workloads (select with --only, comma-separated; `services` is all eight; `shoal`/`docker` select an engine):
   service-create-1 / -10 / -50  `service create` with N replicas until N tasks are Running.
   service-scale-50-100          50 replicas created and Running (untimed), then `service scale --detach X=100`
                                 until 100 tasks are Running.
@@ -35,9 +35,20 @@ Workloads (select with --only, comma-separated; `services` is all six; `shoal`/`
                                 first held a task's address, counted from that task's Running timestamp (the agent's,
                                 same clock; negative: the name resolved before the task ran). The issue's bound is
                                 100 ms.
+  service-update-load           issue 12's rolling update under load: 10 replicas of a busybox httpd with a health
+                                check (200 ms), published on the routing mesh, Running (untimed); a client in host
+                                1's namespace asks host 3's published port without pause, each request on a new
+                                connection (5 s timeout), during `service update --update-order start-first
+                                --update-parallelism 2 --update-delay 0s`, until completed and 2 s after; the figure
+                                is the failed requests (target 0). The server's PID 1 lets it answer 2 s after
+                                SIGTERM, as a server with a grace period does.
+  service-mesh-rate             one httpd task on host 1 published on the mesh and in host mode: requests per second
+                                (4 client threads, new connections, 5 s) from host 2's namespace through the mesh on
+                                host 3, which runs no task, against straight to host 1's host-mode port; the figure
+                                is mesh / direct (target >= 0.8).
 After each measurement (untimed): `service rm X`, then the bench waits until no container is left on any host
 before the next one. Each engine first runs one untimed 3-replica service (first use of each host's network).
---iterations is the number of rounds (default 3 here: each round of all six takes a few minutes on Docker).
+--iterations is the number of rounds (default 3 here: each round of all eight takes a few minutes on Docker).
 A measurement that does not converge within CONVERGE_LIMIT is an error (with the tasks' states and errors); the
 daemons' logs of an engine with errors are copied to bench-results/.
 
@@ -76,6 +87,49 @@ DNS_FROM, DNS_TO = 1, 4
 DNS_POLL = 0.002
 DNS_LIMIT = 30.0
 DNS_BOUND = 0.100  # the issue's: tasks.X shows a scale on every host within 100 ms of the tasks running
+# The web workloads (issue 12): busybox httpd answering /, a health check on it, and a shell as PID 1 that lets the
+# server answer 2 s more after SIGTERM (what a well-behaved server does with its grace period).
+WEB_COMMAND = ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && trap 'sleep 2; exit 0' TERM; "
+               "httpd -p 80 -h /www; while true; do sleep 0.2; done"]
+# busybox's wget -T crashes (Debian 12's too): the check's own timeout bounds it.
+WEB_HEALTH = ["--health-cmd", "wget -q -O /dev/null http://127.0.0.1/", "--health-interval", "200ms",
+              "--health-timeout", "2s", "--health-retries", "3"]
+WEB_REPLICAS, WEB_PARALLELISM, WEB_PORT, DIRECT_PORT = 10, 2, 8080, 8081
+MESH_SECONDS = 5.0
+# In a host's namespace: HTTP GETs on new connections, `load URL SECONDS|STOPFILE` prints `ok failed` then the
+# first failures; `rate URL SECONDS` prints requests per second (4 threads).
+WEB_CLIENT = r'''
+import os, sys, threading, time, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+mode, url = sys.argv[1], sys.argv[2]
+if mode == "load":
+    stop = sys.argv[3]
+    ok, failed = 0, []
+    print("ready", flush=True)
+    while not os.path.exists(stop):
+        try:
+            opener.open(url, timeout=5).read()
+            ok += 1
+        except Exception as e:
+            failed.append("%.3f %s" % (time.time(), e))
+            time.sleep(0.05)
+    print(ok, len(failed))
+    print("\n".join(failed[:10]))
+else:
+    seconds, counts, errors = float(sys.argv[3]), [0] * 4, [0] * 4
+    end = time.monotonic() + seconds
+    def worker(i):
+        while time.monotonic() < end:
+            try:
+                opener.open(url, timeout=5).read()
+                counts[i] += 1
+            except Exception:
+                errors[i] += 1
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    print(sum(counts) / seconds, sum(errors))
+'''
 
 # In a probe's namespace: asks 127.0.0.11 for a name every DNS_POLL s, never waiting for answers, and prints (one
 # JSON line, once `want` addresses were seen or after `limit` s) when each address first came in (wall clock).
@@ -343,6 +397,65 @@ def w_update(cluster, name, round_index):
     return measured(cluster, name, body)
 
 
+def web_argv(name, replicas, *extra):
+    return ["service", "create", "--detach", "--no-resolve-image", "--stop-grace-period", "10s", *WEB_HEALTH,
+            "--name", name, "--replicas", str(replicas), *extra, B.IMAGE, *WEB_COMMAND]
+
+
+def w_update_load(cluster, name, round_index):
+    """10 web replicas published on the mesh; a client in host 1's namespace asks host 3's published port on new
+    connections, without pause, during `service update --update-order start-first --update-parallelism 2`
+    (untimed: the figure is the failed requests)."""
+    marker = f"BENCH_ROUND={round_index}"
+
+    def body():
+        h1, h3 = cluster.hosts[0], cluster.hosts[-1]
+        h1.docker(*web_argv(name, WEB_REPLICAS, "--publish", f"published={WEB_PORT},target=80"))
+        wait_running(cluster, name, WEB_REPLICAS)
+        stop = tempfile.mktemp(prefix="shoal-bench-stop-")
+        client = subprocess.Popen(O.nsenter_argv(h1.netns_path, WEB_CLIENT, "load", f"http://{h3.address}:{WEB_PORT}/",
+                                                 stop), stdout=subprocess.PIPE, text=True)
+        cluster.helpers.append(client)
+        try:
+            if B.read_line(client, 15, f"{cluster.name}: web client").strip() != "ready":
+                raise RuntimeError("the web client did not start")
+            time.sleep(1.0)
+            start = time.monotonic()
+            h1.docker("service", "update", "--detach", "--no-resolve-image", "--update-order", "start-first",
+                      "--update-parallelism", str(WEB_PARALLELISM), "--update-delay", "0s", "--env-add", marker, name)
+            done, info = wait_running(cluster, name, WEB_REPLICAS, marker=marker, completed=True)
+            time.sleep(2.0)   # the last old tasks' grace
+        finally:
+            open(stop, "w").close()
+        out, _ = client.communicate(timeout=30)
+        os.unlink(stop)
+        lines = out.split("\n")
+        ok, failed = (int(x) for x in lines[0].split())
+        return dict(info, s=done - start, cli_s=0.0, requests=ok + failed, failed=failed,
+                    failures=[line for line in lines[1:] if line])
+    return measured(cluster, name, body)
+
+
+def w_mesh_rate(cluster, name):
+    """One web task on host 1, published on the mesh and in host mode: requests per second from host 2's namespace
+    through the mesh on host 3 (which runs no task) against straight to the task's own host (host mode)."""
+    def body():
+        h1, h2, h3 = cluster.hosts[0], cluster.hosts[1], cluster.hosts[2]
+        constraint = f"node.id=={h1.docker('info', '--format', '{{.Swarm.NodeID}}').stdout.strip()}"
+        h1.docker(*web_argv(name, 1, "--constraint", constraint, "--publish", f"published={WEB_PORT},target=80",
+                            "--publish", f"published={DIRECT_PORT},target=80,mode=host"))
+        wait_running(cluster, name, 1)
+        rates = {}
+        for label, url in (("mesh", f"http://{h3.address}:{WEB_PORT}/"), ("direct", f"http://{h1.address}:{DIRECT_PORT}/")):
+            result = subprocess.run(O.nsenter_argv(h2.netns_path, WEB_CLIENT, "rate", url, MESH_SECONDS),
+                                    capture_output=True, text=True, timeout=MESH_SECONDS + 60)
+            rate, errors = result.stdout.split()
+            rates[label], rates[label + "_errors"] = float(rate), int(errors)
+        ratio = rates["mesh"] / rates["direct"] if rates["direct"] else 0.0
+        return dict(rates, s=ratio, cli_s=0.0, polls=0)
+    return measured(cluster, name, body)
+
+
 def rfc3339(text):
     """Seconds since the epoch of an API timestamp (nanoseconds cut to micro)."""
     date, _, rest = text.rstrip("Z").partition(".")
@@ -464,6 +577,20 @@ def print_table(samples):
     print("\n".join(out))
 
 
+def print_web(runs):
+    """The web workloads: failed requests during the update, and the mesh's rate against direct."""
+    for name in B.ENGINES:
+        updates = [r for r in runs.get(name, []) if r["workload"] == "service-update-load"]
+        if updates:
+            print(f"  {name}: start-first update of {WEB_REPLICAS} web replicas under load through the mesh: "
+                  + ", ".join(f"{r['failed']} of {r['requests']} failed" for r in updates) + " (issue 12 target: 0)")
+        rates = [r for r in runs.get(name, []) if r["workload"] == "service-mesh-rate"]
+        if rates:
+            print(f"  {name}: mesh from a host with no task / straight to the task's host: "
+                  + ", ".join(f"{r['mesh']:.0f} / {r['direct']:.0f} req/s = {r['s']:.2f}x" for r in rates)
+                  + " (issue 12 target: >= 0.8x)")
+
+
 # ---------------------------------------------------------------- main
 
 def main(args, tokens):
@@ -577,6 +704,10 @@ def main(args, tokens):
                         fn = lambda: w_scale(cluster, svc)
                     elif workload == "service-dns-scale":
                         fn = lambda: w_dns_scale(cluster, svc)
+                    elif workload == "service-update-load":
+                        fn = lambda: w_update_load(cluster, svc, i)
+                    elif workload == "service-mesh-rate":
+                        fn = lambda: w_mesh_rate(cluster, svc)
                     else:
                         fn = lambda: w_update(cluster, svc, i)
                     out = attempt(name, workload, i, fn)
@@ -584,8 +715,15 @@ def main(args, tokens):
                         continue
                     record["samples"][name].setdefault(key(workload), []).append(out["s"])
                     record["runs"][name].append(dict(out, workload=workload, round=i, service=svc))
-                    B.log(f"{name} {workload} #{i}: {out['s']:.2f} s (CLI returned after {out['cli_s']:.2f} s, "
-                          f"{out['polls']} polls; rm untimed {out['rm_s']:.1f} s)")
+                    if workload == "service-update-load":
+                        B.log(f"{name} {workload} #{i}: {out['failed']} of {out['requests']} requests failed during "
+                              f"an update of {out['s']:.2f} s {out['failures'][:3]}")
+                    elif workload == "service-mesh-rate":
+                        B.log(f"{name} {workload} #{i}: mesh {out['mesh']:.0f} req/s, direct {out['direct']:.0f} "
+                              f"req/s ({out['s']:.2f}x; errors {out['mesh_errors']}, {out['direct_errors']})")
+                    else:
+                        B.log(f"{name} {workload} #{i}: {out['s']:.2f} s (CLI returned after {out['cli_s']:.2f} s, "
+                              f"{out['polls']} polls; rm untimed {out['rm_s']:.1f} s)")
     except B.Interrupted as e:
         failed = f"interrupted by {e}"
     except BaseException as e:  # report, clean up, then exit non-zero
@@ -604,6 +742,7 @@ def main(args, tokens):
         if name in record["engine_errors"]:
             print(f"NOT MEASURED: {record['engine_errors'][name]}")
     print_table(record["samples"])
+    print_web(record["runs"])
     print(f"Times from before the CLI command to the poll reply (every {POLL_INTERVAL * 1000:g} ms, GET /tasks on the "
           "manager) that shows the goal. Docker measured here before: "
           + ", ".join(f"{w[8:]} {before:g} s" for w, _l, before, _t in ROWS if before is not None) + ".")

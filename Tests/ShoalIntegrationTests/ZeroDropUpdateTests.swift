@@ -2,8 +2,9 @@ import Foundation
 import ShoalTestSupport
 import Testing
 
-/// Issue 12's rolling update that drops nothing: a 10-replica web service with a health check is updated
-/// start-first, two at a time, under constant HTTP load through its VIP (a client container on the overlay, on
+/// Issue 12's rolling updates and rebalancing that drop nothing: a 10-replica web service with a health check is
+/// updated start-first, then stop-first, two at a time, and one host is drained and made active again (the tasks
+/// spread back onto it), all under constant HTTP load through its VIP (a client container on the overlay, on
 /// another host) and through the routing mesh (the host's own requests to a node's published port). A new task
 /// takes traffic only once healthy; an old one leaves the VIP, the mesh and DNS before its stop signal and
 /// finishes what it has (its server keeps answering for a moment after SIGTERM, as a well-behaved server does).
@@ -75,16 +76,48 @@ import Testing
             }
             #expect(warm)
 
-            let updated = try await docker(1, ["service", "update", "-d", "--env-add", "VERSION=2", "web"])
-            #expect(updated.status == 0, "\(updated)")
-            var state = ""
-            let done = try await cluster.eventually(240) {
-                state = try await docker(1, ["service", "inspect", "-f", "{{.UpdateStatus.State}}", "web"]).stdout
-                return state == "completed\n"
+            /// Each host's running tasks of the service, hosts in order.
+            func spread() async throws -> [Int] {
+                let placed = try await docker(1, ["service", "ps", "--filter", "desired-state=running", "--format",
+                                                  "{{.Node}} {{.CurrentState}}", "web"]).stdout
+                let running = placed.split(separator: "\n").filter { $0.contains(" Running") }
+                return (1...3).map { node in running.filter { $0.hasPrefix(cluster.host(node) + " ") }.count }
             }
-            #expect(done, "\(state)\n\(cluster.log(1))")
-            let tasks = try await docker(1, ["service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}", "web"])
-            #expect(tasks.stdout.split(separator: "\n").filter { $0.hasPrefix("Running") }.count == 10, "\(tasks)")
+            // Start-first, then stop-first (ten replicas: the others answer while one is replaced).
+            for (version, order) in [(2, "start-first"), (3, "stop-first")] {
+                let updated = try await docker(1, ["service", "update", "-d", "--update-order", order, "--env-add",
+                                                   "VERSION=\(version)", "web"])
+                #expect(updated.status == 0, "\(updated)")
+                var state = ""
+                let done = try await cluster.eventually(240) {
+                    state = try await docker(1, ["service", "inspect", "-f", "{{.UpdateStatus.State}}", "web"]).stdout
+                    return state == "completed\n"
+                }
+                #expect(done, "\(order): \(state)\n\(cluster.log(1))")
+                var counts: [Int] = []
+                let settled = try await cluster.eventually(60) {
+                    counts = try await spread()
+                    return counts.reduce(0, +) == 10
+                }
+                #expect(settled, "\(order): \(counts)")
+            }
+            // Rebalancing: host 3 drained (its tasks move), then active again; the tasks spread back onto it one
+            // at a time, start-first.
+            #expect(try await docker(1, ["node", "update", "--availability", "drain", cluster.host(3)]).status == 0)
+            var counts: [Int] = []
+            let drained = try await cluster.eventually(120) {
+                counts = try await spread()
+                return counts[2] == 0 && counts.reduce(0, +) == 10
+            }
+            #expect(drained, "\(counts)")
+            #expect(try await docker(1, ["node", "update", "--availability", "active", cluster.host(3)]).status == 0)
+            let activated = Date()
+            let even = try await cluster.eventually(180) {
+                counts = try await spread()
+                return counts.reduce(0, +) == 10 && counts.max()! - counts.min()! <= 1
+            }
+            #expect(even, "\(counts)\n\(cluster.log(1))")
+            print("zero-drop update: rebalanced to \(counts) \(String(format: "%.1f", Date().timeIntervalSince(activated))) s after the host was active again")
             // A moment of load on the new tasks alone, then both loads stop.
             try await Task.sleep(for: .seconds(2))
             try Data().write(to: URL(fileURLWithPath: stop))
@@ -95,6 +128,12 @@ import Testing
             let vipLines = try await docker(2, ["logs", "client"]).stdout.split(separator: "\n")
             let vipOK = vipLines.filter { $0 == "ok" }.count, vipFailed = vipLines.filter { $0 == "fail" }.count
             print("zero-drop update: VIP \(vipOK) requests, \(vipFailed) failed; mesh \(meshCounts.first ?? 0) requests, \(meshCounts.last ?? -1) failed")
+            if vipFailed > 0 || meshCounts.last != 0 {
+                // What the swarm looked like, to tell a drop from a host that fell behind.
+                print(try await docker(1, ["node", "ls"]).stdout)
+                print(try await docker(1, ["service", "ps", "--no-trunc", "web"]).stdout)
+                for node in 1...3 { print("host \(node):\n" + cluster.log(node)) }
+            }
             #expect(vipOK > 50 && vipFailed == 0, "VIP: \(vipOK) ok, \(vipFailed) failed")
             #expect(meshCounts.count == 2 && meshCounts[0] > 50 && meshCounts[1] == 0, "mesh: \(meshResult)")
             _ = try await docker(2, ["rm", "-f", "client"])
