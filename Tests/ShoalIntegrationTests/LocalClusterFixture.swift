@@ -55,9 +55,11 @@ final class LocalClusterFixture: Sendable {
     }
 
     /// A busybox rootfs imported as `name` on each of `nodes` (a local image no host would pull).
-    func importBusybox(as name: String = "bb", on nodes: ClosedRange<Int>) async throws {
+    /// `adding`: shell commands run in the root filesystem first (files the image needs).
+    func importBusybox(as name: String = "bb", on nodes: ClosedRange<Int>, adding: String? = nil) async throws {
         let rootfs = run.path("rootfs-\(name)")
         try BusyboxRootfs.make(at: rootfs)
+        if let adding { try await Shell.sh("cd \(rootfs) && \(adding)") }
         try await Shell.sh("tar -C \(rootfs) -cf \(run.path("\(name).tar")) .")
         for node in nodes {
             let loaded = try await docker(node, ["import", run.path("\(name).tar"), name])

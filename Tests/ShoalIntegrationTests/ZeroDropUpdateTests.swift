@@ -33,13 +33,7 @@ import Testing
             let cluster = LocalClusterFixture(run, prefix: "zd", subnetOctet: 89, shoalTimeout: 150, dockerTimeout: 90)
             let up = try await cluster.up(nodes: 3, managers: 1, swarm: true, extra: ["--dns", "127.0.0.1:1053"])
             try #require(up.status == 0, "\(up)")
-            let rootfs = run.path("rootfs")
-            try BusyboxRootfs.make(at: rootfs)
-            try await Shell.sh("mkdir -p \(rootfs)/www && echo served > \(rootfs)/www/index.html && tar -C \(rootfs) -cf \(run.path("web.tar")) .")
-            for node in 1...3 {
-                let loaded = try await cluster.docker(node, ["import", run.path("web.tar"), "web"])
-                try #require(loaded.status == 0, "\(loaded)")
-            }
+            try await cluster.importBusybox(as: "web", on: 1...3, adding: "mkdir -p www && echo served > www/index.html")
             func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
                 try await cluster.docker(node, arguments)
             }
