@@ -117,7 +117,8 @@ public struct LocalCluster: Sendable {
     /// `ip link add shcXXXXXX type bridge; ip addr add GW/LEN dev …; ip link set … up`.
     private func makeBridge(_ state: LocalClusterState, subnet: IPv4Subnet, netlink: NetlinkSession) throws {
         do {
-            try netlink.linkAddBridge(name: state.bridge)
+            // Its own MAC, fixed: hosts joining it must not move it (see BridgeDataplane.ensureBridge).
+            try netlink.linkAddBridge(name: state.bridge, address: MACAddress(derivedFrom: subnet.firstHost).bytes)
             guard let index = try netlink.linkIndex(name: state.bridge) else {
                 throw ShoalError.internalError("bridge \(state.bridge) vanished")
             }

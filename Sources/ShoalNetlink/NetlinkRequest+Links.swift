@@ -6,9 +6,9 @@ extension NetlinkRequest {
     static let createFlags = NL.request | NL.ack | NL.excl | NL.create
     static let changeFlags = NL.request | NL.ack
 
-    /// `ip link add NAME [mtu MTU] type bridge`
-    static func linkAddBridge(name: String, mtu: UInt32?) -> NetlinkMessage {
-        newLink(name: name, mtu: mtu, kind: "bridge", data: nil)
+    /// `ip link add NAME [mtu MTU] [address MAC] type bridge`
+    static func linkAddBridge(name: String, mtu: UInt32?, address: [UInt8]? = nil) -> NetlinkMessage {
+        newLink(name: name, mtu: mtu, address: address, kind: "bridge", data: nil)
     }
 
     /// `ip link add NAME [mtu MTU] type veth peer name PEER [mtu MTU] [netns FD]`
@@ -54,9 +54,11 @@ extension NetlinkRequest {
                               attributes: attributes)
     }
 
-    private static func newLink(name: String, mtu: UInt32?, kind: String, data: NetlinkAttribute?) -> NetlinkMessage {
+    private static func newLink(name: String, mtu: UInt32?, address: [UInt8]? = nil, kind: String,
+                                data: NetlinkAttribute?) -> NetlinkMessage {
         var attributes: [NetlinkAttribute] = []
         if let mtu { attributes.append(.u32(IFLA.mtu, mtu)) }
+        if let address { attributes.append(NetlinkAttribute(IFLA.address, bytes: address)) }
         attributes.append(.string(IFLA.ifname, name))
         var info = [NetlinkAttribute.unterminated(IFLA.infoKind, kind)]
         if let data { info.append(data) }

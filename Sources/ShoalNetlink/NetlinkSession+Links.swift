@@ -1,11 +1,13 @@
 import Glibc
 
 extension NetlinkSession {
-    /// `ip link add NAME [mtu MTU] type bridge`
-    public func linkAddBridge(name: String, mtu: UInt32? = nil) throws(NetlinkError) {
+    /// `ip link add NAME [mtu MTU] [address MAC] type bridge`. A bridge given its address keeps it; one without
+    /// takes the lowest address among its ports and changes it whenever a port with a lower one joins or that port
+    /// leaves, which leaves every neighbour that had resolved the bridge's address sending to the old one.
+    public func linkAddBridge(name: String, mtu: UInt32? = nil, address: [UInt8]? = nil) throws(NetlinkError) {
         let operation = "add link \(name)"
         try Validate.linkName(name, operation)
-        try change(operation, NetlinkRequest.linkAddBridge(name: name, mtu: mtu))
+        try change(operation, NetlinkRequest.linkAddBridge(name: name, mtu: mtu, address: address))
     }
 
     /// `ip link add NAME [mtu MTU] type veth peer name PEER [mtu MTU] [netns FD]`: with `peerNamespaceFD` (an open

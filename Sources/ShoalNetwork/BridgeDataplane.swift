@@ -71,12 +71,16 @@ public final class BridgeDataplane: Sendable {
 
     // MARK: bridges
 
-    /// `ip link add NAME type bridge; ip addr add GW/LEN dev NAME; ip link set NAME up`, plus
-    /// `route_localnet=1` so DNAT from the host's 127.0.0.1 to a container may leave through the bridge.
+    /// `ip link add NAME address MAC type bridge; ip addr add GW/LEN dev NAME; ip link set NAME up`, plus
+    /// `route_localnet=1` so DNAT from the host's 127.0.0.1 to a container may leave through the bridge. The bridge's
+    /// own MAC is the gateway's derived one and never changes: left to the kernel it would follow the lowest MAC
+    /// among the containers' veths, and each container joining or leaving could move it, while every sandbox still
+    /// sent its replies to the old one for seconds (a connection through the routing mesh hung that way).
     public func ensureBridge(_ bridge: BridgeSettings) throws {
         try netlink("create bridge \(bridge.name)") {
             if try host.linkIndex(name: bridge.name) == nil {
-                try host.linkAddBridge(name: bridge.name, mtu: bridge.mtu.map { UInt32($0) })
+                try host.linkAddBridge(name: bridge.name, mtu: bridge.mtu.map { UInt32($0) },
+                                       address: MACAddress(derivedFrom: bridge.gateway).bytes)
             }
             guard let index = try host.linkIndex(name: bridge.name) else {
                 throw ShoalError.internalError("bridge \(bridge.name) vanished after creation")

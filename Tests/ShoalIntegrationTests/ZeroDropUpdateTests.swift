@@ -128,22 +128,17 @@ import Testing
             let meshHung = meshFailures.filter { $0.hasSuffix(" timed out") }.count
             print("zero-drop update: VIP \(vipOK) requests, \(vipFailures.count) failed (\(vipHung) hung); mesh "
                 + "\(meshCounts.first ?? 0) requests, \(meshCounts.last ?? -1) failed (\(meshHung) hung)")
-            if vipFailures.count != vipHung || meshCounts.last != meshHung {
+            if !vipFailures.isEmpty || meshCounts.last != 0 {
                 // What the swarm looked like, to tell a drop from a host that fell behind.
                 print(try await docker(1, ["node", "ls"]).stdout)
                 print(try await docker(1, ["service", "ps", "--no-trunc", "web"]).stdout)
                 for node in 1...3 { print("host \(node):\n" + cluster.log(node)) }
             }
-            // No request is refused, reset or answered wrongly: a task takes traffic only once it serves and leaves
-            // before it stops.
-            #expect(vipOK > 50 && vipFailures.count == vipHung, "VIP: \(vipOK) ok, \(vipFailures)")
-            #expect(meshCounts.count == 2 && meshCounts[0] > 50 && meshCounts[1] == meshHung, "mesh: \(meshResult)")
-            // Known, not yet understood: about one connection in a thousand made while tasks are replaced stays
-            // open without an answer (its response leaves the published host's namespace, by its conntrack entry,
-            // and never reaches the client). See the session 9 note on issue 12.
-            withKnownIssue("a connection made while tasks are replaced can hang without an answer", isIntermittent: true) {
-                #expect(vipHung == 0 && meshHung == 0)
-            }
+            // No request is refused, reset, answered wrongly or left hanging: a task takes traffic only once it
+            // serves and leaves before it stops, and the hosts' bridges keep their MAC while tasks come and go
+            // (a bridge following its ports' lowest MAC left the mesh's replies going to the old one).
+            #expect(vipOK > 50 && vipFailures.isEmpty, "VIP: \(vipOK) ok, \(vipFailures)")
+            #expect(meshCounts.count == 2 && meshCounts[0] > 50 && meshCounts[1] == 0, "mesh: \(meshResult)")
             _ = try await docker(2, ["rm", "-f", "client"])
             _ = try await docker(1, ["service", "rm", "web"])
         }

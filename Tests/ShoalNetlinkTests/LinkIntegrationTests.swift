@@ -6,6 +6,31 @@ import Testing
 /// Root tests against the real kernel. Every link is created inside namespaces the test made itself
 /// (`shnl-<random>`), removed by the test run's cleanup even when an expectation fails.
 @Suite struct LinkIntegrationTests {
+    /// A bridge made without an address takes its lowest port's, so a port joining moves it; one made with an
+    /// address keeps it (what ShoalNetwork's bridges rely on: the sandboxes' neighbour entries stay right).
+    @Test func aBridgeGivenAnAddressKeepsItWhenPortsJoin() async throws {
+        try await TestRun.with("nl") { run in
+            let host = try await TestNamespace(run)
+            let container = try await TestNamespace(run)
+            let session = try host.session()
+            defer { session.close() }
+            let fixed: [UInt8] = [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff]  // above any random veth address
+            try session.linkAddBridge(name: "auto0")
+            try session.linkAddBridge(name: "fixed0", address: fixed)
+            let containerFD = try container.openFD()
+            defer { _ = Glibc.close(containerFD) }
+            for (bridge, veth, peer) in [("auto0", "va", "eth0"), ("fixed0", "vf", "eth1")] {
+                try session.linkAddVeth(name: veth, peerName: peer, peerNamespaceFD: containerFD)
+                let master = try #require(try session.linkIndex(name: bridge))
+                try session.linkSetMaster(index: try #require(try session.linkIndex(name: veth)), masterIndex: master)
+            }
+            let links = try session.links()
+            func mac(_ name: String) -> [UInt8]? { links.first { $0.name == name }?.mac }
+            #expect(mac("auto0") == mac("va"), "a bridge left to the kernel follows its port")
+            #expect(mac("fixed0") == fixed && mac("vf") != fixed)
+        }
+    }
+
     @Test func bridgeAndVethWithPeerInAnotherNamespace() async throws {
         try await TestRun.with("nl") { run in
             let host = try await TestNamespace(run)
