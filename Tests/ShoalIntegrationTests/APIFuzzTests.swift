@@ -33,8 +33,10 @@ import Testing
             if elapsed > 1, !fuzzCase.mayWait { result.slow.append(String(format: "%.1f s: ", elapsed) + fuzzCase.label) }
             if let status = exchange.status {
                 result.statuses[status, default: 0] += 1
-                // 503 is Docker's answer to a swarm call on a node outside a swarm, 501 to what it does not do.
-                if status >= 500, status != 503, status != 501 {
+                // 503 is Docker's answer to a swarm call on a node outside a swarm, 501 to what it does not do, and
+                // dockerd's service and task logs answer a bad `tail` with a 500 of their own (TaskLogRoutes keeps it).
+                let dockersOwn = ["tail value must be", "negative tail values"].contains { exchange.body.contains($0) }
+                if status >= 500, status != 503, status != 501, !dockersOwn {
                     let body = exchange.body.prefix(200).replacingOccurrences(of: "\r\n", with: " ")
                     result.serverErrors.append("\(fuzzCase.label) -> \(status) \(body)")
                 }
@@ -121,6 +123,10 @@ import Testing
                 }
                 try await Self.expectHealthy(daemon, witnesses: witnesses, after: "batch \(batch) (seed \(seed))")
                 if crashes > 0 { break }
+                // The trend shows a leak (steady growth) from the allocator's high-water mark (a plateau).
+                if batch % 10 == 9 {
+                    print("fuzz: after \(total.requests) requests RSS \(ProcessFigures.mebibytes(ProcessFigures.rssKiB(pid))) MiB")
+                }
                 batch += 1
             }
             // Connections the fuzzer left open have closed: give the daemon a moment to notice.
