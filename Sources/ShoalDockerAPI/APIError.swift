@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import ShoalCore
 
 /// An error as the Docker API renders it: an HTTP status and `{"message": …}`.
@@ -27,6 +28,10 @@ struct DockerAPIError: HTTPResponseError {
             self.init(.badRequest, "invalid JSON: \(error)")
         case let error as NIOTooManyBytesError:
             self.init(.contentTooLarge, "request body too large" + (error.maxBytes.map { " (at most \($0) bytes)" } ?? ""))
+        case let error as HTTPParserError:
+            // The codec failed in the middle of a body (bad chunk framing, say) while a route read it: the
+            // client's fault, as Go's net/http (and so dockerd) answers it, not the daemon's.
+            self.init(.badRequest, "malformed request body: \(error)")
         default:
             self.init(.internalServerError, "\(error)")
         }

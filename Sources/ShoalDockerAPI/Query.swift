@@ -84,13 +84,20 @@ public struct Query {
     }
 
     /// Docker's `since`/`until` for logs and events: Unix seconds with an optional fraction ("1690000000.5").
+    /// Only that form, as Docker's timetypes.ParseTimestamps reads it: an exponent (`1e99`), `inf` or `nan` is
+    /// refused (such a value overflowed the engine's Int64 nanoseconds and crashed the daemon). Times past
+    /// what Int64 nanoseconds hold (years before 1678 or after 2262) are clamped to that range.
     func timestamp(_ name: String) throws -> Date? {
         guard let text = parameters[name], !text.isEmpty else { return nil }
-        guard let seconds = Double(text) else {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0].hasPrefix("-") ? parts[0].dropFirst() : parts[0]
+        let isDigits = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard isDigits(whole), parts.count == 1 || isDigits(parts[1]), let seconds = Double(text), seconds.isFinite else {
             throw DockerAPIError.badRequest("invalid value for \(name): \(text)")
         }
+        let limit = Double(Int64.max / 1_000_000_000 - 1)
         // `--since 0` is the epoch: every event the daemon still holds.
-        return Date(timeIntervalSince1970: seconds)
+        return Date(timeIntervalSince1970: min(max(seconds, -limit), limit))
     }
 }
 

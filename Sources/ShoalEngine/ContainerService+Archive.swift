@@ -257,6 +257,8 @@ struct ContainerFilesystem: Sendable {
         var info = Glibc.stat()
         guard lstat(target.host, &info) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { throw Self.notFound(path, ref: ref) }
+            // The client's path, not the daemon, is at fault (a name over NAME_MAX or PATH_MAX): 400, not 500.
+            if errno == ENAMETOOLONG { throw ShoalError.invalidArgument("cannot stat \(path.prefix(100))…: file name too long") }
             throw ShoalError.internalError("cannot stat \(path): \(String(cString: strerror(errno)))")
         }
         var linkTarget = ""

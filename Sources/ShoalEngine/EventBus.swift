@@ -26,12 +26,19 @@ public final class EventBus: Sendable {
         for subscriber in subscribers { subscriber.yield(event) }
     }
 
+    /// A time as Unix nanoseconds, clamped to what Int64 holds (a far time from a client must not trap).
+    static func nanoseconds(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1_000_000_000).rounded(.down)
+        guard value.isFinite else { return value < 0 ? .min : .max }
+        return value >= 9.2e18 ? .max : value <= -9.2e18 ? .min : Int64(value)
+    }
+
     /// Past events since `since` (if given), then live ones until `until` (if given, the stream ends then).
     public func subscribe(since: Date?, until: Date?) -> AsyncStream<EngineEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(4096))
         let id = UUID()
-        let sinceNanos = since.map { Int64($0.timeIntervalSince1970 * 1_000_000_000) }
-        let untilNanos = until.map { Int64($0.timeIntervalSince1970 * 1_000_000_000) }
+        let sinceNanos = since.map(Self.nanoseconds)
+        let untilNanos = until.map(Self.nanoseconds)
         let replay: [EngineEvent] = state.withLock { state in
             if untilNanos == nil || untilNanos! > Int64(Date().timeIntervalSince1970 * 1_000_000_000) {
                 state.subscribers[id] = continuation

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 @testable import ShoalDockerAPI
@@ -23,5 +24,18 @@ import Testing
         let decoded = query("/images/get?names=a%3A1&names=b")
         #expect(decoded.multi["names"] == ["a:1", "b"])
         #expect(decoded["names"] == "b")
+    }
+
+    @Test func timestampsTakeDockersFormOnlyAndStayInRange() throws {
+        #expect(try query("/events?since=1690000000.5").timestamp("since") == Date(timeIntervalSince1970: 1_690_000_000.5))
+        #expect(try query("/events?since=-5").timestamp("since") == Date(timeIntervalSince1970: -5))
+        #expect(try query("/events").timestamp("since") == nil)
+        // A Double's other spellings overflowed the engine's Int64 nanoseconds (the fuzzer's `since=1e99`).
+        for bad in ["1e99", "inf", "nan", "-inf", "0x10", "1.", ".5", "1.2.3", "+1", "1e3"] {
+            #expect(throws: DockerAPIError.self, "\(bad)") { try query("/events?since=\(bad)").timestamp("since") }
+        }
+        // Far times are clamped to what Int64 nanoseconds hold.
+        let far = try #require(try query("/events?until=99999999999999999999").timestamp("until"))
+        #expect(far.timeIntervalSince1970 < 9.3e9)
     }
 }

@@ -26,8 +26,11 @@ struct DockerHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             let encoder = HTTPResponseEncoder(configuration: .init())
             let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
             try pipeline.addHandler(encoder)
+            let parseErrorCloser = ParseErrorCloser()
             try pipeline.addHandler(decoder)
-            try pipeline.addHandler(HijackHandler(router: hijackRouter, encoder: encoder, decoder: decoder))
+            try pipeline.addHandler(parseErrorCloser)
+            try pipeline.addHandler(HijackHandler(router: hijackRouter, encoder: encoder, decoder: decoder,
+                                                  parseErrorCloser: parseErrorCloser))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(

@@ -21,17 +21,26 @@ final class HijackHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case collecting(HTTPRequestHead, ByteBuffer)
         case deciding
         case hijacked
+        /// The body went over `bodyLimit`: refused with 413; the rest of the request is dropped until the close.
+        case refused
     }
+
+    /// The same limit the router puts on a JSON body (`Wire.decode`): an attach or exec start body is a small JSON
+    /// object at most, and without a limit a client could make the daemon hold any amount of memory.
+    static let bodyLimit = 16 << 20
 
     private var state = State.idle
     private let router: HijackRouter
     private let encoder: HTTPResponseEncoder
     private let decoder: ByteToMessageHandler<HTTPRequestDecoder>
+    private let parseErrorCloser: ParseErrorCloser
 
-    init(router: HijackRouter, encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>) {
+    init(router: HijackRouter, encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
+         parseErrorCloser: ParseErrorCloser) {
         self.router = router
         self.encoder = encoder
         self.decoder = decoder
+        self.parseErrorCloser = parseErrorCloser
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -48,8 +57,17 @@ final class HijackHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.passing, _):
             context.fireChannelRead(data)
         case (.collecting(let head, var body), .body(var chunk)):
+            guard body.readableBytes + chunk.readableBytes <= Self.bodyLimit else {
+                state = .refused
+                let error = DockerAPIError(NIOTooManyBytesError(maxBytes: Self.bodyLimit))
+                respondAndClose(context: context, status: .init(statusCode: Int(error.status.code)),
+                                contentType: "application/json", body: Wire.encode(["message": error.message]) + [0x0A])
+                return
+            }
             body.writeBuffer(&chunk)
             state = .collecting(head, body)
+        case (.refused, _):
+            break
         case (.collecting(let head, let body), .end):
             state = .deciding
             decide(context: context, head: head, body: body)
@@ -57,6 +75,13 @@ final class HijackHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // A client that keeps talking HTTP while we decide, or parts out of order: not a valid exchange.
             context.close(promise: nil)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A hijacking request whose body the codec could not parse: it is not taken over. Hummingbird, waiting
+        // for the next request, answers the error with a 400 and the connection closes after it.
+        if case .collecting = state, error is HTTPParserError { state = .refused }
+        context.fireErrorCaught(error)
     }
 
     private func decide(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
@@ -108,6 +133,7 @@ final class HijackHandler: ChannelDuplexHandler, RemovableChannelHandler {
             try pipeline.addHandler(RawStreamHandler(session: session, headWritten: headWritten),
                                     position: .before(self))
             pipeline.removeHandler(encoder, promise: nil)
+            pipeline.removeHandler(parseErrorCloser, promise: nil)
             // Removing the decoder forwards the bytes it already read (early stdin) to the raw handler.
             pipeline.removeHandler(decoder, promise: nil)
         } catch {
