@@ -26,7 +26,9 @@ public final class NodeEngineClient: Sendable {
 
     private let files: Files
     private let port: Int
-    private let current = Mutex<(pem: String, client: HTTPClient)?>(nil)
+    /// The HTTP client for the certificate now (nil until the first call); `closed` once shut down, after which
+    /// no client is made (it would never be shut down).
+    private let current = Mutex<(open: (pem: String, client: HTTPClient)?, closed: Bool)>((nil, false))
     private let raw = Mutex<(pem: String, context: NIOSSLContext)?>(nil)
 
     public init(files: Files, port: Int) {
@@ -106,6 +108,16 @@ public final class NodeEngineClient: Sendable {
         return tls
     }
 
+    /// Shuts its HTTP client down (the daemon stopping). AsyncHTTPClient traps when a client that was never shut
+    /// down is released, so the owner calls this before letting go.
+    public func shutdown() async {
+        let open = current.withLock { state -> HTTPClient? in
+            defer { state = (nil, true) }
+            return state.open?.client
+        }
+        try? await open?.shutdown()
+    }
+
     /// Connections kept open to one node's engine at most (each long call holds one).
     static let connectionsPerNode = 1024
 
@@ -117,20 +129,22 @@ public final class NodeEngineClient: Sendable {
 
     private func client() throws -> HTTPClient {
         let pem = try String(contentsOfFile: files.certificate, encoding: .utf8)
-        if let open = current.withLock({ $0 }), open.pem == pem { return open.client }
+        if let open = current.withLock({ $0.open }), open.pem == pem { return open.client }
         let tls = try tlsConfiguration(pem)
         // Made under the lock: calls that see the renewed certificate at once share one new client.
-        let (client, replaced) = current.withLock { open -> (HTTPClient, HTTPClient?) in
-            if let open, open.pem == pem { return (open.client, nil) }
+        let made = current.withLock { state -> (HTTPClient, HTTPClient?)? in
+            guard !state.closed else { return nil }
+            if let open = state.open, open.pem == pem { return (open.client, nil) }
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
             configuration.timeout.connect = .seconds(5)
             // A call that waits (`wait`, `logs -f`, `events`, `stats`) holds its HTTP/1 connection as long as it
             // lasts: the pool's default of 8 per node would leave the ninth client waiting for the first to end.
             configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerNode
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            defer { open = (pem, client) }
-            return (client, open?.client)
+            defer { state.open = (pem, client) }
+            return (client, state.open?.client)
         }
+        guard let (client, replaced) = made else { throw ShoalError(.unavailable, "the daemon is stopping") }
         // Calls under way on the old identity finish first.
         if let replaced {
             Task {

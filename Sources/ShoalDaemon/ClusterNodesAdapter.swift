@@ -38,6 +38,17 @@ struct ClusterNodesAdapter: NodeEngines {
     }
 }
 
+/// The node engine client's HTTP client lives as long as the daemon runs and is shut down when it stops (one
+/// released without a shutdown traps in AsyncHTTPClient, and a trapping daemon leaves its backtracer behind).
+struct NodeEngineClientLifecycle: Service {
+    let client: NodeEngineClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
+    }
+}
+
 /// The rescheduled containers' records in the swarm's store, through this manager.
 struct RescheduleRecordsAdapter: RescheduleRecords {
     let swarm: SwarmMembership

@@ -98,6 +98,7 @@ public struct Daemon: Sendable {
         if configuration.clusterEndpointPort > 0 {
             services.append(ClusterReschedulerService(interceptor: clusterInterceptor))
         }
+        services.append(NodeEngineClientLifecycle(client: clusterNodes.client))
         services.append(NodeEngineChannel.listener(swarm: swarm, port: configuration.nodeEnginePort, logger: logger) {
             address, tls in
             DockerAPIServer.application(backends: backends, address: address, tls: tls, spoolDirectory: spool,
