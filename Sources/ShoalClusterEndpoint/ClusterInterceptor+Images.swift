@@ -60,21 +60,8 @@ extension ClusterInterceptor {
     /// refuses (the image in use there) gives the answer, the others keep their removal, as `docker rmi` run on
     /// each node would.
     func removeEverywhere(_ request: Request) async throws -> Response {
-        let nodes = try await engines.nodes().filter(\.ready)
-        let engines = self.engines
-        let outgoing = EngineRequest(method: .delete, uri: request.uri.description)
-        let answers = await withTaskGroup(of: (status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer)?.self) { group in
-            for node in nodes {
-                group.addTask {
-                    guard let answer = try? await engines.send(outgoing, to: node),
-                          let bytes = try? await answer.collect() else { return nil }
-                    return (answer.status, answer.headers, bytes)
-                }
-            }
-            return await group.reduce(into: [(status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer)]()) {
-                if let answer = $1 { $0.append(answer) }
-            }
-        }
+        let answers = await collectedAnswers(EngineRequest(method: .delete, uri: request.uri.description),
+                                             from: try await engines.nodes())
         let removed = answers.filter { $0.status == .ok }
         // A node that refused (the image in use there) is the answer, as `docker rmi` on that node would be.
         if let refusal = answers.first(where: { $0.status != .ok && $0.status != .notFound })

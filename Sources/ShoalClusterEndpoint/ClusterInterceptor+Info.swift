@@ -10,7 +10,8 @@ import Synchronization
 /// containers, reserved and total CPUs and memory, and labels with the engine's facts).
 extension ClusterInterceptor {
     func info(_ request: Request, next: (Request) async throws -> Response) async throws -> Response {
-        guard var info = try await Self.ownObject(request, next: next) else { return try await next(request) }
+        let own = try await Self.ownAnswer(request, next: next)
+        guard var info = own.object else { return own.response }
         let loads = try await loads(of: try await engines.nodes())
         let nodes = loads.map(\.node)
         let containers = loads.flatMap(\.containers)
@@ -53,12 +54,12 @@ extension ClusterInterceptor {
         return Self.json(try JSONSerialization.data(withJSONObject: info))
     }
 
-    /// go-units' BytesSize, as classic Swarm printed memory: `0 B`, `512 MiB`, `7.772 GiB`.
     /// `docker version` on the cluster endpoint: the manager's own answer, its platform named as the cluster's,
     /// with each Ready node's engine as a component (its version, address, API version, kernel, OS and
     /// architecture), as classic Swarm answered for the cluster rather than for one engine.
     func version(_ request: Request, next: (Request) async throws -> Response) async throws -> Response {
-        guard var version = try await Self.ownObject(request, next: next) else { return try await next(request) }
+        let own = try await Self.ownAnswer(request, next: next)
+        guard var version = own.object else { return own.response }
         let nodes = try await everyNode(EngineRequest(method: .get, uri: "/version"))
         version["Platform"] = ["Name": "Shoal cluster endpoint (\(nodes.count) nodes)"]
         var components = version["Components"] as? [[String: Any]] ?? []
@@ -72,15 +73,21 @@ extension ClusterInterceptor {
         return Self.json(try JSONSerialization.data(withJSONObject: version))
     }
 
-    /// The manager's own JSON answer to `request` (nil when it is not a 200 with a JSON object).
-    static func ownObject(_ request: Request, next: (Request) async throws -> Response) async throws -> [String: Any]? {
+    /// The manager's own answer to `request`, read whole: its JSON object when it is a 200 with one (for the
+    /// cluster's parts to be added), and the answer as it came, to return otherwise.
+    static func ownAnswer(_ request: Request, next: (Request) async throws -> Response) async throws
+        -> (object: [String: Any]?, response: Response)
+    {
         let local = try await next(request)
         let collected = Collected()
         try await local.body.write(CollectingWriter(into: collected))
-        guard local.status == .ok else { return nil }
-        return try? JSONSerialization.jsonObject(with: Data(collected.bytes.withLock { $0 }.readableBytesView)) as? [String: Any]
+        let bytes = collected.bytes.withLock { $0 }
+        let object = local.status == .ok
+            ? (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] : nil
+        return (object, Response(status: local.status, headers: local.headers, body: .init(byteBuffer: bytes)))
     }
 
+    /// go-units' BytesSize, as classic Swarm printed memory: `0 B`, `512 MiB`, `7.772 GiB`.
     static func bytes(_ count: Int64) -> String {
         var value = Double(count)
         var unit = 0

@@ -217,20 +217,11 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
 
     /// The node an exec instance belongs to (its ID is one node's): the one whose engine knows it.
     private func execNode(_ id: String) async throws -> ClusterNode {
-        let engines = self.engines
-        let nodes = try await engines.nodes().filter(\.ready)
-        let found = await withTaskGroup(of: ClusterNode?.self) { group in
-            for node in nodes {
-                group.addTask {
-                    guard let answer = try? await engines.send(EngineRequest(method: .get, uri: "/exec/\(id)/json"), to: node)
-                    else { return nil }
-                    _ = try? await answer.collect()
-                    return answer.status == .ok ? node : nil
-                }
-            }
-            return await group.reduce(into: [ClusterNode]()) { if let node = $1 { $0.append(node) } }
+        let answers = await collectedAnswers(EngineRequest(method: .get, uri: "/exec/\(id)/json"),
+                                             from: try await engines.nodes())
+        guard let node = answers.first(where: { $0.status == .ok })?.node else {
+            throw ShoalError.notFound("No such exec instance: \(id)")
         }
-        guard let node = found.first else { throw ShoalError.notFound("No such exec instance: \(id)") }
         return node
     }
 
@@ -244,31 +235,40 @@ public struct ClusterInterceptor: DockerRequestInterceptor {
     }
 
     /// `request` on each Ready node (of `known`, or of all) at once: the JSON answers of those that answered
-    /// `status`, in the nodes' name order. A node that cannot be reached is left out and logged, as classic Swarm
-    /// left out an unhealthy engine.
+    /// `status`, in the nodes' name order.
     func everyNode(_ request: EngineRequest, _ known: [ClusterNode]? = nil, status: HTTPResponse.Status = .ok)
         async throws -> [(node: ClusterNode, answer: Any)]
     {
         let nodes: [ClusterNode]
         if let known { nodes = known } else { nodes = try await engines.nodes() }
+        return await collectedAnswers(request, from: nodes).filter { $0.status == status }
+            .sorted { $0.node.hostname < $1.node.hostname }
+            .compactMap { answer in
+                (try? JSONSerialization.jsonObject(with: Data(answer.bytes.readableBytesView))).map { (answer.node, $0) }
+            }
+    }
+
+    /// One node's whole answer to a request sent to several.
+    typealias CollectedAnswer = (node: ClusterNode, status: HTTPResponse.Status, headers: HTTPFields, bytes: ByteBuffer)
+
+    /// `request` on each Ready node of `nodes` at once, every answer read whole (the fan-out behind every call the
+    /// endpoint makes of all nodes). A node that cannot be reached is left out and logged, as classic Swarm left
+    /// out an unhealthy engine.
+    func collectedAnswers(_ request: EngineRequest, from nodes: [ClusterNode]) async -> [CollectedAnswer] {
         let (engines, logger) = (self.engines, self.logger)
-        let answers = await withTaskGroup(of: (ClusterNode, Data)?.self) { group in
+        return await withTaskGroup(of: CollectedAnswer?.self) { group in
             for node in nodes where node.ready {
                 group.addTask {
                     do {
                         let answer = try await engines.send(request, to: node)
-                        let bytes = try await answer.collect()
-                        return answer.status == status ? (node, Data(bytes.readableBytesView)) : nil
+                        return (node, answer.status, answer.headers, try await answer.collect())
                     } catch {
                         logger.warning("cluster endpoint: \(node.hostname) left out of \(request.method) \(request.uri): \(error)")
                         return nil
                     }
                 }
             }
-            return await group.reduce(into: [(ClusterNode, Data)]()) { if let answer = $1 { $0.append(answer) } }
-        }
-        return answers.sorted { $0.0.hostname < $1.0.hostname }.compactMap { node, data in
-            (try? JSONSerialization.jsonObject(with: data)).map { (node, $0) }
+            return await group.reduce(into: [CollectedAnswer]()) { if let answer = $1 { $0.append(answer) } }
         }
     }
 

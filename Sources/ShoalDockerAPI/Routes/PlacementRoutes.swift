@@ -15,7 +15,7 @@ struct PlacementRoutes<Context: RequestContext> {
 
     func add(to router: Router<Context>) {
         router.get("shoal/placement") { _, _ in
-            let records = try await backends.containers.listContainers().sorted { $0.created > $1.created }
+            let records = try await backends.containers.listContainers()
             let facts: [String: String]
             if let known = self.facts.value.withLock({ $0 }) {
                 facts = known
