@@ -8,8 +8,9 @@ import ShoalOS
 /// The routing mesh on this host (Docker's `ingress-sbox`): once a service publishes a port on the mesh, the host
 /// gets a sandbox with an interface on the ingress network (its address from the leader) and one on
 /// docker_gwbridge. The host's table DNATs each mesh port to the sandbox as it would a container's `-p`; inside,
-/// IngressRuleset spreads the connections over the service's tasks on the ingress network, wherever they run, and
-/// masquerades them so the replies come back the same way. A host that runs no task of the service answers too.
+/// IngressRuleset spreads the connections over the service's tasks on the ingress network, wherever they run, with
+/// the client's own address; each task sends its replies back to the sandbox they came from (MeshReturnPath). A
+/// host that runs no task of the service answers too.
 ///
 /// The ingress network carries no names and no VIP balancing in the tasks' sandboxes: its only use is this.
 extension NetworkService {
@@ -48,10 +49,9 @@ extension NetworkService {
     /// The mesh's ports and tasks now: the sandbox's table (through its worker, in order) and, when the set of
     /// ports changed, the host's DNATs to the sandbox.
     private func applyIngress(_ rules: [MeshRule]) {
-        guard var live = sandboxes[Self.ingressSandboxID], let ingress = live.endpoints.first,
+        guard var live = sandboxes[Self.ingressSandboxID], !live.endpoints.isEmpty,
               let gateway = live.gatewayEndpoint, let bridge = networks[gateway.networkID]?.bridgeName else { return }
-        ingressSync.want(IngressRuleset(rules: rules.map(\.rule), ingressInterface: ingress.containerInterface),
-                         in: live.path)
+        ingressSync.want(IngressRuleset(rules: rules.map(\.rule)), in: live.path)
         let publications = Self.hostPublications(rules, sandboxAddress: gateway.ipv4Address, bridge: bridge,
                                                  addresses: meshAddresses)
         guard publications != live.publications else { return }

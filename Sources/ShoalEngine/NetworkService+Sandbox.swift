@@ -360,6 +360,18 @@ extension NetworkService: NetworkSandboxProvider {
             await giveBack(lease.address, endpointID: lease.endpointID, network: network)
             throw error
         }
+        // A task on the ingress network answers mesh clients, who keep their own address, through the node that
+        // sent it each connection.
+        if network.isIngress && record.id != Self.ingressSandboxID {
+            do {
+                try await MeshReturnPath.install(interface: interface, sandbox: sandbox.path)
+            } catch {
+                driver.unplug(hostInterface: driver.hasHostEnd ? settings.hostName : "", containerInterface: interface,
+                              sandbox: sandbox.path)
+                await giveBack(lease.address, endpointID: lease.endpointID, network: network)
+                throw error
+            }
+        }
         let endpoint = EndpointState(
             networkID: network.id, networkName: network.name, endpointID: lease.endpointID,
             hostInterface: driver.hasHostEnd ? settings.hostName : "", containerInterface: interface,

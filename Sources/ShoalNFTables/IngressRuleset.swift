@@ -20,9 +20,10 @@ public struct IngressRule: Sendable, Equatable {
 ///
 /// The host's own table DNATs a published port to the sandbox (as it does for a container's `-p`); here a new
 /// connection to that port gets one task's ingress address and target port, picked by `numgen random`, and leaves
-/// through the sandbox's ingress interface masqueraded to the sandbox's own ingress address, so the task's replies
-/// come back through the same sandbox (whichever node the task runs on) and conntrack undoes both translations.
-/// Later packets follow the conntrack entry: an established connection keeps its task when the tasks change.
+/// through the sandbox's ingress interface with the client's own address as its source (Docker masquerades it
+/// away, moby#25526). The task sends its replies back to the sandbox that sent it the connection (MeshReturnRuleset,
+/// in the task's namespace), where conntrack undoes the translation. Later packets follow the conntrack entry: an
+/// established connection keeps its task when the tasks change.
 /// A port whose service has no running task refuses at once (TCP reset, ICMP port unreachable for UDP) instead of
 /// letting the client wait.
 public struct IngressRuleset: Sendable, Equatable {
@@ -30,13 +31,10 @@ public struct IngressRuleset: Sendable, Equatable {
 
     public var table: String
     public var rules: [IngressRule]
-    /// The sandbox's interface on the ingress network: what leaves through it is masqueraded.
-    public var ingressInterface: String
 
-    public init(table: String = IngressRuleset.defaultTable, rules: [IngressRule], ingressInterface: String) {
+    public init(table: String = IngressRuleset.defaultTable, rules: [IngressRule]) {
         self.table = table
         self.rules = rules
-        self.ingressInterface = ingressInterface
     }
 
     /// A complete `nft -f` script replacing the table in one transaction; the text depends only on the set of
@@ -70,11 +68,6 @@ public struct IngressRuleset: Sendable, Equatable {
                 s.line("ct state new meta l4proto . th dport vmap { \(entries.joined(separator: ", ")) }")
             }
         }
-        script.line("")
-        script.chain("postrouting") { s in
-            s.line("type nat hook postrouting priority 100; policy accept;")
-            s.line("oifname \(NFT.quoted(ingressInterface)) masquerade")
-        }
         script.depth -= 1
         script.line("}")
         return script.text
@@ -92,9 +85,6 @@ public struct IngressRuleset: Sendable, Equatable {
         var issues: [String] = []
         if !NFT.isValidTableName(table) {
             issues.append("table name \"\(table)\" must start with a letter and contain only letters, digits and _")
-        }
-        if ingressInterface.isEmpty || ingressInterface.utf8.count > 15 || ingressInterface.contains("\"") {
-            issues.append("interface name \"\(ingressInterface)\" is not a valid interface name")
         }
         for rule in rules {
             if rule.publishedPort == 0 || rule.targetPort == 0 {

@@ -20,20 +20,27 @@ struct NFTScript {
         line("}")
     }
 
-    /// The opening of a script that replaces `table ip TABLE` whole: declaring the table first makes the delete
-    /// succeed when it is absent, and the definition that follows refills it in the same transaction.
-    mutating func replaceTable(_ table: String, title: String) {
-        line("# \(title) (generated): replaces table ip \(table) in one transaction.")
-        line("table ip \(table)")
-        line("delete table ip \(table)")
+    /// The opening of a script that replaces `table FAMILY TABLE` whole (for each family given): declaring the
+    /// table first makes the delete succeed when it is absent, and the definition that follows refills it in the
+    /// same transaction.
+    mutating func replaceTable(_ table: String, title: String, families: [String] = ["ip"]) {
+        let tables = families.map { "table \($0) \(table)" }
+        line("# \(title) (generated): replaces \(tables.joined(separator: " and ")) in one transaction.")
+        for table in tables {
+            line(table)
+            line("delete " + table)
+        }
         line("")
     }
 
-    /// A whole script deleting `table ip TABLE` if present.
-    mutating func removeTable(_ table: String, title: String) {
-        line("# \(title) (generated): removes table ip \(table) if present.")
-        line("table ip \(table)")
-        line("delete table ip \(table)")
+    /// A whole script deleting `table FAMILY TABLE` (for each family given) if present.
+    mutating func removeTable(_ table: String, title: String, families: [String] = ["ip"]) {
+        let tables = families.map { "table \($0) \(table)" }
+        line("# \(title) (generated): removes \(tables.joined(separator: " and ")) if present.")
+        for table in tables {
+            line(table)
+            line("delete " + table)
+        }
     }
 }
 

@@ -8,6 +8,7 @@ enum NL {
     static let newAddr: UInt16 = 20, delAddr: UInt16 = 21, getAddr: UInt16 = 22
     static let newRoute: UInt16 = 24, delRoute: UInt16 = 25, getRoute: UInt16 = 26
     static let newNeigh: UInt16 = 28, delNeigh: UInt16 = 29
+    static let newRule: UInt16 = 32, delRule: UInt16 = 33
 
     // nlmsghdr.nlmsg_flags
     static let request: UInt16 = 0x1, multi: UInt16 = 0x2, ack: UInt16 = 0x4
@@ -57,7 +58,19 @@ enum RTA {
     static let protocolBoot: UInt8 = 3
     static let scopeUniverse: UInt8 = 0, scopeLink: UInt8 = 253, scopeNowhere: UInt8 = 255
     static let typeUnicast: UInt8 = 1
+    /// RTNH_F_ONLINK: the gateway is on the link even though no address of the device covers it.
+    static let flagOnLink: UInt32 = 4
     static let rtmsgLength = 12
+}
+
+/// linux/fib_rules.h: `ip rule`.
+enum FRA {
+    static let priority: UInt16 = 6, fwmark: UInt16 = 10, table: UInt16 = 15, fwmask: UInt16 = 16
+    /// FR_ACT_TO_TBL: look the route up in a table.
+    static let actionToTable: UInt8 = 1
+    /// FIB_RULE_INVERT: the rule matches what its selectors do not (`ip rule add not …`).
+    static let flagInvert: UInt32 = 2
+    static let headerLength = 12
 }
 
 enum NDA {

@@ -58,8 +58,19 @@ enum FamilyHeader {
 
     /// struct rtmsg { u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags; }
     static func rtmsg(family: UInt8, destinationLength: UInt8, table: UInt8, protocol: UInt8, scope: UInt8,
-                      type: UInt8) -> [UInt8] {
-        [family, destinationLength, 0, 0, table, `protocol`, scope, type, 0, 0, 0, 0]
+                      type: UInt8, flags: UInt32 = 0) -> [UInt8] {
+        var w = ByteWriter(capacity: RTA.rtmsgLength)
+        for byte in [family, destinationLength, 0, 0, table, `protocol`, scope, type] { w.u8(byte) }
+        w.u32(flags)
+        return w.bytes
+    }
+
+    /// struct fib_rule_hdr { u8 family, dst_len, src_len, tos, table, res1, res2, action; u32 flags; }
+    static func fibRuleHeader(family: UInt8, table: UInt8, action: UInt8, flags: UInt32) -> [UInt8] {
+        var w = ByteWriter(capacity: FRA.headerLength)
+        for byte in [family, 0, 0, 0, table, 0, 0, action] { w.u8(byte) }
+        w.u32(flags)
+        return w.bytes
     }
 
     /// struct ndmsg { u8 family; u8 pad1; u16 pad2; i32 ifindex; u16 state; u8 flags; u8 type; }

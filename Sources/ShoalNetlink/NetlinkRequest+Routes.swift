@@ -1,15 +1,21 @@
 extension NetlinkRequest {
-    /// `ip route add {DST/LEN | default} [via GW] [dev DEV]` in the main table, protocol boot, unicast.
-    /// Scope follows iproute2: link for IPv4 routes without a gateway, universe otherwise.
+    /// `ip route add {DST/LEN | default} [via GW] [dev DEV] [onlink] [table T]`, protocol boot, unicast.
+    /// Scope follows iproute2: link for IPv4 routes without a gateway, universe otherwise; so does the table (in
+    /// the header below 256, else as RTA_TABLE).
     static func routeAdd(destination: [UInt8]?, prefixLength: UInt8, gateway: [UInt8]?, outputIndex: Int32?,
-                         family: AddressFamily) -> NetlinkMessage {
+                         family: AddressFamily, table: UInt32 = UInt32(RTA.tableMain),
+                         onLink: Bool = false) -> NetlinkMessage {
         let scope = family == .inet && gateway == nil ? RTA.scopeLink : RTA.scopeUniverse
+        // In iproute2's order: the table where `table` is parsed, the device last.
+        var attributes = routeAttributes(destination, gateway, nil)
+        if table > 255 { attributes.append(.u32(RTA.table, table)) }
+        if let outputIndex { attributes.append(.i32(RTA.oif, outputIndex)) }
         return NetlinkMessage(
             type: NL.newRoute, flags: createFlags,
             header: FamilyHeader.rtmsg(family: family.rawValue, destinationLength: destination == nil ? 0 : prefixLength,
-                                       table: RTA.tableMain, protocol: RTA.protocolBoot, scope: scope,
-                                       type: RTA.typeUnicast),
-            attributes: routeAttributes(destination, gateway, outputIndex))
+                                       table: table > 255 ? 0 : UInt8(table), protocol: RTA.protocolBoot,
+                                       scope: scope, type: RTA.typeUnicast, flags: onLink ? RTA.flagOnLink : 0),
+            attributes: attributes)
     }
 
     /// `ip route del {DST/LEN | default} [via GW] [dev DEV]`: protocol and type left unspecified so any

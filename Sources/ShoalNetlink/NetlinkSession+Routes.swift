@@ -1,14 +1,18 @@
 import Glibc
 
 extension NetlinkSession {
-    /// `ip route add {DST/LEN | default} [via GW] [dev DEV]` in the main table. `family` may be left out when
-    /// `destination` or `gateway` is given; a route with neither (`ip route add default dev X`) defaults to IPv4.
+    /// `ip route add {DST/LEN | default} [via GW] [dev DEV] [onlink] [table T]` (the main table unless `table`
+    /// is given). `family` may be left out when `destination` or `gateway` is given; a route with neither
+    /// (`ip route add default dev X`) defaults to IPv4.
     public func routeAdd(destination: [UInt8]?, prefixLength: UInt8 = 0, gateway: [UInt8]? = nil,
-                         outputIndex: Int32? = nil, family: AddressFamily? = nil) throws(NetlinkError) {
+                         outputIndex: Int32? = nil, family: AddressFamily? = nil, table: UInt32? = nil,
+                         onLink: Bool = false) throws(NetlinkError) {
         let operation = "add route \(Format.prefix(destination, prefixLength))\(describe(gateway, outputIndex))"
+            + (onLink ? " onlink" : "") + (table.map { " table \($0)" } ?? "")
         let family = try resolve(family, destination, prefixLength, gateway, operation)
         try change(operation, NetlinkRequest.routeAdd(destination: destination, prefixLength: prefixLength,
-                                                      gateway: gateway, outputIndex: outputIndex, family: family))
+                                                      gateway: gateway, outputIndex: outputIndex, family: family,
+                                                      table: table ?? UInt32(RTA.tableMain), onLink: onLink))
     }
 
     /// `ip route del {DST/LEN | default} [via GW] [dev DEV]` from the main table.

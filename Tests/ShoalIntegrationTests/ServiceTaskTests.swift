@@ -6,6 +6,11 @@ import Testing
 /// `shoal cluster up`, started by each host's agent as containers with Docker's names and labels, reachable
 /// by the service's names from every host, scaled and removed with the stock docker CLI.
 @Suite(.serialized, .timeLimit(.minutes(6))) struct ServiceTaskTests {
+    /// A CGI script for busybox httpd (a printf format): logs the client's address as the task sees it to
+    /// /w/clients and answers with it.
+    static let clientLogger = "#!/bin/sh\\necho $REMOTE_ADDR >> /w/clients\\necho Content-Type: text/plain\\necho\\n"
+        + "echo $REMOTE_ADDR\\n"
+
     @Test func aServiceRunsItsTasksAcrossTheHostsAndAnswersToItsNames() async throws {
         try await TestRun.with("svctasks") { run in
             let cluster = LocalClusterFixture(run, prefix: "t", subnetOctet: 78, shoalTimeout: 150, dockerTimeout: 60)
@@ -225,7 +230,8 @@ import Testing
             let meshed = try await docker(1, ["service", "create", "--name", "mesh", "--replicas", "2", "--constraint",
                                               "node.hostname!=\(cluster.host(1))", "--publish", "8090:80",
                                               "--stop-grace-period", "1s", "bb", "sh", "-c",
-                                              "mkdir /w && hostname > /w/host && exec httpd -f -p 80 -h /w"])
+                                              "mkdir -p /w/cgi-bin && hostname > /w/host && printf '\(Self.clientLogger)' "
+                                              + "> /w/cgi-bin/addr && chmod +x /w/cgi-bin/addr && exec httpd -f -p 80 -h /w"])
             try #require(meshed.status == 0, "\(meshed)\n\(cluster.log(1))")
             func viaMesh(_ node: Int, from client: Int = 2) async throws -> Shell.Result {
                 try await Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(client), "--", "/bin/busybox", "timeout",
@@ -243,6 +249,24 @@ import Testing
                 let reply = try await viaMesh(node, from: 1)
                 #expect(reply.status == 0 && meshAnswers.contains(reply.stdout), "\(node): \(reply)")
             }
+            // Beyond Docker (moby#25526): the task sees the client's own address, also for a request sent to a host
+            // that runs no task (host 1), and logs it.
+            let clientSeen = try await Shell.run("/usr/bin/nsenter", ["--net=" + cluster.netns(2), "--", "/bin/busybox",
+                                                                "timeout", "5", "/bin/busybox", "wget", "-qO-",
+                                                                "http://\(cluster.address(1)):8090/cgi-bin/addr"])
+            // (httpd listens on a dual-stack socket: it writes an IPv4 client as [::ffff:A.B.C.D].)
+            func ipv4(_ text: String) -> String {
+                text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "[::ffff:", with: "")
+                    .replacingOccurrences(of: "]", with: "")
+            }
+            #expect(clientSeen.status == 0 && ipv4(clientSeen.stdout) == cluster.address(2), "\(clientSeen)\n\(cluster.log(1))")
+            var logged: [String] = []
+            for node in [2, 3] {
+                for task in lines(try await docker(node, ["ps", "-q", "--filter", "label=com.docker.swarm.service.name=mesh"])) {
+                    logged += lines(try await docker(node, ["exec", task, "cat", "/w/clients"]))
+                }
+            }
+            #expect(logged.map(ipv4) == [cluster.address(2)], "\(logged)")
             let ingressID = try await docker(1, ["network", "inspect", "-f", "{{.ID}} {{.Ingress}}", "ingress"]).stdout
             #expect(ingressID.hasSuffix(" true\n"), "\(ingressID)")
             let meshEndpoint = try await docker(1, ["service", "inspect", "-f",

@@ -22,7 +22,8 @@ struct CheckModeTests {
         ("balancer, no services", BalancerRuleset(services: []).render()),
         ("balancer removal", BalancerRuleset.removal()),
         ("routing mesh", IngressRenderTests.mesh.render()),
-        ("routing mesh, no ports", IngressRuleset(rules: [], ingressInterface: "eth0").render()),
+        ("routing mesh, no ports", IngressRuleset(rules: []).render()),
+        ("routing mesh return path", IngressRenderTests.meshReturn.render()),
         ("routing mesh removal", IngressRuleset.removal()),
     ]
 
@@ -30,6 +31,8 @@ struct CheckModeTests {
     func renderedScriptsPassCheck() async throws {
         try await NetnsLab.with { lab in
             try await lab.addNamespace("host")
+            // The return path's netdev chains hook a device (eth0) that must exist.
+            _ = try await lab.exec("host", ["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"])
             for (name, script) in Self.scripts {
                 let result = try await lab.nft(script, check: true)
                 #expect(result.succeeded, "\(name): \(result.stderr)")
@@ -40,6 +43,7 @@ struct CheckModeTests {
             #expect(try await !lab.nft(broken.render(), check: true).succeeded)
             // And check mode really committed nothing.
             #expect(try await lab.exec("host", ["nft", "list", "tables"]).stdout == "")
+            #expect(try await lab.exec("host", ["ip", "link", "show", "eth0"]).stdout.contains("eth0"))
         }
     }
 }

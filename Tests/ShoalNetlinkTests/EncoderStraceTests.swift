@@ -83,6 +83,15 @@ let liveCases: [LiveCase] = [
         NetlinkRequest.routeAdd(destination: nil, prefixLength: 0, gateway: [10, 1, 0, 1], outputIndex: nil,
                                 family: .inet)
     },
+    LiveCase(setup: vethUp, command: ["ip", "route", "add", "default", "via", "169.254.77.1", "dev", "veth0", "onlink",
+                                      "table", "2000"], type: NL.newRoute, names: ["veth0"]) { i, _ in
+        NetlinkRequest.routeAdd(destination: nil, prefixLength: 0, gateway: [169, 254, 77, 1], outputIndex: i["veth0"],
+                                family: .inet, table: 2000, onLink: true)
+    },
+    LiveCase(command: ["ip", "rule", "add", "not", "fwmark", "0/0xffffffff", "lookup", "2000", "pref", "100"],
+             type: NL.newRule) { _, _ in
+        NetlinkRequest.ruleAdd(family: .inet, fwmark: 0, mask: .max, invert: true, table: 2000, priority: 100)
+    },
     LiveCase(setup: vethUp + [["route", "add", "10.9.0.0/16", "dev", "veth0"]],
              command: ["ip", "route", "del", "10.9.0.0/16", "dev", "veth0"], type: NL.delRoute, names: ["veth0"]) { i, _ in
         NetlinkRequest.routeDelete(destination: [10, 9, 0, 0], prefixLength: 16, gateway: nil,
