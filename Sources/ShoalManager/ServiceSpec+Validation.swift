@@ -14,6 +14,7 @@ extension ServiceSpec {
         if let endpointSpec { try endpointSpec.validate() }
         do {
             _ = try MeshPublishing(labels: labels)
+            _ = try ServiceDependencies(labels: labels, serviceName: name)
         } catch let error as ShoalError {
             throw ServiceErrors.invalidArgument(error.message)
         }

@@ -85,7 +85,7 @@ actor TaskPipeline {
             let next = try await orchestrator.reconcileAll(now: now)
             // A step that met a conflict leaves the rest to the next round (already asked for).
             if let allocated = try await allocate(now: now),
-               let placed = try await schedule(allocated.tasks, now: now) {
+               let placed = try await schedule(allocated.tasks, services: allocated.services, now: now) {
                 try await publish(placed, services: allocated.services, networks: allocated.networks)
             }
             setAlarm(next)
@@ -146,18 +146,23 @@ actor TaskPipeline {
         return (storedTasks.map(SwarmTask.init), storedServices, storedNetworks)
     }
 
-    /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits (written only when
-    /// it changes, so an unschedulable task does not make a round of its own). Returns every task as it stands
-    /// (nil after a conflict).
-    private func schedule(_ all: [SwarmTask], now: Date) async throws -> [SwarmTask]? {
-        let pending = all.filter { $0.status.state == .pending && $0.desiredState <= .running }
+    /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits, or the reason it
+    /// waits for the services it depends on (StartOrder); a reason is written only when it changes, so a waiting
+    /// task does not make a round of its own. Returns every task as it stands (nil after a conflict).
+    private func schedule(_ all: [SwarmTask], services: [ServiceMessage], now: Date) async throws -> [SwarmTask]? {
+        var pending = all.filter { $0.status.state == .pending && $0.desiredState <= .running }
             .sorted { ($0.createdAt, $0.slot, $0.id) < ($1.createdAt, $1.slot, $1.id) }
         guard !pending.isEmpty else { return all }
+        let held = StartOrder.held(pending, services: services.map(Self.startOrder),
+                                   serving: Self.servingCounts(all))
+        pending.removeAll { held[$0.id] != nil }
         var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
         let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var changed: [String: SwarmTask] = [:]
         var write = StoreWrite()
-        for decision in state.schedule(pending, now: now) {
+        let waiting = held.sorted { $0.key < $1.key }
+            .map { SchedulingDecision(taskID: $0.key, outcome: .unschedulable(reason: $0.value)) }
+        for decision in waiting + state.schedule(pending, now: now) {
             guard let task = byID[decision.taskID] else { continue }
             if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
             var placed = decision.applied(to: task, at: now)
@@ -167,6 +172,22 @@ actor TaskPipeline {
         }
         guard try await commit(write) != nil else { return nil }
         return all.map { changed[$0.id] ?? $0 }
+    }
+
+    /// What StartOrder needs of a service (a label that does not parse was refused when the service was made).
+    static func startOrder(_ service: ServiceMessage) -> StartOrder.Service {
+        StartOrder.Service(id: service.id, name: service.spec.name,
+                           stack: service.spec.labels[ServiceDependencies.stackLabel],
+                           dependencies: try? ServiceDependencies(labels: service.spec.labels,
+                                                                  serviceName: service.spec.name))
+    }
+
+    /// How many tasks of each service serve (EndpointFeed.serving), by service ID.
+    static func servingCounts(_ tasks: [SwarmTask]) -> [String: Int] {
+        let serving = EndpointFeed.serving(tasks)
+        var counts: [String: Int] = [:]
+        for task in tasks where serving.contains(task.id) { counts[task.serviceID, default: 0] += 1 }
+        return counts
     }
 
     /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.

@@ -6,7 +6,32 @@ import Testing
 /// a task is Running only once its container is healthy, and an unhealthy one is stopped and fails with
 /// "task: non-zero exit (N): unhealthy container", the orchestrator replacing it. Checks run every 200 ms; every
 /// wait polls with a bound.
-@Suite(.timeLimit(.minutes(5))) struct ServiceHealthTests {
+@Suite(.timeLimit(.minutes(6))) struct ServiceHealthTests {
+    /// A stack whose web waits for db to be healthy. `depends_on` is there as a user writes it; the CLI drops it.
+    static let orderedStack = """
+        version: "3.8"
+        services:
+          db:
+            image: bb
+            command: ["sleep", "1000"]
+            stop_grace_period: 1s
+            healthcheck:
+              test: ["CMD", "test", "-f", "/tmp/ok"]
+              interval: 200ms
+              retries: 2
+              start_period: 1h
+          web:
+            image: bb
+            command: ["sleep", "1000"]
+            stop_grace_period: 1s
+            depends_on: [db]
+            deploy:
+              replicas: 2
+              labels:
+                shoal.depends-on: db
+
+        """
+
     @Test func tasksWaitForHealthyAndUnhealthyOnesAreReplaced() async throws {
         try await TestRun.with("svchealth") { run in
             let cluster = LocalClusterFixture(run, prefix: "h", subnetOctet: 80, shoalTimeout: 150, dockerTimeout: 60)
@@ -105,6 +130,41 @@ import Testing
             #expect(replaced, "\(states)\n\(cluster.log(task.node))")
             #expect(try await docker(1, ["service", "rm", "waits"]).status == 0)
             for node in 1...2 { _ = try await docker(node, ["rm", "-f", "client\(node)"]) }
+
+            // Start order (moby#40364). The stock CLI refuses compose's `depends_on` with a condition ("must be a
+            // list") and drops the short form before any daemon sees it, so a stack says it with the service label
+            // shoal.depends-on: web's tasks stay Pending, with the reason, until db has a healthy task.
+            try Self.orderedStack.write(toFile: run.path("ordered.yml"), atomically: true, encoding: .utf8)
+            let deployed = try await docker(1, ["stack", "deploy", "-c", run.path("ordered.yml"), "ord"])
+            try #require(deployed.status == 0, "\(deployed)")
+            var web: [String] = []
+            let held = try await cluster.eventually(30) {
+                web = try await tasks("ord_web")
+                return web.count == 2 && web.allSatisfy {
+                    $0.contains("|Running|Pending ")
+                        && $0.hasSuffix("|\"waiting for service ord_db to have a healthy task (shoal.depends-on)\"")
+                }
+            }
+            #expect(held, "\(web)\n\(cluster.log(1))")
+            var db: (node: Int, id: String)?
+            let started = try await cluster.eventually(60) {
+                db = try await container("ord_db")
+                return db != nil
+            }
+            try #require(started)
+            let dbTask = try #require(db)
+            #expect(try await tasks("ord_web").allSatisfy { $0.contains("|Pending ") })  // db is still starting
+            try #require(try await docker(dbTask.node, ["exec", dbTask.id, "touch", "/tmp/ok"]).status == 0)
+            let released = try await cluster.eventually(60) {
+                web = try await tasks("ord_web")
+                return web.count == 2 && web.allSatisfy { $0.contains("|Running|Running ") }
+            }
+            #expect(released, "\(web)")
+            #expect(try await docker(1, ["stack", "rm", "ord"]).status == 0)
+            let itself = try await docker(1, ["service", "create", "-d", "--name", "self", "--label",
+                                              "shoal.depends-on=self", "bb", "true"])
+            #expect(itself.status != 0 && itself.stderr.contains(
+                "invalid value for label shoal.depends-on: a service cannot depend on itself"), "\(itself)")
         }
     }
 }
