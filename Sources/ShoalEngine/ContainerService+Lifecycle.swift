@@ -41,8 +41,9 @@ extension ContainerService {
             let attachedRecord = record
             undo.push { await sandboxes.detach(attachedRecord) }
 
+            try mountSharedMemory(record, undo: &undo)
             let options = try specOptions(record, rootfs: rootfs, sandbox: sandbox)
-            let user = try UserResolver.resolve(record.user, rootfs: rootfs)
+            let user = try UserResolver.resolve(record.user, rootfs: rootfs, groupAdd: record.spec.host.groupAdd ?? [])
             let spec = try SpecBuilder.build(options, user: user,
                                              hostDevices: record.spec.host.privileged ? HostDevices.list() : [],
                                              allCapabilities: Self.hostCapabilities)
@@ -160,6 +161,9 @@ extension ContainerService {
         options.appArmorProfile = security.appArmorProfile
         options.maskedPaths = host.maskedPaths
         options.readonlyPaths = host.readonlyPaths
+        options.cpusetCpus = host.cpusetCpus
+        options.cpusetMems = host.cpusetMems
+        try applyNamespaces(host, to: &options)
         var binds: [ContainerSpecOptions.BindMount] = []
         for file in sandbox.files {
             binds.append(.init(source: file.source, destination: file.destination, readOnly: false))
@@ -236,6 +240,8 @@ extension ContainerService {
         let rootfs = paths.rootfs(record.id)
         // Unmounting an overlay syncs its upper dir: keep that off the actor.
         try? await runBlocking { if Mounts.isMounted(rootfs) { try Mounts.unmount(rootfs) } }
+        let sharedMemory = paths.sharedMemory(record.id)
+        if Mounts.isMounted(sharedMemory) { try? Mounts.unmount(sharedMemory) }
     }
 
     func shouldRestart(_ record: ContainerRecord, exitCode: Int32) -> Bool {

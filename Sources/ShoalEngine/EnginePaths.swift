@@ -23,5 +23,7 @@ public struct EnginePaths: Sendable, Equatable {
     public func rootfs(_ id: String) -> String { containerDirectory(id) + "/rootfs" }
     public func upperDirectory(_ id: String) -> String { containerDirectory(id) + "/upper" }
     public func workDirectory(_ id: String) -> String { containerDirectory(id) + "/work" }
+    /// The /dev/shm of a container with `--ipc shareable`: a tmpfs on the host that its joiners bind too.
+    public func sharedMemory(_ id: String) -> String { containerDirectory(id) + "/shm" }
     public func logPath(_ id: String) -> String { containerDirectory(id) + "/container.log" }
 }

@@ -83,6 +83,16 @@ public struct HostSpec: Codable, Sendable, Equatable {
     /// empty lists for `--security-opt systempaths=unconfined`.
     public var maskedPaths: [String]? = nil
     public var readonlyPaths: [String]? = nil
+    /// `--pid`, `--uts`, `--ipc` and `--cgroupns` as given (nil: Docker's defaults; see NamespaceMode).
+    public var pidMode: String? = nil
+    public var utsMode: String? = nil
+    public var ipcMode: String? = nil
+    public var cgroupnsMode: String? = nil
+    /// `--group-add`: group names (looked up in the image) or numbers.
+    public var groupAdd: [String]? = nil
+    /// `--cpuset-cpus` and `--cpuset-mems` (`0-2,4`).
+    public var cpusetCpus: String? = nil
+    public var cpusetMems: String? = nil
 
     public init() {}
 }

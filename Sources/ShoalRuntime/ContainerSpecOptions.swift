@@ -54,11 +54,37 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host, applied only where the kernel has
     /// AppArmor (elsewhere Docker accepts the option and applies nothing).
     public var appArmorProfile: String?
+    /// `--pid`, `--ipc`, `--uts` and `--cgroupns`, resolved by the engine (a donor container's namespace as a path).
+    public var pidNamespace: Namespace = .own
+    public var ipcNamespace: Namespace = .own
+    public var utsNamespace: Namespace = .own
+    /// The host's by default, as Docker on a cgroup v1 host.
+    public var cgroupNamespace: Namespace = .host
+    /// Where /dev/shm comes from (`--ipc`).
+    public var sharedMemory: SharedMemory = .own
+    /// `--cpuset-mems`.
+    public var cpusetMems: String?
 
     public init(id: String, rootfs: String, args: [String]) {
         self.id = id
         self.rootfs = rootfs
         self.args = args
+    }
+
+    /// One kernel namespace of the container: its own, the host's (none in the spec), or one to join.
+    public enum Namespace: Sendable, Equatable {
+        case own
+        case host
+        /// e.g. /proc/PID/ns/pid of the donor container's process.
+        case join(String)
+    }
+
+    /// The container's /dev/shm: its own tmpfs of `shmSize`, none (`--ipc none`), or a bind of a directory (the
+    /// host's /dev/shm, or the donor container's through /proc/PID/root).
+    public enum SharedMemory: Sendable, Equatable {
+        case own
+        case none
+        case bind(String)
     }
 
     public enum NetworkMode: Sendable, Equatable {

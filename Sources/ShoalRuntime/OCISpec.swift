@@ -116,11 +116,14 @@ public struct OCISpec: Codable, Sendable, Equatable {
         public var quota: Int64?
         public var period: UInt64?
         public var cpus: String?
-        public init(shares: UInt64? = nil, quota: Int64? = nil, period: UInt64? = nil, cpus: String? = nil) {
+        public var mems: String?
+        public init(shares: UInt64? = nil, quota: Int64? = nil, period: UInt64? = nil, cpus: String? = nil,
+                    mems: String? = nil) {
             self.shares = shares
             self.quota = quota
             self.period = period
             self.cpus = cpus
+            self.mems = mems
         }
     }
 

@@ -71,7 +71,16 @@ public enum SpecBuilder {
         if let profile = options.appArmorProfile, !profile.isEmpty, host.hasAppArmor { process.apparmorProfile = profile }
 
         var linux = OCISpec.Linux()
-        linux.namespaces = [.init(type: "pid"), .init(type: "ipc"), .init(type: "uts"), .init(type: "mount")]
+        linux.namespaces = [("pid", options.pidNamespace), ("ipc", options.ipcNamespace), ("uts", options.utsNamespace)]
+            .compactMap { type, namespace in
+                switch namespace {
+                case .own: .init(type: type)
+                case .host: nil
+                case .join(let path): .init(type: type, path: path)
+                }
+            }
+        linux.namespaces.append(.init(type: "mount"))
+        if options.cgroupNamespace == .own { linux.namespaces.append(.init(type: "cgroup")) }
         switch options.network {
         case .path(let path): linux.namespaces.append(.init(type: "network", path: path))
         case .none: linux.namespaces.append(.init(type: "network"))
@@ -93,7 +102,8 @@ public enum SpecBuilder {
         let spec = OCISpec(
             process: process,
             root: .init(path: options.rootfs, readonly: options.readOnlyRootfs ? true : nil),
-            hostname: options.hostname.isEmpty ? nil : options.hostname,
+            // Without a UTS namespace of its own the container has the host's name (runc cannot set one).
+            hostname: options.hostname.isEmpty || options.utsNamespace != .own ? nil : options.hostname,
             mounts: try mounts(options),
             linux: linux)
         return spec
@@ -150,8 +160,8 @@ public enum SpecBuilder {
             resources.memory = .init(limit: options.memory, reservation: options.memoryReservation,
                                      swap: options.memorySwap)
         }
-        if options.cpus != nil || options.cpuShares != nil || options.cpusetCpus != nil {
-            var cpu = OCISpec.CPU(shares: options.cpuShares, cpus: options.cpusetCpus)
+        if options.cpus != nil || options.cpuShares != nil || options.cpusetCpus != nil || options.cpusetMems != nil {
+            var cpu = OCISpec.CPU(shares: options.cpuShares, cpus: options.cpusetCpus, mems: options.cpusetMems)
             if let cpus = options.cpus {
                 guard cpus > 0 else { throw ShoalError.invalidArgument("Range of CPUs is from 0.01 to the number of CPUs available") }
                 cpu.period = 100_000
@@ -175,9 +185,16 @@ public enum SpecBuilder {
             .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
                   options: ["nosuid", "noexec", "nodev", "relatime", ro]),
             .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
-            .init(destination: "/dev/shm", type: "tmpfs", source: "shm",
-                  options: ["nosuid", "noexec", "nodev", "mode=1777", "size=\(options.shmSize)"]),
         ]
+        switch options.sharedMemory {
+        case .own:
+            defaults.append(.init(destination: "/dev/shm", type: "tmpfs", source: "shm",
+                                  options: ["nosuid", "noexec", "nodev", "mode=1777", "size=\(options.shmSize)"]))
+        case .none:
+            break
+        case .bind(let source):
+            defaults.append(.init(destination: "/dev/shm", type: "bind", source: source, options: ["rbind", "rprivate"]))
+        }
         var user: [OCISpec.Mount] = []
         for bind in options.binds {
             guard bind.destination.hasPrefix("/"), bind.source.hasPrefix("/") else {

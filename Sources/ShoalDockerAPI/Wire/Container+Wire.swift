@@ -1,5 +1,6 @@
 import Foundation
 import ShoalModel
+import ShoalCore
 
 // The one conversion file between Docker's container JSON and ShoalModel's container types.
 
@@ -30,6 +31,11 @@ extension ContainerCreateBody {
         spec.healthcheck = config.Healthcheck?.config
         if let host = HostConfig {
             spec.host = try host.spec()
+        }
+        do {
+            try NamespaceMode.validate(spec.host, hostname: spec.hostname)
+        } catch let error as ShoalError {
+            throw DockerAPIError.badRequest(error.message)
         }
         for (name, settings) in NetworkingConfig?.EndpointsConfig ?? [:] {
             spec.networks[name] = settings.request
@@ -96,6 +102,13 @@ extension HostConfigWire {
         host.securityOpt = SecurityOpt
         host.maskedPaths = MaskedPaths
         host.readonlyPaths = ReadonlyPaths
+        host.pidMode = PidMode.flatMap { $0.isEmpty ? nil : $0 }
+        host.utsMode = UTSMode.flatMap { $0.isEmpty ? nil : $0 }
+        host.ipcMode = IpcMode.flatMap { $0.isEmpty ? nil : $0 }
+        host.cgroupnsMode = CgroupnsMode.flatMap { $0.isEmpty ? nil : $0 }
+        host.groupAdd = GroupAdd.flatMap { $0.isEmpty ? nil : $0 }
+        host.cpusetCpus = CpusetCpus.flatMap { $0.isEmpty ? nil : $0 }
+        host.cpusetMems = CpusetMems.flatMap { $0.isEmpty ? nil : $0 }
         return host
     }
 }
@@ -198,7 +211,11 @@ extension ContainerRecord {
             Sysctls: host.sysctls.isEmpty ? nil : host.sysctls, Memory: host.memory, MemorySwap: host.memorySwap,
             NanoCpus: host.nanoCPUs, CpuShares: host.cpuShares, PidsLimit: host.pidsLimit,
             LogConfig: LogConfigWire(Type: "json-file", Config: [:]),
-            SecurityOpt: host.securityOpt, MaskedPaths: host.maskedPaths, ReadonlyPaths: host.readonlyPaths
+            SecurityOpt: host.securityOpt, MaskedPaths: host.maskedPaths, ReadonlyPaths: host.readonlyPaths,
+            // Docker's defaults as its inspect shows them on a cgroup v1 host.
+            PidMode: host.pidMode ?? "", UTSMode: host.utsMode ?? "", IpcMode: host.ipcMode ?? "private",
+            CgroupnsMode: host.cgroupnsMode ?? "host", GroupAdd: host.groupAdd, CpusetCpus: host.cpusetCpus ?? "",
+            CpusetMems: host.cpusetMems ?? ""
         )
     }
 

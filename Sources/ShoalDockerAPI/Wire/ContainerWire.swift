@@ -125,6 +125,13 @@ struct HostConfigWire: Codable, Sendable {
     var SecurityOpt: [String]?
     var MaskedPaths: [String]?
     var ReadonlyPaths: [String]?
+    var PidMode: String?
+    var UTSMode: String?
+    var IpcMode: String?
+    var CgroupnsMode: String?
+    var GroupAdd: [String]?
+    var CpusetCpus: String?
+    var CpusetMems: String?
 }
 
 struct LogConfigWire: Codable, Sendable {
