@@ -338,7 +338,10 @@ let package = Package(
             dependencies: ["ShoalNetwork", "ShoalNetlink", "ShoalNFTables", "ShoalIPAM", "ShoalOS", "ShoalCore", "ShoalTestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "ShoalEngineTests", dependencies: ["ShoalEngine", "ShoalModel", "ShoalCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ShoalEngineTests", dependencies: ["ShoalEngine", "ShoalModel", "ShoalCore", "ShoalTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ShoalDNSTests", dependencies: ["ShoalDNS", "ShoalCore", "ShoalTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShoalArchiveTests",

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <sys/inotify.h>
 #include <termios.h>
 #include <unistd.h>
@@ -89,6 +90,9 @@ int cshoal_mount(const char *source, const char *target, const char *fstype, uns
     return mount(source, target, fstype, flags, data);
 }
 int cshoal_umount_detach(const char *target) { return umount2(target, MNT_DETACH); }
+long cshoal_lgetxattr(const char *path, const char *name, void *value, unsigned long size) {
+    return lgetxattr(path, name, value, size);
+}
 unsigned long cshoal_ms_bind(void) { return MS_BIND; }
 unsigned long cshoal_ms_rec(void) { return MS_REC; }
 unsigned long cshoal_ms_rdonly(void) { return MS_RDONLY; }

@@ -45,6 +45,7 @@ struct ContainerBackendAdapter: ContainerBackend {
         try await containers.logs(ref, options: options)
     }
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable { try await containers.top(ref) }
+    func containerChanges(_ ref: String) async throws -> [FilesystemChange] { try await containers.changes(ref) }
     func containerStats(_ ref: String) async throws -> ContainerStats { try await containers.stats(ref) }
     func pruneContainers(labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64) {
         try await containers.prune(labels: labels)

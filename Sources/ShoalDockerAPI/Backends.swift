@@ -24,6 +24,8 @@ public protocol ContainerBackend: Sendable {
     func resizeContainer(_ ref: String, height: Int, width: Int) async throws
     func containerLogs(_ ref: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error>
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable
+    /// `docker diff`.
+    func containerChanges(_ ref: String) async throws -> [FilesystemChange]
     func containerStats(_ ref: String) async throws -> ContainerStats
     func pruneContainers(labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64)
 

@@ -1,6 +1,7 @@
 import Foundation
 import ShoalCore
 import ShoalModel
+import ShoalOS
 import ShoalRuntime
 
 extension ContainerService {
@@ -62,7 +63,16 @@ extension ContainerService {
         }
     }
 
-    // MARK: top, stats
+    // MARK: diff, top, stats
+
+    /// `docker diff`: what the container's writable layer changed against its image (nothing before its first
+    /// start, when it has no layer yet).
+    public func changes(_ ref: String) async throws -> [FilesystemChange] {
+        let record = try resolve(ref)
+        let upper = paths.upperDirectory(record.id)
+        let lowers = try await images.layerDirectories(for: record.imageID)
+        return try await runBlocking { LayerChanges.compute(upper: upper, lowers: lowers) }
+    }
 
     public func top(_ ref: String) async throws -> ShoalModel.ProcessTable {
         let record = try resolve(ref)

@@ -121,4 +121,12 @@ public enum FileIO {
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// `getfattr -h -n NAME PATH`: the value of an extended attribute of the path itself (not of a symlink's
+    /// target), nil when it has none or it cannot be read. Values up to `limit` bytes.
+    public static func extendedAttribute(_ path: String, _ name: String, limit: Int = 256) -> [UInt8]? {
+        var value = [UInt8](repeating: 0, count: limit)
+        let length = cshoal_lgetxattr(path, name, &value, UInt(limit))
+        return length < 0 ? nil : Array(value.prefix(length))
+    }
 }

@@ -66,6 +66,7 @@ struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBac
         throw unused
     }
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable { throw unused }
+    func containerChanges(_ ref: String) async throws -> [FilesystemChange] { throw unused }
     func containerStats(_ ref: String) async throws -> ContainerStats { throw unused }
     func pruneContainers(labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64) { throw unused }
     func createExec(_ ref: String, spec: ExecSpec) async throws -> String { throw unused }

@@ -78,6 +78,10 @@ struct ContainerRoutes<Context: RequestContext> {
                                                           psArgs: Query(request)["ps_args"])
             return Wire.json(TopWire(Titles: table.titles, Processes: table.processes))
         }
+        group.get(":id/changes") { _, context in
+            let changes = try await containers.containerChanges(try context.parameters.require("id"))
+            return Wire.json(changes.map { ChangeWire(Path: $0.path, Kind: $0.kind.rawValue) })
+        }
         group.get(":id/stats") { request, context in try await stats(request, id: try context.parameters.require("id")) }
         group.post(":id/exec") { request, context in
             try await ExecRoutes<Context>.create(request, context: context, id: try context.parameters.require("id"),

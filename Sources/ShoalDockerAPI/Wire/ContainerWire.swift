@@ -134,6 +134,12 @@ struct HostConfigWire: Codable, Sendable {
     var CpusetMems: String?
 }
 
+/// One entry of `GET /containers/{id}/changes`.
+struct ChangeWire: Encodable, Sendable {
+    var Path: String
+    var Kind: Int
+}
+
 struct LogConfigWire: Codable, Sendable {
     var `Type`: String
     var Config: [String: String]
