@@ -88,6 +88,23 @@ public final class ArchiveWriter {
     /// `dotSlashChildren` names the entries under a "." top `./child`, as Docker's `docker cp CONTAINER:dir/.` does
     /// (the CLI rebases them by replacing the leading ".").
     public func addTree(at source: String, as name: String, dotSlashChildren: Bool = false) throws {
+        try addTree(at: source, as: name, dotSlashChildren: dotSlashChildren, layer: nil)
+    }
+
+    /// Archives an overlayfs upper directory as an image layer (`docker commit`): its whiteouts (character
+    /// devices 0:0) become `.wh.NAME` entries, an opaque directory gets a `.wh..wh..opq` entry, overlayfs's own
+    /// `trusted.overlay.*` attributes are left out, and so is every path (relative, without a leading "/") that
+    /// `skip` names.
+    public func addLayer(upperDirectory source: String, skip: Set<String> = []) throws {
+        try addTree(at: source, as: ".", dotSlashChildren: false, layer: LayerMode(skip: skip))
+    }
+
+    /// How an upper directory's overlayfs markers become tar whiteouts.
+    struct LayerMode {
+        var skip: Set<String>
+    }
+
+    private func addTree(at source: String, as name: String, dotSlashChildren: Bool, layer: LayerMode?) throws {
         guard let disk = archive_read_disk_new() else { throw ShoalError.internalError("archive_read_disk_new failed") }
         defer { archive_read_free(disk) }
         archive_read_disk_set_symlink_physical(disk)
@@ -98,11 +115,12 @@ public final class ArchiveWriter {
         archive_entry_linkresolver_set_strategy(resolver, archive_format(archive))
         let top = TarPath.clean(name) ?? ""
         try addNode(disk: disk, resolver: resolver, source: source, name: top.isEmpty ? "." : top,
-                    dotSlash: dotSlashChildren)
+                    dotSlash: dotSlashChildren, layer: layer)
     }
 
     private func addNode(disk: OpaquePointer, resolver: OpaquePointer, source: String, name: String,
-                         dotSlash: Bool) throws {
+                         dotSlash: Bool, layer: LayerMode?) throws {
+        if let layer, layer.skip.contains(name) { return }
         guard var entry = archive_entry_new() else { throw ShoalError.internalError("archive_entry_new failed") }
         defer { archive_entry_free(entry) }
         archive_entry_copy_sourcepath(entry, source)
@@ -111,6 +129,14 @@ public final class ArchiveWriter {
         }
         let type = UInt32(archive_entry_filetype(entry)) & FileType.mask
         if type == FileType.socket { return }
+        var opaque = false
+        if layer != nil {
+            if type == FileType.character && archive_entry_rdev(entry) == 0 {
+                try write(ArchiveEntry(path: Self.whiteout(name), kind: .regular, size: 0, permissions: 0))
+                return
+            }
+            opaque = Self.dropOverlayAttributes(entry)
+        }
         archive_entry_set_pathname(entry, type == FileType.directory && name != "." ? name + "/" : name)
         var sparse: OpaquePointer?
         var linked: OpaquePointer? = entry
@@ -121,12 +147,54 @@ public final class ArchiveWriter {
             try Self.stream(file: source) { try writeData($0, name: name) }
         }
         if type == FileType.directory {
+            if opaque {
+                try write(ArchiveEntry(path: (name == "." ? "" : name + "/") + ".wh..wh..opq", kind: .regular, size: 0,
+                                       permissions: 0))
+            }
             let children = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
             for child in children {
                 try addNode(disk: disk, resolver: resolver, source: source + "/" + child,
-                            name: name == "." && !dotSlash ? child : name + "/" + child, dotSlash: dotSlash)
+                            name: name == "." && !dotSlash ? child : name + "/" + child, dotSlash: dotSlash,
+                            layer: layer)
             }
         }
+    }
+
+    /// `dir/.wh.name` for `dir/name`.
+    static func whiteout(_ name: String) -> String {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: true)
+        let parent = parts.dropLast().joined(separator: "/")
+        return (parent.isEmpty ? "" : parent + "/") + ".wh." + (parts.last.map(String.init) ?? name)
+    }
+
+    /// Keeps every extended attribute of the entry but overlayfs's bookkeeping (trusted.overlay.*); true when
+    /// that said the directory is opaque.
+    private static func dropOverlayAttributes(_ entry: OpaquePointer) -> Bool {
+        guard archive_entry_xattr_reset(entry) > 0 else { return false }
+        var opaque = false
+        var kept: [(String, [UInt8])] = []
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        var dropped = false
+        while archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK {
+            guard let name else { continue }
+            let key = String(cString: name)
+            if key.hasPrefix("trusted.overlay.") {
+                dropped = true
+                if key == "trusted.overlay.opaque", size == 1, value?.load(as: UInt8.self) == UInt8(ascii: "y") {
+                    opaque = true
+                }
+                continue
+            }
+            kept.append((key, value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []))
+        }
+        guard dropped else { return opaque }
+        archive_entry_xattr_clear(entry)
+        for (key, bytes) in kept {
+            bytes.withUnsafeBytes { archive_entry_xattr_add_entry(entry, key, $0.baseAddress, bytes.count) }
+        }
+        return opaque
     }
 
     /// Ends the archive (end blocks, compressor trailer) and reports any deferred write error.

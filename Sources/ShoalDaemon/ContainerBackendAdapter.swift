@@ -46,6 +46,11 @@ struct ContainerBackendAdapter: ContainerBackend {
     }
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable { try await containers.top(ref) }
     func containerChanges(_ ref: String) async throws -> [FilesystemChange] { try await containers.changes(ref) }
+    func commitContainer(_ ref: String, reference: String?, comment: String, author: String, changes: [String],
+                         pause: Bool) async throws -> String {
+        try await containers.commit(ref, options: .init(reference: reference, comment: comment, author: author,
+                                                        changes: changes, pause: pause))
+    }
     func containerStats(_ ref: String) async throws -> ContainerStats { try await containers.stats(ref) }
     func pruneContainers(labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64) {
         try await containers.prune(labels: labels)

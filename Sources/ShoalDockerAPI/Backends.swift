@@ -26,6 +26,9 @@ public protocol ContainerBackend: Sendable {
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable
     /// `docker diff`.
     func containerChanges(_ ref: String) async throws -> [FilesystemChange]
+    /// `docker commit`: the new image's ID.
+    func commitContainer(_ ref: String, reference: String?, comment: String, author: String, changes: [String],
+                         pause: Bool) async throws -> String
     func containerStats(_ ref: String) async throws -> ContainerStats
     func pruneContainers(labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64)
 

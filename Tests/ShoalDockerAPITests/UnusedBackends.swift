@@ -67,6 +67,8 @@ struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBac
     }
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable { throw unused }
     func containerChanges(_ ref: String) async throws -> [FilesystemChange] { throw unused }
+    func commitContainer(_ ref: String, reference: String?, comment: String, author: String, changes: [String],
+                         pause: Bool) async throws -> String { throw unused }
     func containerStats(_ ref: String) async throws -> ContainerStats { throw unused }
     func pruneContainers(labels: [String]) async throws -> (deleted: [String], spaceReclaimed: Int64) { throw unused }
     func createExec(_ ref: String, spec: ExecSpec) async throws -> String { throw unused }

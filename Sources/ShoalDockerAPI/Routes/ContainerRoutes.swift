@@ -13,6 +13,7 @@ struct ContainerRoutes<Context: RequestContext> {
     var containers: any ContainerBackend { backends.containers }
 
     func add(to router: Router<Context>) {
+        router.post("commit") { request, _ in try await commit(request) }
         let group = router.group("containers")
         group.post("create") { request, context in try await create(request, context: context) }
         group.get("json") { request, _ in try await list(request) }
@@ -107,6 +108,24 @@ struct ContainerRoutes<Context: RequestContext> {
         }
         let created = try await containers.createContainer(name: name, spec: try body.spec())
         return Wire.json(ContainerCreateResponseWire(Id: created.id, Warnings: created.warnings), status: .created)
+    }
+
+    /// `POST /commit?container=…&repo=…&tag=…&comment=…&author=…&pause=…&changes=…` (201 `{"Id": …}`). The body,
+    /// a configuration to merge, is not read: the CLI sends none; `--change` carries what it sets.
+    private func commit(_ request: Request) async throws -> Response {
+        let query = Query(request)
+        guard let container = query["container"], !container.isEmpty else {
+            throw DockerAPIError.badRequest("No such container: ")
+        }
+        var reference: String?
+        if let repo = query["repo"], !repo.isEmpty {
+            let tag = query["tag"] ?? ""
+            reference = tag.isEmpty ? repo : repo + ":" + tag
+        }
+        let id = try await containers.commitContainer(
+            container, reference: reference, comment: query["comment"] ?? "", author: query["author"] ?? "",
+            changes: query.all("changes"), pause: query.bool("pause", default: true))
+        return Wire.json(IDResponseWire(Id: id), status: .created)
     }
 
     private func list(_ request: Request) async throws -> Response {

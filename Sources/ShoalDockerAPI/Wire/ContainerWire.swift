@@ -261,6 +261,11 @@ struct ContainerSummaryWire: Encodable, Sendable {
     var Mounts: [MountPointWire]
 }
 
+/// `{"Id": …}`: what `POST /commit` answers.
+struct IDResponseWire: Encodable, Sendable {
+    var Id: String
+}
+
 struct ContainerCreateResponseWire: Encodable, Sendable {
     var Id: String
     var Warnings: [String]

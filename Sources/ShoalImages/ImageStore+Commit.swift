@@ -1,0 +1,47 @@
+import Foundation
+import ShoalCore
+import ShoalOCI
+import ShoalOS
+
+extension ImageStore {
+    /// `docker commit`: the layer tar at `layerTar` (a container's changes, whiteouts included) on top of the
+    /// layers of `parent`, with `config` as the image's run defaults; the parent's history goes on with one entry.
+    public func commit(parent: String, layerTar path: String, config: ContainerConfig, reference: String? = nil,
+                       comment: String = "", author: String = "", container: String = "",
+                       created: Date = Date()) async throws -> ImageRecord {
+        let target = try reference.map { try ImageReference.parse($0).withDefaultTag }
+        if let target, target.digest != nil {
+            throw ShoalError.invalidArgument("refusing to create a tag with a digest reference")
+        }
+        beginOperation()
+        defer { endOperation() }
+        let parentID = try resolve(parent)
+        guard let base = state.images[parentID.hex], let baseConfig = configs[parentID.hex] else {
+            throw ShoalError.notFound("No such image: \(parent)")
+        }
+        let unpacker = self.unpacker
+        let top = base.layers.last
+        let layer = try await runBlocking {
+            try unpacker.ingestAndUnpack(file: path, expectedBlob: nil, mediaType: nil, parent: top, expectedDiffID: nil)
+        }
+        if state.layers[layer.chainID.hex] == nil { state.layers[layer.chainID.hex] = layer }
+        let now = RFC3339.format(created)
+        var image = baseConfig
+        image.created = now
+        image.author = author.isEmpty ? nil : author
+        image.comment = comment.isEmpty ? nil : comment
+        image.config = config
+        image.container = container.isEmpty ? nil : container
+        image.history = (baseConfig.history ?? []) + [
+            .init(created: now, author: author.isEmpty ? nil : author, comment: comment.isEmpty ? nil : comment),
+        ]
+        image.rootfs.diffIDs.append(layer.diffID)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let id = try content.write(Array(try encoder.encode(image)))
+        addImage(id: id, config: image, layers: base.layers + [layer.chainID])
+        if let target { state.references[target.description] = id }
+        try persist()
+        return record(state.images[id.hex]!)
+    }
+}
