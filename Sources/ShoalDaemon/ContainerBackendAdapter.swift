@@ -46,6 +46,9 @@ struct ContainerBackendAdapter: ContainerBackend {
     }
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable { try await containers.top(ref) }
     func containerChanges(_ ref: String) async throws -> [FilesystemChange] { try await containers.changes(ref) }
+    func updateContainer(_ ref: String, _ update: ContainerUpdate) async throws -> [String] {
+        try await containers.update(ref, update)
+    }
     func commitContainer(_ ref: String, reference: String?, comment: String, author: String, changes: [String],
                          pause: Bool) async throws -> String {
         try await containers.commit(ref, options: .init(reference: reference, comment: comment, author: author,

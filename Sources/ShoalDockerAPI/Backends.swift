@@ -26,6 +26,8 @@ public protocol ContainerBackend: Sendable {
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable
     /// `docker diff`.
     func containerChanges(_ ref: String) async throws -> [FilesystemChange]
+    /// `docker update`: its warnings.
+    func updateContainer(_ ref: String, _ update: ContainerUpdate) async throws -> [String]
     /// `docker commit`: the new image's ID.
     func commitContainer(_ ref: String, reference: String?, comment: String, author: String, changes: [String],
                          pause: Bool) async throws -> String

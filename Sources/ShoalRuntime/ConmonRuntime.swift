@@ -71,6 +71,13 @@ public final class ConmonRuntime: Sendable {
     /// `runc resume ID`.
     public func resume(id: String) async throws { try await runc(["resume", id], id: id) }
 
+    /// `runc update` of a running container's cgroup limits; nil leaves a limit as it is.
+    public func update(id: String, resources: ResourceUpdate) async throws {
+        let flags = resources.runcFlags
+        guard !flags.isEmpty else { return }
+        try await runc(["update"] + flags + [id], id: id)
+    }
+
     /// `runc state ID`.
     public func state(id: String) async throws -> ContainerState {
         let output = try await runc(["state", id], id: id)

@@ -67,6 +67,7 @@ struct UnusedBackends: ContainerBackend, ImageBackend, VolumeBackend, NetworkBac
     }
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable { throw unused }
     func containerChanges(_ ref: String) async throws -> [FilesystemChange] { throw unused }
+    func updateContainer(_ ref: String, _ update: ContainerUpdate) async throws -> [String] { throw unused }
     func commitContainer(_ ref: String, reference: String?, comment: String, author: String, changes: [String],
                          pause: Bool) async throws -> String { throw unused }
     func containerStats(_ ref: String) async throws -> ContainerStats { throw unused }

@@ -79,6 +79,13 @@ struct ContainerRoutes<Context: RequestContext> {
                                                           psArgs: Query(request)["ps_args"])
             return Wire.json(TopWire(Titles: table.titles, Processes: table.processes))
         }
+        group.post(":id/update") { request, context in
+            guard let body = try await Wire.decode(ContainerUpdateWire.self, from: request, context: context) else {
+                throw DockerAPIError.badRequest("invalid update: empty body")
+            }
+            let warnings = try await containers.updateContainer(try context.parameters.require("id"), try body.update())
+            return Wire.json(WarningsWire(Warnings: warnings.isEmpty ? nil : warnings))
+        }
         group.get(":id/changes") { _, context in
             let changes = try await containers.containerChanges(try context.parameters.require("id"))
             return Wire.json(changes.map { ChangeWire(Path: $0.path, Kind: $0.kind.rawValue) })

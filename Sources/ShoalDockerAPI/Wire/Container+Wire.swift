@@ -44,25 +44,47 @@ extension ContainerCreateBody {
     }
 }
 
+extension RestartPolicyWire {
+    /// The policy named, nil when none is ("no" is one); Docker's refusals.
+    func policy() throws -> ShoalModel.RestartPolicy? {
+        guard let name = Name, !name.isEmpty else { return nil }
+        if name == "no" { return ShoalModel.RestartPolicy() }
+        guard let parsed = ShoalModel.RestartPolicy.Name(rawValue: name) else {
+            throw DockerAPIError.badRequest("invalid restart policy: \(name)")
+        }
+        let retries = MaximumRetryCount ?? 0
+        if retries < 0 {
+            throw DockerAPIError.badRequest("invalid restart policy: maximum retry count cannot be negative")
+        }
+        if retries > 0 && parsed != .onFailure {
+            throw DockerAPIError.badRequest("invalid restart policy: maximum retry count can only be used with 'on-failure'")
+        }
+        return ShoalModel.RestartPolicy(name: parsed, maximumRetryCount: retries)
+    }
+}
+
+extension ContainerUpdateWire {
+    /// Zero and empty values leave a setting as it is, as the CLI sends every field.
+    func update() throws -> ContainerUpdate {
+        var update = ContainerUpdate()
+        update.memory = Memory.flatMap { $0 == 0 ? nil : $0 }
+        update.memorySwap = MemorySwap.flatMap { $0 == 0 ? nil : $0 }
+        update.nanoCPUs = NanoCpus.flatMap { $0 == 0 ? nil : $0 }
+        update.cpuShares = CpuShares.flatMap { $0 == 0 ? nil : $0 }
+        update.cpusetCpus = CpusetCpus.flatMap { $0.isEmpty ? nil : $0 }
+        update.cpusetMems = CpusetMems.flatMap { $0.isEmpty ? nil : $0 }
+        update.pidsLimit = PidsLimit
+        update.restartPolicy = try RestartPolicy?.policy()
+        return update
+    }
+}
+
 extension HostConfigWire {
     func spec() throws -> HostSpec {
         var host = HostSpec()
         host.binds = Binds ?? []
         host.networkMode = NetworkMode.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-        if let policy = RestartPolicy, let name = policy.Name, !name.isEmpty, name != "no" {
-            guard let parsed = ShoalModel.RestartPolicy.Name(rawValue: name) else {
-                throw DockerAPIError.badRequest("invalid restart policy: \(name)")
-            }
-            let retries = policy.MaximumRetryCount ?? 0
-            if retries < 0 {
-                throw DockerAPIError.badRequest("invalid restart policy: maximum retry count cannot be negative")
-            }
-            if retries > 0 && parsed != .onFailure {
-                throw DockerAPIError.badRequest(
-                    "invalid restart policy: maximum retry count can only be used with 'on-failure'")
-            }
-            host.restartPolicy = .init(name: parsed, maximumRetryCount: retries)
-        }
+        if let policy = try RestartPolicy?.policy() { host.restartPolicy = policy }
         host.autoRemove = AutoRemove ?? false
         if host.autoRemove && host.restartPolicy.name != .no {
             throw DockerAPIError.badRequest(

@@ -261,6 +261,23 @@ struct ContainerSummaryWire: Encodable, Sendable {
     var Mounts: [MountPointWire]
 }
 
+/// The body of `POST /containers/{id}/update`.
+struct ContainerUpdateWire: Decodable, Sendable {
+    var Memory: Int64?
+    var MemorySwap: Int64?
+    var NanoCpus: Int64?
+    var CpuShares: Int64?
+    var CpusetCpus: String?
+    var CpusetMems: String?
+    var PidsLimit: Int64?
+    var RestartPolicy: RestartPolicyWire?
+}
+
+/// `{"Warnings": …}`: what `POST /containers/{id}/update` answers.
+struct WarningsWire: Encodable, Sendable {
+    var Warnings: [String]?
+}
+
 /// `{"Id": …}`: what `POST /commit` answers.
 struct IDResponseWire: Encodable, Sendable {
     var Id: String
