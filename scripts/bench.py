@@ -8,6 +8,8 @@ raw samples to bench-results/<timestamp>.json.
 
 Workloads (select with --only, comma-separated or repeated; engine names select engines):
   run-true, run-detached, batch     containers with `--network none` on both sides (network setup not compared);
+  commit-diff                       `docker diff` and `docker commit` of a stopped container that wrote 50 files of
+                                    1 MiB (the container's run and the image's removal untimed);
                                     dockerd runs with --bridge=none --iptables=false for these.
   net-create                        `docker network create` (rm untimed).
   run-net                           `docker run -d --network <user net>` until it returns; a peer on the same
@@ -82,7 +84,7 @@ BATCH_SIZE = 100
 PARALLELISM = 8
 SYSTEM_CONTAINERD_SOCK = "/run/containerd/containerd.sock"
 ENGINES = ("shoal", "docker")
-CLASSIC_WORKLOADS = ("run-true", "run-detached", "batch")
+CLASSIC_WORKLOADS = ("run-true", "run-detached", "batch", "commit-diff")
 NETWORK_WORKLOADS = ("net-create", "run-net", "dns-p50", "dns-qps", "tcp-throughput")
 WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS
 GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS}
@@ -983,6 +985,27 @@ def w_run_detached(engine):
     return ms
 
 
+COMMIT_FILES = 50  # of 1 MiB each: the issue's "container with a 50 MB change"
+
+
+def w_commit_diff(engine, i):
+    """`docker diff` then `docker commit` of a stopped container with a 50 MB change; (diff ms, commit ms)."""
+    name, image = f"bench-commit-{i}", f"bench-commit:{i}"
+    engine.docker("rm", "-f", name, check=False)
+    engine.docker("run", "--name", name, "--network", "none", IMAGE, "sh", "-c",
+                  f"mkdir /data && for i in $(seq {COMMIT_FILES}); do "
+                  "head -c 1048576 /dev/urandom > /data/f$i; done", timeout=300)
+    try:
+        diff_ms, diff = timed(engine, "diff", name)
+        if len(diff.stdout.splitlines()) != COMMIT_FILES + 1:
+            raise RuntimeError(f"{engine.name}: docker diff listed {len(diff.stdout.splitlines())} changes")
+        commit_ms, _ = timed(engine, "commit", name, image, timeout=300)
+    finally:
+        engine.docker("rm", "-f", name, check=False)
+        engine.docker("rmi", image, check=False)
+    return diff_ms, commit_ms
+
+
 def parallel(fn, items):
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=PARALLELISM)
     try:
@@ -1180,6 +1203,8 @@ TABLE_ROWS = [
     (f"{BATCH_SIZE} x run -d, {PARALLELISM} parallel", "batch_start", "ms", None),
     (f"{BATCH_SIZE} x rm -f, {PARALLELISM} parallel", "batch_remove", "ms", None),
     (None, "memory_mib", "MiB", None),
+    (f"diff: {COMMIT_FILES} x 1 MiB written", "diff", "ms", ("max", 0.5)),
+    (f"commit: {COMMIT_FILES} x 1 MiB written", "commit", "ms", ("max", 0.5)),
     ("net-create: network create", "net_create", "ms", ("max", 1.0)),
     ("run-net: run -d --network <user net>", "run_net", "ms", ("max", 0.5)),
     ("dns-p50: 1 in flight, p50", "dns_p50_us", "us", ("max", 1.0)),
@@ -1492,6 +1517,15 @@ def main():
                     ms = attempt(name, workload, i, lambda: fn(engines[name]))
                     if ms is not None:
                         record["samples"][name].setdefault(key, []).append(ms)
+
+        if "commit-diff" in classic:
+            log(f"workload commit-diff: {args.iterations} iterations per engine, alternating")
+            for i in range(args.iterations):
+                for name in order(i):
+                    both = attempt(name, "commit-diff", i, lambda: w_commit_diff(engines[name], i))
+                    if both is not None:
+                        record["samples"][name].setdefault("diff", []).append(both[0])
+                        record["samples"][name].setdefault("commit", []).append(both[1])
 
         if "batch" in classic:
             log(f"workload batch: {BATCH_SIZE} containers, {PARALLELISM} at a time, {args.batch_iterations} rounds")
