@@ -2,9 +2,9 @@ import Foundation
 import ShoalTestSupport
 import Testing
 
-/// `--pid`, `--uts`, `--ipc`, `--cgroupns`, `--group-add` and `--cpuset-cpus` with the stock CLI on real
-/// containers: which namespaces a container shares (compared by /proc/…/ns links), what inspect shows, and
-/// Docker's refusals with its messages.
+/// `--pid`, `--uts`, `--ipc`, `--cgroupns`, `--group-add`, `--cpuset-cpus`, `--runtime` and `--isolation` with
+/// the stock CLI on real containers: which namespaces a container shares (compared by /proc/…/ns links), what
+/// inspect shows, and Docker's refusals with its messages.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ContainerNamespaceTests {
     @Test func containersShareTheNamespacesTheyAskFor() async throws {
         try await TestRun.with("nsmodes") { run in
@@ -78,7 +78,7 @@ import Testing
         }
     }
 
-    @Test func groupsAndCPUSets() async throws {
+    @Test func groupsCPUSetsRuntimeAndIsolation() async throws {
         try await TestRun.with("nsgroups") { run in
             let daemon = try await DaemonFixture(run)
             try await daemon.loadBusybox()
@@ -95,6 +95,15 @@ import Testing
             let allowed = try await daemon.dockerOK(["exec", name, "grep", "Cpus_allowed_list", "/proc/self/status"])
             #expect(allowed.hasSuffix("\t0"), "\(allowed)")
             #expect(try await daemon.dockerOK(["inspect", "-f", "{{.HostConfig.CpusetCpus}}", name]) == "0")
+            // runc is the one runtime and Linux has one isolation: the others are refused as Docker does.
+            #expect(try await daemon.dockerOK(["run", "--rm", "--network", "none", "--runtime", "runc", "--isolation",
+                                               "default", "busybox", "echo", "ok"]) == "ok")
+            #expect(try await daemon.dockerOK(["inspect", "-f", "{{.HostConfig.Runtime}}", name]) == "runc")
+            let kata = try await daemon.docker(["create", "--runtime", "kata", "busybox"])
+            #expect(kata.status != 0 && kata.stderr.contains("Unknown runtime specified kata"), "\(kata)")
+            let hyperv = try await daemon.docker(["create", "--isolation", "hyperv", "busybox"])
+            #expect(hyperv.status != 0 && hyperv.stderr.contains(
+                #"Invalid isolation: "hyperv" - linux only supports 'default'"#), "\(hyperv)")
             _ = try await daemon.docker(["rm", "-f", name])
         }
     }

@@ -81,6 +81,13 @@ extension ContainerUpdateWire {
 
 extension HostConfigWire {
     func spec() throws -> HostSpec {
+        // runc is the one runtime, and Linux has one isolation (Docker's words for the others).
+        if let runtime = Runtime, !runtime.isEmpty, runtime != "runc" {
+            throw DockerAPIError.badRequest("Unknown runtime specified \(runtime)")
+        }
+        if let isolation = Isolation, !isolation.isEmpty, isolation != "default" {
+            throw DockerAPIError.badRequest("Invalid isolation: \"\(isolation)\" - linux only supports 'default'")
+        }
         var host = HostSpec()
         host.binds = Binds ?? []
         host.networkMode = NetworkMode.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
@@ -237,7 +244,7 @@ extension ContainerRecord {
             // Docker's defaults as its inspect shows them on a cgroup v1 host.
             PidMode: host.pidMode ?? "", UTSMode: host.utsMode ?? "", IpcMode: host.ipcMode ?? "private",
             CgroupnsMode: host.cgroupnsMode ?? "host", GroupAdd: host.groupAdd, CpusetCpus: host.cpusetCpus ?? "",
-            CpusetMems: host.cpusetMems ?? ""
+            CpusetMems: host.cpusetMems ?? "", Runtime: "runc", Isolation: ""
         )
     }
 

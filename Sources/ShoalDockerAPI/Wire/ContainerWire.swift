@@ -132,6 +132,8 @@ struct HostConfigWire: Codable, Sendable {
     var GroupAdd: [String]?
     var CpusetCpus: String?
     var CpusetMems: String?
+    var Runtime: String?
+    var Isolation: String?
 }
 
 /// One entry of `GET /containers/{id}/changes`.
