@@ -164,6 +164,17 @@ extension ContainerService {
         options.cpusetCpus = host.cpusetCpus
         options.cpusetMems = host.cpusetMems
         try applyNamespaces(host, to: &options)
+        for mapping in host.devices ?? [] {
+            let (devices, rules) = try HostDevices.mapped(mapping.pathOnHost, as: mapping.pathInContainer,
+                                                          permissions: mapping.cgroupPermissions)
+            options.devices += devices
+            options.deviceRules += rules
+        }
+        for text in host.deviceCgroupRules ?? [] {
+            let rule = try DeviceCgroupRule(parsing: text)
+            options.deviceRules.append(.init(allow: true, type: rule.type, major: rule.major, minor: rule.minor,
+                                             access: rule.access))
+        }
         var binds: [ContainerSpecOptions.BindMount] = []
         for file in sandbox.files {
             binds.append(.init(source: file.source, destination: file.destination, readOnly: false))

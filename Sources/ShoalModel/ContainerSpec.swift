@@ -93,8 +93,25 @@ public struct HostSpec: Codable, Sendable, Equatable {
     /// `--cpuset-cpus` and `--cpuset-mems` (`0-2,4`).
     public var cpusetCpus: String? = nil
     public var cpusetMems: String? = nil
+    /// `--device HOST[:CONTAINER[:PERMISSIONS]]` and `--device-cgroup-rule 'c 1:3 rwm'`.
+    public var devices: [DeviceMapping]? = nil
+    public var deviceCgroupRules: [String]? = nil
 
     public init() {}
+}
+
+/// One `--device`: a device node of the host (or every one under a directory) made in the container.
+public struct DeviceMapping: Codable, Sendable, Equatable {
+    public var pathOnHost: String
+    public var pathInContainer: String
+    /// Some of r, w and m.
+    public var cgroupPermissions: String
+
+    public init(pathOnHost: String, pathInContainer: String, cgroupPermissions: String) {
+        self.pathOnHost = pathOnHost
+        self.pathInContainer = pathInContainer
+        self.cgroupPermissions = cgroupPermissions
+    }
 }
 
 public struct PortBinding: Codable, Sendable, Equatable {

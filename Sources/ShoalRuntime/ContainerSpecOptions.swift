@@ -64,6 +64,10 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     public var sharedMemory: SharedMemory = .own
     /// `--cpuset-mems`.
     public var cpusetMems: String?
+    /// `--device` nodes made in the container, and the device cgroup rules added to Docker's defaults for them and
+    /// for `--device-cgroup-rule` (a privileged container has every device anyway).
+    public var devices: [OCISpec.Device] = []
+    public var deviceRules: [OCISpec.DeviceRule] = []
 
     public init(id: String, rootfs: String, args: [String]) {
         self.id = id

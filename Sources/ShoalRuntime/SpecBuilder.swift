@@ -89,7 +89,11 @@ public enum SpecBuilder {
         linux.cgroupsPath = options.cgroupParent.hasSuffix("/")
             ? options.cgroupParent + options.id : options.cgroupParent + "/" + options.id
         linux.resources = try resources(options)
-        if options.privileged { linux.devices = hostDevices }
+        if options.privileged {
+            linux.devices = hostDevices
+        } else if !options.devices.isEmpty {
+            linux.devices = options.devices
+        }
         // Given lists win (empty ones from --security-opt systempaths=unconfined); without one, --privileged
         // sees everything and other containers get Docker's defaults.
         let masked = options.maskedPaths ?? (options.privileged ? [] : maskedPaths)
@@ -152,7 +156,8 @@ public enum SpecBuilder {
 
     static func resources(_ options: ContainerSpecOptions) throws -> OCISpec.Resources {
         var resources = OCISpec.Resources()
-        resources.devices = options.privileged ? [.init(allow: true, access: "rwm")] : defaultDeviceRules
+        resources.devices = options.privileged
+            ? [.init(allow: true, access: "rwm")] : defaultDeviceRules + options.deviceRules
         if options.memory != nil || options.memorySwap != nil || options.memoryReservation != nil {
             if let memory = options.memory, memory < 6 << 20 {
                 throw ShoalError.invalidArgument("Minimum memory limit allowed is 6MB")

@@ -2,9 +2,10 @@ import Foundation
 import ShoalTestSupport
 import Testing
 
-/// `--pid`, `--uts`, `--ipc`, `--cgroupns`, `--group-add`, `--cpuset-cpus`, `--runtime` and `--isolation` with
-/// the stock CLI on real containers: which namespaces a container shares (compared by /proc/…/ns links), what
-/// inspect shows, and Docker's refusals with its messages.
+/// `--pid`, `--uts`, `--ipc`, `--cgroupns`, `--device`, `--device-cgroup-rule`, `--group-add`, `--cpuset-cpus`,
+/// `--runtime` and `--isolation` with the stock CLI on real containers: which namespaces a container shares
+/// (compared by /proc/…/ns links), which devices it may open, what inspect shows, and Docker's refusals with its
+/// messages.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ContainerNamespaceTests {
     @Test func containersShareTheNamespacesTheyAskFor() async throws {
         try await TestRun.with("nsmodes") { run in
@@ -75,6 +76,44 @@ import Testing
                 "http://localhost/v1.41/containers/create"])
             #expect(badCgroup.stdout == #"{"message":"invalid cgroup namespace mode: shared"}"# + "\n\n400", "\(badCgroup)")
             for name in [donor, plain] { _ = try await daemon.docker(["rm", "-f", name]) }
+        }
+    }
+
+    @Test func devicesAndDeviceCgroupRules() async throws {
+        try await TestRun.with("devices") { run in
+            let daemon = try await DaemonFixture(run)
+            try await daemon.loadBusybox()
+            func inside(_ options: [String], _ command: String) async throws -> Shell.Result {
+                try await daemon.docker(["run", "--rm", "--network", "none"] + options + ["busybox", "sh", "-c", command])
+            }
+            // A host device under another name, usable; read-only when asked (/dev/fuse: not in the defaults).
+            let mapped = try await inside(["--device", "/dev/null:/dev/mynull"],
+                                          "echo hi > /dev/mynull && stat -c '%F %t:%T' /dev/mynull")
+            #expect(mapped.status == 0 && mapped.stdout == "character special file 1:3\n", "\(mapped)")
+            let readOnly = try await inside(["--device", "/dev/fuse:/dev/myfuse:r"],
+                                            "exec 3</dev/myfuse && echo read; exec 4>/dev/myfuse && echo written")
+            #expect(readOnly.stdout == "read\n" && readOnly.stderr.contains("Operation not permitted"), "\(readOnly)")
+            // Any node may be made (Docker's and runc's defaults), but only opened where a rule allows it.
+            let open = "mknod /dev/f c 10 229; exec 3</dev/f && echo opened"
+            let refused = try await inside([], open)
+            #expect(refused.status != 0 && refused.stderr.contains("Operation not permitted"), "\(refused)")
+            let allowed = try await inside(["--device-cgroup-rule", "c 10:229 r"], open)
+            #expect(allowed.status == 0 && allowed.stdout == "opened\n", "\(allowed)")
+            let missing = try await daemon.docker(["run", "--rm", "--device", "/dev/nosuch", "busybox", "true"])
+            #expect(missing.status != 0 && missing.stderr.contains(
+                #"error gathering device information while adding custom device "/dev/nosuch": no such file or directory"#),
+                "\(missing)")
+            let badMode = try await Shell.run("/usr/bin/curl", [
+                "-s", "--unix-socket", daemon.socket, "-H", "Content-Type: application/json", "-d",
+                #"{"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/null","CgroupPermissions":"rwx"}]}}"#,
+                "http://localhost/v1.41/containers/create"])
+            #expect(badMode.stdout == #"{"message":"invalid device mode: rwx"}"# + "\n", "\(badMode)")
+            let badRule = try await Shell.run("/usr/bin/curl", [
+                "-s", "--unix-socket", daemon.socket, "-H", "Content-Type: application/json", "-d",
+                #"{"Image":"busybox","HostConfig":{"DeviceCgroupRules":["c one:3 rwm"]}}"#,
+                "http://localhost/v1.41/containers/create"])
+            #expect(badRule.stdout == #"{"message":"invalid device cgroup rule format: 'c one:3 rwm'"}"# + "\n",
+                    "\(badRule)")
         }
     }
 

@@ -44,6 +44,19 @@ extension ContainerCreateBody {
     }
 }
 
+extension DeviceMappingWire {
+    /// Docker's defaults (the host's path inside, rwm) and its refusal of other permissions.
+    func mapping() throws -> DeviceMapping {
+        guard let host = PathOnHost, !host.isEmpty else { throw DockerAPIError.badRequest("invalid device: empty path") }
+        let permissions = CgroupPermissions.flatMap { $0.isEmpty ? nil : $0 } ?? "rwm"
+        guard permissions.count <= 3, permissions.allSatisfy({ "rwm".contains($0) }) else {
+            throw DockerAPIError.badRequest("invalid device mode: \(permissions)")
+        }
+        let inside = PathInContainer.flatMap { $0.isEmpty ? nil : $0 } ?? host
+        return DeviceMapping(pathOnHost: host, pathInContainer: inside, cgroupPermissions: permissions)
+    }
+}
+
 extension RestartPolicyWire {
     /// The policy named, nil when none is ("no" is one); Docker's refusals.
     func policy() throws -> ShoalModel.RestartPolicy? {
@@ -138,6 +151,13 @@ extension HostConfigWire {
         host.groupAdd = GroupAdd.flatMap { $0.isEmpty ? nil : $0 }
         host.cpusetCpus = CpusetCpus.flatMap { $0.isEmpty ? nil : $0 }
         host.cpusetMems = CpusetMems.flatMap { $0.isEmpty ? nil : $0 }
+        host.devices = try Devices.flatMap { $0.isEmpty ? nil : try $0.map { try $0.mapping() } }
+        host.deviceCgroupRules = DeviceCgroupRules.flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            for rule in host.deviceCgroupRules ?? [] { _ = try DeviceCgroupRule(parsing: rule) }
+        } catch let error as ShoalError {
+            throw DockerAPIError.badRequest(error.message)
+        }
         return host
     }
 }
@@ -244,7 +264,12 @@ extension ContainerRecord {
             // Docker's defaults as its inspect shows them on a cgroup v1 host.
             PidMode: host.pidMode ?? "", UTSMode: host.utsMode ?? "", IpcMode: host.ipcMode ?? "private",
             CgroupnsMode: host.cgroupnsMode ?? "host", GroupAdd: host.groupAdd, CpusetCpus: host.cpusetCpus ?? "",
-            CpusetMems: host.cpusetMems ?? "", Runtime: "runc", Isolation: ""
+            CpusetMems: host.cpusetMems ?? "", Runtime: "runc", Isolation: "",
+            Devices: (host.devices ?? []).map {
+                DeviceMappingWire(PathOnHost: $0.pathOnHost, PathInContainer: $0.pathInContainer,
+                                  CgroupPermissions: $0.cgroupPermissions)
+            },
+            DeviceCgroupRules: host.deviceCgroupRules
         )
     }
 

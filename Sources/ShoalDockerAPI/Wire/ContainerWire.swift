@@ -134,6 +134,14 @@ struct HostConfigWire: Codable, Sendable {
     var CpusetMems: String?
     var Runtime: String?
     var Isolation: String?
+    var Devices: [DeviceMappingWire]?
+    var DeviceCgroupRules: [String]?
+}
+
+struct DeviceMappingWire: Codable, Sendable {
+    var PathOnHost: String?
+    var PathInContainer: String?
+    var CgroupPermissions: String?
 }
 
 /// One entry of `GET /containers/{id}/changes`.
