@@ -24,19 +24,20 @@ struct NFTScript {
     /// table first makes the delete succeed when it is absent, and the definition that follows refills it in the
     /// same transaction.
     mutating func replaceTable(_ table: String, title: String, families: [String] = ["ip"]) {
-        let tables = families.map { "table \($0) \(table)" }
-        line("# \(title) (generated): replaces \(tables.joined(separator: " and ")) in one transaction.")
-        for table in tables {
-            line(table)
-            line("delete " + table)
-        }
+        deleteTables(table, title: title, families: families) { "replaces \($0) in one transaction" }
         line("")
     }
 
     /// A whole script deleting `table FAMILY TABLE` (for each family given) if present.
     mutating func removeTable(_ table: String, title: String, families: [String] = ["ip"]) {
+        deleteTables(table, title: title, families: families) { "removes \($0) if present" }
+    }
+
+    /// A title line saying `what` of the tables, then each declared and deleted.
+    private mutating func deleteTables(_ table: String, title: String, families: [String],
+                                       _ what: (String) -> String) {
         let tables = families.map { "table \($0) \(table)" }
-        line("# \(title) (generated): removes \(tables.joined(separator: " and ")) if present.")
+        line("# \(title) (generated): \(what(tables.joined(separator: " and "))).")
         for table in tables {
             line(table)
             line("delete " + table)

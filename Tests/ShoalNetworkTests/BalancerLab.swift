@@ -81,12 +81,12 @@ final class BalancerLab: Sendable {
         return result.status == .exited(0) ? result.stdoutText : nil
     }
 
-    /// Each connection is answered with "NAME\n" at once, and every line it then receives with the same. One
-    /// thread and a selector: no thread start per connection to blur the benchmark's figures.
-    private static let serverScript = """
+    /// Each connection is answered with "NAME\n" at once (NAME "-": the peer's "address:port"), and every line it
+    /// then receives with the same. One thread and a selector: no thread start per connection to blur the
+    /// benchmark's figures. Arguments: NAME PORT READY-FILE.
+    static let serverScript = """
         import selectors, socket, sys
         name, port, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-        answer = (name + "\\n").encode()
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("0.0.0.0", port))
@@ -98,17 +98,18 @@ final class BalancerLab: Sendable {
             for key, _ in selector.select():
                 s = key.fileobj
                 if s is listener:
-                    c, _ = listener.accept()
+                    c, peer = listener.accept()
+                    answer = (("%s:%d" % peer if name == "-" else name) + "\\n").encode()
                     try:
                         c.sendall(answer)
-                        selector.register(c, selectors.EVENT_READ)
+                        selector.register(c, selectors.EVENT_READ, answer)
                     except OSError:
                         c.close()
                     continue
                 try:
                     data = s.recv(4096)
                     if data:
-                        s.sendall(answer * data.count(b"\\n"))
+                        s.sendall(key.data * data.count(b"\\n"))
                 except OSError:
                     data = b""
                 if not data:

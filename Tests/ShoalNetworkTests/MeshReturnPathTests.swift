@@ -54,10 +54,10 @@ struct MeshReturnPathTests {
                 ip link set eth1 up; ip link set eth1p up; ip route add default via 10.97.0.1'
                 """)
             let script = run.path("peer.py")
-            try Self.peerServer.write(toFile: script, atomically: true, encoding: .utf8)
+            try BalancerLab.serverScript.write(toFile: script, atomically: true, encoding: .utf8)
             let ready = run.path("ready")
             _ = try run.startProcess("peer server", "/usr/bin/nsenter", [
-                "--net=" + task, "--", "/usr/bin/python3", script, String(Self.port), ready,
+                "--net=" + task, "--", "/usr/bin/python3", script, "-", String(Self.port), ready,
             ], log: run.path("server.log"))
             for _ in 0..<200 where !FileManager.default.fileExists(atPath: ready) {
                 try await Task.sleep(for: .milliseconds(25))
@@ -121,33 +121,4 @@ struct MeshReturnPathTests {
             return (line, -1)
         }
     }
-
-    /// Answers each connection, and each line it then receives, with the peer's "address:port".
-    private static let peerServer = """
-        import selectors, socket, sys
-        port, ready = int(sys.argv[1]), sys.argv[2]
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("0.0.0.0", port))
-        listener.listen(64)
-        selector = selectors.DefaultSelector()
-        selector.register(listener, selectors.EVENT_READ)
-        open(ready, "w").close()
-        while True:
-            for key, _ in selector.select():
-                s = key.fileobj
-                if s is listener:
-                    c, peer = listener.accept()
-                    answer = ("%s:%d\\n" % peer).encode()
-                    c.sendall(answer)
-                    selector.register(c, selectors.EVENT_READ, answer)
-                    continue
-                data = s.recv(4096)
-                if data:
-                    s.sendall(key.data * data.count(b"\\n"))
-                else:
-                    selector.unregister(s)
-                    s.close()
-
-        """
 }
