@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShoalCore
+import ShoalIPAM
 import ShoalImages
 import ShoalModel
 import ShoalRuntime
@@ -111,6 +112,10 @@ public actor ContainerService {
 
     public func create(name requested: String?, spec: ContainerSpec) async throws -> (id: String, warnings: [String]) {
         if let problem = spec.healthcheck?.validate() { throw ShoalError.invalidArgument(problem) }
+        // Docker's check and words (its daemon's verifyContainerSettings).
+        if let mac = spec.macAddress, (try? MACAddress(parsing: mac)) == nil {
+            throw ShoalError.invalidArgument("\(mac) is not a valid mac address")
+        }
         let requestedName = requested.map(Self.plainName)
         if let requested, let name = requestedName {
             guard Identifier.isValidName(name) else {

@@ -348,9 +348,13 @@ extension NetworkService: NetworkSandboxProvider {
         let hasRoute = sandbox.allEndpoints.contains { endpoint in
             networks[endpoint.networkID].map { !$0.isInternal && !$0.isSwarmScoped } ?? false
         }
+        // `--mac-address` names the MAC on the first network, when that is a bridge network of this host (an
+        // overlay's peers find each endpoint by the MAC derived from its address).
+        let chosen = sandbox.endpoints.isEmpty && !network.isSwarmScoped
+            ? record.spec.macAddress.flatMap { try? MACAddress(parsing: $0) } : nil
         let settings = InterfaceSettings(
             bridge: lease.bridge, hostName: "veth" + lease.endpointID.prefix(7), containerName: interface,
-            address: lease.address, prefixLength: lease.prefixLength, mac: MACAddress(derivedFrom: lease.address),
+            address: lease.address, prefixLength: lease.prefixLength, mac: chosen ?? MACAddress(derivedFrom: lease.address),
             mtu: lease.mtu, defaultGateway: !hasRoute && !network.isInternal && !network.isSwarmScoped ? lease.gateway : nil)
         let driver: any NetworkDriver
         do {

@@ -12,6 +12,8 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
     public var workingDir: String?
     public var user: String?
     public var hostname: String?
+    /// `--mac-address`: the MAC of the container's interface on its first network (a local bridge network).
+    public var macAddress: String? = nil
     public var domainname: String?
     public var labels: [String: String]
     public var tty: Bool

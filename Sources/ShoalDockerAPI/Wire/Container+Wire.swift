@@ -29,6 +29,7 @@ extension ContainerCreateBody {
         spec.stopSignal = config.StopSignal.flatMap { $0.isEmpty ? nil : $0 }
         spec.stopTimeout = config.StopTimeout
         spec.healthcheck = config.Healthcheck?.config
+        spec.macAddress = config.MacAddress.flatMap { $0.isEmpty ? nil : $0 }
         if let host = HostConfig {
             spec.host = try host.spec()
         }
@@ -224,7 +225,7 @@ extension ContainerRecord {
             Volumes: spec.volumes.isEmpty ? nil : Dictionary(uniqueKeysWithValues: spec.volumes.map { ($0, Empty()) }),
             WorkingDir: workingDir, Entrypoint: entrypoint.isEmpty ? nil : StringOrArray(entrypoint), OnBuild: nil,
             Labels: labels, StopSignal: stopSignal, StopTimeout: spec.stopTimeout,
-            Healthcheck: healthcheck.map(HealthcheckWire.init)
+            Healthcheck: healthcheck.map(HealthcheckWire.init), MacAddress: spec.macAddress
         )
     }
 

@@ -25,6 +25,7 @@ struct ContainerConfigWire: Codable, Sendable {
     var StopSignal: String?
     var StopTimeout: Int?
     var Healthcheck: HealthcheckWire?
+    var MacAddress: String?
 }
 
 /// `Config.Healthcheck` (durations in nanoseconds); Docker leaves out zero fields.
