@@ -19,7 +19,7 @@ whose desired state and observed state are both `running`, as `GET /tasks?filter
 reports it; the bench asks that every POLL_INTERVAL (20 ms) and a figure ends at the reply of the first answer that
 shows the goal reached (resolution: the interval plus one request). Times start just before the CLI is started.
 
-Workloads (select with --only, comma-separated; `services` is all eight; `shoal`/`docker` select an engine):
+Workloads (select with --only, comma-separated; `services` is all nine; `shoal`/`docker` select an engine):
   service-create-1 / -10 / -50  `service create` with N replicas until N tasks are Running.
   service-scale-50-100          50 replicas created and Running (untimed), then `service scale --detach X=100`
                                 until 100 tasks are Running.
@@ -46,9 +46,14 @@ Workloads (select with --only, comma-separated; `services` is all eight; `shoal`
                                 (4 client threads, new connections, 5 s) from host 2's namespace through the mesh on
                                 host 3, which runs no task, against straight to host 1's host-mode port; the figure
                                 is mesh / direct (target >= 0.8).
+  service-rebalance             issue 12's rebalancing: host 3 drained, 6 web replicas published on the mesh
+                                Running on hosts 1 and 2 (untimed); a client in host 1's namespace asks host 2's
+                                published port without pause; host 3 set active: the figure is the time until the
+                                running tasks are spread 2-2-2 (Docker never moves them: its figure is the limit,
+                                REBALANCE_LIMIT), and the failed requests until then and 2 s after (target 0).
 After each measurement (untimed): `service rm X`, then the bench waits until no container is left on any host
 before the next one. Each engine first runs one untimed 3-replica service (first use of each host's network).
---iterations is the number of rounds (default 3 here: each round of all eight takes a few minutes on Docker).
+--iterations is the number of rounds (default 3 here: each round of all nine takes a few minutes on Docker).
 A measurement that does not converge within CONVERGE_LIMIT is an error (with the tasks' states and errors); the
 daemons' logs of an engine with errors are copied to bench-results/.
 
@@ -456,6 +461,57 @@ def w_mesh_rate(cluster, name):
     return measured(cluster, name, body)
 
 
+REBALANCE_REPLICAS = 6
+REBALANCE_LIMIT = 60.0
+
+
+def w_rebalance(cluster, name):
+    """Host 3 drained while 6 web replicas start on hosts 1 and 2, then set active under load (see the docstring
+    of the module). s: seconds until 2-2-2, or REBALANCE_LIMIT with even False when it never was."""
+    def body():
+        h1, h2, h3 = cluster.hosts[0], cluster.hosts[1], cluster.hosts[2]
+        node3 = h3.docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
+        h1.docker("node", "update", "--availability", "drain", node3)
+        try:
+            h1.docker(*web_argv(name, REBALANCE_REPLICAS, "--publish", f"published={WEB_PORT},target=80"))
+            wait_running(cluster, name, REBALANCE_REPLICAS)
+            stop = tempfile.mktemp(prefix="shoal-bench-stop-")
+            client = subprocess.Popen(O.nsenter_argv(h1.netns_path, WEB_CLIENT, "load",
+                                                     f"http://{h2.address}:{WEB_PORT}/", stop),
+                                      stdout=subprocess.PIPE, text=True)
+            cluster.helpers.append(client)
+            spread = {}
+            try:
+                if B.read_line(client, 15, f"{cluster.name}: web client").strip() != "ready":
+                    raise RuntimeError("the web client did not start")
+                time.sleep(1.0)
+                start = time.monotonic()
+                h1.docker("node", "update", "--availability", "active", node3)
+                even = False
+                while time.monotonic() - start < REBALANCE_LIMIT:
+                    tasks = [t for t in service_tasks(cluster, name) if is_running(t)]
+                    spread = {}
+                    for t in tasks:
+                        spread[t.get("NodeID")] = spread.get(t.get("NodeID"), 0) + 1
+                    if len(tasks) == REBALANCE_REPLICAS and sorted(spread.values()) == [2, 2, 2]:
+                        even = True
+                        break
+                    time.sleep(POLL_INTERVAL)
+                took = time.monotonic() - start
+                time.sleep(2.0)   # the moved tasks' old copies finish their requests
+            finally:
+                open(stop, "w").close()
+            out, _ = client.communicate(timeout=30)
+            os.unlink(stop)
+        finally:
+            h1.docker("node", "update", "--availability", "active", node3, check=False)
+        lines = out.split("\n")
+        ok, failed = (int(x) for x in lines[0].split())
+        return dict(s=took, cli_s=0.0, polls=0, even=even, spread=sorted(spread.values()), requests=ok + failed,
+                    failed=failed, failures=[line for line in lines[1:] if line])
+    return measured(cluster, name, body)
+
+
 def rfc3339(text):
     """Seconds since the epoch of an API timestamp (nanoseconds cut to micro)."""
     date, _, rest = text.rstrip("Z").partition(".")
@@ -584,6 +640,12 @@ def print_web(runs):
         if updates:
             print(f"  {name}: start-first update of {WEB_REPLICAS} web replicas under load through the mesh: "
                   + ", ".join(f"{r['failed']} of {r['requests']} failed" for r in updates) + " (issue 12 target: 0)")
+        moves = [r for r in runs.get(name, []) if r["workload"] == "service-rebalance"]
+        if moves:
+            print(f"  {name}: a drained host set active under load, {REBALANCE_REPLICAS} web replicas: "
+                  + ", ".join((f"even after {r['s']:.1f} s" if r["even"] else f"never even ({r['spread']})")
+                              + f", {r['failed']} of {r['requests']} failed" for r in moves)
+                  + " (issue 12 target: even, 0 failed)")
         rates = [r for r in runs.get(name, []) if r["workload"] == "service-mesh-rate"]
         if rates:
             print(f"  {name}: mesh from a host with no task / straight to the task's host: "
@@ -708,6 +770,8 @@ def main(args, tokens):
                         fn = lambda: w_update_load(cluster, svc, i)
                     elif workload == "service-mesh-rate":
                         fn = lambda: w_mesh_rate(cluster, svc)
+                    elif workload == "service-rebalance":
+                        fn = lambda: w_rebalance(cluster, svc)
                     else:
                         fn = lambda: w_update(cluster, svc, i)
                     out = attempt(name, workload, i, fn)
@@ -718,6 +782,10 @@ def main(args, tokens):
                     if workload == "service-update-load":
                         B.log(f"{name} {workload} #{i}: {out['failed']} of {out['requests']} requests failed during "
                               f"an update of {out['s']:.2f} s {out['failures'][:3]}")
+                    elif workload == "service-rebalance":
+                        B.log(f"{name} {workload} #{i}: " + (f"even after {out['s']:.2f} s" if out["even"] else
+                              f"not even after {out['s']:.0f} s ({out['spread']})") +
+                              f", {out['failed']} of {out['requests']} requests failed {out['failures'][:3]}")
                     elif workload == "service-mesh-rate":
                         B.log(f"{name} {workload} #{i}: mesh {out['mesh']:.0f} req/s, direct {out['direct']:.0f} "
                               f"req/s ({out['s']:.2f}x; errors {out['mesh_errors']}, {out['direct_errors']})")
