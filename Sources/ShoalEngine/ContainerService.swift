@@ -170,7 +170,8 @@ public actor ContainerService {
         var createdVolumes: [String] = []
         do {
             let mounts = try await MountResolver(volumes: volumes).resolve(
-                spec: spec, imageVolumes: imageVolumes, created: &createdVolumes)
+                spec: spec, imageVolumes: imageVolumes, inherited: try inheritedMounts(spec.host.volumesFrom ?? []),
+                created: &createdVolumes)
             var labels = imageConfig.labels ?? [:]
             labels.merge(spec.labels) { _, user in user }
             let exposed = Set((imageConfig.exposedPorts ?? [:]).keys).union(spec.exposedPorts).sorted()

@@ -2,12 +2,14 @@ import Foundation
 import ShoalCore
 import ShoalModel
 
-/// Turns `-v`, `--mount` and the image's VOLUMEs into resolved mounts: host paths for binds, volume directories
+/// Turns `-v`, `--mount`, `--volumes-from` and the image's VOLUMEs into resolved mounts: host paths for binds, volume directories
 /// for named and anonymous volumes (created as needed; the caller removes them again if create fails).
 struct MountResolver {
     let volumes: VolumeService
 
-    func resolve(spec: ContainerSpec, imageVolumes: [String], created: inout [String]) async throws -> [ResolvedMount] {
+    /// `inherited`: the mounts `--volumes-from` brings, used where the container mounts nothing of its own.
+    func resolve(spec: ContainerSpec, imageVolumes: [String], inherited: [ResolvedMount] = [],
+                 created: inout [String]) async throws -> [ResolvedMount] {
         var mounts: [ResolvedMount] = []
         var destinations = Set<String>()
         func add(_ mount: ResolvedMount) throws {
@@ -44,6 +46,10 @@ struct MountResolver {
         }
         for path in spec.host.tmpfs.keys where destinations.contains(Self.clean(path)) {
             throw ShoalError.invalidArgument("Duplicate mount point: \(Self.clean(path))")
+        }
+        for mount in inherited where !destinations.contains(Self.clean(mount.destination))
+            && spec.host.tmpfs[mount.destination] == nil {
+            try add(mount)
         }
         // Image VOLUMEs and `Config.Volumes` get anonymous volumes unless something is mounted there already.
         for path in Set(imageVolumes + spec.volumes).sorted() where !destinations.contains(Self.clean(path))

@@ -98,6 +98,8 @@ public struct HostSpec: Codable, Sendable, Equatable {
     /// `--device HOST[:CONTAINER[:PERMISSIONS]]` and `--device-cgroup-rule 'c 1:3 rwm'`.
     public var devices: [DeviceMapping]? = nil
     public var deviceCgroupRules: [String]? = nil
+    /// `--volumes-from CONTAINER[:ro|rw]`.
+    public var volumesFrom: [String]? = nil
 
     public init() {}
 }

@@ -154,6 +154,7 @@ extension HostConfigWire {
         host.cpusetMems = CpusetMems.flatMap { $0.isEmpty ? nil : $0 }
         host.devices = try Devices.flatMap { $0.isEmpty ? nil : try $0.map { try $0.mapping() } }
         host.deviceCgroupRules = DeviceCgroupRules.flatMap { $0.isEmpty ? nil : $0 }
+        host.volumesFrom = VolumesFrom.flatMap { $0.isEmpty ? nil : $0 }
         do {
             for rule in host.deviceCgroupRules ?? [] { _ = try DeviceCgroupRule(parsing: rule) }
         } catch let error as ShoalError {
@@ -270,7 +271,7 @@ extension ContainerRecord {
                 DeviceMappingWire(PathOnHost: $0.pathOnHost, PathInContainer: $0.pathInContainer,
                                   CgroupPermissions: $0.cgroupPermissions)
             },
-            DeviceCgroupRules: host.deviceCgroupRules
+            DeviceCgroupRules: host.deviceCgroupRules, VolumesFrom: host.volumesFrom
         )
     }
 

@@ -137,6 +137,7 @@ struct HostConfigWire: Codable, Sendable {
     var Isolation: String?
     var Devices: [DeviceMappingWire]?
     var DeviceCgroupRules: [String]?
+    var VolumesFrom: [String]?
 }
 
 struct DeviceMappingWire: Codable, Sendable {
