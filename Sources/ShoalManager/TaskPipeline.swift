@@ -108,8 +108,9 @@ actor TaskPipeline {
         var storedServices = versionedServices.map(\.object)
         var storedTasks = try await tasks.list()
         await allocator.releaseAbsent(present: Set(storedServices.map(\.id) + storedTasks.map(\.id)))
-        var write = StoreWrite()
-        var changed: [Int] = []
+        // Each object's write stands alone (its own compare-and-swap), so a round of many goes in parts.
+        var writes: [StoreWrite] = []
+        var changed: [(task: Int, write: Int)] = []
         // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
         let storedNetworks = try await networks.list().map(\.object)
         let ingress = storedNetworks.first { $0.spec.ingress }?.id
@@ -117,7 +118,7 @@ actor TaskPipeline {
         for (index, stored) in versionedServices.enumerated() {
             let mesh = meshed.contains(stored.id) ? ingress : nil
             if let withVIPs = try await allocator.allocateVIPs(service: stored.object, ingress: mesh) {
-                write += try services.update(withVIPs, ifVersion: stored.version)
+                writes.append(try services.update(withVIPs, ifVersion: stored.version))
                 storedServices[index] = withVIPs
             }
         }
@@ -137,12 +138,12 @@ actor TaskPipeline {
                 allocated.status.timestampNs = now.nanoseconds
             }
             allocated.updatedAtNs = now.nanoseconds
-            write += try tasks.update(allocated, ifVersion: stored.version)
+            changed.append((index, writes.count))
+            writes.append(try tasks.update(allocated, ifVersion: stored.version))
             storedTasks[index].object = allocated
-            changed.append(index)
         }
-        guard let revision = try await commit(write) else { return nil }
-        for index in changed { storedTasks[index].version = revision }
+        guard let revisions = try await commit(each: writes) else { return nil }
+        for (index, write) in changed { storedTasks[index].version = revisions[write] }
         return (storedTasks.map(SwarmTask.init), storedServices, storedNetworks)
     }
 
@@ -156,16 +157,16 @@ actor TaskPipeline {
         var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
         let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var changed: [String: SwarmTask] = [:]
-        var write = StoreWrite()
+        var writes: [StoreWrite] = []
         for decision in state.schedule(pending, now: now) {
             guard let task = byID[decision.taskID] else { continue }
             if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
             var placed = decision.applied(to: task, at: now)
             placed.updatedAt = now
-            write += try tasks.update(placed.stored, ifVersion: Int64(task.version))
+            writes.append(try tasks.update(placed.stored, ifVersion: Int64(task.version)))
             changed[task.id] = placed
         }
-        guard try await commit(write) != nil else { return nil }
+        guard try await commit(each: writes) != nil else { return nil }
         return all.map { changed[$0.id] ?? $0 }
     }
 
@@ -266,12 +267,13 @@ actor TaskPipeline {
         }
     }
 
-    /// The revision `write` was stored at (0 for nothing to write), or nil after a conflict (something changed
-    /// since it was read), which asks for another round; a lost lead ends this one.
-    private func commit(_ write: StoreWrite) async throws -> Int64? {
-        guard !write.changes.isEmpty else { return 0 }
-        switch try await fence.commit(write, in: objects.store) {
-        case .committed(let revision): return revision
+    /// The revision each of `writes` was stored at (they go in parts: `LeaderFence.commit(each:in:)`), or nil
+    /// after a conflict (something changed since it was read; the parts before it are stored), which asks for
+    /// another round; a lost lead ends this one.
+    private func commit(each writes: [StoreWrite]) async throws -> [Int64]? {
+        guard !writes.isEmpty else { return [] }
+        switch try await fence.commit(each: writes, in: objects.store) {
+        case .committed(let revisions): return revisions
         case .conflicted:
             wake.yield()
             return nil

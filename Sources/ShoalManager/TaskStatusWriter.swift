@@ -86,7 +86,9 @@ actor TaskStatusWriter {
             } else {
                 for taskID in taskIDs { current[taskID] = try await tasks.get(taskID) }
             }
-            var write = StoreWrite()
+            // Each task's write stands alone (its own compare-and-swap): a large batch goes in parts, and after a
+            // conflict the parts before it are stored (the next attempt finds their reports no longer advance).
+            var writes: [StoreWrite] = []
             let now = Date().nanoseconds
             for report in batch.values.sorted(by: { $0.taskID < $1.taskID }) {
                 guard let stored = current[report.taskID], stored.object.nodeID == report.nodeID,
@@ -94,10 +96,10 @@ actor TaskStatusWriter {
                 var task = stored.object
                 task.status = report.status
                 task.updatedAtNs = now
-                write += try tasks.update(task, ifVersion: stored.version)
+                writes.append(try tasks.update(task, ifVersion: stored.version))
             }
-            if write.changes.isEmpty { return true }
-            switch try await fence.commit(write, in: store) {
+            if writes.isEmpty { return true }
+            switch try await fence.commit(each: writes, in: store) {
             case .committed: return true
             case .conflicted: continue
             case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
