@@ -23,6 +23,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "The leader's control port (etcd takes the next two).") var simPort = 4577
     @Option(help: "Scratch directory (deleted at the end).") var root: String?
     @Flag(help: "Run the simulated nodes in this process.") var inProcess = false
+    @Option(help: "The leader's log level (debug shows where each pipeline round's time goes).")
+    var logLevel = "warning"
 
     func run() async throws {
         var parameters = ScenarioParameters()
@@ -41,11 +43,22 @@ struct SimulateCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         var logger = Logger(label: "shoal.sim")
-        logger.logLevel = .warning
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         let host: any NodeHost = inProcess ? InProcessNodeHost(root: root + "/nodes", logger: logger)
             : ChildProcessNodeHost(executable: Self.executable, root: root)
         let scenario = Scenario(parameters: parameters, root: root, host: host, logger: logger, say: Self.say)
-        let report = try await scenario.run()
+        // Ctrl-C or a TERM cancels the run: the scenario then stops its nodes and its leader (and its etcd member)
+        // before this process ends.
+        let run = Task { try await scenario.run() }
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { run.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let report = try await run.value
         for line in report.summary { Self.say(line) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -1,8 +1,9 @@
 import ShoalCore
 
 /// Writes that do not depend on one another (each task's own compare-and-swap), committed in transactions of a
-/// size etcd takes: a transaction may hold at most `--max-txn-ops` operations (etcd's default 128; managers start
-/// their member with `maxOperations` + the fence) and a request at most `--max-request-bytes` (1.5 MiB by default).
+/// size etcd takes: a transaction may hold at most `--max-txn-ops` operations (etcd's default 128; members start
+/// with `EtcdMemberConfiguration.maxTransactionOperations`, room for `maxOperations` and the conditions) and a
+/// request at most `--max-request-bytes` (1.5 MiB by default).
 /// One write is never split, so each keeps its own conditions; a part is committed whole or not at all.
 extension StoreWrite {
     /// Operations per transaction, changes and conditions each (the fence's condition comes on top).

@@ -76,15 +76,12 @@ actor ManagerNode {
         let tls = EtcdServerTLS(certificateFile: paths.nodeCertificate, keyFile: paths.nodeKey,
                                 trustedCAFile: paths.caCertificate, requireClientCertificate: true)
         let host = config.advertiseHost
-        var member = EtcdMemberConfiguration(
+        let member = EtcdMemberConfiguration(
             name: config.nodeID, dataDirectory: paths.etcdData,
             clientURLs: ["https://\(host):\(config.etcdClientPort)"],
             peerURLs: ["https://\(host):\(config.etcdPeerPort)"], initialCluster: initialCluster,
             initialClusterState: state, initialClusterToken: config.clusterID, clientTLS: tls, peerTLS: tls,
             logFile: paths.etcdLog)
-        // Room for the leader's transactions: writes of many tasks go in parts of `StoreWrite.maxOperations`
-        // (plus the fence), and one service's tasks (a create of 1,000 replicas) in one transaction.
-        member.extraArguments = ["--max-txn-ops=\(2 * StoreWrite.maxOperations + 48)"]
         let clientTLS = EtcdClientTLS(trustedCAFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
                                       keyFile: paths.nodeKey)
         // The supervisor keeps the member's pid in `<data>.pid` and stops a member a crashed daemon left behind.

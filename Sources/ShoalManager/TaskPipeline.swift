@@ -15,8 +15,11 @@ import ShoalScheduler
 ///   orchestrators (tasks to create, stop, replace, trim) → allocator (new → pending: task addresses, VIPs)
 ///   → scheduler (pending → assigned to a node) → assignment feed (what each node session is told)
 ///
-/// Each step reads the store as the step before left it and commits fenced by the term; a conflict only means
-/// another round. Changes that arrive during a round make one more round, however many they are.
+/// The round reads the tasks once (the orchestrators' read, their own commits applied); the allocator and the
+/// scheduler then store each task they change once, allocated and placed together, in transactions of many tasks
+/// (each task's own compare-and-swap), fenced by the term; a conflict only means another round. Changes that
+/// arrive during a round make one more round, however many they are. At 100,000 tasks a round's cost is its
+/// writes: every read or write of the whole table saved is a second or more of the store's time.
 actor TaskPipeline {
     private let objects: SwarmObjects
     private let fence: LeaderFence
@@ -81,13 +84,22 @@ actor TaskPipeline {
 
     private func round() async {
         let now = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var times: [Duration] = []
         do {
-            let next = try await orchestrator.reconcileAll(now: now)
+            let (next, reconciled) = try await orchestrator.reconcileRound(now: now)
+            times.append(clock.now - start)
             // A step that met a conflict leaves the rest to the next round (already asked for).
-            if let allocated = try await allocate(now: now),
-               let placed = try await schedule(allocated.tasks, now: now) {
+            let allocated = try await allocate(reconciled, now: now)
+            times.append(clock.now - start)
+            if let placed = try await schedule(allocated, now: now) {
+                times.append(clock.now - start)
                 try await publish(placed, services: allocated.services, networks: allocated.networks)
+                times.append(clock.now - start)
             }
+            // Where a round's time goes, for scale runs (`shoal simulate --log-level debug`).
+            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times))")
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
             // Deposed: the monitor ends this term.
@@ -99,27 +111,25 @@ actor TaskPipeline {
     }
 
     /// The allocator's step: VIPs for services that lack them, addresses for new tasks (which then wait for the
-    /// scheduler). A task whose network is gone stays new with the error. Returns the tasks and services as stored
-    /// after it (nil after a conflict).
-    private func allocate(now: Date) async throws
-        -> (tasks: [SwarmTask], services: [ServiceMessage], networks: [SwarmNetwork])?
-    {
+    /// scheduler). A task whose network is gone stays new with the error. `reconciled`: the tasks as the
+    /// orchestrators left them (the allocator and the scheduler write only new and pending tasks, which no node
+    /// reports on, so reports stored since that read change nothing they write). Nothing is stored here: the
+    /// scheduler's step stores each task once, allocated and placed (one write per task instead of two). Returns
+    /// the tasks and services as allocated, with the services' writes and the tasks the step changed.
+    private func allocate(_ reconciled: [Versioned<TaskMessage>], now: Date) async throws -> Allocated {
         let versionedServices = try await services.list()
-        var storedServices = versionedServices.map(\.object)
-        var storedTasks = try await tasks.list()
-        await allocator.releaseAbsent(present: Set(storedServices.map(\.id) + storedTasks.map(\.id)))
-        // Each object's write stands alone (its own compare-and-swap), so a round of many goes in parts.
-        var writes: [StoreWrite] = []
-        var changed: [(task: Int, write: Int)] = []
+        var result = Allocated(tasks: [], services: versionedServices.map(\.object), networks: [])
+        var storedTasks = reconciled
+        await allocator.releaseAbsent(present: Set(result.services.map(\.id) + storedTasks.map(\.id)))
         // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
-        let storedNetworks = try await networks.list().map(\.object)
-        let ingress = storedNetworks.first { $0.spec.ingress }?.id
-        let meshed = Set(storedServices.filter { !NetworkAllocatorService.meshPorts(of: $0).isEmpty }.map(\.id))
+        result.networks = try await networks.list().map(\.object)
+        let ingress = result.networks.first { $0.spec.ingress }?.id
+        let meshed = Set(result.services.filter { !NetworkAllocatorService.meshPorts(of: $0).isEmpty }.map(\.id))
         for (index, stored) in versionedServices.enumerated() {
             let mesh = meshed.contains(stored.id) ? ingress : nil
             if let withVIPs = try await allocator.allocateVIPs(service: stored.object, ingress: mesh) {
-                writes.append(try services.update(withVIPs, ifVersion: stored.version))
-                storedServices[index] = withVIPs
+                result.serviceWrites.append(try services.update(withVIPs, ifVersion: stored.version))
+                result.services[index] = withVIPs
             }
         }
         for (index, stored) in storedTasks.enumerated() {
@@ -138,33 +148,48 @@ actor TaskPipeline {
                 allocated.status.timestampNs = now.nanoseconds
             }
             allocated.updatedAtNs = now.nanoseconds
-            changed.append((index, writes.count))
-            writes.append(try tasks.update(allocated, ifVersion: stored.version))
             storedTasks[index].object = allocated
+            result.changed.insert(task.id)
         }
-        guard let revisions = try await commit(each: writes) else { return nil }
-        for (index, write) in changed { storedTasks[index].version = revisions[write] }
-        return (storedTasks.map(SwarmTask.init), storedServices, storedNetworks)
+        result.tasks = storedTasks.map(SwarmTask.init)
+        return result
+    }
+
+    /// What the allocator's step leaves for the scheduler's: every task (those it allocated at the version they
+    /// were read at), the services and networks, the services' writes, and the tasks it changed.
+    struct Allocated {
+        var tasks: [SwarmTask]
+        var services: [ServiceMessage]
+        var networks: [SwarmNetwork]
+        var serviceWrites: [StoreWrite] = []
+        var changed: Set<String> = []
     }
 
     /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits (written only when
-    /// it changes, so an unschedulable task does not make a round of its own). Returns every task as it stands
-    /// (nil after a conflict).
-    private func schedule(_ all: [SwarmTask], now: Date) async throws -> [SwarmTask]? {
+    /// it changes, so an unschedulable task does not make a round of its own). It stores the allocator's changes
+    /// with its own, each task once. Returns every task as it stands (nil after a conflict).
+    private func schedule(_ allocated: Allocated, now: Date) async throws -> [SwarmTask]? {
+        let all = allocated.tasks
         let pending = all.filter { $0.status.state == .pending && $0.desiredState <= .running }
             .sorted { ($0.createdAt, $0.slot, $0.id) < ($1.createdAt, $1.slot, $1.id) }
-        guard !pending.isEmpty else { return all }
-        var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
         let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var changed: [String: SwarmTask] = [:]
-        var writes: [StoreWrite] = []
-        for decision in state.schedule(pending, now: now) {
-            guard let task = byID[decision.taskID] else { continue }
-            if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
-            var placed = decision.applied(to: task, at: now)
-            placed.updatedAt = now
-            writes.append(try tasks.update(placed.stored, ifVersion: Int64(task.version)))
-            changed[task.id] = placed
+        if !pending.isEmpty {
+            var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
+            for decision in state.schedule(pending, now: now) {
+                guard let task = byID[decision.taskID] else { continue }
+                if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
+                var placed = decision.applied(to: task, at: now)
+                placed.updatedAt = now
+                changed[task.id] = placed
+            }
+        }
+        // Each object's write stands alone (its own compare-and-swap, on the version the round read), so a round
+        // of many goes in parts.
+        var writes = allocated.serviceWrites
+        for id in allocated.changed.union(changed.keys).sorted() {
+            guard let task = changed[id] ?? byID[id] else { continue }
+            writes.append(try tasks.update(task.stored, ifVersion: Int64(task.version)))
         }
         guard try await commit(each: writes) != nil else { return nil }
         return all.map { changed[$0.id] ?? $0 }

@@ -58,10 +58,10 @@ public struct Scenario: Sendable {
         // Join.
         var step = await meter.begin("join")
         try await host.start(parameters.groups, manager: address, token: token)
-        try await waitFor("join", leader) { nodes, _, _ in
+        var poll = try await waitFor("join", leader) { nodes, _, _ in
             nodes.filter { $0.spec.role == .worker && $0.status.state == .ready }.count == parameters.nodes
         }
-        report.steps.append(await meter.end(step, tasks: 0))
+        report.steps.append(await meter.end(step, poll, tasks: 0))
 
         // Create.
         let template = TaskSpec(containerSpec: TaskContainerSpec(image: "sim/app:1"))
@@ -73,8 +73,8 @@ public struct Scenario: Sendable {
                 mode: .replicated(replicas: UInt64(parameters.replicas(ofService: index)))))
             ids.append(service.id)
         }
-        var reached = try await converge("create", leader)
-        report.steps.append(await meter.end(step, tasks: parameters.tasks, convergence: reached))
+        var (reached, polled) = try await converge("create", leader)
+        report.steps.append(await meter.end(step, polled, tasks: parameters.tasks, convergence: reached))
 
         // Scale: the first services up by half, the next as many down by half.
         let scaled = min(parameters.scaledServices, ids.count / 2)
@@ -89,8 +89,8 @@ public struct Scenario: Sendable {
             _ = try await leader.updateService(service.id, version: service.version, spec: changed)
             moved += change
         }
-        reached = try await converge("scale", leader)
-        report.steps.append(await meter.end(step, tasks: moved, convergence: reached))
+        (reached, polled) = try await converge("scale", leader)
+        report.steps.append(await meter.end(step, polled, tasks: moved, convergence: reached))
 
         // Rolling update of services the scale left alone.
         let updated = ids.dropFirst(2 * scaled).prefix(parameters.updatedServices)
@@ -104,8 +104,8 @@ public struct Scenario: Sendable {
             _ = try await leader.updateService(service.id, version: service.version, spec: changed)
             if case .replicated(let replicas) = service.spec.mode { replaced += Int(replicas) }
         }
-        reached = try await converge("rolling-update", leader)
-        report.steps.append(await meter.end(step, tasks: replaced, convergence: reached))
+        (reached, polled) = try await converge("rolling-update", leader)
+        report.steps.append(await meter.end(step, polled, tasks: replaced, convergence: reached))
 
         // Loss of the first group: timed from the moment all its nodes are Down to every task running elsewhere.
         guard parameters.lostNodes > 0 else { return await finish(meter, &report) }
@@ -116,13 +116,13 @@ public struct Scenario: Sendable {
         let stranded = tasks.filter { lostIDs.contains($0.nodeID) && $0.desiredState == .running }.count
         step = await meter.begin("node-loss-detect")
         await host.lose(group: 0)
-        try await waitFor("node-loss-detect", leader) { nodes, _, _ in
+        poll = try await waitFor("node-loss-detect", leader) { nodes, _, _ in
             nodes.filter { lostIDs.contains($0.id) && $0.status.state == .down }.count == lostIDs.count
         }
-        report.steps.append(await meter.end(step, tasks: 0))
+        report.steps.append(await meter.end(step, poll, tasks: 0))
         step = await meter.begin("node-loss-reschedule")
-        reached = try await converge("node-loss-reschedule", leader)
-        report.steps.append(await meter.end(step, tasks: stranded, convergence: reached))
+        (reached, polled) = try await converge("node-loss-reschedule", leader)
+        report.steps.append(await meter.end(step, polled, tasks: stranded, convergence: reached))
         await finish(meter, &report)
     }
 
@@ -134,29 +134,48 @@ public struct Scenario: Sendable {
     }
 
     /// Waits until every service's replicas run (see `Convergence`); returns the counts then.
-    private func converge(_ name: String, _ leader: SwarmMembership) async throws -> Convergence {
+    private func converge(_ name: String, _ leader: SwarmMembership) async throws -> (Convergence, Poll) {
         var reached = Convergence()
-        try await waitFor(name, leader) { nodes, services, tasks in
+        let poll = try await waitFor(name, leader) { nodes, services, tasks in
             let ready = Set(nodes.filter { $0.status.state == .ready }.map(\.id))
             reached = Convergence.of(services: services, tasks: tasks, readyNodes: ready)
             return reached.converged
         }
-        return reached
+        return (reached, poll)
     }
 
-    /// Polls the leader's store until `done`; each pause is at least as long as the last read took, so the
-    /// driver's own reads stay a small share of the leader's work at scale.
+    /// Polls the leader's store until `done`. The step ends when the read that saw it done started (the tasks'
+    /// read, the last); it ended at most `Poll.resolution` before. Each pause is as long as the last read took
+    /// (at least 100 ms), so the driver's reads, in the leader's process, take at most half of its time; three
+    /// times as long while more than a tenth of the replicas are still to come (a 100,000-task read is work for
+    /// the store too).
     private func waitFor(_ name: String, _ leader: SwarmMembership,
-                         _ done: ([SwarmNode], [SwarmService], [SwarmTask]) -> Bool) async throws {
+                         _ done: ([SwarmNode], [SwarmService], [SwarmTask]) -> Bool) async throws -> Poll {
         let start = ContinuousClock.now
         var lastSaid = start
+        var previous = start
+        var reading = Duration.zero
         while true {
             let readStart = ContinuousClock.now
-            let nodes = try await leader.nodes()
-            let services = try await leader.services()
-            let tasks = try await leader.tasks()
+            let nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask], seen: ContinuousClock.Instant
+            do {
+                nodes = try await leader.nodes()
+                services = try await leader.services()
+                seen = ContinuousClock.now
+                tasks = try await leader.tasks()
+            } catch let error as ShoalError where error.code == .unavailable {
+                // A read of a large table on a busy store can miss its deadline: the next poll tries again.
+                say("\(name): read failed (\(error.message)), again")
+                reading += ContinuousClock.now - readStart
+                if ContinuousClock.now - start > .seconds(parameters.stepTimeout) { throw error }
+                continue
+            }
             let read = ContinuousClock.now - readStart
-            if done(nodes, services, tasks) { return }
+            reading += read
+            if done(nodes, services, tasks) {
+                return Poll(seen: seen, resolution: seen - previous, reading: reading)
+            }
+            previous = seen
             let now = ContinuousClock.now
             if now - lastSaid > .seconds(5) {
                 lastSaid = now
@@ -167,7 +186,17 @@ public struct Scenario: Sendable {
             if now - start > .seconds(parameters.stepTimeout) {
                 throw ShoalError(.unavailable, "simulation: \(name) did not converge in \(parameters.stepTimeout) s")
             }
-            try await Task.sleep(for: max(.milliseconds(100), read))
+            let ready = Set(nodes.filter { $0.status.state == .ready }.map(\.id))
+            let counts = Convergence.of(services: services, tasks: tasks, readyNodes: ready)
+            let far = counts.desired > 0 && counts.running < counts.desired * 9 / 10
+            try await Task.sleep(for: max(.milliseconds(100), far ? read * 3 : read))
         }
     }
+}
+
+/// When a polled step was seen done, how precisely, and the driver's time spent reading the store for it.
+struct Poll: Sendable {
+    var seen: ContinuousClock.Instant
+    var resolution: Duration
+    var reading: Duration
 }

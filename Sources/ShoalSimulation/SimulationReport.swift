@@ -16,6 +16,10 @@ public struct SimulationReport: Sendable, Codable, Equatable {
         public var etcdCPUSeconds: Double
         /// The store's counts when the step converged (nil for steps that wait on nodes only).
         public var convergence: Convergence?
+        /// The step converged at most this long before `seconds` (the time between the driver's last two reads).
+        public var resolutionSeconds: Double
+        /// The driver's time reading the store during the step (in the leader's process).
+        public var driverReadSeconds: Double
 
         public var tasksPerSecond: Double { seconds > 0 ? Double(tasks) / seconds : 0 }
         public var messagesPerSecond: Double {
@@ -38,9 +42,9 @@ public struct SimulationReport: Sendable, Codable, Equatable {
     public var summary: [String] {
         var lines = steps.map { step in
             step.name.padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: " %8.2f s  %7d tasks  %9.0f tasks/s  %8.0f dispatcher msgs/s  leader CPU %7.2f s  etcd CPU %7.2f s",
-                         step.seconds, step.tasks, step.tasksPerSecond, step.messagesPerSecond,
-                         step.leaderCPUSeconds, step.etcdCPUSeconds)
+                + String(format: " %8.2f s (±%.2f)  %7d tasks  %7.0f tasks/s  %6.0f dispatcher msgs/s  leader CPU %7.2f s (driver reads %.2f s)  etcd CPU %7.2f s",
+                         step.seconds, step.resolutionSeconds, step.tasks, step.tasksPerSecond, step.messagesPerSecond,
+                         step.leaderCPUSeconds, step.driverReadSeconds, step.etcdCPUSeconds)
         }
         let mib = { (bytes: Int64) in String(format: "%.0f MiB", Double(bytes) / 1_048_576) }
         if let leader {
@@ -94,15 +98,19 @@ actor StepMeter {
                     leaderCPU: ProcessUsage.current?.cpuSeconds ?? 0, etcdCPU: etcdUsage()?.cpuSeconds ?? 0)
     }
 
-    func end(_ mark: Mark, tasks: Int, convergence: Convergence? = nil) -> SimulationReport.Step {
-        let elapsed = ContinuousClock.now - mark.start
+    func end(_ mark: Mark, _ poll: Poll, tasks: Int, convergence: Convergence? = nil) -> SimulationReport.Step {
+        let elapsed = poll.seen - mark.start
         let counters = DispatcherCounters.snapshot
         return SimulationReport.Step(
-            name: mark.name,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            name: mark.name, seconds: elapsed.inSeconds,
             tasks: tasks, dispatcherReceived: counters.received - mark.received,
             dispatcherSent: counters.sent - mark.sent,
             leaderCPUSeconds: (ProcessUsage.current?.cpuSeconds ?? 0) - mark.leaderCPU,
-            etcdCPUSeconds: (etcdUsage()?.cpuSeconds ?? 0) - mark.etcdCPU, convergence: convergence)
+            etcdCPUSeconds: (etcdUsage()?.cpuSeconds ?? 0) - mark.etcdCPU, convergence: convergence,
+            resolutionSeconds: poll.resolution.inSeconds, driverReadSeconds: poll.reading.inSeconds)
     }
+}
+
+extension Duration {
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
