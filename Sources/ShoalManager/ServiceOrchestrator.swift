@@ -33,10 +33,8 @@ actor ServiceOrchestrator {
 
     /// `reconcileAll`, and the tasks as the round left them: the round's one read of the table with its own
     /// commits applied (each at the revision it was stored at), so the steps after it need not read the table
-    /// again. Other writers' changes since the read (the nodes' status reports) are not in it. `cached`: the
-    /// tasks as the pipeline's watch keeps them (with their conversions), instead of a read of the table.
-    func reconcileRound(now: Date = Date(), cached: [TaskTableCache.Entry]? = nil,
-                        newTaskID: @escaping @Sendable () -> String = { RandomID.generate() })
+    /// again. Other writers' changes since the read (the nodes' status reports) are not in it.
+    func reconcileRound(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() })
         async throws -> (next: Date?, tasks: [Versioned<TaskMessage>])
     {
         let nodes = try await objects.nodes()
@@ -44,10 +42,9 @@ actor ServiceOrchestrator {
         let context = OrchestrationContext(now: now, nodes: nodes, newTaskID: newTaskID)
         var next: Date?
         var byID: [String: SwarmService] = [:]
-        let read: [Versioned<TaskMessage>]
-        if let cached { read = cached.map(\.stored) } else { read = try await tasks.list() }
-        // Each task is converted once (a round, or a change when cached): the reconcilers and the reaper share it.
-        let converted = cached?.map(\.task) ?? read.map(SwarmTask.init)
+        let read = try await tasks.list()
+        // Each task is converted once a round: the reconcilers and the reaper share the conversions.
+        let converted = read.map(SwarmTask.init)
         let tasksByService = Dictionary(grouping: read.indices, by: { read[$0].object.serviceID })
         var after = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for stored in try await services.list() {

@@ -38,10 +38,6 @@ actor TaskPipeline {
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private var running: [Task<Void, Never>] = []
-    /// The tasks table as this pipeline's watch keeps it; a round starts from it.
-    private let taskTable = TaskTableCache()
-    /// The newest revision this pipeline stored tasks at: a round waits until `taskTable` has seen it.
-    private var committedRevision: Int64 = 0
     private var alarm: Task<Void, Never>?
 
     /// A round that failed is tried again after this pause (a store hiccup, a conflict on every try).
@@ -69,7 +65,7 @@ actor TaskPipeline {
         guard running.isEmpty else { return }
         let wake = self.wake
         running = [
-            Self.follow(tasks, into: taskTable, wake: wake), Self.follow(services, wake: wake),
+            Self.follow(tasks, wake: wake), Self.follow(services, wake: wake),
             Self.follow(StoreTable<Shoal_Cluster_V1_Node>(objects.store), wake: wake), Self.follow(networks, wake: wake),
             Task { [wakes] in
                 for await _ in wakes { await self.round() }
@@ -92,9 +88,7 @@ actor TaskPipeline {
         let start = clock.now
         var times: [Duration] = []
         do {
-            let cached = await taskTable.tasks(atLeast: committedRevision)
-            let (next, reconciled) = try await orchestrator.reconcileRound(now: now, cached: cached)
-            committedRevision = max(committedRevision, reconciled.map(\.version).max() ?? 0)
+            let (next, reconciled) = try await orchestrator.reconcileRound(now: now)
             times.append(clock.now - start)
             // A step that met a conflict leaves the rest to the next round (already asked for).
             let allocated = try await allocate(reconciled, now: now)
@@ -304,9 +298,7 @@ actor TaskPipeline {
     private func commit(each writes: [StoreWrite]) async throws -> [Int64]? {
         guard !writes.isEmpty else { return [] }
         switch try await fence.commit(each: writes, in: objects.store) {
-        case .committed(let revisions):
-            committedRevision = max(committedRevision, revisions.max() ?? 0)
-            return revisions
+        case .committed(let revisions): return revisions
         case .conflicted:
             wake.yield()
             return nil
@@ -323,28 +315,6 @@ actor TaskPipeline {
             let delay = max(0, date.timeIntervalSinceNow)
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 1))
             if !Task.isCancelled { wake.yield() }
-        }
-    }
-
-    /// Wakes the pipeline at every change of the tasks, and keeps `cache` in step with them (snapshot, then
-    /// watch; a watch that ends starts again from a new snapshot).
-    private static func follow(_ table: StoreTable<TaskMessage>, into cache: TaskTableCache,
-                               wake: AsyncStream<Void>.Continuation) -> Task<Void, Never> {
-        Task {
-            while !Task.isCancelled {
-                do {
-                    let snapshot = try await table.snapshot()
-                    await cache.reset(snapshot.objects, revision: snapshot.revision)
-                    wake.yield()
-                    for try await event in try await table.watch(from: snapshot.revision + 1) {
-                        await cache.apply(event)
-                        wake.yield()
-                        if case .compacted = event { break }
-                    }
-                } catch {
-                    try? await Task.sleep(for: retryPause)
-                }
-            }
         }
     }
 
