@@ -14,6 +14,9 @@ actor ServiceOrchestrator {
     let fence: LeaderFence
     private let services: StoreTable<ServiceMessage>
     private let tasks: StoreTable<TaskMessage>
+    /// Where the last round's time went: reading, deciding (the cores), committing, reaping (scale runs' logs).
+    private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, reap: Duration) =
+        (.zero, .zero, .zero, .zero)
 
     init(objects: SwarmObjects, fence: LeaderFence) {
         self.objects = objects
@@ -37,6 +40,9 @@ actor ServiceOrchestrator {
     func reconcileRound(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() })
         async throws -> (next: Date?, tasks: [Versioned<TaskMessage>])
     {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var committing = Duration.zero
         let nodes = try await objects.nodes()
         let historyLimit = (try? await objects.cluster().spec.taskHistoryRetentionLimit) ?? SwarmSpec().taskHistoryRetentionLimit
         let context = OrchestrationContext(now: now, nodes: nodes, newTaskID: newTaskID)
@@ -45,6 +51,7 @@ actor ServiceOrchestrator {
         let read = try await tasks.list()
         // Each task is converted once a round: the reconcilers and the reaper share the conversions.
         let converted = read.map(SwarmTask.init)
+        let readTime = clock.now - start
         let tasksByService = Dictionary(grouping: read.indices, by: { read[$0].object.serviceID })
         var after = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for stored in try await services.list() {
@@ -91,12 +98,16 @@ actor ServiceOrchestrator {
             let steps = parts.isEmpty ? [(write: StoreWrite(), indices: [Int]())] : parts
             for (index, part) in steps.enumerated() {
                 let write = part.write + (index == steps.count - 1 ? last : unchanged)
+                let commitStart = clock.now
+                defer { committing += clock.now - commitStart }
                 guard let revision = try await commit(write) else { break }
                 for entry in part.indices { entries[entry].apply(at: revision, to: &after) }
             }
         }
+        let reapStart = clock.now
         let unchanged = Dictionary(converted.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try await reap(&after, converted: unchanged, services: byID, historyLimit: historyLimit, context: context)
+        lastRoundTimes = (readTime, reapStart - start - readTime - committing, committing, clock.now - reapStart)
         return (next, after.keys.sorted().compactMap { after[$0] })
     }
 

@@ -99,7 +99,8 @@ actor TaskPipeline {
                 times.append(clock.now - start)
             }
             // Where a round's time goes, for scale runs (`shoal simulate --log-level debug`).
-            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times))")
+            let phases = await orchestrator.lastRoundTimes
+            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times); orchestrators' read, decisions, commits, reaper: \(phases))")
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
             // Deposed: the monitor ends this term.

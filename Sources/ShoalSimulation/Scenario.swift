@@ -33,8 +33,12 @@ public struct Scenario: Sendable {
         do {
             try await steps(leader, &report)
         } catch {
-            await host.stop()
-            try? await leader.leave(force: true)
+            // In a task of its own: a cancelled run (Ctrl-C) still stops everything it started.
+            let host = self.host
+            await Task {
+                await host.stop()
+                try? await leader.leave(force: true)
+            }.value
             throw error
         }
         await host.stop()
