@@ -257,10 +257,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The control plane's scale simulation: the real leader, simulated nodes (only their engine is fake).
+        .target(
+            name: "ShoalSimulation",
+            dependencies: [
+                "ShoalCore", "ShoalOS", "ShoalModel", "ShoalManager", "ShoalAgent",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "ShoalCLI",
             dependencies: [
-                "ShoalCore", "ShoalDaemon", "ShoalLocalCluster",
+                "ShoalCore", "ShoalDaemon", "ShoalLocalCluster", "ShoalSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -365,6 +374,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShoalSimulationTests",
+            dependencies: ["ShoalSimulation", "ShoalManager", "ShoalModel", "ShoalCore", "ShoalEtcd", "ShoalOS", "ShoalTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -32,6 +32,12 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     through a service VIP balanced by nftables in a client's network namespace,
                                     against straight to a backend (scripts/bench_vip.py); --vip-rounds,
                                     --vip-seconds.
+  control-plane                     Shoal only, alone: the control plane's scale simulation (issue 12): a real
+                                    leader and simulated nodes (real agents over a fake engine) in child
+                                    processes; join, create, scale, rolling update, node loss, each timed until
+                                    converged; placements/s, leader RSS/CPU, etcd RSS and db size, dispatcher
+                                    messages/s, beside the Swarm2K and C1M anchors; --sim-nodes, --sim-tasks …
+                                    (full scale by default; see scripts/bench_control_plane.py).
   endpoint                          Shoal's cluster endpoint (5 hosts, a credentials bundle) vs the node itself vs
                                     Docker 20.10's node-local run, alone: docker run -d three ways, docker ps -a
                                     with 1,000 containers, 200 runs 8 at a time and their spread; --iterations is
@@ -1329,6 +1335,32 @@ def cluster_main(args):
     return 1 if errors else 0
 
 
+def control_plane_main(args):
+    """`--only control-plane`: the control plane's scale simulation (scripts/bench_control_plane.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_control_plane
+    if os.geteuid() != 0:
+        raise SystemExit("bench.py needs root")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    binary = args.shoal_binary or build_shoal()
+    facts = machine_facts()
+    report, errors = bench_control_plane.run(binary, args, log)
+    facts["loadavg_end"] = read("/proc/loadavg", "").strip()
+    results_dir = os.path.join(REPO, "bench-results")
+    os.makedirs(results_dir, exist_ok=True)
+    out = os.path.join(results_dir, f"{stamp}-control-plane.json")
+    with open(out, "w") as f:
+        json.dump({"timestamp": stamp, "machine": facts, "options": vars(args), "report": report,
+                   "errors": errors}, f, indent=1)
+    print()
+    if report:
+        bench_control_plane.print_table(report)
+    if errors:
+        print(f"{len(errors)} errors: " + "; ".join(errors[:3]))
+    print(f"raw samples: {out}")
+    return 1 if errors else 0
+
+
 def vip_main(args):
     """`--only vip-balancer`: the VIP balancer against straight to a backend (scripts/bench_vip.py)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -1397,6 +1429,21 @@ def main():
     parser.add_argument("--vip-rounds", type=int, default=5, help="rounds of the vip-balancer workload (5)")
     parser.add_argument("--vip-seconds", type=float, default=3.0, help="seconds per set-up and metric of the "
                         "vip-balancer workload (3)")
+    parser.add_argument("--sim-nodes", type=int, default=1000, help="control-plane: simulated nodes (1000)")
+    parser.add_argument("--sim-tasks", type=int, default=100000, help="control-plane: replicas in all (100000)")
+    parser.add_argument("--sim-services", type=int, default=100, help="control-plane: services (100)")
+    parser.add_argument("--sim-scaled", type=int, default=10, help="control-plane: services scaled up by half, "
+                        "and as many down (10)")
+    parser.add_argument("--sim-updated", type=int, default=10, help="control-plane: services in the rolling "
+                        "update (10)")
+    parser.add_argument("--sim-parallelism", type=int, default=100, help="control-plane: the update's "
+                        "parallelism per service (100)")
+    parser.add_argument("--sim-lost", type=int, default=100, help="control-plane: nodes lost at the end (100)")
+    parser.add_argument("--sim-nodes-per-process", type=int, default=500, help="control-plane: simulated nodes "
+                        "per process (500)")
+    parser.add_argument("--sim-heartbeat", type=float, default=5.0, help="control-plane: heartbeat period, s (5)")
+    parser.add_argument("--sim-port", type=int, default=4577, help="control-plane: the leader's control port; "
+                        "etcd takes the next two (4577)")
     parser.add_argument("--keep", action="store_true", help="keep the data and exec roots (for debugging)")
     parser.add_argument("--shoal-binary", help="use this shoal binary instead of building the release one")
     parser.add_argument("--own-containerd", action="store_true",
@@ -1407,6 +1454,10 @@ def main():
         if set(tokens) - {"cluster", "shoal"}:
             parser.error("--only cluster runs alone (Shoal only)")
         return cluster_main(args)
+    if "control-plane" in tokens:
+        if set(tokens) - {"control-plane", "shoal"}:
+            parser.error("--only control-plane runs alone (Shoal only)")
+        return control_plane_main(args)
     if "vip-balancer" in tokens:
         if set(tokens) - {"vip-balancer", "shoal"}:
             parser.error("--only vip-balancer runs alone (Shoal only)")

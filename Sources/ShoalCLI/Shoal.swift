@@ -7,7 +7,8 @@ public struct Shoal: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "shoal",
         abstract: "Shoal: a container cluster platform driven by the docker CLI.",
-        subcommands: [DaemonCommand.self, ClusterCommand.self, CredentialsCommand.self])
+        subcommands: [DaemonCommand.self, ClusterCommand.self, CredentialsCommand.self, SimulateCommand.self,
+                      SimulateNodesCommand.self])
 
     public init() {}
 }

@@ -11,6 +11,11 @@
 public protocol ClusterStore: Sendable {
     func get(_ key: String) async throws -> StoredValue?
 
+    /// The values of `keys` (nil where a key is absent), in the order asked, each read as one store revision saw it
+    /// when the store can (etcd: one transaction of gets per part). Cheaper than a snapshot of a whole large table
+    /// for a few thousand of its keys, dearer than `get` for one.
+    func get(_ keys: [String]) async throws -> [StoredValue?]
+
     /// Every key under `prefix`, in key order, with the store revision the read saw: watch from `revision + 1` to
     /// follow on from it without missing or repeating a change.
     func snapshot(prefix: String) async throws -> StoreSnapshot
@@ -29,6 +34,13 @@ public protocol ClusterStore: Sendable {
 }
 
 extension ClusterStore {
+    /// One `get` after another (a store whose reads cost nothing but memory).
+    public func get(_ keys: [String]) async throws -> [StoredValue?] {
+        var values: [StoredValue?] = []
+        for key in keys { values.append(try await get(key)) }
+        return values
+    }
+
     /// Every key under `prefix`, in key order.
     public func list(prefix: String) async throws -> [StoredValue] {
         try await snapshot(prefix: prefix).values

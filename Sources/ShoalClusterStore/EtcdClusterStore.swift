@@ -12,6 +12,22 @@ public struct EtcdClusterStore: ClusterStore {
         try await client.get(key).map(Self.stored)
     }
 
+    /// Keys per transaction of gets (under the member's `--max-txn-ops`).
+    static let getsPerTransaction = 1000
+
+    public func get(_ keys: [String]) async throws -> [StoredValue?] {
+        var values: [StoredValue?] = []
+        values.reserveCapacity(keys.count)
+        var rest = keys[...]
+        while !rest.isEmpty {
+            let part = rest.prefix(Self.getsPerTransaction)
+            rest = rest.dropFirst(part.count)
+            let result = try await client.txn(compare: [], success: part.map { .get(key: $0) })
+            for index in 0..<part.count { values.append(result.kvs(at: index).first.map(Self.stored)) }
+        }
+        return values
+    }
+
     public func snapshot(prefix: String) async throws -> StoreSnapshot {
         let range = try await client.range(prefix: prefix)
         return StoreSnapshot(

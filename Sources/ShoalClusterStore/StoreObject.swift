@@ -45,8 +45,10 @@ public struct StoreWrite: Sendable, Equatable {
         StoreWrite(changes: lhs.changes + rhs.changes, conditions: lhs.conditions + rhs.conditions)
     }
 
+    /// Appends in place: a round that adds one task's write at a time to a write of 100,000 stays linear.
     public static func += (lhs: inout StoreWrite, rhs: StoreWrite) {
-        lhs = lhs + rhs
+        lhs.changes.append(contentsOf: rhs.changes)
+        lhs.conditions.append(contentsOf: rhs.conditions)
     }
 
     /// This write, applied only while `fence`'s leader is still the last one to have claimed the lead.

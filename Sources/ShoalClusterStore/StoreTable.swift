@@ -26,6 +26,16 @@ public struct StoreTable<Object: StoreObject>: Sendable {
         try await store.get(try Self.key(id)).map(Self.decode)
     }
 
+    /// The objects with `ids` that exist, by ID (`ClusterStore.get(_:)` for many keys).
+    public func get(_ ids: [String]) async throws -> [String: Versioned<Object>] {
+        let values = try await store.get(try ids.map(Self.key))
+        var found: [String: Versioned<Object>] = [:]
+        for (id, value) in zip(ids, values) {
+            if let value { found[id] = try Self.decode(value) }
+        }
+        return found
+    }
+
     /// Every object of the table, in ID order.
     public func list() async throws -> [Versioned<Object>] {
         try await snapshot().objects

@@ -83,6 +83,7 @@ extension EtcdClient {
             do {
                 let connection = try connection(at: index)
                 try await connection.watch.watch(
+                    options: watchOptions,
                     requestProducer: { writer in
                         try await writer.write(watchRequest)
                         // Closing the request side would end the watch: hold it open until the RPC ends.

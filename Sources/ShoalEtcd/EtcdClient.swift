@@ -87,8 +87,23 @@ public final class EtcdClient: Sendable {
         var options = CallOptions.defaults
         options.timeout = configuration.callTimeout
         options.waitForReady = false
+        // A table of 100,000 tasks is a range answer of ~100 MB; the transport's default (4 MiB) would refuse
+        // it. grpc-swift-nio-transport takes the limit of what a client receives from `maxRequestMessageBytes`.
+        options.maxRequestMessageBytes = Self.maxMessageBytes
+        options.maxResponseMessageBytes = Self.maxMessageBytes
         return options
     }
+
+    /// A watch has no deadline; one answer may carry the events of many large transactions.
+    var watchOptions: CallOptions {
+        var options = CallOptions.defaults
+        options.maxRequestMessageBytes = Self.maxMessageBytes
+        options.maxResponseMessageBytes = Self.maxMessageBytes
+        return options
+    }
+
+    /// The largest message a call takes (a range over a large table).
+    static let maxMessageBytes = 1 << 30
 
     /// Runs `body` against the preferred member, going on to the next one while members are unreachable or
     /// leaderless, for up to `callTimeout`. Errors come back as `ShoalError`.

@@ -67,6 +67,9 @@ public struct EtcdMemberConfiguration: Sendable, Hashable {
     public var timers: EtcdRaftTimers?
     /// Where etcd's own output goes (appended).
     public var logFile: String
+    /// `--max-txn-ops`: etcd's default (128) is far below what a leader writes at scale; the cluster store sends
+    /// its large writes and reads of many keys in transactions of up to 1,000 operations each (plus conditions).
+    public var maxTransactionOperations = 2048
     public var extraArguments: [String] = []
 
     public init(
@@ -104,6 +107,7 @@ public struct EtcdMemberConfiguration: Sendable, Hashable {
             "--initial-cluster-token=\(initialClusterToken)",
             // zap writes structured lines to stderr (our log file); 3.4's default capnslog is deprecated.
             "--logger=zap", "--log-outputs=stderr",
+            "--max-txn-ops=\(maxTransactionOperations)",
         ]
         if let tls = clientTLS {
             arguments += [

@@ -39,11 +39,15 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await message in outbox { try await response.write(message) }
+                    for await message in outbox {
+                        try await response.write(message)
+                        DispatcherCounters.countSent()
+                    }
                 }
                 group.addTask {
                     defer { queue.finish() }
                     for try await heartbeat in request {
+                        DispatcherCounters.countReceived()
                         if !heartbeat.taskStatuses.isEmpty {
                             try await manager.requireLeader().recordTaskStatuses(nodeID: nodeID, heartbeat.taskStatuses)
                             continue

@@ -14,6 +14,9 @@ actor ServiceOrchestrator {
     let fence: LeaderFence
     private let services: StoreTable<ServiceMessage>
     private let tasks: StoreTable<TaskMessage>
+    /// Where the last round's time went: reading, deciding (the cores), committing, reaping (scale runs' logs).
+    private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, reap: Duration) =
+        (.zero, .zero, .zero, .zero)
 
     init(objects: SwarmObjects, fence: LeaderFence) {
         self.objects = objects
@@ -28,17 +31,35 @@ actor ServiceOrchestrator {
     func reconcileAll(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() })
         async throws -> Date?
     {
+        try await reconcileRound(now: now, newTaskID: newTaskID).next
+    }
+
+    /// `reconcileAll`, and the tasks as the round left them: the round's one read of the table with its own
+    /// commits applied (each at the revision it was stored at), so the steps after it need not read the table
+    /// again. Other writers' changes since the read (the nodes' status reports) are not in it.
+    func reconcileRound(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() })
+        async throws -> (next: Date?, tasks: [Versioned<TaskMessage>])
+    {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var committing = Duration.zero
         let nodes = try await objects.nodes()
         let historyLimit = (try? await objects.cluster().spec.taskHistoryRetentionLimit) ?? SwarmSpec().taskHistoryRetentionLimit
         let context = OrchestrationContext(now: now, nodes: nodes, newTaskID: newTaskID)
         var next: Date?
         var byID: [String: SwarmService] = [:]
-        let tasksByService = Dictionary(grouping: try await tasks.list(), by: \.object.serviceID)
+        let read = try await tasks.list()
+        // Each task is converted once a round: the reconcilers and the reaper share the conversions.
+        let converted = read.map(SwarmTask.init)
+        let readTime = clock.now - start
+        let tasksByService = Dictionary(grouping: read.indices, by: { read[$0].object.serviceID })
+        var after = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for stored in try await services.list() {
             var service = SwarmService(stored)
             byID[service.id] = service
-            let current = tasksByService[service.id] ?? []
-            let own = current.map(SwarmTask.init)
+            let indices = tasksByService[service.id] ?? []
+            let current = indices.map { read[$0] }
+            let own = indices.map { converted[$0] }
             var actions = service.spec.mode.isGlobal
                 ? GlobalReconciler.reconcile(service, tasks: own, context: context)
                 : ReplicatedReconciler.reconcile(service, tasks: own, context: context)
@@ -56,7 +77,10 @@ actor ServiceOrchestrator {
             for wake in [update.next, due.next, rebalance.next].compactMap({ $0 }) {
                 next = next.map { min($0, wake) } ?? wake
             }
-            var write = try taskWrites(actions, current: current, now: now)
+            let entries = try taskWrites(actions, current: current, now: now)
+            // Decided on this version of the service: a concurrent update makes the round start again.
+            let unchanged = try services.unchanged(service.id, sinceVersion: stored.version)
+            var last = entries.isEmpty ? StoreWrite() : unchanged
             if let status = update.status {
                 var changed = service
                 changed.updateStatus = status
@@ -65,33 +89,74 @@ actor ServiceOrchestrator {
                     changed.previousSpec = nil
                 }
                 changed.updatedAt = now
-                write += try services.update(changed.stored, ifVersion: stored.version)
-            } else if !write.changes.isEmpty {
-                // Decided on this version of the service: a concurrent update makes the round start again.
-                write += try services.unchanged(service.id, sinceVersion: stored.version)
+                last = try services.update(changed.stored, ifVersion: stored.version)
             }
-            guard !write.changes.isEmpty else { continue }
-            try await commit(write)
+            guard !entries.isEmpty || !last.changes.isEmpty else { continue }
+            // Many tasks (a service of thousands scaled or created) go in parts of a size the store takes, each
+            // on the service's version; the service's own change rides with the last part.
+            let parts = StoreWrite.parts(entries.map(\.write))
+            let steps = parts.isEmpty ? [(write: StoreWrite(), indices: [Int]())] : parts
+            for (index, part) in steps.enumerated() {
+                let write = part.write + (index == steps.count - 1 ? last : unchanged)
+                let commitStart = clock.now
+                defer { committing += clock.now - commitStart }
+                guard let revision = try await commit(write) else { break }
+                for entry in part.indices { entries[entry].apply(at: revision, to: &after) }
+            }
         }
-        try await reap(services: byID, historyLimit: historyLimit, context: context)
-        return next
+        let reapStart = clock.now
+        let unchanged = Dictionary(converted.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        try await reap(&after, converted: unchanged, services: byID, historyLimit: historyLimit, context: context)
+        lastRoundTimes = (readTime, reapStart - start - readTime - committing, committing, clock.now - reapStart)
+        return (next, after.keys.sorted().compactMap { after[$0] })
     }
 
-    /// The reaper over every task as this round left them, in one transaction (a service made or removed during
-    /// the round is seen by the next one).
-    private func reap(services: [String: SwarmService], historyLimit: Int, context: OrchestrationContext)
+    /// The reaper over every task as this round left them (a service made or removed during the round is seen by
+    /// the next one).
+    /// `converted`: the round's conversions of the tasks it read (used while a task's version is unchanged).
+    private func reap(_ tasks: inout [String: Versioned<TaskMessage>], converted: [String: SwarmTask],
+                      services: [String: SwarmService], historyLimit: Int, context: OrchestrationContext)
         async throws
     {
-        let current = try await tasks.list()
-        let actions = TaskReaper.reap(current.map(SwarmTask.init), services: services, historyLimit: historyLimit,
-                                      nodes: context.nodes)
-        let write = try taskWrites(actions, current: current, now: context.now)
-        if !write.changes.isEmpty { try await commit(write) }
+        let current = tasks.keys.sorted().compactMap { tasks[$0] }
+        let all = current.map { stored in
+            converted[stored.id].flatMap { $0.version == UInt64(stored.version) ? $0 : nil } ?? SwarmTask(stored)
+        }
+        let actions = TaskReaper.reap(all, services: services, historyLimit: historyLimit, nodes: context.nodes)
+        let entries = try taskWrites(actions, current: current, now: context.now)
+        guard !entries.isEmpty else { return }
+        // Each deletion stands alone (its own version): thousands (a service scaled down) go in parts.
+        let revisions: [Int64?]
+        switch try await fence.commit(each: entries.map(\.write), in: objects.store) {
+        case .committed(let stored): revisions = stored
+        case .conflicted(let stored): revisions = stored
+        case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+        }
+        for (entry, revision) in zip(entries, revisions) {
+            if let revision { entry.apply(at: revision, to: &tasks) }
+        }
+    }
+
+    /// One task's write in a round, and what it leaves: the task stored, or its ID deleted.
+    private struct TaskWrite {
+        var write: StoreWrite
+        var stored: TaskMessage?
+        /// The stored task's create revision (nil: created by this write).
+        var createRevision: Int64?
+        var deleted: String?
+
+        /// The tasks as they are once the write is stored at `revision`.
+        func apply(at revision: Int64, to tasks: inout [String: Versioned<TaskMessage>]) {
+            if let stored {
+                tasks[stored.id] = Versioned(object: stored, version: revision, createRevision: createRevision ?? revision)
+            }
+            if let deleted { tasks[deleted] = nil }
+        }
     }
 
     /// The store's writes for `actions`, each on the version of the task it was decided on.
     private func taskWrites(_ actions: [OrchestratorAction], current: [Versioned<TaskMessage>], now: Date) throws
-        -> StoreWrite
+        -> [TaskWrite]
     {
         let versions = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var created: [String: SwarmTask] = [:]
@@ -113,24 +178,31 @@ actor ServiceOrchestrator {
                 deleted.append(id)
             }
         }
-        var write = StoreWrite()
-        for task in created.values.sorted(by: { $0.id < $1.id }) { write += try tasks.create(task.stored) }
+        var result: [TaskWrite] = []
+        for task in created.values.sorted(by: { $0.id < $1.id }) {
+            let stored = task.stored
+            result.append(TaskWrite(write: try tasks.create(stored), stored: stored))
+        }
         for task in changed.values.sorted(by: { $0.id < $1.id }) {
-            guard let version = versions[task.id]?.version else { continue }
-            write += try tasks.update(task.stored, ifVersion: version)
+            guard let existing = versions[task.id] else { continue }
+            let stored = task.stored
+            result.append(TaskWrite(write: try tasks.update(stored, ifVersion: existing.version), stored: stored,
+                                    createRevision: existing.createRevision))
         }
         for id in deleted.sorted() {
             guard let version = versions[id]?.version else { continue }
-            write += try tasks.delete(id, ifVersion: version)
+            result.append(TaskWrite(write: try tasks.delete(id, ifVersion: version), deleted: id))
         }
-        return write
+        return result
     }
 
-    /// Commits fenced by the term; a conflict (the service or a task changed since it was read) only skips this
-    /// service for this round, a lost lead is an error.
-    private func commit(_ write: StoreWrite) async throws {
-        if try await fence.commit(write, in: objects.store) == .deposed {
-            throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+    /// Commits fenced by the term; returns the revision it was stored at, or nil after a conflict (the service or
+    /// a task changed since it was read), which only skips this service for this round; a lost lead is an error.
+    private func commit(_ write: StoreWrite) async throws -> Int64? {
+        switch try await fence.commit(write, in: objects.store) {
+        case .committed(let revision): return revision
+        case .conflicted: return nil
+        case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
         }
     }
 }

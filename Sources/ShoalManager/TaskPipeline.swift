@@ -15,8 +15,11 @@ import ShoalScheduler
 ///   orchestrators (tasks to create, stop, replace, trim) → allocator (new → pending: task addresses, VIPs)
 ///   → scheduler (pending → assigned to a node) → assignment feed (what each node session is told)
 ///
-/// Each step reads the store as the step before left it and commits fenced by the term; a conflict only means
-/// another round. Changes that arrive during a round make one more round, however many they are.
+/// The round reads the tasks once (the orchestrators' read, their own commits applied); the allocator and the
+/// scheduler then store each task they change once, allocated and placed together, in transactions of many tasks
+/// (each task's own compare-and-swap), fenced by the term; a conflict only means another round. Changes that
+/// arrive during a round make one more round, however many they are. At 100,000 tasks a round's cost is its
+/// writes: every read or write of the whole table saved is a second or more of the store's time.
 actor TaskPipeline {
     private let objects: SwarmObjects
     private let fence: LeaderFence
@@ -81,13 +84,23 @@ actor TaskPipeline {
 
     private func round() async {
         let now = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var times: [Duration] = []
         do {
-            let next = try await orchestrator.reconcileAll(now: now)
+            let (next, reconciled) = try await orchestrator.reconcileRound(now: now)
+            times.append(clock.now - start)
             // A step that met a conflict leaves the rest to the next round (already asked for).
-            if let allocated = try await allocate(now: now),
-               let placed = try await schedule(allocated.tasks, services: allocated.services, now: now) {
+            let allocated = try await allocate(reconciled, now: now)
+            times.append(clock.now - start)
+            if let placed = try await schedule(allocated, now: now) {
+                times.append(clock.now - start)
                 try await publish(placed, services: allocated.services, networks: allocated.networks)
+                times.append(clock.now - start)
             }
+            // Where a round's time goes, for scale runs (`shoal simulate --log-level debug`).
+            let phases = await orchestrator.lastRoundTimes
+            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times); orchestrators' read, decisions, commits, reaper: \(phases))")
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
             // Deposed: the monitor ends this term.
@@ -99,26 +112,25 @@ actor TaskPipeline {
     }
 
     /// The allocator's step: VIPs for services that lack them, addresses for new tasks (which then wait for the
-    /// scheduler). A task whose network is gone stays new with the error. Returns the tasks and services as stored
-    /// after it (nil after a conflict).
-    private func allocate(now: Date) async throws
-        -> (tasks: [SwarmTask], services: [ServiceMessage], networks: [SwarmNetwork])?
-    {
+    /// scheduler). A task whose network is gone stays new with the error. `reconciled`: the tasks as the
+    /// orchestrators left them (the allocator and the scheduler write only new and pending tasks, which no node
+    /// reports on, so reports stored since that read change nothing they write). Nothing is stored here: the
+    /// scheduler's step stores each task once, allocated and placed (one write per task instead of two). Returns
+    /// the tasks and services as allocated, with the services' writes and the tasks the step changed.
+    private func allocate(_ reconciled: [Versioned<TaskMessage>], now: Date) async throws -> Allocated {
         let versionedServices = try await services.list()
-        var storedServices = versionedServices.map(\.object)
-        var storedTasks = try await tasks.list()
-        await allocator.releaseAbsent(present: Set(storedServices.map(\.id) + storedTasks.map(\.id)))
-        var write = StoreWrite()
-        var changed: [Int] = []
+        var result = Allocated(tasks: [], services: versionedServices.map(\.object), networks: [])
+        var storedTasks = reconciled
+        await allocator.releaseAbsent(present: Set(result.services.map(\.id) + storedTasks.map(\.id)))
         // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
-        let storedNetworks = try await networks.list().map(\.object)
-        let ingress = storedNetworks.first { $0.spec.ingress }?.id
-        let meshed = Set(storedServices.filter { !NetworkAllocatorService.meshPorts(of: $0).isEmpty }.map(\.id))
+        result.networks = try await networks.list().map(\.object)
+        let ingress = result.networks.first { $0.spec.ingress }?.id
+        let meshed = Set(result.services.filter { !NetworkAllocatorService.meshPorts(of: $0).isEmpty }.map(\.id))
         for (index, stored) in versionedServices.enumerated() {
             let mesh = meshed.contains(stored.id) ? ingress : nil
             if let withVIPs = try await allocator.allocateVIPs(service: stored.object, ingress: mesh) {
-                write += try services.update(withVIPs, ifVersion: stored.version)
-                storedServices[index] = withVIPs
+                result.serviceWrites.append(try services.update(withVIPs, ifVersion: stored.version))
+                result.services[index] = withVIPs
             }
         }
         for (index, stored) in storedTasks.enumerated() {
@@ -137,40 +149,56 @@ actor TaskPipeline {
                 allocated.status.timestampNs = now.nanoseconds
             }
             allocated.updatedAtNs = now.nanoseconds
-            write += try tasks.update(allocated, ifVersion: stored.version)
             storedTasks[index].object = allocated
-            changed.append(index)
+            result.changed.insert(task.id)
         }
-        guard let revision = try await commit(write) else { return nil }
-        for index in changed { storedTasks[index].version = revision }
-        return (storedTasks.map(SwarmTask.init), storedServices, storedNetworks)
+        result.tasks = storedTasks.map(SwarmTask.init)
+        return result
+    }
+
+    /// What the allocator's step leaves for the scheduler's: every task (those it allocated at the version they
+    /// were read at), the services and networks, the services' writes, and the tasks it changed.
+    struct Allocated {
+        var tasks: [SwarmTask]
+        var services: [ServiceMessage]
+        var networks: [SwarmNetwork]
+        var serviceWrites: [StoreWrite] = []
+        var changed: Set<String> = []
     }
 
     /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits, or the reason it
     /// waits for the services it depends on (StartOrder); a reason is written only when it changes, so a waiting
-    /// task does not make a round of its own. Returns every task as it stands (nil after a conflict).
-    private func schedule(_ all: [SwarmTask], services: [ServiceMessage], now: Date) async throws -> [SwarmTask]? {
+    /// task does not make a round of its own. It stores the allocator's changes with its own, each task once.
+    /// Returns every task as it stands (nil after a conflict).
+    private func schedule(_ allocated: Allocated, now: Date) async throws -> [SwarmTask]? {
+        let all = allocated.tasks
         var pending = all.filter { $0.status.state == .pending && $0.desiredState <= .running }
             .sorted { ($0.createdAt, $0.slot, $0.id) < ($1.createdAt, $1.slot, $1.id) }
-        guard !pending.isEmpty else { return all }
-        let held = StartOrder.held(pending, services: services.map(Self.startOrder),
-                                   serving: Self.servingCounts(all))
-        pending.removeAll { held[$0.id] != nil }
-        var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
         let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var changed: [String: SwarmTask] = [:]
-        var write = StoreWrite()
-        let waiting = held.sorted { $0.key < $1.key }
-            .map { SchedulingDecision(taskID: $0.key, outcome: .unschedulable(reason: $0.value)) }
-        for decision in waiting + state.schedule(pending, now: now) {
-            guard let task = byID[decision.taskID] else { continue }
-            if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
-            var placed = decision.applied(to: task, at: now)
-            placed.updatedAt = now
-            write += try tasks.update(placed.stored, ifVersion: Int64(task.version))
-            changed[task.id] = placed
+        if !pending.isEmpty {
+            let held = StartOrder.held(pending, services: allocated.services.map(Self.startOrder),
+                                       serving: Self.servingCounts(all))
+            pending.removeAll { held[$0.id] != nil }
+            let waiting = held.sorted { $0.key < $1.key }
+                .map { SchedulingDecision(taskID: $0.key, outcome: .unschedulable(reason: $0.value)) }
+            var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
+            for decision in waiting + state.schedule(pending, now: now) {
+                guard let task = byID[decision.taskID] else { continue }
+                if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
+                var placed = decision.applied(to: task, at: now)
+                placed.updatedAt = now
+                changed[task.id] = placed
+            }
         }
-        guard try await commit(write) != nil else { return nil }
+        // Each object's write stands alone (its own compare-and-swap, on the version the round read), so a round
+        // of many goes in parts.
+        var writes = allocated.serviceWrites
+        for id in allocated.changed.union(changed.keys).sorted() {
+            guard let task = changed[id] ?? byID[id] else { continue }
+            writes.append(try tasks.update(task.stored, ifVersion: Int64(task.version)))
+        }
+        guard try await commit(each: writes) != nil else { return nil }
         return all.map { changed[$0.id] ?? $0 }
     }
 
@@ -287,12 +315,13 @@ actor TaskPipeline {
         }
     }
 
-    /// The revision `write` was stored at (0 for nothing to write), or nil after a conflict (something changed
-    /// since it was read), which asks for another round; a lost lead ends this one.
-    private func commit(_ write: StoreWrite) async throws -> Int64? {
-        guard !write.changes.isEmpty else { return 0 }
-        switch try await fence.commit(write, in: objects.store) {
-        case .committed(let revision): return revision
+    /// The revision each of `writes` was stored at (they go in parts: `LeaderFence.commit(each:in:)`), or nil
+    /// after a conflict (something changed since it was read; the parts before it are stored), which asks for
+    /// another round; a lost lead ends this one.
+    private func commit(each writes: [StoreWrite]) async throws -> [Int64]? {
+        guard !writes.isEmpty else { return [] }
+        switch try await fence.commit(each: writes, in: objects.store) {
+        case .committed(let revisions): return revisions
         case .conflicted:
             wake.yield()
             return nil

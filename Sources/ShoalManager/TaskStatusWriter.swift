@@ -28,10 +28,12 @@ actor TaskStatusWriter {
     private var idle: [CheckedContinuation<Void, Never>] = []
 
     static let attempts = 5
-    /// Up to this many reports, each task is read alone; more, and the whole table is read once.
+    /// Up to this many reports, each task is read alone; more, and they are read in transactions of gets.
     static let readOneByOne = 8
     /// A write that kept meeting changes waits this long before its reports are tried again.
     static let retryPause: Duration = .milliseconds(50)
+    /// Writes that may fail for want of an answer from the store, in a row, before their reports are dropped.
+    static let unavailableRetries = 20
 
     init(store: any ClusterStore, fence: LeaderFence, logger: Logger) {
         self.store = store
@@ -54,6 +56,7 @@ actor TaskStatusWriter {
     }
 
     private func drain() async {
+        var failures = 0
         while !pending.isEmpty {
             let batch = pending
             pending = [:]
@@ -63,9 +66,19 @@ actor TaskStatusWriter {
                     pending.merge(batch) { newer, _ in newer }
                     try await Task.sleep(for: Self.retryPause)
                 }
-            } catch let error as ShoalError where error.code == .unavailable {
+                failures = 0
+            } catch let error as ShoalError where error.code == .unavailable
+                && error.message == SwarmErrors.notLeaderMessage {
                 logger.debug("task states: \(error.message)")
                 pending = [:]
+            } catch let error as ShoalError where error.code == .unavailable && failures < Self.unavailableRetries {
+                // The store did not answer in time (a busy member): the reports are kept and tried again. Dropped,
+                // they would be lost until each node's next session. A store gone for good (the term ended and its
+                // client closed) is given up on after a few tries.
+                failures += 1
+                logger.warning("task states: \(batch.count) reports not stored yet: \(error.message)")
+                pending.merge(batch) { newer, _ in newer }
+                try? await Task.sleep(for: Self.retryPause)
             } catch {
                 logger.warning("task states: \(batch.count) reports not stored: \(error)")
             }
@@ -79,14 +92,18 @@ actor TaskStatusWriter {
     private func write(_ batch: [String: Report]) async throws -> Bool {
         let tasks = StoreTable<TaskMessage>(store)
         for _ in 0..<Self.attempts {
-            var current: [String: Versioned<TaskMessage>] = [:]
+            // Only the reported tasks are read (in transactions of gets): a batch of a few thousand reports on a
+            // table of 100,000 tasks must not read the table.
             let taskIDs = Set(batch.values.map(\.taskID))
+            var current: [String: Versioned<TaskMessage>] = [:]
             if taskIDs.count > Self.readOneByOne {
-                for stored in try await tasks.list() where taskIDs.contains(stored.id) { current[stored.id] = stored }
+                current = try await tasks.get(taskIDs.sorted())
             } else {
                 for taskID in taskIDs { current[taskID] = try await tasks.get(taskID) }
             }
-            var write = StoreWrite()
+            // Each task's write stands alone (its own compare-and-swap): a large batch goes in parts, and after a
+            // conflict the parts before it are stored (the next attempt finds their reports no longer advance).
+            var writes: [StoreWrite] = []
             let now = Date().nanoseconds
             for report in batch.values.sorted(by: { $0.taskID < $1.taskID }) {
                 guard let stored = current[report.taskID], stored.object.nodeID == report.nodeID,
@@ -94,10 +111,10 @@ actor TaskStatusWriter {
                 var task = stored.object
                 task.status = report.status
                 task.updatedAtNs = now
-                write += try tasks.update(task, ifVersion: stored.version)
+                writes.append(try tasks.update(task, ifVersion: stored.version))
             }
-            if write.changes.isEmpty { return true }
-            switch try await fence.commit(write, in: store) {
+            if writes.isEmpty { return true }
+            switch try await fence.commit(each: writes, in: store) {
             case .committed: return true
             case .conflicted: continue
             case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)

@@ -30,17 +30,25 @@ public struct OrchestrationContext: Sendable {
 extension [SwarmTask] {
     /// These tasks as they will be once `actions` are committed (the reconcilers chain their decisions on it).
     public func applying(_ actions: [OrchestratorAction]) -> [SwarmTask] {
+        guard !actions.isEmpty else { return self }
+        // Linear in tasks + actions (a service of thousands of tasks updated in batches of hundreds): the live
+        // positions of each ID, in order, stand in for searching the array at each action.
         var tasks = self
+        var positions: [String: [Int]] = [:]
+        for (position, task) in tasks.enumerated() { positions[task.id, default: []].append(position) }
+        var removed = Set<Int>()
         for action in actions {
             switch action {
             case .create(let task):
+                positions[task.id, default: []].append(tasks.count)
                 tasks.append(task)
             case .setDesiredState(let id, let state):
-                if let index = tasks.firstIndex(where: { $0.id == id }) { tasks[index].desiredState = state }
+                if let first = positions[id]?.first { tasks[first].desiredState = state }
             case .delete(let id):
-                tasks.removeAll { $0.id == id }
+                removed.formUnion(positions.removeValue(forKey: id) ?? [])
             }
         }
-        return tasks
+        guard !removed.isEmpty else { return tasks }
+        return tasks.indices.filter { !removed.contains($0) }.map { tasks[$0] }
     }
 }

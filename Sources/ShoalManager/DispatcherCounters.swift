@@ -1,0 +1,17 @@
+import Synchronization
+
+/// How many messages this process's dispatcher sessions have carried (every manager counts its own): heartbeats
+/// and status batches received from the nodes, session messages (heartbeat answers, assignments, endpoint
+/// updates, log subscriptions) sent to them. Two relaxed atomic adds per message; read by benchmarks.
+public enum DispatcherCounters {
+    private static let received = Atomic<Int>(0)
+    private static let sent = Atomic<Int>(0)
+
+    static func countReceived() { received.add(1, ordering: .relaxed) }
+    static func countSent() { sent.add(1, ordering: .relaxed) }
+
+    /// The totals so far.
+    public static var snapshot: (received: Int, sent: Int) {
+        (received.load(ordering: .relaxed), sent.load(ordering: .relaxed))
+    }
+}
