@@ -1320,15 +1320,22 @@ def cluster_main(args):
     binary = args.shoal_binary or build_shoal()
     facts = machine_facts()
     samples, errors = bench_cluster.run(binary, DOCKER_CLI, args.cluster_rounds, log)
+    return report_run(stamp, "cluster", facts, args, {"samples": samples}, errors,
+                      lambda: bench_cluster.print_table(samples, args.cluster_rounds))
+
+
+def report_run(stamp, kind, facts, args, payload, errors, print_table):
+    """Writes bench-results/STAMP-KIND.json (the machine, the options, `payload`, the errors), prints the table
+    and the errors; the exit status."""
     facts["loadavg_end"] = read("/proc/loadavg", "").strip()
     results_dir = os.path.join(REPO, "bench-results")
     os.makedirs(results_dir, exist_ok=True)
-    out = os.path.join(results_dir, f"{stamp}-cluster.json")
+    out = os.path.join(results_dir, f"{stamp}-{kind}.json")
     with open(out, "w") as f:
-        json.dump({"timestamp": stamp, "machine": facts, "options": vars(args), "samples": samples,
-                   "errors": errors}, f, indent=1)
+        json.dump(dict({"timestamp": stamp, "machine": facts, "options": vars(args)}, **payload, errors=errors), f,
+                  indent=1)
     print()
-    bench_cluster.print_table(samples, args.cluster_rounds)
+    print_table()
     if errors:
         print(f"{len(errors)} errors: " + "; ".join(errors[:3]))
     print(f"raw samples: {out}")
@@ -1345,20 +1352,8 @@ def control_plane_main(args):
     binary = args.shoal_binary or build_shoal()
     facts = machine_facts()
     report, errors = bench_control_plane.run(binary, args, log)
-    facts["loadavg_end"] = read("/proc/loadavg", "").strip()
-    results_dir = os.path.join(REPO, "bench-results")
-    os.makedirs(results_dir, exist_ok=True)
-    out = os.path.join(results_dir, f"{stamp}-control-plane.json")
-    with open(out, "w") as f:
-        json.dump({"timestamp": stamp, "machine": facts, "options": vars(args), "report": report,
-                   "errors": errors}, f, indent=1)
-    print()
-    if report:
-        bench_control_plane.print_table(report)
-    if errors:
-        print(f"{len(errors)} errors: " + "; ".join(errors[:3]))
-    print(f"raw samples: {out}")
-    return 1 if errors else 0
+    return report_run(stamp, "control-plane", facts, args, {"report": report}, errors,
+                      lambda: bench_control_plane.print_table(report) if report else None)
 
 
 def vip_main(args):
