@@ -43,7 +43,7 @@ struct ClusterUpCommand: AsyncParsableCommand {
     var clusterStrategy: String?
 
     func run() async throws {
-        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let binary = Shoal.executable
         let period = try heartbeat.map { text -> Double in
             guard let seconds = GoDuration.seconds(text), seconds > 0 else {
                 throw ValidationError("invalid --dispatcher-heartbeat \(text): expected a duration such as 1s or 500ms")

@@ -1,6 +1,7 @@
 /// ShoalCLI: the `shoal` command. It covers only what `docker` cannot: running the daemon (and, with the
 /// cluster issue, local multi-host clusters and credentials). One file per subcommand.
 import ArgumentParser
+import Foundation
 
 @available(macOS 10.15, *)
 public struct Shoal: AsyncParsableCommand {
@@ -11,6 +12,11 @@ public struct Shoal: AsyncParsableCommand {
                       SimulateNodesCommand.self])
 
     public init() {}
+
+    /// This binary's path, for the processes it starts of itself (cluster hosts, simulated nodes).
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
 }
 
 @available(macOS 10.15, *)

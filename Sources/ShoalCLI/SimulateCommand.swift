@@ -71,9 +71,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     /// This binary (its children run `simulate-nodes`).
-    static var executable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
+    static var executable: String { Shoal.executable }
 }
 
 /// `shoal simulate-nodes` (hidden): one group of simulated nodes, joined to `--manager`, running until killed (or

@@ -41,9 +41,7 @@ extension ContainerService {
             let lowers = try await images.layerDirectories(for: record.imageID)
             try await runBlocking {
                 // The runtime's mount targets are Docker's init layer, never the container's changes.
-                let skip = Set(LayerChanges.initPaths.filter { path in
-                    !lowers.contains { FileIO.exists($0 + path) }
-                }.map { String($0.dropFirst()) })
+                let skip = Set(LayerChanges.mountTargets(absentFrom: lowers).map { String($0.dropFirst()) })
                 let writer = try ArchiveWriter(path: tar)
                 if FileManager.default.fileExists(atPath: upper) {
                     try writer.addLayer(upperDirectory: upper, skip: skip)

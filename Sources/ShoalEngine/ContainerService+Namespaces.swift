@@ -12,7 +12,8 @@ extension ContainerService {
         switch try NamespaceMode.pid(host.pidMode) {
         case .host: options.pidNamespace = .host
         case .container(let reference):
-            let donor = try runningDonor(reference, describe: "cannot join PID of a non running container: \(reference)")
+            // Docker prefixes only a missing donor's error here, not a stopped one's.
+            let donor = try runningDonor(reference, missing: "cannot join PID of a non running container: \(reference)")
             options.pidNamespace = .join("/proc/\(donor.state.pid)/ns/pid")
         default: break
         }
@@ -30,7 +31,7 @@ extension ContainerService {
             options.sharedMemory = .none
         case .container(let reference):
             let context = "can't join IPC of container \(reference)"
-            let donor = try runningDonor(reference, describe: context)
+            let donor = try runningDonor(reference, missing: context, stopped: context)
             guard (try? NamespaceMode.ipc(donor.spec.host.ipcMode)) == .shareable else {
                 throw ShoalError.invalidState(
                     context + ": non-shareable IPC (hint: use IpcMode:shareable for the donor container)")
@@ -55,17 +56,16 @@ extension ContainerService {
     }
 
     /// The running container `reference` names; its absence or its state refused as Docker words it, after
-    /// `context`.
-    private func runningDonor(_ reference: String, describe context: String) throws -> ContainerRecord {
+    /// `missing` or `stopped` when given.
+    private func runningDonor(_ reference: String, missing: String, stopped: String? = nil) throws -> ContainerRecord {
         let donor: ContainerRecord
         do {
             donor = try resolve(reference)
         } catch let error as ShoalError {
-            throw ShoalError(error.code, context + ": " + error.message)
+            throw ShoalError(error.code, missing + ": " + error.message)
         }
         guard donor.state.status == .running, donor.state.pid > 0 else {
-            throw ShoalError.conflict(context.hasPrefix("cannot join PID")
-                ? "container \(donor.id) is not running" : context + ": container \(donor.id) is not running")
+            throw ShoalError.conflict((stopped.map { $0 + ": " } ?? "") + "container \(donor.id) is not running")
         }
         return donor
     }

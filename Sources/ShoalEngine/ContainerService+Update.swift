@@ -39,7 +39,7 @@ extension ContainerService {
             host.restartPolicy = policy
         }
         if let memory = change.memory {
-            if memory < 6 << 20 { throw ShoalError.invalidArgument("Minimum memory limit allowed is 6MB") }
+            try ResourceLimits.checkMemory(memory)
             if change.memorySwap == nil, host.memorySwap > 0, memory > host.memorySwap {
                 throw ShoalError.invalidArgument("Memory limit should be smaller than already set memoryswap limit, "
                                                  + "update the memoryswap at the same time")
@@ -54,11 +54,7 @@ extension ContainerService {
             host.memorySwap = swap
         }
         if let nano = change.nanoCPUs {
-            let cpus = Int64(ProcessInfo.processInfo.activeProcessorCount)
-            guard nano >= 0, nano <= cpus * 1_000_000_000 else {
-                throw ShoalError.invalidArgument(
-                    "Range of CPUs is from 0.01 to \(cpus).00, as there are only \(cpus) CPUs available")
-            }
+            try ResourceLimits.checkNanoCPUs(nano)
             host.nanoCPUs = nano
         }
         if let shares = change.cpuShares { host.cpuShares = shares }

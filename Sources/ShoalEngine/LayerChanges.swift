@@ -33,7 +33,7 @@ enum LayerChanges {
                 continue
             }
             guard existsBelow(path, lowers) else {
-                if initPaths.contains(path) { continue }
+                if initPaths.contains(path) { continue }  // a mount target (see mountTargets)
                 // New here: the path and nothing under it (Docker lists a new directory's entries too).
                 changes.append(FilesystemChange(path: path, kind: .added))
                 if type == S_IFDIR { addAll(upper: upper, relative: path, into: &changes) }
@@ -74,6 +74,12 @@ enum LayerChanges {
         for name in names where !FileManager.default.fileExists(atPath: upper + path + "/" + name) {
             changes.append(FilesystemChange(path: path + "/" + name, kind: .deleted))
         }
+    }
+
+    /// The init paths none of `lowers` has: where the runtime's mount targets in the upper directory are no change
+    /// of the container's.
+    static func mountTargets(absentFrom lowers: [String]) -> [String] {
+        initPaths.filter { !existsBelow($0, lowers) }.sorted()
     }
 
     private static func existsBelow(_ path: String, _ lowers: [String]) -> Bool {

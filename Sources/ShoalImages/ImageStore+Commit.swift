@@ -9,10 +9,7 @@ extension ImageStore {
     public func commit(parent: String, layerTar path: String, config: ContainerConfig, reference: String? = nil,
                        comment: String = "", author: String = "", container: String = "",
                        created: Date = Date()) async throws -> ImageRecord {
-        let target = try reference.map { try ImageReference.parse($0).withDefaultTag }
-        if let target, target.digest != nil {
-            throw ShoalError.invalidArgument("refusing to create a tag with a digest reference")
-        }
+        let target = try Self.newImageTarget(reference)
         beginOperation()
         defer { endOperation() }
         let parentID = try resolve(parent)
@@ -36,12 +33,6 @@ extension ImageStore {
             .init(created: now, author: author.isEmpty ? nil : author, comment: comment.isEmpty ? nil : comment),
         ]
         image.rootfs.diffIDs.append(layer.diffID)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let id = try content.write(Array(try encoder.encode(image)))
-        addImage(id: id, config: image, layers: base.layers + [layer.chainID])
-        if let target { state.references[target.description] = id }
-        try persist()
-        return record(state.images[id.hex]!)
+        return try storeNewImage(config: image, layers: base.layers + [layer.chainID], target: target)
     }
 }

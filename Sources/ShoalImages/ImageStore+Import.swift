@@ -9,10 +9,7 @@ extension ImageStore {
     /// the run defaults (from `--change`, see `ImageChanges`), `message` the history comment.
     public func importRootfs(tarAt path: String, reference: String? = nil, changes: ContainerConfig = ContainerConfig(),
                              message: String = "", created: Date = Date()) async throws -> ImageRecord {
-        let target = try reference.map { try ImageReference.parse($0).withDefaultTag }
-        if let target, target.digest != nil {
-            throw ShoalError.invalidArgument("refusing to create a tag with a digest reference")
-        }
+        let target = try Self.newImageTarget(reference)
         beginOperation()
         defer { endOperation() }
         let unpacker = self.unpacker
@@ -26,11 +23,26 @@ extension ImageStore {
             created: now, config: changes, comment: message.isEmpty ? nil : message,
             history: [.init(created: now, comment: message.isEmpty ? nil : message)],
             rootfs: .init(diffIDs: [layer.diffID]))
+        return try storeNewImage(config: config, layers: [layer.chainID], target: target)
+    }
+
+    /// The tag a new image gets (`docker import`, `docker commit`): REPO[:TAG] with `latest` by default; a digest
+    /// is refused.
+    static func newImageTarget(_ reference: String?) throws -> ImageReference? {
+        let target = try reference.map { try ImageReference.parse($0).withDefaultTag }
+        if let target, target.digest != nil {
+            throw ShoalError.invalidArgument("refusing to create a tag with a digest reference")
+        }
+        return target
+    }
+
+    /// Stores a new image's configuration (its ID is the digest of the stored bytes), records it over `layers`
+    /// (chain IDs, bottom first, already in the store), tags it `target` and persists the store.
+    func storeNewImage(config: ImageConfiguration, layers: [Digest], target: ImageReference?) throws -> ImageRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = Array(try encoder.encode(config))
-        let id = try content.write(bytes)
-        addImage(id: id, config: config, layers: [layer.chainID])
+        let id = try content.write(Array(try encoder.encode(config)))
+        addImage(id: id, config: config, layers: layers)
         if let target { state.references[target.description] = id }
         try persist()
         return record(state.images[id.hex]!)

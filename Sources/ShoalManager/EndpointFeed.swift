@@ -31,7 +31,12 @@ actor EndpointFeed {
 
     /// The tasks of `tasks` that serve (see `serving`).
     static func serving(_ tasks: [SwarmTask]) -> Set<String> {
-        Set(tasks.filter { $0.status.state == .running && $0.desiredState <= .running }.map(\.id))
+        Set(tasks.filter(isServing).map(\.id))
+    }
+
+    /// Whether `task` serves (see `serving`).
+    static func isServing(_ task: SwarmTask) -> Bool {
+        task.status.state == .running && task.desiredState <= .running
     }
 
     /// The stream of a session of `nodeID`: the full set first. It ends when the session does (`cancel`) or the

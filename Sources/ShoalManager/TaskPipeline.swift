@@ -210,11 +210,10 @@ actor TaskPipeline {
                                                                   serviceName: service.spec.name))
     }
 
-    /// How many tasks of each service serve (EndpointFeed.serving), by service ID.
+    /// How many tasks of each service serve (EndpointFeed.isServing), by service ID.
     static func servingCounts(_ tasks: [SwarmTask]) -> [String: Int] {
-        let serving = EndpointFeed.serving(tasks)
         var counts: [String: Int] = [:]
-        for task in tasks where serving.contains(task.id) { counts[task.serviceID, default: 0] += 1 }
+        for task in tasks where EndpointFeed.isServing(task) { counts[task.serviceID, default: 0] += 1 }
         return counts
     }
 

@@ -21,10 +21,15 @@ public struct DeviceCgroupRule: Sendable, Equatable {
             return value
         }
         let access = String(parts[2])
-        guard (1...3).contains(access.count), access.allSatisfy({ "rwm".contains($0) }) else { throw invalid }
+        guard Self.isAccess(access) else { throw invalid }
         type = String(parts[0])
         major = try number(numbers[0])
         minor = try number(numbers[1])
         self.access = access
+    }
+
+    /// Device cgroup permissions: one to three of r, w and m.
+    public static func isAccess(_ text: String) -> Bool {
+        (1...3).contains(text.count) && text.allSatisfy { "rwm".contains($0) }
     }
 }

@@ -21,7 +21,8 @@ public struct ResourceUpdate: Sendable, Equatable {
         if let memoryReservation { flags += ["--memory-reservation", String(memoryReservation)] }
         if let cpuShares { flags += ["--cpu-share", String(cpuShares)] }
         if let cpus {
-            flags += ["--cpu-period", "100000", "--cpu-quota", cpus > 0 ? String(Int64((cpus * 100_000).rounded())) : "-1"]
+            flags += ["--cpu-period", String(SpecBuilder.cpuPeriod),
+                      "--cpu-quota", cpus > 0 ? String(SpecBuilder.cpuQuota(cpus)) : "-1"]
         }
         if let cpusetCpus { flags += ["--cpuset-cpus", cpusetCpus] }
         if let cpusetMems { flags += ["--cpuset-mems", cpusetMems] }

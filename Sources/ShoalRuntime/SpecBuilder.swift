@@ -154,6 +154,10 @@ public enum SpecBuilder {
         return result
     }
 
+    /// `--cpus` as Docker sets it: a CFS quota over a 100 ms period.
+    static let cpuPeriod: UInt64 = 100_000
+    static func cpuQuota(_ cpus: Double) -> Int64 { Int64((cpus * Double(cpuPeriod)).rounded()) }
+
     static func resources(_ options: ContainerSpecOptions) throws -> OCISpec.Resources {
         var resources = OCISpec.Resources()
         resources.devices = options.privileged
@@ -169,8 +173,8 @@ public enum SpecBuilder {
             var cpu = OCISpec.CPU(shares: options.cpuShares, cpus: options.cpusetCpus, mems: options.cpusetMems)
             if let cpus = options.cpus {
                 guard cpus > 0 else { throw ShoalError.invalidArgument("Range of CPUs is from 0.01 to the number of CPUs available") }
-                cpu.period = 100_000
-                cpu.quota = Int64((cpus * 100_000).rounded())
+                cpu.period = cpuPeriod
+                cpu.quota = cpuQuota(cpus)
             }
             resources.cpu = cpu
         }

@@ -50,7 +50,7 @@ extension DeviceMappingWire {
     func mapping() throws -> DeviceMapping {
         guard let host = PathOnHost, !host.isEmpty else { throw DockerAPIError.badRequest("invalid device: empty path") }
         let permissions = CgroupPermissions.flatMap { $0.isEmpty ? nil : $0 } ?? "rwm"
-        guard permissions.count <= 3, permissions.allSatisfy({ "rwm".contains($0) }) else {
+        guard DeviceCgroupRule.isAccess(permissions) else {
             throw DockerAPIError.badRequest("invalid device mode: \(permissions)")
         }
         let inside = PathInContainer.flatMap { $0.isEmpty ? nil : $0 } ?? host
@@ -113,15 +113,12 @@ extension HostConfigWire {
         }
         host.memory = Memory ?? 0
         host.memorySwap = MemorySwap ?? 0
-        if host.memory < 0 { throw DockerAPIError.badRequest("invalid memory limit: must be positive") }
-        if host.memory > 0 && host.memory < 6 * 1024 * 1024 {
-            throw DockerAPIError.badRequest("Minimum memory limit allowed is 6MB")
-        }
         host.nanoCPUs = NanoCpus ?? 0
-        let cpus = Int64(ProcessInfo.processInfo.activeProcessorCount)
-        if host.nanoCPUs < 0 || host.nanoCPUs > cpus * 1_000_000_000 {
-            throw DockerAPIError.badRequest(
-                "Range of CPUs is from 0.01 to \(cpus).00, as there are only \(cpus) CPUs available")
+        do {
+            try ResourceLimits.checkMemory(host.memory)
+            try ResourceLimits.checkNanoCPUs(host.nanoCPUs)
+        } catch let error as ShoalError {
+            throw DockerAPIError.badRequest(error.message)
         }
         host.cpuShares = CpuShares ?? 0
         host.pidsLimit = PidsLimit.flatMap { $0 == 0 ? nil : $0 }
