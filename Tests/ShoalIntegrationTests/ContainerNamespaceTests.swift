@@ -86,11 +86,14 @@ import Testing
             func inside(_ options: [String], _ command: String) async throws -> Shell.Result {
                 try await daemon.docker(["run", "--rm", "--network", "none"] + options + ["busybox", "sh", "-c", command])
             }
-            // A host device under another name, usable; read-only when asked (/dev/fuse: not in the defaults).
+            // A host device under another name, usable; read-only when asked: a node of fuse's numbers (10:229, not
+            // in the defaults) made for the test, so the host need not have /dev/fuse.
+            let fuse = run.path("fuse")
+            try await Shell.sh("mknod \(fuse) c 10 229")
             let mapped = try await inside(["--device", "/dev/null:/dev/mynull"],
                                           "echo hi > /dev/mynull && stat -c '%F %t:%T' /dev/mynull")
             #expect(mapped.status == 0 && mapped.stdout == "character special file 1:3\n", "\(mapped)")
-            let readOnly = try await inside(["--device", "/dev/fuse:/dev/myfuse:r"],
+            let readOnly = try await inside(["--device", "\(fuse):/dev/myfuse:r"],
                                             "exec 3</dev/myfuse && echo read; exec 4>/dev/myfuse && echo written")
             #expect(readOnly.stdout == "read\n" && readOnly.stderr.contains("Operation not permitted"), "\(readOnly)")
             // Any node may be made (Docker's and runc's defaults), but only opened where a rule allows it.
