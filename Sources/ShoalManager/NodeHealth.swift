@@ -16,6 +16,10 @@ actor NodeHealth {
     private var tracker = HeartbeatTracker()
     /// The other managers' control APIs, by their answers to probes.
     private var reachability = HeartbeatTracker()
+    /// The managers this term has recorded Reachable since it began or since they last became Unreachable: the
+    /// store may still say Unreachable from an earlier term (a leader that died after marking a manager that then
+    /// came up), and the tracker reports no change for a manager it has only ever seen answer.
+    private var confirmedReachable: Set<String> = []
     private let objects: SwarmObjects
     private let fence: LeaderFence
     private let feed: EndpointFeed
@@ -49,6 +53,7 @@ actor NodeHealth {
     func forget(_ nodeID: String) {
         tracker.forget(nodeID)
         reachability.forget(nodeID)
+        confirmedReachable.remove(nodeID)
     }
 
     /// When `nodeID` was last heard from in this term (tests).
@@ -80,14 +85,17 @@ actor NodeHealth {
         for nodeID in asked { reachability.watch(nodeID, at: .now, period: period) }
         for nodeID in answered {
             try? await heartbeat(nodeID, period: period)
-            guard case .ready = reachability.heartbeat(nodeID, at: .now, period: period) else { continue }
+            let change = reachability.heartbeat(nodeID, at: .now, period: period)
+            if case .ready = change {} else if confirmedReachable.contains(nodeID) { continue }
             await storeReachability(nodeID, .reachable)
+            confirmedReachable.insert(nodeID)
         }
     }
 
     /// The nodes whose heartbeats stopped: Down; the managers whose API stopped answering: Unreachable.
     func expire() async {
         for case .down(let nodeID) in reachability.expire(at: .now) {
+            confirmedReachable.remove(nodeID)
             await storeReachability(nodeID, .unreachable)
         }
         for case .down(let nodeID) in tracker.expire(at: .now) {
