@@ -15,6 +15,8 @@ actor ServiceOrchestrator {
     private let services: StoreTable<ServiceMessage>
     private let tasks: StoreTable<TaskMessage>
     /// Where the last round's time went: reading, deciding (the cores), committing, reaping (scale runs' logs).
+    /// The orchestrators' last task writes (the pipeline's mirror must show them before the next round).
+    private(set) var written = TaskWrites()
     private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, reap: Duration) =
         (.zero, .zero, .zero, .zero)
 
@@ -34,10 +36,17 @@ actor ServiceOrchestrator {
         try await reconcileRound(now: now, newTaskID: newTaskID).next
     }
 
+    /// Turns the tasks a service's step makes into what is stored, before it is stored; `read`: every task as
+    /// the round read it. The task pipeline allocates and places them here, so a new task is written once.
+    typealias Preparation = @Sendable (_ made: [SwarmTask], _ read: [SwarmTask]) async throws -> [SwarmTask]
+
     /// `reconcileAll`, and the tasks as the round left them: the round's one read of the table with its own
     /// commits applied (each at the revision it was stored at), so the steps after it need not read the table
-    /// again. Other writers' changes since the read (the nodes' status reports) are not in it.
-    func reconcileRound(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() })
+    /// again. Other writers' changes since the read (the nodes' status reports) are not in it. `prepare` sees
+    /// each service's new tasks before they are stored (the same tasks, same IDs, come back).
+    /// `read`: the tasks to start from (the pipeline's mirror); nil reads the table.
+    func reconcileRound(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() },
+                        read given: TaskRead? = nil, prepare: Preparation? = nil)
         async throws -> (next: Date?, tasks: [Versioned<TaskMessage>])
     {
         let clock = ContinuousClock()
@@ -48,9 +57,14 @@ actor ServiceOrchestrator {
         let context = OrchestrationContext(now: now, nodes: nodes, newTaskID: newTaskID)
         var next: Date?
         var byID: [String: SwarmService] = [:]
-        let read = try await tasks.list()
-        // Each task is converted once a round: the reconcilers and the reaper share the conversions.
-        let converted = read.map(SwarmTask.init)
+        let read: [Versioned<TaskMessage>], converted: [SwarmTask]
+        if let given {
+            (read, converted) = (given.stored, given.converted)
+        } else {
+            read = try await tasks.list()
+            // Each task is converted once a round: the reconcilers and the reaper share the conversions.
+            converted = read.map(SwarmTask.init)
+        }
         let readTime = clock.now - start
         let tasksByService = Dictionary(grouping: read.indices, by: { read[$0].object.serviceID })
         var after = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -77,7 +91,14 @@ actor ServiceOrchestrator {
             for wake in [update.next, due.next, rebalance.next].compactMap({ $0 }) {
                 next = next.map { min($0, wake) } ?? wake
             }
-            let entries = try taskWrites(actions, current: current, now: now)
+            var changes = TaskChanges(actions, current: current, now: now)
+            if let prepare, !changes.created.isEmpty {
+                let made = changes.created.values.sorted { $0.id < $1.id }
+                for task in try await prepare(made, converted) where changes.created[task.id] != nil {
+                    changes.created[task.id] = task
+                }
+            }
+            let entries = try taskWrites(changes, current: current)
             // Decided on this version of the service: a concurrent update makes the round start again.
             let unchanged = try services.unchanged(service.id, sinceVersion: stored.version)
             var last = entries.isEmpty ? StoreWrite() : unchanged
@@ -101,7 +122,7 @@ actor ServiceOrchestrator {
                 let commitStart = clock.now
                 defer { committing += clock.now - commitStart }
                 guard let revision = try await commit(write) else { break }
-                for entry in part.indices { entries[entry].apply(at: revision, to: &after) }
+                for entry in part.indices { entries[entry].apply(at: revision, to: &after, recording: &written) }
             }
         }
         let reapStart = clock.now
@@ -123,7 +144,7 @@ actor ServiceOrchestrator {
             converted[stored.id].flatMap { $0.version == UInt64(stored.version) ? $0 : nil } ?? SwarmTask(stored)
         }
         let actions = TaskReaper.reap(all, services: services, historyLimit: historyLimit, nodes: context.nodes)
-        let entries = try taskWrites(actions, current: current, now: context.now)
+        let entries = try taskWrites(TaskChanges(actions, current: current, now: context.now), current: current)
         guard !entries.isEmpty else { return }
         // Each deletion stands alone (its own version): thousands (a service scaled down) go in parts.
         let revisions: [Int64?]
@@ -133,7 +154,7 @@ actor ServiceOrchestrator {
         case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
         }
         for (entry, revision) in zip(entries, revisions) {
-            if let revision { entry.apply(at: revision, to: &tasks) }
+            if let revision { entry.apply(at: revision, to: &tasks, recording: &written) }
         }
     }
 
@@ -145,51 +166,62 @@ actor ServiceOrchestrator {
         var createRevision: Int64?
         var deleted: String?
 
-        /// The tasks as they are once the write is stored at `revision`.
-        func apply(at revision: Int64, to tasks: inout [String: Versioned<TaskMessage>]) {
+        /// The tasks as they are once the write is stored at `revision`; `written` records it.
+        func apply(at revision: Int64, to tasks: inout [String: Versioned<TaskMessage>], recording written: inout TaskWrites) {
             if let stored {
                 tasks[stored.id] = Versioned(object: stored, version: revision, createRevision: createRevision ?? revision)
+                written.record(revision: revision, stored: [stored.id])
             }
-            if let deleted { tasks[deleted] = nil }
+            if let deleted {
+                tasks[deleted] = nil
+                written.record(revision: revision, deleted: [deleted])
+            }
         }
     }
 
-    /// The store's writes for `actions`, each on the version of the task it was decided on.
-    private func taskWrites(_ actions: [OrchestratorAction], current: [Versioned<TaskMessage>], now: Date) throws
-        -> [TaskWrite]
-    {
-        let versions = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    /// What a service's actions do to its tasks: made, changed (on the version they were decided on), deleted.
+    private struct TaskChanges {
         var created: [String: SwarmTask] = [:]
         var changed: [String: SwarmTask] = [:]
         var deleted: [String] = []
-        for action in actions {
-            switch action {
-            case .create(let task):
-                created[task.id] = task
-            case .setDesiredState(let id, let state):
-                if created[id] != nil {
-                    created[id]?.desiredState = state
-                } else if var task = changed[id] ?? versions[id].map(SwarmTask.init) {
-                    task.desiredState = state
-                    task.updatedAt = now
-                    changed[id] = task
+
+        init(_ actions: [OrchestratorAction], current: [Versioned<TaskMessage>], now: Date) {
+            var versions: [String: Versioned<TaskMessage>] = [:]
+            for stored in current where versions[stored.id] == nil { versions[stored.id] = stored }
+            for action in actions {
+                switch action {
+                case .create(let task):
+                    created[task.id] = task
+                case .setDesiredState(let id, let state):
+                    if created[id] != nil {
+                        created[id]?.desiredState = state
+                    } else if var task = changed[id] ?? versions[id].map(SwarmTask.init) {
+                        task.desiredState = state
+                        task.updatedAt = now
+                        changed[id] = task
+                    }
+                case .delete(let id):
+                    deleted.append(id)
                 }
-            case .delete(let id):
-                deleted.append(id)
             }
         }
+    }
+
+    /// The store's writes for `changes`, each on the version of the task it was decided on.
+    private func taskWrites(_ changes: TaskChanges, current: [Versioned<TaskMessage>]) throws -> [TaskWrite] {
+        let versions = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var result: [TaskWrite] = []
-        for task in created.values.sorted(by: { $0.id < $1.id }) {
+        for task in changes.created.values.sorted(by: { $0.id < $1.id }) {
             let stored = task.stored
             result.append(TaskWrite(write: try tasks.create(stored), stored: stored))
         }
-        for task in changed.values.sorted(by: { $0.id < $1.id }) {
+        for task in changes.changed.values.sorted(by: { $0.id < $1.id }) {
             guard let existing = versions[task.id] else { continue }
             let stored = task.stored
             result.append(TaskWrite(write: try tasks.update(stored, ifVersion: existing.version), stored: stored,
                                     createRevision: existing.createRevision))
         }
-        for id in deleted.sorted() {
+        for id in changes.deleted.sorted() {
             guard let version = versions[id]?.version else { continue }
             result.append(TaskWrite(write: try tasks.delete(id, ifVersion: version), deleted: id))
         }

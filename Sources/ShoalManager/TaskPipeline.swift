@@ -21,10 +21,10 @@ import ShoalScheduler
 /// arrive during a round make one more round, however many they are. At 100,000 tasks a round's cost is its
 /// writes: every read or write of the whole table saved is a second or more of the store's time.
 actor TaskPipeline {
-    private let objects: SwarmObjects
+    let objects: SwarmObjects
     private let fence: LeaderFence
     private let orchestrator: ServiceOrchestrator
-    private let allocator: NetworkAllocatorService
+    let allocator: NetworkAllocatorService
     private let endpoints: EndpointFeed
     /// A secret's or config's payload, opened by the leader (only the nodes whose tasks use it get it).
     private let payload: @Sendable (DataObjectKind, String) async throws -> [UInt8]
@@ -32,13 +32,19 @@ actor TaskPipeline {
     private let dataKey: ClusterDataKey?
     let assignments = AssignmentFeed()
     private let logger: Logger
-    private let tasks: StoreTable<TaskMessage>
-    private let services: StoreTable<ServiceMessage>
-    private let networks: StoreTable<SwarmNetwork>
+    let tasks: StoreTable<TaskMessage>
+    let services: StoreTable<ServiceMessage>
+    let networks: StoreTable<SwarmNetwork>
     private let wakes: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    let wake: AsyncStream<Void>.Continuation
     private var running: [Task<Void, Never>] = []
     private var alarm: Task<Void, Never>?
+    /// The task table, kept by its watch (the rounds start from it rather than from a read of the whole table).
+    private let mirror: TaskMirror
+    /// The pipeline's last task writes: the mirror must show them before a round starts from it.
+    var written = TaskWrites()
+    /// What this round's allocation and placement know (read on first need; see `PlacementRound`).
+    var placement: PlacementRound?
 
     /// A round that failed is tried again after this pause (a store hiccup, a conflict on every try).
     static let retryPause: Duration = .milliseconds(200)
@@ -57,15 +63,18 @@ actor TaskPipeline {
         tasks = StoreTable(objects.store)
         services = StoreTable(objects.store)
         networks = StoreTable(objects.store)
-        (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (self.wakes, self.wake) = (wakes, wake)
+        mirror = TaskMirror(tasks) { wake.yield() }
     }
 
     /// Follows the tables and runs rounds until `stop`.
-    func start() {
+    func start() async {
         guard running.isEmpty else { return }
+        await mirror.start()
         let wake = self.wake
         running = [
-            Self.follow(tasks, wake: wake), Self.follow(services, wake: wake),
+            Self.follow(services, wake: wake),
             Self.follow(StoreTable<Shoal_Cluster_V1_Node>(objects.store), wake: wake), Self.follow(networks, wake: wake),
             Task { [wakes] in
                 for await _ in wakes { await self.round() }
@@ -77,6 +86,7 @@ actor TaskPipeline {
     func stop() async {
         for task in running { task.cancel() }
         alarm?.cancel()
+        await mirror.stop()
         wake.finish()
         running = []
         await assignments.finish()
@@ -88,7 +98,13 @@ actor TaskPipeline {
         let start = clock.now
         var times: [Duration] = []
         do {
-            let (next, reconciled) = try await orchestrator.reconcileRound(now: now)
+            placement = nil
+            written.record(await orchestrator.written)
+            let read = await mirror.read(showing: written)
+            if read == nil { logger.debug("task pipeline: the task mirror is behind, the round reads the table") }
+            let (next, reconciled) = try await orchestrator.reconcileRound(now: now, read: read, prepare: { made, read in
+                try await self.prepare(made, read: read, now: now)
+            })
             times.append(clock.now - start)
             // A step that met a conflict leaves the rest to the next round (already asked for).
             let allocated = try await allocate(reconciled, now: now)
@@ -118,39 +134,23 @@ actor TaskPipeline {
     /// scheduler's step stores each task once, allocated and placed (one write per task instead of two). Returns
     /// the tasks and services as allocated, with the services' writes and the tasks the step changed.
     private func allocate(_ reconciled: [Versioned<TaskMessage>], now: Date) async throws -> Allocated {
-        let versionedServices = try await services.list()
-        var result = Allocated(tasks: [], services: versionedServices.map(\.object), networks: [])
+        let round = try await placementRound(read: nil)
+        let versionedServices = round.services
+        var result = Allocated(tasks: [], services: versionedServices.map(\.object), networks: round.networks)
         var storedTasks = reconciled
         await allocator.releaseAbsent(present: Set(result.services.map(\.id) + storedTasks.map(\.id)))
         // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
-        result.networks = try await networks.list().map(\.object)
-        let ingress = result.networks.first { $0.spec.ingress }?.id
-        let meshed = Set(result.services.filter { !NetworkAllocatorService.meshPorts(of: $0).isEmpty }.map(\.id))
         for (index, stored) in versionedServices.enumerated() {
-            let mesh = meshed.contains(stored.id) ? ingress : nil
+            let mesh = round.meshed.contains(stored.id) ? round.ingress : nil
             if let withVIPs = try await allocator.allocateVIPs(service: stored.object, ingress: mesh) {
                 result.serviceWrites.append(try services.update(withVIPs, ifVersion: stored.version))
                 result.services[index] = withVIPs
             }
         }
         for (index, stored) in storedTasks.enumerated() {
-            let task = stored.object
-            guard task.status.state == TaskState.new.rawValue,
-                  (TaskState(rawValue: task.desiredState) ?? .new) <= .running else { continue }
-            var allocated: TaskMessage
-            do {
-                allocated = try await allocator.allocate(task: task, ingress: meshed.contains(task.serviceID) ? ingress : nil)
-                allocated.status = TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling").stored
-            } catch {
-                let reason = (error as? ShoalError)?.message ?? "\(error)"
-                guard task.status.err != reason else { continue }
-                allocated = task
-                allocated.status.err = reason
-                allocated.status.timestampNs = now.nanoseconds
-            }
-            allocated.updatedAtNs = now.nanoseconds
+            guard let allocated = await allocated(stored.object, round: round, now: now) else { continue }
             storedTasks[index].object = allocated
-            result.changed.insert(task.id)
+            result.changed.insert(allocated.id)
         }
         result.tasks = storedTasks.map(SwarmTask.init)
         return result
@@ -164,57 +164,6 @@ actor TaskPipeline {
         var networks: [SwarmNetwork]
         var serviceWrites: [StoreWrite] = []
         var changed: Set<String> = []
-    }
-
-    /// The scheduler's step: every pending task wanted up gets a node, or the reason none fits, or the reason it
-    /// waits for the services it depends on (StartOrder); a reason is written only when it changes, so a waiting
-    /// task does not make a round of its own. It stores the allocator's changes with its own, each task once.
-    /// Returns every task as it stands (nil after a conflict).
-    private func schedule(_ allocated: Allocated, now: Date) async throws -> [SwarmTask]? {
-        let all = allocated.tasks
-        var pending = all.filter { $0.status.state == .pending && $0.desiredState <= .running }
-            .sorted { ($0.createdAt, $0.slot, $0.id) < ($1.createdAt, $1.slot, $1.id) }
-        let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var changed: [String: SwarmTask] = [:]
-        if !pending.isEmpty {
-            let held = StartOrder.held(pending, services: allocated.services.map(Self.startOrder),
-                                       serving: Self.servingCounts(all))
-            pending.removeAll { held[$0.id] != nil }
-            let waiting = held.sorted { $0.key < $1.key }
-                .map { SchedulingDecision(taskID: $0.key, outcome: .unschedulable(reason: $0.value)) }
-            var state = SchedulerState(nodes: try await objects.nodes(), tasks: all)
-            for decision in waiting + state.schedule(pending, now: now) {
-                guard let task = byID[decision.taskID] else { continue }
-                if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
-                var placed = decision.applied(to: task, at: now)
-                placed.updatedAt = now
-                changed[task.id] = placed
-            }
-        }
-        // Each object's write stands alone (its own compare-and-swap, on the version the round read), so a round
-        // of many goes in parts.
-        var writes = allocated.serviceWrites
-        for id in allocated.changed.union(changed.keys).sorted() {
-            guard let task = changed[id] ?? byID[id] else { continue }
-            writes.append(try tasks.update(task.stored, ifVersion: Int64(task.version)))
-        }
-        guard try await commit(each: writes) != nil else { return nil }
-        return all.map { changed[$0.id] ?? $0 }
-    }
-
-    /// What StartOrder needs of a service (a label that does not parse was refused when the service was made).
-    static func startOrder(_ service: ServiceMessage) -> StartOrder.Service {
-        StartOrder.Service(id: service.id, name: service.spec.name,
-                           stack: service.spec.labels[ServiceDependencies.stackLabel],
-                           dependencies: try? ServiceDependencies(labels: service.spec.labels,
-                                                                  serviceName: service.spec.name))
-    }
-
-    /// How many tasks of each service serve (EndpointFeed.isServing), by service ID.
-    static func servingCounts(_ tasks: [SwarmTask]) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for task in tasks where EndpointFeed.isServing(task) { counts[task.serviceID, default: 0] += 1 }
-        return counts
     }
 
     /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.
@@ -317,7 +266,7 @@ actor TaskPipeline {
     /// The revision each of `writes` was stored at (they go in parts: `LeaderFence.commit(each:in:)`), or nil
     /// after a conflict (something changed since it was read; the parts before it are stored), which asks for
     /// another round; a lost lead ends this one.
-    private func commit(each writes: [StoreWrite]) async throws -> [Int64]? {
+    func commit(each writes: [StoreWrite]) async throws -> [Int64]? {
         guard !writes.isEmpty else { return [] }
         switch try await fence.commit(each: writes, in: objects.store) {
         case .committed(let revisions): return revisions

@@ -1,0 +1,127 @@
+import Foundation
+import ShoalClusterStore
+import ShoalModel
+
+/// The leader's copy of the task table for one term (DESIGN §4b: a snapshot, then the watch): read once, then kept
+/// by the table's watch, each task decoded and converted once per change instead of the whole table once per
+/// round. At 100,000 tasks a read of the table costs seconds; a round now starts from the copy.
+///
+/// A round must see what the rounds before it stored, which the watch may not have delivered yet: `read(showing:)`
+/// waits until the copy shows the pipeline's last writes, and gives up after a bound (the round then reads the
+/// store itself, as without a copy). A watch that ends (a compaction, a store hiccup) makes a new read.
+actor TaskMirror {
+    private let table: StoreTable<TaskMessage>
+    private let changed: @Sendable () -> Void
+    private var tasks: [String: Entry] = [:]
+    /// The revision of the last change applied (or of the snapshot).
+    private var revision: Int64 = 0
+    private var loaded = false
+    private var following: Task<Void, Never>?
+
+    struct Entry {
+        var stored: Versioned<TaskMessage>
+        var task: SwarmTask
+    }
+
+    /// `changed` is called after each change is applied (the pipeline's wake).
+    init(_ table: StoreTable<TaskMessage>, changed: @escaping @Sendable () -> Void) {
+        self.table = table
+        self.changed = changed
+    }
+
+    func start() {
+        guard following == nil else { return }
+        following = Task { await self.follow() }
+    }
+
+    func stop() {
+        following?.cancel()
+        following = nil
+        tasks = [:]
+        loaded = false
+    }
+
+    /// Every task in ID order, stored and converted, once the copy shows `written`; nil when it does not within
+    /// `bound`.
+    func read(showing written: TaskWrites, bound: Duration = .seconds(2)) async -> TaskRead? {
+        let deadline = ContinuousClock.now + bound
+        while !shows(written) {
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return nil }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        let entries = tasks.values.sorted { $0.stored.id < $1.stored.id }
+        return TaskRead(stored: entries.map(\.stored), converted: entries.map(\.task))
+    }
+
+    /// Events up to `written.revision` are applied in order, so only that revision's own writes can still be
+    /// partly delivered: those are checked one by one.
+    private func shows(_ written: TaskWrites) -> Bool {
+        guard loaded, revision >= written.revision else { return false }
+        return written.stored.allSatisfy { (tasks[$0]?.stored.version ?? 0) >= written.revision }
+            && written.deleted.allSatisfy { tasks[$0] == nil }
+    }
+
+    private func follow() async {
+        while !Task.isCancelled {
+            do {
+                let snapshot = try await table.snapshot()
+                load(snapshot)
+                for try await event in try await table.watch(from: snapshot.revision + 1) {
+                    if case .compacted = event { break }
+                    apply(event)
+                }
+            } catch {
+                try? await Task.sleep(for: TaskPipeline.retryPause)
+            }
+        }
+    }
+
+    private func load(_ snapshot: TableSnapshot<TaskMessage>) {
+        var loaded: [String: Entry] = [:]
+        loaded.reserveCapacity(snapshot.objects.count)
+        for stored in snapshot.objects { loaded[stored.id] = Entry(stored: stored, task: SwarmTask(stored)) }
+        tasks = loaded
+        revision = snapshot.revision
+        self.loaded = true
+        changed()
+    }
+
+    private func apply(_ event: TableEvent<TaskMessage>) {
+        switch event {
+        case .put(let stored):
+            tasks[stored.id] = Entry(stored: stored, task: SwarmTask(stored))
+            revision = max(revision, stored.version)
+        case .delete(let id, let at):
+            tasks[id] = nil
+            revision = max(revision, at)
+        case .compacted:
+            return
+        }
+        changed()
+    }
+}
+
+/// Every task as a round starts from: as stored (with versions) and converted, in the same (ID) order.
+struct TaskRead: Sendable {
+    var stored: [Versioned<TaskMessage>]
+    var converted: [SwarmTask]
+}
+
+/// The last revision the pipeline stored tasks at, and the tasks it stored or deleted at it (see
+/// `TaskMirror.read(showing:)`).
+struct TaskWrites: Sendable, Equatable {
+    var revision: Int64 = 0
+    var stored: [String] = []
+    var deleted: [String] = []
+
+    mutating func record(revision: Int64, stored: [String] = [], deleted: [String] = []) {
+        guard revision >= self.revision, !(stored.isEmpty && deleted.isEmpty) else { return }
+        if revision > self.revision { self = TaskWrites(revision: revision) }
+        self.stored += stored
+        self.deleted += deleted
+    }
+
+    mutating func record(_ other: TaskWrites) {
+        record(revision: other.revision, stored: other.stored, deleted: other.deleted)
+    }
+}
