@@ -3,7 +3,8 @@ import ShoalClusterProto
 import ShoalModel
 
 /// What each node session is told of the tasks the leader wants on its node (the dispatcher's assignments): the
-/// whole set when the session starts, then what changed for the node after each round of the task pipeline. A
+/// whole set when the session starts, then what changed for the node after each round of the task pipeline (the
+/// round passes only the tasks whose stored version moved, so a round's cost follows its changes, not the table). A
 /// node hears of a task from the moment it is assigned and wanted running until it is deleted; its own status reports change nothing
 /// it is told (the node knows them), so a session only hears of new tasks, of changed wants (desired state, spec,
 /// addresses) and of deletions.
@@ -20,28 +21,48 @@ actor AssignmentFeed {
 
     /// The current assignments: node ID → task ID → assignment.
     private var byNode: [String: [String: Assigned]] = [:]
+    /// Which node each assigned task is on.
+    private var nodeOf: [String: String] = [:]
     private var sessions: [UUID: Session] = [:]
 
-    /// The tasks as the last round left them, with the names and the secret and config files their nodes need.
-    /// `registryAuths`: by service ID, the credentials its tasks' images are pulled with.
-    func update(_ tasks: [SwarmTask], serviceNames: [String: String], networkNames: [String: String],
-                files: [String: [TaskFile]] = [:], registryAuths: [String: String] = [:]) {
-        var next: [String: [String: Assigned]] = [:]
-        // A replacement waiting out its restart delay (desired `ready`) reaches its node once it is due: a task
-        // that cannot even be prepared there (no such image) is then retried at the policy's pace, not at once.
-        for task in tasks where !task.nodeID.isEmpty && task.status.state >= .assigned && task.desiredState >= .running {
-            var assigned = Assigned()
-            assigned.task = task.stored
-            assigned.serviceName = serviceNames[task.serviceID] ?? task.serviceID
-            for attachment in task.networksAttachments {
-                assigned.networkNames[attachment.networkID] = networkNames[attachment.networkID] ?? attachment.networkID
-            }
-            assigned.files = (files[task.id] ?? []).map(\.message)
-            assigned.registryAuth = registryAuths[task.serviceID] ?? ""
-            next[task.nodeID, default: [:]][task.id] = assigned
+    /// What a round changed: `changed` are the tasks whose stored version moved since the last update (as they
+    /// now stand), `removed` the tasks deleted since; with the names and the secret and config files their nodes
+    /// need. `registryAuths`: by service ID, the credentials its tasks' images are pulled with. Only the sessions
+    /// of the nodes concerned compare anything, and only for these tasks.
+    func update(changed: [SwarmTask], removed: [String], serviceNames: [String: String],
+                networkNames: [String: String], files: [String: [TaskFile]] = [:],
+                registryAuths: [String: String] = [:]) {
+        var touched: [String: [String]] = [:]
+        for id in removed {
+            guard let nodeID = nodeOf.removeValue(forKey: id) else { continue }
+            byNode[nodeID]?[id] = nil
+            touched[nodeID, default: []].append(id)
         }
-        byNode = next
-        for id in sessions.keys { tell(id) }
+        for task in changed {
+            // A replacement waiting out its restart delay (desired `ready`) reaches its node once it is due: a
+            // task that cannot even be prepared there (no such image) is then retried at the policy's pace.
+            let assigned = !task.nodeID.isEmpty && task.status.state >= .assigned && task.desiredState >= .running
+            if let nodeID = nodeOf[task.id], !assigned || nodeID != task.nodeID {
+                byNode[nodeID]?[task.id] = nil
+                nodeOf[task.id] = nil
+                touched[nodeID, default: []].append(task.id)
+            }
+            guard assigned else { continue }
+            var assignment = Assigned()
+            assignment.task = task.stored
+            assignment.serviceName = serviceNames[task.serviceID] ?? task.serviceID
+            for attachment in task.networksAttachments {
+                assignment.networkNames[attachment.networkID] = networkNames[attachment.networkID] ?? attachment.networkID
+            }
+            assignment.files = (files[task.id] ?? []).map(\.message)
+            assignment.registryAuth = registryAuths[task.serviceID] ?? ""
+            byNode[task.nodeID, default: [:]][task.id] = assignment
+            nodeOf[task.id] = task.nodeID
+            touched[task.nodeID, default: []].append(task.id)
+        }
+        for (id, session) in sessions {
+            if let taskIDs = touched[session.nodeID] { tell(id, about: taskIDs) }
+        }
     }
 
     /// The stream of a session of `nodeID`: the full set first. It ends when the session does (`cancel`) or the
@@ -67,21 +88,21 @@ actor AssignmentFeed {
         sessions = [:]
     }
 
-    private func tell(_ id: UUID) {
+    /// Tells session `id` what changed of `taskIDs` (tasks of its node, or that left it) since it was last told.
+    private func tell(_ id: UUID, about taskIDs: [String]) {
         guard var session = sessions[id] else { return }
         let current = byNode[session.nodeID] ?? [:]
         var message = Message()
-        for taskID in current.keys.sorted() {
-            guard let assigned = current[taskID] else { continue }
-            let wants = Self.wants(assigned)
-            if session.told[taskID] != wants {
-                message.upserted.append(assigned)
-                session.told[taskID] = wants
+        for taskID in Set(taskIDs).sorted() {
+            if let assigned = current[taskID] {
+                let wants = Self.wants(assigned)
+                if session.told[taskID] != wants {
+                    message.upserted.append(assigned)
+                    session.told[taskID] = wants
+                }
+            } else if session.told.removeValue(forKey: taskID) != nil {
+                message.removed.append(taskID)
             }
-        }
-        for taskID in session.told.keys.sorted() where current[taskID] == nil {
-            message.removed.append(taskID)
-            session.told[taskID] = nil
         }
         sessions[id] = session
         if !message.upserted.isEmpty || !message.removed.isEmpty { session.continuation.yield(message) }

@@ -8,15 +8,18 @@ import ShoalOrchestrator
 /// The leader's shell around ShoalOrchestrator's cores for one term: it reads the services, their tasks and the
 /// nodes, lets the reconcilers, the updater and the restart delays decide, and commits each service's changes in
 /// one transaction fenced by the term (a deposed leader changes nothing). A service whose tasks changed in between
-/// is left for the next round; then the reaper trims the history. It keeps nothing between rounds.
+/// is left for the next round; then the reaper trims the history. Between rounds it keeps only what tells it which
+/// services the next round must look at.
 actor ServiceOrchestrator {
     let objects: SwarmObjects
     let fence: LeaderFence
-    private let services: StoreTable<ServiceMessage>
-    private let tasks: StoreTable<TaskMessage>
+    let services: StoreTable<ServiceMessage>
+    let tasks: StoreTable<TaskMessage>
     /// Where the last round's time went: reading, deciding (the cores), committing, reaping (scale runs' logs).
     /// The orchestrators' last task writes (the pipeline's mirror must show them before the next round).
     private(set) var written = TaskWrites()
+    /// What the last round looked at (see `reconcileRound`).
+    private var looked = Looked()
     private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, reap: Duration) =
         (.zero, .zero, .zero, .zero)
 
@@ -40,14 +43,20 @@ actor ServiceOrchestrator {
     /// the round read it. The task pipeline allocates and places them here, so a new task is written once.
     typealias Preparation = @Sendable (_ made: [SwarmTask], _ read: [SwarmTask]) async throws -> [SwarmTask]
 
-    /// `reconcileAll`, and the tasks as the round left them: the round's one read of the table with its own
-    /// commits applied (each at the revision it was stored at), so the steps after it need not read the table
-    /// again. Other writers' changes since the read (the nodes' status reports) are not in it. `prepare` sees
-    /// each service's new tasks before they are stored (the same tasks, same IDs, come back).
-    /// `read`: the tasks to start from (the pipeline's mirror); nil reads the table.
+    /// `reconcileAll`, and the tasks as the round left them: the round's read of the table with its own commits
+    /// applied (each at the revision it was stored at), so the steps after it need not read the table again.
+    /// Other writers' changes since the read (the nodes' status reports) are not in it. `prepare` sees each
+    /// service's new tasks before they are stored (the same tasks, same IDs, come back).
+    ///
+    /// `read`: the tasks to start from (the pipeline's mirror), with the services whose tasks changed since the
+    /// read before it; nil reads the table and looks at every service. A service is looked at when its tasks or
+    /// its spec changed, when its clock is due (a restart delay, an update's delay or monitor), when its last
+    /// commit met a conflict, and every service when the nodes or the history limit changed, so a round's
+    /// decisions follow its changes rather than the size of the table.
     func reconcileRound(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() },
-                        read given: TaskRead? = nil, prepare: Preparation? = nil)
-        async throws -> (next: Date?, tasks: [Versioned<TaskMessage>])
+                        read given: TaskRead? = nil, changedServices: Set<String>? = nil,
+                        prepare: Preparation? = nil)
+        async throws -> (next: Date?, tasks: TaskRead)
     {
         let clock = ContinuousClock()
         let start = clock.now
@@ -55,46 +64,41 @@ actor ServiceOrchestrator {
         let nodes = try await objects.nodes()
         let historyLimit = (try? await objects.cluster().spec.taskHistoryRetentionLimit) ?? SwarmSpec().taskHistoryRetentionLimit
         let context = OrchestrationContext(now: now, nodes: nodes, newTaskID: newTaskID)
-        var next: Date?
-        var byID: [String: SwarmService] = [:]
-        let read: [Versioned<TaskMessage>], converted: [SwarmTask]
+        let read: TaskRead
         if let given {
-            (read, converted) = (given.stored, given.converted)
+            read = given
         } else {
-            read = try await tasks.list()
-            // Each task is converted once a round: the reconcilers and the reaper share the conversions.
-            converted = read.map(SwarmTask.init)
+            let stored = try await tasks.list()
+            read = TaskRead(stored: stored, converted: stored.map(SwarmTask.init))
         }
         let readTime = clock.now - start
-        let tasksByService = Dictionary(grouping: read.indices, by: { read[$0].object.serviceID })
-        var after = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let everything = given == nil || changedServices == nil || context.nodes != looked.nodes
+            || historyLimit != looked.historyLimit
+        let changed = changedServices ?? []
+        let tasksByService = Dictionary(grouping: read.stored.indices, by: { read.stored[$0].object.serviceID })
+        var round = RoundChanges()
+        var byID: [String: SwarmService] = [:]
+        var next = Looked(nodes: context.nodes, historyLimit: historyLimit)
         for stored in try await services.list() {
             var service = SwarmService(stored)
             byID[service.id] = service
-            let indices = tasksByService[service.id] ?? []
-            let current = indices.map { read[$0] }
-            let own = indices.map { converted[$0] }
-            var actions = service.spec.mode.isGlobal
-                ? GlobalReconciler.reconcile(service, tasks: own, context: context)
-                : ReplicatedReconciler.reconcile(service, tasks: own, context: context)
-            let begun = Updater.begins(service, tasks: own, now: now)
-            if let begun { service.updateStatus = begun }
-            var update = Updater.step(service, tasks: own.applying(actions), context: context)
-            if update.status == nil { update.status = begun }
-            actions += update.actions
-            let due = RestartSupervisor.dueStarts(own.applying(actions), now: now)
-            actions += due.actions
-            // Moves onto emptier nodes only when nothing else is to be done for the service.
-            let rebalance = actions.isEmpty && update.status == nil
-                ? Rebalancer.step(service, tasks: own, context: context) : Rebalancer.Step()
-            actions += rebalance.actions
-            for wake in [update.next, due.next, rebalance.next].compactMap({ $0 }) {
-                next = next.map { min($0, wake) } ?? wake
+            let due = everything || changed.contains(service.id) || looked.versions[service.id] != stored.version
+                || looked.retry.contains(service.id) || (looked.wakes[service.id].map { $0 <= now } ?? false)
+            next.versions[service.id] = stored.version
+            guard due else {
+                next.wakes[service.id] = looked.wakes[service.id]
+                continue
             }
-            var changes = TaskChanges(actions, current: current, now: now)
+            next.looked.insert(service.id)
+            let indices = tasksByService[service.id] ?? []
+            let current = indices.map { read.stored[$0] }
+            let own = indices.map { read.converted[$0] }
+            let decision = Self.decide(&service, tasks: own, context: context)
+            next.wakes[service.id] = decision.wake
+            var changes = TaskChanges(decision.actions, current: current, now: now)
             if let prepare, !changes.created.isEmpty {
                 let made = changes.created.values.sorted { $0.id < $1.id }
-                for task in try await prepare(made, converted) where changes.created[task.id] != nil {
+                for task in try await prepare(made, read.converted) where changes.created[task.id] != nil {
                     changes.created[task.id] = task
                 }
             }
@@ -102,10 +106,10 @@ actor ServiceOrchestrator {
             // Decided on this version of the service: a concurrent update makes the round start again.
             let unchanged = try services.unchanged(service.id, sinceVersion: stored.version)
             var last = entries.isEmpty ? StoreWrite() : unchanged
-            if let status = update.status {
+            if let status = decision.update.status {
                 var changed = service
                 changed.updateStatus = status
-                if update.rollsBack, let previous = service.previousSpec {
+                if decision.update.rollsBack, let previous = service.previousSpec {
                     changed.spec = previous
                     changed.previousSpec = nil
                 }
@@ -121,27 +125,71 @@ actor ServiceOrchestrator {
                 let write = part.write + (index == steps.count - 1 ? last : unchanged)
                 let commitStart = clock.now
                 defer { committing += clock.now - commitStart }
-                guard let revision = try await commit(write) else { break }
-                for entry in part.indices { entries[entry].apply(at: revision, to: &after, recording: &written) }
+                guard let revision = try await commit(write) else {
+                    next.retry.insert(service.id)
+                    break
+                }
+                for entry in part.indices { entries[entry].apply(at: revision, to: &round, recording: &written) }
             }
         }
         let reapStart = clock.now
-        let unchanged = Dictionary(converted.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        try await reap(&after, converted: unchanged, services: byID, historyLimit: historyLimit, context: context)
+        // The reaper looks at the services looked at, and at the tasks of services that are gone.
+        var after = round.applied(to: read)
+        let reaped = everything ? nil : next.looked.union(tasksByService.keys.filter { byID[$0] == nil })
+        try await reap(&after, only: reaped, services: byID, historyLimit: historyLimit, context: context)
+        looked = next
         lastRoundTimes = (readTime, reapStart - start - readTime - committing, committing, clock.now - reapStart)
-        return (next, after.keys.sorted().compactMap { after[$0] })
+        return (next.wakes.values.min(), after)
     }
 
-    /// The reaper over every task as this round left them (a service made or removed during the round is seen by
-    /// the next one).
-    /// `converted`: the round's conversions of the tasks it read (used while a task's version is unchanged).
-    private func reap(_ tasks: inout [String: Versioned<TaskMessage>], converted: [String: SwarmTask],
-                      services: [String: SwarmService], historyLimit: Int, context: OrchestrationContext)
-        async throws
+    /// What one service needs now: its reconciler's actions, its update's step (which may begin an update: the
+    /// service's update status is set then), due restarts, and a rebalancing move when nothing else is to be done;
+    /// with when to look at it again at the latest.
+    private static func decide(_ service: inout SwarmService, tasks own: [SwarmTask], context: OrchestrationContext)
+        -> (actions: [OrchestratorAction], update: Updater.Step, wake: Date?)
     {
-        let current = tasks.keys.sorted().compactMap { tasks[$0] }
-        let all = current.map { stored in
-            converted[stored.id].flatMap { $0.version == UInt64(stored.version) ? $0 : nil } ?? SwarmTask(stored)
+        var actions = service.spec.mode.isGlobal
+            ? GlobalReconciler.reconcile(service, tasks: own, context: context)
+            : ReplicatedReconciler.reconcile(service, tasks: own, context: context)
+        let begun = Updater.begins(service, tasks: own, now: context.now)
+        if let begun { service.updateStatus = begun }
+        var update = Updater.step(service, tasks: own.applying(actions), context: context)
+        if update.status == nil { update.status = begun }
+        actions += update.actions
+        let due = RestartSupervisor.dueStarts(own.applying(actions), now: context.now)
+        actions += due.actions
+        // Moves onto emptier nodes only when nothing else is to be done for the service.
+        let rebalance = actions.isEmpty && update.status == nil
+            ? Rebalancer.step(service, tasks: own, context: context) : Rebalancer.Step()
+        actions += rebalance.actions
+        return (actions, update, [update.next, due.next, rebalance.next].compactMap { $0 }.min())
+    }
+
+    /// What the last round looked at and saw, for telling which services the next one must look at.
+    struct Looked {
+        var nodes: [String: SwarmNode] = [:]
+        var historyLimit = Int.min
+        /// Every service's version as the round read it.
+        var versions: [String: Int64] = [:]
+        /// When each service is due again on the clock.
+        var wakes: [String: Date] = [:]
+        /// Services whose commit met a conflict.
+        var retry: Set<String> = []
+        /// The services the round looked at.
+        var looked: Set<String> = []
+    }
+
+    /// The reaper over the tasks as this round left them, of the services in `only` (nil: every task); its
+    /// deletions are applied to `tasks`.
+    private func reap(_ tasks: inout TaskRead, only: Set<String>?, services: [String: SwarmService],
+                      historyLimit: Int, context: OrchestrationContext) async throws
+    {
+        if let only, only.isEmpty { return }
+        var current: [Versioned<TaskMessage>] = []
+        var all: [SwarmTask] = []
+        for (index, task) in tasks.converted.enumerated() where only?.contains(task.serviceID) ?? true {
+            current.append(tasks.stored[index])
+            all.append(task)
         }
         let actions = TaskReaper.reap(all, services: services, historyLimit: historyLimit, nodes: context.nodes)
         let entries = try taskWrites(TaskChanges(actions, current: current, now: context.now), current: current)
@@ -153,88 +201,10 @@ actor ServiceOrchestrator {
         case .conflicted(let stored): revisions = stored
         case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
         }
+        var reaped = RoundChanges()
         for (entry, revision) in zip(entries, revisions) {
-            if let revision { entry.apply(at: revision, to: &tasks, recording: &written) }
+            if let revision { entry.apply(at: revision, to: &reaped, recording: &written) }
         }
-    }
-
-    /// One task's write in a round, and what it leaves: the task stored, or its ID deleted.
-    private struct TaskWrite {
-        var write: StoreWrite
-        var stored: TaskMessage?
-        /// The stored task's create revision (nil: created by this write).
-        var createRevision: Int64?
-        var deleted: String?
-
-        /// The tasks as they are once the write is stored at `revision`; `written` records it.
-        func apply(at revision: Int64, to tasks: inout [String: Versioned<TaskMessage>], recording written: inout TaskWrites) {
-            if let stored {
-                tasks[stored.id] = Versioned(object: stored, version: revision, createRevision: createRevision ?? revision)
-                written.record(revision: revision, stored: [stored.id])
-            }
-            if let deleted {
-                tasks[deleted] = nil
-                written.record(revision: revision, deleted: [deleted])
-            }
-        }
-    }
-
-    /// What a service's actions do to its tasks: made, changed (on the version they were decided on), deleted.
-    private struct TaskChanges {
-        var created: [String: SwarmTask] = [:]
-        var changed: [String: SwarmTask] = [:]
-        var deleted: [String] = []
-
-        init(_ actions: [OrchestratorAction], current: [Versioned<TaskMessage>], now: Date) {
-            var versions: [String: Versioned<TaskMessage>] = [:]
-            for stored in current where versions[stored.id] == nil { versions[stored.id] = stored }
-            for action in actions {
-                switch action {
-                case .create(let task):
-                    created[task.id] = task
-                case .setDesiredState(let id, let state):
-                    if created[id] != nil {
-                        created[id]?.desiredState = state
-                    } else if var task = changed[id] ?? versions[id].map(SwarmTask.init) {
-                        task.desiredState = state
-                        task.updatedAt = now
-                        changed[id] = task
-                    }
-                case .delete(let id):
-                    deleted.append(id)
-                }
-            }
-        }
-    }
-
-    /// The store's writes for `changes`, each on the version of the task it was decided on.
-    private func taskWrites(_ changes: TaskChanges, current: [Versioned<TaskMessage>]) throws -> [TaskWrite] {
-        let versions = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var result: [TaskWrite] = []
-        for task in changes.created.values.sorted(by: { $0.id < $1.id }) {
-            let stored = task.stored
-            result.append(TaskWrite(write: try tasks.create(stored), stored: stored))
-        }
-        for task in changes.changed.values.sorted(by: { $0.id < $1.id }) {
-            guard let existing = versions[task.id] else { continue }
-            let stored = task.stored
-            result.append(TaskWrite(write: try tasks.update(stored, ifVersion: existing.version), stored: stored,
-                                    createRevision: existing.createRevision))
-        }
-        for id in changes.deleted.sorted() {
-            guard let version = versions[id]?.version else { continue }
-            result.append(TaskWrite(write: try tasks.delete(id, ifVersion: version), deleted: id))
-        }
-        return result
-    }
-
-    /// Commits fenced by the term; returns the revision it was stored at, or nil after a conflict (the service or
-    /// a task changed since it was read), which only skips this service for this round; a lost lead is an error.
-    private func commit(_ write: StoreWrite) async throws -> Int64? {
-        switch try await fence.commit(write, in: objects.store) {
-        case .committed(let revision): return revision
-        case .conflicted: return nil
-        case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
-        }
+        tasks = reaped.applied(to: tasks)
     }
 }

@@ -16,6 +16,8 @@ actor TaskMirror {
     /// The revision of the last change applied (or of the snapshot).
     private var revision: Int64 = 0
     private var loaded = false
+    /// The services whose tasks changed since the last read (nil: the table was read anew since).
+    private var changedServices: Set<String>? = nil
     private var following: Task<Void, Never>?
 
     struct Entry {
@@ -41,16 +43,20 @@ actor TaskMirror {
         loaded = false
     }
 
-    /// Every task in ID order, stored and converted, once the copy shows `written`; nil when it does not within
-    /// `bound`.
-    func read(showing written: TaskWrites, bound: Duration = .seconds(2)) async -> TaskRead? {
+    /// Every task in ID order, stored and converted, once the copy shows `written`, with the services whose tasks
+    /// changed since the last read (nil: the table was read anew, every service may have); nil when the copy
+    /// does not show `written` within `bound`.
+    func read(showing written: TaskWrites, bound: Duration = .seconds(2)) async
+        -> (tasks: TaskRead, changedServices: Set<String>?)?
+    {
         let deadline = ContinuousClock.now + bound
         while !shows(written) {
             guard ContinuousClock.now < deadline, !Task.isCancelled else { return nil }
             try? await Task.sleep(for: .milliseconds(1))
         }
         let entries = tasks.values.sorted { $0.stored.id < $1.stored.id }
-        return TaskRead(stored: entries.map(\.stored), converted: entries.map(\.task))
+        defer { changedServices = [] }
+        return (TaskRead(stored: entries.map(\.stored), converted: entries.map(\.task)), changedServices)
     }
 
     /// Events up to `written.revision` are applied in order, so only that revision's own writes can still be
@@ -83,6 +89,7 @@ actor TaskMirror {
         tasks = loaded
         revision = snapshot.revision
         self.loaded = true
+        changedServices = nil
         changed()
     }
 
@@ -91,8 +98,9 @@ actor TaskMirror {
         case .put(let stored):
             tasks[stored.id] = Entry(stored: stored, task: SwarmTask(stored))
             revision = max(revision, stored.version)
+            changedServices?.insert(stored.object.serviceID)
         case .delete(let id, let at):
-            tasks[id] = nil
+            if let gone = tasks.removeValue(forKey: id) { changedServices?.insert(gone.stored.object.serviceID) }
             revision = max(revision, at)
         case .compacted:
             return

@@ -108,7 +108,7 @@ extension TaskPipeline {
 
     /// The scheduler's step: every pending task wanted up that the orchestrators did not just place (made in an
     /// earlier round, waiting for a node or for its dependencies) is placed now. It stores the allocator's changes
-    /// with its own, each task once. Returns every task as it stands (nil after a conflict).
+    /// with its own, each task once. Returns every task as it stands, at the version it is stored at (nil after a conflict).
     func schedule(_ allocated: Allocated, now: Date) async throws -> [SwarmTask]? {
         let all = allocated.tasks
         let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -127,10 +127,14 @@ extension TaskPipeline {
             ids.append(id)
         }
         guard let revisions = try await commit(each: writes) else { return nil }
+        var stored: [String: SwarmTask] = [:]
         for (id, revision) in zip(ids, revisions.dropFirst(allocated.serviceWrites.count)) {
             written.record(revision: revision, stored: [id])
+            guard var task = changed[id] ?? byID[id] else { continue }
+            task.version = UInt64(revision)
+            stored[id] = task
         }
-        return all.map { changed[$0.id] ?? $0 }
+        return all.map { stored[$0.id] ?? $0 }
     }
 
     /// What StartOrder needs of a service (a label that does not parse was refused when the service was made).

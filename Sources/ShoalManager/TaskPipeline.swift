@@ -43,6 +43,8 @@ actor TaskPipeline {
     private let mirror: TaskMirror
     /// The pipeline's last task writes: the mirror must show them before a round starts from it.
     var written = TaskWrites()
+    /// The version of every task as the last round told the node sessions of it.
+    private var published: [String: UInt64] = [:]
     /// What this round's allocation and placement know (read on first need; see `PlacementRound`).
     var placement: PlacementRound?
 
@@ -102,7 +104,8 @@ actor TaskPipeline {
             written.record(await orchestrator.written)
             let read = await mirror.read(showing: written)
             if read == nil { logger.debug("task pipeline: the task mirror is behind, the round reads the table") }
-            let (next, reconciled) = try await orchestrator.reconcileRound(now: now, read: read, prepare: { made, read in
+            let (next, reconciled) = try await orchestrator.reconcileRound(
+                now: now, read: read?.tasks, changedServices: read?.changedServices, prepare: { made, read in
                 try await self.prepare(made, read: read, now: now)
             })
             times.append(clock.now - start)
@@ -133,12 +136,12 @@ actor TaskPipeline {
     /// reports on, so reports stored since that read change nothing they write). Nothing is stored here: the
     /// scheduler's step stores each task once, allocated and placed (one write per task instead of two). Returns
     /// the tasks and services as allocated, with the services' writes and the tasks the step changed.
-    private func allocate(_ reconciled: [Versioned<TaskMessage>], now: Date) async throws -> Allocated {
+    private func allocate(_ reconciled: TaskRead, now: Date) async throws -> Allocated {
         let round = try await placementRound(read: nil)
         let versionedServices = round.services
-        var result = Allocated(tasks: [], services: versionedServices.map(\.object), networks: round.networks)
-        var storedTasks = reconciled
-        await allocator.releaseAbsent(present: Set(result.services.map(\.id) + storedTasks.map(\.id)))
+        var result = Allocated(tasks: reconciled.converted, services: versionedServices.map(\.object),
+                               networks: round.networks)
+        await allocator.releaseAbsent(present: Set(result.services.map(\.id) + reconciled.stored.map(\.id)))
         // Services that publish on the routing mesh have a VIP and their tasks an address on the ingress network.
         for (index, stored) in versionedServices.enumerated() {
             let mesh = round.meshed.contains(stored.id) ? round.ingress : nil
@@ -147,12 +150,11 @@ actor TaskPipeline {
                 result.services[index] = withVIPs
             }
         }
-        for (index, stored) in storedTasks.enumerated() {
+        for (index, stored) in reconciled.stored.enumerated() {
             guard let allocated = await allocated(stored.object, round: round, now: now) else { continue }
-            storedTasks[index].object = allocated
+            result.tasks[index] = SwarmTask(allocated, version: stored.version)
             result.changed.insert(allocated.id)
         }
-        result.tasks = storedTasks.map(SwarmTask.init)
         return result
     }
 
@@ -185,7 +187,19 @@ actor TaskPipeline {
                 logger.warning("task pipeline: registry credentials of service \(service.id) cannot be opened: \(error)")
             }
         }
-        await assignments.update(all, serviceNames: serviceNames, networkNames: networkNames, files: await files(of: all),
+        // Only the tasks whose stored version moved since the last round are told (every task's version is the
+        // one it was stored at, the round's own writes included).
+        var versions: [String: UInt64] = [:]
+        versions.reserveCapacity(all.count)
+        var changed: [SwarmTask] = []
+        for task in all {
+            versions[task.id] = task.version
+            if published[task.id] != task.version { changed.append(task) }
+        }
+        let removed = published.keys.filter { versions[$0] == nil }
+        published = versions
+        await assignments.update(changed: changed, removed: removed, serviceNames: serviceNames,
+                                 networkNames: networkNames, files: await files(of: changed),
                                  registryAuths: registryAuths)
     }
 

@@ -1,0 +1,121 @@
+import Foundation
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+import ShoalOrchestrator
+
+/// The orchestrators' writes: what a service's actions change, and the store writes that carry them, each on
+/// the version of the task it was decided on.
+extension ServiceOrchestrator {
+    /// One task's write in a round, and what it leaves: the task stored, or its ID deleted.
+    struct TaskWrite {
+        var write: StoreWrite
+        var stored: TaskMessage?
+        /// The stored task's create revision (nil: created by this write).
+        var createRevision: Int64?
+        var deleted: String?
+
+        /// Records that the write is stored at `revision`, in the round's changes and in `written`.
+        func apply(at revision: Int64, to changes: inout RoundChanges, recording written: inout TaskWrites) {
+            if let stored {
+                changes.stored[stored.id] = Versioned(object: stored, version: revision,
+                                                      createRevision: createRevision ?? revision)
+                written.record(revision: revision, stored: [stored.id])
+            }
+            if let deleted {
+                changes.stored[deleted] = nil
+                changes.deleted.insert(deleted)
+                written.record(revision: revision, deleted: [deleted])
+            }
+        }
+    }
+
+    /// A round's own changes to the tasks it read: tasks stored (at the revision they were stored at) and deleted.
+    struct RoundChanges {
+        var stored: [String: Versioned<TaskMessage>] = [:]
+        var deleted: Set<String> = []
+
+        /// `read` with these changes: each task in read order, then the new ones; conversions are reused for the
+        /// tasks left as read.
+        func applied(to read: TaskRead) -> TaskRead {
+            guard !stored.isEmpty || !deleted.isEmpty else { return read }
+            var result = TaskRead(stored: [], converted: [])
+            result.stored.reserveCapacity(read.stored.count + stored.count)
+            result.converted.reserveCapacity(read.stored.count + stored.count)
+            var new = stored
+            for (index, task) in read.stored.enumerated() where !deleted.contains(task.id) {
+                if let changed = new.removeValue(forKey: task.id) {
+                    result.stored.append(changed)
+                    result.converted.append(SwarmTask(changed))
+                } else {
+                    result.stored.append(task)
+                    result.converted.append(read.converted[index])
+                }
+            }
+            for task in new.values.sorted(by: { $0.id < $1.id }) {
+                result.stored.append(task)
+                result.converted.append(SwarmTask(task))
+            }
+            return result
+        }
+    }
+
+    /// What a service's actions do to its tasks: made, changed (on the version they were decided on), deleted.
+    struct TaskChanges {
+        var created: [String: SwarmTask] = [:]
+        var changed: [String: SwarmTask] = [:]
+        var deleted: [String] = []
+
+        init(_ actions: [OrchestratorAction], current: [Versioned<TaskMessage>], now: Date) {
+            var versions: [String: Versioned<TaskMessage>] = [:]
+            for stored in current where versions[stored.id] == nil { versions[stored.id] = stored }
+            for action in actions {
+                switch action {
+                case .create(let task):
+                    created[task.id] = task
+                case .setDesiredState(let id, let state):
+                    if created[id] != nil {
+                        created[id]?.desiredState = state
+                    } else if var task = changed[id] ?? versions[id].map(SwarmTask.init) {
+                        task.desiredState = state
+                        task.updatedAt = now
+                        changed[id] = task
+                    }
+                case .delete(let id):
+                    deleted.append(id)
+                }
+            }
+        }
+    }
+
+    /// The store's writes for `changes`, each on the version of the task it was decided on.
+    func taskWrites(_ changes: TaskChanges, current: [Versioned<TaskMessage>]) throws -> [TaskWrite] {
+        let versions = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var result: [TaskWrite] = []
+        for task in changes.created.values.sorted(by: { $0.id < $1.id }) {
+            let stored = task.stored
+            result.append(TaskWrite(write: try tasks.create(stored), stored: stored))
+        }
+        for task in changes.changed.values.sorted(by: { $0.id < $1.id }) {
+            guard let existing = versions[task.id] else { continue }
+            let stored = task.stored
+            result.append(TaskWrite(write: try tasks.update(stored, ifVersion: existing.version), stored: stored,
+                                    createRevision: existing.createRevision))
+        }
+        for id in changes.deleted.sorted() {
+            guard let version = versions[id]?.version else { continue }
+            result.append(TaskWrite(write: try tasks.delete(id, ifVersion: version), deleted: id))
+        }
+        return result
+    }
+
+    /// Commits fenced by the term; returns the revision it was stored at, or nil after a conflict (the service or
+    /// a task changed since it was read), which only skips this service for this round; a lost lead is an error.
+    func commit(_ write: StoreWrite) async throws -> Int64? {
+        switch try await fence.commit(write, in: objects.store) {
+        case .committed(let revision): return revision
+        case .conflicted: return nil
+        case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+        }
+    }
+}
