@@ -43,7 +43,7 @@ actor TaskMirror {
         loaded = false
     }
 
-    /// Every task in ID order, stored and converted, once the copy shows `written`, with the services whose tasks
+    /// Every task, stored and converted, once the copy shows `written`, with the services whose tasks
     /// changed since the last read (nil: the table was read anew, every service may have); nil when the copy
     /// does not show `written` within `bound`.
     func read(showing written: TaskWrites, bound: Duration = .seconds(2)) async
@@ -54,9 +54,16 @@ actor TaskMirror {
             guard ContinuousClock.now < deadline, !Task.isCancelled else { return nil }
             try? await Task.sleep(for: .milliseconds(1))
         }
-        let entries = tasks.values.sorted { $0.stored.id < $1.stored.id }
         defer { changedServices = [] }
-        return (TaskRead(stored: entries.map(\.stored), converted: entries.map(\.task)), changedServices)
+        // In no particular order: sorting 100,000 tasks cost a fifth of the leader's time.
+        var read = TaskRead(stored: [], converted: [])
+        read.stored.reserveCapacity(tasks.count)
+        read.converted.reserveCapacity(tasks.count)
+        for entry in tasks.values {
+            read.stored.append(entry.stored)
+            read.converted.append(entry.task)
+        }
+        return (read, changedServices)
     }
 
     /// Events up to `written.revision` are applied in order, so only that revision's own writes can still be
@@ -109,7 +116,7 @@ actor TaskMirror {
     }
 }
 
-/// Every task as a round starts from: as stored (with versions) and converted, in the same (ID) order.
+/// Every task as a round starts from: as stored (with versions) and converted, in the same order.
 struct TaskRead: Sendable {
     var stored: [Versioned<TaskMessage>]
     var converted: [SwarmTask]

@@ -84,7 +84,7 @@ extension TaskPipeline {
         var pending = tasks.filter { $0.status.state == .pending && $0.desiredState <= .running }
             .sorted { ($0.createdAt, $0.slot, $0.id) < ($1.createdAt, $1.slot, $1.id) }
         guard !pending.isEmpty else { return [:] }
-        let byID = Dictionary(tasks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let byID = Dictionary(pending.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let serving = round.serving ?? Self.servingCounts(round.read ?? context)
         round.serving = serving
         let held = StartOrder.held(pending, services: round.startOrder, serving: serving)
@@ -111,17 +111,19 @@ extension TaskPipeline {
     /// with its own, each task once. Returns every task as it stands, at the version it is stored at (nil after a conflict).
     func schedule(_ allocated: Allocated, now: Date) async throws -> [SwarmTask]? {
         let all = allocated.tasks
-        let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // The orchestrators' placements are in the tasks already: the view is built from them, not kept.
         placement?.scheduler = nil
         placement?.read = nil
         placement?.serving = nil
         let changed = place(all, context: all, now: now)
+        let toStore = allocated.changed.union(changed.keys)
+        var byID: [String: SwarmTask] = [:]
+        for task in all where toStore.contains(task.id) && byID[task.id] == nil { byID[task.id] = task }
         // Each object's write stands alone (its own compare-and-swap, on the version the round read), so a round
         // of many goes in parts.
         var writes = allocated.serviceWrites
         var ids: [String] = []
-        for id in allocated.changed.union(changed.keys).sorted() {
+        for id in toStore.sorted() {
             guard let task = changed[id] ?? byID[id] else { continue }
             writes.append(try tasks.update(task.stored, ifVersion: Int64(task.version)))
             ids.append(id)

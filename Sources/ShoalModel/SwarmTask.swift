@@ -17,7 +17,19 @@ public struct SwarmTask: Codable, Sendable, Equatable {
     /// Empty until the scheduler assigns the task; set at creation for global services (one task per node).
     public var nodeID: String
     public var labels: [String: String]
-    public var spec: TaskSpec
+    /// The task template it was made from. Kept in a shared box: tasks are copied often (a leader holds 100,000
+    /// and its rounds filter, group and pass them around), and a spec is most of a task's fields.
+    public var spec: TaskSpec {
+        get { specBox.value }
+        set {
+            if isKnownUniquelyReferenced(&specBox) {
+                specBox.value = newValue
+            } else {
+                specBox = SpecBox(newValue)
+            }
+        }
+    }
+    private var specBox: SpecBox
     /// The service's spec version the task was made from, so an update can tell old tasks from new ones.
     public var specVersion: UInt64
     /// The service's endpoint at creation: host-mode published ports decide which nodes can take the task.
@@ -42,12 +54,34 @@ public struct SwarmTask: Codable, Sendable, Equatable {
         self.slot = slot
         self.nodeID = nodeID
         self.labels = labels
-        self.spec = spec
+        self.specBox = SpecBox(spec)
         self.specVersion = specVersion
         self.endpoint = endpoint
         self.desiredState = desiredState
         self.status = status
         self.networksAttachments = networksAttachments
+    }
+}
+
+extension SwarmTask {
+    enum CodingKeys: String, CodingKey {
+        case id, version, createdAt, updatedAt, serviceID, slot, nodeID, labels
+        case specBox = "spec"
+        case specVersion, endpoint, desiredState, status, networksAttachments, restartHistory
+    }
+
+    /// `SwarmTask.spec`'s storage: copied only when a task that shares it changes its spec.
+    final class SpecBox: Codable, Equatable, @unchecked Sendable {
+        // Mutated only through `SwarmTask.spec`'s setter, on a box no other task holds.
+        var value: TaskSpec
+
+        init(_ value: TaskSpec) { self.value = value }
+
+        required init(from decoder: any Decoder) throws { value = try TaskSpec(from: decoder) }
+
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+
+        static func == (lhs: SpecBox, rhs: SpecBox) -> Bool { lhs === rhs || lhs.value == rhs.value }
     }
 }
 

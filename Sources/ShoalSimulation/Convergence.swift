@@ -12,10 +12,23 @@ public struct Convergence: Sendable, Equatable, Codable, CustomStringConvertible
     public var waiting = 0
     /// Tasks wanted up beyond a service's replicas (not yet told to shut down).
     public var surplus = 0
+    /// Replicas placed: a task wanted running, of the current template, assigned to a Ready node and not ended
+    /// (the scheduler's part is done; what remains is the node's). At most `desired`.
+    public var placed = 0
 
     public var converged: Bool { running == desired && waiting == 0 && surplus == 0 }
 
-    public var description: String { "\(running)/\(desired) running, \(waiting) waiting, \(surplus) surplus" }
+    /// Every replica is placed.
+    public var allPlaced: Bool { placed == desired }
+
+    public var description: String {
+        "\(running)/\(desired) running, \(placed) placed, \(waiting) waiting, \(surplus) surplus"
+    }
+
+    /// Whether `task` holds a place (see `placed`).
+    static func isPlaced(_ task: SwarmTask, readyNodes: Set<String>) -> Bool {
+        task.status.state >= .assigned && task.status.state <= .running && readyNodes.contains(task.nodeID)
+    }
 
     public static func of(services: [SwarmService], tasks: [SwarmTask], readyNodes: Set<String>) -> Convergence {
         var result = Convergence()
@@ -24,15 +37,18 @@ public struct Convergence: Sendable, Equatable, Codable, CustomStringConvertible
             guard case .replicated(let replicas) = service.spec.mode else { continue }
             result.desired += Int(replicas)
             var counted = 0
+            var placed = 0
             for task in byService[service.id] ?? [] {
-                if task.status.state == .running, readyNodes.contains(task.nodeID),
-                   task.spec == service.spec.taskTemplate {
+                let current = task.spec == service.spec.taskTemplate
+                if current, isPlaced(task, readyNodes: readyNodes) { placed += 1 }
+                if task.status.state == .running, readyNodes.contains(task.nodeID), current {
                     counted += 1
                 } else {
                     result.waiting += 1
                 }
             }
             result.running += min(counted, Int(replicas))
+            result.placed += min(placed, Int(replicas))
             result.surplus += max(0, counted - Int(replicas))
         }
         return result

@@ -58,12 +58,15 @@ public struct Scenario: Sendable {
         try await leader.updateNode(own.id, version: own.version, spec: drained)
         let token = try await leader.inspect().joinTokens.worker
         let meter = StepMeter(leaderEtcd: root + "/leader/swarm/etcd", host: host)
+        let view = StoreView()
+        try await view.start(leader)
+        defer { Task { await view.stop() } }
 
         // Join.
         var step = await meter.begin("join")
         try await host.start(parameters.groups, manager: address, token: token)
-        var poll = try await waitFor("join", leader) { nodes, _, _ in
-            nodes.filter { $0.spec.role == .worker && $0.status.state == .ready }.count == parameters.nodes
+        var poll = try await waitFor("join", view) { nodes, _ in
+            nodes.values.filter { $0.spec.role == .worker && $0.status.state == .ready }.count == parameters.nodes
         }
         report.steps.append(await meter.end(step, poll, tasks: 0))
 
@@ -77,7 +80,7 @@ public struct Scenario: Sendable {
                 mode: .replicated(replicas: UInt64(parameters.replicas(ofService: index)))))
             ids.append(service.id)
         }
-        var (reached, polled) = try await converge("create", leader)
+        var (reached, polled) = try await converge("create", view)
         report.steps.append(await meter.end(step, polled, tasks: parameters.tasks, convergence: reached))
 
         // Scale: the first services up by half, the next as many down by half.
@@ -93,7 +96,7 @@ public struct Scenario: Sendable {
             _ = try await leader.updateService(service.id, version: service.version, spec: changed)
             moved += change
         }
-        (reached, polled) = try await converge("scale", leader)
+        (reached, polled) = try await converge("scale", view)
         report.steps.append(await meter.end(step, polled, tasks: moved, convergence: reached))
 
         // Rolling update of services the scale left alone.
@@ -108,7 +111,7 @@ public struct Scenario: Sendable {
             _ = try await leader.updateService(service.id, version: service.version, spec: changed)
             if case .replicated(let replicas) = service.spec.mode { replaced += Int(replicas) }
         }
-        (reached, polled) = try await converge("rolling-update", leader)
+        (reached, polled) = try await converge("rolling-update", view)
         report.steps.append(await meter.end(step, polled, tasks: replaced, convergence: reached))
 
         // Loss of the first group: timed from the moment all its nodes are Down to every task running elsewhere.
@@ -120,12 +123,12 @@ public struct Scenario: Sendable {
         let stranded = tasks.filter { lostIDs.contains($0.nodeID) && $0.desiredState == .running }.count
         step = await meter.begin("node-loss-detect")
         await host.lose(group: 0)
-        poll = try await waitFor("node-loss-detect", leader) { nodes, _, _ in
-            nodes.filter { lostIDs.contains($0.id) && $0.status.state == .down }.count == lostIDs.count
+        poll = try await waitFor("node-loss-detect", view) { nodes, _ in
+            lostIDs.allSatisfy { nodes[$0]?.status.state == .down }
         }
         report.steps.append(await meter.end(step, poll, tasks: 0))
         step = await meter.begin("node-loss-reschedule")
-        (reached, polled) = try await converge("node-loss-reschedule", leader)
+        (reached, polled) = try await converge("node-loss-reschedule", view)
         report.steps.append(await meter.end(step, polled, tasks: stranded, convergence: reached))
         await finish(meter, &report)
     }
@@ -138,69 +141,53 @@ public struct Scenario: Sendable {
     }
 
     /// Waits until every service's replicas run (see `Convergence`); returns the counts then.
-    private func converge(_ name: String, _ leader: SwarmMembership) async throws -> (Convergence, Poll) {
+    private func converge(_ name: String, _ view: StoreView) async throws -> (Convergence, Poll) {
         var reached = Convergence()
-        let poll = try await waitFor(name, leader) { nodes, services, tasks in
-            let ready = Set(nodes.filter { $0.status.state == .ready }.map(\.id))
-            reached = Convergence.of(services: services, tasks: tasks, readyNodes: ready)
-            return reached.converged
+        let poll = try await waitFor(name, view) { _, counts in
+            reached = counts
+            return counts.converged
         }
         return (reached, poll)
     }
 
-    /// Polls the leader's store until `done`. The step ends when the read that saw it done started (the tasks'
-    /// read, the last); it ended at most `Poll.resolution` before. Each pause is as long as the last read took
-    /// (at least 100 ms), so the driver's reads, in the leader's process, take at most half of its time; three
-    /// times as long while more than a tenth of the replicas are still to come (a 100,000-task read is work for
-    /// the store too).
-    private func waitFor(_ name: String, _ leader: SwarmMembership,
-                         _ done: ([SwarmNode], [SwarmService], [SwarmTask]) -> Bool) async throws -> Poll {
+    /// Looks at the store's view every `Poll.interval` until `done`. The view follows the store's watches, so
+    /// the step ends within an interval (and the watch's delay) of the commit that finished it.
+    private func waitFor(_ name: String, _ view: StoreView,
+                         _ done: ([String: SwarmNode], Convergence) -> Bool) async throws -> Poll {
         let start = ContinuousClock.now
+        let applying = await view.applying
         var lastSaid = start
         var previous = start
-        var reading = Duration.zero
+        var placed: ContinuousClock.Instant?
         while true {
-            let readStart = ContinuousClock.now
-            let nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask], seen: ContinuousClock.Instant
-            do {
-                nodes = try await leader.nodes()
-                services = try await leader.services()
-                seen = ContinuousClock.now
-                tasks = try await leader.tasks()
-            } catch let error as ShoalError where error.code == .unavailable {
-                // A read of a large table on a busy store can miss its deadline: the next poll tries again.
-                say("\(name): read failed (\(error.message)), again")
-                reading += ContinuousClock.now - readStart
-                if ContinuousClock.now - start > .seconds(parameters.stepTimeout) { throw error }
-                continue
-            }
-            let read = ContinuousClock.now - readStart
-            reading += read
-            if done(nodes, services, tasks) {
-                return Poll(seen: seen, resolution: seen - previous, reading: reading)
+            let (nodes, counts, loaded) = (await view.nodes, await view.convergence(), await view.isLoaded)
+            let seen = ContinuousClock.now
+            if loaded, placed == nil, counts.desired > 0, counts.allPlaced { placed = seen }
+            if loaded, done(nodes, counts) {
+                return Poll(seen: seen, resolution: seen - previous, reading: await view.applying - applying,
+                            placed: placed)
             }
             previous = seen
-            let now = ContinuousClock.now
-            if now - lastSaid > .seconds(5) {
-                lastSaid = now
-                let ready = Set(nodes.filter { $0.status.state == .ready }.map(\.id))
-                say("\(name): \(now - start) \(ready.count) nodes ready, "
-                    + "\(Convergence.of(services: services, tasks: tasks, readyNodes: ready)) (read \(read))")
+            if seen - lastSaid > .seconds(5) {
+                lastSaid = seen
+                let ready = nodes.values.filter { $0.status.state == .ready }.count
+                say("\(name): \(seen - start) \(ready) nodes ready, \(counts)")
             }
-            if now - start > .seconds(parameters.stepTimeout) {
+            if seen - start > .seconds(parameters.stepTimeout) {
                 throw ShoalError(.unavailable, "simulation: \(name) did not converge in \(parameters.stepTimeout) s")
             }
-            let ready = Set(nodes.filter { $0.status.state == .ready }.map(\.id))
-            let counts = Convergence.of(services: services, tasks: tasks, readyNodes: ready)
-            let far = counts.desired > 0 && counts.running < counts.desired * 9 / 10
-            try await Task.sleep(for: max(.milliseconds(100), far ? read * 3 : read))
+            try await Task.sleep(for: Poll.interval)
         }
     }
 }
 
-/// When a polled step was seen done, how precisely, and the driver's time spent reading the store for it.
+/// When a step was seen done, how precisely, and the driver's time spent following the store for it.
 struct Poll: Sendable {
+    static let interval: Duration = .milliseconds(20)
+
     var seen: ContinuousClock.Instant
     var resolution: Duration
     var reading: Duration
+    /// When every replica was first seen placed (steps that wait for tasks).
+    var placed: ContinuousClock.Instant? = nil
 }

@@ -16,10 +16,12 @@ public struct SimulationReport: Sendable, Codable, Equatable {
         public var etcdCPUSeconds: Double
         /// The store's counts when the step converged (nil for steps that wait on nodes only).
         public var convergence: Convergence?
-        /// The step converged at most this long before `seconds` (the time between the driver's last two reads).
+        /// The step converged at most this long before `seconds` (the time between the driver's last two looks).
         public var resolutionSeconds: Double
-        /// The driver's time reading the store during the step (in the leader's process).
+        /// The driver's time following the store during the step (in the leader's process).
         public var driverReadSeconds: Double
+        /// When every replica was placed on a Ready node (the scheduler's part done), from the step's start.
+        public var placedSeconds: Double?
 
         public var tasksPerSecond: Double { seconds > 0 ? Double(tasks) / seconds : 0 }
         public var messagesPerSecond: Double {
@@ -42,9 +44,10 @@ public struct SimulationReport: Sendable, Codable, Equatable {
     public var summary: [String] {
         var lines = steps.map { step in
             step.name.padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: " %8.2f s (±%.2f)  %7d tasks  %7.0f tasks/s  %6.0f dispatcher msgs/s  leader CPU %7.2f s (driver reads %.2f s)  etcd CPU %7.2f s",
+                + String(format: " %8.2f s (±%.2f)  %7d tasks  %7.0f tasks/s  %6.0f dispatcher msgs/s  leader CPU %7.2f s (driver %.2f s)  etcd CPU %7.2f s",
                          step.seconds, step.resolutionSeconds, step.tasks, step.tasksPerSecond, step.messagesPerSecond,
                          step.leaderCPUSeconds, step.driverReadSeconds, step.etcdCPUSeconds)
+                + (step.placedSeconds.map { String(format: "  all placed after %.2f s", $0) } ?? "")
         }
         let mib = { (bytes: Int64) in String(format: "%.0f MiB", Double(bytes) / 1_048_576) }
         if let leader {
@@ -107,7 +110,8 @@ actor StepMeter {
             dispatcherSent: counters.sent - mark.sent,
             leaderCPUSeconds: (ProcessUsage.current?.cpuSeconds ?? 0) - mark.leaderCPU,
             etcdCPUSeconds: (etcdUsage()?.cpuSeconds ?? 0) - mark.etcdCPU, convergence: convergence,
-            resolutionSeconds: poll.resolution.inSeconds, driverReadSeconds: poll.reading.inSeconds)
+            resolutionSeconds: poll.resolution.inSeconds, driverReadSeconds: poll.reading.inSeconds,
+            placedSeconds: poll.placed.map { ($0 - mark.start).inSeconds })
     }
 }
 
