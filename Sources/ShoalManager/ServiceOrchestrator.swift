@@ -46,7 +46,8 @@ actor ServiceOrchestrator {
     /// `reconcileAll`, and the tasks as the round left them: the round's read of the table with its own commits
     /// applied (each at the revision it was stored at), so the steps after it need not read the table again.
     /// Other writers' changes since the read (the nodes' status reports) are not in it. `prepare` sees each
-    /// service's new tasks before they are stored (the same tasks, same IDs, come back).
+    /// service's new tasks before they are stored (the same tasks, same IDs, come back); `committed` hears of the
+    /// tasks each commit stored, at their versions, as soon as it is stored.
     ///
     /// `read`: the tasks to start from (the pipeline's mirror), with the services whose tasks changed since the
     /// read before it; nil reads the table and looks at every service. A service is looked at when its tasks or
@@ -55,7 +56,7 @@ actor ServiceOrchestrator {
     /// decisions follow its changes rather than the size of the table.
     func reconcileRound(now: Date = Date(), newTaskID: @escaping @Sendable () -> String = { RandomID.generate() },
                         read given: TaskRead? = nil, changedServices: Set<String>? = nil,
-                        prepare: Preparation? = nil)
+                        prepare: Preparation? = nil, committed: (@Sendable ([SwarmTask]) async -> Void)? = nil)
         async throws -> (next: Date?, tasks: TaskRead)
     {
         let clock = ContinuousClock()
@@ -79,6 +80,9 @@ actor ServiceOrchestrator {
         var round = RoundChanges()
         var byID: [String: SwarmService] = [:]
         var next = Looked(nodes: context.nodes, historyLimit: historyLimit)
+        var inFlight: [ServiceCommit] = []
+        // A deposed leader's or a failed round's commits still in flight end with it.
+        defer { for commit in inFlight { commit.storing.cancel() } }
         for stored in try await services.list() {
             var service = SwarmService(stored)
             byID[service.id] = service
@@ -118,20 +122,25 @@ actor ServiceOrchestrator {
             }
             guard !entries.isEmpty || !last.changes.isEmpty else { continue }
             // Many tasks (a service of thousands scaled or created) go in parts of a size the store takes, each
-            // on the service's version; the service's own change rides with the last part.
+            // on the service's version; the service's own change rides with the last part. The store stores one
+            // service's writes while the next service is decided (at most `commitsInFlight` services at a time).
             let parts = StoreWrite.parts(entries.map(\.write))
             let steps = parts.isEmpty ? [(write: StoreWrite(), indices: [Int]())] : parts
-            for (index, part) in steps.enumerated() {
-                let write = part.write + (index == steps.count - 1 ? last : unchanged)
-                let commitStart = clock.now
-                defer { committing += clock.now - commitStart }
-                guard let revision = try await commit(write) else {
-                    next.retry.insert(service.id)
-                    break
-                }
-                for entry in part.indices { entries[entry].apply(at: revision, to: &round, recording: &written) }
+            let writes = steps.enumerated().map { $1.write + ($0 == steps.count - 1 ? last : unchanged) }
+            let (fence, store) = (self.fence, objects.store)
+            inFlight.append(ServiceCommit(serviceID: service.id, entries: entries, parts: steps.map(\.indices),
+                                          storing: Task { try await Self.store(writes, fence: fence, in: store) }))
+            while inFlight.count >= Self.commitsInFlight {
+                let waitStart = clock.now
+                try await settle(inFlight.removeFirst(), into: &round, retry: &next.retry, committed: committed)
+                committing += clock.now - waitStart
             }
         }
+        let waitStart = clock.now
+        while !inFlight.isEmpty {
+            try await settle(inFlight.removeFirst(), into: &round, retry: &next.retry, committed: committed)
+        }
+        committing += clock.now - waitStart
         let reapStart = clock.now
         // The reaper looks at the services looked at, and at the tasks of services that are gone.
         var after = round.applied(to: read)
@@ -140,6 +149,48 @@ actor ServiceOrchestrator {
         looked = next
         lastRoundTimes = (readTime, reapStart - start - readTime - committing, committing, clock.now - reapStart)
         return (next.wakes.values.min(), after)
+    }
+
+    /// How many services' commits may be in flight while the next services are decided.
+    static let commitsInFlight = 2
+
+    /// One service's writes on their way to the store.
+    struct ServiceCommit {
+        var serviceID: String
+        var entries: [TaskWrite]
+        /// The entries each part holds, in the order the parts are stored.
+        var parts: [[Int]]
+        /// The revision of each part stored; it stops at the first conflict.
+        var storing: Task<[Int64], any Error>
+    }
+
+    /// Stores `writes` one after the other, fenced by the term, until one meets a conflict; returns the revisions
+    /// of those stored. A lost lead is an error.
+    private static func store(_ writes: [StoreWrite], fence: LeaderFence, in store: any ClusterStore) async throws
+        -> [Int64]
+    {
+        var revisions: [Int64] = []
+        for write in writes {
+            switch try await fence.commit(write, in: store) {
+            case .committed(let revision): revisions.append(revision)
+            case .conflicted: return revisions
+            case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+            }
+        }
+        return revisions
+    }
+
+    /// Waits for a service's commit and records what it stored; a conflict leaves the service for the next round.
+    private func settle(_ commit: ServiceCommit, into round: inout RoundChanges, retry: inout Set<String>,
+                        committed: (@Sendable ([SwarmTask]) async -> Void)?) async throws {
+        let revisions = try await commit.storing.value
+        if revisions.count < commit.parts.count { retry.insert(commit.serviceID) }
+        for (part, revision) in zip(commit.parts, revisions) {
+            for entry in part { commit.entries[entry].apply(at: revision, to: &round, recording: &written) }
+            if let committed {
+                await committed(part.compactMap { commit.entries[$0].stored.map { SwarmTask($0, version: revision) } })
+            }
+        }
     }
 
     /// What one service needs now: its reconciler's actions, its update's step (which may begin an update: the

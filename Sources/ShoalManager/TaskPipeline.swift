@@ -25,13 +25,13 @@ actor TaskPipeline {
     private let fence: LeaderFence
     private let orchestrator: ServiceOrchestrator
     let allocator: NetworkAllocatorService
-    private let endpoints: EndpointFeed
+    let endpoints: EndpointFeed
     /// A secret's or config's payload, opened by the leader (only the nodes whose tasks use it get it).
-    private let payload: @Sendable (DataObjectKind, String) async throws -> [UInt8]
+    let payload: @Sendable (DataObjectKind, String) async throws -> [UInt8]
     /// Opens the services' registry credentials (only the nodes that run their tasks get them).
-    private let dataKey: ClusterDataKey?
+    let dataKey: ClusterDataKey?
     let assignments = AssignmentFeed()
-    private let logger: Logger
+    let logger: Logger
     let tasks: StoreTable<TaskMessage>
     let services: StoreTable<ServiceMessage>
     let networks: StoreTable<SwarmNetwork>
@@ -44,7 +44,7 @@ actor TaskPipeline {
     /// The pipeline's last task writes: the mirror must show them before a round starts from it.
     var written = TaskWrites()
     /// The version of every task as the last round told the node sessions of it.
-    private var published: [String: UInt64] = [:]
+    var published: [String: UInt64] = [:]
     /// What this round's allocation and placement know (read on first need; see `PlacementRound`).
     var placement: PlacementRound?
 
@@ -105,9 +105,9 @@ actor TaskPipeline {
             let read = await mirror.read(showing: written)
             if read == nil { logger.debug("task pipeline: the task mirror is behind, the round reads the table") }
             let (next, reconciled) = try await orchestrator.reconcileRound(
-                now: now, read: read?.tasks, changedServices: read?.changedServices, prepare: { made, read in
-                try await self.prepare(made, read: read, now: now)
-            })
+                now: now, read: read?.tasks, changedServices: read?.changedServices,
+                prepare: { made, read in try await self.prepare(made, read: read, now: now) },
+                committed: { tasks in await self.publishPlaced(tasks) })
             times.append(clock.now - start)
             // A step that met a conflict leaves the rest to the next round (already asked for).
             let allocated = try await allocate(reconciled, now: now)
@@ -166,115 +166,6 @@ actor TaskPipeline {
         var networks: [SwarmNetwork]
         var serviceWrites: [StoreWrite] = []
         var changed: Set<String> = []
-    }
-
-    /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.
-    /// `networks` as the round's allocator step read them.
-    private func publish(_ all: [SwarmTask], services stored: [ServiceMessage], networks: [SwarmNetwork]) async throws {
-        let ingress = networks.first { $0.spec.ingress }?.id
-        let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
-        await endpoints.setVirtualIPs(stored.flatMap { Self.virtualIPs($0, ingress: ingress) })
-        // Tasks join the balancers and DNS once running (healthy, with a health check); tasks wanted down leave
-        // them first, then their nodes hear it (below).
-        await endpoints.setServing(EndpointFeed.serving(all))
-        let networkNames = Dictionary(networks.map { ($0.id, $0.spec.name) },
-                                      uniquingKeysWith: { first, _ in first })
-        var registryAuths: [String: String] = [:]
-        for service in stored where !service.sealedRegistryAuth.isEmpty {
-            do {
-                registryAuths[service.id] = try ServiceStore.registryAuth(of: service, key: dataKey)
-            } catch {
-                logger.warning("task pipeline: registry credentials of service \(service.id) cannot be opened: \(error)")
-            }
-        }
-        // Only the tasks whose stored version moved since the last round are told (every task's version is the
-        // one it was stored at, the round's own writes included).
-        var versions: [String: UInt64] = [:]
-        versions.reserveCapacity(all.count)
-        var changed: [SwarmTask] = []
-        for task in all {
-            versions[task.id] = task.version
-            if published[task.id] != task.version { changed.append(task) }
-        }
-        let removed = published.keys.filter { versions[$0] == nil }
-        published = versions
-        await assignments.update(changed: changed, removed: removed, serviceNames: serviceNames,
-                                 networkNames: networkNames, files: await files(of: changed),
-                                 registryAuths: registryAuths)
-    }
-
-    /// The secret and config files of every task its node is to run (Docker's targets and modes), each payload
-    /// opened once per round. A reference whose object is gone is left out (its removal was refused while the
-    /// service used it; a task of an older spec may still name it).
-    private func files(of tasks: [SwarmTask]) async -> [String: [TaskFile]] {
-        let running = tasks.filter {
-            !$0.nodeID.isEmpty && $0.status.state >= .assigned && !$0.status.state.isTerminal && $0.desiredState <= .running
-        }
-        var wanted: Set<DataKey> = []
-        for task in running {
-            wanted.formUnion(task.spec.containerSpec.secrets.map { DataKey(kind: .secret, id: $0.secretID) })
-            wanted.formUnion(task.spec.containerSpec.configs.map { DataKey(kind: .config, id: $0.configID) })
-        }
-        var opened: [DataKey: Data] = [:]
-        for key in wanted {
-            do {
-                opened[key] = Data(try await payload(key.kind, key.id))
-            } catch {
-                logger.warning("task pipeline: \(key.kind.rawValue) \(key.id) cannot be opened: \(error)")
-            }
-        }
-        var files: [String: [TaskFile]] = [:]
-        for task in running {
-            let container = task.spec.containerSpec
-            let secrets = container.secrets.compactMap { reference in
-                opened[DataKey(kind: .secret, id: reference.secretID)].map {
-                    TaskFile(target: TaskFile.secretTarget(reference.file.name), data: $0, mode: reference.file.mode,
-                             uid: reference.file.uid, gid: reference.file.gid)
-                }
-            }
-            let configs = container.configs.compactMap { reference in
-                opened[DataKey(kind: .config, id: reference.configID)].map {
-                    TaskFile(target: TaskFile.configTarget(reference.file.name), data: $0, mode: reference.file.mode,
-                             uid: reference.file.uid, gid: reference.file.gid)
-                }
-            }
-            if !(secrets + configs).isEmpty { files[task.id] = secrets + configs }
-        }
-        return files
-    }
-
-    private struct DataKey: Hashable {
-        var kind: DataObjectKind
-        var id: String
-    }
-
-    /// A service's VIPs as endpoints of no node: its name and its aliases on each network resolve to them. The VIP
-    /// on the ingress network carries the ports the routing mesh publishes for it (nodes keep ingress names out
-    /// of DNS: they only group its tasks).
-    static func virtualIPs(_ service: ServiceMessage, ingress: String?) -> [SwarmAttachment] {
-        service.endpoint.virtualIps.map { vip in
-            var endpoint = SwarmAttachment()
-            endpoint.id = "vip-\(service.id)-\(vip.networkID)"
-            endpoint.networkID = vip.networkID
-            endpoint.serviceID = service.id
-            let interface = try? IPv4Interface(parsing: vip.address)
-            endpoint.address = interface?.address.description ?? vip.address
-            endpoint.prefixLength = Int32(interface?.subnet.prefixLength ?? 32)
-            let aliases = service.spec.taskTemplate.networks.first { $0.target == vip.networkID }?.aliases ?? []
-            endpoint.dnsNames = [service.spec.name] + aliases
-            if vip.networkID == ingress {
-                let publishOn = (try? MeshPublishing(labels: service.spec.labels))?.wire ?? ""
-                endpoint.ingressPorts = NetworkAllocatorService.meshPorts(of: service).map { port in
-                    var mesh = Shoal_Cluster_V1_IngressPort()
-                    mesh.protocol = port.protocol.isEmpty ? "tcp" : port.protocol
-                    mesh.publishedPort = port.publishedPort
-                    mesh.targetPort = port.targetPort
-                    mesh.publishOn = publishOn
-                    return mesh
-                }
-            }
-            return endpoint
-        }
     }
 
     /// The revision each of `writes` was stored at (they go in parts: `LeaderFence.commit(each:in:)`), or nil

@@ -60,9 +60,11 @@ import Testing
         let network = try await leader.allocator.create(networkSpec)
         let service = try await leader.services.create(ServiceStoreTests.spec("web", replicas: 4, networks: ["app"]))
 
+        // New tasks are stored placed by the orchestrators' commit; the service's VIP by the round's later step.
         let placed = try await eventually {
             let all = try await tasks(leader)
-            return all.count == 4 && all.allSatisfy { $0.status.state == .assigned }
+            let vips = try await StoreTable<ServiceMessage>(leader.store).get(service.id)?.object.endpoint.virtualIps
+            return all.count == 4 && all.allSatisfy { $0.status.state == .assigned } && vips?.isEmpty == false
         }
         let all = try await tasks(leader)
         #expect(placed, "\(all.map { ($0.status.state, $0.status.err) })")
