@@ -108,14 +108,4 @@ extension ServiceOrchestrator {
         }
         return result
     }
-
-    /// Commits fenced by the term; returns the revision it was stored at, or nil after a conflict (the service or
-    /// a task changed since it was read), which only skips this service for this round; a lost lead is an error.
-    func commit(_ write: StoreWrite) async throws -> Int64? {
-        switch try await fence.commit(write, in: objects.store) {
-        case .committed(let revision): return revision
-        case .conflicted: return nil
-        case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
-        }
-    }
 }

@@ -73,12 +73,21 @@ public struct Scenario: Sendable {
         // Create.
         let template = TaskSpec(containerSpec: TaskContainerSpec(image: "sim/app:1"))
         step = await meter.begin("create")
-        var ids: [String] = []
-        for index in 0..<parameters.services {
-            let service = try await leader.createService(ServiceSpec(
-                name: String(format: "svc-%03d", index), taskTemplate: template,
-                mode: .replicated(replicas: UInt64(parameters.replicas(ofService: index)))))
-            ids.append(service.id)
+        // As many clients would ask, all at once (one after the other, the last asked a minute after the first
+        // while the leader placed the first ones' tasks).
+        let shape = parameters
+        let ids = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<shape.services {
+                group.addTask {
+                    let service = try await leader.createService(ServiceSpec(
+                        name: String(format: "svc-%03d", index), taskTemplate: template,
+                        mode: .replicated(replicas: UInt64(shape.replicas(ofService: index)))))
+                    return (index, service.id)
+                }
+            }
+            var created: [(Int, String)] = []
+            for try await entry in group { created.append(entry) }
+            return created.sorted { $0.0 < $1.0 }.map(\.1)
         }
         var (reached, polled) = try await converge("create", view)
         report.steps.append(await meter.end(step, polled, tasks: parameters.tasks, convergence: reached))
