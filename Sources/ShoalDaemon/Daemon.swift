@@ -26,7 +26,9 @@ public struct Daemon: Sendable {
     public func run(logger: Logger) async throws {
         // Where the API is served is checked first: a refused host changes nothing on the machine.
         let listeners = try APIListeners.make(configuration, logger: logger)
-        let paths = EnginePaths(dataRoot: configuration.dataRoot, execRoot: configuration.execRoot)
+        let remap = try await remappedRoot(logger: logger)
+        var paths = EnginePaths(dataRoot: configuration.dataRoot, execRoot: configuration.execRoot)
+        if let remap { paths.dataRoot = try RemappedDataRoot.prepare(base: configuration.dataRoot, remap: remap) }
         for directory in [paths.dataRoot, paths.execRoot, paths.spoolRoot] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
@@ -35,18 +37,19 @@ public struct Daemon: Sendable {
         let events = EventBus()
         let images = try ImageStore(root: paths.imagesRoot,
                                     insecureRegistries: try InsecureRegistries(configuration.insecureRegistries),
-                                    logger: logger)
+                                    idMapping: remap?.mapping, logger: logger)
         let runtime = try ConmonRuntime(
             paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger)
-        let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events)
+        let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events, idMapping: remap?.mapping)
         let networks = try NetworkService(store: store, events: events, options: try networkOptions(paths),
                                           logger: logger)
         try await networks.start()
         let containers = try ContainerService(
             paths: paths, store: store, images: images, runtime: runtime, volumes: volumes,
-            sandboxes: networks, events: events, initPath: configuration.initPath, logger: logger)
+            sandboxes: networks, events: events, initPath: configuration.initPath, idMapping: remap?.mapping,
+            logger: logger)
         await volumes.setUsage { await containers.volumeUsers() }
-        let facts = HostFacts.read()
+        let facts = HostFacts.read(remapping: remap != nil)
         let swarm = SwarmMembership(
             dataRoot: paths.dataRoot,
             description: NodeDescription(
@@ -114,6 +117,17 @@ public struct Daemon: Sendable {
         // cancels them and exits (the containers keep running under their conmon).
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(3)
         try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// `--userns-remap` resolved (nil without it, or when it names root: dockerd then warns and maps nothing).
+    private func remappedRoot(logger: Logger) async throws -> RemappedRoot? {
+        guard let value = configuration.usernsRemap else { return nil }
+        guard let remap = try await UserNamespaceRemap.resolve(value) else {
+            logger.warning("User namespaces: root cannot be remapped with itself; user namespaces are OFF")
+            return nil
+        }
+        logger.info("User namespaces: ID ranges will be mapped to subuid/subgid ranges of: \(remap.user)")
+        return remap
     }
 
     /// Network layout from the flags. The nftables table is named after the exec root, so two daemons on one

@@ -29,6 +29,8 @@ extension ContainerService {
             for dir in [paths.upperDirectory(id), paths.workDirectory(id), rootfs] {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             }
+            // The upper directory is the rootfs's "/" (owned by the container's root, as the image's is).
+            if let mapping = userNamespace(record.spec.host) { try Self.chownToRoot([paths.upperDirectory(id)], mapping) }
             if !Mounts.isMounted(rootfs) {
                 let lower = try await images.layerDirectories(for: record.imageID)
                 try Mounts.overlay(lowerDirs: lower, upperDir: paths.upperDirectory(id),
@@ -37,6 +39,7 @@ extension ContainerService {
             }
             let sandbox = try await sandboxes.attach(record, directory: directory)
             record.network = sandbox.state
+            if let mapping = userNamespace(record.spec.host) { try Self.chownToRoot(sandbox.files.map(\.source), mapping) }
             let sandboxes = self.sandboxes
             let attachedRecord = record
             undo.push { await sandboxes.detach(attachedRecord) }
@@ -159,6 +162,7 @@ extension ContainerService {
         options.noNewPrivileges = security.noNewPrivileges
         options.seccomp = security.seccomp
         options.appArmorProfile = security.appArmorProfile
+        options.userNamespace = userNamespace(host)
         options.maskedPaths = host.maskedPaths
         options.readonlyPaths = host.readonlyPaths
         options.cpusetCpus = host.cpusetCpus

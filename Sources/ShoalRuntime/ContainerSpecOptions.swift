@@ -1,3 +1,5 @@
+import ShoalCore
+
 /// What the engine knows about a container, in Docker's terms, for `SpecBuilder` to turn into an OCI spec.
 /// Image defaults (entrypoint/cmd, env, workdir, user) are already merged into these fields by the engine.
 public struct ContainerSpecOptions: Sendable, Equatable {
@@ -54,6 +56,8 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host, applied only where the kernel has
     /// AppArmor (elsewhere Docker accepts the option and applies nothing).
     public var appArmorProfile: String?
+    /// The user namespace of a daemon with `--userns-remap` (nil: the host's, as with `--userns host`).
+    public var userNamespace: IDMapping?
     /// `--pid`, `--ipc`, `--uts` and `--cgroupns`, resolved by the engine (a donor container's namespace as a path).
     public var pidNamespace: Namespace = .own
     public var ipcNamespace: Namespace = .own

@@ -46,7 +46,21 @@ public struct OCISpec: Codable, Sendable, Equatable {
         public var maskedPaths: [String]?
         public var readonlyPaths: [String]?
         public var seccomp: Seccomp?
+        /// A user namespace's ids (with a `user` namespace in `namespaces`).
+        public var uidMappings: [IDMap]?
+        public var gidMappings: [IDMap]?
         public init() {}
+    }
+
+    public struct IDMap: Codable, Sendable, Equatable {
+        public var containerID: UInt32
+        public var hostID: UInt32
+        public var size: UInt32
+        public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+            self.containerID = containerID
+            self.hostID = hostID
+            self.size = size
+        }
     }
 
     public struct Namespace: Codable, Sendable, Equatable {

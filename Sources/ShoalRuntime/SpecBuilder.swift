@@ -102,13 +102,17 @@ public enum SpecBuilder {
         linux.readonlyPaths = readonly.isEmpty ? nil : readonly
         linux.seccomp = try seccomp(options, capabilities: caps, host: host)
         if !options.sysctls.isEmpty { linux.sysctl = options.sysctls }
+        var mounts = try mounts(options)
+        if let mapping = options.userNamespace {
+            applyUserNamespace(mapping, network: options.network, linux: &linux, mounts: &mounts)
+        }
 
         let spec = OCISpec(
             process: process,
             root: .init(path: options.rootfs, readonly: options.readOnlyRootfs ? true : nil),
             // Without a UTS namespace of its own the container has the host's name (runc cannot set one).
             hostname: options.hostname.isEmpty || options.utsNamespace != .own ? nil : options.hostname,
-            mounts: try mounts(options),
+            mounts: mounts,
             linux: linux)
         return spec
     }
