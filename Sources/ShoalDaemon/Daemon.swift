@@ -33,6 +33,7 @@ public struct Daemon: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         clearSpool(paths.spoolRoot)
+        await AppArmorLoader.ensureDefaultLoaded(logger: logger)
         let store = try EngineStore(path: paths.database)
         let events = EventBus()
         let images = try ImageStore(root: paths.imagesRoot,

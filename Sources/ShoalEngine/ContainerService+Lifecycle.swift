@@ -50,6 +50,13 @@ extension ContainerService {
             let spec = try SpecBuilder.build(options, user: user,
                                              hostDevices: record.spec.host.privileged ? HostDevices.list() : [],
                                              allCapabilities: Self.hostCapabilities)
+            if spec.process.apparmorProfile == AppArmorProfile.defaultName {
+                // As dockerd: reloaded if something unloaded it since the daemon started.
+                if case .skipped(let reason) = try await AppArmorLoader.ensureDefaultLoaded() {
+                    throw ShoalError.internalError(
+                        "AppArmor enabled on system but the \(AppArmorProfile.defaultName) profile could not be loaded: \(reason)")
+                }
+            }
             // A previous run of this container may have left runc state if the daemon died mid-way.
             if runtime.hasState(id: id) { try? await runtime.delete(id: id, force: true) }
             let pid = try await runtime.create(

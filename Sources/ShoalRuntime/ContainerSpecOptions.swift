@@ -53,8 +53,8 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     /// privileged), empty means none (`--security-opt systempaths=unconfined`).
     public var maskedPaths: [String]?
     public var readonlyPaths: [String]?
-    /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host, applied only where the kernel has
-    /// AppArmor (elsewhere Docker accepts the option and applies nothing).
+    /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host instead of Docker's default one
+    /// (`AppArmorProfile.choose`); where the kernel has no AppArmor, Docker accepts the option and applies nothing.
     public var appArmorProfile: String?
     /// The user namespace of a daemon with `--userns-remap` (nil: the host's, as with `--userns host`).
     public var userNamespace: IDMapping?

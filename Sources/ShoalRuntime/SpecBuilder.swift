@@ -68,7 +68,8 @@ public enum SpecBuilder {
             rlimits: rlimits(options.ulimits).isEmpty ? nil : rlimits(options.ulimits),
             noNewPrivileges: options.noNewPrivileges ? true : nil)
 
-        if let profile = options.appArmorProfile, !profile.isEmpty, host.hasAppArmor { process.apparmorProfile = profile }
+        process.apparmorProfile = AppArmorProfile.choose(requested: options.appArmorProfile, privileged: options.privileged,
+                                                         hostHasAppArmor: host.hasAppArmor)
 
         var linux = OCISpec.Linux()
         linux.namespaces = [("pid", options.pidNamespace), ("ipc", options.ipcNamespace), ("uts", options.utsNamespace)]
