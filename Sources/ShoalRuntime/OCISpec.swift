@@ -1,3 +1,5 @@
+import ShoalCore
+
 /// OCI runtime spec (config.json) as runc 1.1 reads it: only the fields Shoal sets. Keys follow the spec.
 public struct OCISpec: Codable, Sendable, Equatable {
     public var ociVersion: String = "1.0.2-dev"
@@ -52,16 +54,8 @@ public struct OCISpec: Codable, Sendable, Equatable {
         public init() {}
     }
 
-    public struct IDMap: Codable, Sendable, Equatable {
-        public var containerID: UInt32
-        public var hostID: UInt32
-        public var size: UInt32
-        public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
-            self.containerID = containerID
-            self.hostID = hostID
-            self.size = size
-        }
-    }
+    /// `{containerID, hostID, size}`: the spec's keys are the mapping's own.
+    public typealias IDMap = IDMapping.Range
 
     public struct Namespace: Codable, Sendable, Equatable {
         public var type: String

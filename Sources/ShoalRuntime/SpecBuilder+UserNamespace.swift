@@ -6,8 +6,8 @@ extension SpecBuilder {
     static func applyUserNamespace(_ mapping: IDMapping, network: ContainerSpecOptions.NetworkMode,
                                    linux: inout OCISpec.Linux, mounts: inout [OCISpec.Mount]) {
         linux.namespaces.insert(.init(type: "user"), at: 0)
-        linux.uidMappings = mapping.uids.map { .init(containerID: $0.containerID, hostID: $0.hostID, size: $0.size) }
-        linux.gidMappings = mapping.gids.map { .init(containerID: $0.containerID, hostID: $0.hostID, size: $0.size) }
+        linux.uidMappings = mapping.uids
+        linux.gidMappings = mapping.gids
         for index in mounts.indices {
             switch (mounts[index].destination, mounts[index].type) {
             case ("/sys", "sysfs") where network != .none:
