@@ -42,7 +42,7 @@ public struct Daemon: Sendable {
         let runtime = try ConmonRuntime(
             paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger)
         let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events, idMapping: remap?.mapping)
-        let networks = try NetworkService(store: store, events: events, options: try networkOptions(paths),
+        let networks = try NetworkService(store: store, events: events, options: try networkOptions(paths, idMapping: remap?.mapping),
                                           logger: logger)
         try await networks.start()
         let containers = try ContainerService(
@@ -63,7 +63,7 @@ public struct Daemon: Sendable {
         await swarm.setEndpointHandlers(ClusterNetworksAdapter.handlers(networks))
         await containers.restore()
         await swarm.setTaskEngine(TaskEngineAdapter(containers: containers, networks: networks, images: images, events: events,
-                                                      filesRoot: paths.execRoot + "/task-files"))
+                                                      filesRoot: paths.execRoot + "/task-files", idMapping: remap?.mapping))
         await swarm.restore()
 
         let backends = DockerBackends(
@@ -133,7 +133,7 @@ public struct Daemon: Sendable {
 
     /// Network layout from the flags. The nftables table is named after the exec root, so two daemons on one
     /// host (tests, `shoal cluster up`) never touch each other's rules.
-    private func networkOptions(_ paths: EnginePaths) throws -> NetworkOptions {
+    private func networkOptions(_ paths: EnginePaths, idMapping: IDMapping?) throws -> NetworkOptions {
         var options = NetworkOptions(
             sandboxDirectory: paths.execRoot + "/netns",
             firewallTable: configuration.execRoot == "/run/shoal"
@@ -144,6 +144,7 @@ public struct Daemon: Sendable {
             options.pools = try configuration.addressPools.map { try AddressPoolSpec(parsing: $0) }
         }
         options.upstreamDNS = configuration.dns
+        options.idMapping = idMapping
         return options
     }
 

@@ -50,13 +50,7 @@ extension ContainerService {
             let spec = try SpecBuilder.build(options, user: user,
                                              hostDevices: record.spec.host.privileged ? HostDevices.list() : [],
                                              allCapabilities: Self.hostCapabilities)
-            if spec.process.apparmorProfile == AppArmorProfile.defaultName {
-                // As dockerd: reloaded if something unloaded it since the daemon started.
-                if case .skipped(let reason) = try await AppArmorLoader.ensureDefaultLoaded() {
-                    throw ShoalError.internalError(
-                        "AppArmor enabled on system but the \(AppArmorProfile.defaultName) profile could not be loaded: \(reason)")
-                }
-            }
+            try await AppArmorLoader.ensureLoaded(forContainerProfile: spec.process.apparmorProfile)
             // A previous run of this container may have left runc state if the daemon died mid-way.
             if runtime.hasState(id: id) { try? await runtime.delete(id: id, force: true) }
             let pid = try await runtime.create(
@@ -170,6 +164,7 @@ extension ContainerService {
         options.seccomp = security.seccomp
         options.appArmorProfile = security.appArmorProfile
         options.userNamespace = userNamespace(host)
+        options.userNamespacePath = sandbox.userNamespace
         options.maskedPaths = host.maskedPaths
         options.readonlyPaths = host.readonlyPaths
         options.cpusetCpus = host.cpusetCpus
@@ -201,6 +196,9 @@ extension ContainerService {
                 if mount.readOnly { parts.append("ro") }
                 options.tmpfs[mount.destination] = parts.joined(separator: ",")
             }
+        }
+        if options.userNamespace != nil {
+            for index in binds.indices { binds[index].lockedOptions = try Mounts.lockedOptions(of: binds[index].source) }
         }
         options.binds = binds
         return options

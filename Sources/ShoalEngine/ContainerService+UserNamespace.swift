@@ -25,7 +25,7 @@ extension ContainerService {
     }
 
     /// Gives `paths` (not following symlinks) to the container's root on the host.
-    static func chownToRoot(_ paths: [String], _ mapping: IDMapping) throws {
+    public static func chownToRoot(_ paths: [String], _ mapping: IDMapping) throws {
         for path in paths where lchown(path, mapping.rootUID, mapping.rootGID) != 0 {
             throw ShoalError.internalError("cannot chown \(path) to the remapped root: \(String(cString: strerror(errno)))")
         }

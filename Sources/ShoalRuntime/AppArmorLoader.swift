@@ -11,6 +11,8 @@ public enum AppArmorLoader {
     static let profilesList = "/sys/kernel/security/apparmor/profiles"
     static let policyDirectory = "/etc/apparmor.d"
     static let parserCandidates = ["/usr/sbin/apparmor_parser", "/sbin/apparmor_parser"]
+    /// dockerd's words when the profile cannot be loaded.
+    static let loadFailure = "AppArmor enabled on system but the \(AppArmorProfile.defaultName) profile could not be loaded"
 
     public enum Outcome: Sendable, Equatable {
         case notApplicable
@@ -29,10 +31,9 @@ public enum AppArmorLoader {
         guard let parser = parserCandidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             return .skipped(reason: "apparmor_parser is not installed (Debian package apparmor)")
         }
-        let failure = "AppArmor enabled on system but the \(name) profile could not be loaded"
         let version = try await Command.run(parser, ["--version"])
         guard let number = AppArmorProfile.parserVersion(version.stdoutText) else {
-            throw ShoalError.internalError(failure + ": cannot read the version of \(parser): \(version.stdoutText)")
+            throw ShoalError.internalError(loadFailure + ": cannot read the version of \(parser): \(version.stdoutText)")
         }
         let environment = AppArmorProfile.Environment(
             parserVersion: number,
@@ -44,9 +45,18 @@ public enum AppArmorLoader {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = try await Command.run(parser, ["-Kr", file])
         guard result.status == .exited(0) else {
-            throw ShoalError.internalError(failure + ": `\(parser) -Kr \(file)` failed: " + result.stderrText)
+            throw ShoalError.internalError(loadFailure + ": `\(parser) -Kr \(file)` failed: " + result.stderrText)
         }
         return .loaded
+    }
+
+    /// Before a container runs under `profile`: docker-default is loaded again if something unloaded it since the
+    /// daemon started (dockerd does the same), and without a parser to load it the start is refused.
+    public static func ensureLoaded(forContainerProfile profile: String?) async throws {
+        guard profile == AppArmorProfile.defaultName else { return }
+        if case .skipped(let reason) = try await ensureDefaultLoaded() {
+            throw ShoalError.internalError(loadFailure + ": " + reason)
+        }
     }
 
     /// At daemon start: the outcome logged, a failure too (dockerd logs it and starts anyway).

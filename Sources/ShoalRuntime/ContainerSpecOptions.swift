@@ -58,6 +58,9 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     public var appArmorProfile: String?
     /// The user namespace of a daemon with `--userns-remap` (nil: the host's, as with `--userns host`).
     public var userNamespace: IDMapping?
+    /// A user namespace of that mapping to join (the one the sandbox's network namespace belongs to); nil: runc
+    /// makes one.
+    public var userNamespacePath: String?
     /// `--pid`, `--ipc`, `--uts` and `--cgroupns`, resolved by the engine (a donor container's namespace as a path).
     public var pidNamespace: Namespace = .own
     public var ipcNamespace: Namespace = .own
@@ -111,6 +114,8 @@ public struct ContainerSpecOptions: Sendable, Equatable {
         public var readOnly: Bool
         /// `rprivate` (Docker's default), `rshared`, `rslave` …
         public var propagation: String
+        /// In a user namespace: the source mount's locked flags (`Mounts.lockedOptions`), kept on the bind.
+        public var lockedOptions: [String] = []
         public init(source: String, destination: String, readOnly: Bool = false, propagation: String = "rprivate") {
             self.source = source
             self.destination = destination

@@ -105,7 +105,8 @@ public enum SpecBuilder {
         if !options.sysctls.isEmpty { linux.sysctl = options.sysctls }
         var mounts = try mounts(options)
         if let mapping = options.userNamespace {
-            applyUserNamespace(mapping, network: options.network, linux: &linux, mounts: &mounts)
+            applyUserNamespace(mapping, path: options.userNamespacePath, network: options.network, linux: &linux,
+                               mounts: &mounts)
         }
 
         let spec = OCISpec(
@@ -215,7 +216,7 @@ public enum SpecBuilder {
                 throw ShoalError.invalidArgument("invalid mount config: bind paths must be absolute: \(bind.source):\(bind.destination)")
             }
             user.append(.init(destination: clean(bind.destination), type: "bind", source: bind.source,
-                              options: ["rbind", bind.readOnly ? "ro" : "rw", bind.propagation]))
+                              options: ["rbind", bind.readOnly ? "ro" : "rw", bind.propagation] + bind.lockedOptions))
         }
         for (destination, rawOptions) in options.tmpfs.sorted(by: { $0.key < $1.key }) {
             guard destination.hasPrefix("/") else {

@@ -41,11 +41,15 @@ import Testing
             let busybox = try await Shell.sh("ls -d \(root)/images/layers/*/diff/bin/busybox | head -1")
             #expect(try await Self.owner(busybox.trimmingCharacters(in: .whitespacesAndNewlines)) == mapped)
 
-            // On the default bridge (a network namespace made outside the user namespace) and with a volume.
+            // On the default bridge (its network namespace belongs to the container's user namespace: a sysfs of
+            // its own) and with a volume.
             try await daemon.dockerOK(["volume", "create", "data"])
             let output = try await daemon.dockerOK([
                 "run", "--name", "box", "-v", "data:/data", "busybox", "sh", "-c",
                 "cat /proc/self/uid_map; id -u; echo v > /data/from-container; echo r > /made-here; ls -ln /bin/busybox"])
+            try await daemon.dockerOK(["run", "-d", "--name", "alive", "busybox", "sleep", "120"])
+            let inside = try await daemon.dockerOK(["exec", "alive", "sh", "-c", "id -u; grep ' /sys ' /proc/self/mounts"])
+            #expect(inside.hasPrefix("0\nsysfs /sys sysfs ro,"), "\(inside)")
             let lines = output.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
             #expect(lines.first == "0 \(first) 65536")
             #expect(lines.dropFirst().first == "0")
@@ -92,6 +96,65 @@ import Testing
                 "Content-Type: application/json", "-d", #"{"Image":"busybox","HostConfig":{"UsernsMode":"private"}}"#,
                 "http://localhost/v1.41/containers/create"])
             #expect(response.stdout == "{\"message\":\"--userns: invalid USER mode\"}\n\n400")
+        }
+    }
+
+    /// `default`: dockerd's dockremap user, created when missing with 65536 subordinate uids and gids after the
+    /// ranges already given; removed again (with its lines) if this test created it.
+    @Test func defaultCreatesAndUsesDockremap() async throws {
+        try await TestRun.with("usernsdef") { run in
+            let existed = try await Shell.run("/usr/bin/id", ["dockremap"]).status == 0
+            if !existed {
+                run.onCleanup("userdel dockremap") { _ = try? await Shell.run("/usr/sbin/userdel", ["dockremap"]) }
+            }
+            let daemon = try await DaemonFixture(run, arguments: ["--userns-remap", "default"])
+            try await Shell.sh("id dockremap")
+            func first(_ file: String) async throws -> String {
+                let line = try await Shell.sh("grep '^dockremap:' \(file) | head -1")
+                let fields = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":")
+                #expect(fields.count == 3 && (existed || fields[2] == "65536"), "\(line)")
+                return fields.count == 3 ? String(fields[1]) : ""
+            }
+            let (uid, gid) = (try await first("/etc/subuid"), try await first("/etc/subgid"))
+            #expect(try await daemon.dockerOK(["info", "--format", "{{.DockerRootDir}}"])
+                == daemon.dataRoot + "/\(uid).\(gid)")
+            try await daemon.loadBusybox()
+            let map = try await daemon.dockerOK(["run", "--rm", "--network", "none", "busybox", "cat", "/proc/self/gid_map"])
+            #expect(map.split(separator: " ").joined(separator: " ") == "0 \(gid) 65536")
+        }
+    }
+
+    /// A swarm task's secret is staged for the container's root (dockerd chowns a remapped container's secrets the
+    /// same way): the remapped service reads it, owned inside by the ids the secret names.
+    @Test func aRemappedServiceReadsItsSecret() async throws {
+        try await TestRun.with("usernssvc") { run in
+            let (user, first) = try await Self.makeUser(run, uids: true, gids: true)
+            let port = 32000 + Int.random(in: 0..<300) * 10
+            let daemon = try await DaemonFixture(run, arguments: [
+                "--userns-remap", user, "--cluster-endpoint-port", String(port + 7), "--node-engine-port", String(port + 8)])
+            try await daemon.loadBusybox()
+            try await daemon.dockerOK(["swarm", "init", "--advertise-addr", "127.0.0.1:\(port)",
+                                       "--listen-addr", "127.0.0.1:\(port)"])
+            let value = "secret-\(run.name("v"))"
+            try await daemon.dockerOK(["secret", "create", "token", "-"], stdin: value)
+            try await daemon.dockerOK(["service", "create", "--detach", "--name", "reader",
+                                       "--secret", "source=token,uid=7,gid=8,mode=0400", "busybox", "sleep", "300"])
+            var container = ""
+            for _ in 0..<200 where container.isEmpty {
+                container = try await daemon.dockerOK(["ps", "-q", "--filter", "label=com.docker.swarm.service.name=reader"])
+                if container.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            if container.isEmpty {
+                let tasks = try await daemon.docker(["service", "ps", "--no-trunc", "reader"])
+                Issue.record("no running task: \(tasks.stdout)\(tasks.stderr)")
+                return
+            }
+            let seen = try await daemon.dockerOK(["exec", container, "sh", "-c",
+                                                  "cat /proc/self/uid_map; stat -c %u:%g /run/secrets/token; cat /run/secrets/token"])
+            let lines = seen.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+            #expect(lines == ["0 \(first) 65536", "7:8", value], "\(seen)")
+            try await daemon.dockerOK(["service", "rm", "reader"])
+            try await daemon.dockerOK(["swarm", "leave", "--force"])
         }
     }
 

@@ -90,8 +90,15 @@ import Testing
         #expect(spec.mounts.first { $0.destination == "/sys" }
             == .init(destination: "/sys", type: "bind", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"]))
         #expect(spec.mounts.first { $0.destination == "/sys/fs/cgroup" }?.options?.contains("ro") == false)
-        // Its own new network namespace belongs to the user namespace: a sysfs of its own.
+        // Its own new network namespace belongs to the user namespace: a sysfs of its own. So does a sandbox
+        // made in the user namespace the container joins.
         options.network = .none
         #expect(try SpecBuilder.build(options, user: root).mounts.first { $0.destination == "/sys" }?.type == "sysfs")
+        options.network = .path("/run/netns/x")
+        options.userNamespacePath = "/run/netns/x.user"
+        let joined = try SpecBuilder.build(options, user: root)
+        #expect(joined.linux.namespaces.first == .init(type: "user", path: "/run/netns/x.user"))
+        #expect(joined.linux.uidMappings == [.init(containerID: 0, hostID: 100000, size: 65536)])
+        #expect(joined.mounts.first { $0.destination == "/sys" }?.type == "sysfs")
     }
 }
