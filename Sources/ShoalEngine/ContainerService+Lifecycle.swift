@@ -163,8 +163,6 @@ extension ContainerService {
         options.noNewPrivileges = security.noNewPrivileges
         options.seccomp = security.seccomp
         options.appArmorProfile = security.appArmorProfile
-        options.userNamespace = userNamespace(host)
-        options.userNamespacePath = sandbox.userNamespace
         options.maskedPaths = host.maskedPaths
         options.readonlyPaths = host.readonlyPaths
         options.cpusetCpus = host.cpusetCpus
@@ -197,10 +195,8 @@ extension ContainerService {
                 options.tmpfs[mount.destination] = parts.joined(separator: ",")
             }
         }
-        if options.userNamespace != nil {
-            for index in binds.indices { binds[index].lockedOptions = try Mounts.lockedOptions(of: binds[index].source) }
-        }
         options.binds = binds
+        try applyUserNamespace(host, sandbox: sandbox, to: &options)
         return options
     }
 
