@@ -13,6 +13,8 @@ packages=(
   python3 python3-cryptography  # test fixtures (the token server signs JWTs)
   openssl strace curl         # tests make TLS certificates, cross-check certificates and netlink bytes, call the API
   gcc libc6-dev               # tests build static helpers busybox lacks (a UDP echo server, syscall probes)
+  passwd                      # useradd/usermod: --userns-remap default creates dockremap and its subordinate ids
+  apparmor                    # apparmor_parser loads docker-default on hosts whose kernel has AppArmor
 )
 
 missing=()

@@ -12,6 +12,9 @@ public final class ArchiveWriter {
 
     private let archive: OpaquePointer
     private var closed = false
+    /// Trees added are a user namespace's files (a daemon with `--userns-remap`): their owners are written as the
+    /// container ids they stand for; a file owned by an id outside the ranges fails the archive, as in dockerd.
+    public var idMapping: IDMapping?
 
     public convenience init(path: String, compression: Compression = .none) throws {
         try self.init(compression: compression) { archive_write_open_filename($0, path) }
@@ -129,6 +132,12 @@ public final class ArchiveWriter {
         }
         let type = UInt32(archive_entry_filetype(entry)) & FileType.mask
         if type == FileType.socket { return }
+        if let idMapping {
+            let owner = try idMapping.containerOwner(uid: UInt32(truncatingIfNeeded: archive_entry_uid(entry)),
+                                                     gid: UInt32(truncatingIfNeeded: archive_entry_gid(entry)))
+            archive_entry_set_uid(entry, la_int64_t(owner.uid))
+            archive_entry_set_gid(entry, la_int64_t(owner.gid))
+        }
         var opaque = false
         if layer != nil {
             if type == FileType.character && archive_entry_rdev(entry) == 0 {

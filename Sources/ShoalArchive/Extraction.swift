@@ -18,11 +18,19 @@ public enum Extraction {
         public var expectedDiffID: Digest?
         /// Keep uid/gid from the archive (we run as root); off writes files as the caller.
         public var preserveOwnership: Bool
+        /// With `preserveOwnership`, the archive's ids are a user namespace's and stored as the host ids they map
+        /// to (layers of a daemon with `--userns-remap`); an id outside its ranges fails the extraction.
+        public var idMapping: IDMapping?
+        /// Every entry owned by these host ids instead (`docker cp` into a remapped container: its root).
+        public var owner: (uid: UInt32, gid: UInt32)?
 
-        public init(overlayWhiteouts: Bool = true, expectedDiffID: Digest? = nil, preserveOwnership: Bool = true) {
+        public init(overlayWhiteouts: Bool = true, expectedDiffID: Digest? = nil, preserveOwnership: Bool = true,
+                    idMapping: IDMapping? = nil, owner: (uid: UInt32, gid: UInt32)? = nil) {
             self.overlayWhiteouts = overlayWhiteouts
             self.expectedDiffID = expectedDiffID
             self.preserveOwnership = preserveOwnership
+            self.idMapping = idMapping
+            self.owner = owner
         }
     }
 
@@ -103,7 +111,7 @@ public enum Extraction {
         defer { archive_write_free(disk) }
         var flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR
             | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT
-        if options.preserveOwnership { flags |= ARCHIVE_EXTRACT_OWNER }
+        if options.preserveOwnership || options.owner != nil { flags |= ARCHIVE_EXTRACT_OWNER }
         archive_write_disk_set_options(disk, flags)
 
         while let entry = try reader.nextRaw() {
@@ -119,6 +127,7 @@ public enum Extraction {
                 }
             }
             try TarPath.checkParents(of: relative, inRoot: root, entry: name)
+            try setOwner(entry, options)
             let base = relative.split(separator: "/").last.map(String.init) ?? ""
             let parentRelative = relative.split(separator: "/").dropLast().joined(separator: "/")
 
@@ -164,6 +173,21 @@ public enum Extraction {
             throw ShoalError.invalidArgument("layer digest mismatch: expected \(expected), got \(digest)")
         }
         return Result(diffID: digest, uncompressedSize: size)
+    }
+
+    /// The entry's owner on the host: the one given, or the archive's through the mapping.
+    private static func setOwner(_ entry: OpaquePointer, _ options: Options) throws {
+        let owner: (uid: UInt32, gid: UInt32)
+        if let given = options.owner {
+            owner = given
+        } else if options.preserveOwnership, let mapping = options.idMapping {
+            owner = try mapping.hostOwner(uid: UInt32(truncatingIfNeeded: archive_entry_uid(entry)),
+                                          gid: UInt32(truncatingIfNeeded: archive_entry_gid(entry)))
+        } else {
+            return
+        }
+        archive_entry_set_uid(entry, la_int64_t(owner.uid))
+        archive_entry_set_gid(entry, la_int64_t(owner.gid))
     }
 
     private static func join(_ parent: String, _ child: String) -> String {

@@ -66,6 +66,10 @@ struct DaemonCommand: AsyncParsableCommand {
             help: "TCP port on which a swarm node serves its engine to the swarm's managers with mutual TLS.")
     var nodeEnginePort = 2381
 
+    @Option(name: .customLong("userns-remap"),
+            help: "Run containers in a user namespace mapped to the subordinate ids of: default (the dockremap user) or USER[:GROUP].")
+    var usernsRemap: String?
+
     @Option(name: .long, help: "Path of the init binary for --init.")
     var initPath = "/usr/bin/tini-static"
 
@@ -88,6 +92,7 @@ struct DaemonCommand: AsyncParsableCommand {
         configuration.addressPools = defaultAddressPools
         configuration.insecureRegistries = insecureRegistries
         configuration.openTCPAPI = openTCPAPI
+        configuration.usernsRemap = usernsRemap
         guard (0...65535).contains(clusterEndpointPort) else {
             throw ValidationError("invalid --cluster-endpoint-port \(clusterEndpointPort)")
         }

@@ -26,27 +26,31 @@ public struct Daemon: Sendable {
     public func run(logger: Logger) async throws {
         // Where the API is served is checked first: a refused host changes nothing on the machine.
         let listeners = try APIListeners.make(configuration, logger: logger)
-        let paths = EnginePaths(dataRoot: configuration.dataRoot, execRoot: configuration.execRoot)
+        let remap = try await remappedRoot(logger: logger)
+        var paths = EnginePaths(dataRoot: configuration.dataRoot, execRoot: configuration.execRoot)
+        if let remap { paths.dataRoot = try RemappedDataRoot.prepare(base: configuration.dataRoot, remap: remap) }
         for directory in [paths.dataRoot, paths.execRoot, paths.spoolRoot] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         clearSpool(paths.spoolRoot)
+        await AppArmorLoader.ensureDefaultLoaded(logger: logger)
         let store = try EngineStore(path: paths.database)
         let events = EventBus()
         let images = try ImageStore(root: paths.imagesRoot,
                                     insecureRegistries: try InsecureRegistries(configuration.insecureRegistries),
-                                    logger: logger)
+                                    idMapping: remap?.mapping, logger: logger)
         let runtime = try ConmonRuntime(
             paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger)
-        let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events)
-        let networks = try NetworkService(store: store, events: events, options: try networkOptions(paths),
+        let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events, idMapping: remap?.mapping)
+        let networks = try NetworkService(store: store, events: events, options: try networkOptions(paths, idMapping: remap?.mapping),
                                           logger: logger)
         try await networks.start()
         let containers = try ContainerService(
             paths: paths, store: store, images: images, runtime: runtime, volumes: volumes,
-            sandboxes: networks, events: events, initPath: configuration.initPath, logger: logger)
+            sandboxes: networks, events: events, initPath: configuration.initPath, idMapping: remap?.mapping,
+            logger: logger)
         await volumes.setUsage { await containers.volumeUsers() }
-        let facts = HostFacts.read()
+        let facts = HostFacts.read(remapping: remap != nil)
         let swarm = SwarmMembership(
             dataRoot: paths.dataRoot,
             description: NodeDescription(
@@ -59,7 +63,7 @@ public struct Daemon: Sendable {
         await swarm.setEndpointHandlers(ClusterNetworksAdapter.handlers(networks))
         await containers.restore()
         await swarm.setTaskEngine(TaskEngineAdapter(containers: containers, networks: networks, images: images, events: events,
-                                                      filesRoot: paths.execRoot + "/task-files"))
+                                                      filesRoot: paths.execRoot + "/task-files", idMapping: remap?.mapping))
         await swarm.restore()
 
         let backends = DockerBackends(
@@ -116,9 +120,20 @@ public struct Daemon: Sendable {
         try await ServiceGroup(configuration: groupConfiguration).run()
     }
 
+    /// `--userns-remap` resolved (nil without it, or when it names root: dockerd then warns and maps nothing).
+    private func remappedRoot(logger: Logger) async throws -> RemappedRoot? {
+        guard let value = configuration.usernsRemap else { return nil }
+        guard let remap = try await UserNamespaceRemap.resolve(value) else {
+            logger.warning("User namespaces: root cannot be remapped with itself; user namespaces are OFF")
+            return nil
+        }
+        logger.info("User namespaces: ID ranges will be mapped to subuid/subgid ranges of: \(remap.user)")
+        return remap
+    }
+
     /// Network layout from the flags. The nftables table is named after the exec root, so two daemons on one
     /// host (tests, `shoal cluster up`) never touch each other's rules.
-    private func networkOptions(_ paths: EnginePaths) throws -> NetworkOptions {
+    private func networkOptions(_ paths: EnginePaths, idMapping: IDMapping?) throws -> NetworkOptions {
         var options = NetworkOptions(
             sandboxDirectory: paths.execRoot + "/netns",
             firewallTable: configuration.execRoot == "/run/shoal"
@@ -129,6 +144,7 @@ public struct Daemon: Sendable {
             options.pools = try configuration.addressPools.map { try AddressPoolSpec(parsing: $0) }
         }
         options.upstreamDNS = configuration.dns
+        options.idMapping = idMapping
         return options
     }
 

@@ -38,6 +38,9 @@ public struct DaemonConfiguration: Sendable {
     public static var clusterStrategies: [String] { ClassicScheduler.Strategy.allCases.map(\.rawValue) }
     /// The TCP port of the node engine channel every swarm node serves its engine on, to its managers only.
     public var nodeEnginePort: Int = NodeEngineChannel.defaultPort
+    /// dockerd's `--userns-remap`: `default` (the `dockremap` user, created if missing) or `USER[:GROUP]` whose
+    /// /etc/subuid and /etc/subgid ranges containers are mapped to; nil: no user namespaces.
+    public var usernsRemap: String? = nil
 
     public init(hosts: [String] = ["unix:///run/shoal/shoal.sock"], dataRoot: String = "/var/lib/shoal",
                 execRoot: String = "/run/shoal", dns: [String] = [], initPath: String = "/usr/bin/tini-static",

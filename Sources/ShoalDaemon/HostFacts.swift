@@ -16,7 +16,8 @@ struct HostFacts: Sendable {
     /// `docker info`'s Security Options: the kernel's confinement features Shoal applies, then cgroupns.
     var securityOptions: [String]
 
-    static func read() -> HostFacts {
+    /// - Parameter remapping: whether containers run in a user namespace (`docker info` then lists `name=userns`).
+    static func read(remapping: Bool) -> HostFacts {
         var name = utsname()
         uname(&name)
         func field<T>(_ value: T) -> String {
@@ -35,6 +36,6 @@ struct HostFacts: Sendable {
             kernelVersion: field(name.release), architecture: field(name.machine), operatingSystem: os,
             hostname: field(name.nodename), cpus: ProcessInfo.processInfo.activeProcessorCount,
             memoryBytes: Int64(ProcessInfo.processInfo.physicalMemory), cgroupVersion: unified ? "2" : "1",
-            runcVersion: "runc", securityOptions: HostSecurity.infoOptions() + ["name=cgroupns"])
+            runcVersion: "runc", securityOptions: HostSecurity.infoOptions() + (remapping ? ["name=userns"] : []) + ["name=cgroupns"])
     }
 }

@@ -18,6 +18,9 @@ struct TaskEngineAdapter: TaskEngine {
     /// A tmpfs of this daemon's (under its exec root) where tasks' secrets and configs live while their containers
     /// need them: in memory only, never on the node's disk.
     let filesRoot: String
+    /// `--userns-remap`: files belong to the ids they name inside the container, and the task's directory to its
+    /// root, as dockerd stages secrets for a remapped container (its root must reach them, nothing else may).
+    var idMapping: IDMapping? = nil
 
     func container(ofTask taskID: String) async -> (id: String, observation: TaskController.Observation)? {
         guard let record = await containers.list().first(where: { $0.labels[TaskContainer.taskIDLabel] == taskID })
@@ -95,7 +98,9 @@ struct TaskEngineAdapter: TaskEngine {
                                                  attributes: [.posixPermissions: Int(file.mode & 0o7777)]) else {
                 throw ShoalError.system("write \(path)")
             }
-            if chown(path, uid_t(file.uid) ?? 0, gid_t(file.gid) ?? 0) != 0 { throw ShoalError.system("chown \(path)") }
+            var owner = (uid: UInt32(file.uid) ?? 0, gid: UInt32(file.gid) ?? 0)
+            if let idMapping { owner = try idMapping.hostOwner(uid: owner.uid, gid: owner.gid) }
+            if chown(path, owner.uid, owner.gid) != 0 { throw ShoalError.system("chown \(path)") }
             mounts.append(MountSpec(kind: .bind, source: path, target: file.target, readOnly: true))
         }
         return mounts
@@ -112,11 +117,15 @@ struct TaskEngineAdapter: TaskEngine {
         }
         try FileManager.default.createDirectory(atPath: filesRoot, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        if !Mounts.isMounted(filesRoot) { try Mounts.tmpfs(target: filesRoot, options: "mode=0700", noExec: true) }
+        if !Mounts.isMounted(filesRoot) {
+            // Searchable by others only for a remapped root, which must reach its own task's directory.
+            try Mounts.tmpfs(target: filesRoot, options: idMapping == nil ? "mode=0700" : "mode=0711", noExec: true)
+        }
         let directory = "\(filesRoot)/\(taskID)"
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
+        if let idMapping { try ContainerService.chownToRoot([directory], idMapping) }
         return directory
     }
 }

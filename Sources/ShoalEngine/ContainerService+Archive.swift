@@ -31,11 +31,13 @@ extension ContainerService {
     /// `docker cp CONTAINER:path …`: writes a tar of `path` to the file `destination`; its top entry is named
     /// after the last element of `path`, as Docker names it.
     public func archivePath(_ ref: String, path: String, to destination: String) async throws -> ContainerPathStat {
-        try await withContainerFilesystem(ref) { filesystem in
+        let mapping = userNamespace(try resolve(ref).spec.host)
+        return try await withContainerFilesystem(ref) { filesystem in
             try await archiveIO {
                 let stat = try filesystem.pathStat(path, ref: ref)
                 let host = try filesystem.resolve(path, followLast: ContainerFilesystem.followsLast(path)).host
                 let writer = try ArchiveWriter(path: destination)
+                writer.idMapping = mapping
                 try writer.addTree(at: host, as: stat.name, dotSlashChildren: stat.name == ".")
                 try writer.finish()
                 return stat
@@ -47,6 +49,7 @@ extension ContainerService {
     /// followed, in the container's scope). Files are owned by the container's root, as without `cp -a`.
     public func extractArchive(_ ref: String, path: String, from source: String, noOverwriteDirNonDir: Bool)
         async throws {
+        let owner = userNamespace(try resolve(ref).spec.host).map { (uid: $0.rootUID, gid: $0.rootGID) }
         try await withContainerFilesystem(ref) { filesystem in
             try await archiveIO {
                 let target = try filesystem.resolve(path, followLast: true)
@@ -67,7 +70,7 @@ extension ContainerService {
                                                               containerPath: "/" + target.parts.joined(separator: "/"))
                 }
                 try Extraction.extract(archiveAt: source, into: target.host,
-                                       options: .init(overlayWhiteouts: false, preserveOwnership: false))
+                                       options: .init(overlayWhiteouts: false, preserveOwnership: false, owner: owner))
             }
         }
     }

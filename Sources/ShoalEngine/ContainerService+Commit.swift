@@ -39,10 +39,12 @@ extension ContainerService {
         do {
             let upper = paths.upperDirectory(record.id)
             let lowers = try await images.layerDirectories(for: record.imageID)
+            let mapping = userNamespace(record.spec.host)
             try await runBlocking {
                 // The runtime's mount targets are Docker's init layer, never the container's changes.
                 let skip = Set(LayerChanges.mountTargets(absentFrom: lowers).map { String($0.dropFirst()) })
                 let writer = try ArchiveWriter(path: tar)
+                writer.idMapping = mapping
                 if FileManager.default.fileExists(atPath: upper) {
                     try writer.addLayer(upperDirectory: upper, skip: skip)
                 }

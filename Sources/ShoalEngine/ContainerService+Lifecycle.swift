@@ -29,6 +29,8 @@ extension ContainerService {
             for dir in [paths.upperDirectory(id), paths.workDirectory(id), rootfs] {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             }
+            // The upper directory is the rootfs's "/" (owned by the container's root, as the image's is).
+            if let mapping = userNamespace(record.spec.host) { try Self.chownToRoot([paths.upperDirectory(id)], mapping) }
             if !Mounts.isMounted(rootfs) {
                 let lower = try await images.layerDirectories(for: record.imageID)
                 try Mounts.overlay(lowerDirs: lower, upperDir: paths.upperDirectory(id),
@@ -37,6 +39,7 @@ extension ContainerService {
             }
             let sandbox = try await sandboxes.attach(record, directory: directory)
             record.network = sandbox.state
+            if let mapping = userNamespace(record.spec.host) { try Self.chownToRoot(sandbox.files.map(\.source), mapping) }
             let sandboxes = self.sandboxes
             let attachedRecord = record
             undo.push { await sandboxes.detach(attachedRecord) }
@@ -47,6 +50,7 @@ extension ContainerService {
             let spec = try SpecBuilder.build(options, user: user,
                                              hostDevices: record.spec.host.privileged ? HostDevices.list() : [],
                                              allCapabilities: Self.hostCapabilities)
+            try await AppArmorLoader.ensureLoaded(forContainerProfile: spec.process.apparmorProfile)
             // A previous run of this container may have left runc state if the daemon died mid-way.
             if runtime.hasState(id: id) { try? await runtime.delete(id: id, force: true) }
             let pid = try await runtime.create(
@@ -192,6 +196,7 @@ extension ContainerService {
             }
         }
         options.binds = binds
+        try applyUserNamespace(host, sandbox: sandbox, to: &options)
         return options
     }
 

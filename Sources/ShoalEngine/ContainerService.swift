@@ -19,6 +19,8 @@ public actor ContainerService {
     let events: EventBus
     let logger: Logger
     let initPath: String
+    /// `--userns-remap`: the user namespace containers run in unless they ask for the host's.
+    let idMapping: IDMapping?
     let locks = KeyedLock()
 
     var records: [String: ContainerRecord] = [:]
@@ -34,7 +36,7 @@ public actor ContainerService {
 
     public init(paths: EnginePaths, store: EngineStore, images: ImageStore, runtime: ConmonRuntime,
                 volumes: VolumeService, sandboxes: any NetworkSandboxProvider, events: EventBus,
-                initPath: String = "/usr/bin/tini-static", logger: Logger) throws {
+                initPath: String = "/usr/bin/tini-static", idMapping: IDMapping? = nil, logger: Logger) throws {
         self.paths = paths
         self.store = store
         self.images = images
@@ -43,6 +45,7 @@ public actor ContainerService {
         self.sandboxes = sandboxes
         self.events = events
         self.initPath = initPath
+        self.idMapping = idMapping
         self.logger = logger
         try FileManager.default.createDirectory(atPath: paths.containersRoot, withIntermediateDirectories: true)
         for record in try store.containers() {
@@ -116,6 +119,7 @@ public actor ContainerService {
         if let mac = spec.macAddress, (try? MACAddress(parsing: mac)) == nil {
             throw ShoalError.invalidArgument("\(mac) is not a valid mac address")
         }
+        try Self.checkUserNamespace(spec.host, remapping: idMapping != nil)
         let requestedName = requested.map(Self.plainName)
         if let requested, let name = requestedName {
             guard Identifier.isValidName(name) else {

@@ -32,12 +32,15 @@ public struct SandboxAttachment: Sendable {
     public var files: [(source: String, destination: String)]
     /// Interfaces, addresses and ports, recorded with the container while it runs.
     public var state: ContainerNetworkState
+    /// The user namespace that owns the sandbox's network namespace (a remapped container joins both).
+    public var userNamespace: String?
 
     public init(network: ContainerSpecOptions.NetworkMode, files: [(source: String, destination: String)],
-                state: ContainerNetworkState = ContainerNetworkState()) {
+                state: ContainerNetworkState = ContainerNetworkState(), userNamespace: String? = nil) {
         self.network = network
         self.files = files
         self.state = state
+        self.userNamespace = userNamespace
     }
 }
 

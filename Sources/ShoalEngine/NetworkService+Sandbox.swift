@@ -124,7 +124,8 @@ extension NetworkService: NetworkSandboxProvider {
         if NetworkNamespace.isPinned(at: path) || FileManager.default.fileExists(atPath: path) {
             dataplane.removeSandbox(at: path)
         }
-        try await dataplane.createSandbox(at: path)
+        let userNamespace = record.spec.host.usernsMode == "host" ? nil : options.idMapping
+        try await dataplane.createSandbox(at: path, userNamespace: userNamespace)
         var live = LiveSandbox(containerID: record.id, containerName: record.name, path: path)
         sandboxes[record.id] = live
         do {
@@ -157,7 +158,8 @@ extension NetworkService: NetworkSandboxProvider {
             await teardown(live)
             throw error
         }
-        return SandboxAttachment(network: .path(path), files: files, state: live.state)
+        return SandboxAttachment(network: .path(path), files: files, state: live.state,
+                                 userNamespace: userNamespace == nil ? nil : UserNamespace.userPath(forNetwork: path))
     }
 
     public func detach(_ record: ContainerRecord) async {

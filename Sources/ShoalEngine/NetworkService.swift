@@ -21,6 +21,8 @@ public struct NetworkOptions: Sendable {
     public var firewallTable: String
     /// Upstream resolvers the embedded DNS forwards to (`--dns`); the host's when empty.
     public var upstreamDNS: [String] = []
+    /// `--userns-remap`: a remapped container's sandbox belongs to a user namespace of this mapping.
+    public var idMapping: IDMapping? = nil
 
     public init(sandboxDirectory: String, firewallTable: String) {
         self.sandboxDirectory = sandboxDirectory

@@ -9,13 +9,16 @@ public actor VolumeService {
     private let root: String
     private let events: EventBus
     private var volumes: [String: VolumeRecord] = [:]
+    /// `--userns-remap`: new volumes' `_data` belongs to the containers' root (dockerd's local driver does this).
+    private let idMapping: IDMapping?
     /// Container IDs using each volume; set by the engine once the container service exists.
     private var usage: @Sendable () async -> [String: [String]] = { [:] }
 
-    public init(store: EngineStore, root: String, events: EventBus) throws {
+    public init(store: EngineStore, root: String, events: EventBus, idMapping: IDMapping? = nil) throws {
         self.store = store
         self.root = root
         self.events = events
+        self.idMapping = idMapping
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for volume in try store.volumes() { volumes[volume.name] = volume }
     }
@@ -42,6 +45,7 @@ public actor VolumeService {
         let directory = "\(root)/\(name)/_data"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if let idMapping { try ContainerService.chownToRoot([directory], idMapping) }
             let record = VolumeRecord(name: name, mountpoint: directory, created: Date(), labels: labels,
                                       options: options, anonymous: anonymous)
             try store.upsert(record)

@@ -6,7 +6,8 @@ import ShoalOCI
 
 extension ImageStore {
     var unpacker: LayerUnpacker {
-        LayerUnpacker(content: content, layersDirectory: layersDirectory, temporaryDirectory: temporaryDirectory)
+        LayerUnpacker(content: content, layersDirectory: layersDirectory, temporaryDirectory: temporaryDirectory,
+                      idMapping: idMapping)
     }
 
     /// `docker load`: a `docker save` tarball (manifest.json) or an OCI image layout (index.json), gzip or not.

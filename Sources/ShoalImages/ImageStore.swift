@@ -15,6 +15,8 @@ public actor ImageStore {
     public let root: String
     /// The registries pulls and pushes speak plain HTTP to (`--insecure-registry`).
     public nonisolated let insecureRegistries: InsecureRegistries
+    /// With `--userns-remap`, the user namespace its layers are unpacked for (nil: files keep the archive's ids).
+    public nonisolated let idMapping: IDMapping?
     let logger: Logger
     let content: ContentStore
     var state: StoreState
@@ -28,9 +30,10 @@ public actor ImageStore {
     var layersDirectory: String { root + "/layers" }
     var temporaryDirectory: String { root + "/tmp" }
 
-    public init(root: String, insecureRegistries: InsecureRegistries = .loopbackOnly,
+    public init(root: String, insecureRegistries: InsecureRegistries = .loopbackOnly, idMapping: IDMapping? = nil,
                 logger: Logger = Logger(label: "shoal.images")) throws {
         self.root = root
+        self.idMapping = idMapping
         self.insecureRegistries = insecureRegistries
         self.logger = logger
         let fm = FileManager.default

@@ -9,6 +9,9 @@ struct LayerUnpacker: Sendable {
     let content: ContentStore
     let layersDirectory: String
     let temporaryDirectory: String
+    /// A remapping daemon's ids: files are stored owned by the host ids their owners map to (dockerd chowns its
+    /// layers the same way when it unpacks them into its remapped root).
+    let idMapping: IDMapping?
 
     /// Copies `file` into the blob store (verifying `expectedBlob` when known) and unpacks it.
     func ingestAndUnpack(file: String, expectedBlob: Digest?, mediaType: String?, parent: Digest?,
@@ -24,7 +27,7 @@ struct LayerUnpacker: Sendable {
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: staging) }
         let result = try Extraction.extractLayer(archiveAt: blobPath, to: staging + "/diff",
-                                                 options: .init(expectedDiffID: expectedDiffID))
+                                                 options: .init(expectedDiffID: expectedDiffID, idMapping: idMapping))
         let chainID = parent.map { Digest.sha256(of: Array("\($0) \(result.diffID)".utf8)) } ?? result.diffID
         let layer = StoreState.Layer(
             chainID: chainID, diffID: result.diffID, blob: blob,

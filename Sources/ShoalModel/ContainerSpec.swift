@@ -90,6 +90,8 @@ public struct HostSpec: Codable, Sendable, Equatable {
     public var utsMode: String? = nil
     public var ipcMode: String? = nil
     public var cgroupnsMode: String? = nil
+    /// `--userns`: nil (the daemon's remapping, if any) or `host` (none for this container).
+    public var usernsMode: String? = nil
     /// `--group-add`: group names (looked up in the image) or numbers.
     public var groupAdd: [String]? = nil
     /// `--cpuset-cpus` and `--cpuset-mems` (`0-2,4`).

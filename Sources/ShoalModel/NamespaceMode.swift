@@ -40,6 +40,10 @@ public enum NamespaceMode: Sendable, Equatable {
         _ = try pid(host.pidMode)
         _ = try ipc(host.ipcMode)
         _ = try cgroup(host.cgroupnsMode)
+        // The CLI's check (dockerd 20.10 takes any other value for its remapping): "" and `host` only.
+        guard [nil, "host"].contains(host.usernsMode) else {
+            throw ShoalError.invalidArgument("--userns: invalid USER mode")
+        }
         if try uts(host.utsMode) == .host, !(hostname ?? "").isEmpty {
             throw ShoalError.invalidArgument("conflicting options: hostname and the UTS mode")
         }

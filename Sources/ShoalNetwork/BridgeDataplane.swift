@@ -125,9 +125,14 @@ public final class BridgeDataplane: Sendable {
     // MARK: sandboxes
 
     /// `ip netns add` at `path`, then `ip -n … link set lo up` (runc does not bring `lo` up in a namespace it
-    /// joins, and 127.0.0.11 lives there).
-    public func createSandbox(at path: String) async throws {
-        try await NetworkNamespace.create(at: path)
+    /// joins, and 127.0.0.11 lives there). With `userNamespace`, the namespace belongs to a user namespace of that
+    /// mapping, pinned beside it (`UserNamespace.userPath(forNetwork:)`), for a remapped container to join both.
+    public func createSandbox(at path: String, userNamespace: IDMapping? = nil) async throws {
+        if let userNamespace {
+            try await UserNamespace.createOwnedNetwork(at: path, mapping: userNamespace)
+        } else {
+            try await NetworkNamespace.create(at: path)
+        }
         do {
             let inside = try NetlinkSession(namespacePath: path)
             defer { inside.close() }
@@ -136,14 +141,15 @@ public final class BridgeDataplane: Sendable {
                 try inside.linkSetUp(index: lo)
             }
         } catch {
-            NetworkNamespace.remove(at: path)
+            UserNamespace.remove(networkAt: path)
             throw error
         }
     }
 
-    /// `ip netns delete`: the kernel removes the veth ends inside once the namespace is gone.
+    /// `ip netns delete`: the kernel removes the veth ends inside once the namespace is gone (and its user
+    /// namespace, if it has one of its own, with it).
     public func removeSandbox(at path: String) {
-        NetworkNamespace.remove(at: path)
+        UserNamespace.remove(networkAt: path)
     }
 
     /// `ip link add H type veth peer name C netns S; ip link set H master BR up`, then inside the sandbox

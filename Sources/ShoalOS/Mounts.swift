@@ -66,6 +66,18 @@ public enum Mounts {
         throw ShoalError.system("umount \(target)")
     }
 
+    /// The flags of the mount `path` is on that a mount made inside a user namespace may not drop (the kernel
+    /// locks them: fs/namespace.c), as mount options: a bind of it remounted read-only there must repeat them.
+    /// dockerd's getUnprivilegedMountFlags reads the same ones.
+    public static func lockedOptions(of path: String) throws -> [String] {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { throw ShoalError.system("statvfs \(path)") }
+        // ST_* values (statvfs(3)), the same bits as the MS_* mount flags.
+        let flags: [(UInt, String)] = [(1, "ro"), (2, "nosuid"), (4, "nodev"), (8, "noexec"), (1024, "noatime"),
+                                       (2048, "nodiratime"), (4096, "relatime")]
+        return flags.filter { info.f_flag & $0.0 == $0.0 }.map(\.1)
+    }
+
     /// Whether `path` is a mount point in our mount namespace (from /proc/self/mountinfo).
     public static func isMounted(_ path: String) -> Bool {
         let target = normalized(path)

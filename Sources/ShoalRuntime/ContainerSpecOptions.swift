@@ -1,3 +1,5 @@
+import ShoalCore
+
 /// What the engine knows about a container, in Docker's terms, for `SpecBuilder` to turn into an OCI spec.
 /// Image defaults (entrypoint/cmd, env, workdir, user) are already merged into these fields by the engine.
 public struct ContainerSpecOptions: Sendable, Equatable {
@@ -51,9 +53,14 @@ public struct ContainerSpecOptions: Sendable, Equatable {
     /// privileged), empty means none (`--security-opt systempaths=unconfined`).
     public var maskedPaths: [String]?
     public var readonlyPaths: [String]?
-    /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host, applied only where the kernel has
-    /// AppArmor (elsewhere Docker accepts the option and applies nothing).
+    /// `--security-opt apparmor=PROFILE`: a profile already loaded on the host instead of Docker's default one
+    /// (`AppArmorProfile.choose`); where the kernel has no AppArmor, Docker accepts the option and applies nothing.
     public var appArmorProfile: String?
+    /// The user namespace of a daemon with `--userns-remap` (nil: the host's, as with `--userns host`).
+    public var userNamespace: IDMapping?
+    /// A user namespace of that mapping to join (the one the sandbox's network namespace belongs to); nil: runc
+    /// makes one.
+    public var userNamespacePath: String?
     /// `--pid`, `--ipc`, `--uts` and `--cgroupns`, resolved by the engine (a donor container's namespace as a path).
     public var pidNamespace: Namespace = .own
     public var ipcNamespace: Namespace = .own
@@ -107,6 +114,8 @@ public struct ContainerSpecOptions: Sendable, Equatable {
         public var readOnly: Bool
         /// `rprivate` (Docker's default), `rshared`, `rslave` …
         public var propagation: String
+        /// In a user namespace: the source mount's locked flags (`Mounts.lockedOptions`), kept on the bind.
+        public var lockedOptions: [String] = []
         public init(source: String, destination: String, readOnly: Bool = false, propagation: String = "rprivate") {
             self.source = source
             self.destination = destination

@@ -1,3 +1,5 @@
+import ShoalCore
+
 /// OCI runtime spec (config.json) as runc 1.1 reads it: only the fields Shoal sets. Keys follow the spec.
 public struct OCISpec: Codable, Sendable, Equatable {
     public var ociVersion: String = "1.0.2-dev"
@@ -46,8 +48,14 @@ public struct OCISpec: Codable, Sendable, Equatable {
         public var maskedPaths: [String]?
         public var readonlyPaths: [String]?
         public var seccomp: Seccomp?
+        /// A user namespace's ids (with a `user` namespace in `namespaces`).
+        public var uidMappings: [IDMap]?
+        public var gidMappings: [IDMap]?
         public init() {}
     }
+
+    /// `{containerID, hostID, size}`: the spec's keys are the mapping's own.
+    public typealias IDMap = IDMapping.Range
 
     public struct Namespace: Codable, Sendable, Equatable {
         public var type: String

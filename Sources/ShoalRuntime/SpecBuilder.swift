@@ -68,7 +68,8 @@ public enum SpecBuilder {
             rlimits: rlimits(options.ulimits).isEmpty ? nil : rlimits(options.ulimits),
             noNewPrivileges: options.noNewPrivileges ? true : nil)
 
-        if let profile = options.appArmorProfile, !profile.isEmpty, host.hasAppArmor { process.apparmorProfile = profile }
+        process.apparmorProfile = AppArmorProfile.choose(requested: options.appArmorProfile, privileged: options.privileged,
+                                                         hostHasAppArmor: host.hasAppArmor)
 
         var linux = OCISpec.Linux()
         linux.namespaces = [("pid", options.pidNamespace), ("ipc", options.ipcNamespace), ("uts", options.utsNamespace)]
@@ -102,13 +103,18 @@ public enum SpecBuilder {
         linux.readonlyPaths = readonly.isEmpty ? nil : readonly
         linux.seccomp = try seccomp(options, capabilities: caps, host: host)
         if !options.sysctls.isEmpty { linux.sysctl = options.sysctls }
+        var mounts = try mounts(options)
+        if let mapping = options.userNamespace {
+            applyUserNamespace(mapping, path: options.userNamespacePath, network: options.network, linux: &linux,
+                               mounts: &mounts)
+        }
 
         let spec = OCISpec(
             process: process,
             root: .init(path: options.rootfs, readonly: options.readOnlyRootfs ? true : nil),
             // Without a UTS namespace of its own the container has the host's name (runc cannot set one).
             hostname: options.hostname.isEmpty || options.utsNamespace != .own ? nil : options.hostname,
-            mounts: try mounts(options),
+            mounts: mounts,
             linux: linux)
         return spec
     }
@@ -210,7 +216,7 @@ public enum SpecBuilder {
                 throw ShoalError.invalidArgument("invalid mount config: bind paths must be absolute: \(bind.source):\(bind.destination)")
             }
             user.append(.init(destination: clean(bind.destination), type: "bind", source: bind.source,
-                              options: ["rbind", bind.readOnly ? "ro" : "rw", bind.propagation]))
+                              options: ["rbind", bind.readOnly ? "ro" : "rw", bind.propagation] + bind.lockedOptions))
         }
         for (destination, rawOptions) in options.tmpfs.sorted(by: { $0.key < $1.key }) {
             guard destination.hasPrefix("/") else {

@@ -146,6 +146,7 @@ extension HostConfigWire {
         host.utsMode = UTSMode.flatMap { $0.isEmpty ? nil : $0 }
         host.ipcMode = IpcMode.flatMap { $0.isEmpty ? nil : $0 }
         host.cgroupnsMode = CgroupnsMode.flatMap { $0.isEmpty ? nil : $0 }
+        host.usernsMode = UsernsMode.flatMap { $0.isEmpty ? nil : $0 }
         host.groupAdd = GroupAdd.flatMap { $0.isEmpty ? nil : $0 }
         host.cpusetCpus = CpusetCpus.flatMap { $0.isEmpty ? nil : $0 }
         host.cpusetMems = CpusetMems.flatMap { $0.isEmpty ? nil : $0 }
@@ -262,7 +263,8 @@ extension ContainerRecord {
             SecurityOpt: host.securityOpt, MaskedPaths: host.maskedPaths, ReadonlyPaths: host.readonlyPaths,
             // Docker's defaults as its inspect shows them on a cgroup v1 host.
             PidMode: host.pidMode ?? "", UTSMode: host.utsMode ?? "", IpcMode: host.ipcMode ?? "private",
-            CgroupnsMode: host.cgroupnsMode ?? "host", GroupAdd: host.groupAdd, CpusetCpus: host.cpusetCpus ?? "",
+            CgroupnsMode: host.cgroupnsMode ?? "host", UsernsMode: host.usernsMode ?? "", GroupAdd: host.groupAdd,
+            CpusetCpus: host.cpusetCpus ?? "",
             CpusetMems: host.cpusetMems ?? "", Runtime: "runc", Isolation: "",
             Devices: (host.devices ?? []).map {
                 DeviceMappingWire(PathOnHost: $0.pathOnHost, PathInContainer: $0.pathInContainer,

@@ -130,6 +130,7 @@ struct HostConfigWire: Codable, Sendable {
     var UTSMode: String?
     var IpcMode: String?
     var CgroupnsMode: String?
+    var UsernsMode: String?
     var GroupAdd: [String]?
     var CpusetCpus: String?
     var CpusetMems: String?
