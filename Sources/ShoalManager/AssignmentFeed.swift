@@ -1,6 +1,7 @@
 import Foundation
 import ShoalClusterProto
 import ShoalModel
+import SwiftProtobuf
 
 /// What each node session is told of the tasks the leader wants on its node (the dispatcher's assignments): the
 /// whole set when the session starts, then what changed for the node after each round of the task pipeline (the
@@ -15,8 +16,9 @@ actor AssignmentFeed {
     private struct Session {
         var nodeID: String
         var continuation: AsyncStream<Message>.Continuation
-        /// What the session was last told of each task, status left out.
-        var told: [String: Assigned]
+        /// What the session was last told of each task, status left out, encoded (a tenth of the message's
+        /// size in memory: a leader's sessions hold one for each of 100,000 tasks).
+        var told: [String: [UInt8]]
     }
 
     /// The current assignments: node ID → task ID → assignment.
@@ -108,11 +110,15 @@ actor AssignmentFeed {
         if !message.upserted.isEmpty || !message.removed.isEmpty { session.continuation.yield(message) }
     }
 
-    /// An assignment without what the node itself reports (status, times), for telling changes apart.
-    private static func wants(_ assigned: Assigned) -> Assigned {
+    /// An assignment without what the node itself reports (status, times), for telling changes apart: its
+    /// deterministic encoding.
+    private static func wants(_ assigned: Assigned) -> [UInt8] {
         var wants = assigned
         wants.task.clearStatus()
         wants.task.updatedAtNs = 0
-        return wants
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        // These messages have no required fields: encoding them cannot fail.
+        return (try? wants.serializedBytes(options: options)) ?? []
     }
 }

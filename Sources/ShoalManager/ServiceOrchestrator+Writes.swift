@@ -11,19 +11,30 @@ extension ServiceOrchestrator {
     struct TaskWrite {
         var write: StoreWrite
         var stored: TaskMessage?
+        /// `stored`, converted (the task as decided).
+        var task: SwarmTask?
         /// The stored task's create revision (nil: created by this write).
         var createRevision: Int64?
         var deleted: String?
+
+        /// The task as stored at `revision`.
+        func task(at revision: Int64) -> SwarmTask? {
+            guard var task = task ?? stored.map({ SwarmTask($0) }) else { return nil }
+            task.version = UInt64(revision)
+            return task
+        }
 
         /// Records that the write is stored at `revision`, in the round's changes and in `written`.
         func apply(at revision: Int64, to changes: inout RoundChanges, recording written: inout TaskWrites) {
             if let stored {
                 changes.stored[stored.id] = Versioned(object: stored, version: revision,
                                                       createRevision: createRevision ?? revision)
+                changes.converted[stored.id] = self.task(at: revision)
                 written.record(revision: revision, stored: [stored.id])
             }
             if let deleted {
                 changes.stored[deleted] = nil
+                changes.converted[deleted] = nil
                 changes.deleted.insert(deleted)
                 written.record(revision: revision, deleted: [deleted])
             }
@@ -33,6 +44,8 @@ extension ServiceOrchestrator {
     /// A round's own changes to the tasks it read: tasks stored (at the revision they were stored at) and deleted.
     struct RoundChanges {
         var stored: [String: Versioned<TaskMessage>] = [:]
+        /// `stored`, converted.
+        var converted: [String: SwarmTask] = [:]
         var deleted: Set<String> = []
 
         /// `read` with these changes: each task in read order, then the new ones; conversions are reused for the
@@ -46,7 +59,7 @@ extension ServiceOrchestrator {
             for (index, task) in read.stored.enumerated() where !deleted.contains(task.id) {
                 if let changed = new.removeValue(forKey: task.id) {
                     result.stored.append(changed)
-                    result.converted.append(SwarmTask(changed))
+                    result.converted.append(converted[task.id] ?? SwarmTask(changed))
                 } else {
                     result.stored.append(task)
                     result.converted.append(read.converted[index])
@@ -54,7 +67,7 @@ extension ServiceOrchestrator {
             }
             for task in new.values.sorted(by: { $0.id < $1.id }) {
                 result.stored.append(task)
-                result.converted.append(SwarmTask(task))
+                result.converted.append(converted[task.id] ?? SwarmTask(task))
             }
             return result
         }
@@ -94,13 +107,13 @@ extension ServiceOrchestrator {
         var result: [TaskWrite] = []
         for task in changes.created.values.sorted(by: { $0.id < $1.id }) {
             let stored = task.stored
-            result.append(TaskWrite(write: try tasks.create(stored), stored: stored))
+            result.append(TaskWrite(write: try tasks.create(stored), stored: stored, task: task))
         }
         for task in changes.changed.values.sorted(by: { $0.id < $1.id }) {
             guard let existing = versions[task.id] else { continue }
             let stored = task.stored
             result.append(TaskWrite(write: try tasks.update(stored, ifVersion: existing.version), stored: stored,
-                                    createRevision: existing.createRevision))
+                                    task: task, createRevision: existing.createRevision))
         }
         for id in changes.deleted.sorted() {
             guard let version = versions[id]?.version else { continue }

@@ -20,6 +20,8 @@ actor ServiceOrchestrator {
     private(set) var written = TaskWrites()
     /// What the last round looked at (see `reconcileRound`).
     private var looked = Looked()
+    /// How much the last round did: services looked at, tasks made, tasks changed or deleted (scale runs' logs).
+    private(set) var lastRoundWork = (looked: 0, made: 0, changed: 0)
     private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, reap: Duration) =
         (.zero, .zero, .zero, .zero)
 
@@ -81,6 +83,7 @@ actor ServiceOrchestrator {
         var byID: [String: SwarmService] = [:]
         var next = Looked(nodes: context.nodes, historyLimit: historyLimit)
         var inFlight: [ServiceCommit] = []
+        var work = (looked: 0, made: 0, changed: 0)
         // A deposed leader's or a failed round's commits still in flight end with it.
         defer { for commit in inFlight { commit.storing.cancel() } }
         for stored in try await services.list() {
@@ -94,12 +97,15 @@ actor ServiceOrchestrator {
                 continue
             }
             next.looked.insert(service.id)
+            work.looked += 1
             let indices = tasksByService[service.id] ?? []
             let current = indices.map { read.stored[$0] }
             let own = indices.map { read.converted[$0] }
             let decision = Self.decide(&service, tasks: own, context: context)
             next.wakes[service.id] = decision.wake
             var changes = TaskChanges(decision.actions, current: current, now: now)
+            work.made += changes.created.count
+            work.changed += changes.changed.count + changes.deleted.count
             if let prepare, !changes.created.isEmpty {
                 let made = changes.created.values.sorted { $0.id < $1.id }
                 for task in try await prepare(made, read.converted) where changes.created[task.id] != nil {
@@ -147,6 +153,7 @@ actor ServiceOrchestrator {
         let reaped = everything ? nil : next.looked.union(tasksByService.keys.filter { byID[$0] == nil })
         try await reap(&after, only: reaped, services: byID, historyLimit: historyLimit, context: context)
         looked = next
+        lastRoundWork = work
         lastRoundTimes = (readTime, reapStart - start - readTime - committing, committing, clock.now - reapStart)
         return (next.wakes.values.min(), after)
     }
@@ -188,7 +195,7 @@ actor ServiceOrchestrator {
         for (part, revision) in zip(commit.parts, revisions) {
             for entry in part { commit.entries[entry].apply(at: revision, to: &round, recording: &written) }
             if let committed {
-                await committed(part.compactMap { commit.entries[$0].stored.map { SwarmTask($0, version: revision) } })
+                await committed(part.compactMap { commit.entries[$0].task(at: revision) })
             }
         }
     }

@@ -48,6 +48,16 @@ extension TaskPipeline {
         var tasks: [SwarmTask] = []
         tasks.reserveCapacity(made.count)
         for task in made {
+            if task.spec.networks.isEmpty, !round.meshed.contains(task.serviceID), task.status.state == .new,
+               task.desiredState <= .running {
+                // On no network: nothing to allocate (and no round trip through the store's encoding).
+                var pending = task
+                pending.networksAttachments = []
+                pending.status = TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling")
+                pending.updatedAt = now
+                tasks.append(pending)
+                continue
+            }
             tasks.append(await allocated(task.stored, round: round, now: now).map { SwarmTask($0) } ?? task)
         }
         let decided = place(tasks, context: read, now: now)

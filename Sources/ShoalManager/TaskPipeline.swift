@@ -119,7 +119,8 @@ actor TaskPipeline {
             }
             // Where a round's time goes, for scale runs (`shoal simulate --log-level debug`).
             let phases = await orchestrator.lastRoundTimes
-            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times); orchestrators' read, decisions, commits, reaper: \(phases))")
+            let work = await orchestrator.lastRoundWork
+            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times); orchestrators' read, decisions, commits, reaper: \(phases); services looked at, tasks made, tasks changed: \(work))")
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
             // Deposed: the monitor ends this term.
