@@ -70,6 +70,10 @@ public struct EtcdMemberConfiguration: Sendable, Hashable {
     /// `--max-txn-ops`: etcd's default (128) is far below what a leader writes at scale; the cluster store sends
     /// its large writes and reads of many keys in transactions of up to 1,000 operations each (plus conditions).
     public var maxTransactionOperations = 2048
+    /// `--auto-compaction-retention` (periodic): etcd keeps every revision until compacted, so a store that takes
+    /// hundreds of thousands of task writes grows without bound; history older than this goes. A watch that falls
+    /// that far behind sees `.compacted` and its follower reads the table anew.
+    public var compactionRetention = "5m"
     public var extraArguments: [String] = []
 
     public init(
@@ -108,6 +112,7 @@ public struct EtcdMemberConfiguration: Sendable, Hashable {
             // zap writes structured lines to stderr (our log file); 3.4's default capnslog is deprecated.
             "--logger=zap", "--log-outputs=stderr",
             "--max-txn-ops=\(maxTransactionOperations)",
+            "--auto-compaction-mode=periodic", "--auto-compaction-retention=\(compactionRetention)",
         ]
         if let tls = clientTLS {
             arguments += [

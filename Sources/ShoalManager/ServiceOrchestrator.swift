@@ -243,9 +243,17 @@ actor ServiceOrchestrator {
                       historyLimit: Int, context: OrchestrationContext) async throws
     {
         if let only, only.isEmpty { return }
+        // Only services with something to reap: a task that ended or is not wanted any more, or no service.
+        var candidates: Set<String> = []
+        for task in tasks.converted where only?.contains(task.serviceID) ?? true {
+            if task.status.state.isTerminal || task.desiredState > .running || services[task.serviceID] == nil {
+                candidates.insert(task.serviceID)
+            }
+        }
+        guard !candidates.isEmpty else { return }
         var current: [Versioned<TaskMessage>] = []
         var all: [SwarmTask] = []
-        for (index, task) in tasks.converted.enumerated() where only?.contains(task.serviceID) ?? true {
+        for (index, task) in tasks.converted.enumerated() where candidates.contains(task.serviceID) {
             current.append(tasks.stored[index])
             all.append(task)
         }

@@ -45,6 +45,8 @@ actor TaskPipeline {
     var written = TaskWrites()
     /// The version of every task as the last round told the node sessions of it.
     var published: [String: UInt64] = [:]
+    /// The scheduler's view of the nodes, kept across the term's rounds (see `SchedulerView`).
+    var schedulerView: SchedulerView?
     /// What this round's allocation and placement know (read on first need; see `PlacementRound`).
     var placement: PlacementRound?
 
