@@ -14,9 +14,9 @@ struct PlacementRound {
     var ingress: String?
     /// Services that publish ports on the routing mesh.
     var meshed: Set<String>
-    /// The term's scheduler view brought up to date on the round's first placement (a round that places nothing
-    /// never touches it), then with the round's placements.
-    var scheduler: SchedulerState?
+    /// Whether the term's scheduler view (`TaskPipeline.schedulerView`) was brought up to date this round: on the
+    /// round's first placement (a round that places nothing never touches it); the round's placements follow.
+    var synced = false
     var nodes: [SwarmNode]
     /// The tasks the round read (for the scheduler's accounting), until the view is built.
     var read: [SwarmTask]?
@@ -35,7 +35,7 @@ extension TaskPipeline {
         let round = PlacementRound(
             services: services, networks: networks, ingress: networks.first { $0.spec.ingress }?.id,
             meshed: Set(services.filter { !NetworkAllocatorService.meshPorts(of: $0.object).isEmpty }.map(\.id)),
-            scheduler: nil, nodes: try await objects.nodes(), read: read,
+            synced: false, nodes: try await objects.nodes(), read: read,
             startOrder: services.map { Self.startOrder($0.object) }, serving: nil)
         placement = round
         return round
@@ -102,29 +102,30 @@ extension TaskPipeline {
         pending.removeAll { held[$0.id] != nil }
         let waiting = held.sorted { $0.key < $1.key }
             .map { SchedulingDecision(taskID: $0.key, outcome: .unschedulable(reason: $0.value)) }
-        var state: SchedulerState
-        if let built = round.scheduler {
-            state = built
-        } else {
-            var view = schedulerView ?? SchedulerView()
+        // The view is taken out while it changes: a second holder would make every placement copy its tables.
+        var view = schedulerView ?? SchedulerView()
+        schedulerView = nil
+        placement = nil
+        if !round.synced {
             view.sync(nodes: round.nodes, tasks: round.read ?? context)
-            state = view.state
-            schedulerView = view
+            round.synced = true
         }
         round.read = nil
         var changed: [String: SwarmTask] = [:]
-        for decision in waiting + state.schedule(pending, now: now) {
+        for decision in waiting + view.state.schedule(pending, now: now) {
             guard let task = byID[decision.taskID] else { continue }
             if case .unschedulable(let reason) = decision.outcome, task.status.err == reason { continue }
             var placed = decision.applied(to: task, at: now)
             placed.updatedAt = now
             changed[task.id] = placed
         }
-        round.scheduler = state
-        placement = round
         // The placed tasks are observed again next round, as stored (or, after a conflict, not placed).
-        schedulerView?.state = state
-        for id in changed.keys { schedulerView?.versions[id] = nil }
+        for id in changed.keys {
+            view.versions[id] = nil
+            view.placed.insert(id)
+        }
+        schedulerView = view
+        placement = round
         return changed
     }
 
@@ -183,6 +184,9 @@ struct SchedulerView {
     var state = SchedulerState()
     /// The version of each task as last observed (a task placed since is absent: it is observed again).
     var versions: [String: UInt64] = [:]
+    /// Tasks the view placed since it last synced: one the store never got (its commit met a conflict) is
+    /// forgotten then.
+    var placed: Set<String> = []
 
     mutating func sync(nodes: [SwarmNode], tasks: [SwarmTask]) {
         let present = Set(nodes.map(\.id))
@@ -195,6 +199,8 @@ struct SchedulerView {
             if versions[task.id] != task.version { state.observe(task) }
         }
         for id in versions.keys where seen[id] == nil { state.forget(taskID: id) }
+        for id in placed where seen[id] == nil { state.forget(taskID: id) }
         versions = seen
+        placed = []
     }
 }

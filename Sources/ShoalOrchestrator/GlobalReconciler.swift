@@ -13,9 +13,8 @@ public enum GlobalReconciler {
         guard service.spec.mode.isGlobal else { return [] }
         var actions = RestartSupervisor.restarts(of: service, tasks: tasks, context: context)
         let current = tasks.applying(actions)
-        let scheduler = SchedulerState(nodes: Array(context.nodes.values))
         // Constraints were checked when the service was made; a malformed one qualifies no node.
-        let eligible = Set((try? scheduler.nodesForGlobalService(service.spec.taskTemplate)) ?? [])
+        let eligible = Set((try? context.nodeView.nodesForGlobalService(service.spec.taskTemplate)) ?? [])
         var covered = Set<String>()
         for task in current where !task.nodeID.isEmpty {
             if task.isLive || keepsNode(task, service: service) { covered.insert(task.nodeID) }

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalModel
+import ShoalScheduler
 
 /// One change a reconciler wants in the store.
 public enum OrchestratorAction: Sendable, Equatable {
@@ -20,10 +21,15 @@ public struct OrchestrationContext: Sendable {
     /// IDs for new tasks (random in the daemon, predictable in tests).
     public var newTaskID: @Sendable () -> String
 
+    /// The scheduler's view of the nodes alone (no tasks), built once for every service that asks which nodes
+    /// may run its tasks.
+    public var nodeView: SchedulerState
+
     public init(now: Date, nodes: [SwarmNode], newTaskID: @escaping @Sendable () -> String) {
         self.now = now
         self.nodes = Dictionary(nodes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.newTaskID = newTaskID
+        nodeView = SchedulerState(nodes: nodes)
     }
 }
 

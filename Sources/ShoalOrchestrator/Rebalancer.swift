@@ -37,8 +37,7 @@ public enum Rebalancer {
         guard !live.isEmpty, live.allSatisfy({ $0.status.state == .running && $0.desiredState == .running }) else {
             return Step()
         }
-        let scheduler = SchedulerState(nodes: Array(context.nodes.values))
-        let eligible = ((try? scheduler.nodesForGlobalService(service.spec.taskTemplate)) ?? [])
+        let eligible = ((try? context.nodeView.nodesForGlobalService(service.spec.taskTemplate)) ?? [])
             .filter { context.nodes[$0]?.status.state == .ready }
         guard eligible.count > 1 else { return Step() }
         var counts = Dictionary(uniqueKeysWithValues: eligible.map { ($0, 0) })
