@@ -29,11 +29,12 @@ actor AssignmentFeed {
 
     /// What a round changed: `changed` are the tasks whose stored version moved since the last update (as they
     /// now stand), `removed` the tasks deleted since; with the names and the secret and config files their nodes
-    /// need. `registryAuths`: by service ID, the credentials its tasks' images are pulled with. Only the sessions
+    /// need. `registryAuths`: by service ID, the credentials its tasks' images are pulled with; `messages`: tasks of
+    /// `changed` as stored, when the caller has them (they are not converted again). Only the sessions
     /// of the nodes concerned compare anything, and only for these tasks.
     func update(changed: [SwarmTask], removed: [String], serviceNames: [String: String],
                 networkNames: [String: String], files: [String: [TaskFile]] = [:],
-                registryAuths: [String: String] = [:]) {
+                registryAuths: [String: String] = [:], messages: [String: TaskMessage] = [:]) {
         var touched: [String: [String]] = [:]
         for id in removed {
             guard let nodeID = nodeOf.removeValue(forKey: id) else { continue }
@@ -51,7 +52,7 @@ actor AssignmentFeed {
             }
             guard assigned else { continue }
             var assignment = Assigned()
-            assignment.task = task.stored
+            assignment.task = messages[task.id] ?? task.stored
             assignment.serviceName = serviceNames[task.serviceID] ?? task.serviceID
             for attachment in task.networksAttachments {
                 assignment.networkNames[attachment.networkID] = networkNames[attachment.networkID] ?? attachment.networkID

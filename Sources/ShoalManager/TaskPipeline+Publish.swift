@@ -51,7 +51,8 @@ extension TaskPipeline {
     /// commit, in the middle of a round that may make thousands more): a node starts its tasks while the round
     /// goes on. Everything else waits for the round's end (`publish`), where a task wanted down leaves the
     /// balancers and DNS before its node hears of it.
-    func publishPlaced(_ tasks: [SwarmTask]) async {
+    /// `messages`: the tasks as stored, by ID (saves converting them again).
+    func publishPlaced(_ tasks: [SwarmTask], messages: [String: TaskMessage] = [:]) async {
         let placed = tasks.filter { !$0.nodeID.isEmpty && $0.status.state >= .assigned && $0.desiredState == .running }
         guard !placed.isEmpty, let round = placement else { return }
         let serviceIDs = Set(placed.map(\.serviceID))
@@ -61,7 +62,7 @@ extension TaskPipeline {
             changed: placed, removed: [],
             serviceNames: Dictionary(services.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
             networkNames: Dictionary(round.networks.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
-            files: await files(of: placed), registryAuths: registryAuths(of: services))
+            files: await files(of: placed), registryAuths: registryAuths(of: services), messages: messages)
     }
 
     /// The secret and config files of every task its node is to run (Docker's targets and modes), each payload

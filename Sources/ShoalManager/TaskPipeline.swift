@@ -109,7 +109,7 @@ actor TaskPipeline {
             let (next, reconciled) = try await orchestrator.reconcileRound(
                 now: now, read: read?.tasks, changedServices: read?.changedServices,
                 prepare: { made, read in try await self.prepare(made, read: read, now: now) },
-                committed: { tasks in await self.publishPlaced(tasks) })
+                committed: { tasks, messages in await self.publishPlaced(tasks, messages: messages) })
             times.append(clock.now - start)
             // A step that met a conflict leaves the rest to the next round (already asked for).
             let allocated = try await allocate(reconciled, now: now)
