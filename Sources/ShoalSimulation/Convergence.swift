@@ -27,7 +27,11 @@ public struct Convergence: Sendable, Equatable, Codable, CustomStringConvertible
 
     /// Whether `task` holds a place (see `placed`).
     static func isPlaced(_ task: SwarmTask, readyNodes: Set<String>) -> Bool {
-        task.status.state >= .assigned && task.status.state <= .running && readyNodes.contains(task.nodeID)
+        isPlaced(state: task.status.state, nodeID: task.nodeID, readyNodes: readyNodes)
+    }
+
+    static func isPlaced(state: TaskState, nodeID: String, readyNodes: Set<String>) -> Bool {
+        state >= .assigned && state <= .running && readyNodes.contains(nodeID)
     }
 
     public static func of(services: [SwarmService], tasks: [SwarmTask], readyNodes: Set<String>) -> Convergence {

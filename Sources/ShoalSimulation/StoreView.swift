@@ -8,7 +8,11 @@ import ShoalModel
 /// of the commit that finished it. (Polling 100,000 tasks took seconds a read, cost the leader's process a third
 /// of its CPU, and left the steps' times seconds apart.)
 actor StoreView {
-    private var tasks: [String: SwarmTask] = [:]
+    /// Only what the counts need of each task (the driver shares the leader's process: holding 100,000 whole
+    /// tasks would count against the leader's memory).
+    private var tasks: [String: Tracked] = [:]
+    /// Each service's distinct task templates, as its tasks and its spec name them (`Tracked.template`).
+    private var templates: [String: [TaskSpec]] = [:]
     private var services: [String: SwarmService] = [:]
     private(set) var nodes: [String: SwarmNode] = [:]
     private var readyNodes: Set<String> = []
@@ -24,6 +28,15 @@ actor StoreView {
     private var following: Task<Void, Never>?
 
     private enum Counting { case counted, waiting }
+
+    private struct Tracked {
+        var serviceID: String
+        var nodeID: String
+        var state: TaskState
+        var desiredState: TaskState
+        /// Its template's index in `templates[serviceID]`.
+        var template: Int
+    }
 
     private struct Counts {
         var counted = 0
@@ -100,9 +113,17 @@ actor StoreView {
         }
     }
 
+    /// The index of `spec` among `serviceID`'s templates (added when new).
+    private func template(_ spec: TaskSpec, of serviceID: String) -> Int {
+        if let index = templates[serviceID]?.firstIndex(of: spec) { return index }
+        templates[serviceID, default: []].append(spec)
+        return templates[serviceID]!.count - 1
+    }
+
     private func put(_ task: SwarmTask) {
         if let old = tasks[task.id], old.nodeID != task.nodeID { tasksByNode[old.nodeID]?.remove(task.id) }
-        tasks[task.id] = task
+        tasks[task.id] = Tracked(serviceID: task.serviceID, nodeID: task.nodeID, state: task.status.state,
+                                 desiredState: task.desiredState, template: template(task.spec, of: task.serviceID))
         tasksByService[task.serviceID, default: []].insert(task.id)
         tasksByNode[task.nodeID, default: []].insert(task.id)
         recount(task.id)
@@ -125,10 +146,10 @@ actor StoreView {
         if let old = counting.removeValue(forKey: id) { adjust(old.serviceID, old.counting, placed: old.placed, by: -1) }
         guard let task = tasks[id], task.desiredState <= .running, let service = services[task.serviceID],
               case .replicated = service.spec.mode else { return }
-        let current = task.spec == service.spec.taskTemplate
-        let now: Counting = task.status.state == .running && readyNodes.contains(task.nodeID) && current
+        let current = templates[task.serviceID]?[task.template] == service.spec.taskTemplate
+        let now: Counting = task.state == .running && readyNodes.contains(task.nodeID) && current
             ? .counted : .waiting
-        let placed = current && Convergence.isPlaced(task, readyNodes: readyNodes)
+        let placed = current && Convergence.isPlaced(state: task.state, nodeID: task.nodeID, readyNodes: readyNodes)
         counting[id] = (task.serviceID, now, placed)
         adjust(task.serviceID, now, placed: placed, by: 1)
     }
