@@ -6,8 +6,8 @@ import ShoalModel
 import ShoalScheduler
 
 /// What one round's allocation and placement know, read once, on first need: the services (with their versions,
-/// for the VIP writes), the networks, which services are on the routing mesh, and the scheduler's view of the
-/// nodes with every task the round read, kept up to date with the round's own placements.
+/// for the VIP writes), the networks, which services are on the routing mesh, the nodes, and whether the term's
+/// scheduler view (`SchedulerView`) was brought up to date with the tasks the round read.
 struct PlacementRound {
     var services: [Versioned<ServiceMessage>]
     var networks: [SwarmNetwork]
@@ -18,7 +18,7 @@ struct PlacementRound {
     /// round's first placement (a round that places nothing never touches it); the round's placements follow.
     var synced = false
     var nodes: [SwarmNode]
-    /// The tasks the round read (for the scheduler's accounting), until the view is built.
+    /// The tasks the round read (for the scheduler's view and StartOrder's counts), until the view is synced.
     var read: [SwarmTask]?
     /// StartOrder's view: the services, and how many tasks of each serve (counted once a round).
     var startOrder: [StartOrder.Service]
@@ -27,7 +27,7 @@ struct PlacementRound {
 
 extension TaskPipeline {
     /// The round's `PlacementRound`, read now if this is its first use. `read`: every task as the round read them
-    /// (nil: the scheduler's view is built from the tasks it is given when it places).
+    /// (nil: the scheduler's view is synced with the tasks it is given when it places).
     func placementRound(read: [SwarmTask]?) async throws -> PlacementRound {
         if let placement { return placement }
         let services = try await self.services.list()
@@ -89,7 +89,7 @@ extension TaskPipeline {
     /// Decides where the pending tasks of `tasks` wanted up go: a node, or the reason none fits, or the reason
     /// they wait for the services they depend on (StartOrder). A reason is given only when it changes, so a
     /// waiting task does not make a round of its own. `context`: every task, for StartOrder's counts and, when the
-    /// round's scheduler view is not built yet, its accounting. Returns the tasks that changed, by ID.
+    /// scheduler's view is not synced yet this round, to sync it. Returns the tasks that changed, by ID.
     func place(_ tasks: [SwarmTask], context: [SwarmTask], now: Date) -> [String: SwarmTask] {
         guard var round = placement else { return [:] }
         var pending = tasks.filter { $0.status.state == .pending && $0.desiredState <= .running }
