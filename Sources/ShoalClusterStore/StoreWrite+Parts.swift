@@ -66,15 +66,31 @@ extension LeaderFence {
     /// Commits independent writes in parts (`StoreWrite.parts`), each fenced by this term. It stops at the first
     /// part that meets a conflict or a newer leader: the parts before it stay stored.
     public func commit(each writes: [StoreWrite], in store: any ClusterStore) async throws -> FencedParts {
+        let parts = StoreWrite.parts(writes)
         var revisions = [Int64?](repeating: nil, count: writes.count)
-        for part in StoreWrite.parts(writes) {
-            switch try await commit(part.write, in: store) {
-            case .committed(let revision):
-                for index in part.indices { revisions[index] = revision }
-            case .conflicted: return .conflicted(revisions: revisions)
-            case .deposed: return .deposed
-            }
+        let (stored, outcome) = try await commit(inOrder: parts.map(\.write), in: store)
+        for (part, revision) in zip(parts, stored) {
+            for index in part.indices { revisions[index] = revision }
         }
-        return .committed(revisions: revisions.map { $0 ?? 0 })
+        switch outcome {
+        case .committed: return .committed(revisions: revisions.map { $0 ?? 0 })
+        case .conflicted: return .conflicted(revisions: revisions)
+        case .deposed: return .deposed
+        }
+    }
+
+    /// Commits `writes` one after the other, each fenced by this term, until one meets a conflict or a newer
+    /// leader (its outcome is returned; `.committed` when all were stored): the revisions of the writes stored
+    /// before, in order.
+    public func commit(inOrder writes: [StoreWrite], in store: any ClusterStore) async throws
+        -> (revisions: [Int64], outcome: FencedCommit)
+    {
+        var revisions: [Int64] = []
+        for write in writes {
+            let outcome = try await commit(write, in: store)
+            guard case .committed(let revision) = outcome else { return (revisions, outcome) }
+            revisions.append(revision)
+        }
+        return (revisions, .committed(revision: revisions.last ?? 0))
     }
 }

@@ -10,42 +10,39 @@ extension ServiceOrchestrator {
     /// One task's write in a round, and what it leaves: the task stored, or its ID deleted.
     struct TaskWrite {
         var write: StoreWrite
-        var stored: TaskMessage?
-        /// `stored`, converted (the task as decided).
-        var task: SwarmTask?
+        /// The task the write stores, as stored and as decided (nil for a deletion).
+        var stored: (message: TaskMessage, task: SwarmTask)?
         /// The stored task's create revision (nil: created by this write).
         var createRevision: Int64?
         var deleted: String?
 
         /// The task as stored at `revision`.
         func task(at revision: Int64) -> SwarmTask? {
-            guard var task = task ?? stored.map({ SwarmTask($0) }) else { return nil }
+            guard var task = stored?.task else { return nil }
             task.version = UInt64(revision)
             return task
         }
 
         /// Records that the write is stored at `revision`, in the round's changes and in `written`.
         func apply(at revision: Int64, to changes: inout RoundChanges, recording written: inout TaskWrites) {
-            if let stored {
-                changes.stored[stored.id] = Versioned(object: stored, version: revision,
-                                                      createRevision: createRevision ?? revision)
-                changes.converted[stored.id] = self.task(at: revision)
-                written.record(revision: revision, stored: [stored.id])
+            if let stored, let task = task(at: revision) {
+                let id = stored.message.id
+                changes.stored[id] = (Versioned(object: stored.message, version: revision,
+                                                createRevision: createRevision ?? revision), task)
+                written.record(revision: revision, stored: [id])
             }
             if let deleted {
                 changes.stored[deleted] = nil
-                changes.converted[deleted] = nil
                 changes.deleted.insert(deleted)
                 written.record(revision: revision, deleted: [deleted])
             }
         }
     }
 
-    /// A round's own changes to the tasks it read: tasks stored (at the revision they were stored at) and deleted.
+    /// A round's own changes to the tasks it read: tasks stored (at the revision they were stored at, with their
+    /// conversions) and deleted.
     struct RoundChanges {
-        var stored: [String: Versioned<TaskMessage>] = [:]
-        /// `stored`, converted.
-        var converted: [String: SwarmTask] = [:]
+        var stored: [String: (stored: Versioned<TaskMessage>, task: SwarmTask)] = [:]
         var deleted: Set<String> = []
 
         /// `read` with these changes: each task in read order, then the new ones; conversions are reused for the
@@ -57,17 +54,13 @@ extension ServiceOrchestrator {
             result.converted.reserveCapacity(read.stored.count + stored.count)
             var new = stored
             for (index, task) in read.stored.enumerated() where !deleted.contains(task.id) {
-                if let changed = new.removeValue(forKey: task.id) {
-                    result.stored.append(changed)
-                    result.converted.append(converted[task.id] ?? SwarmTask(changed))
-                } else {
-                    result.stored.append(task)
-                    result.converted.append(read.converted[index])
-                }
+                let changed = new.removeValue(forKey: task.id)
+                result.stored.append(changed?.stored ?? task)
+                result.converted.append(changed?.task ?? read.converted[index])
             }
-            for task in new.values.sorted(by: { $0.id < $1.id }) {
-                result.stored.append(task)
-                result.converted.append(converted[task.id] ?? SwarmTask(task))
+            for (_, task) in new.sorted(by: { $0.key < $1.key }) {
+                result.stored.append(task.stored)
+                result.converted.append(task.task)
             }
             return result
         }
@@ -78,10 +71,13 @@ extension ServiceOrchestrator {
         var created: [String: SwarmTask] = [:]
         var changed: [String: SwarmTask] = [:]
         var deleted: [String] = []
+        /// The tasks the actions were decided on, by ID (their versions guard the writes).
+        let current: [String: Versioned<TaskMessage>]
 
-        init(_ actions: [OrchestratorAction], current: [Versioned<TaskMessage>], now: Date) {
-            var versions: [String: Versioned<TaskMessage>] = [:]
-            for stored in current where versions[stored.id] == nil { versions[stored.id] = stored }
+        init(_ actions: [OrchestratorAction], current tasks: [Versioned<TaskMessage>], now: Date) {
+            var current: [String: Versioned<TaskMessage>] = [:]
+            for stored in tasks where current[stored.id] == nil { current[stored.id] = stored }
+            self.current = current
             for action in actions {
                 switch action {
                 case .create(let task):
@@ -89,7 +85,7 @@ extension ServiceOrchestrator {
                 case .setDesiredState(let id, let state):
                     if created[id] != nil {
                         created[id]?.desiredState = state
-                    } else if var task = changed[id] ?? versions[id].map(SwarmTask.init) {
+                    } else if var task = changed[id] ?? current[id].map(SwarmTask.init) {
                         task.desiredState = state
                         task.updatedAt = now
                         changed[id] = task
@@ -102,21 +98,20 @@ extension ServiceOrchestrator {
     }
 
     /// The store's writes for `changes`, each on the version of the task it was decided on.
-    func taskWrites(_ changes: TaskChanges, current: [Versioned<TaskMessage>]) throws -> [TaskWrite] {
-        let versions = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    func taskWrites(_ changes: TaskChanges) throws -> [TaskWrite] {
         var result: [TaskWrite] = []
         for task in changes.created.values.sorted(by: { $0.id < $1.id }) {
             let stored = task.stored
-            result.append(TaskWrite(write: try tasks.create(stored), stored: stored, task: task))
+            result.append(TaskWrite(write: try tasks.create(stored), stored: (stored, task)))
         }
         for task in changes.changed.values.sorted(by: { $0.id < $1.id }) {
-            guard let existing = versions[task.id] else { continue }
+            guard let existing = changes.current[task.id] else { continue }
             let stored = task.stored
-            result.append(TaskWrite(write: try tasks.update(stored, ifVersion: existing.version), stored: stored,
-                                    task: task, createRevision: existing.createRevision))
+            result.append(TaskWrite(write: try tasks.update(stored, ifVersion: existing.version),
+                                    stored: (stored, task), createRevision: existing.createRevision))
         }
         for id in changes.deleted.sorted() {
-            guard let version = versions[id]?.version else { continue }
+            guard let version = changes.current[id]?.version else { continue }
             result.append(TaskWrite(write: try tasks.delete(id, ifVersion: version), deleted: id))
         }
         return result

@@ -15,13 +15,13 @@ actor ServiceOrchestrator {
     let fence: LeaderFence
     let services: StoreTable<ServiceMessage>
     let tasks: StoreTable<TaskMessage>
-    /// Where the last round's time went: reading, deciding (the cores), committing, reaping (scale runs' logs).
     /// The orchestrators' last task writes (the pipeline's mirror must show them before the next round).
     private(set) var written = TaskWrites()
     /// What the last round looked at (see `reconcileRound`).
     private var looked = Looked()
     /// How much the last round did: services looked at, tasks made, tasks changed or deleted (scale runs' logs).
     private(set) var lastRoundWork = (looked: 0, made: 0, changed: 0)
+    /// Where the last round's time went: reading, deciding (the cores), committing, reaping (scale runs' logs).
     private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, reap: Duration) =
         (.zero, .zero, .zero, .zero)
 
@@ -115,7 +115,7 @@ actor ServiceOrchestrator {
                     changes.created[task.id] = task
                 }
             }
-            let entries = try taskWrites(changes, current: current)
+            let entries = try taskWrites(changes)
             // Decided on this version of the service: a concurrent update makes the round start again.
             let unchanged = try services.unchanged(service.id, sinceVersion: stored.version)
             var last = entries.isEmpty ? StoreWrite() : unchanged
@@ -181,14 +181,8 @@ actor ServiceOrchestrator {
     private static func store(_ writes: [StoreWrite], fence: LeaderFence, in store: any ClusterStore) async throws
         -> [Int64]
     {
-        var revisions: [Int64] = []
-        for write in writes {
-            switch try await fence.commit(write, in: store) {
-            case .committed(let revision): revisions.append(revision)
-            case .conflicted: return revisions
-            case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
-            }
-        }
+        let (revisions, outcome) = try await fence.commit(inOrder: writes, in: store)
+        if case .deposed = outcome { throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage) }
         return revisions
     }
 
@@ -200,9 +194,9 @@ actor ServiceOrchestrator {
         for (part, revision) in zip(commit.parts, revisions) {
             for entry in part { commit.entries[entry].apply(at: revision, to: &round, recording: &written) }
             if let committed {
-                let entries = part.map { commit.entries[$0] }
-                await committed(entries.compactMap { $0.task(at: revision) },
-                                Dictionary(entries.compactMap { entry in entry.stored.map { ($0.id, $0) } },
+                let stored = part.compactMap { commit.entries[$0].stored }
+                await committed(part.compactMap { commit.entries[$0].task(at: revision) },
+                                Dictionary(stored.map { ($0.message.id, $0.message) },
                                            uniquingKeysWith: { first, _ in first }))
             }
         }
@@ -266,7 +260,7 @@ actor ServiceOrchestrator {
             all.append(task)
         }
         let actions = TaskReaper.reap(all, services: services, historyLimit: historyLimit, nodes: context.nodes)
-        let entries = try taskWrites(TaskChanges(actions, current: current, now: context.now), current: current)
+        let entries = try taskWrites(TaskChanges(actions, current: current, now: context.now))
         guard !entries.isEmpty else { return }
         // Each deletion stands alone (its own version): thousands (a service scaled down) go in parts.
         let revisions: [Int64?]

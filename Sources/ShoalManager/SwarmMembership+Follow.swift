@@ -48,21 +48,13 @@ extension SwarmMembership {
         removed: @escaping @Sendable (String) -> SwarmObjectChange
     ) -> Task<Void, Never> {
         Task {
-            while !Task.isCancelled {
-                do {
-                    let snapshot = try await table.snapshot()
-                    continuation.yield(all(snapshot.objects))
-                    watching: for try await event in try await table.watch(from: snapshot.revision + 1) {
-                        switch event {
-                        case .put(let object): continuation.yield(put(object))
-                        case .delete(let id, _): continuation.yield(removed(id))
-                        case .compacted: break watching
-                        }
-                    }
-                } catch {
-                    try? await Task.sleep(for: TaskPipeline.retryPause)
+            await table.follow(retryPause: TaskPipeline.retryPause, snapshot: { continuation.yield(all($0.objects)) },
+                               change: { change in
+                switch change {
+                case .put(let object): continuation.yield(put(object))
+                case .delete(let id, _): continuation.yield(removed(id))
                 }
-            }
+            })
         }
     }
 }

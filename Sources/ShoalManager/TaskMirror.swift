@@ -75,18 +75,8 @@ actor TaskMirror {
     }
 
     private func follow() async {
-        while !Task.isCancelled {
-            do {
-                let snapshot = try await table.snapshot()
-                load(snapshot)
-                for try await event in try await table.watch(from: snapshot.revision + 1) {
-                    if case .compacted = event { break }
-                    apply(event)
-                }
-            } catch {
-                try? await Task.sleep(for: TaskPipeline.retryPause)
-            }
-        }
+        await table.follow(retryPause: TaskPipeline.retryPause,
+                           snapshot: { await self.load($0) }, change: { await self.apply($0) })
     }
 
     private func load(_ snapshot: TableSnapshot<TaskMessage>) {
@@ -100,8 +90,8 @@ actor TaskMirror {
         changed()
     }
 
-    private func apply(_ event: TableEvent<TaskMessage>) {
-        switch event {
+    private func apply(_ change: TableChange<TaskMessage>) {
+        switch change {
         case .put(let stored):
             tasks[stored.id] = Entry(stored: stored, task: SwarmTask(stored))
             revision = max(revision, stored.version)
@@ -109,8 +99,6 @@ actor TaskMirror {
         case .delete(let id, let at):
             if let gone = tasks.removeValue(forKey: id) { changedServices?.insert(gone.stored.object.serviceID) }
             revision = max(revision, at)
-        case .compacted:
-            return
         }
         changed()
     }

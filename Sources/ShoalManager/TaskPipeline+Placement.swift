@@ -54,7 +54,7 @@ extension TaskPipeline {
                 // On no network: nothing to allocate (and no round trip through the store's encoding).
                 var pending = task
                 pending.networksAttachments = []
-                pending.status = TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling")
+                pending.status = Self.allocatedStatus(at: now)
                 pending.updatedAt = now
                 tasks.append(pending)
                 continue
@@ -65,6 +65,11 @@ extension TaskPipeline {
         return tasks.map { decided[$0.id] ?? $0 }
     }
 
+    /// What an allocated task shows: pending, waiting for the scheduler.
+    static func allocatedStatus(at now: Date) -> TaskStatus {
+        TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling")
+    }
+
     /// `task` allocated (pending, with an address on each of its networks), or with the reason it cannot be (new,
     /// with the error); nil when it is not new, not wanted up, or already shows that error.
     func allocated(_ task: TaskMessage, round: PlacementRound, now: Date) async -> TaskMessage? {
@@ -72,9 +77,9 @@ extension TaskPipeline {
               (TaskState(rawValue: task.desiredState) ?? .new) <= .running else { return nil }
         var allocated: TaskMessage
         do {
-            allocated = try await allocator.allocate(task: task,
-                                                     ingress: round.meshed.contains(task.serviceID) ? round.ingress : nil)
-            allocated.status = TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling").stored
+            let ingress = round.meshed.contains(task.serviceID) ? round.ingress : nil
+            allocated = try await allocator.allocate(task: task, ingress: ingress)
+            allocated.status = Self.allocatedStatus(at: now).stored
         } catch {
             let reason = (error as? ShoalError)?.message ?? "\(error)"
             guard task.status.err != reason else { return nil }
@@ -131,7 +136,8 @@ extension TaskPipeline {
 
     /// The scheduler's step: every pending task wanted up that the orchestrators did not just place (made in an
     /// earlier round, waiting for a node or for its dependencies) is placed now. It stores the allocator's changes
-    /// with its own, each task once. Returns every task as it stands, at the version it is stored at (nil after a conflict).
+    /// with its own, each task once. Returns every task as it stands, at the version it is stored at (nil after a
+    /// conflict).
     func schedule(_ allocated: Allocated, now: Date) async throws -> [SwarmTask]? {
         let all = allocated.tasks
         // The round's view stands (the orchestrators' placements are in it); StartOrder counts again.

@@ -10,14 +10,10 @@ extension TaskPipeline {
     /// `networks` as the round's allocator step read them.
     func publish(_ all: [SwarmTask], services stored: [ServiceMessage], networks: [SwarmNetwork]) async throws {
         let ingress = networks.first { $0.spec.ingress }?.id
-        let serviceNames = Dictionary(stored.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first })
         await endpoints.setVirtualIPs(stored.flatMap { Self.virtualIPs($0, ingress: ingress) })
         // Tasks join the balancers and DNS once running (healthy, with a health check); tasks wanted down leave
         // them first, then their nodes hear it (below).
         await endpoints.setServing(EndpointFeed.serving(all))
-        let networkNames = Dictionary(networks.map { ($0.id, $0.spec.name) },
-                                      uniquingKeysWith: { first, _ in first })
-        let registryAuths = registryAuths(of: stored)
         // Only the tasks whose stored version moved since the last round are told (every task's version is the
         // one it was stored at, the round's own writes included).
         var versions: [String: UInt64] = [:]
@@ -29,9 +25,18 @@ extension TaskPipeline {
         }
         let removed = published.keys.filter { versions[$0] == nil }
         published = versions
-        await assignments.update(changed: changed, removed: removed, serviceNames: serviceNames,
-                                 networkNames: networkNames, files: await files(of: changed),
-                                 registryAuths: registryAuths)
+        await tellNodes(changed: changed, removed: removed, services: stored, networks: networks)
+    }
+
+    /// Tells the node sessions of `changed` and `removed` tasks, with the names, files and credentials their nodes
+    /// need (`services` and `networks`: at least those the tasks name). `messages`: see `publishPlaced`.
+    private func tellNodes(changed: [SwarmTask], removed: [String], services: [ServiceMessage],
+                           networks: [SwarmNetwork], messages: [String: TaskMessage] = [:]) async {
+        await assignments.update(
+            changed: changed, removed: removed,
+            serviceNames: Dictionary(services.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
+            networkNames: Dictionary(networks.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
+            files: await files(of: changed), registryAuths: registryAuths(of: services), messages: messages)
     }
 
     /// By service ID, the credentials its tasks' images are pulled with (services that have them).
@@ -58,11 +63,7 @@ extension TaskPipeline {
         let serviceIDs = Set(placed.map(\.serviceID))
         let services = round.services.map(\.object).filter { serviceIDs.contains($0.id) }
         for task in placed { published[task.id] = task.version }
-        await assignments.update(
-            changed: placed, removed: [],
-            serviceNames: Dictionary(services.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
-            networkNames: Dictionary(round.networks.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
-            files: await files(of: placed), registryAuths: registryAuths(of: services), messages: messages)
+        await tellNodes(changed: placed, removed: [], services: services, networks: round.networks, messages: messages)
     }
 
     /// The secret and config files of every task its node is to run (Docker's targets and modes), each payload

@@ -197,23 +197,11 @@ actor TaskPipeline {
         }
     }
 
-    /// Wakes the pipeline at every change of `table`, from the revision it was read at; a watch that ends (a
-    /// compaction, a store hiccup) starts again from a new read.
+    /// Wakes the pipeline at every change of `table`, from the revision it was read at (`StoreTable.follow`).
     private static func follow<Object: StoreObject>(_ table: StoreTable<Object>,
                                                     wake: AsyncStream<Void>.Continuation) -> Task<Void, Never> {
         Task {
-            while !Task.isCancelled {
-                do {
-                    let revision = try await table.snapshot().revision
-                    wake.yield()
-                    for try await event in try await table.watch(from: revision + 1) {
-                        wake.yield()
-                        if case .compacted = event { break }
-                    }
-                } catch {
-                    try? await Task.sleep(for: retryPause)
-                }
-            }
+            await table.follow(retryPause: retryPause, snapshot: { _ in wake.yield() }, change: { _ in wake.yield() })
         }
     }
 }

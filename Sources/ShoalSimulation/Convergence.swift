@@ -25,13 +25,22 @@ public struct Convergence: Sendable, Equatable, Codable, CustomStringConvertible
         "\(running)/\(desired) running, \(placed) placed, \(waiting) waiting, \(surplus) surplus"
     }
 
-    /// Whether `task` holds a place (see `placed`).
-    static func isPlaced(_ task: SwarmTask, readyNodes: Set<String>) -> Bool {
-        isPlaced(state: task.status.state, nodeID: task.nodeID, readyNodes: readyNodes)
+    /// How one task wanted up counts: `counted` when it runs the service's current template on a Ready node (else
+    /// it waits), `placed` when it is of the current template and held by a Ready node (assigned to running).
+    static func counts(state: TaskState, nodeID: String, current: Bool, readyNodes: Set<String>)
+        -> (counted: Bool, placed: Bool)
+    {
+        let ready = readyNodes.contains(nodeID)
+        return (current && ready && state == .running, current && ready && state >= .assigned && state <= .running)
     }
 
-    static func isPlaced(state: TaskState, nodeID: String, readyNodes: Set<String>) -> Bool {
-        state >= .assigned && state <= .running && readyNodes.contains(nodeID)
+    /// Adds one replicated service of `replicas`, with how its tasks wanted up count.
+    mutating func add(replicas: Int, counted: Int, waiting: Int, placed: Int) {
+        desired += replicas
+        running += min(counted, replicas)
+        self.placed += min(placed, replicas)
+        surplus += max(0, counted - replicas)
+        self.waiting += waiting
     }
 
     public static func of(services: [SwarmService], tasks: [SwarmTask], readyNodes: Set<String>) -> Convergence {
@@ -39,21 +48,14 @@ public struct Convergence: Sendable, Equatable, Codable, CustomStringConvertible
         let byService = Dictionary(grouping: tasks.filter { $0.desiredState <= .running }, by: \.serviceID)
         for service in services {
             guard case .replicated(let replicas) = service.spec.mode else { continue }
-            result.desired += Int(replicas)
-            var counted = 0
-            var placed = 0
+            var (counted, waiting, placed) = (0, 0, 0)
             for task in byService[service.id] ?? [] {
-                let current = task.spec == service.spec.taskTemplate
-                if current, isPlaced(task, readyNodes: readyNodes) { placed += 1 }
-                if task.status.state == .running, readyNodes.contains(task.nodeID), current {
-                    counted += 1
-                } else {
-                    result.waiting += 1
-                }
+                let count = counts(state: task.status.state, nodeID: task.nodeID,
+                                   current: task.spec == service.spec.taskTemplate, readyNodes: readyNodes)
+                if count.counted { counted += 1 } else { waiting += 1 }
+                if count.placed { placed += 1 }
             }
-            result.running += min(counted, Int(replicas))
-            result.placed += min(placed, Int(replicas))
-            result.surplus += max(0, counted - Int(replicas))
+            result.add(replicas: Int(replicas), counted: counted, waiting: waiting, placed: placed)
         }
         return result
     }

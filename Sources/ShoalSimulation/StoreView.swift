@@ -67,11 +67,7 @@ actor StoreView {
         for service in services.values {
             guard case .replicated(let replicas) = service.spec.mode else { continue }
             let count = counts[service.id] ?? Counts()
-            result.desired += Int(replicas)
-            result.running += min(count.counted, Int(replicas))
-            result.placed += min(count.placed, Int(replicas))
-            result.surplus += max(0, count.counted - Int(replicas))
-            result.waiting += count.waiting
+            result.add(replicas: Int(replicas), counted: count.counted, waiting: count.waiting, placed: count.placed)
         }
         return result
     }
@@ -143,15 +139,17 @@ actor StoreView {
     /// Moves task `id` to the count it belongs in now: counted when it runs the current template of its
     /// service on a Ready node, waiting when wanted up otherwise (Convergence's rules).
     private func recount(_ id: String) {
-        if let old = counting.removeValue(forKey: id) { adjust(old.serviceID, old.counting, placed: old.placed, by: -1) }
+        if let old = counting.removeValue(forKey: id) {
+            adjust(old.serviceID, old.counting, placed: old.placed, by: -1)
+        }
         guard let task = tasks[id], task.desiredState <= .running, let service = services[task.serviceID],
               case .replicated = service.spec.mode else { return }
-        let current = templates[task.serviceID]?[task.template] == service.spec.taskTemplate
-        let now: Counting = task.state == .running && readyNodes.contains(task.nodeID) && current
-            ? .counted : .waiting
-        let placed = current && Convergence.isPlaced(state: task.state, nodeID: task.nodeID, readyNodes: readyNodes)
-        counting[id] = (task.serviceID, now, placed)
-        adjust(task.serviceID, now, placed: placed, by: 1)
+        let count = Convergence.counts(state: task.state, nodeID: task.nodeID,
+                                       current: templates[task.serviceID]?[task.template] == service.spec.taskTemplate,
+                                       readyNodes: readyNodes)
+        let now: Counting = count.counted ? .counted : .waiting
+        counting[id] = (task.serviceID, now, count.placed)
+        adjust(task.serviceID, now, placed: count.placed, by: 1)
     }
 
     private func adjust(_ serviceID: String, _ counting: Counting, placed: Bool, by change: Int) {
