@@ -1527,6 +1527,19 @@ def main():
             log(f"{name} {workload} #{i} failed: {e}")
             return None
 
+    def alternate(workload, measure, keep):
+        """`measure(name, i)` on each engine in turn, `args.iterations` times; `keep(name, i, result)` for each
+        that did not fail."""
+        log(f"workload {workload}: {args.iterations} iterations per engine, alternating")
+        for i in range(args.iterations):
+            for name in order(i):
+                result = attempt(name, workload, i, lambda: measure(name, i))
+                if result is not None:
+                    keep(name, i, result)
+
+    def keep_sample(key):
+        return lambda name, i, ms: record["samples"][name].setdefault(key, []).append(ms)
+
     try:
         if "docker" in names:
             ensure_docker_io()
@@ -1557,23 +1570,15 @@ def main():
 
         for workload, key, fn in (("run-true", "run_true", w_run_true), ("run-detached", "run_detached",
                                                                          w_run_detached)):
-            if workload not in classic:
-                continue
-            log(f"workload {workload}: {args.iterations} iterations per engine, alternating")
-            for i in range(args.iterations):
-                for name in order(i):
-                    ms = attempt(name, workload, i, lambda: fn(engines[name]))
-                    if ms is not None:
-                        record["samples"][name].setdefault(key, []).append(ms)
+            if workload in classic:
+                alternate(workload, lambda name, i: fn(engines[name]), keep_sample(key))
+
+        def keep_commit_diff(name, i, both):
+            keep_sample("diff")(name, i, both[0])
+            keep_sample("commit")(name, i, both[1])
 
         if "commit-diff" in classic:
-            log(f"workload commit-diff: {args.iterations} iterations per engine, alternating")
-            for i in range(args.iterations):
-                for name in order(i):
-                    both = attempt(name, "commit-diff", i, lambda: w_commit_diff(engines[name], i))
-                    if both is not None:
-                        record["samples"][name].setdefault("diff", []).append(both[0])
-                        record["samples"][name].setdefault("commit", []).append(both[1])
+            alternate("commit-diff", lambda name, i: w_commit_diff(engines[name], i), keep_commit_diff)
 
         if "batch" in classic:
             log(f"workload batch: {BATCH_SIZE} containers, {PARALLELISM} at a time, {args.batch_iterations} rounds")
@@ -1616,27 +1621,19 @@ def main():
                     w_tcp(engine, nbytes=256 << 20)
 
             if "net-create" in selected_net:
-                log(f"workload net-create: {args.iterations} iterations per engine, alternating")
-                for i in range(args.iterations):
-                    for name in order(i):
-                        ms = attempt(name, "net-create", i, lambda: w_net_create(engines[name], i))
-                        if ms is not None:
-                            record["samples"][name].setdefault("net_create", []).append(ms)
+                alternate("net-create", lambda name, i: w_net_create(engines[name], i), keep_sample("net_create"))
+
+            def keep_run_net(name, i, out):
+                ms, failure = out
+                keep_sample("run_net")(name, i, ms)
+                checks = record["run_net_checks"][name]
+                checks["checked"] += 1
+                if failure:
+                    checks["failed"].append(failure)
+                    log(f"{name} run-net #{i}: name check failed: {failure}")
 
             if "run-net" in selected_net:
-                log(f"workload run-net: {args.iterations} iterations per engine, alternating")
-                for i in range(args.iterations):
-                    for name in order(i):
-                        out = attempt(name, "run-net", i, lambda: w_run_net(engines[name], i))
-                        if out is None:
-                            continue
-                        ms, failure = out
-                        record["samples"][name].setdefault("run_net", []).append(ms)
-                        checks = record["run_net_checks"][name]
-                        checks["checked"] += 1
-                        if failure:
-                            checks["failed"].append(failure)
-                            log(f"{name} run-net #{i}: name check failed: {failure}")
+                alternate("run-net", lambda name, i: w_run_net(engines[name], i), keep_run_net)
 
             dns_modes = [m for m, w in (("serial", "dns-p50"), ("flight", "dns-qps")) if w in selected_net]
             if dns_modes:
