@@ -48,46 +48,35 @@ extension TaskPipeline {
         let round = try await placementRound(read: read)
         var tasks: [SwarmTask] = []
         tasks.reserveCapacity(made.count)
-        for task in made {
-            if task.spec.networks.isEmpty, !round.meshed.contains(task.serviceID), task.status.state == .new,
-               task.desiredState <= .running {
-                // On no network: nothing to allocate (and no round trip through the store's encoding).
-                var pending = task
-                pending.networksAttachments = []
-                pending.status = Self.allocatedStatus(at: now)
-                pending.updatedAt = now
-                tasks.append(pending)
-                continue
-            }
-            tasks.append(await allocated(task.stored, round: round, now: now).map { SwarmTask($0) } ?? task)
-        }
+        for task in made { tasks.append(await allocated(task, round: round, now: now) ?? task) }
         let decided = place(tasks, context: read, now: now)
         return tasks.map { decided[$0.id] ?? $0 }
     }
 
-    /// What an allocated task shows: pending, waiting for the scheduler.
-    static func allocatedStatus(at now: Date) -> TaskStatus {
-        TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling")
-    }
-
     /// `task` allocated (pending, with an address on each of its networks), or with the reason it cannot be (new,
-    /// with the error); nil when it is not new, not wanted up, or already shows that error.
-    func allocated(_ task: TaskMessage, round: PlacementRound, now: Date) async -> TaskMessage? {
-        guard task.status.state == TaskState.new.rawValue,
-              (TaskState(rawValue: task.desiredState) ?? .new) <= .running else { return nil }
-        var allocated: TaskMessage
-        do {
-            let ingress = round.meshed.contains(task.serviceID) ? round.ingress : nil
-            allocated = try await allocator.allocate(task: task, ingress: ingress)
-            allocated.status = Self.allocatedStatus(at: now).stored
-        } catch {
-            let reason = (error as? ShoalError)?.message ?? "\(error)"
-            guard task.status.err != reason else { return nil }
-            allocated = task
-            allocated.status.err = reason
-            allocated.status.timestampNs = now.nanoseconds
+    /// with the error); nil when it is not new, not wanted up, or already shows that error. A task on no network
+    /// (and not on the routing mesh) has nothing to allocate and skips the allocator and its message encoding.
+    func allocated(_ task: SwarmTask, round: PlacementRound, now: Date) async -> SwarmTask? {
+        guard task.status.state == .new, task.desiredState <= .running else { return nil }
+        let ingress = round.meshed.contains(task.serviceID) ? round.ingress : nil
+        var allocated = task
+        if task.spec.networks.isEmpty, ingress == nil {
+            allocated.networksAttachments = []
+        } else {
+            do {
+                allocated = SwarmTask(try await allocator.allocate(task: task.stored, ingress: ingress),
+                                      version: Int64(task.version))
+            } catch {
+                let reason = (error as? ShoalError)?.message ?? "\(error)"
+                guard task.status.err != reason else { return nil }
+                allocated.status.err = reason
+                allocated.status.timestamp = now
+                allocated.updatedAt = now
+                return allocated
+            }
         }
-        allocated.updatedAtNs = now.nanoseconds
+        allocated.status = TaskStatus(timestamp: now, state: .pending, message: "pending task scheduling")
+        allocated.updatedAt = now
         return allocated
     }
 

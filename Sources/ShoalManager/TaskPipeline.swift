@@ -153,9 +153,9 @@ actor TaskPipeline {
                 result.services[index] = withVIPs
             }
         }
-        for (index, stored) in reconciled.stored.enumerated() {
-            guard let allocated = await allocated(stored.object, round: round, now: now) else { continue }
-            result.tasks[index] = SwarmTask(allocated, version: stored.version)
+        for (index, task) in reconciled.converted.enumerated() where task.status.state == .new {
+            guard let allocated = await allocated(task, round: round, now: now) else { continue }
+            result.tasks[index] = allocated
             result.changed.insert(allocated.id)
         }
         return result
