@@ -62,12 +62,14 @@ public struct EtcdClusterStore: ClusterStore {
             guard let compacted = Self.compaction(error) else { throw error }
             return .compacted(compacted)
         }
-        let (events, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream()
+        // Bounded as etcd's own stream is: the pump waits for the consumer, and etcd's stream for the pump.
+        let (events, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(EtcdClient.watchBacklog))
         // Ending this stream (the consumer's task cancelled, `cancel()`) ends etcd's, and with it the pump.
         continuation.onTermination = { _ in watch.cancel() }
         Task {
             do {
-                for try await event in watch { continuation.yield(Self.event(event)) }
+                for try await event in watch { try await continuation.yieldWaiting(Self.event(event)) }
                 continuation.finish()
             } catch {
                 if let compacted = Self.compaction(error) {

@@ -35,9 +35,7 @@ extension EtcdKeyValue {
 
 extension EtcdEvent {
     init(_ proto: Mvccpb_Event) {
-        self.init(
-            kind: proto.type == .delete ? .delete : .put, kv: EtcdKeyValue(proto.kv),
-            previous: proto.hasPrevKv ? EtcdKeyValue(proto.prevKv) : nil)
+        self.init(kind: proto.type == .delete ? .delete : .put, kv: EtcdKeyValue(proto.kv))
     }
 }
 

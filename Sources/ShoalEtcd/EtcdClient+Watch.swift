@@ -4,7 +4,7 @@ import ShoalCore
 import ShoalEtcdProto
 
 extension EtcdClient {
-    /// Watches every key starting with `prefix` (`etcdctl watch --prefix --prev-kv`).
+    /// Watches every key starting with `prefix` (`etcdctl watch --prefix`).
     ///
     /// Returns once etcd has registered the watch, so any change made after this returns is seen. With
     /// `fromRevision`, changes since that revision are replayed first (read a snapshot at revision R, then watch
@@ -17,13 +17,16 @@ extension EtcdClient {
                         what: "watch --prefix \(prefix)")
     }
 
-    /// Watches one key (`etcdctl watch KEY --prev-kv`); see `watch(prefix:fromRevision:)`.
+    /// Watches one key (`etcdctl watch KEY`); see `watch(prefix:fromRevision:)`.
     public func watch(key: String, fromRevision: Int64? = nil) async throws -> EtcdWatch {
         try await watch(key: Data(key), rangeEnd: Data(), fromRevision: fromRevision, what: "watch \(key)")
     }
 
     private func watch(key: Data, rangeEnd: Data, fromRevision: Int64?, what: String) async throws -> EtcdWatch {
-        let (events, continuation) = AsyncThrowingStream<EtcdEvent, any Error>.makeStream()
+        // Bounded: a watcher that falls behind holds the stream from etcd (which keeps what is not sent yet and
+        // catches the watch up from its store) instead of this process piling up every change in memory.
+        let (events, continuation) = AsyncThrowingStream<EtcdEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(Self.watchBacklog))
         let created = WatchCreation()
         // The next revision to ask for: nil means "from now" until etcd tells us what now is.
         let next = LockedValue<Int64?>(fromRevision)
@@ -75,7 +78,8 @@ extension EtcdClient {
             request.key = key
             request.rangeEnd = rangeEnd
             request.startRevision = next.value ?? 0
-            request.prevKv = true
+            // No `prev_kv`: nothing reads a key's value before the change, and etcd reads it from its backend
+            // for every event it sends, and sends it along: twice the bytes for every task change.
             // Progress notifications move `next` forward on a quiet key, so a resumed watch does not replay
             // (or hit compaction on) history it had already covered.
             request.progressNotify = true
@@ -91,7 +95,10 @@ extension EtcdClient {
                     },
                     onResponse: { response in
                         for try await message in response.messages {
-                            try Self.handle(message, next: next, created: created, continuation: continuation)
+                            for event in try Self.handle(message, next: next, created: created) {
+                                try await continuation.yieldWaiting(event)
+                                next.value = event.revision + 1
+                            }
                         }
                     })
                 lastError = ShoalError(.unavailable, "etcd \(what): the member ended the stream")
@@ -111,10 +118,13 @@ extension EtcdClient {
         }
     }
 
+    /// Events a watch holds for its watcher at most.
+    public static let watchBacklog = 1024
+
+    /// The events of `message` (their delivery moves `next` on); a cancelled watch throws.
     private static func handle(
-        _ message: Etcdserverpb_WatchResponse, next: LockedValue<Int64?>, created: WatchCreation,
-        continuation: AsyncThrowingStream<EtcdEvent, any Error>.Continuation
-    ) throws {
+        _ message: Etcdserverpb_WatchResponse, next: LockedValue<Int64?>, created: WatchCreation
+    ) throws -> [EtcdEvent] {
         if message.canceled {
             if message.compactRevision > 0 {
                 throw ShoalError(
@@ -131,15 +141,11 @@ extension EtcdClient {
             }
             created.succeed(start)
         }
-        for event in message.events {
-            let event = EtcdEvent(event)
-            next.value = event.revision + 1
-            continuation.yield(event)
-        }
         if message.events.isEmpty, !message.created, message.header.revision > 0 {
             // A progress notification: every change up to header.revision has been delivered.
             next.withLock { next in next = max(next ?? 0, message.header.revision + 1) }
         }
+        return message.events.map(EtcdEvent.init)
     }
 }
 

@@ -48,8 +48,6 @@ public struct EtcdEvent: Sendable, Equatable {
     /// For a put, the key as written; for a delete, the key with `modRevision` set to the deletion's revision
     /// and an empty value.
     public var kv: EtcdKeyValue
-    /// The key before the change, when the watch asked for it (always, for Shoal's watches).
-    public var previous: EtcdKeyValue?
 
     /// The store revision of this change.
     public var revision: Int64 { kv.modRevision }

@@ -38,10 +38,15 @@ final class LeaderServices: Sendable {
         services = ServiceStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         dataObjects = DataObjectStore(store: objects.store, fence: fence, gate: gate, key: dataKey)
         self.feed = feed
-        statusWriter = TaskStatusWriter(store: objects.store, fence: fence, logger: logger)
         let dataObjects = self.dataObjects
-        pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed,
-                                dataKey: dataKey, logger: logger) { kind, id in try await dataObjects.payload(kind, id) }
+        let pipeline = TaskPipeline(objects: objects, fence: fence, allocator: allocator, endpoints: feed,
+                                    dataKey: dataKey, logger: logger) { kind, id in
+            try await dataObjects.payload(kind, id)
+        }
+        self.pipeline = pipeline
+        statusWriter = TaskStatusWriter(store: objects.store, fence: fence, logger: logger) { ids in
+            await pipeline.mirrored(ids)
+        }
     }
 
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their

@@ -66,6 +66,15 @@ actor TaskMirror {
         return (read, changedServices)
     }
 
+    /// The tasks of `ids` the copy holds, as stored (none before the first read of the table). The copy may be
+    /// behind the store: a write from it must be conditional on the version (a conflict says to read the store).
+    func stored(_ ids: some Sequence<String>) -> [String: Versioned<TaskMessage>] {
+        guard loaded else { return [:] }
+        var found: [String: Versioned<TaskMessage>] = [:]
+        for id in ids { if let entry = tasks[id] { found[id] = entry.stored } }
+        return found
+    }
+
     /// Events up to `written.revision` are applied in order, so only that revision's own writes can still be
     /// partly delivered: those are checked one by one.
     private func shows(_ written: TaskWrites) -> Bool {

@@ -87,6 +87,11 @@ actor TaskPipeline {
         wake.yield()
     }
 
+    /// The tasks of `ids` as the mirror holds them (it may be behind the store; see `TaskMirror.stored`).
+    func mirrored(_ ids: Set<String>) async -> [String: Versioned<TaskMessage>] {
+        await mirror.stored(ids)
+    }
+
     func stop() async {
         for task in running { task.cancel() }
         alarm?.cancel()

@@ -18,9 +18,21 @@ import ShoalModel
 actor TaskStatusWriter {
     typealias Report = (taskID: String, nodeID: String, status: Shoal_Cluster_V1_TaskStatus)
 
+    typealias Known = @Sendable (Set<String>) async -> [String: Versioned<TaskMessage>]
+
     private let store: any ClusterStore
     private let fence: LeaderFence
     private let logger: Logger
+    /// The tasks as the leader last saw them (the pipeline's mirror): a write's first attempt starts from them
+    /// and reads from the store only the tasks they lack or do not show on the reporting node yet. The copy may
+    /// be behind; each write is conditional on the version it read, and a conflict makes the next attempt read
+    /// the store. Reading 100,000 tasks back from the store while they start cost the store as much as writing
+    /// their states.
+    private let known: Known?
+    /// What this writer stored lately, for the attempts that start from the leader's copy before it shows them (a
+    /// node reports its task's next state while the copy still shows the one before); kept for `recentWrites`.
+    private var wrote: [String: (stored: Versioned<TaskMessage>, at: ContinuousClock.Instant)] = [:]
+    private var lastSweep = ContinuousClock.now
     /// By node and task: a later report of a task by a node replaces its earlier one (a node reports in order);
     /// a report by another node (which the write ignores) never hides the task's own node's.
     private var pending: [String: Report] = [:]
@@ -34,11 +46,14 @@ actor TaskStatusWriter {
     static let retryPause: Duration = .milliseconds(50)
     /// Writes that may fail for want of an answer from the store, in a row, before their reports are dropped.
     static let unavailableRetries = 20
+    /// How long the writer remembers what it stored (well past the leader's copy's usual delay).
+    static let recentWrites: Duration = .seconds(10)
 
-    init(store: any ClusterStore, fence: LeaderFence, logger: Logger) {
+    init(store: any ClusterStore, fence: LeaderFence, logger: Logger, known: Known? = nil) {
         self.store = store
         self.fence = fence
         self.logger = logger
+        self.known = known
     }
 
     /// Takes `reports` of `nodeID` for the next transaction (started now when none is on its way).
@@ -91,36 +106,74 @@ actor TaskStatusWriter {
     /// One transaction of `batch`; false when it met changes on every attempt.
     private func write(_ batch: [String: Report]) async throws -> Bool {
         let tasks = StoreTable<TaskMessage>(store)
-        for _ in 0..<Self.attempts {
-            // Only the reported tasks are read (in transactions of gets): a batch of a few thousand reports on a
-            // table of 100,000 tasks must not read the table.
-            let taskIDs = Set(batch.values.map(\.taskID))
-            var current: [String: Versioned<TaskMessage>] = [:]
-            if taskIDs.count > Self.readOneByOne {
-                current = try await tasks.get(taskIDs.sorted())
-            } else {
-                for taskID in taskIDs { current[taskID] = try await tasks.get(taskID) }
+        let taskIDs = Set(batch.values.map(\.taskID))
+        for attempt in 0..<Self.attempts {
+            // The first attempt starts from the leader's copy; the store is read for what it lacks, and for every
+            // task after a conflict.
+            var current = attempt == 0 ? await recalled(taskIDs) : [:]
+            for report in batch.values where current[report.taskID]?.object.nodeID != report.nodeID {
+                current[report.taskID] = nil
             }
+            try await read(taskIDs.subtracting(current.keys), into: &current, from: tasks)
             // Each task's write stands alone (its own compare-and-swap): a large batch goes in parts, and after a
             // conflict the parts before it are stored (the next attempt finds their reports no longer advance).
             var writes: [StoreWrite] = []
+            var written: [Versioned<TaskMessage>] = []
             let now = Date().nanoseconds
             for report in batch.values.sorted(by: { $0.taskID < $1.taskID }) {
-                guard let stored = current[report.taskID], stored.object.nodeID == report.nodeID,
-                      Self.advances(stored.object.status, to: report.status) else { continue }
-                var task = stored.object
-                task.status = report.status
-                task.updatedAtNs = now
-                writes.append(try tasks.update(task, ifVersion: stored.version))
+                guard var task = current[report.taskID], task.object.nodeID == report.nodeID,
+                      Self.advances(task.object.status, to: report.status) else { continue }
+                task.object.status = report.status
+                task.object.updatedAtNs = now
+                writes.append(try tasks.update(task.object, ifVersion: task.version))
+                written.append(task)
             }
             if writes.isEmpty { return true }
             switch try await fence.commit(each: writes, in: store) {
-            case .committed: return true
+            case .committed(let revisions):
+                remember(zip(written, revisions).map { task, revision in
+                    Versioned(object: task.object, version: revision, createRevision: task.createRevision)
+                })
+                return true
             case .conflicted: continue
             case .deposed: throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
             }
         }
         return false
+    }
+
+    /// `taskIDs` as the leader's copy shows them, or as this writer stored them when that is newer.
+    private func recalled(_ taskIDs: Set<String>) async -> [String: Versioned<TaskMessage>] {
+        var current = await known?(taskIDs) ?? [:]
+        for id in taskIDs {
+            guard let recent = wrote[id] else { continue }
+            if recent.stored.version > current[id]?.version ?? 0 {
+                current[id] = recent.stored
+            } else {
+                wrote[id] = nil
+            }
+        }
+        return current
+    }
+
+    private func remember(_ stored: [Versioned<TaskMessage>]) {
+        let now = ContinuousClock.now
+        if now - lastSweep > Self.recentWrites {
+            wrote = wrote.filter { now - $0.value.at < Self.recentWrites }
+            lastSweep = now
+        }
+        for task in stored { wrote[task.object.id] = (task, now) }
+    }
+
+    /// Only the reported tasks are read (in transactions of gets): a batch of a few thousand reports on a table of
+    /// 100,000 tasks must not read the table.
+    private func read(_ taskIDs: Set<String>, into current: inout [String: Versioned<TaskMessage>],
+                      from tasks: StoreTable<TaskMessage>) async throws {
+        if taskIDs.count > Self.readOneByOne {
+            current.merge(try await tasks.get(taskIDs.sorted())) { _, read in read }
+        } else {
+            for taskID in taskIDs { current[taskID] = try await tasks.get(taskID) }
+        }
     }
 
     /// A report moves a task on: a later state, or news of the same one (a container's exit code, a message).
