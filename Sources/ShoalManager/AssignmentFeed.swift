@@ -9,16 +9,26 @@ import SwiftProtobuf
 /// node hears of a task from the moment it is assigned and wanted running until it is deleted; its own status reports change nothing
 /// it is told (the node knows them), so a session only hears of new tasks, of changed wants (desired state, spec,
 /// addresses) and of deletions.
+///
+/// A session is told at its node's pace: a round only marks the session's tasks as changed, and the session builds
+/// its next message when its node has read the last one (`next`). A slow node then gets one message with
+/// everything that changed meanwhile, each task as it now stands, instead of a queue of every round's messages
+/// held in the leader's memory.
 actor AssignmentFeed {
     typealias Message = Shoal_Cluster_V1_Assignments
     typealias Assigned = Shoal_Cluster_V1_AssignedTask
 
     private struct Session {
         var nodeID: String
-        var continuation: AsyncStream<Message>.Continuation
         /// What the session was last told of each task, status left out, encoded (a tenth of the message's
         /// size in memory: a leader's sessions hold one for each of 100,000 tasks).
         var told: [String: [UInt8]]
+        /// The whole set, until the session takes it.
+        var full: Message?
+        /// Tasks of its node (or that left it) changed since the session's last message.
+        var changed: Set<String> = []
+        /// The session waiting for a change (`next`).
+        var waiter: CheckedContinuation<Void, Never>?
     }
 
     /// The current assignments: node ID → task ID → assignment.
@@ -64,39 +74,58 @@ actor AssignmentFeed {
             touched[task.nodeID, default: []].append(task.id)
         }
         for (id, session) in sessions {
-            if let taskIDs = touched[session.nodeID] { tell(id, about: taskIDs) }
+            guard let taskIDs = touched[session.nodeID] else { continue }
+            sessions[id]?.changed.formUnion(taskIDs)
+            sessions[id]?.waiter?.resume()
+            sessions[id]?.waiter = nil
         }
     }
 
     /// The stream of a session of `nodeID`: the full set first. It ends when the session does (`cancel`) or the
     /// leadership does (`finish`).
     func subscribe(nodeID: String) -> (id: UUID, updates: AsyncStream<Message>) {
-        let (stream, continuation) = AsyncStream<Message>.makeStream(bufferingPolicy: .unbounded)
         let id = UUID()
         let current = byNode[nodeID] ?? [:]
         var full = Message()
         full.full = true
         full.upserted = current.keys.sorted().compactMap { current[$0] }
-        continuation.yield(full)
-        sessions[id] = Session(nodeID: nodeID, continuation: continuation, told: current.mapValues(Self.wants))
-        return (id, stream)
+        sessions[id] = Session(nodeID: nodeID, told: current.mapValues(Self.wants), full: full)
+        return (id, AsyncStream { await self.next(id) })
+    }
+
+    /// The session's next message, once there is something to tell; nil once the session or the term ended.
+    func next(_ id: UUID) async -> Message? {
+        while let session = sessions[id] {
+            if let full = session.full {
+                sessions[id]?.full = nil
+                return full
+            }
+            if !session.changed.isEmpty {
+                sessions[id]?.changed = []
+                if let message = tell(id, about: session.changed) { return message }
+                continue
+            }
+            await withCheckedContinuation { sessions[id]?.waiter = $0 }
+        }
+        return nil
     }
 
     func cancel(_ id: UUID) {
-        sessions.removeValue(forKey: id)?.continuation.finish()
+        sessions.removeValue(forKey: id)?.waiter?.resume()
     }
 
     func finish() {
-        for session in sessions.values { session.continuation.finish() }
+        for session in sessions.values { session.waiter?.resume() }
         sessions = [:]
     }
 
-    /// Tells session `id` what changed of `taskIDs` (tasks of its node, or that left it) since it was last told.
-    private func tell(_ id: UUID, about taskIDs: [String]) {
-        guard var session = sessions[id] else { return }
+    /// What changed of `taskIDs` (tasks of the session's node, or that left it) since the session was last told;
+    /// nil when nothing it would be told did.
+    private func tell(_ id: UUID, about taskIDs: Set<String>) -> Message? {
+        guard var session = sessions[id] else { return nil }
         let current = byNode[session.nodeID] ?? [:]
         var message = Message()
-        for taskID in Set(taskIDs).sorted() {
+        for taskID in taskIDs.sorted() {
             if let assigned = current[taskID] {
                 let wants = Self.wants(assigned)
                 if session.told[taskID] != wants {
@@ -108,7 +137,7 @@ actor AssignmentFeed {
             }
         }
         sessions[id] = session
-        if !message.upserted.isEmpty || !message.removed.isEmpty { session.continuation.yield(message) }
+        return message.upserted.isEmpty && message.removed.isEmpty ? nil : message
     }
 
     /// An assignment without what the node itself reports (status, times), for telling changes apart: its

@@ -6,9 +6,15 @@ import Synchronization
 public enum DispatcherCounters {
     private static let received = Atomic<Int>(0)
     private static let sent = Atomic<Int>(0)
+    private static let queued = Atomic<Int>(0)
 
     static func countReceived() { received.add(1, ordering: .relaxed) }
     static func countSent() { sent.add(1, ordering: .relaxed) }
+    /// A message put in a session's outbox (it is counted sent once written to the node).
+    static func countQueued() { queued.add(1, ordering: .relaxed) }
+
+    /// Messages in the sessions' outboxes, not written to their nodes yet (a slow node's backlog).
+    public static var backlog: Int { queued.load(ordering: .relaxed) - sent.load(ordering: .relaxed) }
 
     /// The totals so far.
     public static var snapshot: (received: Int, sent: Int) {

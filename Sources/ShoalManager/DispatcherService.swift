@@ -27,8 +27,11 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                 throw error
             }
             guard let nodeID = caller?.nodeID else { return }
-            // One writer: heartbeat answers and endpoint updates go out in the order they are queued.
-            let (outbox, queue) = AsyncStream<Shoal_Cluster_V1_SessionMessage>.makeStream()
+            // One writer: heartbeat answers and endpoint updates go out in the order they are queued. The outbox
+            // is small: a node that reads slowly holds its feeds back (the assignments then gather what changes
+            // meanwhile into one message) instead of the leader queueing every message for it.
+            let (outbox, queue) = AsyncStream<Shoal_Cluster_V1_SessionMessage>.makeStream(
+                bufferingPolicy: .bufferingOldest(Self.outboxSize))
             let endpoints = SessionForwarder()
             let assignments = SessionForwarder()
             let logSubscriptions = SessionForwarder()
@@ -52,7 +55,8 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                             try await manager.requireLeader().recordTaskStatuses(nodeID: nodeID, heartbeat.taskStatuses)
                             continue
                         }
-                        queue.yield(Self.message(try await manager.heartbeat(from: caller)))
+                        try await queue.yieldWaiting(Self.message(try await manager.heartbeat(from: caller)))
+                        DispatcherCounters.countQueued()
                         guard heartbeat.reportsAttachments, !endpoints.started else { continue }
                         let leader = try await manager.requireLeader()
                         let endpointFeed = try await leader.subscribeEndpoints(
@@ -88,6 +92,9 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
         }
     }
 
+    /// Messages a session's outbox holds for its node at most.
+    static let outboxSize = 8
+
     static func message(_ parameters: SessionParameters) -> Shoal_Cluster_V1_SessionMessage {
         var message = Shoal_Cluster_V1_SessionMessage()
         message.heartbeatPeriodMs = Int64(parameters.heartbeatPeriod.components.seconds * 1000
@@ -120,7 +127,14 @@ final class SessionForwarder: Sendable {
                                  leave: @escaping @Sendable () async -> Void,
                                  message: @escaping @Sendable (Update) -> Shoal_Cluster_V1_SessionMessage) {
         let task = Task {
-            for await update in updates { queue.yield(message(update)) }
+            for await update in updates {
+                do {
+                    try await queue.yieldWaiting(message(update))
+                } catch {
+                    return
+                }
+                DispatcherCounters.countQueued()
+            }
         }
         state.withLock { $0 = State(task: task, leave: leave) }
     }

@@ -180,7 +180,9 @@ public struct Scenario: Sendable {
             if seen - lastSaid > .seconds(5) {
                 lastSaid = seen
                 let ready = nodes.values.filter { $0.status.state == .ready }.count
-                say("\(name): \(seen - start) \(ready) nodes ready, \(counts)")
+                let rss = (ProcessUsage.current?.rssBytes ?? 0) >> 20
+                say("\(name): \(seen - start) \(ready) nodes ready, \(counts); leader RSS \(rss) MiB, "
+                    + "\(DispatcherCounters.backlog) session messages not written yet")
             }
             if seen - start > .seconds(parameters.stepTimeout) {
                 throw ShoalError(.unavailable, "simulation: \(name) did not converge in \(parameters.stepTimeout) s")
