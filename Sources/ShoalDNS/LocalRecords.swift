@@ -27,24 +27,41 @@ public final class LocalRecords: DNSImmediateResolver {
     public static let defaultTTL: UInt32 = 600
 
     public let table: DNSRecordTable
-    private let scope: Mutex<[String]>
+    private let scope: Mutex<(networks: [String], links: Links)>
     public let ttl: UInt32
 
-    public init(table: DNSRecordTable, networks: [String], ttl: UInt32 = LocalRecords.defaultTTL) {
+    /// Per network: alias → the name it stands for (Docker's endpoint links, seen by this sandbox only).
+    public typealias Links = [String: [DNSName: DNSName]]
+
+    public init(table: DNSRecordTable, networks: [String], links: Links = [:], ttl: UInt32 = LocalRecords.defaultTTL) {
         self.table = table
-        self.scope = Mutex(networks)
+        self.scope = Mutex((networks, links))
         self.ttl = ttl
     }
 
-    public var networks: [String] { scope.withLock { $0 } }
+    public var networks: [String] { scope.withLock { $0.networks } }
+
+    public func setNetworks(_ networks: [String]) { scope.withLock { $0.networks = networks } }
 
     /// Called when the container connects to or disconnects from a network.
-    public func setNetworks(_ networks: [String]) { scope.withLock { $0 = networks } }
+    public func setScope(networks: [String], links: Links) { scope.withLock { $0 = (networks, links) } }
+
+    /// Links as `network → [alias: name]` texts; names that are not valid DNS names are left out.
+    public static func links(_ texts: [String: [String: String]]) -> Links {
+        texts.mapValues { aliases in
+            var result: [DNSName: DNSName] = [:]
+            for (alias, name) in aliases {
+                if let alias = try? DNSName(alias).lowercased(), let name = try? DNSName(name) { result[alias] = name }
+            }
+            return result
+        }
+    }
 
     public func resolve(_ query: DNSMessage) async -> DNSMessage? { resolveNow(query) }
 
     public func resolveNow(_ query: DNSMessage) -> DNSMessage? {
-        LocalRecords.answer(query, records: table.snapshot, networks: networks, ttl: ttl)
+        let (networks, links) = scope.withLock { $0 }
+        return LocalRecords.answer(query, records: table.snapshot, networks: networks, links: links, ttl: ttl)
     }
 
     /// The pure core: the reply for `query` from `records` as seen from `networks`, or nil when it is not local.
@@ -53,8 +70,9 @@ public final class LocalRecords: DNSImmediateResolver {
     ///   NOERROR with no answers (not NXDOMAIN: the name exists), which is what dockerd does. ANY gives both, and
     ///   other types NOERROR with no answers.
     /// - PTR for `in-addr.arpa` / `ip6.arpa` names of local addresses answers `<name>.<network>.`.
+    /// - An alias of an endpoint link answers as the name it stands for on that link's network.
     public static func answer(
-        _ query: DNSMessage, records: DNSRecordSet, networks: [String], ttl: UInt32 = defaultTTL
+        _ query: DNSMessage, records: DNSRecordSet, networks: [String], links: Links = [:], ttl: UInt32 = defaultTTL
     ) -> DNSMessage? {
         guard query.header.opcode == .query, query.questions.count == 1, let question = query.questions.first,
             question.recordClass == .internet || question.recordClass == .any
@@ -68,7 +86,10 @@ public final class LocalRecords: DNSImmediateResolver {
             return DNSMessage.response(to: query, answers: [record], authoritative: true)
         }
 
-        guard case .known(let ipv4, let ipv6) = records.lookup(question.name, networks: networks) else { return nil }
+        let found = linked(question.name, records: records, networks: networks, links: links)
+            ?? records.lookup(question.name, networks: networks)
+        guard case .known(let ipv4, let ipv6) = found
+        else { return nil }
         var answers: [DNSResourceRecord] = []
         if question.type == .a || question.type == .any {
             answers += ipv4.map { DNSResourceRecord(name: question.name, ttl: ttl, data: .a($0)) }
@@ -77,6 +98,20 @@ public final class LocalRecords: DNSImmediateResolver {
             answers += ipv6.map { DNSResourceRecord(name: question.name, ttl: ttl, data: .aaaa($0)) }
         }
         return DNSMessage.response(to: query, answers: answers, authoritative: true)
+    }
+
+    /// The first link whose alias is `name` and whose target is known on the link's network.
+    static func linked(_ name: DNSName, records: DNSRecordSet, networks: [String], links: Links)
+        -> DNSRecordSet.Lookup?
+    {
+        guard !links.isEmpty else { return nil }
+        let folded = name.lowercased()
+        for network in networks {
+            guard let target = links[network]?[folded] else { continue }
+            let found = records.lookup(target, networks: [network])
+            if case .known = found { return found }
+        }
+        return nil
     }
 
     /// The address a reverse name stands for: `d.c.b.a.in-addr.arpa` (RFC 1035 §3.5) or 32 nibbles under

@@ -83,18 +83,31 @@ extension ContainerService {
 
     public func stats(_ ref: String) async throws -> ShoalModel.ContainerStats {
         let record = try resolve(ref)
-        guard record.state.isRunning else {
-            return ShoalModel.ContainerStats(read: Date(), cpuTotalNanos: 0, systemCPUNanos: 0,
-                                             onlineCPUs: ProcessInfo.processInfo.activeProcessorCount,
-                                             memoryUsage: 0, memoryLimit: 0, pids: 0)
-        }
+        var stats = ShoalModel.ContainerStats(read: Date(), onlineCPUs: ProcessInfo.processInfo.activeProcessorCount)
+        guard record.state.isRunning else { return stats }
         let sample = try await runtime.stats(id: record.id)
-        return ShoalModel.ContainerStats(
-            read: Date(), cpuTotalNanos: sample.cpuTotalUsage, systemCPUNanos: sample.systemCPUUsage,
-            onlineCPUs: sample.onlineCPUs, memoryUsage: sample.memoryUsage,
-            // As Docker: without a limit (cgroup v1 reports ~2^63) the limit shown is the machine's memory.
-            memoryLimit: min(sample.memoryLimit, ProcessInfo.processInfo.physicalMemory),
-            pids: sample.pidsCurrent)
+        stats.read = Date()
+        stats.cpuTotalNanos = sample.cpuTotalUsage
+        stats.perCPUNanos = sample.perCPUUsage
+        stats.cpuKernelNanos = sample.cpuKernelUsage
+        stats.cpuUserNanos = sample.cpuUserUsage
+        stats.systemCPUNanos = sample.systemCPUUsage
+        stats.onlineCPUs = sample.onlineCPUs
+        stats.throttlingPeriods = sample.throttlingPeriods
+        stats.throttledPeriods = sample.throttledPeriods
+        stats.throttledNanos = sample.throttledTime
+        stats.memoryUsage = sample.memoryUsage
+        stats.memoryMaxUsage = sample.memoryMaxUsage
+        // As Docker: without a limit (cgroup v1 reports ~2^63) the limit shown is the machine's memory.
+        stats.memoryLimit = min(sample.memoryLimit, ProcessInfo.processInfo.physicalMemory)
+        stats.memoryStats = sample.memoryStats
+        stats.pids = sample.pidsCurrent
+        stats.pidsLimit = sample.pidsLimit
+        // The host's interfaces are not the container's: Docker shows none with `--network host`.
+        stats.networks = record.spec.host.networkMode == "host" ? [:] : sample.networks
+        stats.ioServiceBytes = sample.ioServiceBytes
+        stats.ioServiced = sample.ioServiced
+        return stats
     }
 
     // MARK: exec

@@ -37,7 +37,10 @@ extension ContainerService {
                                    workDir: paths.workDirectory(id), target: rootfs)
                 undo.push { try? Mounts.unmount(rootfs) }
             }
-            let sandbox = try await sandboxes.attach(record, directory: directory)
+            let linked = try linkedSetup(record)
+            var linking = record
+            linking.spec.host.extraHosts += linked.hosts
+            let sandbox = try await sandboxes.attach(linking, directory: directory)
             record.network = sandbox.state
             if let mapping = userNamespace(record.spec.host) { try Self.chownToRoot(sandbox.files.map(\.source), mapping) }
             let sandboxes = self.sandboxes
@@ -45,7 +48,10 @@ extension ContainerService {
             undo.push { await sandboxes.detach(attachedRecord) }
 
             try mountSharedMemory(record, undo: &undo)
-            let options = try specOptions(record, rootfs: rootfs, sandbox: sandbox)
+            var options = try specOptions(record, rootfs: rootfs, sandbox: sandbox)
+            // Docker puts the links' variables before the container's own, which win on a clash.
+            let own = Set(record.env.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 })
+            options.env = linked.env.filter { !own.contains(String($0.split(separator: "=")[0])) } + options.env
             let user = try UserResolver.resolve(record.user, rootfs: rootfs, groupAdd: record.spec.host.groupAdd ?? [])
             let spec = try SpecBuilder.build(options, user: user,
                                              hostDevices: record.spec.host.privileged ? HostDevices.list() : [],
@@ -186,7 +192,8 @@ extension ContainerService {
         for mount in record.mounts {
             switch mount.kind {
             case .bind, .volume:
-                binds.append(.init(source: mount.source, destination: mount.destination, readOnly: mount.readOnly))
+                binds.append(.init(source: mount.source, destination: mount.destination, readOnly: mount.readOnly,
+                                   propagation: mount.propagation ?? "rprivate"))
             case .tmpfs:
                 var parts: [String] = []
                 if mount.tmpfsSize > 0 { parts.append("size=\(mount.tmpfsSize)") }
@@ -195,6 +202,7 @@ extension ContainerService {
                 options.tmpfs[mount.destination] = parts.joined(separator: ",")
             }
         }
+        try BindPropagation.checkSources(binds)
         options.binds = binds
         try applyUserNamespace(host, sandbox: sandbox, to: &options)
         return options

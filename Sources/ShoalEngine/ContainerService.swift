@@ -69,7 +69,7 @@ public actor ContainerService {
         throw ShoalError.notFound("No such container: \(ref)")
     }
 
-    public func container(_ ref: String) throws -> ContainerRecord { try resolve(ref) }
+    public func container(_ ref: String) throws -> ContainerRecord { withCurrentLinks(try resolve(ref)) }
 
     /// Docker shows names as `/web` and accepts both forms; records keep them without the slash.
     static func plainName(_ name: String) -> String {
@@ -154,6 +154,7 @@ public actor ContainerService {
         }
         // After the image, as Docker orders its checks: a missing image is reported before a bad option.
         _ = try Self.securityOptions(spec.host)
+        spec.host.links = try resolvedLinks(spec.host)
         let imageConfig = image.config
         let entrypoint: [String]
         let cmd: [String]

@@ -32,8 +32,10 @@ struct MountResolver {
                     throw ShoalError.invalidArgument(
                         "invalid mount config for type \"bind\": bind source path does not exist: \(mount.source)")
                 }
-                try add(ResolvedMount(kind: .bind, name: "", source: mount.source, destination: mount.target,
-                                      readOnly: mount.readOnly))
+                var bind = ResolvedMount(kind: .bind, name: "", source: mount.source, destination: mount.target,
+                                         readOnly: mount.readOnly)
+                bind.propagation = mount.propagation
+                try add(bind)
             case .volume:
                 let volume = try await volume(named: mount.source.isEmpty ? nil : mount.source, created: &created)
                 try add(ResolvedMount(kind: .volume, name: volume.name, source: volume.mountpoint,
@@ -80,13 +82,17 @@ struct MountResolver {
             throw ShoalError.invalidArgument("invalid volume specification: '\(text)': invalid mount path: '\(destination)' mount path must be absolute")
         }
         var readOnly = false
+        var propagation: String?
         let mode = parts.count == 3 ? parts[2] : ""
         for option in mode.split(separator: ",") {
             switch option {
             case "ro": readOnly = true
             case "rw": readOnly = false
-            case "z", "Z", "nocopy", "rprivate", "private", "rshared", "shared", "rslave", "slave", "consistent",
-                 "cached", "delegated":
+            case _ where MountSpec.propagationModes.contains(String(option)):
+                // Docker takes one propagation mode at most.
+                guard propagation == nil else { throw ShoalError.invalidArgument("invalid mode: \(mode)") }
+                propagation = String(option)
+            case "z", "Z", "nocopy", "consistent", "cached", "delegated":
                 continue
             default:
                 throw ShoalError.invalidArgument("invalid mode: \(option)")
@@ -97,8 +103,10 @@ struct MountResolver {
             if !FileManager.default.fileExists(atPath: source) {
                 try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
             }
-            return ResolvedMount(kind: .bind, name: "", source: source, destination: destination, readOnly: readOnly,
-                                 mode: mode)
+            var bind = ResolvedMount(kind: .bind, name: "", source: source, destination: destination,
+                                     readOnly: readOnly, mode: mode)
+            bind.propagation = propagation
+            return bind
         }
         let volume = try await volume(named: source, created: &created)
         return ResolvedMount(kind: .volume, name: volume.name, source: volume.mountpoint, destination: destination,

@@ -282,7 +282,7 @@ extension NetworkService: NetworkSandboxProvider {
         sandboxes[record.id] = live
         if !network.isDefaultBridge {
             if let local = live.local {
-                local.setNetworks(userNetworkIDs(live))
+                setDNSScope(local, live)
             } else {
                 do { try await startDNS(record, sandbox: &live) } catch {
                     logger.error("connect: DNS for \(record.name): \(error)")
@@ -305,7 +305,7 @@ extension NetworkService: NetworkSandboxProvider {
         endpoints.remove(id: endpoint.endpointID)
         sandboxes[record.id] = live
         syncBalancers()
-        live.local?.setNetworks(userNetworkIDs(live))
+        if let local = live.local { setDNSScope(local, live) }
         let dropped = live.publications.filter { $0.containerIP == endpoint.ipv4Address }
         if !dropped.isEmpty {
             live.publications.removeAll { $0.containerIP == endpoint.ipv4Address }
@@ -378,12 +378,13 @@ extension NetworkService: NetworkSandboxProvider {
                 throw error
             }
         }
-        let endpoint = EndpointState(
+        var endpoint = EndpointState(
             networkID: network.id, networkName: network.name, endpointID: lease.endpointID,
             hostInterface: driver.hasHostEnd ? settings.hostName : "", containerInterface: interface,
             ipv4Address: lease.address.description, prefixLength: lease.prefixLength,
             gateway: network.isSwarmScoped ? "" : lease.gateway?.description ?? "",
             macAddress: settings.mac.description, aliases: request.aliases, dnsNames: lease.dnsNames ?? dnsNames)
+        endpoint.links = request.links
         registerNames(endpoint, of: record.id)
         events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
                                    attributes: ["container": record.id, "name": network.name, "type": network.driver]))
@@ -532,11 +533,25 @@ extension NetworkService: NetworkSandboxProvider {
             .map(\.networkID)
     }
 
+    /// The endpoint links of the sandbox's user networks (Docker's per-endpoint `--link`), by network ID.
+    func dnsLinks(_ live: LiveSandbox) -> LocalRecords.Links {
+        var texts: [String: [String: String]] = [:]
+        for endpoint in live.endpoints {
+            guard let links = endpoint.links, !links.isEmpty else { continue }
+            texts[endpoint.networkID] = Dictionary(links.map { ($0.alias, $0.target) }) { first, _ in first }
+        }
+        return LocalRecords.links(texts)
+    }
+
+    func setDNSScope(_ local: LocalRecords, _ live: LiveSandbox) {
+        local.setScope(networks: userNetworkIDs(live), links: dnsLinks(live))
+    }
+
     /// The sandbox's own DNS server on 127.0.0.11:53, answering names of the networks it shares and forwarding
     /// the rest from the host's namespace (so loopback upstreams work, as in Docker).
     func startDNS(_ record: ContainerRecord, sandbox live: inout LiveSandbox) async throws {
         let sockets = try await DNSSockets.open(in: live.path)
-        let local = LocalRecords(table: dnsTable, networks: userNetworkIDs(live))
+        let local = LocalRecords(table: dnsTable, networks: userNetworkIDs(live), links: dnsLinks(live))
         let forwarder = try? ForwardingResolver(upstreams: upstreams(for: record))
         do {
             live.dns = try await DNSServer.serve(

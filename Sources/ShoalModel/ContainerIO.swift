@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 
 /// Options of `docker logs`.
 public struct LogOptions: Sendable, Equatable {
@@ -51,6 +52,8 @@ public struct ExecSpec: Codable, Sendable, Equatable {
     public var attachStdout = true
     public var attachStderr = true
     public var privileged = false
+    /// Docker's detach key spec for this exec's terminal (`ctrl-p,ctrl-q`); nil: the default.
+    public var detachKeys: String? = nil
 
     public init(cmd: [String]) { self.cmd = cmd }
 }
@@ -74,25 +77,36 @@ public struct ExecRecord: Sendable, Equatable {
     }
 }
 
-/// A sample of a container's resource use (cgroup counters).
+/// A sample of a container's resource use (cgroup counters and its namespace's interfaces), in the units of
+/// Docker's stats JSON. A stopped container's sample is all zeros.
 public struct ContainerStats: Sendable, Equatable {
     public var read: Date
-    public var cpuTotalNanos: UInt64
-    public var systemCPUNanos: UInt64
+    /// CPU time, nanoseconds: in all, per CPU, in kernel and user mode.
+    public var cpuTotalNanos: UInt64 = 0
+    public var perCPUNanos: [UInt64] = []
+    public var cpuKernelNanos: UInt64 = 0
+    public var cpuUserNanos: UInt64 = 0
+    /// The host's CPU time (all CPUs, /proc/stat), for the CLI's percentage.
+    public var systemCPUNanos: UInt64 = 0
     public var onlineCPUs: Int
-    public var memoryUsage: UInt64
-    public var memoryLimit: UInt64
-    public var pids: UInt64
+    public var throttlingPeriods: UInt64 = 0
+    public var throttledPeriods: UInt64 = 0
+    public var throttledNanos: UInt64 = 0
+    public var memoryUsage: UInt64 = 0
+    public var memoryMaxUsage: UInt64 = 0
+    public var memoryLimit: UInt64 = 0
+    /// memory.stat as the kernel names its counters.
+    public var memoryStats: [String: UInt64] = [:]
+    public var pids: UInt64 = 0
+    /// nil when unlimited.
+    public var pidsLimit: UInt64? = nil
+    public var networks: [String: InterfaceCounters] = [:]
+    public var ioServiceBytes: [BlockIOCounter] = []
+    public var ioServiced: [BlockIOCounter] = []
 
-    public init(read: Date, cpuTotalNanos: UInt64, systemCPUNanos: UInt64, onlineCPUs: Int, memoryUsage: UInt64,
-                memoryLimit: UInt64, pids: UInt64) {
+    public init(read: Date, onlineCPUs: Int) {
         self.read = read
-        self.cpuTotalNanos = cpuTotalNanos
-        self.systemCPUNanos = systemCPUNanos
         self.onlineCPUs = onlineCPUs
-        self.memoryUsage = memoryUsage
-        self.memoryLimit = memoryLimit
-        self.pids = pids
     }
 }
 

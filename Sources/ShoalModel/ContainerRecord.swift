@@ -73,6 +73,8 @@ public struct ResolvedMount: Codable, Sendable, Equatable {
     public var tmpfsMode: UInt32?
     /// Created for this container only (anonymous volume): removed with `docker rm -v`.
     public var anonymous: Bool
+    /// A bind's propagation (nil: rprivate).
+    public var propagation: String? = nil
 
     public init(kind: MountSpec.Kind, name: String, source: String, destination: String, readOnly: Bool,
                 mode: String = "", tmpfsSize: Int64 = 0, tmpfsMode: UInt32? = nil, anonymous: Bool = false) {

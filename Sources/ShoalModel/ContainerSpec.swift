@@ -102,6 +102,8 @@ public struct HostSpec: Codable, Sendable, Equatable {
     public var deviceCgroupRules: [String]? = nil
     /// `--volumes-from CONTAINER[:ro|rw]`.
     public var volumesFrom: [String]? = nil
+    /// `--link` on the default bridge (legacy links), targets resolved to IDs at create.
+    public var links: [ContainerLink]? = nil
 
     public init() {}
 }
@@ -159,6 +161,11 @@ public struct MountSpec: Codable, Sendable, Equatable {
     public var tmpfsMode: UInt32?
     /// Extra mount options (`-v host:/path:ro,z` keeps its mode string here).
     public var mode: String
+    /// A bind's `bind-propagation` (nil: Docker's default, rprivate).
+    public var propagation: String? = nil
+
+    /// The propagation modes Docker accepts for a bind on Linux.
+    public static let propagationModes: Set<String> = ["private", "rprivate", "shared", "rshared", "slave", "rslave"]
 
     public init(kind: Kind, source: String, target: String, readOnly: Bool = false, tmpfsSize: Int64 = 0,
                 tmpfsMode: UInt32? = nil, mode: String = "") {

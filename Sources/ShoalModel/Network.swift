@@ -104,10 +104,13 @@ public struct NetworkCreateRequest: Sendable, Equatable {
 public struct EndpointRequest: Codable, Sendable, Equatable {
     public var aliases: [String]
     public var ipv4Address: String?
+    /// `--link NAME:ALIAS` on a user network: ALIAS resolves to NAME for this endpoint only (nil: none).
+    public var links: [ContainerLink]? = nil
 
-    public init(aliases: [String] = [], ipv4Address: String? = nil) {
+    public init(aliases: [String] = [], ipv4Address: String? = nil, links: [ContainerLink]? = nil) {
         self.aliases = aliases
         self.ipv4Address = ipv4Address
+        self.links = links
     }
 }
 
@@ -127,6 +130,8 @@ public struct EndpointState: Codable, Sendable, Equatable {
     public var aliases: [String]
     /// Every name that resolves to this endpoint on its network (name, aliases, short ID, hostname).
     public var dnsNames: [String]
+    /// The endpoint's links (`--link NAME:ALIAS` on a user network): names only this container resolves.
+    public var links: [ContainerLink]? = nil
 
     public init(networkID: String, networkName: String, endpointID: String, hostInterface: String,
                 containerInterface: String, ipv4Address: String, prefixLength: Int, gateway: String,

@@ -89,6 +89,34 @@ public enum Mounts {
         return false
     }
 
+    /// The mount `path` lies on (the longest mount point that contains it, symlinks resolved) and its optional
+    /// mountinfo fields (`shared:N`, `master:N`): what dockerd's getSourceMount reads to check propagation.
+    public static func sourceMount(of path: String) -> (mountPoint: String, optional: [String])? {
+        var resolved = normalized(path)
+        if let real = realpath(path, nil) {
+            resolved = String(cString: real)
+            free(real)
+        }
+        guard let info = try? FileIO.readString("/proc/self/mountinfo") else { return nil }
+        return sourceMount(of: resolved, mountInfo: info)
+    }
+
+    /// The pure core of `sourceMount(of:)`: the last listed of the longest matching mount points wins (a later
+    /// mount on the same point covers an earlier one).
+    static func sourceMount(of path: String, mountInfo: String) -> (mountPoint: String, optional: [String])? {
+        var best: (mountPoint: String, optional: [String])?
+        for line in mountInfo.split(separator: "\n") {
+            // id parent major:minor root mountpoint options [optional fields…] - fstype source superoptions
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count > 6, let separator = fields.firstIndex(of: "-"), separator >= 6 else { continue }
+            let point = unescapeMountInfo(fields[4])
+            let contains = point == "/" || path == point || path.hasPrefix(point + "/")
+            guard contains, point.count >= (best?.mountPoint.count ?? 0) else { continue }
+            best = (point, Array(fields[6..<separator]))
+        }
+        return best
+    }
+
     static func normalized(_ path: String) -> String {
         var result = path
         while result.count > 1 && result.hasSuffix("/") { result.removeLast() }

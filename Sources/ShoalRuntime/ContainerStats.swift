@@ -25,11 +25,16 @@ public struct ContainerStats: Sendable, Equatable {
     public var pidsCurrent: UInt64
     /// nil when unlimited.
     public var pidsLimit: UInt64?
+    /// The interfaces of the container's network namespace (loopback left out).
+    public var networks: [String: InterfaceCounters] = [:]
+    /// blkio's bytes and operations per device (`io_service_bytes_recursive`, `io_serviced_recursive`).
+    public var ioServiceBytes: [BlockIOCounter] = []
+    public var ioServiced: [BlockIOCounter] = []
 }
 
 extension ConmonRuntime {
     /// Reads the cgroup v1 controllers of the container's init process (found through /proc/PID/cgroup, so it
-    /// needs nothing remembered): memory, cpuacct, cpu, pids.
+    /// needs nothing remembered): memory, cpuacct, cpu, pids, blkio; and its network namespace's interfaces.
     public func stats(id: String) async throws -> ContainerStats {
         let state = try await state(id: id)
         guard state.pid > 0, state.status != .stopped else {
@@ -62,7 +67,16 @@ enum CgroupStatsReader {
         let throttling = keyValues("cpu", "cpu.stat")
         let pidsMax = groups["pids"].flatMap { try? FileIO.readString($0 + "/pids.max") }?
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        return ContainerStats(
+        // runc's choice: the CFQ/BFQ file when the scheduler fills it, else the throttle layer's.
+        func blkio(_ name: String) -> [BlockIOCounter] {
+            for file in ["blkio.\(name)", "blkio.throttle.\(name)"] {
+                let entries = groups["blkio"].flatMap { try? FileIO.readString($0 + "/" + file) }
+                    .map(BlockIOCounter.parse(blkio:)) ?? []
+                if !entries.isEmpty { return entries }
+            }
+            return []
+        }
+        var stats = ContainerStats(
             cpuTotalUsage: value("cpuacct", "cpuacct.usage"),
             perCPUUsage: percpu,
             cpuUserUsage: (cpuacct["user"] ?? 0) * nanosPerTick,
@@ -78,6 +92,11 @@ enum CgroupStatsReader {
             memoryStats: keyValues("memory", "memory.stat"),
             pidsCurrent: value("pids", "pids.current"),
             pidsLimit: pidsMax.flatMap { UInt64($0) })
+        stats.networks = (try? FileIO.readString("/proc/\(pid)/net/dev"))
+            .map(InterfaceCounters.parse(netDev:)) ?? [:]
+        stats.ioServiceBytes = blkio("io_service_bytes_recursive")
+        stats.ioServiced = blkio("io_serviced_recursive")
+        return stats
     }
 
     /// Sum of the "cpu " line of /proc/stat, in nanoseconds (what Docker calls system_cpu_usage).

@@ -51,6 +51,8 @@ public struct OCISpec: Codable, Sendable, Equatable {
         /// A user namespace's ids (with a `user` namespace in `namespaces`).
         public var uidMappings: [IDMap]?
         public var gidMappings: [IDMap]?
+        /// `shared`, `rslave` … for the container's root (nil: runc's default).
+        public var rootfsPropagation: String?
         public init() {}
     }
 

@@ -90,6 +90,7 @@ public enum SpecBuilder {
         linux.cgroupsPath = options.cgroupParent.hasSuffix("/")
             ? options.cgroupParent + options.id : options.cgroupParent + "/" + options.id
         linux.resources = try resources(options)
+        linux.rootfsPropagation = BindPropagation.rootfsPropagation(options.binds)
         if options.privileged {
             linux.devices = hostDevices
         } else if !options.devices.isEmpty {

@@ -53,6 +53,20 @@ import Testing
         #expect(try await Self.ask(local, "hidden", .a)?.answers.count == 1)
     }
 
+    @Test func endpointLinkAliasesResolveOnTheirNetworkOnly() async throws {
+        let local = LocalRecords(table: try Self.table(), networks: ["app"],
+                                 links: LocalRecords.links(["app": ["store": "db", "ghost": "nosuch"],
+                                                            "other": ["web2": "web"]]))
+        let reply = try #require(try await Self.ask(local, "Store", .a))
+        #expect(reply.answers.map(\.data) == [.a(try DNSIPv4Address("172.18.0.3"))])
+        #expect(reply.answers.first?.name == (try DNSName("Store")))
+        // A link whose target is unknown, or on a network the sandbox is not on, answers nothing.
+        #expect(try await Self.ask(local, "ghost", .a) == nil)
+        #expect(try await Self.ask(local, "web2", .a) == nil)
+        // Another sandbox on the same table does not see the alias.
+        #expect(try await Self.ask(LocalRecords(table: local.table, networks: ["app"]), "store", .a) == nil)
+    }
+
     @Test func reversePTRForLocalAddresses() async throws {
         let local = LocalRecords(table: try Self.table(), networks: ["app"])
         let reply = try #require(try await Self.ask(local, "2.0.18.172.in-addr.arpa", .ptr))

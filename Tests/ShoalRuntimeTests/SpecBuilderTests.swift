@@ -30,6 +30,20 @@ import Testing
         #expect(spec.root.readonly == nil)
     }
 
+    @Test func bindPropagationReachesTheMountAndTheRoot() throws {
+        #expect(try SpecBuilder.build(options(), user: root).linux.rootfsPropagation == nil)
+        let shared = try SpecBuilder.build(options {
+            $0.binds = [.init(source: "/a", destination: "/a", propagation: "rslave"),
+                        .init(source: "/b", destination: "/b", propagation: "rshared")]
+        }, user: root)
+        #expect(shared.mounts.first { $0.destination == "/b" }?.options == ["rbind", "rw", "rshared"])
+        #expect(shared.linux.rootfsPropagation == "shared")
+        let slave = try SpecBuilder.build(options {
+            $0.binds = [.init(source: "/a", destination: "/a", propagation: "slave")]
+        }, user: root)
+        #expect(slave.linux.rootfsPropagation == "rslave")
+    }
+
     @Test func capabilityRules() throws {
         #expect(try Capabilities.resolve(add: ["sys_admin"], drop: ["NET_RAW", "cap_chown"], privileged: false)
             == Capabilities.dockerDefault.filter { $0 != "CAP_NET_RAW" && $0 != "CAP_CHOWN" } + ["CAP_SYS_ADMIN"])

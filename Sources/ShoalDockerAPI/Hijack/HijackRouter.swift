@@ -43,10 +43,14 @@ struct HijackRouter: Sendable {
         let query = QueryString(uri)
         switch Self.route(uri) {
         case .attach(let ref):
+            let spec = query.string("detachKeys") ?? ""
+            guard let keys = DetachKeys.parse(spec) else {
+                throw DockerAPIError.badRequest("Invalid detach keys (\(spec)) provided")
+            }
             let session = try await backends.containers.attachContainer(
                 ref, stdin: query.bool("stdin"), stdout: query.bool("stdout"), stderr: query.bool("stderr"),
                 logs: query.bool("logs"), stream: query.bool("stream"))
-            return .session(session)
+            return .session(DetachKeys.watching(session, keys: keys))
         case .execStart(let id):
             struct ExecStartBody: Decodable {
                 var Detach: Bool?
@@ -62,10 +66,12 @@ struct HijackRouter: Sendable {
                     throw DockerAPIError.badRequest("invalid JSON: \(Wire.describe(error))")
                 }
             }
+            // Checked at exec create: a spec that does not parse is not stored.
+            let keys = DetachKeys.parse(try await backends.containers.exec(id).spec.detachKeys ?? "") ?? []
             guard let session = try await backends.containers.startExec(id, detach: request.Detach ?? false) else {
                 return .respond(.ok, [])
             }
-            return .session(session)
+            return .session(DetachKeys.watching(session, keys: keys))
         case nil:
             throw DockerAPIError(.notFound, "page not found")
         }
@@ -97,6 +103,8 @@ struct QueryString {
             values[key] = value
         }
     }
+
+    func string(_ name: String) -> String? { values[name] }
 
     func bool(_ name: String) -> Bool {
         guard let value = values[name]?.lowercased() else { return false }

@@ -268,12 +268,19 @@ struct ContainerRoutes<Context: RequestContext> {
     private func stats(_ request: Request, id: String) async throws -> Response {
         let query = Query(request)
         let stream = query.bool("stream", default: true) && !query.bool("one-shot")
+        let prime = !stream && !query.bool("one-shot")
         let record = try await containers.container(id)
         let backend = containers
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody { writer in
                 var previous: ContainerStats? = nil
+                // As Docker: without a stream (and without one-shot) the answer comes a second later, with the
+                // sample of then as precpu_stats, so the CLI's CPU % has an interval to work with.
+                if prime {
+                    previous = try await backend.containerStats(id)
+                    try await Task.sleep(for: .seconds(1))
+                }
                 repeat {
                     let sample = try await backend.containerStats(id)
                     var buffer = ByteBuffer(bytes: Wire.encode(StatsWire(record: record, sample: sample, previous: previous)))
@@ -295,49 +302,6 @@ struct TopWire: Encodable, Sendable {
 struct PruneContainersWire: Encodable, Sendable {
     var ContainersDeleted: [String]
     var SpaceReclaimed: Int64
-}
-
-/// Docker's stats JSON (the fields the CLI reads to compute CPU %, memory and PIDs).
-struct StatsWire: Encodable, Sendable {
-    struct CPUUsage: Encodable, Sendable {
-        var total_usage: UInt64
-        var usage_in_kernelmode: UInt64
-        var usage_in_usermode: UInt64
-    }
-    struct CPUStats: Encodable, Sendable {
-        var cpu_usage: CPUUsage
-        var system_cpu_usage: UInt64
-        var online_cpus: Int
-    }
-    struct MemoryStats: Encodable, Sendable {
-        var usage: UInt64
-        var limit: UInt64
-        var stats: [String: UInt64]
-    }
-    struct PidsStats: Encodable, Sendable { var current: UInt64 }
-    var read: String
-    var preread: String
-    var id: String
-    var name: String
-    var cpu_stats: CPUStats
-    var precpu_stats: CPUStats
-    var memory_stats: MemoryStats
-    var pids_stats: PidsStats
-
-    init(record: ContainerRecord, sample: ContainerStats, previous: ContainerStats?) {
-        read = Wire.rfc3339Nano(sample.read)
-        preread = previous.map { Wire.rfc3339Nano($0.read) } ?? Wire.zeroTime
-        id = record.id
-        name = "/" + record.name
-        cpu_stats = CPUStats(cpu_usage: .init(total_usage: sample.cpuTotalNanos, usage_in_kernelmode: 0,
-                                              usage_in_usermode: 0),
-                             system_cpu_usage: sample.systemCPUNanos, online_cpus: sample.onlineCPUs)
-        precpu_stats = CPUStats(cpu_usage: .init(total_usage: previous?.cpuTotalNanos ?? 0, usage_in_kernelmode: 0,
-                                                 usage_in_usermode: 0),
-                                system_cpu_usage: previous?.systemCPUNanos ?? 0, online_cpus: sample.onlineCPUs)
-        memory_stats = MemoryStats(usage: sample.memoryUsage, limit: sample.memoryLimit, stats: [:])
-        pids_stats = PidsStats(current: sample.pids)
-    }
 }
 
 /// `docker ps --filter`: values of one key are OR-ed, keys AND-ed, as in Docker.

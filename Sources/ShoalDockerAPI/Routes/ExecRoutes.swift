@@ -53,6 +53,13 @@ struct ExecRoutes<Context: RequestContext> {
         spec.attachStdout = body.AttachStdout ?? false
         spec.attachStderr = body.AttachStderr ?? false
         spec.privileged = body.Privileged ?? false
+        if let keys = body.DetachKeys, !keys.isEmpty {
+            // Docker's words and status (a plain error: 500).
+            guard DetachKeys.parse(keys) != nil else {
+                throw DockerAPIError(.internalServerError, "Invalid escape keys (\(keys)) provided")
+            }
+            spec.detachKeys = keys
+        }
         let execID = try await backend.createExec(id, spec: spec)
         return Wire.json(["Id": execID], status: .created)
     }
@@ -73,6 +80,7 @@ struct ExecCreateWire: Decodable, Sendable {
     var AttachStdout: Bool?
     var AttachStderr: Bool?
     var Privileged: Bool?
+    var DetachKeys: String?
 }
 
 struct ExecInspectWire: Encodable, Sendable {
@@ -107,7 +115,9 @@ struct ExecInspectWire: Encodable, Sendable {
         OpenStdout = exec.spec.attachStdout
         CanRemove = false
         ContainerID = exec.containerID
-        DetachKeys = ""
+        // Docker keeps the parsed bytes, so its JSON shows them in base64.
+        DetachKeys = exec.spec.detachKeys.flatMap(ShoalDockerAPI.DetachKeys.parse)
+            .map { Data($0).base64EncodedString() } ?? ""
         Pid = exec.pid
     }
 }

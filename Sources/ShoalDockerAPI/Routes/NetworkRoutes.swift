@@ -40,7 +40,7 @@ struct NetworkRoutes<Context: RequestContext> {
                 throw DockerAPIError.badRequest("a container name or ID is required")
             }
             try await networks.connect(container: container, network: try context.parameters.require("id"),
-                                       request: body.EndpointConfig?.request ?? EndpointRequest())
+                                       request: try body.EndpointConfig?.request() ?? EndpointRequest())
             return Response(status: .ok)
         }
         group.post(":id/disconnect") { request, context in

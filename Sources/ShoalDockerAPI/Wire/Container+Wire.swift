@@ -39,7 +39,7 @@ extension ContainerCreateBody {
             throw DockerAPIError.badRequest(error.message)
         }
         for (name, settings) in NetworkingConfig?.EndpointsConfig ?? [:] {
-            spec.networks[name] = settings.request
+            spec.networks[name] = try settings.request()
         }
         return spec
     }
@@ -153,12 +153,34 @@ extension HostConfigWire {
         host.devices = try Devices.flatMap { $0.isEmpty ? nil : try $0.map { try $0.mapping() } }
         host.deviceCgroupRules = DeviceCgroupRules.flatMap { $0.isEmpty ? nil : $0 }
         host.volumesFrom = VolumesFrom.flatMap { $0.isEmpty ? nil : $0 }
+        host.links = try links()
         do {
             for rule in host.deviceCgroupRules ?? [] { _ = try DeviceCgroupRule(parsing: rule) }
         } catch let error as ShoalError {
             throw DockerAPIError.badRequest(error.message)
         }
         return host
+    }
+}
+
+extension HostConfigWire {
+    /// `--link`s as Docker reads them, with its refusals for network modes that cannot have them.
+    func links() throws -> [ContainerLink]? {
+        guard let texts = Links, !texts.isEmpty else { return nil }
+        let mode = NetworkMode ?? ""
+        if mode == "host" {
+            throw DockerAPIError.badRequest("conflicting options: host type networking can't be used with links. "
+                                                + "This would result in undefined behavior")
+        }
+        if mode.hasPrefix("container:") {
+            throw DockerAPIError.badRequest("conflicting options: container type network can't be used with links. "
+                                                + "This would result in undefined behavior")
+        }
+        do {
+            return try texts.map { try ContainerLink(parsing: $0) }
+        } catch let error as ShoalError {
+            throw DockerAPIError.badRequest(error.message)
+        }
     }
 }
 
@@ -170,12 +192,25 @@ extension MountWire {
         guard target.hasPrefix("/") else {
             throw DockerAPIError.badRequest("invalid mount config: invalid mount path: '\(target)' mount path must be absolute")
         }
-        switch `Type` ?? "volume" {
+        let kind = `Type` ?? "volume"
+        if kind != "bind", BindOptions != nil {
+            throw DockerAPIError.badRequest(
+                "invalid mount config for type \"\(kind)\": field BindOptions must not be specified")
+        }
+        switch kind {
         case "bind":
             guard let source = Source, !source.isEmpty else {
                 throw DockerAPIError.badRequest("invalid mount config for type \"bind\": field Source must not be empty")
             }
-            return MountSpec(kind: .bind, source: source, target: target, readOnly: ReadOnly ?? false)
+            var mount = MountSpec(kind: .bind, source: source, target: target, readOnly: ReadOnly ?? false)
+            if let propagation = BindOptions?.Propagation, !propagation.isEmpty {
+                guard MountSpec.propagationModes.contains(propagation) else {
+                    throw DockerAPIError.badRequest(
+                        "invalid mount config for type \"bind\": invalid propagation mode: \(propagation)")
+                }
+                mount.propagation = propagation
+            }
+            return mount
         case "volume":
             return MountSpec(kind: .volume, source: Source ?? "", target: target, readOnly: ReadOnly ?? false)
         case "tmpfs":
@@ -238,7 +273,7 @@ extension ContainerRecord {
                 Driver: mount.kind == .volume ? "local" : nil,
                 Mode: mount.mode,
                 RW: !mount.readOnly,
-                Propagation: mount.kind == .bind ? "rprivate" : ""
+                Propagation: mount.kind == .bind ? mount.propagation ?? "rprivate" : ""
             )
         }
     }
@@ -270,7 +305,9 @@ extension ContainerRecord {
                 DeviceMappingWire(PathOnHost: $0.pathOnHost, PathInContainer: $0.pathInContainer,
                                   CgroupPermissions: $0.cgroupPermissions)
             },
-            DeviceCgroupRules: host.deviceCgroupRules, VolumesFrom: host.volumesFrom
+            DeviceCgroupRules: host.deviceCgroupRules, VolumesFrom: host.volumesFrom,
+            // Docker's form: `/TARGET:/THIS/ALIAS`.
+            Links: host.links.flatMap { $0.isEmpty ? nil : $0.map { "/\($0.name):/\(name)/\($0.alias)" } }
         )
     }
 
@@ -295,7 +332,8 @@ extension ContainerRecord {
             // Docker lists the short ID among a user network endpoint's aliases.
             let aliases = (request?.aliases ?? []) + (userNetwork && live != nil ? [shortID] : [])
             result[name] = EndpointWire(
-                IPAMConfig: request?.ipv4Address.map { EndpointIPAMConfigWire(IPv4Address: $0) }, Links: nil,
+                IPAMConfig: request?.ipv4Address.map { EndpointIPAMConfigWire(IPv4Address: $0) },
+                Links: request?.links.flatMap { $0.isEmpty ? nil : $0.map(\.text) },
                 Aliases: aliases.isEmpty ? nil : aliases, NetworkID: live?.networkID ?? "",
                 EndpointID: live?.endpointID ?? "", Gateway: live?.gateway ?? "", IPAddress: live?.ipv4Address ?? "",
                 IPPrefixLen: live?.prefixLength ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,

@@ -89,12 +89,16 @@ struct MountWire: Codable, Sendable {
         var SizeBytes: Int64?
         var Mode: UInt32?
     }
+    struct BindOptionsWire: Codable, Sendable {
+        var Propagation: String?
+    }
     var `Type`: String?
     var Source: String?
     var Target: String?
     var ReadOnly: Bool?
     var VolumeOptions: VolumeOptionsWire?
     var TmpfsOptions: TmpfsOptionsWire?
+    var BindOptions: BindOptionsWire?
 }
 
 struct HostConfigWire: Codable, Sendable {
@@ -139,6 +143,7 @@ struct HostConfigWire: Codable, Sendable {
     var Devices: [DeviceMappingWire]?
     var DeviceCgroupRules: [String]?
     var VolumesFrom: [String]?
+    var Links: [String]?
 }
 
 struct DeviceMappingWire: Codable, Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import ShoalModel
+import ShoalCore
 
 // Docker's network JSON (create body, inspect/list, connect/disconnect) and its one conversion to ShoalModel.
 
@@ -60,9 +61,15 @@ struct EndpointSettingsBody: Codable, Sendable {
     var Links: [String]?
     var Aliases: [String]?
 
-    var request: EndpointRequest {
-        EndpointRequest(aliases: Aliases ?? [],
-                        ipv4Address: IPAMConfig?.IPv4Address.flatMap { $0.isEmpty ? nil : $0 })
+    func request() throws -> EndpointRequest {
+        let links: [ContainerLink]?
+        do {
+            links = try Links.flatMap { $0.isEmpty ? nil : try $0.map { try ContainerLink(parsing: $0) } }
+        } catch let error as ShoalError {
+            throw DockerAPIError.badRequest(error.message)
+        }
+        return EndpointRequest(aliases: Aliases ?? [],
+                               ipv4Address: IPAMConfig?.IPv4Address.flatMap { $0.isEmpty ? nil : $0 }, links: links)
     }
 }
 
