@@ -181,9 +181,11 @@ struct GoldenRenderTests {
         """
 
     static let removal = """
-        # Shoal host ruleset (generated): removes table ip shoal_3fa2c1d0 if present.
+        # Shoal host ruleset (generated): removes table ip shoal_3fa2c1d0 and table ip6 shoal_3fa2c1d0 if present.
         table ip shoal_3fa2c1d0
         delete table ip shoal_3fa2c1d0
+        table ip6 shoal_3fa2c1d0
+        delete table ip6 shoal_3fa2c1d0
         """
 
     // A multi-line literal has no final newline; the scripts end with one.
