@@ -46,8 +46,8 @@ enum NetworkDefinition {
         for pool in v4 { try check(pool) }
         for pool in v6 { _ = try ipv6Allocator(pool) }
         if request.enableIPv6 && v6.isEmpty {
-            throw ShoalError.notFound(
-                "could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network")
+            throw ShoalError.notFound("could not find an available, non-overlapping IPv6 address pool among the "
+                + "defaults to assign to the network")
         }
 
         let options = try BridgeOptions(request.options)

@@ -48,13 +48,7 @@ extension NetworkService {
     /// The endpoint's IPv6 address on an IPv6 network: `--ip6`, else the lowest free one.
     func leaseIPv6(_ network: NetworkRecord, request: EndpointRequest) throws -> IPv6Assignment? {
         guard network.ipv6Enabled, var allocator = addresses6[network.id] else { return nil }
-        let address: IPv6Address
-        if let requested = request.ipv6Address, !requested.isEmpty {
-            address = try IPv6Address(parsing: requested)
-            try allocator.allocate(specific: address)
-        } else {
-            address = try allocator.allocate()
-        }
+        let address = try allocator.take(request.ipv6Address)
         addresses6[network.id] = allocator
         return IPv6Assignment(address: address, prefixLength: allocator.subnet.prefixLength)
     }

@@ -353,7 +353,7 @@ extension NetworkService: NetworkSandboxProvider {
             address: lease.address, prefixLength: lease.prefixLength, mac: chosen ?? MACAddress(derivedFrom: lease.address),
             mtu: lease.mtu, defaultGateway: !hasRoute && !network.isInternal && !network.isSwarmScoped ? lease.gateway : nil)
         settings.ipv6 = lease.ipv6
-        settings.defaultGateway6 = !hasRoute6 && !network.isInternal ? lease.ipv6.flatMap { _ in ipv6Gateway(network) } : nil
+        if lease.ipv6 != nil && !hasRoute6 && !network.isInternal { settings.defaultGateway6 = ipv6Gateway(network) }
         settings.linkLocal = linkLocalAddresses(request)
         let driver: any NetworkDriver
         do {
@@ -423,13 +423,7 @@ extension NetworkService: NetworkSandboxProvider {
         guard var allocator = addresses[network.id], let bridge = network.bridgeName else {
             throw ShoalError.internalError("network \(network.name) has no address allocator")
         }
-        let address: IPv4Address
-        if let requested = request.ipv4Address, !requested.isEmpty {
-            address = try IPv4Address(parsing: requested)
-            try allocator.allocate(specific: address)
-        } else {
-            address = try allocator.allocate()
-        }
+        let address = try allocator.take(request.ipv4Address)
         addresses[network.id] = allocator
         let ipv6: IPv6Assignment?
         do {

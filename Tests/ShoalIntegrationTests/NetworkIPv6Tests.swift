@@ -17,7 +17,8 @@ import Testing
                                        "--subnet", "\(six)::/64", name])
             let shown = try await daemon.dockerOK(["network", "inspect", "-f", "{{.EnableIPv6}} {{json .IPAM.Config}}",
                                                    name])
-            #expect(shown == "true [{\"Subnet\":\"\(daemon.subnet(190))\",\"Gateway\":\"10.\(daemon.addressBlock).190.1\"},"
+            let gateway4 = "10.\(daemon.addressBlock).190.1"
+            #expect(shown == "true [{\"Subnet\":\"\(daemon.subnet(190))\",\"Gateway\":\"\(gateway4)\"},"
                         + "{\"Subnet\":\"\(six)::/64\",\"Gateway\":\"\(six)::1\"}]", "\(shown)")
             try await daemon.dockerOK(["run", "-d", "--name", "ca", "--network", name, "busybox", "sleep", "1000"])
             try await daemon.dockerOK(["run", "-d", "--name", "cb", "--network", name, "--ip6", "\(six)::99",
@@ -33,12 +34,15 @@ import Testing
             #expect(Set(members.split(separator: " ").map(String.init)) == ["ca=\(six)::2/64", "cb=\(six)::99/64"])
             #expect(try await daemon.dockerOK(["exec", "ca", "ip", "-6", "route"]).contains("default via \(six)::1"))
 
+            func ping6(_ from: String, _ to: String, wait: String = "2") async throws -> Bool {
+                try await daemon.docker(["exec", from, "ping", "-6", "-c", "1", "-W", wait, to]).status == 0
+            }
             // Over IPv6, by address and by name (AAAA from 127.0.0.11).
-            #expect(try await daemon.docker(["exec", "ca", "ping", "-6", "-c", "1", "-W", "2", "\(six)::99"]).status == 0)
+            #expect(try await ping6("ca", "\(six)::99"))
             let aaaa = try await daemon.dockerOK(["exec", "ca", "nslookup", "-type=aaaa", "cb"])
             #expect(aaaa.contains("\(six)::99"), "\(aaaa)")
-            #expect(try await daemon.docker(["exec", "cb", "ping", "-6", "-c", "1", "-W", "2", "ca"]).status == 0)
-            #expect(try await daemon.docker(["exec", "cb", "ping", "-6", "-c", "1", "-W", "2", "\(six)::1"]).status == 0)
+            #expect(try await ping6("cb", "ca"))
+            #expect(try await ping6("cb", "\(six)::1"))
 
             // An IPv6-only pool: the IPv4 subnet comes from the pools and is listed after it, as Docker lists it.
             try await daemon.dockerOK(["network", "create", "--ipv6", "--subnet", "\(other)::/64", apart])
@@ -46,23 +50,23 @@ import Testing
                 "{{range .IPAM.Config}}{{.Subnet}} {{end}}", apart])
             #expect(config.hasPrefix("\(other)::/64 10.\(daemon.addressBlock)."), "\(config)")
             try await daemon.dockerOK(["run", "-d", "--name", "cc", "--network", apart, "busybox", "sleep", "1000"])
-            #expect(try await daemon.docker(["exec", "cc", "ping", "-6", "-c", "1", "-W", "1", "\(six)::2"]).status != 0,
+            #expect(try await !ping6("cc", "\(six)::2", wait: "1"),
                     "another IPv6 network must not reach a")
             let table = try await Shell.run("/usr/sbin/nft", ["list", "table", "ip6", daemon.firewallTable])
             #expect(table.status == 0 && table.stdout.contains("drop"), "\(table)")
 
             // Docker's refusals.
-            try await NetworkOptionsTests.refused(daemon, ["run", "--network", name, "--ip6", "fd5f::5", "busybox", "true"],
-                                                  "Invalid address fd5f::5: It does not belong to any of this network's subnets",
-                                                  status: 125)
-            try await NetworkOptionsTests.refused(daemon, ["run", "--network", "bridge", "--ip6", "\(six)::5", "busybox", "true"],
-                                                  "user specified IP address is supported on user defined networks only",
-                                                  status: 125)
-            try await NetworkOptionsTests.refused(daemon, ["network", "create", "--ipv6", run.name("x")],
-                                                  "could not find an available, non-overlapping IPv6 address pool")
-            try await NetworkOptionsTests.refused(daemon, ["network", "create", "--ipv6", "--subnet", "\(six):8::/80",
-                                                           run.name("x")],
-                                                  "Pool overlaps with other one on this address space")
+            let refused = { (arguments: [String], message: String, status: Int32) in
+                try await NetworkOptionsTests.refused(daemon, arguments, message, status: status)
+            }
+            try await refused(["run", "--network", name, "--ip6", "fd5f::5", "busybox", "true"],
+                              "Invalid address fd5f::5: It does not belong to any of this network's subnets", 125)
+            try await refused(["run", "--network", "bridge", "--ip6", "\(six)::5", "busybox", "true"],
+                              "user specified IP address is supported on user defined networks only", 125)
+            try await refused(["network", "create", "--ipv6", run.name("x")],
+                              "could not find an available, non-overlapping IPv6 address pool", 1)
+            try await refused(["network", "create", "--ipv6", "--subnet", "\(six):8::/80", run.name("x")],
+                              "Pool overlaps with other one on this address space", 1)
 
             // Gone with its networks: addresses, bridges and the ip6 table.
             try await daemon.dockerOK(["rm", "-f", "ca", "cb", "cc"])

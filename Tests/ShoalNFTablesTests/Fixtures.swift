@@ -25,7 +25,8 @@ enum Fixtures {
         networks: [
             BridgeNetworkRules(bridge: "shoal0", subnet: "172.17.0.0/16"),
             BridgeNetworkRules(bridge: "br-v6a", subnet: "172.20.0.0/16", subnet6: "fd00:a::/64"),
-            BridgeNetworkRules(bridge: "br-v6b", subnet: "172.21.0.0/16", interContainer: false, subnet6: "fd00:b::/64"),
+            BridgeNetworkRules(bridge: "br-v6b", subnet: "172.21.0.0/16", interContainer: false,
+                               subnet6: "fd00:b::/64"),
             BridgeNetworkRules(bridge: "br-int6", subnet: "172.22.0.0/24", isInternal: true, subnet6: "fd00:c::/64"),
         ]
     )

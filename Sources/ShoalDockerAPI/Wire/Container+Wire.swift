@@ -307,7 +307,9 @@ extension ContainerRecord {
 
     /// An endpoint's `IPAMConfig`: the addresses the user chose (`--ip`, `--ip6`, `--link-local-ip`), or null.
     private static func ipamConfigWire(_ request: EndpointRequest) -> EndpointIPAMConfigWire? {
-        guard request.ipv4Address != nil || request.ipv6Address != nil || request.linkLocalIPs != nil else { return nil }
+        guard request.ipv4Address != nil || request.ipv6Address != nil || request.linkLocalIPs != nil else {
+            return nil
+        }
         return EndpointIPAMConfigWire(IPv4Address: request.ipv4Address, IPv6Address: request.ipv6Address,
                                       LinkLocalIPs: request.linkLocalIPs)
     }
