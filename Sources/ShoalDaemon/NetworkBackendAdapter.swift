@@ -34,6 +34,8 @@ struct NetworkBackendAdapter: NetworkBackend {
 
     func createNetwork(_ request: NetworkCreateRequest) async throws -> NetworkRecord {
         guard request.driver == "overlay", await swarm.isInSwarm else { return try await networks.create(request) }
+        // The swarm keeps the one ingress network it made; another is not made by hand (yet).
+        if request.ingress { throw ShoalError.invalidArgument("creating an ingress network is not supported") }
         if try await listNetworks().contains(where: { $0.record.name == request.name }) {
             throw ShoalError.conflict("network with name \(request.name) already exists")
         }

@@ -6,14 +6,12 @@ import ShoalModel
 /// Checks a `docker network create` request the way dockerd and libnetwork check it, and turns it into a record.
 /// Pure: no I/O, so every refusal is unit-tested.
 enum NetworkDefinition {
-    static let bridgeNameOption = "com.docker.network.bridge.name"
-    static let mtuOption = "com.docker.network.driver.mtu"
-
     static func validate(_ request: NetworkCreateRequest, existing: [NetworkRecord]) throws -> NetworkRecord {
         let name = request.name
         guard !name.isEmpty else { throw ShoalError.invalidArgument("network name cannot be empty") }
-        guard isValidNetworkName(name) else {
-            throw ShoalError.invalidArgument("invalid network name \"\(name)\": it must match [a-zA-Z0-9][a-zA-Z0-9_.-]*")
+        // libnetwork takes any name that is not blank (spaces included), as Docker 20.10 does.
+        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ShoalError.invalidArgument("invalid name: \(name)")
         }
         if ["bridge", "host", "none", "default"].contains(name) && existing.contains(where: { $0.name == name }) {
             throw ShoalError.permissionDenied("\(name) is a pre-defined network and cannot be created")
@@ -34,33 +32,41 @@ enum NetworkDefinition {
         guard request.ipamDriver == "default" || request.ipamDriver.isEmpty else {
             throw ShoalError.notFound("plugin \"\(request.ipamDriver)\" not found")
         }
-        if request.enableIPv6 {
-            throw ShoalError.invalidArgument("IPv6 networks are not supported yet")
+        // libnetwork's checks of a local-scope driver's network, in its order.
+        if request.ingress {
+            throw ShoalError.permissionDenied("Ingress network can only be global scope network")
         }
-        guard request.ipam.count <= 1 else {
-            throw ShoalError.invalidArgument("bridge networks take one IPv4 subnet (got \(request.ipam.count))")
+        if request.scope == "swarm" {
+            throw ShoalError.permissionDenied("cannot create a swarm scoped network when swarm is not active")
         }
-        for pool in request.ipam { try check(pool) }
+        let (v4, v6) = (request.ipam.filter { !$0.isIPv6 }, request.ipam.filter(\.isIPv6))
+        guard v4.count <= 1, v6.count <= 1 else {
+            throw ShoalError.permissionDenied("bridge driver doesnt support multiple subnets")
+        }
+        for pool in v4 { try check(pool) }
+        for pool in v6 { _ = try ipv6Allocator(pool) }
+        if request.enableIPv6 && v6.isEmpty {
+            throw ShoalError.notFound("could not find an available, non-overlapping IPv6 address pool among the "
+                + "defaults to assign to the network")
+        }
 
-        var mtu: Int? = nil
-        if let text = request.options[mtuOption] {
-            guard let value = Int(text), value >= 68, value <= 65535 else {
-                throw ShoalError.invalidArgument("invalid MTU number: \(text)")
-            }
-            mtu = value
-        }
+        let options = try BridgeOptions(request.options)
         let id = Identifier.random()
-        let bridge = request.options[bridgeNameOption] ?? "br-" + id.prefix(12)
+        let bridge = options.bridgeName ?? "br-" + id.prefix(12)
         guard !bridge.isEmpty, bridge.utf8.count <= 15, !bridge.contains("/"), !bridge.contains(" ") else {
             throw ShoalError.invalidArgument("invalid bridge name \(bridge): at most 15 characters, no '/' or spaces")
         }
-        if existing.contains(where: { $0.bridgeName == bridge }) {
-            throw ShoalError.conflict("bridge name \(bridge) is already used by another network")
+        if let other = existing.first(where: { $0.bridgeName == bridge }) {
+            throw ShoalError.permissionDenied("cannot create network \(id) (\(bridge)): conflicts with network "
+                + "\(other.id) (\(bridge)): networks have same bridge name")
         }
-        return NetworkRecord(
+        var record = NetworkRecord(
             id: id, name: name, driver: "bridge", created: Date(), isInternal: request.isInternal,
-            attachable: request.attachable, labels: request.labels, options: request.options, ipam: request.ipam,
-            ipamOptions: request.ipamOptions, bridgeName: bridge, mtu: mtu)
+            attachable: request.attachable, labels: request.labels, options: request.options, ipam: v4 + v6,
+            ipamOptions: request.ipamOptions, bridgeName: bridge, mtu: options.mtu)
+        record.enableIPv6 = request.enableIPv6 ? true : nil
+        record.requestedScope = request.scope.isEmpty ? nil : request.scope
+        return record
     }
 
     /// `--subnet`, `--gateway`, `--ip-range`, `--aux-address` must be canonical and fit together.
@@ -89,21 +95,22 @@ enum NetworkDefinition {
             auxAddresses: try pool.auxAddresses.mapValues { try IPv4Address(parsing: $0) })
     }
 
+    /// The IPv6 pool's addresses (`--subnet`, `--gateway`, `--ip-range`, `--aux-address` checked as for IPv4).
+    static func ipv6Allocator(_ pool: IPAMPool) throws -> IPv6AddressAllocator {
+        try IPv6AddressAllocator(
+            subnet: try IPv6Subnet(parsing: pool.subnet, label: "subnet"),
+            ipRange: try pool.ipRange.map { try IPv6Subnet(parsing: $0, label: "ip-range") },
+            gateway: try pool.gateway.map { try IPv6Address(parsing: $0) },
+            auxAddresses: try pool.auxAddresses.mapValues { try IPv6Address(parsing: $0) })
+    }
+
     /// The pool with its gateway filled in (the subnet's first host, as libnetwork picks it).
     static func withGateway(_ pool: IPAMPool) throws -> IPAMPool {
         guard pool.gateway == nil else { return pool }
         var filled = pool
-        filled.gateway = try IPv4Subnet(parsing: pool.subnet, label: "subnet").firstHost.description
+        filled.gateway = pool.isIPv6
+            ? try IPv6Subnet(parsing: pool.subnet, label: "subnet").firstHost.description
+            : try IPv4Subnet(parsing: pool.subnet, label: "subnet").firstHost.description
         return filled
-    }
-
-    static func isValidNetworkName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, isAlnum(first) else { return false }
-        return bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
-    }
-
-    private static func isAlnum(_ c: UInt8) -> Bool {
-        (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c)
     }
 }

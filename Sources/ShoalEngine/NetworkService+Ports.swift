@@ -9,7 +9,10 @@ extension NetworkService {
     /// `-p` and `-P`: takes each host port (ours in the allocator, the host's by binding it) and adds its DNAT
     /// publication. Either every port is taken or none (the caller tears the sandbox down on error).
     func publishPorts(_ record: ContainerRecord, endpoint: EndpointState, into live: inout LiveSandbox) async throws {
-        for (containerPort, hostIP, hostPorts) in try PortRequests.expand(record) {
+        // `com.docker.network.bridge.host_binding_ipv4`: where a port without a host address is published.
+        let binding = networks[endpoint.networkID].flatMap { try? BridgeOptions($0.options) }?.hostBinding
+        let defaultHostIP = binding.flatMap { $0.isIPv4 && !$0.isUnspecified ? $0.description : nil } ?? "0.0.0.0"
+        for (containerPort, hostIP, hostPorts) in try PortRequests.expand(record, defaultHostIP: defaultHostIP) {
             let proto: PortProtocol = containerPort.hasSuffix("/udp") ? .udp : .tcp
             let ip = try IPAddress(parsing: hostIP)
             // A port the engine picks (`-P`, `-p 80`, a range) that another program of the host holds is skipped
@@ -108,8 +111,11 @@ extension NetworkService {
 
 /// The host ports a container asks for, from `PortBindings` and (with `-P`) its exposed ports.
 enum PortRequests {
-    /// (container port like `80/tcp`, host IP, host port range or nil for an ephemeral one), sorted.
-    static func expand(_ record: ContainerRecord) throws -> [(String, String, ClosedRange<UInt16>?)] {
+    /// (container port like `80/tcp`, host IP, host port range or nil for an ephemeral one), sorted; a port without a
+    /// host address is published on `defaultHostIP`.
+    static func expand(_ record: ContainerRecord, defaultHostIP: String = "0.0.0.0") throws
+        -> [(String, String, ClosedRange<UInt16>?)]
+    {
         var bindings = record.spec.host.portBindings
         if record.spec.host.publishAllPorts {
             for port in record.exposedPorts where bindings[port] == nil {
@@ -127,7 +133,7 @@ enum PortRequests {
                 throw ShoalError.invalidArgument("invalid port specification: \"\(key)\"")
             }
             for binding in bindings[key] ?? [] {
-                let hostIP = binding.hostIP.isEmpty ? "0.0.0.0" : binding.hostIP
+                let hostIP = binding.hostIP.isEmpty ? defaultHostIP : binding.hostIP
                 // No IPv6 publishing yet: an explicit IPv6 host address is skipped, as Docker does without IPv6.
                 if hostIP.contains(":") { continue }
                 result.append((containerPort, hostIP, try hostRange(binding.hostPort)))

@@ -85,17 +85,7 @@ extension NetworkService: NetworkSandboxProvider {
             throw ShoalError.invalidArgument(
                 "network-scoped alias is supported only for containers in user defined networks")
         }
-        if let ip = request.ipv4Address, !ip.isEmpty {
-            if network.isDefaultBridge {
-                throw ShoalError.invalidArgument("user specified IP address is supported on user defined networks only")
-            }
-            let address = try IPv4Address(parsing: ip)
-            if let subnet = network.ipam.first.flatMap({ try? IPv4Subnet(parsing: $0.subnet, label: "subnet") }),
-               !subnet.contains(address) {
-                throw ShoalError.invalidArgument(
-                    "Invalid address \(ip): It does not belong to any of this network's subnets")
-            }
-        }
+        try checkAddresses(request, on: network)
     }
 
     public func networkName(_ reference: String) async throws -> String { try await resolveAny(reference).name }
@@ -214,6 +204,7 @@ extension NetworkService: NetworkSandboxProvider {
                     logger.error("restore: overlay \(network.name) for \(record.name): \(error)")
                 }
             }
+            reclaimIPv6(endpoint)
             registerNames(endpoint, of: record.id)
         }
         if let first = publishingEndpoint(live) {
@@ -350,20 +341,26 @@ extension NetworkService: NetworkSandboxProvider {
         let hasRoute = sandbox.allEndpoints.contains { endpoint in
             networks[endpoint.networkID].map { !$0.isInternal && !$0.isSwarmScoped } ?? false
         }
+        let hasRoute6 = sandbox.allEndpoints.contains { endpoint in
+            endpoint.ipv6Gateway != nil && networks[endpoint.networkID].map { !$0.isInternal } ?? false
+        }
         // `--mac-address` names the MAC on the first network, when that is a bridge network of this host (an
         // overlay's peers find each endpoint by the MAC derived from its address).
         let chosen = sandbox.endpoints.isEmpty && !network.isSwarmScoped
             ? record.spec.macAddress.flatMap { try? MACAddress(parsing: $0) } : nil
-        let settings = InterfaceSettings(
+        var settings = InterfaceSettings(
             bridge: lease.bridge, hostName: "veth" + lease.endpointID.prefix(7), containerName: interface,
             address: lease.address, prefixLength: lease.prefixLength, mac: chosen ?? MACAddress(derivedFrom: lease.address),
             mtu: lease.mtu, defaultGateway: !hasRoute && !network.isInternal && !network.isSwarmScoped ? lease.gateway : nil)
+        settings.ipv6 = lease.ipv6
+        if lease.ipv6 != nil && !hasRoute6 && !network.isInternal { settings.defaultGateway6 = ipv6Gateway(network) }
+        settings.linkLocal = linkLocalAddresses(request)
         let driver: any NetworkDriver
         do {
             driver = try self.driver(network)
             try driver.plug(settings, sandbox: sandbox.path)
         } catch {
-            await giveBack(lease.address, endpointID: lease.endpointID, network: network)
+            await giveBack(lease.address, ipv6: lease.ipv6?.address, endpointID: lease.endpointID, network: network)
             throw error
         }
         // A task on the ingress network answers mesh clients, who keep their own address, through the node that
@@ -374,7 +371,8 @@ extension NetworkService: NetworkSandboxProvider {
             } catch {
                 driver.unplug(hostInterface: driver.hasHostEnd ? settings.hostName : "", containerInterface: interface,
                               sandbox: sandbox.path)
-                await giveBack(lease.address, endpointID: lease.endpointID, network: network)
+                await giveBack(lease.address, ipv6: lease.ipv6?.address, endpointID: lease.endpointID,
+                               network: network)
                 throw error
             }
         }
@@ -385,6 +383,10 @@ extension NetworkService: NetworkSandboxProvider {
             gateway: network.isSwarmScoped ? "" : lease.gateway?.description ?? "",
             macAddress: settings.mac.description, aliases: request.aliases, dnsNames: lease.dnsNames ?? dnsNames)
         endpoint.links = request.links
+        endpoint.ipv6Address = lease.ipv6?.address.description
+        endpoint.ipv6PrefixLength = lease.ipv6?.prefixLength
+        endpoint.ipv6Gateway = lease.ipv6.flatMap { _ in ipv6Gateway(network)?.description }
+        endpoint.linkLocalIPs = request.linkLocalIPs
         registerNames(endpoint, of: record.id)
         events.publish(EngineEvent(kind: .network, action: "connect", actorID: network.id,
                                    attributes: ["container": record.id, "name": network.name, "type": network.driver]))
@@ -399,6 +401,7 @@ extension NetworkService: NetworkSandboxProvider {
         var gateway: IPv4Address?
         var bridge: String
         var mtu: Int?
+        var ipv6: IPv6Assignment? = nil
         /// The names the leader gave an overlay endpoint (a task's answers to its service's too), when it did.
         var dnsNames: [String]? = nil
     }
@@ -421,24 +424,27 @@ extension NetworkService: NetworkSandboxProvider {
         guard var allocator = addresses[network.id], let bridge = network.bridgeName else {
             throw ShoalError.internalError("network \(network.name) has no address allocator")
         }
-        let address: IPv4Address
-        if let requested = request.ipv4Address, !requested.isEmpty {
-            address = try IPv4Address(parsing: requested)
-            try allocator.allocate(specific: address)
-        } else {
-            address = try allocator.allocate()
-        }
+        let address = try allocator.take(request.ipv4Address)
         addresses[network.id] = allocator
+        let ipv6: IPv6Assignment?
+        do {
+            ipv6 = try leaseIPv6(network, request: request)
+        } catch {
+            addresses[network.id]?.release(address)
+            throw error
+        }
         return Lease(endpointID: Identifier.random(), address: address, prefixLength: allocator.subnet.prefixLength,
-                     gateway: allocator.gateway, bridge: bridge, mtu: network.mtu)
+                     gateway: allocator.gateway, bridge: bridge, mtu: network.mtu, ipv6: ipv6)
     }
 
     /// Returns an endpoint's address: to the network's allocator here, or to the leader for an overlay.
-    func giveBack(_ address: IPv4Address?, endpointID: String, network: NetworkRecord?) async {
+    func giveBack(_ address: IPv4Address?, ipv6: IPv6Address? = nil, endpointID: String,
+                  network: NetworkRecord?) async {
         if network?.isSwarmScoped == true {
             await cluster?.detach(attachmentID: endpointID)
-        } else if let address, let network {
-            _ = addresses[network.id]?.release(address)
+        } else if let network {
+            if let address { _ = addresses[network.id]?.release(address) }
+            if let ipv6 { addresses6[network.id]?.release(ipv6) }
         }
     }
 
@@ -448,8 +454,9 @@ extension NetworkService: NetworkSandboxProvider {
         let network = networks[endpoint.networkID]
         (network.flatMap { try? driver($0) } ?? drivers["bridge"])?.unplug(
             hostInterface: endpoint.hostInterface, containerInterface: endpoint.containerInterface, sandbox: sandbox)
-        await giveBack(try? IPv4Address(parsing: endpoint.ipv4Address), endpointID: endpoint.endpointID,
-                       network: network)
+        await giveBack(try? IPv4Address(parsing: endpoint.ipv4Address),
+                       ipv6: endpoint.ipv6Address.flatMap { try? IPv6Address(parsing: $0) },
+                       endpointID: endpoint.endpointID, network: network)
         events.publish(EngineEvent(kind: .network, action: "disconnect", actorID: endpoint.networkID,
                                    attributes: ["container": containerID, "name": network?.name ?? endpoint.networkName,
                                                 "type": network?.driver ?? "bridge"]))
@@ -470,8 +477,10 @@ extension NetworkService: NetworkSandboxProvider {
     func registerNames(_ endpoint: EndpointState, of containerID: String) {
         guard !endpoint.dnsNames.isEmpty, let address = try? IPv4Address(parsing: endpoint.ipv4Address) else { return }
         let names = heldBack.contains(containerID) ? ServiceDNSNames.withoutServiceNames(endpoint.dnsNames) : endpoint.dnsNames
-        endpoints.upsert(NetworkEndpoint(id: endpoint.endpointID, networkID: endpoint.networkID, address: address,
-                                         mac: MACAddress(derivedFrom: address), dnsNames: names))
+        var entry = NetworkEndpoint(id: endpoint.endpointID, networkID: endpoint.networkID, address: address,
+                                    mac: MACAddress(derivedFrom: address), dnsNames: names)
+        entry.ipv6 = endpoint.ipv6Address.flatMap { try? IPv6Address(parsing: $0) }
+        endpoints.upsert(entry)
         syncBalancers()
     }
 

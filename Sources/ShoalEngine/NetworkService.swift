@@ -61,6 +61,8 @@ public actor NetworkService {
     var networks: [String: NetworkRecord] = [:]
     var subnets: SubnetPool
     var addresses: [String: AddressAllocator] = [:]
+    /// The IPv6 addresses of the networks with `--ipv6`, by network ID.
+    var addresses6: [String: IPv6AddressAllocator] = [:]
     var hostPorts: PortAllocator
     /// Running containers' sandboxes, by container ID.
     var sandboxes: [String: LiveSandbox] = [:]
@@ -100,7 +102,7 @@ public actor NetworkService {
         // Overlays come back with the containers that use them (restore), once the swarm is known.
         for record in networks.values where record.hasEndpoints && !record.isSwarmScoped {
             try driver(record).ensure(.bridge(try bridgeSettings(record)))
-            if !record.isInternal { try Sysctl.set("net.ipv4.ip_forward", "1") }
+            try enableForwarding(record)
         }
         try await applyFirewall()
     }
@@ -130,7 +132,8 @@ public actor NetworkService {
                     containerID: gateway ? "gateway_" + id.prefix(12) : id,
                     name: gateway ? "gateway_" + id.prefix(12) : sandbox.containerName, endpointID: endpoint.endpointID,
                     macAddress: endpoint.macAddress,
-                    ipv4Address: "\(endpoint.ipv4Address)/\(endpoint.prefixLength)"))
+                    ipv4Address: "\(endpoint.ipv4Address)/\(endpoint.prefixLength)",
+                    ipv6Address: endpoint.ipv6CIDR))
             }
         }
         return NetworkView(record: record, containers: containers.sorted { $0.name < $1.name })
@@ -141,29 +144,36 @@ public actor NetworkService {
     /// `docker network create`. Returns the record and Docker's warning text (empty).
     public func create(_ request: NetworkCreateRequest) async throws -> NetworkRecord {
         let record = try NetworkDefinition.validate(request, existing: Array(networks.values))
+        // libnetwork's bridge driver makes a bridge of another name only when it is not to be the default one.
+        if let bridge = record.bridgeName, bridge != "docker0",
+           BridgeOptions.flag(record.options, BridgeOptions.defaultBridge, default: false),
+           !dataplane.linkExists(bridge) {
+            throw ShoalError.permissionDenied("bridge device with non default name \(bridge) must be created manually")
+        }
         var resolved = record
         var reserved: [IPv4Subnet] = []
         do {
-            resolved.ipam = try record.ipam.isEmpty
-                ? [allocatePool(for: record)]
-                : record.ipam.map { pool in
-                    let subnet = try reserveSubnet(pool, network: record)
-                    reserved.append(subnet)
-                    return pool
-                }
-            if record.ipam.isEmpty, let subnet = try? IPv4Subnet(parsing: resolved.ipam[0].subnet, label: "subnet") {
-                reserved.append(subnet)
+            for pool in record.ipam {
+                if let subnet = try reserveSubnet(pool, network: record) { reserved.append(subnet) }
+            }
+            // No IPv4 subnet given: one from the pools, listed after the given ones (as Docker lists it).
+            if record.ipv4Pool == nil {
+                let pool = try allocatePool(for: record)
+                resolved.ipam.append(pool)
+                reserved.append(try IPv4Subnet(parsing: pool.subnet, label: "subnet"))
+                resolved.autoIPv4Pool = true
             }
             resolved.ipam = try resolved.ipam.map(NetworkDefinition.withGateway)
             try makeAllocator(resolved)
             try driver(resolved).ensure(.bridge(try bridgeSettings(resolved)))
-            if !resolved.isInternal { try Sysctl.set("net.ipv4.ip_forward", "1") }
+            try enableForwarding(resolved)
             networks[resolved.id] = resolved
             try await applyFirewall()
             try store.upsert(resolved)
         } catch {
             networks[resolved.id] = nil
             addresses[resolved.id] = nil
+            addresses6[resolved.id] = nil
             for subnet in reserved { _ = subnets.release(subnet) }
             if let network = try? bridgeSettings(resolved) { try? driver(resolved).remove(.bridge(network)) }
             try? await applyFirewall()
@@ -188,6 +198,7 @@ public actor NetworkService {
         try store.deleteNetwork(id: record.id)
         networks[record.id] = nil
         addresses[record.id] = nil
+        addresses6[record.id] = nil
         for pool in record.ipam {
             if let subnet = try? IPv4Subnet(parsing: pool.subnet, label: "subnet") { _ = subnets.release(subnet) }
         }
@@ -253,11 +264,23 @@ public actor NetworkService {
         return IPAMPool(subnet: subnet.description)
     }
 
+    /// Refuses a subnet that overlaps another network's; an IPv4 one from the pools is marked taken there
+    /// (returned, for the caller to give back on failure).
     @discardableResult
-    func reserveSubnet(_ pool: IPAMPool, network: NetworkRecord) throws -> IPv4Subnet {
+    func reserveSubnet(_ pool: IPAMPool, network: NetworkRecord) throws -> IPv4Subnet? {
+        if pool.isIPv6 {
+            let subnet = try IPv6Subnet(parsing: pool.subnet, label: "subnet")
+            for other in networks.values where other.id != network.id {
+                if let taken = other.ipv6Pool.flatMap({ try? IPv6Subnet(parsing: $0.subnet, label: "subnet") }),
+                   taken.overlaps(subnet) {
+                    throw ShoalError.permissionDenied("Pool overlaps with other one on this address space")
+                }
+            }
+            return nil
+        }
         let subnet = try IPv4Subnet(parsing: pool.subnet, label: "subnet")
         for other in networks.values where other.id != network.id {
-            for otherPool in other.ipam {
+            for otherPool in other.ipam where !otherPool.isIPv6 {
                 if let taken = try? IPv4Subnet(parsing: otherPool.subnet, label: "subnet"), taken.overlaps(subnet) {
                     throw ShoalError.permissionDenied("Pool overlaps with other one on this address space")
                 }
@@ -270,7 +293,10 @@ public actor NetworkService {
     }
 
     func makeAllocator(_ record: NetworkRecord) throws {
-        guard record.hasEndpoints, let pool = record.ipam.first else { return }
+        guard record.hasEndpoints, let pool = record.ipv4Pool else { return }
+        if record.ipv6Enabled, let pool6 = record.ipv6Pool {
+            addresses6[record.id] = try NetworkDefinition.ipv6Allocator(pool6)
+        }
         let subnet = try IPv4Subnet(parsing: pool.subnet, label: "subnet")
         let range = try pool.ipRange.map { try IPv4Subnet(parsing: $0, label: "ip-range") }
         let gateway = try pool.gateway.map { try IPv4Address(parsing: $0) }
@@ -287,13 +313,27 @@ public actor NetworkService {
     }
 
     func bridgeSettings(_ record: NetworkRecord) throws -> BridgeSettings {
-        guard let pool = record.ipam.first, let name = record.bridgeName else {
+        guard let pool = record.ipv4Pool, let name = record.bridgeName else {
             throw ShoalError.internalError("network \(record.name) has no bridge")
         }
         let subnet = try IPv4Subnet(parsing: pool.subnet, label: "subnet")
         if addresses[record.id] == nil { try makeAllocator(record) }
         let gateway = try pool.gateway.map { try IPv4Address(parsing: $0) } ?? subnet.firstHost
-        return BridgeSettings(name: name, gateway: gateway, subnet: subnet, mtu: record.mtu)
+        let gateway6 = addresses6[record.id].map {
+            IPv6Assignment(address: $0.gateway, prefixLength: $0.subnet.prefixLength)
+        }
+        return BridgeSettings(name: name, gateway: gateway, subnet: subnet, mtu: record.mtu, ipv6Gateway: gateway6)
+    }
+
+    /// `net.ipv4.ip_forward=1` for a network with a way out, and IPv6 forwarding for an IPv6 one (as Docker's
+    /// bridge driver sets both).
+    func enableForwarding(_ record: NetworkRecord) throws {
+        guard !record.isInternal else { return }
+        try Sysctl.set("net.ipv4.ip_forward", "1")
+        if record.ipv6Enabled {
+            try Sysctl.set("net.ipv6.conf.default.forwarding", "1")
+            try Sysctl.set("net.ipv6.conf.all.forwarding", "1")
+        }
     }
 
     /// Renders and installs the daemon's nftables table from the networks and the running containers' ports.
@@ -301,11 +341,12 @@ public actor NetworkService {
         let rules = networks.values.filter { $0.hasEndpoints && !$0.isSwarmScoped }.sorted { $0.created < $1.created }
             .compactMap {
             record -> BridgeNetworkRules? in
-            guard let bridge = record.bridgeName, let subnet = record.ipam.first?.subnet else { return nil }
+            guard let bridge = record.bridgeName, let subnet = record.ipv4Pool?.subnet else { return nil }
             return BridgeNetworkRules(
                 bridge: bridge, subnet: subnet, isInternal: record.isInternal,
-                masquerade: record.options["com.docker.network.bridge.enable_ip_masquerade"] != "false",
-                interContainer: record.options["com.docker.network.bridge.enable_icc"] != "false")
+                masquerade: BridgeOptions.flag(record.options, BridgeOptions.masquerade, default: true),
+                interContainer: BridgeOptions.flag(record.options, BridgeOptions.interContainer, default: true),
+                subnet6: record.ipv6Enabled ? record.ipv6Pool?.subnet : nil)
         }
         let publications = sandboxes.values.flatMap(\.publications)
         try await firewall.apply(networks: rules, publications: publications)

@@ -20,25 +20,25 @@ enum IPAMError {
     /// libnetwork's ipamapi.ErrNoAvailableIPs.
     static var noAvailableAddresses: ShoalError { .init(.unavailable, "no available addresses on this pool") }
     /// libnetwork's error for `--ip` outside every subnet of the network.
-    static func addressNotInSubnet(_ address: IPv4Address) -> ShoalError {
+    static func addressNotInSubnet(_ address: some CustomStringConvertible) -> ShoalError {
         .invalidArgument("Invalid address \(address): It does not belong to any of this network's subnets")
     }
     /// libnetwork's wrapping when the gateway cannot be reserved (e.g. it is the network address).
-    static func gatewayUnavailable(_ address: IPv4Address) -> ShoalError {
+    static func gatewayUnavailable(_ address: some CustomStringConvertible) -> ShoalError {
         .conflict("failed to allocate gateway (\(address)): Address already in use")
     }
     /// libnetwork's wrapping when an aux address cannot be reserved (taken by the gateway or another aux address).
-    static func auxUnavailable(_ name: String, _ address: IPv4Address) -> ShoalError {
+    static func auxUnavailable(_ name: String, _ address: some CustomStringConvertible) -> ShoalError {
         .conflict("failed to allocate secondary ip address (\(name):\(address)): Address already in use")
     }
     /// The docker CLI's wording (it checks these before calling the API; we check them again for API clients).
-    static func noSubnetForGateway(_ address: IPv4Address) -> ShoalError {
+    static func noSubnetForGateway(_ address: some CustomStringConvertible) -> ShoalError {
         .invalidArgument("no matching subnet for gateway \(address)")
     }
-    static func noSubnetForAux(_ address: IPv4Address) -> ShoalError {
+    static func noSubnetForAux(_ address: some CustomStringConvertible) -> ShoalError {
         .invalidArgument("no matching subnet for aux-address \(address)")
     }
-    static func noSubnetForRange(_ range: IPv4Subnet) -> ShoalError {
+    static func noSubnetForRange(_ range: some CustomStringConvertible) -> ShoalError {
         .invalidArgument("no matching subnet for range \(range)")
     }
     /// libnetwork's portallocator ErrPortAlreadyAllocated (IPv6 hosts in brackets, where Docker prints ":::8080").

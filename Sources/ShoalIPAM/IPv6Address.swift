@@ -1,5 +1,5 @@
 /// An IPv6 address: parsed and printed (RFC 4291 text forms in, RFC 5952 canonical form out) so that IPv6 input can
-/// be recognised and carried or refused clearly. Nothing allocates IPv6 addresses yet.
+/// be recognised, carried, allocated (`IPv6AddressAllocator`) or refused clearly.
 import ShoalCore
 
 public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -85,6 +85,18 @@ public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertib
     public static let any = IPv6Address(high: 0, low: 0)
 
     public var isUnspecified: Bool { high == 0 && low == 0 }
+
+    /// The 16 bytes in network order (what netlink and DNS carry).
+    public var octets: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
+    }
+
+    /// The address `n` after this one (wrapping at the end of the space).
+    public func advanced(by n: UInt64) -> IPv6Address {
+        let (sum, carry) = low.addingReportingOverflow(n)
+        return IPv6Address(high: carry ? high &+ 1 : high, low: sum)
+    }
 
     public static func < (lhs: IPv6Address, rhs: IPv6Address) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }
 }

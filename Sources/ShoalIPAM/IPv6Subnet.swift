@@ -1,5 +1,4 @@
-/// An IPv6 network in CIDR form: enough to recognise, validate and carry `--subnet fd00::/64` until IPv6 networking
-/// lands. Canonical only, like `IPv4Subnet`.
+/// An IPv6 network in CIDR form (`--subnet fd00::/64`). Canonical only, like `IPv4Subnet`.
 import ShoalCore
 
 public struct IPv6Subnet: Sendable, Hashable, CustomStringConvertible {
@@ -27,6 +26,20 @@ public struct IPv6Subnet: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func contains(_ address: IPv6Address) -> Bool { IPv6Subnet.masked(address, prefixLength) == network }
+
+    public func contains(_ other: IPv6Subnet) -> Bool { other.prefixLength >= prefixLength && contains(other.network) }
+
+    public func overlaps(_ other: IPv6Subnet) -> Bool { contains(other.network) || other.contains(network) }
+
+    /// The subnet's first address after the network's (fd00::1 for fd00::/64): the default gateway, as
+    /// libnetwork's IPAM picks it.
+    public var firstHost: IPv6Address { network.advanced(by: 1) }
+
+    /// The subnet's last address.
+    public var last: IPv6Address {
+        func hostMask(_ bits: Int) -> UInt64 { bits <= 0 ? .max : bits >= 64 ? 0 : UInt64.max >> UInt64(bits) }
+        return IPv6Address(high: network.high | hostMask(prefixLength), low: network.low | hostMask(prefixLength - 64))
+    }
 
     public var description: String { "\(network)/\(prefixLength)" }
 }

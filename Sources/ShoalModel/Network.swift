@@ -24,6 +24,12 @@ public struct NetworkRecord: Codable, Sendable, Equatable {
     public var mtu: Int?
     /// The swarm's routing-mesh network (`ingress`); optional so records stored before it decode.
     public var ingress: Bool?
+    /// `--ipv6`: containers get an address of the network's IPv6 pool too (optional: older records decode).
+    public var enableIPv6: Bool?
+    /// `--scope` as given (Docker shows it in place of the driver's own scope).
+    public var requestedScope: String?
+    /// The IPv4 subnet was picked from the pools, not given: `--ip` is refused there, as in Docker.
+    public var autoIPv4Pool: Bool?
 
     public init(id: String, name: String, driver: String, created: Date, isInternal: Bool = false,
                 attachable: Bool = false, labels: [String: String] = [:], options: [String: String] = [:],
@@ -52,7 +58,13 @@ public struct NetworkRecord: Codable, Sendable, Equatable {
     public var hasEndpoints: Bool { driver == "bridge" || driver == "overlay" }
     /// Overlays live in the cluster store and span the swarm's hosts ("swarm"); everything else is this host's.
     public var isSwarmScoped: Bool { driver == "overlay" }
-    public var scope: String { isSwarmScoped ? "swarm" : "local" }
+    public var scope: String { requestedScope ?? (isSwarmScoped ? "swarm" : "local") }
+    public var ipv6Enabled: Bool { enableIPv6 == true }
+    /// The network's IPv4 pool (bridge networks have one).
+    public var ipv4Pool: IPAMPool? { ipam.first { !$0.isIPv6 } }
+    /// The network's IPv6 pool; containers draw from it only when `ipv6Enabled` (as in Docker, a pool given
+    /// without `--ipv6` is kept and shown, and nothing more).
+    public var ipv6Pool: IPAMPool? { ipam.first(where: \.isIPv6) }
 }
 
 /// One IPAM pool of a network (Docker's `IPAM.Config[]`).
@@ -68,6 +80,8 @@ public struct IPAMPool: Codable, Sendable, Equatable {
         self.ipRange = ipRange
         self.auxAddresses = auxAddresses
     }
+
+    public var isIPv6: Bool { subnet.contains(":") }
 }
 
 /// `docker network create`, after the API decoded it.
@@ -82,10 +96,16 @@ public struct NetworkCreateRequest: Sendable, Equatable {
     public var ipam: [IPAMPool]
     public var ipamDriver: String
     public var ipamOptions: [String: String]
+    /// `--ingress` and `--scope`.
+    public var ingress: Bool
+    public var scope: String
 
     public init(name: String, driver: String = "bridge", isInternal: Bool = false, attachable: Bool = false,
                 enableIPv6: Bool = false, labels: [String: String] = [:], options: [String: String] = [:],
-                ipam: [IPAMPool] = [], ipamDriver: String = "default", ipamOptions: [String: String] = [:]) {
+                ipam: [IPAMPool] = [], ipamDriver: String = "default", ipamOptions: [String: String] = [:],
+                ingress: Bool = false, scope: String = "") {
+        self.ingress = ingress
+        self.scope = scope
         self.name = name
         self.driver = driver
         self.isInternal = isInternal
@@ -104,12 +124,18 @@ public struct NetworkCreateRequest: Sendable, Equatable {
 public struct EndpointRequest: Codable, Sendable, Equatable {
     public var aliases: [String]
     public var ipv4Address: String?
+    /// `--ip6`, `--link-local-ip` (optional: older records decode).
+    public var ipv6Address: String?
+    public var linkLocalIPs: [String]?
     /// `--link NAME:ALIAS` on a user network: ALIAS resolves to NAME for this endpoint only (nil: none).
     public var links: [ContainerLink]? = nil
 
-    public init(aliases: [String] = [], ipv4Address: String? = nil, links: [ContainerLink]? = nil) {
+    public init(aliases: [String] = [], ipv4Address: String? = nil, ipv6Address: String? = nil,
+                linkLocalIPs: [String]? = nil, links: [ContainerLink]? = nil) {
         self.aliases = aliases
         self.ipv4Address = ipv4Address
+        self.ipv6Address = ipv6Address
+        self.linkLocalIPs = linkLocalIPs
         self.links = links
     }
 }
@@ -132,6 +158,15 @@ public struct EndpointState: Codable, Sendable, Equatable {
     public var dnsNames: [String]
     /// The endpoint's links (`--link NAME:ALIAS` on a user network): names only this container resolves.
     public var links: [ContainerLink]? = nil
+    /// On an IPv6 network: the address, its prefix length and the gateway (optional: older records decode).
+    public var ipv6Address: String?
+    public var ipv6PrefixLength: Int?
+    public var ipv6Gateway: String?
+    /// `--link-local-ip` addresses on the interface.
+    public var linkLocalIPs: [String]?
+
+    /// `fd00::2/64`, or "" without IPv6.
+    public var ipv6CIDR: String { ipv6Address.map { "\($0)/\(ipv6PrefixLength ?? 64)" } ?? "" }
 
     public init(networkID: String, networkName: String, endpointID: String, hostInterface: String,
                 containerInterface: String, ipv4Address: String, prefixLength: Int, gateway: String,
@@ -214,8 +249,12 @@ public struct NetworkContainerView: Sendable, Equatable {
     public var macAddress: String
     /// `172.18.0.2/16`.
     public var ipv4Address: String
+    /// `fd00::2/64`, or "".
+    public var ipv6Address = ""
 
-    public init(containerID: String, name: String, endpointID: String, macAddress: String, ipv4Address: String) {
+    public init(containerID: String, name: String, endpointID: String, macAddress: String, ipv4Address: String,
+                ipv6Address: String = "") {
+        self.ipv6Address = ipv6Address
         self.containerID = containerID
         self.name = name
         self.endpointID = endpointID

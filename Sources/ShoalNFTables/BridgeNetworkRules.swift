@@ -12,14 +12,20 @@ public struct BridgeNetworkRules: Sendable, Equatable {
     /// `com.docker.network.bridge.enable_icc` (default true). `false` only takes effect when bridged frames pass
     /// through the IPv4 hooks, i.e. with br_netfilter and `net.bridge.bridge-nf-call-iptables=1` in the namespace.
     public var interContainer: Bool
+    /// An IPv6 network's subnet ("fd00:1::/64"): its bridge gets the same forwarding policy in the `ip6` table
+    /// (isolation from the other IPv6 bridges, inter-container verdict, internal); IPv6 is routed, never NATed, as
+    /// Docker 20.10 leaves it.
+    public var subnet6: String?
 
     public init(
         bridge: String,
         subnet: String,
         isInternal: Bool = false,
         masquerade: Bool = true,
-        interContainer: Bool = true
+        interContainer: Bool = true,
+        subnet6: String? = nil
     ) {
+        self.subnet6 = subnet6
         self.bridge = bridge
         self.subnet = subnet
         self.isInternal = isInternal

@@ -64,6 +64,15 @@ extension HostRuleset {
         script.depth -= 1
     }
 
+    /// The `ip6` table: the forward chain alone, for the IPv6 networks (no NAT, no published ports over IPv6).
+    func renderIPv6Chains(into script: inout NFTScript, networks: [BridgeNetworkRules]) {
+        script.depth += 1
+        script.chain("forward") { s in
+            renderForward(into: &s, networks: networks)
+        }
+        script.depth -= 1
+    }
+
     /// Filter forward with policy accept: the table only ever drops traffic to or from its own bridges, and
     /// leaves everything else to the host. Order:
     /// 1. isolation between bridges comes first, so no later accept (established, DNAT) can join two networks;

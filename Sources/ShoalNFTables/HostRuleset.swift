@@ -35,18 +35,46 @@ public struct HostRuleset: Sendable, Equatable {
     /// The text depends only on the set of networks and publications, not on their order.
     public func render() -> String {
         var script = NFTScript()
-        script.replaceTable(table, title: "Shoal host ruleset")
+        let ipv6 = ipv6Networks
+        script.replaceTable(table, title: "Shoal host ruleset", families: ipv6.isEmpty ? ["ip"] : ["ip", "ip6"])
         script.line("table ip \(table) {")
         renderChains(into: &script)
         script.line("}")
+        if !ipv6.isEmpty {
+            script.line("")
+            script.line("table ip6 \(table) {")
+            renderIPv6Chains(into: &script, networks: ipv6)
+            script.line("}")
+        }
         return script.text
     }
 
-    /// A script deleting the table if present (declaring it first makes the delete succeed when it is absent).
+    /// Whether the script has an `ip6` table (some network has IPv6).
+    public var hasIPv6: Bool { !ipv6Networks.isEmpty }
+
+    /// A script deleting the tables (both families) if present (declaring each first makes the delete succeed
+    /// when it is absent).
     public static func removal(table: String) -> String {
         var script = NFTScript()
-        script.removeTable(table, title: "Shoal host ruleset")
+        script.removeTable(table, title: "Shoal host ruleset", families: ["ip", "ip6"])
         return script.text
+    }
+
+    /// A script deleting the `ip6` table alone, when the last IPv6 network is gone.
+    public static func ipv6Removal(table: String) -> String {
+        var script = NFTScript()
+        script.removeTable(table, title: "Shoal host ruleset", families: ["ip6"])
+        return script.text
+    }
+
+    /// The IPv6 networks, sorted, each with its IPv6 subnet in place of the IPv4 one.
+    var ipv6Networks: [BridgeNetworkRules] {
+        sortedNetworks.compactMap { network in
+            guard let subnet6 = network.subnet6 else { return nil }
+            var rules = network
+            rules.subnet = subnet6
+            return rules
+        }
     }
 
     /// Networks sorted by bridge, exact duplicates dropped.

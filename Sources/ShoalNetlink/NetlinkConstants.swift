@@ -48,6 +48,8 @@ enum IFLA {
 
 enum IFA {
     static let address: UInt16 = 1, local: UInt16 = 2, broadcast: UInt16 = 4
+    /// ifa_flags: IFA_F_NODAD.
+    static let noDAD: UInt8 = 0x02
     static let ifaddrmsgLength = 8
 }
 

@@ -46,11 +46,11 @@ enum FamilyHeader {
     }
 
     /// struct ifaddrmsg { u8 family; u8 prefixlen; u8 flags; u8 scope; u32 index; }
-    static func ifaddrmsg(family: UInt8, prefixLength: UInt8, index: Int32) -> [UInt8] {
+    static func ifaddrmsg(family: UInt8, prefixLength: UInt8, index: Int32, flags: UInt8 = 0) -> [UInt8] {
         var w = ByteWriter(capacity: IFA.ifaddrmsgLength)
         w.u8(family)
         w.u8(prefixLength)
-        w.u8(0)
+        w.u8(flags)
         w.u8(0)  // RT_SCOPE_UNIVERSE
         w.i32(index)
         return w.bytes

@@ -1,15 +1,17 @@
 extension NetlinkRequest {
     /// `ip addr add ADDR/LEN [brd +] dev DEV`: IFA_LOCAL and IFA_ADDRESS carry the address; for IPv4 with a prefix
     /// of at most 30 bits the broadcast is the host part set to ones, as `brd +` computes it.
+    /// `noDAD` (`ip addr add … nodad`, IFA_F_NODAD): an IPv6 address usable at once, without duplicate address
+    /// detection (the address is the network's to give; detection would hold it "tentative" for a second or two).
     static func addressAdd(index: Int32, address: [UInt8], prefixLength: UInt8,
-                           family: AddressFamily) -> NetlinkMessage {
+                           family: AddressFamily, noDAD: Bool = false) -> NetlinkMessage {
         var attributes = addressAttributes(address)
         if family == .inet, prefixLength <= 30 {
             attributes.append(NetlinkAttribute(IFA.broadcast, bytes: broadcast(address, prefixLength)))
         }
         return NetlinkMessage(type: NL.newAddr, flags: createFlags,
                               header: FamilyHeader.ifaddrmsg(family: family.rawValue, prefixLength: prefixLength,
-                                                             index: index),
+                                                             index: index, flags: noDAD ? IFA.noDAD : 0),
                               attributes: attributes)
     }
 

@@ -1,11 +1,13 @@
 extension NetlinkSession {
-    /// `ip addr add ADDR/LEN dev DEV` (IPv4 also gets `brd +`). An address that is already there fails with EEXIST.
-    public func addressAdd(index: Int32, address: [UInt8], prefixLength: UInt8) throws(NetlinkError) {
+    /// `ip addr add ADDR/LEN dev DEV [nodad]` (IPv4 also gets `brd +`). An address that is already there fails
+    /// with EEXIST.
+    public func addressAdd(index: Int32, address: [UInt8], prefixLength: UInt8,
+                           noDAD: Bool = false) throws(NetlinkError) {
         let operation = "add address \(Format.ip(address))/\(prefixLength) dev \(index)"
         let family = try Validate.family(of: address, operation)
         try Validate.prefix(prefixLength, family, operation)
         try change(operation, NetlinkRequest.addressAdd(index: index, address: address, prefixLength: prefixLength,
-                                                        family: family))
+                                                        family: family, noDAD: noDAD))
     }
 
     /// `ip addr del ADDR/LEN dev DEV`

@@ -10,12 +10,16 @@ public struct BridgeSettings: Sendable, Equatable {
     public var gateway: IPv4Address
     public var subnet: IPv4Subnet
     public var mtu: Int?
+    /// An IPv6 network's gateway, carried by the bridge too.
+    public var ipv6Gateway: IPv6Assignment?
 
-    public init(name: String, gateway: IPv4Address, subnet: IPv4Subnet, mtu: Int? = nil) {
+    public init(name: String, gateway: IPv4Address, subnet: IPv4Subnet, mtu: Int? = nil,
+                ipv6Gateway: IPv6Assignment? = nil) {
         self.name = name
         self.gateway = gateway
         self.subnet = subnet
         self.mtu = mtu
+        self.ipv6Gateway = ipv6Gateway
     }
 }
 
@@ -33,6 +37,11 @@ public struct InterfaceSettings: Sendable, Equatable {
     public var mtu: Int?
     /// The gateway of the default route this interface provides (nil: no default route through it).
     public var defaultGateway: IPv4Address?
+    /// On an IPv6 network: the interface's IPv6 address, and the gateway of the IPv6 default route it provides.
+    public var ipv6: IPv6Assignment?
+    public var defaultGateway6: IPv6Address?
+    /// `--link-local-ip`: more addresses on the interface (169.254.0.0/16 or fe80::/64 prefixes, as Docker adds them).
+    public var linkLocal: [IPAddress] = []
 
     public init(bridge: String, hostName: String, containerName: String, address: IPv4Address, prefixLength: Int,
                 mac: MACAddress, mtu: Int?, defaultGateway: IPv4Address?) {
@@ -91,6 +100,9 @@ public final class BridgeDataplane: Sendable {
             if !present {
                 try host.addressAdd(index: index, address: bridge.gateway.octets,
                                     prefixLength: UInt8(bridge.subnet.prefixLength))
+            }
+            if let ipv6 = bridge.ipv6Gateway {
+                try Self.addAddress(ipv6, on: index, session: host)
             }
             try host.linkSetUp(index: index)
         }
@@ -195,10 +207,16 @@ public final class BridgeDataplane: Sendable {
             try inside.linkSetAddress(index: index, mac: settings.mac.bytes)
             try inside.addressAdd(index: index, address: settings.address.octets,
                                   prefixLength: UInt8(settings.prefixLength))
+            if let ipv6 = settings.ipv6 { try Self.addAddress(ipv6, on: index, session: inside) }
+            for address in settings.linkLocal { try Self.addLinkLocal(address, on: index, session: inside) }
             try inside.linkSetUp(index: index)
             if let gateway = settings.defaultGateway {
                 try inside.routeAdd(destination: nil, prefixLength: 0, gateway: gateway.octets,
                                     outputIndex: index, family: .inet)
+            }
+            if let gateway = settings.defaultGateway6 {
+                try inside.routeAdd(destination: nil, prefixLength: 0, gateway: gateway.octets,
+                                    outputIndex: index, family: .inet6)
             }
         }
     }

@@ -34,6 +34,8 @@ public struct NetworkEndpoint: Sendable, Hashable {
     public var id: String
     public var networkID: String
     public var address: IPv4Address
+    /// On an IPv6 network, its IPv6 address too (DNS answers AAAA with it).
+    public var ipv6: IPv6Address? = nil
     public var mac: MACAddress
     /// Every name that resolves to it on its network (name, aliases, short ID, host name).
     public var dnsNames: [String]
@@ -131,7 +133,8 @@ public struct EndpointTable: Sendable {
         if !endpoint.dnsNames.isEmpty {
             dns.upsert(endpointID: endpoint.id, DNSEndpointRecord(
                 network: endpoint.networkID, names: endpoint.dnsNames,
-                ipv4: [DNSIPv4Address(value: endpoint.address.value)]))
+                ipv4: [DNSIPv4Address(value: endpoint.address.value)],
+                ipv6: endpoint.ipv6.flatMap { DNSIPv6Address(octets: $0.octets) }.map { [$0] } ?? []))
         }
         programPeer(endpoint)
     }

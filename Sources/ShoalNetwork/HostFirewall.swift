@@ -21,6 +21,8 @@ public actor HostFirewall {
         let ruleset = HostRuleset(table: table, networks: networks, publications: publications)
         if ruleset == applied { return }
         try await run(ruleset.render())
+        // The last IPv6 network gone: its `ip6` table goes too (the script above replaced only the `ip` one).
+        if applied?.hasIPv6 != false && !ruleset.hasIPv6 { try? await run(HostRuleset.ipv6Removal(table: table)) }
         applied = ruleset
     }
 

@@ -87,7 +87,8 @@ import Testing
             try await refused(["network", "create", "--subnet", "10.\(daemon.addressBlock).211.5/24", run.name("b")],
                               "invalid subnet")
             try await refused(["network", "create", "-d", "nosuchdriver", run.name("d")], "plugin \"nosuchdriver\" not found")
-            try await refused(["network", "create", "-o", "com.docker.network.driver.mtu=abc", run.name("m")], "invalid MTU number")
+            try await refused(["network", "create", "-o", "com.docker.network.driver.mtu=abc", run.name("m")],
+                              "failed to parse com.docker.network.driver.mtu value: abc")
             try await refused(["run", "--network", name, "--ip", "10.9.9.9", "busybox", "true"],
                               "It does not belong to any of this network's subnets", status: 125)
             // The CLI refuses this one itself; the daemon says the same to API clients (below).

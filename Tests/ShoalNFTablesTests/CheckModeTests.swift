@@ -15,6 +15,8 @@ struct CheckModeTests {
         ("one network", Fixtures.oneNetwork.render()),
         ("two networks and internal", Fixtures.twoNetworksAndInternal.render()),
         ("publications", Fixtures.publications.render()),
+        ("IPv6 networks", Fixtures.ipv6Networks.render()),
+        ("IPv6 table removal", HostRuleset.ipv6Removal(table: "shoal_3fa2c1d0")),
         ("large", Fixtures.large.render()),
         ("removal", HostRuleset.removal(table: "shoal_3fa2c1d0")),
         ("balancer", BalancerFixtures.web.render()),

@@ -19,6 +19,18 @@ enum Fixtures {
         ]
     )
 
+    /// Two IPv6 networks (one with icc off), an internal IPv6 one and an IPv4-only default bridge.
+    static let ipv6Networks = HostRuleset(
+        table: "shoal_3fa2c1d0",
+        networks: [
+            BridgeNetworkRules(bridge: "shoal0", subnet: "172.17.0.0/16"),
+            BridgeNetworkRules(bridge: "br-v6a", subnet: "172.20.0.0/16", subnet6: "fd00:a::/64"),
+            BridgeNetworkRules(bridge: "br-v6b", subnet: "172.21.0.0/16", interContainer: false,
+                               subnet6: "fd00:b::/64"),
+            BridgeNetworkRules(bridge: "br-int6", subnet: "172.22.0.0/24", isInternal: true, subnet6: "fd00:c::/64"),
+        ]
+    )
+
     static let publications = HostRuleset(
         table: "shoal_3fa2c1d0",
         networks: [

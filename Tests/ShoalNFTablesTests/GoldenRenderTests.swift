@@ -181,9 +181,11 @@ struct GoldenRenderTests {
         """
 
     static let removal = """
-        # Shoal host ruleset (generated): removes table ip shoal_3fa2c1d0 if present.
+        # Shoal host ruleset (generated): removes table ip shoal_3fa2c1d0 and table ip6 shoal_3fa2c1d0 if present.
         table ip shoal_3fa2c1d0
         delete table ip shoal_3fa2c1d0
+        table ip6 shoal_3fa2c1d0
+        delete table ip6 shoal_3fa2c1d0
         """
 
     // A multi-line literal has no final newline; the scripts end with one.
@@ -226,6 +228,44 @@ struct GoldenRenderTests {
             PortPublication(hostIP: "::", hostPort: 8080, containerIP: "172.18.0.2", containerPort: 80, bridge: "shoal0"))
         #expect(ruleset.render() == Self.oneNetwork + "\n")
     }
+
+    @Test("IPv6 networks get the same forward policy in an ip6 table: isolation, icc, internal; no NAT")
+    func ipv6NetworksRenderAnIPv6Table() throws {
+        let script = Fixtures.ipv6Networks.render()
+        #expect(script.contains("table ip6 shoal_3fa2c1d0\ndelete table ip6 shoal_3fa2c1d0\n"))
+        let parts = script.components(separatedBy: "table ip6 shoal_3fa2c1d0 {\n")
+        try #require(parts.count == 2, "\(script)")
+        #expect(parts[1] == Self.ipv6Table + "\n", "\(parts[1])")
+        #expect(Fixtures.ipv6Networks.hasIPv6 && !Fixtures.oneNetwork.hasIPv6)
+        #expect(!Fixtures.oneNetwork.render().contains("ip6"))
+    }
+
+    static let ipv6Table = """
+        \tchain forward {
+        \t\ttype filter hook forward priority filter; policy accept;
+        \t\t# isolation between Shoal bridges
+        \t\tiifname "br-int6" oifname { "br-v6a", "br-v6b" } drop
+        \t\tiifname "br-v6a" oifname { "br-int6", "br-v6b" } drop
+        \t\tiifname "br-v6b" oifname { "br-int6", "br-v6a" } drop
+        \t\t# br-int6 fd00:c::/64 (internal)
+        \t\tiifname "br-int6" oifname "br-int6" accept
+        \t\tiifname "br-int6" drop
+        \t\toifname "br-int6" drop
+        \t\t# br-v6a fd00:a::/64
+        \t\toifname "br-v6a" ct state established,related accept
+        \t\toifname "br-v6a" ct status dnat accept
+        \t\tiifname "br-v6a" oifname "br-v6a" accept
+        \t\toifname "br-v6a" drop
+        \t\tiifname "br-v6a" accept
+        \t\t# br-v6b fd00:b::/64
+        \t\toifname "br-v6b" ct state established,related accept
+        \t\toifname "br-v6b" ct status dnat accept
+        \t\tiifname "br-v6b" oifname "br-v6b" drop
+        \t\toifname "br-v6b" drop
+        \t\tiifname "br-v6b" accept
+        \t}
+        }
+        """
 
     @Test("shuffled input renders the same text", arguments: 0..<20)
     func determinism(seed: Int) {

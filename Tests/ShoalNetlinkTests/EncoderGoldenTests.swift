@@ -93,6 +93,11 @@ let goldenCases: [GoldenCase] = [
                    + "00000002 14000100 fd000000 00000000 00000000 00000002",
                build: msg(NetlinkRequest.addressAdd(index: 4, address: [0xfd] + Array(repeating: 0, count: 14) + [2],
                                                     prefixLength: 64, family: .inet6))),
+    GoldenCase(command: "ip -6 addr add fd00::2/64 dev <4> nodad (ifa_flags IFA_F_NODAD)",
+               bytes: "40000000 14000506 eb45036b 00000000 0a400200 04000000 14000200 fd000000 00000000 00000000"
+                   + "00000002 14000100 fd000000 00000000 00000000 00000002",
+               build: msg(NetlinkRequest.addressAdd(index: 4, address: [0xfd] + Array(repeating: 0, count: 14) + [2],
+                                                    prefixLength: 64, family: .inet6, noDAD: true))),
     GoldenCase(command: "ip addr del 10.1.0.2/24 dev <4>",
                bytes: "28000000 15000500 eb45036b 00000000 02180000 04000000 08000200 0a010002 08000100 0a010002",
                build: msg(NetlinkRequest.addressDelete(index: 4, address: [10, 1, 0, 2], prefixLength: 24,

@@ -148,6 +148,7 @@ public final class DaemonFixture: @unchecked Sendable {
         }
         _ = try? await Shell.run("/usr/sbin/ip", ["link", "del", bridgeName])
         _ = try? await Shell.run("/usr/sbin/nft", ["delete", "table", "ip", firewallTable])
+        _ = try? await Shell.run("/usr/sbin/nft", ["delete", "table", "ip6", firewallTable])
     }
 
     private func teardown() async {

@@ -26,10 +26,10 @@ struct NetworkRoutes<Context: RequestContext> {
             return Wire.json(NetworkPruneWire(NetworksDeleted: removed))
         }
         group.get(":id") { _, context in
-            Wire.json(try await networks.network(try context.parameters.require("id")).wire())
+            Wire.json(try await networks.network(try Self.reference(context)).wire())
         }
         group.delete(":id") { _, context in
-            try await networks.removeNetwork(try context.parameters.require("id"))
+            try await networks.removeNetwork(try Self.reference(context))
             return Response(status: .noContent)
         }
         group.post(":id/connect") { request, context in
@@ -39,7 +39,7 @@ struct NetworkRoutes<Context: RequestContext> {
             guard let container = body.Container, !container.isEmpty else {
                 throw DockerAPIError.badRequest("a container name or ID is required")
             }
-            try await networks.connect(container: container, network: try context.parameters.require("id"),
+            try await networks.connect(container: container, network: try Self.reference(context),
                                        request: try body.EndpointConfig?.request() ?? EndpointRequest())
             return Response(status: .ok)
         }
@@ -50,10 +50,16 @@ struct NetworkRoutes<Context: RequestContext> {
             guard let container = body.Container, !container.isEmpty else {
                 throw DockerAPIError.badRequest("a container name or ID is required")
             }
-            try await networks.disconnect(container: container, network: try context.parameters.require("id"),
+            try await networks.disconnect(container: container, network: try Self.reference(context),
                                           force: body.Force ?? false)
             return Response(status: .ok)
         }
+    }
+
+    /// The `{id}` of the path, percent-decoded: a network's name may hold spaces (`/networks/my%20net`).
+    private static func reference(_ context: Context) throws -> String {
+        let raw = try context.parameters.require("id")
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// Filters as Docker applies them: `name` and `id` match substrings/prefixes, `type` is custom or builtin.

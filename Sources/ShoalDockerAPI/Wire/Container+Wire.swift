@@ -332,14 +332,24 @@ extension ContainerRecord {
             // Docker lists the short ID among a user network endpoint's aliases.
             let aliases = (request?.aliases ?? []) + (userNetwork && live != nil ? [shortID] : [])
             result[name] = EndpointWire(
-                IPAMConfig: request?.ipv4Address.map { EndpointIPAMConfigWire(IPv4Address: $0) },
+                IPAMConfig: request.flatMap(Self.ipamConfigWire),
                 Links: request?.links.flatMap { $0.isEmpty ? nil : $0.map(\.text) },
                 Aliases: aliases.isEmpty ? nil : aliases, NetworkID: live?.networkID ?? "",
                 EndpointID: live?.endpointID ?? "", Gateway: live?.gateway ?? "", IPAddress: live?.ipv4Address ?? "",
-                IPPrefixLen: live?.prefixLength ?? 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+                IPPrefixLen: live?.prefixLength ?? 0, IPv6Gateway: live?.ipv6Gateway ?? "",
+                GlobalIPv6Address: live?.ipv6Address ?? "", GlobalIPv6PrefixLen: live?.ipv6PrefixLength ?? 0,
                 MacAddress: live?.macAddress ?? "")
         }
         return result
+    }
+
+    /// An endpoint's `IPAMConfig`: the addresses the user chose (`--ip`, `--ip6`, `--link-local-ip`), or null.
+    private static func ipamConfigWire(_ request: EndpointRequest) -> EndpointIPAMConfigWire? {
+        guard request.ipv4Address != nil || request.ipv6Address != nil || request.linkLocalIPs != nil else {
+            return nil
+        }
+        return EndpointIPAMConfigWire(IPv4Address: request.ipv4Address, IPv6Address: request.ipv6Address,
+                                      LinkLocalIPs: request.linkLocalIPs)
     }
 
     /// `NetworkSettings.Ports`: published bindings, and `null` for exposed ports not published; empty when stopped.
@@ -364,9 +374,10 @@ extension ContainerRecord {
         return NetworkSettingsWire(
             Bridge: "", SandboxID: network.sandboxKey.isEmpty ? "" : id, HairpinMode: false,
             LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0, Ports: portsWire, SandboxKey: network.sandboxKey,
-            EndpointID: bridge?.endpointID ?? "", Gateway: bridge?.gateway ?? "", GlobalIPv6Address: "",
-            GlobalIPv6PrefixLen: 0, IPAddress: bridge?.ipv4Address ?? "", IPPrefixLen: bridge?.prefixLength ?? 0,
-            IPv6Gateway: "", MacAddress: bridge?.macAddress ?? "", Networks: endpointsWire)
+            EndpointID: bridge?.endpointID ?? "", Gateway: bridge?.gateway ?? "",
+            GlobalIPv6Address: bridge?.ipv6Address ?? "", GlobalIPv6PrefixLen: bridge?.ipv6PrefixLength ?? 0,
+            IPAddress: bridge?.ipv4Address ?? "", IPPrefixLen: bridge?.prefixLength ?? 0,
+            IPv6Gateway: bridge?.ipv6Gateway ?? "", MacAddress: bridge?.macAddress ?? "", Networks: endpointsWire)
     }
 
     /// `docker ps`'s PORTS: published ports with their host side, exposed ones alone.

@@ -24,6 +24,7 @@ struct NetworkCreateBody: Decodable, Sendable {
     var Internal: Bool?
     var Attachable: Bool?
     var Ingress: Bool?
+    var Scope: String?
     var IPAM: IPAMWire?
     var EnableIPv6: Bool?
     var Options: [String: String]?
@@ -31,7 +32,6 @@ struct NetworkCreateBody: Decodable, Sendable {
 
     func request() throws -> NetworkCreateRequest {
         guard let name = Name, !name.isEmpty else { throw DockerAPIError.badRequest("network name cannot be empty") }
-        if Ingress == true { throw DockerAPIError.badRequest("ingress networks need swarm mode") }
         let pools = try (IPAM?.Config ?? []).map { config -> IPAMPool in
             guard let subnet = config.Subnet, !subnet.isEmpty else {
                 throw DockerAPIError.badRequest("IPAM config needs a subnet")
@@ -44,7 +44,7 @@ struct NetworkCreateBody: Decodable, Sendable {
             name: name, driver: Driver.flatMap { $0.isEmpty ? nil : $0 } ?? "bridge", isInternal: Internal ?? false,
             attachable: Attachable ?? false, enableIPv6: EnableIPv6 ?? false, labels: Labels ?? [:],
             options: Options ?? [:], ipam: pools, ipamDriver: IPAM?.Driver.flatMap { $0.isEmpty ? nil : $0 } ?? "default",
-            ipamOptions: IPAM?.Options ?? [:])
+            ipamOptions: IPAM?.Options ?? [:], ingress: Ingress ?? false, scope: Scope ?? "")
     }
 }
 
@@ -68,8 +68,11 @@ struct EndpointSettingsBody: Codable, Sendable {
         } catch let error as ShoalError {
             throw DockerAPIError.badRequest(error.message)
         }
+        let linkLocal = (IPAMConfig?.LinkLocalIPs ?? []).filter { !$0.isEmpty }
         return EndpointRequest(aliases: Aliases ?? [],
-                               ipv4Address: IPAMConfig?.IPv4Address.flatMap { $0.isEmpty ? nil : $0 }, links: links)
+                               ipv4Address: IPAMConfig?.IPv4Address.flatMap { $0.isEmpty ? nil : $0 },
+                               ipv6Address: IPAMConfig?.IPv6Address.flatMap { $0.isEmpty ? nil : $0 },
+                               linkLocalIPs: linkLocal.isEmpty ? nil : linkLocal, links: links)
     }
 }
 
@@ -136,11 +139,11 @@ extension NetworkView {
         for container in containers {
             containerMap[container.containerID] = NetworkContainerWire(
                 Name: container.name, EndpointID: container.endpointID, MacAddress: container.macAddress,
-                IPv4Address: container.ipv4Address, IPv6Address: "")
+                IPv4Address: container.ipv4Address, IPv6Address: container.ipv6Address)
         }
         return NetworkWire(
             Name: record.name, Id: record.id, Created: Wire.rfc3339Nano(record.created), Scope: record.scope,
-            Driver: record.driver, EnableIPv6: false,
+            Driver: record.driver, EnableIPv6: record.ipv6Enabled,
             IPAM: IPAMWire(Driver: "default", Config: config, Options: record.ipamOptions),
             Internal: record.isInternal, Attachable: record.attachable, Ingress: record.isIngress,
             ConfigFrom: .init(Network: ""), ConfigOnly: false, Containers: containerMap, Options: record.options,
