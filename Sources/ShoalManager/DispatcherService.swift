@@ -27,14 +27,15 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                 throw error
             }
             guard let nodeID = caller?.nodeID else { return }
-            // One writer: heartbeat answers and endpoint updates go out in the order they are queued. The outbox
-            // is small: a node that reads slowly holds its feeds back (the assignments then gather what changes
-            // meanwhile into one message) instead of the leader queueing every message for it.
-            let (outbox, queue) = AsyncStream<Shoal_Cluster_V1_SessionMessage>.makeStream(
-                bufferingPolicy: .bufferingOldest(Self.outboxSize))
-            let endpoints = SessionForwarder()
-            let assignments = SessionForwarder()
-            let logSubscriptions = SessionForwarder()
+            // One writer: heartbeat answers and endpoint updates go out in the order they are queued. The feeds
+            // wait while the outbox holds `outboxSize` messages: a node that reads slowly holds them back (the
+            // assignments then gather what changes meanwhile into one message) instead of the leader queueing
+            // every message for it. Heartbeat answers never wait: the node's next heartbeat must be read.
+            let (outbox, queue) = AsyncStream<Shoal_Cluster_V1_SessionMessage>.makeStream()
+            let depth = OutboxDepth()
+            let endpoints = SessionForwarder(depth: depth)
+            let assignments = SessionForwarder(depth: depth)
+            let logSubscriptions = SessionForwarder(depth: depth)
             defer {
                 endpoints.stop()
                 assignments.stop()
@@ -44,6 +45,7 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                 group.addTask {
                     for await message in outbox {
                         try await response.write(message)
+                        depth.written()
                         DispatcherCounters.countSent()
                     }
                 }
@@ -55,8 +57,8 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                             try await manager.requireLeader().recordTaskStatuses(nodeID: nodeID, heartbeat.taskStatuses)
                             continue
                         }
-                        try await queue.yieldWaiting(Self.message(try await manager.heartbeat(from: caller)))
-                        DispatcherCounters.countQueued()
+                        queue.yield(Self.message(try await manager.heartbeat(from: caller)))
+                        depth.queued()
                         guard heartbeat.reportsAttachments, !endpoints.started else { continue }
                         let leader = try await manager.requireLeader()
                         let endpointFeed = try await leader.subscribeEndpoints(
@@ -119,6 +121,11 @@ final class SessionForwarder: Sendable {
     }
 
     private let state = Mutex(State())
+    private let depth: OutboxDepth
+
+    init(depth: OutboxDepth) {
+        self.depth = depth
+    }
 
     var started: Bool { state.withLock { $0.task != nil } }
 
@@ -126,14 +133,14 @@ final class SessionForwarder: Sendable {
                                  into queue: AsyncStream<Shoal_Cluster_V1_SessionMessage>.Continuation,
                                  leave: @escaping @Sendable () async -> Void,
                                  message: @escaping @Sendable (Update) -> Shoal_Cluster_V1_SessionMessage) {
+        let depth = self.depth
         let task = Task {
             for await update in updates {
-                do {
-                    try await queue.yieldWaiting(message(update))
-                } catch {
-                    return
+                while depth.messages >= DispatcherService.outboxSize {
+                    do { try await Task.sleep(for: .milliseconds(5)) } catch { return }
                 }
-                DispatcherCounters.countQueued()
+                queue.yield(message(update))
+                depth.queued()
             }
         }
         state.withLock { $0 = State(task: task, leave: leave) }
@@ -147,4 +154,18 @@ final class SessionForwarder: Sendable {
         taken.task?.cancel()
         if let leave = taken.leave { Task { await leave() } }
     }
+}
+
+/// Messages in one session's outbox, not written to its node yet.
+final class OutboxDepth: Sendable {
+    private let count = Atomic<Int>(0)
+
+    var messages: Int { count.load(ordering: .relaxed) }
+
+    func queued() {
+        count.add(1, ordering: .relaxed)
+        DispatcherCounters.countQueued()
+    }
+
+    func written() { count.subtract(1, ordering: .relaxed) }
 }

@@ -44,8 +44,9 @@ final class LeaderServices: Sendable {
             try await dataObjects.payload(kind, id)
         }
         self.pipeline = pipeline
+        let mirror = pipeline.mirror
         statusWriter = TaskStatusWriter(store: objects.store, fence: fence, logger: logger) { ids in
-            await pipeline.mirrored(ids)
+            await mirror.stored(ids)
         }
     }
 

@@ -40,7 +40,7 @@ actor TaskPipeline {
     private var running: [Task<Void, Never>] = []
     private var alarm: Task<Void, Never>?
     /// The task table, kept by its watch (the rounds start from it rather than from a read of the whole table).
-    private let mirror: TaskMirror
+    nonisolated let mirror: TaskMirror
     /// The pipeline's last task writes: the mirror must show them before a round starts from it.
     var written = TaskWrites()
     /// The version of every task as the last round told the node sessions of it.
@@ -85,11 +85,6 @@ actor TaskPipeline {
             },
         ]
         wake.yield()
-    }
-
-    /// The tasks of `ids` as the mirror holds them (it may be behind the store; see `TaskMirror.stored`).
-    func mirrored(_ ids: Set<String>) async -> [String: Versioned<TaskMessage>] {
-        await mirror.stored(ids)
     }
 
     func stop() async {
