@@ -10,7 +10,7 @@ import Testing
     @Test func initUpdateRestartAndLeave() async throws {
         try await TestRun.with("swarm") { run in
             let daemon = try await DaemonFixture(run)
-            let port = 31000 + Int.random(in: 0..<300) * 10
+            let port = 26000 + Int.random(in: 0..<150) * 10
 
             let outside = try await daemon.docker(["node", "ls"])
             #expect(outside.status == 1)

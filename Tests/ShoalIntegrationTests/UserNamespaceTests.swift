@@ -129,7 +129,7 @@ import Testing
     @Test func aRemappedServiceReadsItsSecret() async throws {
         try await TestRun.with("usernssvc") { run in
             let (user, first) = try await Self.makeUser(run, uids: true, gids: true)
-            let port = 32000 + Int.random(in: 0..<300) * 10
+            let port = 27500 + Int.random(in: 0..<150) * 10
             let daemon = try await DaemonFixture(run, arguments: [
                 "--userns-remap", user, "--cluster-endpoint-port", String(port + 7), "--node-engine-port", String(port + 8)])
             try await daemon.loadBusybox()
