@@ -26,8 +26,7 @@ actor TaskStatusWriter {
     /// The tasks as the leader last saw them (the pipeline's mirror): a write's first attempt starts from them
     /// and reads from the store only the tasks they lack or do not show on the reporting node yet. The copy may
     /// be behind; each write is conditional on the version it read, and a conflict makes the next attempt read
-    /// the store. Reading 100,000 tasks back from the store while they start cost the store as much as writing
-    /// their states.
+    /// the store. Without the copy, every reported task is read back from the store before its state is written.
     private let known: Known?
     /// What this writer stored lately, for the attempts that start from the leader's copy before it shows them (a
     /// node reports its task's next state while the copy still shows the one before); kept for `recentWrites`.
