@@ -15,6 +15,7 @@ packages=(
   gcc libc6-dev               # tests build static helpers busybox lacks (a UDP echo server, syscall probes)
   passwd                      # useradd/usermod: --userns-remap default creates dockremap and its subordinate ids
   apparmor                    # apparmor_parser loads docker-default on hosts whose kernel has AppArmor
+  docker-compose              # the compose test runs a project with Debian's docker-compose 1.29
 )
 
 missing=()

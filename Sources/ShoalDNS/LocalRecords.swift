@@ -90,12 +90,14 @@ public final class LocalRecords: DNSImmediateResolver {
             ?? records.lookup(question.name, networks: networks)
         guard case .known(let ipv4, let ipv6) = found
         else { return nil }
+        // Several endpoints under one name (an alias, compose's service name) come in a new order each time, as
+        // dockerd shuffles them: clients that take the first address spread over all of them.
         var answers: [DNSResourceRecord] = []
         if question.type == .a || question.type == .any {
-            answers += ipv4.map { DNSResourceRecord(name: question.name, ttl: ttl, data: .a($0)) }
+            answers += ipv4.shuffled().map { DNSResourceRecord(name: question.name, ttl: ttl, data: .a($0)) }
         }
         if question.type == .aaaa || question.type == .any {
-            answers += ipv6.map { DNSResourceRecord(name: question.name, ttl: ttl, data: .aaaa($0)) }
+            answers += ipv6.shuffled().map { DNSResourceRecord(name: question.name, ttl: ttl, data: .aaaa($0)) }
         }
         return DNSMessage.response(to: query, answers: answers, authoritative: true)
     }

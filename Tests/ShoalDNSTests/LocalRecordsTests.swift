@@ -93,6 +93,24 @@ import Testing
         #expect(table.snapshot.endpointCount == 3)
     }
 
+    @Test func aSharedNameAnswersEveryAddressInAShuffledOrder() async throws {
+        let table = try Self.table()
+        for n in 10..<14 {
+            table.upsert(endpointID: "ep-web\(n)", DNSEndpointRecord(
+                network: "app", names: ["frontend"], ipv4: [try DNSIPv4Address("172.18.0.\(n)")]
+            ))
+        }
+        let local = LocalRecords(table: table, networks: ["app"])
+        var firsts: Set<DNSRecordData> = []
+        for _ in 0..<64 {
+            let answers = try await Self.ask(local, "frontend", .a)?.answers.map(\.data) ?? []
+            #expect(Set(answers).count == 5 && answers.count == 5)
+            if let first = answers.first { firsts.insert(first) }
+        }
+        // 64 answers all led by one address would mean no shuffle (the chance of that with one: 5^-63).
+        #expect(firsts.count > 1)
+    }
+
     @Test func chainAnswersNXDomainInsideLocalDomainsAndRefusesWithoutForwarder() async throws {
         let local = LocalRecords(table: try Self.table(), networks: ["app"])
         let chain = ChainResolver(local: local, forwarder: nil, localDomains: ["app", "18.172.in-addr.arpa"])
