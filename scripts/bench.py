@@ -11,6 +11,10 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
   commit-diff                       `docker diff` and `docker commit` of a stopped container that wrote 50 files of
                                     1 MiB (the container's run and the image's removal untimed);
                                     dockerd runs with --bridge=none --iptables=false for these.
+  health-cpu                        100 containers with a 1 s healthcheck (`--health-cmd true`), all healthy: the
+                                    CPU the daemon process itself (shoal / dockerd) and the whole machine (the
+                                    engine and its checks' runc, however parented: run it on a quiet machine) use
+                                    over 60 s, one engine at a time; --health-rounds.
   net-create                        `docker network create` (rm untimed).
   run-net                           `docker run -d --network <user net>` until it returns; a peer on the same
                                     network then resolves the new name at once (failures counted and printed).
@@ -18,7 +22,7 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     UDP client on 127.0.0.11:53): one query in flight (p50/p99), 16 in flight
                                     (q/s, p99).
   tcp-throughput                    ~2 GiB over TCP between two containers on one user network (python in each netns).
-  Groups: "classic" (the first three), "network" (the rest).
+  Groups: "classic" (the first five), "network" (the rest).
   cluster                           Shoal only, not combinable with the others: a 5-host local cluster (3 managers)
                                     per round: `shoal cluster up` time, worker Down (5 s and 1 s heartbeat), leader
                                     killed -> new Leader and a write (see scripts/bench_cluster.py); --cluster-rounds.
@@ -92,7 +96,7 @@ BATCH_SIZE = 100
 PARALLELISM = 8
 SYSTEM_CONTAINERD_SOCK = "/run/containerd/containerd.sock"
 ENGINES = ("shoal", "docker")
-CLASSIC_WORKLOADS = ("run-true", "run-detached", "batch", "commit-diff")
+CLASSIC_WORKLOADS = ("run-true", "run-detached", "batch", "commit-diff", "health-cpu")
 NETWORK_WORKLOADS = ("net-create", "run-net", "dns-p50", "dns-qps", "tcp-throughput")
 WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS
 GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS}
@@ -1014,6 +1018,73 @@ def w_commit_diff(engine, i):
     return diff_ms, commit_ms
 
 
+HEALTH_CONTAINERS = 100
+HEALTH_SECONDS = 60.0
+
+
+def process_cpu(pid, reaped=True):
+    """user + system seconds of `pid`, with those of the children it has reaped (a health check's runc) unless
+    `reaped` is false; 0 when gone."""
+    text = read(f"/proc/{pid}/stat")
+    if not text:
+        return 0.0
+    fields = text.rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15 if reaped else 13]) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu():
+    """CPU seconds the machine has spent busy (every CPU: user, nice, system, irq, softirq, steal)."""
+    fields = [int(f) for f in read("/proc/stat").splitlines()[0].split()[1:]]
+    return (sum(fields[0:3]) + sum(fields[5:8])) / os.sysconf("SC_CLK_TCK")
+
+
+def w_health_cpu(engine, i):
+    """`HEALTH_CONTAINERS` containers checked every second, all healthy: the CPU seconds the daemon process uses
+    itself over `HEALTH_SECONDS`, and those the whole machine uses meanwhile (every process of the engine and of
+    its checks, however they are parented: run it on a quiet machine)."""
+    names = [f"bench-health-{i}-{n}" for n in range(HEALTH_CONTAINERS)]
+
+    def start(name):
+        engine.docker("run", "-d", "--name", name, "--network", "none", "--health-cmd", "true",
+                      "--health-interval", "1s", "--health-timeout", "10s", IMAGE, "sleep", "100000", timeout=300)
+
+    try:
+        _, errors = parallel(start, names)
+        if errors:
+            raise RuntimeError(f"{engine.name}: {len(errors)} containers did not start: {errors[0]}")
+        deadline = time.monotonic() + 300
+        while True:
+            healthy = engine.docker("ps", "-q", "--filter", "health=healthy", timeout=120).stdout.split()
+            if len(healthy) >= HEALTH_CONTAINERS:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{engine.name}: {len(healthy)} of {HEALTH_CONTAINERS} healthy after 300 s")
+            time.sleep(1)
+        time.sleep(5)  # the starts' own work settles
+        parts = engine.memory_processes()
+        before = {part: sum(process_cpu(p) for p in pids) for part, pids in parts.items()}
+        daemon_before, machine_before = process_cpu(engine.pid, reaped=False), machine_cpu()
+        time.sleep(HEALTH_SECONDS)
+        daemon, machine = process_cpu(engine.pid, reaped=False) - daemon_before, machine_cpu() - machine_before
+        after = {part: sum(process_cpu(p) for p in pids) for part, pids in parts.items()}
+        still = engine.docker("ps", "-q", "--filter", "health=healthy", timeout=120).stdout.split()
+        if len(still) < HEALTH_CONTAINERS:
+            raise RuntimeError(f"{engine.name}: only {len(still)} healthy at the end of the window")
+        # The checks kept running: a container's last check began within the last few intervals.
+        checks = json.loads(engine.docker("inspect", "-f", "{{json .State.Health.Log}}", names[-1]).stdout)
+        started = datetime.datetime.fromisoformat(checks[-1]["Start"][:26].rstrip("Z") + "+00:00")
+        age = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
+        if age > 5:
+            raise RuntimeError(f"{engine.name}: the last check of {names[-1]} began {age:.1f} s ago")
+        log(f"{engine.name} health-cpu #{i}: {engine.name} daemon itself {daemon:.2f} s, the machine {machine:.2f} s; "
+            "with the children they reaped: " +
+            ", ".join(f"{part} {after[part] - before[part]:.2f} s" for part in parts) + f" in {HEALTH_SECONDS:g} s")
+        return daemon, machine
+    finally:
+        for k in range(0, len(names), 20):
+            engine.docker("rm", "-f", *names[k:k + 20], timeout=300, check=False)
+
+
 def parallel(fn, items):
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=PARALLELISM)
     try:
@@ -1213,6 +1284,9 @@ TABLE_ROWS = [
     (None, "memory_mib", "MiB", None),
     (f"diff: {COMMIT_FILES} x 1 MiB written", "diff", "ms", ("max", 0.5)),
     (f"commit: {COMMIT_FILES} x 1 MiB written", "commit", "ms", ("max", 0.5)),
+    (f"health-cpu: daemon, {HEALTH_CONTAINERS} x 1 s checks, CPU in {HEALTH_SECONDS:g} s", "health_daemon_cpu", "s",
+     ("max", 0.5)),
+    ("health-cpu: the whole machine, CPU", "health_machine_cpu", "s", None),
     ("net-create: network create", "net_create", "ms", ("max", 1.0)),
     ("run-net: run -d --network <user net>", "run_net", "ms", ("max", 0.5)),
     ("dns-p50: 1 in flight, p50", "dns_p50_us", "us", ("max", 1.0)),
@@ -1416,6 +1490,8 @@ def main():
                         "workloads (3)")
     parser.add_argument("--batch-iterations", type=int, default=3, help=f"rounds of the {BATCH_SIZE}-container "
                         "workload (3)")
+    parser.add_argument("--health-rounds", type=int, default=1, help="rounds of the health-cpu workload, "
+                        f"{HEALTH_SECONDS:g} s per engine each (1)")
     parser.add_argument("--net-rounds", type=int, default=3, help="rounds of the DNS and TCP workloads, "
                         "overlay-dns-qps too (3)")
     parser.add_argument("--tcp-rounds", type=int, default=5, help="rounds of overlay-throughput, each a timed "
@@ -1579,6 +1655,16 @@ def main():
 
         if "commit-diff" in classic:
             alternate("commit-diff", lambda name, i: w_commit_diff(engines[name], i), keep_commit_diff)
+
+        if "health-cpu" in classic:
+            log(f"workload health-cpu: {HEALTH_CONTAINERS} containers, {HEALTH_SECONDS:g} s, "
+                f"{args.health_rounds} rounds per engine, alternating")
+        for i in range(args.health_rounds if "health-cpu" in classic else 0):
+            for name in order(i):
+                both = attempt(name, "health-cpu", i, lambda: w_health_cpu(engines[name], i))
+                if both:
+                    keep_sample("health_daemon_cpu")(name, i, both[0])
+                    keep_sample("health_machine_cpu")(name, i, both[1])
 
         if "batch" in classic:
             log(f"workload batch: {BATCH_SIZE} containers, {PARALLELISM} at a time, {args.batch_iterations} rounds")

@@ -238,9 +238,7 @@ extension ConmonRuntime {
     public func execProcess(id: String, args: [String], env: [String] = [], user: String? = nil,
                             workingDir: String? = nil, privileged: Bool = false) throws -> OCIProcess {
         guard !args.isEmpty else { throw ShoalError.invalidArgument("No exec command specified") }
-        let bundle = try bundlePath(id: id)
-        guard let data = try FileIO.readFile(bundle + "/config.json") else { throw RuntimeErrors.noSuchContainer(id) }
-        let spec = try JSONDecoder().decode(OCISpec.self, from: Data(data))
+        let spec = try execSpecs.spec(id: id, path: try bundlePath(id: id) + "/config.json")
         var process = spec.process
         process.args = args
         for entry in env {

@@ -22,6 +22,8 @@ public final class ConmonRuntime: Sendable {
     public let paths: RuntimePaths
     public let binaries: RuntimeBinaries
     let logger: Logger
+    /// The specs execs start from (see ExecSpecCache: checked against the file at each use).
+    let execSpecs = ExecSpecCache()
 
     /// Environment for conmon (and through it runc): a fixed PATH, nothing from the daemon's environment.
     static let baseEnvironment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
@@ -110,6 +112,7 @@ public final class ConmonRuntime: Sendable {
         }
         await stopConmon(id: id, grace: force ? 2 : 5)
         removeFiles(id: id)
+        execSpecs.forget(id)
     }
 
     /// Waits for conmon to exit after the container ended (it drains logs first); SIGKILL after `grace` seconds.

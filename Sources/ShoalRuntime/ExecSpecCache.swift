@@ -1,0 +1,54 @@
+import Foundation
+import Glibc
+import ShoalCore
+import ShoalOS
+import Synchronization
+
+/// The containers' OCI specs as last decoded for an exec, so that a health check every second does not read and
+/// decode config.json each time. A memo, not state: each use compares the file's identity (inode, size, change
+/// time) with the one decoded, so a rewritten spec (`docker update`, a new container under the same id) is read
+/// again, and the runtime still finds everything from its files after a restart.
+final class ExecSpecCache: Sendable {
+    private struct Entry {
+        var identity: FileIdentity
+        var spec: OCISpec
+    }
+
+    struct FileIdentity: Equatable {
+        var inode: UInt
+        var size: Int
+        var changed: timespec
+
+        static func == (a: FileIdentity, b: FileIdentity) -> Bool {
+            a.inode == b.inode && a.size == b.size && a.changed.tv_sec == b.changed.tv_sec
+                && a.changed.tv_nsec == b.changed.tv_nsec
+        }
+
+        static func of(_ path: String) -> FileIdentity? {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            return FileIdentity(inode: UInt(info.st_ino), size: Int(info.st_size), changed: info.st_ctim)
+        }
+    }
+
+    /// At most this many specs are kept (a host's running containers with checks or execs); past it, all go.
+    static let capacity = 4096
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// The spec at `path` for container `id`, decoded again only when the file is not the one decoded last.
+    func spec(id: String, path: String) throws -> OCISpec {
+        let identity = FileIdentity.of(path)
+        if let identity, let entry = entries.withLock({ $0[id] }), entry.identity == identity { return entry.spec }
+        guard let data = try FileIO.readFile(path) else { throw RuntimeErrors.noSuchContainer(id) }
+        let spec = try JSONDecoder().decode(OCISpec.self, from: Data(data))
+        if let identity {
+            entries.withLock { entries in
+                if entries.count >= Self.capacity { entries.removeAll() }
+                entries[id] = Entry(identity: identity, spec: spec)
+            }
+        }
+        return spec
+    }
+
+    func forget(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+}
