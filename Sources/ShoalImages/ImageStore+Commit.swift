@@ -19,7 +19,7 @@ extension ImageStore {
         let unpacker = self.unpacker
         let top = base.layers.last
         let layer = try await runBlocking {
-            try unpacker.ingestAndUnpack(file: path, expectedBlob: nil, mediaType: nil, parent: top, expectedDiffID: nil)
+            try unpacker.adoptAndUnpack(file: path, parent: top)
         }
         if state.layers[layer.chainID.hex] == nil { state.layers[layer.chainID.hex] = layer }
         let now = RFC3339.format(created)

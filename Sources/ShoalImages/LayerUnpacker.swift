@@ -23,15 +23,35 @@ struct LayerUnpacker: Sendable {
     /// Unpacks a blob already in the store.
     func unpack(blob: Digest, mediaType: String?, parent: Digest?, expectedDiffID: Digest?) throws -> StoreState.Layer {
         let blobPath = content.path(for: blob)
+        return try unpack(archiveAt: blobPath, parent: parent, expectedDiffID: expectedDiffID) { _ in
+            (blob, mediaType ?? Self.mediaType(ofBlobAt: blobPath))
+        }
+    }
+
+    /// Unpacks the uncompressed layer tar at `file` (one the daemon wrote: `docker commit`), then moves the file
+    /// into the blob store under the digest the extraction computed, its diffID: each byte is written, read and
+    /// hashed once.
+    func adoptAndUnpack(file: String, parent: Digest?) throws -> StoreState.Layer {
+        defer { unlink(file) }
+        return try unpack(archiveAt: file, parent: parent, expectedDiffID: nil) { diffID in
+            try content.adopt(fileAt: file, digest: diffID)
+            return (diffID, MediaType.dockerLayer)
+        }
+    }
+
+    /// Extracts the archive at `path` into a staging directory, has `store` keep the blob (given the diffID; it
+    /// answers the blob's digest and media type), then places the layer.
+    private func unpack(archiveAt path: String, parent: Digest?, expectedDiffID: Digest?,
+                        store: (Digest) throws -> (blob: Digest, mediaType: String)) throws -> StoreState.Layer {
         let staging = temporaryDirectory + "/layer-" + Identifier.random().prefix(16)
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        let result = try Extraction.extractLayer(archiveAt: blobPath, to: staging + "/diff",
+        let result = try Extraction.extractLayer(archiveAt: path, to: staging + "/diff",
                                                  options: .init(expectedDiffID: expectedDiffID, idMapping: idMapping))
+        let (blob, mediaType) = try store(result.diffID)
         let chainID = parent.map { Digest.sha256(of: Array("\($0) \(result.diffID)".utf8)) } ?? result.diffID
         let layer = StoreState.Layer(
-            chainID: chainID, diffID: result.diffID, blob: blob,
-            blobMediaType: mediaType ?? Self.mediaType(ofBlobAt: blobPath),
+            chainID: chainID, diffID: result.diffID, blob: blob, blobMediaType: mediaType,
             blobSize: content.size(of: blob) ?? 0, uncompressedSize: result.uncompressedSize,
             size: DirectorySize.of(staging + "/diff"))
         let final = layersDirectory + "/" + chainID.hex

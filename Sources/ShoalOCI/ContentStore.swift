@@ -53,6 +53,26 @@ public struct ContentStore: Sendable {
         }
     }
 
+    /// Moves `source`, whose digest the caller has just computed while reading it (a layer it made and unpacked),
+    /// into the store under `digest`: flushed to disk, then renamed, so a blob file that exists is still complete.
+    /// Across filesystems it is copied (and hashed again). `source` is gone afterwards either way.
+    public func adopt(fileAt source: String, digest: Digest) throws {
+        defer { unlink(source) }
+        if contains(digest) { return }
+        let fd = open(source, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ShoalError.notFound("cannot open \(source): \(String(cString: strerror(errno)))") }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard synced else {
+            throw ShoalError.internalError("cannot write blob \(digest): \(String(cString: strerror(errno)))")
+        }
+        if rename(source, path(for: digest)) == 0 { return }
+        guard errno == EXDEV else {
+            throw ShoalError.internalError("cannot store blob \(digest): \(String(cString: strerror(errno)))")
+        }
+        try ingest(fileAt: source, expected: digest)
+    }
+
     /// Copies a file into the store while hashing it.
     @discardableResult
     public func ingest(fileAt source: String, expected: Digest? = nil) throws -> (digest: Digest, size: Int64) {

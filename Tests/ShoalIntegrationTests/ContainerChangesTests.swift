@@ -51,6 +51,19 @@ import Testing
             let inspected = try await daemon.dockerOK(["image", "inspect", "-f",
                                                        "{{.Comment}}|{{.Author}}|{{len .RootFS.Layers}}", "committed:1"])
             #expect(inspected == "made by a test|Shoal Test|2", "\(inspected)")
+            // The new layer's blob is in the store under its diffID: `docker save` carries layers hashing to the
+            // image's RootFS.
+            let archive = run.path("committed.tar")
+            try await daemon.dockerOK(["save", "-o", archive, "committed:1"])
+            let layers = try await daemon.dockerOK(["image", "inspect", "-f", "{{json .RootFS.Layers}}", "committed:1"])
+            let saved = try await Shell.run("/usr/bin/env", ["python3", "-c", """
+                import hashlib, json, sys, tarfile
+                with tarfile.open(sys.argv[1]) as t:
+                    manifest = json.load(t.extractfile('manifest.json'))
+                    print(json.dumps(['sha256:' + hashlib.sha256(t.extractfile(l).read()).hexdigest()
+                                      for l in manifest[0]['Layers']], separators=(',', ':')))
+                """, archive])
+            #expect(saved.stdout.trimmingCharacters(in: .newlines) == layers, "\(saved.stderr)")
             let bad = try await daemon.docker(["commit", "--change", "FROBNICATE x", name, "bad:1"])
             #expect(bad.status != 0 && bad.stderr.contains("frobnicate is not a valid change command"), "\(bad)")
             #expect(try await daemon.dockerOK(["inspect", "-f", "{{.State.Status}}", name]) == "running")
