@@ -13,11 +13,14 @@ extension LeaderServices {
     /// A heartbeat on `nodeID`'s session: the node's role as the store has it now. A removed node's session ends
     /// here; a node coming back (or new) is Ready again.
     func heartbeat(from nodeID: String, period: Duration) async throws -> NodeRole {
+        // Counted before the store is asked for the node: under a heavy write load a read can wait seconds
+        // behind the store's apply queue, and a heartbeat counted only after it could come too late.
+        let back = await health.seen(nodeID, period: period)
         guard let node = try await objects.node(nodeID) else {
             await health.forget(nodeID)
             throw SwarmErrors.removedNode(nodeID)
         }
-        try await health.heartbeat(nodeID, period: period)
+        if back { try await health.becameReady(nodeID) }
         return node.spec.role == .manager ? .manager : .worker
     }
 

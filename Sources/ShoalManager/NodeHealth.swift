@@ -36,7 +36,19 @@ actor NodeHealth {
 
     /// A heartbeat from `nodeID`, just told `period`: a node that was unknown or Down is Ready again.
     func heartbeat(_ nodeID: String, period: Duration) async throws {
-        guard case .ready = tracker.heartbeat(nodeID, at: .now, period: period) else { return }
+        guard seen(nodeID, period: period) else { return }
+        try await becameReady(nodeID)
+    }
+
+    /// Counts a heartbeat the moment it arrives (no store call on the way); true when the node was unknown or
+    /// Down, and `becameReady` is to follow once the node is known to be in the cluster still.
+    func seen(_ nodeID: String, period: Duration) -> Bool {
+        guard case .ready = tracker.heartbeat(nodeID, at: .now, period: period) else { return false }
+        return true
+    }
+
+    /// Records Ready a node that `seen` found unknown or Down.
+    func becameReady(_ nodeID: String) async throws {
         do {
             try await setState(nodeID, .ready)
         } catch {
