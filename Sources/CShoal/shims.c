@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <sys/inotify.h>
 #include <termios.h>
@@ -90,6 +91,12 @@ int cshoal_mount(const char *source, const char *target, const char *fstype, uns
     return mount(source, target, fstype, flags, data);
 }
 int cshoal_umount_detach(const char *target) { return umount2(target, MNT_DETACH); }
+
+long cshoal_fs_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    return (long)info.f_type;
+}
 long cshoal_lgetxattr(const char *path, const char *name, void *value, unsigned long size) {
     return lgetxattr(path, name, value, size);
 }

@@ -40,7 +40,8 @@ public struct Daemon: Sendable {
                                     insecureRegistries: try InsecureRegistries(configuration.insecureRegistries),
                                     idMapping: remap?.mapping, logger: logger)
         let runtime = try ConmonRuntime(
-            paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger)
+            paths: RuntimePaths(runcRoot: paths.runcRoot, stateRoot: paths.runtimeStateRoot), logger: logger,
+            execScratchInMemory: true)
         let volumes = try VolumeService(store: store, root: paths.volumesRoot, events: events, idMapping: remap?.mapping)
         let networks = try NetworkService(store: store, events: events, options: try networkOptions(paths, idMapping: remap?.mapping),
                                           logger: logger)

@@ -59,6 +59,12 @@ public enum Mounts {
         }
     }
 
+    /// Whether `path` is on a tmpfs (or ramfs): files there cost no disk inode, journal or block allocation.
+    public static func isInMemory(_ path: String) -> Bool {
+        let type = cshoal_fs_type(path)
+        return type == 0x0102_1994 || type == 0x8584_58F6  // TMPFS_MAGIC, RAMFS_MAGIC
+    }
+
     /// `umount -l target`. Not being mounted is not an error (undo must be idempotent).
     public static func unmount(_ target: String) throws {
         if cshoal_umount_detach(target) == 0 { return }

@@ -4,7 +4,9 @@
 ///     <runcRoot>/<id>/state.json          runc's own state (runc --root)
 ///     <stateRoot>/exits/<id>              exit code, written by conmon (--exit-dir)
 ///     <stateRoot>/sockets/<id> → bundle   symlink made by conmon (--socket-dir-path); attach socket is <bundle>/attach
-///     <stateRoot>/containers/<id>/        conmon --persist-dir: conmon.pid, pid, exit, exec/<session>/
+///     <stateRoot>/containers/<id>/        conmon --persist-dir: conmon.pid, pid, exit
+///     <stateRoot>/exec/<id>/<session>/    an exec's bundle and conmon --persist-dir (a tmpfs of its own when
+///                                         the state root is on disk: an exec makes and drops a dozen files)
 ///
 /// The bundle directory belongs to the engine (any path): the runtime writes config.json there and conmon puts
 /// `attach` (socket), `ctl` and `winsz` (fifos) next to it. The log path is the engine's too.
@@ -27,5 +29,9 @@ public struct RuntimePaths: Sendable, Equatable {
     public func containerPidFile(_ id: String) -> String { persistDir(id) + "/pid" }
     /// conmon's symlink to the bundle; opening it gives the bundle dir even after a restart.
     public func socketLink(_ id: String) -> String { socketDir + "/" + id }
-    public func execDir(_ id: String, session: String) -> String { persistDir(id) + "/exec/" + session }
+    /// Every exec session's directory is below this one.
+    public var execRoot: String { stateRoot + "/exec" }
+    /// The exec sessions of container `id`.
+    public func execSessions(_ id: String) -> String { execRoot + "/" + id }
+    public func execDir(_ id: String, session: String) -> String { execSessions(id) + "/" + session }
 }

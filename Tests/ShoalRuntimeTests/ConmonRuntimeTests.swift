@@ -98,7 +98,12 @@ import Testing
             #expect(stats.pidsLimit == 20 && stats.pidsCurrent >= 1)
             #expect(stats.memoryUsage > 0 && stats.cpuTotalUsage > 0)
 
-            let top = try await fx.runtime.ps(id: id)
+            // `runc start` returns as the init process is told to exec: `ps` may still see it as `runc init`.
+            var top = try await fx.runtime.ps(id: id)
+            for _ in 0..<40 where top.processes.first?.last != "sleep 100" {
+                try await Task.sleep(for: .milliseconds(50))
+                top = try await fx.runtime.ps(id: id)
+            }
             #expect(top.titles == ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"])
             #expect(top.processes.count == 1 && top.processes.first?.last == "sleep 100" && top.processes.first?.first == "root")
 
@@ -136,7 +141,7 @@ import Testing
                 _ = try await fx.runtime.exec(id: id, process: fx.runtime.execProcess(id: id, args: ["nosuch"]),
                                               terminal: false, stdin: false)
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: fx.paths.persistDir(id) + "/exec").isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fx.paths.execSessions(id)).isEmpty)
             try await fx.runtime.delete(id: id, force: true)
             #expect(try await fx.assertGone(id, conmonPid: nil) == [])
         }
@@ -173,7 +178,7 @@ import Testing
                 terminal: false, stdin: false)
             #expect(try await RuntimeFixture.collect(try #require(after.attach)).stdout == "no\n")
             #expect(try await after.wait() == 0)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: fx.paths.persistDir(id) + "/exec").isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fx.paths.execSessions(id)).isEmpty)
             try await fx.runtime.delete(id: id, force: true)
             #expect(try await fx.assertGone(id, conmonPid: nil) == [])
         }

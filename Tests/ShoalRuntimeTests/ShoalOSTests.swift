@@ -24,6 +24,21 @@ import Testing
         #expect(stderr == "to-2\n")
     }
 
+    @Test func aTmpfsIsToldFromADisk() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mem-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer {
+            try? Mounts.unmount(directory)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let onDisk = Mounts.isInMemory(directory)
+        try Mounts.tmpfs(target: directory, options: "size=1m")
+        #expect(Mounts.isInMemory(directory))
+        try Mounts.unmount(directory)
+        #expect(Mounts.isInMemory(directory) == onDisk)
+        #expect(!Mounts.isInMemory(directory + "/nosuch"))
+    }
+
     @Test func signalledChildMapsTo128PlusN() async throws {
         let child = try ChildProcess.spawn("/bin/sleep", ["10"])
         child.signal(SIGKILL)

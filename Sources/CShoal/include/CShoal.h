@@ -34,6 +34,8 @@ uint32_t cshoal_epollout(void);
 /// Mount wrappers (flags as in mount(2)); umount with MNT_DETACH.
 int cshoal_mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data);
 int cshoal_umount_detach(const char *target);
+/// statfs(2)'s f_type of the filesystem `path` is on (TMPFS_MAGIC …), or -1 with errno.
+long cshoal_fs_type(const char *path);
 /* lgetxattr(2): the value's length, or -1 with errno. */
 long cshoal_lgetxattr(const char *path, const char *name, void *value, unsigned long size);
 unsigned long cshoal_ms_bind(void);
