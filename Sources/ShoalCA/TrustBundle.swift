@@ -82,7 +82,8 @@ public struct TrustBundle: Sendable {
 
     /// `issuer` is a CA valid at `now` whose name and key signed `certificate`.
     static func issued(_ certificate: Certificate, by issuer: Certificate, at now: Date) -> Bool {
-        guard certificate.issuer == issuer.subject, case .isCertificateAuthority = try? issuer.extensions.basicConstraints,
+        guard certificate.issuer == issuer.subject,
+              case .isCertificateAuthority = try? issuer.extensions.basicConstraints,
               issuer.notValidBefore <= now, now <= issuer.notValidAfter else { return false }
         return issuer.publicKey.isValidSignature(certificate.signature, for: certificate)
     }

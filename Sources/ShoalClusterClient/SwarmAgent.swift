@@ -237,7 +237,9 @@ public actor SwarmAgent {
                             await self.leads(address)
                             await self.told(role: message.role)
                         }
-                        if !message.trustRootsDigest.isEmpty { await self.told(trustRootsDigest: message.trustRootsDigest) }
+                        if !message.trustRootsDigest.isEmpty {
+                            await self.told(trustRootsDigest: message.trustRootsDigest)
+                        }
                         if message.hasEndpoints { await events.endpoints(message.endpoints) }
                         if message.hasAssignments { await events.assignments(message.assignments) }
                         if message.hasLogSubscription { await events.logSubscription(message.logSubscription) }

@@ -47,7 +47,8 @@ struct NodeSigner: Sendable {
 
     /// The roots nodes hold for the cluster as `info` describes it.
     static func trustRoots(_ info: SwarmInfo) -> String {
-        bundle([info.rootCACertificate] + (info.rotationRootCACertificate.isEmpty ? [] : [info.rotationRootCACertificate]))
+        let next = info.rotationRootCACertificate
+        return bundle([info.rootCACertificate] + (next.isEmpty ? [] : [next]))
     }
 }
 
