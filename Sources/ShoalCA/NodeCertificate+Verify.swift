@@ -22,6 +22,11 @@ extension NodeCertificate {
         try Self.checkValidity(notBefore: notBefore, notAfter: notAfter, now: now, what: "certificate")
     }
 
+    /// This certificate's validity window contains `now`.
+    func checkValidity(at now: Date) throws {
+        try Self.checkValidity(notBefore: notBefore, notAfter: notAfter, now: now, what: "certificate")
+    }
+
     private static func checkValidity(notBefore: Date, notAfter: Date, now: Date, what: String) throws {
         let stamp = Date.ISO8601FormatStyle()
         if now > notAfter {

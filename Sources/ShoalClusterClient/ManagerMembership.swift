@@ -58,6 +58,8 @@ public enum NodeRenewal {
         public var certificatePEM: String
         public var keyPEM: String
         public var role: NodeRole
+        /// The trust roots the node holds from now on (the current root, and the next one during a rotation).
+        public var rootCAPEM: String
     }
 
     public static func renew(managers: [String], nodeID: String, rootCAPEM: String,
@@ -69,11 +71,16 @@ public enum NodeRenewal {
             channel in
             try await channel.nodeCA.renewNodeCertificate(request, options: ControlChannel.options(timeout: .seconds(10)))
         }
-        let certificate = try NodeCertificate.parse(response.certificatePem)
-        try certificate.verify(against: try RootCA(certificatePEM: rootCAPEM))
+        // Trusted through the roots the node holds now (a certificate from a next root carries that root
+        // cross-signed by the current one).
+        let certificate = try TrustBundle(pem: rootCAPEM).verify(chainPEM: response.certificatePem)
         guard certificate.nodeID == nodeID, key.matches(certificate) else {
             throw ShoalError.permissionDenied("a manager issued a certificate for another node or key")
         }
-        return Renewed(certificatePEM: response.certificatePem, keyPEM: key.pem, role: certificate.role)
+        // The roots that come back must lead to the certificate too, or the node would lock itself out.
+        let roots = response.rootCaPem.isEmpty ? rootCAPEM : response.rootCaPem
+        try TrustBundle(pem: roots).verify(chainPEM: response.certificatePem)
+        return Renewed(certificatePEM: response.certificatePem, keyPEM: key.pem, role: certificate.role,
+                       rootCAPEM: roots)
     }
 }

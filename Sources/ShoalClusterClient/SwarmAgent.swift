@@ -1,5 +1,6 @@
 import GRPCCore
 import Logging
+import ShoalCA
 import ShoalCore
 import ShoalClusterProto
 import Synchronization
@@ -37,6 +38,9 @@ public actor SwarmAgent {
         public var roleChanged: @Sendable (String) async -> Void
         /// The node was removed from the swarm (`docker node rm`): the agent stops.
         public var removed: @Sendable () async -> Void
+        /// The managers want the node to hold other trust roots (`docker swarm ca --rotate`): reported once per
+        /// change; the node renews its certificate, which brings them.
+        public var trustRootsChanged: @Sendable () async -> Void
         /// Endpoints on swarm-scoped networks on the other nodes: a full set when a session starts, then changes,
         /// handed over in the order the leader sent them.
         public var endpoints: @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void
@@ -56,6 +60,7 @@ public actor SwarmAgent {
         public init(managers: @escaping @Sendable ([String]) async -> Void = { _ in },
                     roleChanged: @escaping @Sendable (String) async -> Void = { _ in },
                     removed: @escaping @Sendable () async -> Void = {},
+                    trustRootsChanged: @escaping @Sendable () async -> Void = {},
                     endpoints: @escaping @Sendable (Shoal_Cluster_V1_EndpointUpdate) async -> Void = { _ in },
                     localAttachments: @escaping @Sendable () async -> [String] = { [] },
                     assignments: @escaping @Sendable (Shoal_Cluster_V1_Assignments) async -> Void = { _ in },
@@ -65,6 +70,7 @@ public actor SwarmAgent {
             self.managers = managers
             self.roleChanged = roleChanged
             self.removed = removed
+            self.trustRootsChanged = trustRootsChanged
             self.endpoints = endpoints
             self.localAttachments = localAttachments
             self.assignments = assignments
@@ -88,6 +94,8 @@ public actor SwarmAgent {
     private let events: Events
     private var loop: Task<Void, Never>?
     private var reportedRole: String?
+    /// The trust roots digest last reported through `trustRootsChanged`.
+    private var reportedTrustRoots: String?
     /// What the current session sends next (heartbeats, task states); nil between sessions.
     private var outbox: AsyncStream<Shoal_Cluster_V1_Heartbeat>.Continuation?
     /// The current session's connection to the leader, while the session lasts: the node's log subscriptions
@@ -229,6 +237,9 @@ public actor SwarmAgent {
                             await self.leads(address)
                             await self.told(role: message.role)
                         }
+                        if !message.trustRootsDigest.isEmpty {
+                            await self.told(trustRootsDigest: message.trustRootsDigest)
+                        }
                         if message.hasEndpoints { await events.endpoints(message.endpoints) }
                         if message.hasAssignments { await events.assignments(message.assignments) }
                         if message.hasLogSubscription { await events.logSubscription(message.logSubscription) }
@@ -254,6 +265,14 @@ public actor SwarmAgent {
         guard managers != configuration.managers else { return }
         configuration.managers = managers
         await events.managers(managers)
+    }
+
+    private func told(trustRootsDigest digest: String) {
+        guard digest != TrustBundle.digest(of: configuration.rootCAPEM), reportedTrustRoots != digest else { return }
+        reportedTrustRoots = digest
+        logger.info("swarm agent: the managers want this node to trust other roots")
+        let changed = events.trustRootsChanged
+        Task { await changed() }
     }
 
     private func told(role: String) {

@@ -19,14 +19,14 @@ final class ControlServer: Sendable {
     /// Binds and starts serving; throws when the address cannot be bound (port in use, no such address).
     static func start(host: String, port: Int, tls: TLSFiles, clusterID: String,
                       services: [any RegistrableRPCService], logger: Logger) async throws -> ControlServer {
-        let root = try RootCA(certificatePEM: tls.caCertificatePEM)
+        let trust = try TrustBundle(pem: tls.caCertificatePEM)
         let security = HTTP2ServerTransport.Posix.TransportSecurity.tls(
             .defaults(certificateChain: [.bytes(Array(tls.certificatePEM.utf8), format: .pem)],
                       privateKey: .bytes(Array(tls.keyPEM.utf8), format: .pem)) { config in
                 config.clientCertificateVerification = .noHostnameVerification
                 config.trustRoots = .certificates([.bytes(Array(tls.caCertificatePEM.utf8), format: .pem)])
                 config.customVerificationCallback = { certificates, promise in
-                    promise.succeed(PeerIdentity.verify(certificates, root: root, clusterID: clusterID))
+                    promise.succeed(PeerIdentity.verify(certificates, trust: trust, clusterID: clusterID))
                 }
             })
         let transport = HTTP2ServerTransport.Posix(

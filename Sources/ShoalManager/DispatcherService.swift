@@ -108,6 +108,7 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
             return entry
         }
         message.role = parameters.role?.rawValue ?? ""
+        message.trustRootsDigest = parameters.trustRootsDigest
         return message
     }
 }

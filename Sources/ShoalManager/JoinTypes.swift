@@ -27,4 +27,6 @@ public struct SessionParameters: Sendable {
     public var managers: [(nodeID: String, address: String)]
     /// The role the managers want for the node (nil when a follower answers).
     public var role: NodeRole?
+    /// SHA-256 of the trust roots the node must hold (empty when a follower answers).
+    public var trustRootsDigest = ""
 }

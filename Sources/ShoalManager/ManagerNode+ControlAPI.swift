@@ -29,7 +29,8 @@ extension ManagerNode {
         let role = try await requireLeader().heartbeat(from: nodeID, period: heartbeatPeriod)
         let managers = managerAddresses.isEmpty
             ? [(nodeID: config.nodeID, address: config.advertiseAddress)] : managerAddresses
-        return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers, role: role)
+        return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers, role: role,
+                                 trustRootsDigest: trustRootsDigest)
     }
 
     /// What a follower tells a node before refusing its session: the managers, to find the leader among.
@@ -63,23 +64,22 @@ extension ManagerNode {
         let host = joining.advertiseAddress.isEmpty
             ? joining.observedHost : String(joining.advertiseAddress.split(separator: ":").first ?? "")
         let nodeID = RandomID.generate()
-        let certificate = try await objects.rootCA().sign(
-            csr: joining.csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
-            ipAddresses: host.isEmpty ? [] : role == .manager ? [host, "127.0.0.1"] : [host],
-            validity: .seconds(Int64(info.spec.nodeCertExpiry)))
+        let signer = try await objects.signer()
+        let certificate = try signer.sign(csr: joining.csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
+                                          host: host, validity: info.spec.nodeCertExpiry)
         let now = Date()
         // A manager becomes one (store member, manager status) when it calls Membership.AddManager next.
         var spec = NodeSpec(role: .worker)
         spec.availability = joining.availability
         let node = SwarmNode(id: nodeID, version: 0, createdAt: now, updatedAt: now, spec: spec,
                              description: joining.description, status: NodeStatus(state: .ready, address: host),
-                             managerStatus: nil, trustRoot: info.rootCACertificate)
+                             managerStatus: nil, trustRoot: info.rootCACertificate, issuer: signer.issuer)
         guard try await objects.createNode(node) else {
             throw ShoalError.internalError("node ID \(nodeID) already taken")
         }
         if role == .worker { await leaderServices?.health.watch(nodeID, period: heartbeatPeriod) }
         logger.info("swarm: node \(nodeID) (\(joining.description.hostname), \(host)) joined as \(role)")
-        return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
+        return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: signer.trustRootsPEM,
                                      role: role, clusterID: info.id)
     }
 
@@ -97,21 +97,30 @@ extension ManagerNode {
         let info = try await objects.cluster()
         let role: NodeRole = node.spec.role == .manager ? .manager : .worker
         let host = node.status.address
-        let certificate = try await objects.rootCA().sign(
-            csr: csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
-            ipAddresses: host.isEmpty ? [] : role == .manager ? [host, "127.0.0.1"] : [host],
-            validity: .seconds(Int64(info.spec.nodeCertExpiry)))
-        return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: info.rootCACertificate,
+        let signer = try await objects.signer()
+        let certificate = try signer.sign(csr: csrPEM, nodeID: nodeID, role: role, clusterID: info.id, host: host,
+                                          validity: info.spec.nodeCertExpiry)
+        // What the node will trust and who issued its certificate, for `docker node inspect` and for the end of a
+        // root rotation (the node stores the files before it next calls).
+        let issuer = signer.issuer
+        let trustRoot = signer.clusterTrustRoot
+        try await objects.updateNode(nodeID) { node in
+            guard node.issuer != issuer || node.trustRoot != trustRoot else { return false }
+            node.issuer = issuer
+            node.trustRoot = trustRoot
+            return true
+        }
+        return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: signer.trustRootsPEM,
                                      role: role, clusterID: info.id)
     }
 
     /// A new key and a certificate for it for this manager's own node, signed here with the CA in the store, for
     /// the node as the store describes it now (its role, its address).
-    func signOwnCertificate() async throws -> (certificatePEM: String, keyPEM: String) {
+    func signOwnCertificate() async throws -> (certificatePEM: String, keyPEM: String, rootCAPEM: String) {
         let key = NodeKey.generate()
         let issued = try await signNodeCertificate(nodeID: config.nodeID,
                                                    csrPEM: try key.makeCSR(commonName: config.nodeID))
-        return (issued.certificatePEM, key.pem)
+        return (issued.certificatePEM, key.pem, issued.rootCAPEM)
     }
 
     // MARK: Membership

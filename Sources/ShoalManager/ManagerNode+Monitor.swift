@@ -32,6 +32,7 @@ extension ManagerNode {
             logger: logger)
         await refreshManagerAddresses()
         await refreshLeadership()
+        await followCAAndRaft()
         monitor = Task {
             var rounds = 0
             while !Task.isCancelled {
@@ -44,6 +45,7 @@ extension ManagerNode {
                     await self.probeManagers()
                     await self.leaderServices?.dropEndpointsOfRemovedNodes()
                     await self.followOwnRole()
+                    await self.followCAAndRaft()
                 }
                 await self.leaderServices?.health.expire()
             }

@@ -13,7 +13,9 @@ extension ManagerNode {
     /// The cluster object as Docker shows it (with the TLS issuer).
     func inspect() async throws -> SwarmInfo {
         var info = try await objects.cluster()
-        if let issuer = CertificateIssuer(rootCAPEM: info.rootCACertificate) { info.issuer = issuer }
+        // While a rotation runs, certificates come from the next root: Docker shows that root as the issuer.
+        let issuing = info.rotationRootCACertificate.isEmpty ? info.rootCACertificate : info.rotationRootCACertificate
+        if let issuer = CertificateIssuer(rootCAPEM: issuing) { info.issuer = issuer }
         return info
     }
 
@@ -22,12 +24,17 @@ extension ManagerNode {
         guard info.version == version else { throw SwarmErrors.outOfSequence }
         var spec = spec
         try spec.validate()
+        let rotation = try RootRotationPlan.plan(spec: spec, info: info)
+        spec.signingCACertificate = ""
+        spec.signingCAKey = ""
         info.spec = spec
         info.updatedAt = Date()
         let digest = try RootCA(certificatePEM: info.rootCACertificate).digest
         if rotateWorkerToken { info.joinTokens.worker = JoinToken.generate(rootDigest: digest).text }
         if rotateManagerToken { info.joinTokens.manager = JoinToken.generate(rootDigest: digest).text }
-        guard try await objects.replaceCluster(info, ifVersion: version) else { throw SwarmErrors.outOfSequence }
+        guard try await objects.replaceCluster(info, ifVersion: version, applying: rotation) else {
+            throw SwarmErrors.outOfSequence
+        }
         heartbeatPeriod = Self.period(spec)
     }
 
@@ -39,7 +46,9 @@ extension ManagerNode {
         var issuers: [String: CertificateIssuer] = [:]
         return try await objects.nodes().map { stored in
             var node = stored
-            if let issuer = issuers[node.trustRoot] ?? CertificateIssuer(rootCAPEM: node.trustRoot) {
+            // Nodes recorded before their certificate's issuer was kept: the issuer of their trust root.
+            if node.issuer.publicKey.isEmpty,
+               let issuer = issuers[node.trustRoot] ?? CertificateIssuer(rootCAPEM: node.trustRoot) {
                 issuers[node.trustRoot] = issuer
                 node.issuer = issuer
             }
@@ -119,6 +128,7 @@ extension SwarmSpec {
             throw ShoalError.invalidArgument("minimum certificate expiry time is: 1h0m0s")
         }
         guard heartbeatPeriod > 0 else { throw ShoalError.invalidArgument("heartbeat period must be positive") }
+        try raft.validate()
     }
 }
 

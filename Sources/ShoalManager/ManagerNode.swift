@@ -34,6 +34,8 @@ actor ManagerNode {
     var controlServer: ControlServer?
     var monitor: Task<Void, Never>?
     var heartbeatPeriod: Duration = .seconds(5)
+    /// SHA-256 of the trust roots nodes must hold (refreshed by the monitor): sessions tell it to their node.
+    var trustRootsDigest = ""
     /// The managers' control addresses, told to every session so agents can fail over (refreshed by the monitor).
     var managerAddresses: [(nodeID: String, address: String)] = []
     /// The leader-only services of this manager's current term: set while its etcd member is the store's raft
@@ -76,12 +78,13 @@ actor ManagerNode {
         let tls = EtcdServerTLS(certificateFile: paths.nodeCertificate, keyFile: paths.nodeKey,
                                 trustedCAFile: paths.caCertificate, requireClientCertificate: true)
         let host = config.advertiseHost
-        let member = EtcdMemberConfiguration(
+        var member = EtcdMemberConfiguration(
             name: config.nodeID, dataDirectory: paths.etcdData,
             clientURLs: ["https://\(host):\(config.etcdClientPort)"],
             peerURLs: ["https://\(host):\(config.etcdPeerPort)"], initialCluster: initialCluster,
             initialClusterState: state, initialClusterToken: config.clusterID, clientTLS: tls, peerTLS: tls,
             logFile: paths.etcdLog)
+        StoreRaftSettings.load(paths).apply(to: &member)
         let clientTLS = EtcdClientTLS(trustedCAFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
                                       keyFile: paths.nodeKey)
         // The supervisor keeps the member's pid in `<data>.pid` and stops a member a crashed daemon left behind.

@@ -14,12 +14,15 @@ import X509
 /// without a chain (the caller is anonymous and `ControlAccess` lets it reach NodeCA only).
 enum PeerIdentity {
     /// NIOSSL's custom verification: replaces the default chain check.
-    static func verify(_ certificates: [NIOSSLCertificate], root: RootCA, clusterID: String)
+    /// A chain reaches the trusted roots through the intermediates the caller presented (during a root rotation:
+    /// the next root cross-signed by the current one).
+    static func verify(_ certificates: [NIOSSLCertificate], trust: TrustBundle, clusterID: String)
         -> NIOSSLVerificationResultWithMetadata
     {
         guard let leaf = certificates.first, let der = try? leaf.toDERBytes(),
               let node = try? NodeCertificate(der: der), node.clusterID == clusterID,
-              (try? node.verify(against: root)) != nil else {
+              (try? trust.verify(node, intermediatesDER: certificates.dropFirst().compactMap { try? $0.toDERBytes() }))
+                != nil else {
             return .certificateVerified(VerificationMetadata(nil))
         }
         return .certificateVerified(VerificationMetadata(ValidatedCertificateChain([leaf])))

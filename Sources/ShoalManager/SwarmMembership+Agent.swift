@@ -33,6 +33,7 @@ extension SwarmMembership {
                 managers: { managers in await self.rememberManagers(managers) },
                 roleChanged: { role in if !isManager { await self.roleChanged(to: role) } },
                 removed: { if !isManager { await self.removedFromSwarm() } },
+                trustRootsChanged: { await self.trustRootsChanged() },
                 endpoints: handlers.update,
                 localAttachments: handlers.localAttachments,
                 assignments: { update in await tasks.apply(update) },

@@ -30,7 +30,8 @@ extension SwarmMembership {
             promoted.etcdClientPort = port + 1
             promoted.etcdPeerPort = port + 2
             promoted.managers = nil
-            let tls = try replaceOwnCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM)
+            let tls = try replaceOwnCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM,
+                                            rootCAPEM: renewed.rootCAPEM)
             let joined = JoinedNode(nodeID: config.nodeID, clusterID: config.clusterID, role: .manager,
                                     rootCAPEM: tls.caCertificatePEM, certificatePEM: tls.certificatePEM,
                                     keyPEM: tls.keyPEM)
@@ -61,7 +62,7 @@ extension SwarmMembership {
             try await manager.leaveStoreForDemotion()
             await stopAgent()
             await dropManager()
-            try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM)
+            try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM, rootCAPEM: own.rootCAPEM)
             var worker = config
             worker.role = NodeRoleName.worker.rawValue
             worker.etcdClientPort = 0
@@ -131,11 +132,12 @@ extension SwarmMembership {
         guard let config else { return }
         if let manager {
             let own = try await manager.signOwnCertificate()
-            try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM)
+            try replaceOwnCertificate(certificatePEM: own.certificatePEM, keyPEM: own.keyPEM, rootCAPEM: own.rootCAPEM)
             try await manager.restartServing()
         } else {
             let renewed = try await certificateFromManagers(config)
-            try replaceOwnCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM)
+            try replaceOwnCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM,
+                                            rootCAPEM: renewed.rootCAPEM)
         }
         await stopAgent()
         try await startAgent(config)
@@ -151,12 +153,13 @@ extension SwarmMembership {
                                            rootCAPEM: tls.caCertificatePEM, identity: tls.identity)
     }
 
-    /// Writes this node's new certificate and key in place of the old ones (the CA stays); returns the files.
+    /// Writes this node's new certificate and key in place of the old ones, and the trust roots that came with
+    /// them (they change during a root rotation); returns the files.
     @discardableResult
-    func replaceOwnCertificate(certificatePEM: String, keyPEM: String) throws -> TLSFiles {
+    func replaceOwnCertificate(certificatePEM: String, keyPEM: String, rootCAPEM: String) throws -> TLSFiles {
         let current = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
-        let replaced = TLSFiles(caCertificatePEM: current.caCertificatePEM, certificatePEM: certificatePEM,
-                                keyPEM: keyPEM)
+        let replaced = TLSFiles(caCertificatePEM: rootCAPEM.isEmpty ? current.caCertificatePEM : rootCAPEM,
+                                certificatePEM: certificatePEM, keyPEM: keyPEM)
         try replaced.write(to: URL(fileURLWithPath: paths.tls))
         return replaced
     }

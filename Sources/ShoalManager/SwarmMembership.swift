@@ -97,6 +97,7 @@ public actor SwarmMembership {
         try? FileManager.default.removeItem(atPath: paths.directory)
         try FileManager.default.createDirectory(atPath: paths.directory, withIntermediateDirectories: true)
         try TLSFiles(rootCA: root, certificatePEM: certificate, key: key).write(to: URL(fileURLWithPath: paths.tls))
+        try StoreRaftSettings(raft: spec.raft).save(paths)
         // The data key is made here, once for the swarm, and only ever copied from manager to manager.
         try ClusterDataKey.generate().write(to: paths.dataKey)
 

@@ -24,7 +24,8 @@ extension SwarmNode {
                                 reachability: ManagerReachability(rawValue: node.managerStatus.reachability) ?? .unknown,
                                 address: node.managerStatus.address)
                 : nil,
-            trustRoot: node.trustRootPem)
+            trustRoot: node.trustRootPem,
+            issuer: CertificateIssuer(subject: node.certIssuerSubject, publicKey: node.certIssuerPublicKey))
     }
 
     /// The node as the store keeps it (without its version, which is the store's, nor who leads, which is the
@@ -45,6 +46,8 @@ extension SwarmNode {
             node.managerStatus.address = managerStatus.address
         }
         node.trustRootPem = trustRoot
+        node.certIssuerSubject = issuer.subject
+        node.certIssuerPublicKey = issuer.publicKey
         node.createdAtMs = createdAt.milliseconds
         node.updatedAtMs = updatedAt.milliseconds
         return node
@@ -60,12 +63,16 @@ extension SwarmInfo {
         spec.heartbeatPeriod = TimeInterval(cluster.spec.heartbeatPeriodMs) / 1000
         spec.nodeCertExpiry = TimeInterval(cluster.spec.nodeCertExpiryS)
         spec.taskHistoryRetentionLimit = Int(cluster.spec.taskHistoryRetentionLimit)
+        spec.setCAAndRaft(from: cluster.spec)
         self.init(
             id: cluster.id, version: UInt64(stored.version), createdAt: Date(milliseconds: cluster.createdAtMs),
             updatedAt: Date(milliseconds: cluster.updatedAtMs), spec: spec,
             joinTokens: SwarmJoinTokens(worker: cluster.workerJoinToken, manager: cluster.managerJoinToken),
             rootCACertificate: cluster.rootCaPem, dataPathPort: cluster.dataPathPort,
             defaultAddressPools: cluster.defaultAddressPools, subnetSize: cluster.subnetSize)
+        rotationRootCACertificate = cluster.rotationRootPem
+        rotationCrossSignedCertificate = cluster.rotationCrossSignedPem
+        lastForcedRotation = cluster.lastForcedRotation
     }
 
     var stored: Shoal_Cluster_V1_Cluster {
@@ -76,6 +83,10 @@ extension SwarmInfo {
         cluster.spec.heartbeatPeriodMs = Int64((spec.heartbeatPeriod * 1000).rounded())
         cluster.spec.nodeCertExpiryS = Int64(spec.nodeCertExpiry.rounded())
         cluster.spec.taskHistoryRetentionLimit = Int64(spec.taskHistoryRetentionLimit)
+        spec.storeCAAndRaft(in: &cluster.spec)
+        cluster.rotationRootPem = rotationRootCACertificate
+        cluster.rotationCrossSignedPem = rotationCrossSignedCertificate
+        cluster.lastForcedRotation = lastForcedRotation
         cluster.workerJoinToken = joinTokens.worker
         cluster.managerJoinToken = joinTokens.manager
         cluster.rootCaPem = rootCACertificate

@@ -14,8 +14,8 @@ struct SwarmObjects: Sendable {
     let clusterID: String
 
     private var nodeTable: StoreTable<Shoal_Cluster_V1_Node> { StoreTable(store) }
-    private var clusterTable: StoreTable<Shoal_Cluster_V1_Cluster> { StoreTable(store) }
-    private var authorityTable: StoreTable<Shoal_Cluster_V1_CertificateAuthority> { StoreTable(store) }
+    var clusterTable: StoreTable<Shoal_Cluster_V1_Cluster> { StoreTable(store) }
+    var authorityTable: StoreTable<Shoal_Cluster_V1_CertificateAuthority> { StoreTable(store) }
 
     /// How often a change is tried again when other writers keep changing the object first.
     static let casAttempts = 5

@@ -13,6 +13,16 @@ public struct SwarmSpec: Codable, Sendable, Equatable {
     public var nodeCertExpiry: TimeInterval = 90 * 24 * 3600
     /// Kept for Docker's shape: tasks kept per slot.
     public var taskHistoryRetentionLimit: Int = 5
+    /// `--snapshot-interval`, `--max-snapshots` and the raft ticks (SwarmCAAndRaft.swift).
+    public var raft = SwarmRaftSpec()
+    /// Bumped by `docker swarm ca --rotate` without a certificate: a change starts a root rotation.
+    public var forceRotate: UInt64 = 0
+    /// `--external-ca`.
+    public var externalCAs: [SwarmExternalCA] = []
+    /// `docker swarm ca --rotate --ca-cert/--ca-key`: the root to rotate to. Passed to an update, never kept
+    /// in the spec nor shown (Docker redacts them too).
+    public var signingCACertificate = ""
+    public var signingCAKey = ""
 
     public init() {}
 }
@@ -43,6 +53,12 @@ public struct SwarmInfo: Codable, Sendable, Equatable {
     public var dataPathPort: UInt32
     public var defaultAddressPools: [String]
     public var subnetSize: UInt32
+    /// While `docker swarm ca --rotate` runs: the root every node moves to (PEM); empty otherwise.
+    public var rotationRootCACertificate = ""
+    /// The rotation root cross-signed by the current root (PEM), while a rotation runs.
+    public var rotationCrossSignedCertificate = ""
+    /// The `forceRotate` the last rotation answered: a spec with another value starts one.
+    public var lastForcedRotation: UInt64 = 0
 
     public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: SwarmSpec,
                 joinTokens: SwarmJoinTokens, rootCACertificate: String, issuer: CertificateIssuer = CertificateIssuer(),

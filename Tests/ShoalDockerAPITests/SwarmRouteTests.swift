@@ -117,7 +117,16 @@ import Testing
             (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"CAConfig":{"NodeCertExpiry":1800000000000}}}"#, .badRequest,
              "minimum certificate expiry time is: 1h0m0s"),
             (#"{"ListenAddr":"0.0.0.0:2377","AutoLockManagers":true}"#, .notImplemented, nil),
-            (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"Raft":{"SnapshotInterval":5}}}"#, .notImplemented, nil),
+            (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"Raft":{"ElectionTick":2,"HeartbeatTick":3}}}"#, .badRequest,
+             "election tick must be greater than heartbeat tick"),
+            (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"Raft":{"ElectionTick":8,"HeartbeatTick":2}}}"#, .badRequest,
+             "election tick (8) must be at least 5 times the heartbeat tick (2): the cluster store (etcd) requires it"),
+            (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"Raft":{"ElectionTick":501}}}"#, .badRequest,
+             "election tick (501) is too long: the cluster store (etcd) allows at most 500 ticks"),
+            (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"Raft":{"HeartbeatTick":-1}}}"#, .badRequest,
+             "raft ticks must be positive"),
+            (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"CAConfig":{"ExternalCAs":[{"Protocol":"acme","URL":"https://ca"}]}}}"#,
+             .badRequest, #"invalid protocol: "acme""#),
             (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"CAConfig":{"ExternalCAs":[{"Protocol":"cfssl","URL":"https://ca"}]}}}"#,
              .notImplemented, nil),
         ]
@@ -236,7 +245,8 @@ import Testing
             ("/swarm/update?version=10", #"{"CAConfig":{"NodeCertExpiry":"90d"}}"#, .badRequest, nil),
             ("/swarm/update?version=10", #"{"EncryptionConfig":{"AutoLockManagers":true}}"#, .notImplemented, nil),
             ("/swarm/update?version=10", #"{"TaskDefaults":{"LogDriver":{"Name":"json-file"}}}"#, .notImplemented, nil),
-            ("/swarm/update?version=10", #"{"CAConfig":{"ForceRotate":1}}"#, .notImplemented, nil),
+            ("/swarm/update?version=10", #"{"Raft":{"ElectionTick":1,"HeartbeatTick":1}}"#, .badRequest,
+             "election tick must be greater than heartbeat tick"),
         ]
         let swarm = FakeSwarmBackend(active: true)
         try await RouteTest.run(swarm) { client in

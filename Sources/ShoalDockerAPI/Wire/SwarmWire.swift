@@ -12,16 +12,6 @@ enum Nanoseconds {
     static func seconds(_ nanoseconds: Int64) -> TimeInterval { TimeInterval(nanoseconds) / 1_000_000_000 }
 }
 
-/// Shoal's cluster store is etcd, whose raft is tuned by the store, not by the swarm spec: `/swarm` shows
-/// swarmkit's defaults (what `docker info` prints for a fresh Docker swarm) and a spec may only repeat them.
-enum FixedRaft {
-    static let snapshotInterval: UInt64 = 10_000
-    static let keepOldSnapshots: UInt64 = 0
-    static let logEntriesForSlowFollowers: UInt64 = 500
-    static let electionTick = 10
-    static let heartbeatTick = 1
-}
-
 /// `Version` of every swarm object (`{"Index": n}`, the object's store revision).
 struct ObjectVersionWire: Codable, Sendable {
     var Index: UInt64?
@@ -103,32 +93,16 @@ struct SwarmSpecWire: Codable, Sendable {
             }
             spec.nodeCertExpiry = Nanoseconds.seconds(expiry)
         }
+        spec.raft = try raftSpec()
+        try applyCAConfig(to: &spec)
         try checkSupported()
         return spec
     }
 
     /// What Shoal cannot honour is refused rather than dropped, so a client never believes a setting took.
     private func checkSupported() throws {
-        if let raft = Raft {
-            // Zero means "the default", which is what Shoal has.
-            func differs<T: BinaryInteger>(_ given: T?, _ fixed: T) -> Bool { (given ?? 0) != 0 && given != fixed }
-            let changed = differs(raft.SnapshotInterval, FixedRaft.snapshotInterval)
-                || differs(raft.LogEntriesForSlowFollowers, FixedRaft.logEntriesForSlowFollowers)
-                || differs(raft.ElectionTick, FixedRaft.electionTick)
-                || differs(raft.HeartbeatTick, FixedRaft.heartbeatTick)
-                || (raft.KeepOldSnapshots.map { $0 != FixedRaft.keepOldSnapshots } ?? false)
-            if changed {
-                throw ShoalError(.notImplemented,
-                                 "raft settings cannot be changed: the cluster store (etcd) keeps its own")
-            }
-        }
-        if let ca = CAConfig {
-            if !(ca.ExternalCAs ?? []).isEmpty {
-                throw ShoalError(.notImplemented, "external CAs are not supported")
-            }
-            if !(ca.SigningCACert ?? "").isEmpty || !(ca.SigningCAKey ?? "").isEmpty || (ca.ForceRotate ?? 0) != 0 {
-                throw ShoalError(.notImplemented, "root CA rotation is not supported")
-            }
+        if !(CAConfig?.ExternalCAs ?? []).isEmpty {
+            throw ShoalError(.notImplemented, "external CAs are not supported")
         }
         if TaskDefaults?.LogDriver != nil {
             throw ShoalError(.notImplemented, "a cluster-wide default log driver is not supported")
@@ -144,11 +118,9 @@ extension SwarmSpec {
         SwarmSpecWire(
             Name: name, Labels: labels,
             Orchestration: .init(TaskHistoryRetentionLimit: Int64(taskHistoryRetentionLimit)),
-            Raft: .init(SnapshotInterval: FixedRaft.snapshotInterval, KeepOldSnapshots: FixedRaft.keepOldSnapshots,
-                        LogEntriesForSlowFollowers: FixedRaft.logEntriesForSlowFollowers,
-                        ElectionTick: FixedRaft.electionTick, HeartbeatTick: FixedRaft.heartbeatTick),
+            Raft: raftWire,
             Dispatcher: .init(HeartbeatPeriod: Nanoseconds.from(heartbeatPeriod)),
-            CAConfig: .init(NodeCertExpiry: Nanoseconds.from(nodeCertExpiry)),
+            CAConfig: caConfigWire,
             TaskDefaults: .init(),
             EncryptionConfig: .init(AutoLockManagers: false))
     }
@@ -205,7 +177,8 @@ extension SwarmInfo {
         ClusterInfoWire(
             ID: id, Version: ObjectVersionWire(version), CreatedAt: Wire.rfc3339Nano(createdAt),
             UpdatedAt: Wire.rfc3339Nano(updatedAt), Spec: spec.wire,
-            TLSInfo: TLSInfoWire(trustRoot: rootCACertificate, issuer: issuer), RootRotationInProgress: false,
+            TLSInfo: TLSInfoWire(trustRoot: rootCACertificate, issuer: issuer),
+            RootRotationInProgress: !rotationRootCACertificate.isEmpty,
             DefaultAddrPool: defaultAddressPools, SubnetSize: subnetSize, DataPathPort: dataPathPort)
     }
 

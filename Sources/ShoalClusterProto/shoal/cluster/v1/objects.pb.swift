@@ -336,6 +336,18 @@ public nonisolated struct Shoal_Cluster_V1_Node: @unchecked Sendable {
     set {_uniqueStorage()._updatedAtMs = newValue}
   }
 
+  /// The issuer of the node's current certificate (DER subject and SubjectPublicKeyInfo), recorded when a manager
+  /// signs it: `docker swarm ca --rotate` is done once every node's certificate comes from the new root.
+  public var certIssuerSubject: Data {
+    get {_storage._certIssuerSubject}
+    set {_uniqueStorage()._certIssuerSubject = newValue}
+  }
+
+  public var certIssuerPublicKey: Data {
+    get {_storage._certIssuerPublicKey}
+    set {_uniqueStorage()._certIssuerPublicKey = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -359,49 +371,154 @@ public nonisolated struct Shoal_Cluster_V1_ClusterSpec: Sendable {
 
   public var taskHistoryRetentionLimit: Int64 = 0
 
+  /// Fields from 20 on: the swarm's raft and CA options (`--snapshot-interval`, `--max-snapshots`, raft ticks,
+  /// `--external-ca`, `docker swarm ca --rotate`).
+  public var raft: Shoal_Cluster_V1_RaftSpec {
+    get {_raft ?? Shoal_Cluster_V1_RaftSpec()}
+    set {_raft = newValue}
+  }
+  /// Returns true if `raft` has been explicitly set.
+  public var hasRaft: Bool {self._raft != nil}
+  /// Clears the value of `raft`. Subsequent reads from it will return its default value.
+  public mutating func clearRaft() {self._raft = nil}
+
+  /// Bumped by `docker swarm ca --rotate` without a certificate: a new root CA is made when it changes.
+  public var forceRotate: UInt64 = 0
+
+  public var externalCas: [Shoal_Cluster_V1_ExternalCA] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _raft: Shoal_Cluster_V1_RaftSpec? = nil
+}
+
+/// Docker's raft options. The store is etcd: each manager's member takes them at its next start
+/// (`--snapshot-count`, `--max-snapshots`, `--heartbeat-interval`/`--election-timeout` at 100 ms a tick).
+public nonisolated struct Shoal_Cluster_V1_RaftSpec: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var snapshotInterval: UInt64 = 0
+
+  public var keepOldSnapshots: UInt64 = 0
+
+  public var logEntriesForSlowFollowers: UInt64 = 0
+
+  public var electionTick: UInt32 = 0
+
+  public var heartbeatTick: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A CA that signs node certificates for the managers (`--external-ca protocol=cfssl,url=…`).
+public nonisolated struct Shoal_Cluster_V1_ExternalCA: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var `protocol`: String = String()
+
+  public var url: String = String()
+
+  public var options: Dictionary<String,String> = [:]
+
+  /// The root the external CA issues from (empty: the cluster's root).
+  public var caCertPem: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
 
 /// The swarm itself, one object whose ID is the cluster ID.
-public nonisolated struct Shoal_Cluster_V1_Cluster: Sendable {
+public nonisolated struct Shoal_Cluster_V1_Cluster: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   public var spec: Shoal_Cluster_V1_ClusterSpec {
-    get {_spec ?? Shoal_Cluster_V1_ClusterSpec()}
-    set {_spec = newValue}
+    get {_storage._spec ?? Shoal_Cluster_V1_ClusterSpec()}
+    set {_uniqueStorage()._spec = newValue}
   }
   /// Returns true if `spec` has been explicitly set.
-  public var hasSpec: Bool {self._spec != nil}
+  public var hasSpec: Bool {_storage._spec != nil}
   /// Clears the value of `spec`. Subsequent reads from it will return its default value.
-  public mutating func clearSpec() {self._spec = nil}
+  public mutating func clearSpec() {_uniqueStorage()._spec = nil}
 
-  public var workerJoinToken: String = String()
+  public var workerJoinToken: String {
+    get {_storage._workerJoinToken}
+    set {_uniqueStorage()._workerJoinToken = newValue}
+  }
 
-  public var managerJoinToken: String = String()
+  public var managerJoinToken: String {
+    get {_storage._managerJoinToken}
+    set {_uniqueStorage()._managerJoinToken = newValue}
+  }
 
-  public var rootCaPem: String = String()
+  public var rootCaPem: String {
+    get {_storage._rootCaPem}
+    set {_uniqueStorage()._rootCaPem = newValue}
+  }
 
-  public var dataPathPort: UInt32 = 0
+  public var dataPathPort: UInt32 {
+    get {_storage._dataPathPort}
+    set {_uniqueStorage()._dataPathPort = newValue}
+  }
 
-  public var defaultAddressPools: [String] = []
+  public var defaultAddressPools: [String] {
+    get {_storage._defaultAddressPools}
+    set {_uniqueStorage()._defaultAddressPools = newValue}
+  }
 
-  public var subnetSize: UInt32 = 0
+  public var subnetSize: UInt32 {
+    get {_storage._subnetSize}
+    set {_uniqueStorage()._subnetSize = newValue}
+  }
 
-  public var createdAtMs: Int64 = 0
+  public var createdAtMs: Int64 {
+    get {_storage._createdAtMs}
+    set {_uniqueStorage()._createdAtMs = newValue}
+  }
 
-  public var updatedAtMs: Int64 = 0
+  public var updatedAtMs: Int64 {
+    get {_storage._updatedAtMs}
+    set {_uniqueStorage()._updatedAtMs = newValue}
+  }
+
+  /// While a root rotation runs: the new root and its certificate cross-signed by the current root (what nodes
+  /// present so that peers still trusting only the current root accept them).
+  public var rotationRootPem: String {
+    get {_storage._rotationRootPem}
+    set {_uniqueStorage()._rotationRootPem = newValue}
+  }
+
+  public var rotationCrossSignedPem: String {
+    get {_storage._rotationCrossSignedPem}
+    set {_uniqueStorage()._rotationCrossSignedPem = newValue}
+  }
+
+  /// The `force_rotate` value the last rotation answered.
+  public var lastForcedRotation: UInt64 {
+    get {_storage._lastForcedRotation}
+    set {_uniqueStorage()._lastForcedRotation = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _spec: Shoal_Cluster_V1_ClusterSpec? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The cluster's root CA with its key, kept apart from the cluster object so that reading the cluster (every
@@ -420,6 +537,15 @@ public nonisolated struct Shoal_Cluster_V1_CertificateAuthority: Sendable {
   /// Serial numbers (lowercase hex) of user certificates (credentials bundles) revoked with
   /// `shoal credentials --revoke`: the cluster endpoint refuses them.
   public var revokedUserSerials: [String] = []
+
+  /// While a root rotation runs: the new root with its key (empty when an external CA holds it).
+  public var rotationCertificatePem: String = String()
+
+  public var rotationKeyPem: String = String()
+
+  /// Each earlier root's successor cross-signed by it, newest first: issued certificates carry them, so that an
+  /// etcd member still trusting an earlier root (it reads its trusted CA file at start only) accepts them.
+  public var crossSignedPems: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1007,7 +1133,7 @@ nonisolated extension Shoal_Cluster_V1_ManagerStatus: SwiftProtobuf.Message, Swi
 
 nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Node"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{1}description\0\u{1}status\0\u{3}manager_status\0\u{3}trust_root_pem\0\u{3}created_at_ms\0\u{3}updated_at_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{1}description\0\u{1}status\0\u{3}manager_status\0\u{3}trust_root_pem\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{4}\u{c}cert_issuer_subject\0\u{3}cert_issuer_public_key\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1018,6 +1144,8 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
     var _trustRootPem: String = String()
     var _createdAtMs: Int64 = 0
     var _updatedAtMs: Int64 = 0
+    var _certIssuerSubject: Data = Data()
+    var _certIssuerPublicKey: Data = Data()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1036,6 +1164,8 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
       _trustRootPem = source._trustRootPem
       _createdAtMs = source._createdAtMs
       _updatedAtMs = source._updatedAtMs
+      _certIssuerSubject = source._certIssuerSubject
+      _certIssuerPublicKey = source._certIssuerPublicKey
     }
   }
 
@@ -1062,6 +1192,8 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
         case 6: try { try decoder.decodeSingularStringField(value: &_storage._trustRootPem) }()
         case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAtMs) }()
         case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
+        case 20: try { try decoder.decodeSingularBytesField(value: &_storage._certIssuerSubject) }()
+        case 21: try { try decoder.decodeSingularBytesField(value: &_storage._certIssuerPublicKey) }()
         default: break
         }
       }
@@ -1098,6 +1230,12 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
       if _storage._updatedAtMs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._updatedAtMs, fieldNumber: 8)
       }
+      if !_storage._certIssuerSubject.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._certIssuerSubject, fieldNumber: 20)
+      }
+      if !_storage._certIssuerPublicKey.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._certIssuerPublicKey, fieldNumber: 21)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1115,6 +1253,8 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
         if _storage._trustRootPem != rhs_storage._trustRootPem {return false}
         if _storage._createdAtMs != rhs_storage._createdAtMs {return false}
         if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
+        if _storage._certIssuerSubject != rhs_storage._certIssuerSubject {return false}
+        if _storage._certIssuerPublicKey != rhs_storage._certIssuerPublicKey {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1126,7 +1266,7 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ClusterSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{3}heartbeat_period_ms\0\u{3}node_cert_expiry_s\0\u{3}task_history_retention_limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{3}heartbeat_period_ms\0\u{3}node_cert_expiry_s\0\u{3}task_history_retention_limit\0\u{2}\u{f}raft\0\u{3}force_rotate\0\u{3}external_cas\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1139,12 +1279,19 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.heartbeatPeriodMs) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.nodeCertExpiryS) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.taskHistoryRetentionLimit) }()
+      case 20: try { try decoder.decodeSingularMessageField(value: &self._raft) }()
+      case 21: try { try decoder.decodeSingularUInt64Field(value: &self.forceRotate) }()
+      case 22: try { try decoder.decodeRepeatedMessageField(value: &self.externalCas) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
@@ -1160,6 +1307,15 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
     if self.taskHistoryRetentionLimit != 0 {
       try visitor.visitSingularInt64Field(value: self.taskHistoryRetentionLimit, fieldNumber: 5)
     }
+    try { if let v = self._raft {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    } }()
+    if self.forceRotate != 0 {
+      try visitor.visitSingularUInt64Field(value: self.forceRotate, fieldNumber: 21)
+    }
+    if !self.externalCas.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.externalCas, fieldNumber: 22)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1169,14 +1325,17 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
     if lhs.heartbeatPeriodMs != rhs.heartbeatPeriodMs {return false}
     if lhs.nodeCertExpiryS != rhs.nodeCertExpiryS {return false}
     if lhs.taskHistoryRetentionLimit != rhs.taskHistoryRetentionLimit {return false}
+    if lhs._raft != rhs._raft {return false}
+    if lhs.forceRotate != rhs.forceRotate {return false}
+    if lhs.externalCas != rhs.externalCas {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}worker_join_token\0\u{3}manager_join_token\0\u{3}root_ca_pem\0\u{3}data_path_port\0\u{3}default_address_pools\0\u{3}subnet_size\0\u{3}created_at_ms\0\u{3}updated_at_ms\0")
+nonisolated extension Shoal_Cluster_V1_RaftSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RaftSpec"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}snapshot_interval\0\u{3}keep_old_snapshots\0\u{3}log_entries_for_slow_followers\0\u{3}election_tick\0\u{3}heartbeat_tick\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1184,70 +1343,240 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._spec) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.workerJoinToken) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.managerJoinToken) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.rootCaPem) }()
-      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.dataPathPort) }()
-      case 7: try { try decoder.decodeRepeatedStringField(value: &self.defaultAddressPools) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.subnetSize) }()
-      case 9: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
-      case 10: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.snapshotInterval) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.keepOldSnapshots) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.logEntriesForSlowFollowers) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.electionTick) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatTick) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    if self.snapshotInterval != 0 {
+      try visitor.visitSingularUInt64Field(value: self.snapshotInterval, fieldNumber: 1)
     }
-    try { if let v = self._spec {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if !self.workerJoinToken.isEmpty {
-      try visitor.visitSingularStringField(value: self.workerJoinToken, fieldNumber: 3)
+    if self.keepOldSnapshots != 0 {
+      try visitor.visitSingularUInt64Field(value: self.keepOldSnapshots, fieldNumber: 2)
     }
-    if !self.managerJoinToken.isEmpty {
-      try visitor.visitSingularStringField(value: self.managerJoinToken, fieldNumber: 4)
+    if self.logEntriesForSlowFollowers != 0 {
+      try visitor.visitSingularUInt64Field(value: self.logEntriesForSlowFollowers, fieldNumber: 3)
     }
-    if !self.rootCaPem.isEmpty {
-      try visitor.visitSingularStringField(value: self.rootCaPem, fieldNumber: 5)
+    if self.electionTick != 0 {
+      try visitor.visitSingularUInt32Field(value: self.electionTick, fieldNumber: 4)
     }
-    if self.dataPathPort != 0 {
-      try visitor.visitSingularUInt32Field(value: self.dataPathPort, fieldNumber: 6)
+    if self.heartbeatTick != 0 {
+      try visitor.visitSingularUInt32Field(value: self.heartbeatTick, fieldNumber: 5)
     }
-    if !self.defaultAddressPools.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.defaultAddressPools, fieldNumber: 7)
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_RaftSpec, rhs: Shoal_Cluster_V1_RaftSpec) -> Bool {
+    if lhs.snapshotInterval != rhs.snapshotInterval {return false}
+    if lhs.keepOldSnapshots != rhs.keepOldSnapshots {return false}
+    if lhs.logEntriesForSlowFollowers != rhs.logEntriesForSlowFollowers {return false}
+    if lhs.electionTick != rhs.electionTick {return false}
+    if lhs.heartbeatTick != rhs.heartbeatTick {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_ExternalCA: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExternalCA"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}protocol\0\u{1}url\0\u{1}options\0\u{3}ca_cert_pem\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.`protocol`) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.url) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.options) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.caCertPem) }()
+      default: break
+      }
     }
-    if self.subnetSize != 0 {
-      try visitor.visitSingularUInt32Field(value: self.subnetSize, fieldNumber: 8)
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.`protocol`.isEmpty {
+      try visitor.visitSingularStringField(value: self.`protocol`, fieldNumber: 1)
     }
-    if self.createdAtMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.createdAtMs, fieldNumber: 9)
+    if !self.url.isEmpty {
+      try visitor.visitSingularStringField(value: self.url, fieldNumber: 2)
     }
-    if self.updatedAtMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 10)
+    if !self.options.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.options, fieldNumber: 3)
+    }
+    if !self.caCertPem.isEmpty {
+      try visitor.visitSingularStringField(value: self.caCertPem, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Shoal_Cluster_V1_ExternalCA, rhs: Shoal_Cluster_V1_ExternalCA) -> Bool {
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.url != rhs.url {return false}
+    if lhs.options != rhs.options {return false}
+    if lhs.caCertPem != rhs.caCertPem {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Cluster"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}worker_join_token\0\u{3}manager_join_token\0\u{3}root_ca_pem\0\u{3}data_path_port\0\u{3}default_address_pools\0\u{3}subnet_size\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{4}\u{a}rotation_root_pem\0\u{3}rotation_cross_signed_pem\0\u{3}last_forced_rotation\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _spec: Shoal_Cluster_V1_ClusterSpec? = nil
+    var _workerJoinToken: String = String()
+    var _managerJoinToken: String = String()
+    var _rootCaPem: String = String()
+    var _dataPathPort: UInt32 = 0
+    var _defaultAddressPools: [String] = []
+    var _subnetSize: UInt32 = 0
+    var _createdAtMs: Int64 = 0
+    var _updatedAtMs: Int64 = 0
+    var _rotationRootPem: String = String()
+    var _rotationCrossSignedPem: String = String()
+    var _lastForcedRotation: UInt64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _spec = source._spec
+      _workerJoinToken = source._workerJoinToken
+      _managerJoinToken = source._managerJoinToken
+      _rootCaPem = source._rootCaPem
+      _dataPathPort = source._dataPathPort
+      _defaultAddressPools = source._defaultAddressPools
+      _subnetSize = source._subnetSize
+      _createdAtMs = source._createdAtMs
+      _updatedAtMs = source._updatedAtMs
+      _rotationRootPem = source._rotationRootPem
+      _rotationCrossSignedPem = source._rotationCrossSignedPem
+      _lastForcedRotation = source._lastForcedRotation
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._spec) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._workerJoinToken) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._managerJoinToken) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._rootCaPem) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._dataPathPort) }()
+        case 7: try { try decoder.decodeRepeatedStringField(value: &_storage._defaultAddressPools) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._subnetSize) }()
+        case 9: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAtMs) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
+        case 20: try { try decoder.decodeSingularStringField(value: &_storage._rotationRootPem) }()
+        case 21: try { try decoder.decodeSingularStringField(value: &_storage._rotationCrossSignedPem) }()
+        case 22: try { try decoder.decodeSingularUInt64Field(value: &_storage._lastForcedRotation) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      try { if let v = _storage._spec {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if !_storage._workerJoinToken.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._workerJoinToken, fieldNumber: 3)
+      }
+      if !_storage._managerJoinToken.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._managerJoinToken, fieldNumber: 4)
+      }
+      if !_storage._rootCaPem.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._rootCaPem, fieldNumber: 5)
+      }
+      if _storage._dataPathPort != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._dataPathPort, fieldNumber: 6)
+      }
+      if !_storage._defaultAddressPools.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._defaultAddressPools, fieldNumber: 7)
+      }
+      if _storage._subnetSize != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._subnetSize, fieldNumber: 8)
+      }
+      if _storage._createdAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._createdAtMs, fieldNumber: 9)
+      }
+      if _storage._updatedAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._updatedAtMs, fieldNumber: 10)
+      }
+      if !_storage._rotationRootPem.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._rotationRootPem, fieldNumber: 20)
+      }
+      if !_storage._rotationCrossSignedPem.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._rotationCrossSignedPem, fieldNumber: 21)
+      }
+      if _storage._lastForcedRotation != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._lastForcedRotation, fieldNumber: 22)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Shoal_Cluster_V1_Cluster, rhs: Shoal_Cluster_V1_Cluster) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs._spec != rhs._spec {return false}
-    if lhs.workerJoinToken != rhs.workerJoinToken {return false}
-    if lhs.managerJoinToken != rhs.managerJoinToken {return false}
-    if lhs.rootCaPem != rhs.rootCaPem {return false}
-    if lhs.dataPathPort != rhs.dataPathPort {return false}
-    if lhs.defaultAddressPools != rhs.defaultAddressPools {return false}
-    if lhs.subnetSize != rhs.subnetSize {return false}
-    if lhs.createdAtMs != rhs.createdAtMs {return false}
-    if lhs.updatedAtMs != rhs.updatedAtMs {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._spec != rhs_storage._spec {return false}
+        if _storage._workerJoinToken != rhs_storage._workerJoinToken {return false}
+        if _storage._managerJoinToken != rhs_storage._managerJoinToken {return false}
+        if _storage._rootCaPem != rhs_storage._rootCaPem {return false}
+        if _storage._dataPathPort != rhs_storage._dataPathPort {return false}
+        if _storage._defaultAddressPools != rhs_storage._defaultAddressPools {return false}
+        if _storage._subnetSize != rhs_storage._subnetSize {return false}
+        if _storage._createdAtMs != rhs_storage._createdAtMs {return false}
+        if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
+        if _storage._rotationRootPem != rhs_storage._rotationRootPem {return false}
+        if _storage._rotationCrossSignedPem != rhs_storage._rotationCrossSignedPem {return false}
+        if _storage._lastForcedRotation != rhs_storage._lastForcedRotation {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1255,7 +1584,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CertificateAuthority"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}certificate_pem\0\u{3}key_pem\0\u{3}revoked_user_serials\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}certificate_pem\0\u{3}key_pem\0\u{3}revoked_user_serials\0\u{4}\u{10}rotation_certificate_pem\0\u{3}rotation_key_pem\0\u{3}cross_signed_pems\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1267,6 +1596,9 @@ nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Messa
       case 2: try { try decoder.decodeSingularStringField(value: &self.certificatePem) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.keyPem) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.revokedUserSerials) }()
+      case 20: try { try decoder.decodeSingularStringField(value: &self.rotationCertificatePem) }()
+      case 21: try { try decoder.decodeSingularStringField(value: &self.rotationKeyPem) }()
+      case 22: try { try decoder.decodeRepeatedStringField(value: &self.crossSignedPems) }()
       default: break
       }
     }
@@ -1285,6 +1617,15 @@ nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Messa
     if !self.revokedUserSerials.isEmpty {
       try visitor.visitRepeatedStringField(value: self.revokedUserSerials, fieldNumber: 4)
     }
+    if !self.rotationCertificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.rotationCertificatePem, fieldNumber: 20)
+    }
+    if !self.rotationKeyPem.isEmpty {
+      try visitor.visitSingularStringField(value: self.rotationKeyPem, fieldNumber: 21)
+    }
+    if !self.crossSignedPems.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.crossSignedPems, fieldNumber: 22)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1293,6 +1634,9 @@ nonisolated extension Shoal_Cluster_V1_CertificateAuthority: SwiftProtobuf.Messa
     if lhs.certificatePem != rhs.certificatePem {return false}
     if lhs.keyPem != rhs.keyPem {return false}
     if lhs.revokedUserSerials != rhs.revokedUserSerials {return false}
+    if lhs.rotationCertificatePem != rhs.rotationCertificatePem {return false}
+    if lhs.rotationKeyPem != rhs.rotationKeyPem {return false}
+    if lhs.crossSignedPems != rhs.crossSignedPems {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,79 @@
+import Foundation
+import ShoalCA
+import ShoalClusterProto
+import ShoalClusterStore
+import ShoalCore
+import ShoalModel
+
+/// The root rotation's writes: the cluster object and the CA (with the keys) change together, each on the version
+/// it was read at.
+extension SwarmObjects {
+    /// Writes `info` (a `swarm update`) and what `plan` asks of the CA, all or nothing; false when the cluster
+    /// or the CA changed since they were read.
+    func replaceCluster(_ info: SwarmInfo, ifVersion version: UInt64, applying plan: RootRotationPlan)
+        async throws -> Bool
+    {
+        guard case .keep = plan else {
+            guard let stored = try await authorityTable.get(clusterID) else {
+                throw ShoalError.internalError("the CA is missing from the store")
+            }
+            var info = info
+            var authority = stored.object
+            switch plan {
+            case .keep:
+                break
+            case .abort:
+                info.rotationRootCACertificate = ""
+                info.rotationCrossSignedCertificate = ""
+                authority.rotationCertificatePem = ""
+                authority.rotationKeyPem = ""
+            case .start(let next):
+                guard let key = next.keyPEM else { throw ShoalError.internalError("the new root CA has no key") }
+                let current = try RootCA(certificatePEM: authority.certificatePem, keyPEM: authority.keyPem)
+                info.rotationRootCACertificate = next.certificatePEM
+                info.rotationCrossSignedCertificate = try current.crossSign(next)
+                authority.rotationCertificatePem = next.certificatePEM
+                authority.rotationKeyPem = key
+            }
+            info.lastForcedRotation = info.spec.forceRotate
+            let write = try clusterTable.update(info.stored, ifVersion: Int64(version))
+                + authorityTable.update(authority, ifVersion: stored.version)
+            return try await store.commit(write).succeeded
+        }
+        return try await replaceCluster(info, ifVersion: version)
+    }
+
+    /// Ends a rotation once every node that is not Down holds a certificate from the next root: it becomes the
+    /// root, the join tokens pin it, and its cross-signature joins those certificates carry. Returns the new
+    /// root's PEM when it did; nil when the rotation must go on (or none runs, or another write came first).
+    func finishRootRotation() async throws -> String? {
+        let info = try await cluster()
+        guard !info.rotationRootCACertificate.isEmpty,
+              let stored = try await authorityTable.get(clusterID), !stored.object.rotationCertificatePem.isEmpty
+        else { return nil }
+        let next = try RootCA(certificatePEM: info.rotationRootCACertificate)
+        let issuer = try next.issuerDER()
+        let waiting = try await nodes().filter { node in
+            node.status.state != .down
+                && (node.issuer.subject != Data(issuer.subject) || node.issuer.publicKey != Data(issuer.publicKey))
+        }
+        guard waiting.isEmpty else { return nil }
+        var authority = stored.object
+        authority.certificatePem = authority.rotationCertificatePem
+        authority.keyPem = authority.rotationKeyPem
+        authority.crossSignedPems = Array(([info.rotationCrossSignedCertificate] + authority.crossSignedPems)
+            .prefix(NodeSigner.keptCrossSignatures))
+        authority.rotationCertificatePem = ""
+        authority.rotationKeyPem = ""
+        var finished = info
+        finished.rootCACertificate = info.rotationRootCACertificate
+        finished.rotationRootCACertificate = ""
+        finished.rotationCrossSignedCertificate = ""
+        finished.joinTokens = SwarmJoinTokens(worker: JoinToken.generate(rootDigest: next.digest).text,
+                                              manager: JoinToken.generate(rootDigest: next.digest).text)
+        finished.updatedAt = Date()
+        let write = try clusterTable.update(finished.stored, ifVersion: Int64(info.version))
+            + authorityTable.update(authority, ifVersion: stored.version)
+        return try await store.commit(write).succeeded ? finished.rootCACertificate : nil
+    }
+}
