@@ -41,6 +41,10 @@ extension ContainerService {
 
     public func logs(_ ref: String, options: ShoalModel.LogOptions) throws -> AsyncThrowingStream<ShoalModel.LogEntry, any Error> {
         let record = try resolve(ref)
+        if record.spec.host.logConfig?.type == "none" {
+            // Docker's ErrReadLogsNotSupported (501).
+            throw ShoalError(.notImplemented, "configured logging driver does not support reading")
+        }
         let runtimeOptions = ShoalRuntime.LogOptions(
             stdout: options.stdout, stderr: options.stderr, since: options.since.map(LogTimestamp.init(date:)),
             until: options.until.map(LogTimestamp.init(date:)), tail: options.tail,
