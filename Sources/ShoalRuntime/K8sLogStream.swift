@@ -19,6 +19,24 @@ public struct K8sLogStream: AsyncSequence, Sendable {
         let cursor: LogCursor
         public mutating func next() async throws -> LogEntry? { try await cursor.next() }
     }
+
+    /// The same entries in batches: what each read of the file gave (for readers that write in bulk).
+    public var batches: Batches { Batches(stream: self) }
+
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [LogEntry]
+        let stream: K8sLogStream
+
+        public func makeAsyncIterator() -> Iterator {
+            Iterator(cursor: LogCursor(path: stream.path, options: stream.options, watchDir: stream.watchDir,
+                                       isFinished: stream.isFinished))
+        }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            let cursor: LogCursor
+            public mutating func next() async throws -> [LogEntry]? { try await cursor.nextBatch() }
+        }
+    }
 }
 
 /// Reading position in a container's log: the open file (live or rotated, see `LogFiles`), its offset, a partial
@@ -54,26 +72,40 @@ final class LogCursor {
         if watcher >= 0 { close(watcher) }
     }
 
+    /// The next parsed entry that passes the options, without reading: nil once those parsed are used up.
+    private func takeReady() -> LogEntry? {
+        while readyIndex < ready.count {
+            let entry = ready[readyIndex]
+            readyIndex += 1
+            if let until = options.until, entry.timestamp > until {
+                done = true
+                ready = []
+                readyIndex = 0
+                return nil
+            }
+            if let since = options.since, entry.timestamp < since { continue }
+            if entry.stream == .stdout && !options.stdout { continue }
+            if entry.stream == .stderr && !options.stderr { continue }
+            return entry
+        }
+        return nil
+    }
+
+    /// The next entry and every other one already read (one read of the file holds many): nil at the end.
+    func nextBatch() async throws -> [LogEntry]? {
+        guard let first = try await next() else { return nil }
+        var batch = [first]
+        while let entry = takeReady() { batch.append(entry) }
+        return batch
+    }
+
     func next() async throws -> LogEntry? {
         if !opened {
             opened = true
             try await open()
         }
         while true {
-            while readyIndex < ready.count {
-                let entry = ready[readyIndex]
-                readyIndex += 1
-                if let until = options.until, entry.timestamp > until {
-                    done = true
-                    ready = []
-                    readyIndex = 0
-                    return nil
-                }
-                if let since = options.since, entry.timestamp < since { continue }
-                if entry.stream == .stdout && !options.stdout { continue }
-                if entry.stream == .stderr && !options.stderr { continue }
-                return entry
-            }
+            if let entry = takeReady() { return entry }
             ready.removeAll(keepingCapacity: true)
             readyIndex = 0
             if done || fd < 0 { return nil }
