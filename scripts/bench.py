@@ -22,7 +22,10 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     UDP client on 127.0.0.11:53): one query in flight (p50/p99), 16 in flight
                                     (q/s, p99).
   tcp-throughput                    ~2 GiB over TCP between two containers on one user network (python in each netns).
-  Groups: "classic" (the first five), "network" (the rest).
+  logs-read, logs-follow            `docker logs` of a container that wrote --logs-mb MiB (100) of 100-byte lines, and
+                                    `logs -f` throughput (first byte to end, MB/s) while a container writes as much;
+                                    default log driver (json-file) on both sides, `--network none`.
+  Groups: "classic" (the first five), "network" (the five after them), "logs" (the two log workloads).
   cluster                           Shoal only, not combinable with the others: a 5-host local cluster (3 managers)
                                     per round: `shoal cluster up` time, worker Down (5 s and 1 s heartbeat), leader
                                     killed -> new Leader and a write (see scripts/bench_cluster.py); --cluster-rounds.
@@ -91,15 +94,16 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCKER_CLI = "/usr/local/bin/docker" if os.path.exists("/usr/local/bin/docker") else "docker"
 IMAGE = "shoalbench/busybox:latest"
-APPLETS = ["sh", "true", "sleep", "echo", "cat"]
+APPLETS = ["sh", "true", "sleep", "echo", "cat", "yes", "head"]
 BATCH_SIZE = 100
 PARALLELISM = 8
 SYSTEM_CONTAINERD_SOCK = "/run/containerd/containerd.sock"
 ENGINES = ("shoal", "docker")
 CLASSIC_WORKLOADS = ("run-true", "run-detached", "batch", "commit-diff", "health-cpu")
 NETWORK_WORKLOADS = ("net-create", "run-net", "dns-p50", "dns-qps", "tcp-throughput")
-WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS
-GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS}
+LOG_WORKLOADS = ("logs-read", "logs-follow")
+WORKLOADS = CLASSIC_WORKLOADS + NETWORK_WORKLOADS + LOG_WORKLOADS
+GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS, "logs": LOG_WORKLOADS}
 OVERLAY_WORKLOADS = ("overlay-resolve", "overlay-run", "overlay-dns-qps", "overlay-throughput")  # bench_overlay.py
 SERVICES_WORKLOADS = ("service-create-1", "service-create-10", "service-create-50", "service-scale-50-100",
                       "service-update-50", "service-dns-scale", "service-update-load",
@@ -1021,6 +1025,68 @@ def w_run_detached(engine):
     return ms
 
 
+LOG_LINE = "0123456789" * 9 + "abcdefghi"  # 99 characters + newline: 100-byte lines
+
+
+def log_writer(nbytes, delay=0):
+    """A busybox shell command writing `nbytes` of 100-byte lines to stdout (after `delay` seconds)."""
+    pause = f"sleep {delay}; " if delay else ""
+    return f"{pause}yes {LOG_LINE} | head -c {nbytes}"
+
+
+def read_all(argv, env, timeout):
+    """Runs argv, reading its stdout to the end; (bytes, seconds from the first byte to the end)."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    total, first = 0, None
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            chunk = proc.stdout.read1(1 << 20)
+            if not chunk:
+                break
+            if first is None:
+                first = time.perf_counter()
+            total += len(chunk)
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(argv, timeout)
+    finally:
+        proc.stdout.close()
+        if proc.wait(timeout=30) != 0:
+            raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}")
+    return total, (time.perf_counter() - first) if first is not None else 0.0
+
+
+def w_logs_setup(engine, nbytes):
+    """The container whose log `logs-read` reads: it wrote `nbytes` and exited."""
+    engine.docker("rm", "-f", "bench-logs", check=False)
+    engine.docker("run", "--name", "bench-logs", "--network", "none", "-d", IMAGE, "sh", "-c", log_writer(nbytes))
+    engine.docker("wait", "bench-logs", timeout=600)
+
+
+def w_logs_read(engine, nbytes):
+    """`docker logs` of the whole log, until the CLI has written its last byte: ms."""
+    start = time.perf_counter()
+    got, _ = read_all([DOCKER_CLI, "logs", "bench-logs"], engine.env, timeout=600)
+    ms = (time.perf_counter() - start) * 1000.0
+    if got != nbytes:
+        raise RuntimeError(f"{engine.name}: docker logs gave {got} bytes of {nbytes}")
+    return ms
+
+
+def w_logs_follow(engine, nbytes, i):
+    """`docker logs -f` while the container writes `nbytes`: MB/s from its first byte to its end."""
+    name = f"bench-follow-{i}"
+    engine.docker("rm", "-f", name, check=False)
+    engine.docker("run", "--name", name, "--network", "none", "-d", IMAGE, "sh", "-c", log_writer(nbytes, 1))
+    try:
+        got, seconds = read_all([DOCKER_CLI, "logs", "-f", name], engine.env, timeout=600)
+    finally:
+        engine.docker("rm", "-f", name, check=False, timeout=120)
+    if got != nbytes:
+        raise RuntimeError(f"{engine.name}: docker logs -f gave {got} bytes of {nbytes}")
+    return nbytes / 1e6 / seconds if seconds > 0 else None
+
+
 COMMIT_FILES = 50  # of 1 MiB each: the issue's "container with a 50 MB change"
 
 
@@ -1343,6 +1409,8 @@ TABLE_ROWS = [
     (f"dns-qps: {DNS_IN_FLIGHT} in flight, q/s", "dns_qps", "q/s", ("min", 1.5)),
     (f"dns-qps: {DNS_IN_FLIGHT} in flight, p99", "dns_p99_us", "us", ("abs_max", 1000.0)),
     ("tcp-throughput: 2 GiB, Gb/s", "tcp_gbps", "Gb/s", ("min", 0.95)),
+    ("logs-read: docker logs of the log", "logs_read", "ms", ("max", 1.0)),
+    ("logs-follow: logs -f, MB/s", "logs_follow_mbps", "MB/s", ("min", 1.0)),
 ]
 
 
@@ -1564,6 +1632,8 @@ def main():
     parser.add_argument("--sim-heartbeat", type=float, default=5.0, help="control-plane: heartbeat period, s (5)")
     parser.add_argument("--sim-port", type=int, default=4577, help="control-plane: the leader's control port; "
                         "etcd takes the next two (4577)")
+    parser.add_argument("--logs-mb", type=float, default=100, help="MiB each container writes in logs-read and "
+                        "logs-follow (100)")
     parser.add_argument("--keep", action="store_true", help="keep the data and exec roots (for debugging)")
     parser.add_argument("--shoal-binary", help="use this shoal binary instead of building the release one")
     parser.add_argument("--own-containerd", action="store_true",
@@ -1611,6 +1681,8 @@ def main():
     selected = chosen or set(WORKLOADS)
     classic = [w for w in CLASSIC_WORKLOADS if w in selected]
     network = [w for w in NETWORK_WORKLOADS if w in selected]
+    logs = [w for w in LOG_WORKLOADS if w in selected]
+    log_bytes = int(args.logs_mb * (1 << 20)) // 100 * 100
     if os.geteuid() != 0:
         raise SystemExit("bench.py needs root")
     if network and not shutil.which("nsenter"):
@@ -1634,7 +1706,7 @@ def main():
     engines = {}
     host = None
     failed = None
-    record = {"timestamp": stamp, "machine": {}, "options": vars(args), "workloads": classic + network,
+    record = {"timestamp": stamp, "machine": {}, "options": vars(args), "workloads": classic + network + logs,
               "network": "classic workloads: --network none (both engines); network workloads: a user bridge "
                          "network (dockerd with iptables, its own bridge and pool)",
               "memory_kind": None, "samples": {n: {} for n in ENGINES}, "memory": {n: [] for n in ENGINES},
@@ -1685,7 +1757,7 @@ def main():
             else:
                 engine = DockerEngine(base, run_base, cli_config, args.own_containerd, host)
                 engines[name] = engine
-                engine.start(network=not classic)
+                engine.start(network=bool(network) and not classic)
             engine.docker("load", "-i", tarball, timeout=300)
             log(f"{name}: image loaded")
             # One untimed warm-up of each workload (first-use caches) before measuring.
@@ -1735,6 +1807,15 @@ def main():
                     f"{memory['running']} running, {kind} {kib / 1024.0:.1f} MiB = " +
                     ", ".join(f"{part} x{v['processes']} {v['pss_kib' if kind == 'PSS' else 'rss_kib'] / 1024.0:.1f}"
                               for part, v in memory["parts"].items()))
+
+        if "logs-read" in logs:
+            for name in names:
+                w_logs_setup(engines[name], log_bytes)
+                w_logs_read(engines[name], log_bytes)  # untimed warm-up (page cache)
+            alternate("logs-read", lambda name, i: w_logs_read(engines[name], log_bytes), keep_sample("logs_read"))
+        if "logs-follow" in logs:
+            alternate("logs-follow", lambda name, i: w_logs_follow(engines[name], log_bytes, i),
+                      keep_sample("logs_follow_mbps"))
 
         if network:
             docker = engines.get("docker")
@@ -1859,6 +1940,9 @@ def main():
             what.append(f"{', '.join(classic)}: --network none (network setup not compared), " +
                         ", ".join(([f"{args.iterations} iterations"] if set(classic) - {"batch"} else []) +
                                   ([f"{args.batch_iterations} batch rounds"] if "batch" in classic else [])))
+        if logs:
+            what.append(f"{', '.join(logs)}: {log_bytes / (1 << 20):g} MiB of 100-byte lines, json-file, "
+                        f"{args.iterations} iterations")
         if network:
             what.append(f"{', '.join(network)}: a user bridge network, dockerd with iptables; " +
                         ", ".join(([f"{args.iterations} iterations"] if {"net-create", "run-net"} & set(network)

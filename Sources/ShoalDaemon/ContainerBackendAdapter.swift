@@ -42,7 +42,7 @@ struct ContainerBackendAdapter: ContainerBackend {
         try await containers.resize(ref, height: height, width: width)
     }
     func containerLogs(_ ref: String, options: LogOptions) async throws -> AsyncThrowingStream<LogEntry, any Error> {
-        try await containers.logs(ref, options: options)
+        try await containers.logs(ref, options: options, joinLines: true)
     }
     func containerTop(_ ref: String, psArgs: String?) async throws -> ProcessTable { try await containers.top(ref) }
     func containerChanges(_ ref: String) async throws -> [FilesystemChange] { try await containers.changes(ref) }

@@ -39,20 +39,32 @@ extension ContainerService {
 
     // MARK: logs
 
-    public func logs(_ ref: String, options: ShoalModel.LogOptions) throws -> AsyncThrowingStream<ShoalModel.LogEntry, any Error> {
+    /// `docker logs`. `joinLines`: consecutive lines of one stream may come as one entry (for `docker logs`;
+    /// not for service logs, whose clients read one message per frame).
+    public func logs(_ ref: String, options: ShoalModel.LogOptions,
+                     joinLines: Bool = false) throws -> AsyncThrowingStream<ShoalModel.LogEntry, any Error> {
         let record = try resolve(ref)
+        if record.spec.host.logConfig?.type == "none" {
+            // Docker's ErrReadLogsNotSupported (501).
+            throw ShoalError(.notImplemented, "configured logging driver does not support reading")
+        }
         let runtimeOptions = ShoalRuntime.LogOptions(
             stdout: options.stdout, stderr: options.stderr, since: options.since.map(LogTimestamp.init(date:)),
             until: options.until.map(LogTimestamp.init(date:)), tail: options.tail,
             follow: options.follow && record.state.isRunning)
         let source = runtime.logs(id: record.id, logPath: paths.logPath(record.id), options: runtimeOptions)
+        // Without timestamps nobody needs a message per line: a run of one stream's lines from one read of the
+        // log goes out as one entry (one write, one frame), which is what makes a large log fast to read.
+        let joined = joinLines && !options.timestamps
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    for try await entry in source {
-                        continuation.yield(ShoalModel.LogEntry(
-                            stream: entry.stream == .stderr ? .stderr : .stdout, time: entry.timestamp.date,
-                            bytes: entry.bytes))
+                    for try await batch in source.batches {
+                        for entry in joined ? Self.joinRuns(batch) : batch {
+                            continuation.yield(ShoalModel.LogEntry(
+                                stream: entry.stream == .stderr ? .stderr : .stdout, time: entry.timestamp.date,
+                                bytes: entry.bytes))
+                        }
                     }
                     continuation.finish()
                 } catch {
@@ -61,6 +73,19 @@ extension ContainerService {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// Consecutive entries of one stream made one (the first one's time), up to 64 KiB each.
+    static func joinRuns(_ entries: [ShoalRuntime.LogEntry]) -> [ShoalRuntime.LogEntry] {
+        var joined: [ShoalRuntime.LogEntry] = []
+        for entry in entries {
+            if let last = joined.last, last.stream == entry.stream, last.bytes.count < 64 * 1024 {
+                joined[joined.count - 1].bytes.append(contentsOf: entry.bytes)
+            } else {
+                joined.append(entry)
+            }
+        }
+        return joined
     }
 
     // MARK: diff, top, stats

@@ -26,6 +26,8 @@ extension ContainerService {
         let rootfs = paths.rootfs(id)
         var undo = UndoStack()
         do {
+            let logPolicy = try Self.logPolicy(record.spec.host.logConfig)
+            try Self.checkJournal(logPolicy)
             for dir in [paths.upperDirectory(id), paths.workDirectory(id), rootfs] {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             }
@@ -60,7 +62,8 @@ extension ContainerService {
             // A previous run of this container may have left runc state if the daemon died mid-way.
             if runtime.hasState(id: id) { try? await runtime.delete(id: id, force: true) }
             let pid = try await runtime.create(
-                id: id, bundle: directory, spec: spec, logPath: paths.logPath(id), terminal: record.spec.tty,
+                id: id, bundle: directory, spec: spec, logPath: logPolicy.keepsLog ? paths.logPath(id) : nil,
+                terminal: record.spec.tty,
                 openStdin: record.spec.openStdin, stdinOnce: record.spec.stdinOnce)
             let runtime = self.runtime
             undo.push { try? await runtime.delete(id: id, force: true) }
@@ -210,15 +213,38 @@ extension ContainerService {
 
     // MARK: exit
 
+    /// Waits for the container's exit, and meanwhile keeps its log: rotation by size, and entries sent on to
+    /// the journal for the journald driver. Both end by themselves once the container has ended and its last
+    /// output is in the log, before the exit is handled.
     func startMonitor(_ id: String) {
         monitors[id]?.cancel()
         let runtime = self.runtime
+        let logPath = paths.logPath(id)
+        let policy = try? Self.logPolicy(records[id]?.spec.host.logConfig)
+        let journal = journalForwarding(id, follow: true)
         monitors[id] = Task {
-            let code: Int32
-            do {
-                code = try await runtime.waitForExit(id: id)
-            } catch {
-                code = runtime.exitCode(id: id) ?? 255
+            let code = await withTaskGroup(of: Int32?.self) { group in
+                group.addTask {
+                    do {
+                        return try await runtime.waitForExit(id: id)
+                    } catch {
+                        return runtime.exitCode(id: id) ?? 255
+                    }
+                }
+                if let policy, let maxSize = policy.maxSize {
+                    group.addTask {
+                        await runtime.superviseLog(id: id, logPath: logPath, maxSize: maxSize,
+                                                   maxFiles: policy.maxFiles)
+                        return nil
+                    }
+                }
+                if let journal {
+                    group.addTask {
+                        await journal()
+                        return nil
+                    }
+                }
+                return await group.reduce(into: Int32(255)) { code, result in if let result { code = result } }
             }
             await self.handleExit(id, code: code)
         }

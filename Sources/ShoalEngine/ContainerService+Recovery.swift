@@ -19,6 +19,8 @@ extension ContainerService {
                     // Its checks start again (from `starting`, as Docker's restore does); a paused one's on unpause.
                     if state.status == .running { restartHealthMonitor(id) }
                 } else {
+                    // It ended while the daemon was down: the journal gets what it wrote meanwhile.
+                    await journalForwarding(id, follow: false)?()
                     await handleExit(id, code: runtime.exitCode(id: id) ?? 255)
                 }
             case .restarting:

@@ -104,6 +104,8 @@ public struct HostSpec: Codable, Sendable, Equatable {
     public var volumesFrom: [String]? = nil
     /// `--link` on the default bridge (legacy links), targets resolved to IDs at create.
     public var links: [ContainerLink]? = nil
+    /// `--log-driver` and `--log-opt` as given (nil in records written before them: json-file, no options).
+    public var logConfig: LogConfig? = nil
 
     public init() {}
 }

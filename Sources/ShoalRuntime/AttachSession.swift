@@ -126,14 +126,24 @@ public struct AttachOutput: AsyncSequence, Sendable {
     }
 }
 
+/// Messages to conmon's ctl fifo (`<type> <height> <width>\n`).
 enum ConmonControl {
     static func resize(fifo: String, rows: UInt16, cols: UInt16) throws {
+        try send(fifo: fifo, "1 \(rows) \(cols)\n", what: "resize")
+    }
+
+    /// Has conmon close its log file and open the log path again (type 2).
+    static func reopenLog(fifo: String) throws {
+        try send(fifo: fifo, "2 0 0\n", what: "reopen the log")
+    }
+
+    private static func send(fifo: String, _ message: String, what: String) throws {
         let fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         // ENXIO: no reader on the fifo, i.e. conmon is gone because the process ended.
-        if fd < 0 && errno == ENXIO { throw ShoalError.invalidState("cannot resize: the process is not running") }
+        if fd < 0 && errno == ENXIO { throw ShoalError.invalidState("cannot \(what): the process is not running") }
         guard fd >= 0 else { throw ShoalError.system("open \(fifo)") }
         defer { Glibc.close(fd) }
-        let line = Array("1 \(rows) \(cols)\n".utf8)
+        let line = Array(message.utf8)
         let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else { throw ShoalError.system("write \(fifo)") }
     }

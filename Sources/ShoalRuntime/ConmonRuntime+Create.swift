@@ -10,11 +10,12 @@ extension ConmonRuntime {
     /// no runc state, no cgroup.
     ///
     /// - Parameters:
-    ///   - logPath: k8s-file log written by conmon (`<RFC3339Nano> stdout|stderr F|P <text>`).
+    ///   - logPath: k8s-file log written by conmon (`<RFC3339Nano> stdout|stderr F|P <text>`); nil for none
+    ///     (Docker's `none` driver: output only reaches attached clients).
     ///   - openStdin: `-i`: conmon keeps a pipe to the container's stdin, fed through the attach socket.
     ///   - stdinOnce: Docker's StdinOnce: close the container's stdin when the first attached client leaves.
     @discardableResult
-    public func create(id: String, bundle: String, spec: OCISpec, logPath: String, terminal: Bool,
+    public func create(id: String, bundle: String, spec: OCISpec, logPath: String?, terminal: Bool,
                        openStdin: Bool, stdinOnce: Bool = true) async throws -> Int32 {
         try Self.validate(id: id)
         var spec = spec
@@ -26,7 +27,8 @@ extension ConmonRuntime {
         removeFiles(id: id)
         for name in ["attach", "ctl", "winsz"] { unlink(bundle + "/" + name) }
         try FileIO.makeDirectory(persist)
-        if let logDir = logPath.range(of: "/", options: .backwards).map({ String(logPath[..<$0.lowerBound]) }),
+        if let logPath,
+           let logDir = logPath.range(of: "/", options: .backwards).map({ String(logPath[..<$0.lowerBound]) }),
            !logDir.isEmpty {
             try FileIO.makeDirectory(logDir)
         }
@@ -38,7 +40,8 @@ extension ConmonRuntime {
             "--api-version", "1", "--cid", id, "--cuuid", id, "--name", id,
             "--runtime", binaries.runc, "--bundle", bundle,
             "--container-pidfile", paths.containerPidFile(id), "--conmon-pidfile", paths.conmonPidFile(id),
-            "--log-path", "k8s-file:" + logPath, "--exit-dir", paths.exitDir, "--persist-dir", persist,
+            "--log-path", logPath.map { "k8s-file:" + $0 } ?? "none",
+            "--exit-dir", paths.exitDir, "--persist-dir", persist,
             "--socket-dir-path", paths.socketDir, "--runtime-arg=--root=" + paths.runcRoot,
             "--runtime-arg=--log-format=json", "--log-level", "error", "--no-sync-log",
         ]

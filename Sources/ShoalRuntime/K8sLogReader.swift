@@ -123,11 +123,12 @@ public enum K8sLogReader {
         return open(path, O_RDONLY | O_CLOEXEC)
     }
 
-    /// The offset where the last `count` messages start: walks records backwards; the (count+1)-th complete
-    /// (F) record from the end closes the message just before them.
-    static func tailOffset(fd: Int32, count: Int) throws -> off_t {
+    /// Where the last `count` messages of a file start, and how many of them it holds (fewer than `count`:
+    /// the file starts with them, and the rest are in the file rotated before it). Walks records backwards;
+    /// the (count+1)-th complete (F) record from the end closes the message just before them.
+    static func tailStart(fd: Int32, count: Int) throws -> (offset: off_t, found: Int) {
         let size = lseek(fd, 0, SEEK_END)
-        guard size > 1 else { return 0 }
+        guard size > 1 else { return (0, 0) }
         var found = 0
         var recordEnd = size
         var position = size - 1  // the last byte ends the last record
@@ -150,16 +151,16 @@ public enum K8sLogReader {
                 let start = position + off_t(index) + 1
                 if recordIsFull(at: start) {
                     found += 1
-                    if found == count + 1 { return recordEnd }
+                    if found == count + 1 { return (recordEnd, count) }
                 }
                 recordEnd = start
             }
         }
         if recordIsFull(at: 0) {
             found += 1
-            if found == count + 1 { return recordEnd }
+            if found == count + 1 { return (recordEnd, count) }
         }
-        return 0
+        return (0, found)
     }
 
     /// Whether a record (its first bytes suffice) is the last piece of a message.

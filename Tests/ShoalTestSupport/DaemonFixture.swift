@@ -16,6 +16,7 @@ public final class DaemonFixture: @unchecked Sendable {
     public var pid: Int32 { process?.pid ?? 0 }
     public let logPath: String
     private let extraArguments: [String]
+    private let daemonEnvironment: [String: String]
     private let pools: [String]
     /// This daemon's own address block `10.B.0.0/16`: its default bridge is `10.B.0.1/24` and its networks take
     /// their subnets from the rest, so parallel daemons never fight over a subnet. Tests that give `--subnet`
@@ -33,15 +34,17 @@ public final class DaemonFixture: @unchecked Sendable {
     public static let docker = "/usr/local/bin/docker"
 
     /// `dataRoot` defaults to a directory of the run (pass one on a small tmpfs to test a full disk).
-    /// `addressPools` replaces the daemon's pool (default: the rest of its block, in /24s).
+    /// `addressPools` replaces the daemon's pool (default: the rest of its block, in /24s). `environment` is
+    /// added to the daemon's.
     public init(_ run: TestRun, arguments: [String] = [], dataRoot: String? = nil, addressPools: [String]? = nil,
-                addressBlock: Int? = nil) async throws {
+                addressBlock: Int? = nil, environment: [String: String] = [:]) async throws {
         self.run = run
         self.dataRoot = dataRoot ?? run.path("data")
         execRoot = "/run/shoal-test-\(run.id)"
         socket = execRoot + "/shoal.sock"
         logPath = run.path("daemon.log")
         extraArguments = arguments
+        daemonEnvironment = environment
         self.addressBlock = addressBlock ?? Self.nextAddressBlock()
         pools = addressPools ?? ["base=10.\(self.addressBlock).0.0/16,size=24"]
         bridgeName = run.name("sb")
@@ -56,7 +59,7 @@ public final class DaemonFixture: @unchecked Sendable {
             ["daemon", "--data-root", dataRoot, "--exec-root", execRoot, "-H", "unix://" + socket,
              "--log-level", "debug", "--bridge", bridgeName, "--bip", "10.\(addressBlock).0.1/24"]
                 + pools.flatMap { ["--default-address-pool", $0] } + extraArguments,
-            log: logPath)
+            environment: daemonEnvironment.isEmpty ? nil : daemonEnvironment, log: logPath)
         process = daemon
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

@@ -237,14 +237,28 @@ struct ContainerRoutes<Context: RequestContext> {
         let entries = try await containers.containerLogs(id, options: options)
         let tty = record.spec.tty
         let timestamps = options.timestamps
+        // Without -f the whole answer is wanted at once: entries go out in 64 KiB writes (one write per line
+        // makes a large log slow). With -f each entry goes out as it comes.
+        let batch = options.follow ? 0 : 64 * 1024
         return Response(
             status: .ok, headers: [.contentType: "application/vnd.docker.raw-stream"],
             body: ResponseBody { writer in
+                var pending = ByteBuffer()
                 for try await entry in entries {
                     var bytes = entry.bytes
                     if timestamps { bytes = Array((Wire.rfc3339Nano(entry.time) + " ").utf8) + bytes }
-                    try await writer.write(tty ? ByteBuffer(bytes: bytes) : StreamFraming.frame(entry.stream, bytes))
+                    let chunk = tty ? ByteBuffer(bytes: bytes) : StreamFraming.frame(entry.stream, bytes)
+                    if batch == 0 {
+                        try await writer.write(chunk)
+                        continue
+                    }
+                    pending.writeImmutableBuffer(chunk)
+                    if pending.readableBytes >= batch {
+                        try await writer.write(pending)
+                        pending = ByteBuffer()
+                    }
                 }
+                if pending.readableBytes > 0 { try await writer.write(pending) }
                 try await writer.finish(nil)
             })
     }

@@ -58,6 +58,17 @@ extension DeviceMappingWire {
     }
 }
 
+extension HostConfigWire {
+    /// Docker's default (json-file) for an empty type, checked at create as Docker checks it.
+    func logConfig() throws -> ShoalModel.LogConfig {
+        let config = ShoalModel.LogConfig(type: LogConfig?.Type ?? "", config: LogConfig?.Config ?? [:])
+        do { try config.validate() } catch let error as ShoalError {
+            throw DockerAPIError.badRequest(error.message)
+        }
+        return config
+    }
+}
+
 extension RestartPolicyWire {
     /// The policy named, nil when none is ("no" is one); Docker's refusals.
     func policy() throws -> ShoalModel.RestartPolicy? {
@@ -154,6 +165,7 @@ extension HostConfigWire {
         host.deviceCgroupRules = DeviceCgroupRules.flatMap { $0.isEmpty ? nil : $0 }
         host.volumesFrom = VolumesFrom.flatMap { $0.isEmpty ? nil : $0 }
         host.links = try links()
+        host.logConfig = try logConfig()
         do {
             for rule in host.deviceCgroupRules ?? [] { _ = try DeviceCgroupRule(parsing: rule) }
         } catch let error as ShoalError {
@@ -294,7 +306,8 @@ extension ContainerRecord {
             Mounts: nil, ShmSize: host.shmSize == 0 ? 64 * 1024 * 1024 : host.shmSize,
             Sysctls: host.sysctls.isEmpty ? nil : host.sysctls, Memory: host.memory, MemorySwap: host.memorySwap,
             NanoCpus: host.nanoCPUs, CpuShares: host.cpuShares, PidsLimit: host.pidsLimit,
-            LogConfig: LogConfigWire(Type: "json-file", Config: [:]),
+            LogConfig: LogConfigWire(Type: host.logConfig?.type ?? ShoalModel.LogConfig.defaultDriver,
+                                     Config: host.logConfig?.config ?? [:]),
             SecurityOpt: host.securityOpt, MaskedPaths: host.maskedPaths, ReadonlyPaths: host.readonlyPaths,
             // Docker's defaults as its inspect shows them on a cgroup v1 host.
             PidMode: host.pidMode ?? "", UTSMode: host.utsMode ?? "", IpcMode: host.ipcMode ?? "private",

@@ -159,8 +159,8 @@ struct ChangeWire: Encodable, Sendable {
 }
 
 struct LogConfigWire: Codable, Sendable {
-    var `Type`: String
-    var Config: [String: String]
+    var `Type`: String?
+    var Config: [String: String]?
 }
 
 struct ContainerStateWire: Encodable, Sendable {
