@@ -44,6 +44,7 @@ extension ManagerNode {
                     await self.probeManagers()
                     await self.leaderServices?.dropEndpointsOfRemovedNodes()
                     await self.followOwnRole()
+                    await self.followUnlockKey()
                 }
                 await self.leaderServices?.health.expire()
             }

@@ -60,6 +60,7 @@ extension SwarmInfo {
         spec.heartbeatPeriod = TimeInterval(cluster.spec.heartbeatPeriodMs) / 1000
         spec.nodeCertExpiry = TimeInterval(cluster.spec.nodeCertExpiryS)
         spec.taskHistoryRetentionLimit = Int(cluster.spec.taskHistoryRetentionLimit)
+        spec.autoLockManagers = cluster.spec.autoLockManagers
         self.init(
             id: cluster.id, version: UInt64(stored.version), createdAt: Date(milliseconds: cluster.createdAtMs),
             updatedAt: Date(milliseconds: cluster.updatedAtMs), spec: spec,
@@ -76,6 +77,7 @@ extension SwarmInfo {
         cluster.spec.heartbeatPeriodMs = Int64((spec.heartbeatPeriod * 1000).rounded())
         cluster.spec.nodeCertExpiryS = Int64(spec.nodeCertExpiry.rounded())
         cluster.spec.taskHistoryRetentionLimit = Int64(spec.taskHistoryRetentionLimit)
+        cluster.spec.autoLockManagers = spec.autoLockManagers
         cluster.workerJoinToken = joinTokens.worker
         cluster.managerJoinToken = joinTokens.manager
         cluster.rootCaPem = rootCACertificate

@@ -359,6 +359,9 @@ public nonisolated struct Shoal_Cluster_V1_ClusterSpec: Sendable {
 
   public var taskHistoryRetentionLimit: Int64 = 0
 
+  /// `--autolock`: managers keep their key material sealed with the manager unlock key.
+  public var autoLockManagers: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -396,6 +399,11 @@ public nonisolated struct Shoal_Cluster_V1_Cluster: Sendable {
   public var createdAtMs: Int64 = 0
 
   public var updatedAtMs: Int64 = 0
+
+  /// The manager unlock key while autolock is on (swarmkit keeps it in the cluster object too), sealed with the
+  /// cluster's data key (ClusterDataKey, context "cluster/<id>/unlock-key") so that etcd's files never hold it in
+  /// clear; empty when autolock is off.
+  public var sealedManagerUnlockKey: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -583,7 +591,7 @@ nonisolated extension Shoal_Cluster_V1_NetworkSpec: SwiftProtobuf.Message, Swift
 
 nonisolated extension Shoal_Cluster_V1_Network: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Network"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{1}ipam\0\u{1}vni\0\u{3}created_at_ms\0\u{3}updated_at_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{1}ipam\0\u{1}vni\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{3}sealed_manager_unlock_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1126,7 +1134,7 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ClusterSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{3}heartbeat_period_ms\0\u{3}node_cert_expiry_s\0\u{3}task_history_retention_limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{3}heartbeat_period_ms\0\u{3}node_cert_expiry_s\0\u{3}task_history_retention_limit\0\u{3}auto_lock_managers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1139,6 +1147,7 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.heartbeatPeriodMs) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.nodeCertExpiryS) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.taskHistoryRetentionLimit) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.autoLockManagers) }()
       default: break
       }
     }
@@ -1160,6 +1169,9 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
     if self.taskHistoryRetentionLimit != 0 {
       try visitor.visitSingularInt64Field(value: self.taskHistoryRetentionLimit, fieldNumber: 5)
     }
+    if self.autoLockManagers != false {
+      try visitor.visitSingularBoolField(value: self.autoLockManagers, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1169,6 +1181,7 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
     if lhs.heartbeatPeriodMs != rhs.heartbeatPeriodMs {return false}
     if lhs.nodeCertExpiryS != rhs.nodeCertExpiryS {return false}
     if lhs.taskHistoryRetentionLimit != rhs.taskHistoryRetentionLimit {return false}
+    if lhs.autoLockManagers != rhs.autoLockManagers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1194,6 +1207,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.subnetSize) }()
       case 9: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
+      case 11: try { try decoder.decodeSingularBytesField(value: &self.sealedManagerUnlockKey) }()
       default: break
       }
     }
@@ -1234,6 +1248,9 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
     if self.updatedAtMs != 0 {
       try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 10)
     }
+    if !self.sealedManagerUnlockKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.sealedManagerUnlockKey, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1248,6 +1265,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
     if lhs.subnetSize != rhs.subnetSize {return false}
     if lhs.createdAtMs != rhs.createdAtMs {return false}
     if lhs.updatedAtMs != rhs.updatedAtMs {return false}
+    if lhs.sealedManagerUnlockKey != rhs.sealedManagerUnlockKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
