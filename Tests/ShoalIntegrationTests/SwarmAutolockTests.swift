@@ -24,7 +24,7 @@ import Testing
             #expect(key.hasPrefix("SWMKEY-1-") && key.count == 52, "\(key)")
             #expect(initialised.stdout.contains("To unlock a swarm manager after it restarts, run the `docker swarm unlock`"))
             #expect(initialised.stdout.contains("    \(key)\n"), "\(initialised.stdout)")
-            #expect(try await daemon.dockerOK(["swarm", "inspect", "-f", "{{.Spec.EncryptionConfig.AutoLockManagers}}"])
+            #expect(try await daemon.dockerOK(["info", "-f", "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
                 == "true")
             let notLocked = try await daemon.docker(["swarm", "unlock"], stdin: key + "\n")
             #expect(notLocked.status != 0 && notLocked.stderr.contains("swarm is not locked"), "\(notLocked.stderr)")
