@@ -89,7 +89,8 @@ public struct Daemon: Sendable {
                 onServerRunning: { _ in logger.info("API listening on \(listener.host)") }))
         }
         let spool = paths.spoolRoot
-        let clusterNodes = ClusterNodesAdapter(swarm: swarm, paths: SwarmPaths(dataRoot: paths.dataRoot, runRoot: paths.execRoot),
+        let clusterNodes = ClusterNodesAdapter(swarm: swarm,
+                                               paths: SwarmPaths(dataRoot: paths.dataRoot, runRoot: paths.execRoot),
                                                nodeEnginePort: configuration.nodeEnginePort)
         let clusterInterceptor = ClusterInterceptor(
             engines: clusterNodes, records: RescheduleRecordsAdapter(swarm: swarm),

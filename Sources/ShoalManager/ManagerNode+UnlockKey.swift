@@ -36,7 +36,8 @@ extension ManagerNode {
             let key = try await objects.managerUnlockKey()
             guard key != keyFiles.unlockKey else { return }
             try keyFiles.reseal(with: key)
-            logger.info("swarm: this manager's key material is \(key == nil ? "stored in clear" : "sealed with the unlock key")")
+            let form = key == nil ? "stored in clear" : "sealed with the unlock key"
+            logger.info("swarm: this manager's key material is \(form)")
         } catch {
             logger.warning("swarm: cannot follow the swarm's unlock key yet: \(error)")
         }

@@ -294,7 +294,8 @@ import Testing
     @Test func autolockIsTakenAtInitAndUpdate() async throws {
         let swarm = FakeSwarmBackend()
         try await RouteTest.run(swarm) { client in
-            let response = try await client.post("/swarm/init", #"{"ListenAddr":"0.0.0.0:2377","AutoLockManagers":true}"#)
+            let response = try await client.post("/swarm/init",
+                                                 #"{"ListenAddr":"0.0.0.0:2377","AutoLockManagers":true}"#)
             #expect(response.status == .ok, "\(response.text)")
             let json = try await client.get("/swarm").json()
             #expect(value(json, "Spec", "EncryptionConfig", "AutoLockManagers") as? Bool == true)

@@ -18,14 +18,16 @@ import Testing
             #expect(notInSwarm.status != 0 && notInSwarm.stderr.contains("not part of a swarm"), "\(notInSwarm.stderr)")
 
             let initialised = try await daemon.docker([
-                "swarm", "init", "--autolock", "--advertise-addr", "127.0.0.1:\(port)", "--listen-addr", "127.0.0.1:\(port)"])
+                "swarm", "init", "--autolock", "--advertise-addr", "127.0.0.1:\(port)",
+                "--listen-addr", "127.0.0.1:\(port)"])
             #expect(initialised.status == 0, "\(initialised)\n\(daemon.daemonLog(lines: 30))")
             let key = try await daemon.dockerOK(["swarm", "unlock-key", "-q"])
             #expect(key.hasPrefix("SWMKEY-1-") && key.count == 52, "\(key)")
-            #expect(initialised.stdout.contains("To unlock a swarm manager after it restarts, run the `docker swarm unlock`"))
+            #expect(initialised.stdout.contains(
+                "To unlock a swarm manager after it restarts, run the `docker swarm unlock`"))
             #expect(initialised.stdout.contains("    \(key)\n"), "\(initialised.stdout)")
-            #expect(try await daemon.dockerOK(["info", "-f", "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"])
-                == "true")
+            let autolock = "{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}"
+            #expect(try await daemon.dockerOK(["info", "-f", autolock]) == "true")
             let notLocked = try await daemon.docker(["swarm", "unlock"], stdin: key + "\n")
             #expect(notLocked.status != 0 && notLocked.stderr.contains("swarm is not locked"), "\(notLocked.stderr)")
             let raw = try await unlockCall(daemon, key)
@@ -46,15 +48,16 @@ import Testing
             #expect(try await daemon.dockerOK(["info", "-f", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"])
                 == "locked false")
             let refused = try await daemon.docker(["node", "ls"])
-            #expect(refused.status != 0 && refused.stderr.contains(
-                "Swarm is encrypted and needs to be unlocked before it can be used. Please use \"docker swarm unlock\" to unlock it."),
-                "\(refused.stderr)")
+            let lockedMessage = "Swarm is encrypted and needs to be unlocked before it can be used. "
+                + "Please use \"docker swarm unlock\" to unlock it."
+            #expect(refused.status != 0 && refused.stderr.contains(lockedMessage), "\(refused.stderr)")
             #expect(try await daemon.dockerOK(["exec", run.name("c"), "echo", "alive"]) == "alive")
             let leave = try await daemon.docker(["swarm", "leave"])
             #expect(leave.stderr.contains("Swarm is encrypted and locked. Please unlock it first"), "\(leave.stderr)")
 
             // Wrong and malformed keys are refused with Docker's messages; the right one starts the manager.
-            let wrong = try await daemon.docker(["swarm", "unlock"], stdin: "SWMKEY-1-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n")
+            let other = "SWMKEY-1-AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+            let wrong = try await daemon.docker(["swarm", "unlock"], stdin: other + "\n")
             #expect(wrong.status != 0 && wrong.stderr.contains("swarm could not be unlocked: invalid key provided"),
                     "\(wrong.stderr)")
             let malformed = try await daemon.docker(["swarm", "unlock"], stdin: "not-a-key\n")
@@ -64,7 +67,8 @@ import Testing
             try await daemon.dockerOK(["swarm", "unlock"], stdin: key + "\n")
             #expect(try await daemon.dockerOK(["info", "-f", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"])
                 == "active true")
-            #expect(try await daemon.dockerOK(["node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}"]) == "Ready Leader")
+            #expect(try await daemon.dockerOK(["node", "ls", "--format", "{{.Status}} {{.ManagerStatus}}"])
+                == "Ready Leader")
 
             // Rotation: a new key, and the material is sealed with it before the call returns.
             let rotated = try await daemon.dockerOK(["swarm", "unlock-key", "--rotate"])

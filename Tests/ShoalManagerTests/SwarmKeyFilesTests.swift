@@ -52,7 +52,8 @@ import Testing
             // Readers keep their paths.
             #expect(try TLSFiles.read(from: URL(fileURLWithPath: paths.tls)) == tls)
             #expect(try ClusterDataKey.read(from: paths.dataKey) == dataKey)
-            let mode = try FileManager.default.attributesOfItem(atPath: paths.unlockedKeys + "/node.key")[.posixPermissions]
+            let unlocked = paths.unlockedKeys + "/node.key"
+            let mode = try FileManager.default.attributesOfItem(atPath: unlocked)[.posixPermissions]
             #expect(mode as? Int == 0o600)
 
             // Stopped: the clear copies go. A new start opens the material with the key only.
