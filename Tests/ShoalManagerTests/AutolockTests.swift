@@ -58,4 +58,42 @@ import Testing
             }
         }
     }
+
+    /// A promoted worker seals its material with the store's key on its own, and follows a rotation made on the
+    /// other manager (each manager re-seals when it sees the new key in the store).
+    @Test func aPromotedManagerSealsItsMaterialAndFollowsRotation() async throws {
+        var spec = SwarmSpec()
+        spec.autoLockManagers = true
+        try await TestRun.with("autolock-promote") { run in
+            try await InProcessSwarm.with(run, spec: spec) { manager, _, worker, _ in
+                let workerFiles = await worker.keyFiles
+                let key = try UnlockKey(text: try await manager.unlockKey())
+                let node = try #require(try await manager.nodes().first { $0.spec.role == .worker })
+                var promoted = node.spec
+                promoted.role = .manager
+                try await manager.updateNode(node.id, version: node.version, spec: promoted)
+                #expect(try await Self.eventually { workerFiles.isSealed && workerFiles.unlockKey == key })
+                #expect(try await worker.unlockKey() == key.text)
+
+                let info = try await manager.inspect()
+                try await manager.update(version: info.version, spec: info.spec, rotateWorkerToken: false,
+                                         rotateManagerToken: false, rotateManagerUnlockKey: true)
+                let rotated = try UnlockKey(text: try await manager.unlockKey())
+                #expect(try await Self.eventually { workerFiles.unlockKey == rotated })
+                #expect(throws: ShoalError.self) { try SwarmKeyFiles(paths: workerFiles.paths).unlock(with: key) }
+                // It leaves while both store members run: the fixture's cleanup then finds a store with a quorum.
+                try await worker.leave(force: true)
+            }
+        }
+    }
+
+    /// Polls `condition` every 200 ms for up to a minute.
+    private static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
 }
