@@ -9,6 +9,8 @@ public struct ShoalError: Error, Sendable, CustomStringConvertible {
         case unavailable
         case notImplemented
         case permissionDenied
+        /// The caller did not prove who it is or what it holds (Docker answers 401), e.g. a wrong unlock key.
+        case unauthenticated
         case internalError
     }
 

@@ -53,7 +53,7 @@ public struct Daemon: Sendable {
         await volumes.setUsage { await containers.volumeUsers() }
         let facts = HostFacts.read(remapping: remap != nil)
         let swarm = SwarmMembership(
-            dataRoot: paths.dataRoot,
+            dataRoot: paths.dataRoot, runRoot: paths.execRoot,
             description: NodeDescription(
                 hostname: facts.hostname, architecture: facts.architecture, os: "linux",
                 nanoCPUs: Int64(facts.cpus) * 1_000_000_000, memoryBytes: facts.memoryBytes,
@@ -90,7 +90,8 @@ public struct Daemon: Sendable {
                 onServerRunning: { _ in logger.info("API listening on \(listener.host)") }))
         }
         let spool = paths.spoolRoot
-        let clusterNodes = ClusterNodesAdapter(swarm: swarm, paths: SwarmPaths(dataRoot: paths.dataRoot),
+        let clusterNodes = ClusterNodesAdapter(swarm: swarm,
+                                               paths: SwarmPaths(dataRoot: paths.dataRoot, runRoot: paths.execRoot),
                                                nodeEnginePort: configuration.nodeEnginePort)
         let clusterInterceptor = ClusterInterceptor(
             engines: clusterNodes, records: RescheduleRecordsAdapter(swarm: swarm),

@@ -34,6 +34,13 @@ struct SwarmBackendAdapter: SwarmBackend {
         try await swarm.update(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
                                  rotateManagerToken: rotateManagerToken)
     }
+    func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool,
+                     rotateManagerUnlockKey: Bool) async throws {
+        try await swarm.update(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
+                               rotateManagerToken: rotateManagerToken, rotateManagerUnlockKey: rotateManagerUnlockKey)
+    }
+    func swarmUnlockKey() async throws -> String { try await swarm.unlockKey() }
+    func unlockSwarm(key: String) async throws { try await swarm.unlock(keyText: key) }
     func localSwarmState() async -> LocalSwarmState { await swarm.localState() }
     func listNodes() async throws -> [SwarmNode] { try await swarm.nodes() }
     func node(_ ref: String) async throws -> SwarmNode { try await swarm.node(ref) }

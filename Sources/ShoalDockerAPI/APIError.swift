@@ -46,6 +46,7 @@ struct DockerAPIError: HTTPResponseError {
         case .unavailable: .serviceUnavailable
         case .notImplemented: .notImplemented
         case .permissionDenied: .forbidden
+        case .unauthenticated: .unauthorized
         case .internalError: .internalServerError
         }
     }

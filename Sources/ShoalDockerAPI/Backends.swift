@@ -231,6 +231,13 @@ public protocol SwarmBackend: Sendable {
     func inspectSwarm() async throws -> SwarmInfo
     /// `version` must match the cluster's (optimistic concurrency, as Docker).
     func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool) async throws
+    /// `rotateManagerUnlockKey` makes a new unlock key while autolock is on (ignored otherwise, as swarmkit).
+    func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool,
+                     rotateManagerUnlockKey: Bool) async throws
+    /// `GET /swarm/unlockkey`: the manager unlock key (`SWMKEY-1-…`), empty while autolock is off.
+    func swarmUnlockKey() async throws -> String
+    /// `POST /swarm/unlock`: starts a locked manager with its unlock key.
+    func unlockSwarm(key: String) async throws
     func localSwarmState() async -> LocalSwarmState
     func listNodes() async throws -> [SwarmNode]
     func node(_ ref: String) async throws -> SwarmNode
@@ -243,6 +250,23 @@ public protocol SwarmBackend: Sendable {
 }
 
 extension SwarmBackend {
+    /// Backends without autolock: no key to rotate, none to show, never locked.
+    public func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool,
+                            rotateManagerUnlockKey: Bool) async throws {
+        try await updateSwarm(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
+                              rotateManagerToken: rotateManagerToken)
+    }
+
+    public func swarmUnlockKey() async throws -> String {
+        _ = try await inspectSwarm()
+        return ""
+    }
+
+    public func unlockSwarm(key: String) async throws {
+        _ = try await inspectSwarm()
+        throw ShoalError(.conflict, "swarm is not locked")
+    }
+
     public func issueUserCredentials(csrPEM: String, name: String) async throws -> IssuedCredentials {
         throw ShoalError(.unavailable, "this node cannot issue credentials")
     }

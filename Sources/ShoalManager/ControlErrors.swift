@@ -15,6 +15,7 @@ enum ControlErrors {
             case .unavailable: .unavailable
             case .notImplemented: .unimplemented
             case .permissionDenied: .permissionDenied
+            case .unauthenticated: .unauthenticated
             case .internalError: .internalError
             }
         return RPCError(code: code, message: error.message)

@@ -46,6 +46,7 @@ extension ManagerNode {
                     await self.leaderServices?.dropEndpointsOfRemovedNodes()
                     await self.followOwnRole()
                     await self.followCAAndRaft()
+                    await self.followUnlockKey()
                 }
                 await self.leaderServices?.health.expire()
             }

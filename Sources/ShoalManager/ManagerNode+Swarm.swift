@@ -19,7 +19,8 @@ extension ManagerNode {
         return info
     }
 
-    func update(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool) async throws {
+    func update(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool,
+                rotateManagerUnlockKey: Bool = false) async throws {
         var info = try await objects.cluster()
         guard info.version == version else { throw SwarmErrors.outOfSequence }
         var spec = spec
@@ -32,10 +33,13 @@ extension ManagerNode {
         let digest = try RootCA(certificatePEM: info.rootCACertificate).digest
         if rotateWorkerToken { info.joinTokens.worker = JoinToken.generate(rootDigest: digest).text }
         if rotateManagerToken { info.joinTokens.manager = JoinToken.generate(rootDigest: digest).text }
-        guard try await objects.replaceCluster(info, ifVersion: version, applying: rotation) else {
+        let unlockKey = try await nextUnlockKey(autoLock: spec.autoLockManagers, rotate: rotateManagerUnlockKey)
+        guard try await objects.replaceCluster(info, unlockKey: unlockKey, ifVersion: version, applying: rotation) else {
             throw SwarmErrors.outOfSequence
         }
         heartbeatPeriod = Self.period(spec)
+        // This manager's own material follows at once; the other managers' within a second (their monitor).
+        await followUnlockKey()
     }
 
     // MARK: nodes

@@ -18,6 +18,8 @@ import ShoalModel
 actor ManagerNode {
     let config: SwarmLocalConfig
     let paths: SwarmPaths
+    /// This node's key material at rest, which the manager re-seals when the swarm's unlock key changes.
+    let keyFiles: SwarmKeyFiles
     let description: NodeDescription
     let logger: Logger
     let etcd: EtcdSupervisor
@@ -57,21 +59,23 @@ actor ManagerNode {
         var start: Duration = .seconds(60)
     }
 
-    private init(config: SwarmLocalConfig, paths: SwarmPaths, description: NodeDescription, logger: Logger,
-                 etcd: EtcdSupervisor, client: EtcdClient, dataKey: ClusterDataKey?) {
+    private init(config: SwarmLocalConfig, paths: SwarmPaths, keyFiles: SwarmKeyFiles, description: NodeDescription,
+                 logger: Logger, etcd: EtcdSupervisor, client: EtcdClient, dataKey: ClusterDataKey?) {
         self.config = config
         self.paths = paths
+        self.keyFiles = keyFiles
         self.dataKey = dataKey
         self.description = description
         self.logger = logger
         self.etcd = etcd
         self.client = client
-        objects = SwarmObjects(store: EtcdClusterStore(client: client), clusterID: config.clusterID)
+        objects = SwarmObjects(store: EtcdClusterStore(client: client), clusterID: config.clusterID, dataKey: dataKey)
     }
 
     /// Starts this manager's etcd member (mutual TLS from the cluster CA on both ports) and connects to it; a new
     /// member joins `initialCluster`. It does not serve yet (`serve`).
-    static func start(_ config: SwarmLocalConfig, paths: SwarmPaths, description: NodeDescription,
+    static func start(_ config: SwarmLocalConfig, paths: SwarmPaths, keyFiles: SwarmKeyFiles,
+                      description: NodeDescription,
                       state: EtcdMemberConfiguration.ClusterState, initialCluster: [EtcdInitialMember]? = nil,
                       timeouts: StoreTimeouts, logger: Logger) async throws -> ManagerNode
     {
@@ -96,8 +100,9 @@ actor ManagerNode {
                     endpoints: [EtcdEndpoint(host: host, port: config.etcdClientPort)], tls: clientTLS,
                     callTimeout: timeouts.call),
                 logger: logger)
-            return ManagerNode(config: config, paths: paths, description: description, logger: logger,
-                               etcd: supervisor, client: client, dataKey: try ClusterDataKey.read(from: paths.dataKey))
+            return ManagerNode(config: config, paths: paths, keyFiles: keyFiles, description: description,
+                               logger: logger, etcd: supervisor, client: client,
+                               dataKey: try ClusterDataKey.read(from: paths.dataKey))
         } catch {
             await supervisor.kill()
             throw error

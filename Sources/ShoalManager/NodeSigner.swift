@@ -61,12 +61,14 @@ extension SwarmObjects {
         let info = try await cluster()
         let trust = NodeSigner.trustRoots(info)
         guard !authority.rotationCertificatePem.isEmpty else {
-            return NodeSigner(root: try RootCA(certificatePEM: authority.certificatePem, keyPEM: authority.keyPem),
+            return NodeSigner(root: try RootCA(certificatePEM: authority.certificatePem,
+                                               keyPEM: try openedCAKey(authority.keyPem)),
                               intermediates: authority.crossSignedPems, trustRootsPEM: trust,
                               clusterTrustRoot: info.rootCACertificate)
         }
         return NodeSigner(
-            root: try RootCA(certificatePEM: authority.rotationCertificatePem, keyPEM: authority.rotationKeyPem),
+            root: try RootCA(certificatePEM: authority.rotationCertificatePem,
+                             keyPEM: try openedCAKey(authority.rotationKeyPem)),
             intermediates: [info.rotationCrossSignedCertificate] + authority.crossSignedPems, trustRootsPEM: trust,
             clusterTrustRoot: info.rootCACertificate)
     }

@@ -18,8 +18,16 @@ import ShoalOS
 /// certificate (the key never leaves the node), a manager's data key, and `state.json`; etcd's data under `etcd/`.
 public struct SwarmPaths: Sendable {
     public var directory: String
+    /// A sealed manager's key material in clear while it is unlocked (`SwarmKeyFiles`): under the daemon's exec
+    /// root (`/run`, memory on a usual host), never in the data root; removed when the daemon stops.
+    public var unlockedKeys: String
 
-    public init(dataRoot: String) { directory = dataRoot + "/swarm" }
+    /// `runRoot` is the daemon's exec root; without one (in-process tests) the clear copies go beside the swarm
+    /// directory.
+    public init(dataRoot: String, runRoot: String? = nil) {
+        directory = dataRoot + "/swarm"
+        unlockedKeys = (runRoot ?? dataRoot) + "/swarm-unlocked"
+    }
 
     public var state: String { directory + "/state.json" }
     public var tls: String { directory + "/certificates" }

@@ -82,9 +82,10 @@ extension SwarmMembership {
 
 extension SwarmMembership {
     /// The node engine channel's identity while this node is in a swarm with an advertise address (any role):
-    /// the managers reach this host's engine there for the cluster endpoint's calls about its containers.
+    /// the managers reach this host's engine there for the cluster endpoint's calls about its containers. Not
+    /// while locked: the node's key is sealed then.
     public func nodeEngineIdentity() -> SwarmListenerIdentity? {
-        guard let config, !config.advertiseHost.isEmpty else { return nil }
+        guard let config, !locked, !config.advertiseHost.isEmpty else { return nil }
         return SwarmListenerIdentity(host: config.advertiseHost, clusterID: config.clusterID,
                                      caCertificateFile: paths.caCertificate, certificateFile: paths.nodeCertificate,
                                      keyFile: paths.nodeKey)

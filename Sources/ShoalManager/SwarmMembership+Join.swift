@@ -27,8 +27,10 @@ extension SwarmMembership {
             logger: logger)
         try? FileManager.default.removeItem(atPath: paths.directory)
         try FileManager.default.createDirectory(atPath: paths.directory, withIntermediateDirectories: true)
-        try TLSFiles(caCertificatePEM: joined.rootCAPEM, certificatePEM: joined.certificatePEM, keyPEM: joined.keyPEM)
-            .write(to: URL(fileURLWithPath: paths.tls))
+        // A joining manager seals its material once its manager sees the swarm's unlock key (as swarmkit's).
+        keyFiles.reset(unlockKey: nil)
+        try keyFiles.writeTLS(TLSFiles(caCertificatePEM: joined.rootCAPEM, certificatePEM: joined.certificatePEM,
+                                       keyPEM: joined.keyPEM))
         let node = try NodeCertificate.parse(joined.certificatePEM)
         let host = advertise?.host ?? node.ipAddresses.first ?? ""
         let port = advertise?.port ?? listen.port
@@ -62,8 +64,8 @@ extension SwarmMembership {
             managers: managers, rootCAPEM: joined.rootCAPEM, identity: identity,
             etcdPeerURL: "https://\(config.advertiseHost):\(config.etcdPeerPort)",
             controlAddress: config.advertiseAddress)
-        try await ManagerMembership.dataKey(managers: managers, rootCAPEM: joined.rootCAPEM, identity: identity)
-            .write(to: paths.dataKey)
+        try keyFiles.writeDataKey(
+            try await ManagerMembership.dataKey(managers: managers, rootCAPEM: joined.rootCAPEM, identity: identity))
         let manager = try await startManager(
             config, state: .existing,
             initialCluster: members.map { EtcdInitialMember(name: $0.name, peerURL: $0.peerURL) })

@@ -54,7 +54,8 @@ extension SwarmMembership {
     /// The swarm-scoped network `reference` names, for this node's engine (nil when there is none, or outside
     /// a swarm): a manager reads the store, a worker asks a manager.
     public func swarmNetwork(_ reference: String) async throws -> NetworkRecord? {
-        guard config != nil else { return nil }
+        // A locked manager knows no swarm network until it is unlocked.
+        guard config != nil, !locked else { return nil }
         if let manager {
             do {
                 return NetworkRecord(try await manager.storedNetwork(reference))
@@ -134,6 +135,7 @@ extension SwarmMembership {
 
     private func requireManagerRole(orElse workerError: ShoalError) throws {
         guard let config else { throw SwarmErrors.notManager }
+        if locked { throw SwarmErrors.locked }
         guard config.role == NodeRoleName.manager.rawValue else { throw workerError }
     }
 

@@ -78,12 +78,18 @@ extension SwarmMembership {
     }
 
     /// Kills the manager half, its store member's data and its data key (a failed promotion, a demotion): a
-    /// worker keeps nothing that opens the store's secrets.
+    /// worker keeps nothing that opens the store's secrets, and keeps its own key in clear (autolock is for
+    /// managers only, as swarmkit's).
     private func dropManager() async {
         await manager?.kill()
         manager = nil
         try? FileManager.default.removeItem(atPath: paths.etcdData)
-        try? FileManager.default.removeItem(atPath: paths.dataKey)
+        keyFiles.removeDataKey()
+        do {
+            try keyFiles.reseal(with: nil)
+        } catch {
+            logger.error("swarm: cannot store this node's key in clear: \(error)")
+        }
     }
 
     // MARK: removal
@@ -97,6 +103,7 @@ extension SwarmMembership {
         renewal = nil
         await stopAgent()
         try? FileManager.default.removeItem(atPath: paths.directory)
+        keyFiles.erase()
         config = nil
     }
 
@@ -160,7 +167,7 @@ extension SwarmMembership {
         let current = try TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
         let replaced = TLSFiles(caCertificatePEM: rootCAPEM.isEmpty ? current.caCertificatePEM : rootCAPEM,
                                 certificatePEM: certificatePEM, keyPEM: keyPEM)
-        try replaced.write(to: URL(fileURLWithPath: paths.tls))
+        try keyFiles.writeTLS(replaced)
         return replaced
     }
 }

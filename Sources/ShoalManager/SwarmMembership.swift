@@ -16,6 +16,11 @@ import ShoalModel
 /// `ManagerNode`; a worker has none, and reaches the managers only through the control API.
 public actor SwarmMembership {
     let paths: SwarmPaths
+    /// The node's key material at rest, clear or sealed with the unlock key (autolock).
+    let keyFiles: SwarmKeyFiles
+    /// A manager whose material is sealed comes up locked after a daemon restart: no manager, no agent, until
+    /// `docker swarm unlock` (Docker's LocalNodeState "locked").
+    var locked = false
     let description: NodeDescription
     let logger: Logger
     var config: SwarmLocalConfig?
@@ -39,8 +44,11 @@ public actor SwarmMembership {
     var storeTimeouts = StoreTimeouts()
     func setStoreTimeouts(_ timeouts: StoreTimeouts) { storeTimeouts = timeouts }
 
-    public init(dataRoot: String, description: NodeDescription, logger: Logger = Logger(label: "shoal.swarm")) {
-        paths = SwarmPaths(dataRoot: dataRoot)
+    /// `runRoot` is the daemon's exec root, where a sealed manager's key material is in clear while unlocked.
+    public init(dataRoot: String, runRoot: String? = nil, description: NodeDescription,
+                logger: Logger = Logger(label: "shoal.swarm")) {
+        paths = SwarmPaths(dataRoot: dataRoot, runRoot: runRoot)
+        keyFiles = SwarmKeyFiles(paths: paths)
         self.description = description
         self.logger = logger
     }
@@ -51,6 +59,7 @@ public actor SwarmMembership {
     public func restore() async {
         guard let config = SwarmLocalConfig.load(paths) else { return }
         self.config = config
+        if staysLocked(config) { return }
         startRenewal()
         guard config.role == NodeRoleName.manager.rawValue else {
             do {
@@ -76,6 +85,7 @@ public actor SwarmMembership {
         await stopAgent()
         await manager?.stop()
         manager = nil
+        keyFiles.lock()
     }
 
     // MARK: init and leave
@@ -91,15 +101,18 @@ public actor SwarmMembership {
         let clusterID = RandomID.generate()
         let nodeID = RandomID.generate()
         let key = NodeKey.generate()
+        let unlockKey = spec.autoLockManagers ? UnlockKey.generate() : nil
         let certificate = try root.sign(
             csr: try key.makeCSR(commonName: nodeID), nodeID: nodeID, role: .manager, clusterID: clusterID,
             ipAddresses: Array(Set([advertise.host, "127.0.0.1"])), validity: .seconds(Int64(spec.nodeCertExpiry)))
         try? FileManager.default.removeItem(atPath: paths.directory)
         try FileManager.default.createDirectory(atPath: paths.directory, withIntermediateDirectories: true)
-        try TLSFiles(rootCA: root, certificatePEM: certificate, key: key).write(to: URL(fileURLWithPath: paths.tls))
+        // With autolock the material is sealed from its first write.
+        keyFiles.reset(unlockKey: unlockKey)
+        try keyFiles.writeTLS(TLSFiles(rootCA: root, certificatePEM: certificate, key: key))
         try StoreRaftSettings(raft: spec.raft).save(paths)
         // The data key is made here, once for the swarm, and only ever copied from manager to manager.
-        try ClusterDataKey.generate().write(to: paths.dataKey)
+        try keyFiles.writeDataKey(ClusterDataKey.generate())
 
         let config = SwarmLocalConfig(
             nodeID: nodeID, clusterID: clusterID, role: NodeRoleName.manager.rawValue,
@@ -130,6 +143,7 @@ public actor SwarmMembership {
                                                         ingress: ingress) else {
                 throw ShoalError.internalError("the new store already holds a cluster")
             }
+            if let unlockKey { try await manager.storeUnlockKey(unlockKey) }
             try config.save(paths)
             self.config = config
             try await serve(manager, config)
@@ -146,6 +160,7 @@ public actor SwarmMembership {
     /// the swarm's networks then, so the leader hears of their endpoints going).
     public func leave(force: Bool, beforeLeaving: @Sendable () async -> Void = {}) async throws {
         guard config != nil else { throw SwarmErrors.notInSwarm }
+        if locked && !force { throw SwarmErrors.lockedLeave }
         if let manager, !force {
             let managers = (try? await manager.objects.nodes().filter { $0.spec.role == .manager }.count) ?? 1
             if managers <= 1 { throw SwarmErrors.lastManager }
@@ -172,15 +187,21 @@ public actor SwarmMembership {
         try await requireManager().inspect()
     }
 
-    public func update(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool)
-        async throws
+    public func update(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool,
+                       rotateManagerUnlockKey: Bool = false) async throws
     {
         try await requireManager().update(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
-                                          rotateManagerToken: rotateManagerToken)
+                                          rotateManagerToken: rotateManagerToken,
+                                          rotateManagerUnlockKey: rotateManagerUnlockKey)
     }
 
     public func localState() async -> LocalSwarmState {
         guard let config else { return LocalSwarmState() }
+        if locked {
+            // As Docker's: no node ID and no managers while the node cannot start.
+            return LocalSwarmState(membership: .locked, nodeAddress: config.advertiseHost,
+                                   error: SwarmErrors.locked.message)
+        }
         var state = LocalSwarmState(
             membership: .active, nodeID: config.nodeID, nodeAddress: config.advertiseHost, isManager: isManager,
             remoteManagers: isManager ? [(nodeID: config.nodeID, address: config.advertiseAddress)]
@@ -206,6 +227,7 @@ public actor SwarmMembership {
     @discardableResult
     func requireManager() throws -> ManagerNode {
         guard config != nil else { throw SwarmErrors.notManager }
+        if locked { throw SwarmErrors.locked }
         guard let manager else { throw SwarmErrors.workerNotManager }
         return manager
     }
@@ -214,7 +236,8 @@ public actor SwarmMembership {
     func startManager(_ config: SwarmLocalConfig, state: EtcdMemberConfiguration.ClusterState,
                       initialCluster: [EtcdInitialMember]? = nil) async throws -> ManagerNode {
         let manager = try await ManagerNode.start(
-            config, paths: paths, description: description, state: state, initialCluster: initialCluster,
+            config, paths: paths, keyFiles: keyFiles, description: description, state: state,
+            initialCluster: initialCluster,
             timeouts: storeTimeouts, logger: logger)
         self.manager = manager
         return manager
@@ -230,9 +253,11 @@ public actor SwarmMembership {
     /// Undoes a half-made init or join, or ends a membership: no agent, no manager, no swarm directory.
     func abandonMembership() async {
         config = nil
+        locked = false
         await stopAgent()
         await manager?.kill()
         manager = nil
         try? FileManager.default.removeItem(atPath: paths.directory)
+        keyFiles.erase()
     }
 }

@@ -8,10 +8,11 @@ import ShoalModel
 /// The root rotation's writes: the cluster object and the CA (with the keys) change together, each on the version
 /// it was read at.
 extension SwarmObjects {
-    /// Writes `info` (a `swarm update`) and what `plan` asks of the CA, all or nothing; false when the cluster
-    /// or the CA changed since they were read.
-    func replaceCluster(_ info: SwarmInfo, ifVersion version: UInt64, applying plan: RootRotationPlan)
-        async throws -> Bool
+    /// Writes `info` (a `swarm update`) with the manager unlock key `unlockKey` (nil: none) and what `plan` asks
+    /// of the CA, all or nothing; false when the cluster or the CA changed since they were read. Keys go to the
+    /// store sealed (`sealedCAKey`).
+    func replaceCluster(_ info: SwarmInfo, unlockKey: UnlockKey?, ifVersion version: UInt64,
+                        applying plan: RootRotationPlan) async throws -> Bool
     {
         guard case .keep = plan else {
             guard let stored = try await authorityTable.get(clusterID) else {
@@ -29,18 +30,21 @@ extension SwarmObjects {
                 authority.rotationKeyPem = ""
             case .start(let next):
                 guard let key = next.keyPEM else { throw ShoalError.internalError("the new root CA has no key") }
-                let current = try RootCA(certificatePEM: authority.certificatePem, keyPEM: authority.keyPem)
+                let current = try RootCA(certificatePEM: authority.certificatePem,
+                                         keyPEM: try openedCAKey(authority.keyPem))
                 info.rotationRootCACertificate = next.certificatePEM
                 info.rotationCrossSignedCertificate = try current.crossSign(next)
                 authority.rotationCertificatePem = next.certificatePEM
-                authority.rotationKeyPem = key
+                authority.rotationKeyPem = try sealedCAKey(key)
             }
             info.lastForcedRotation = info.spec.forceRotate
-            let write = try clusterTable.update(info.stored, ifVersion: Int64(version))
+            var cluster = info.stored
+            cluster.sealedManagerUnlockKey = try sealedUnlockKey(unlockKey)
+            let write = try clusterTable.update(cluster, ifVersion: Int64(version))
                 + authorityTable.update(authority, ifVersion: stored.version)
             return try await store.commit(write).succeeded
         }
-        return try await replaceCluster(info, ifVersion: version)
+        return try await replaceCluster(info, unlockKey: unlockKey, ifVersion: version)
     }
 
     /// Ends a rotation once every node that is not Down holds a certificate from the next root: it becomes the
@@ -72,7 +76,9 @@ extension SwarmObjects {
         finished.joinTokens = SwarmJoinTokens(worker: JoinToken.generate(rootDigest: next.digest).text,
                                               manager: JoinToken.generate(rootDigest: next.digest).text)
         finished.updatedAt = Date()
-        let write = try clusterTable.update(finished.stored, ifVersion: Int64(info.version))
+        var cluster = finished.stored
+        cluster.sealedManagerUnlockKey = try await clusterTable.get(clusterID)?.object.sealedManagerUnlockKey ?? Data()
+        let write = try clusterTable.update(cluster, ifVersion: Int64(info.version))
             + authorityTable.update(authority, ifVersion: stored.version)
         return try await store.commit(write).succeeded ? finished.rootCACertificate : nil
     }

@@ -64,6 +64,7 @@ extension SwarmInfo {
         spec.nodeCertExpiry = TimeInterval(cluster.spec.nodeCertExpiryS)
         spec.taskHistoryRetentionLimit = Int(cluster.spec.taskHistoryRetentionLimit)
         spec.setCAAndRaft(from: cluster.spec)
+        spec.autoLockManagers = cluster.spec.autoLockManagers
         self.init(
             id: cluster.id, version: UInt64(stored.version), createdAt: Date(milliseconds: cluster.createdAtMs),
             updatedAt: Date(milliseconds: cluster.updatedAtMs), spec: spec,
@@ -87,6 +88,7 @@ extension SwarmInfo {
         cluster.rotationRootPem = rotationRootCACertificate
         cluster.rotationCrossSignedPem = rotationCrossSignedCertificate
         cluster.lastForcedRotation = lastForcedRotation
+        cluster.spec.autoLockManagers = spec.autoLockManagers
         cluster.workerJoinToken = joinTokens.worker
         cluster.managerJoinToken = joinTokens.manager
         cluster.rootCaPem = rootCACertificate

@@ -12,6 +12,8 @@ import ShoalModel
 struct SwarmObjects: Sendable {
     let store: any ClusterStore
     let clusterID: String
+    /// Seals what the store keeps of the managers' keys (the unlock key, the CA key; `SwarmObjects+Sealed`).
+    var dataKey: ClusterDataKey? = nil
 
     private var nodeTable: StoreTable<Shoal_Cluster_V1_Node> { StoreTable(store) }
     var clusterTable: StoreTable<Shoal_Cluster_V1_Cluster> { StoreTable(store) }
@@ -89,7 +91,7 @@ struct SwarmObjects: Sendable {
 
     /// Writes `info` if the cluster is still at `version` (`docker swarm update --version`); false when it was not.
     func replaceCluster(_ info: SwarmInfo, ifVersion version: UInt64) async throws -> Bool {
-        try await store.commit(try clusterTable.update(info.stored, ifVersion: Int64(version))).succeeded
+        try await replaceCluster(info, ifVersion: version) { _ in }
     }
 
     /// The root CA with its key, to sign node certificates.
@@ -97,7 +99,7 @@ struct SwarmObjects: Sendable {
         guard let authority = try await authorityTable.get(clusterID)?.object else {
             throw ShoalError.internalError("the CA is missing from the store")
         }
-        return try RootCA(certificatePEM: authority.certificatePem, keyPEM: authority.keyPem)
+        return try RootCA(certificatePEM: authority.certificatePem, keyPEM: try openedCAKey(authority.keyPem))
     }
 
     /// The serials of the user certificates revoked so far.
@@ -127,7 +129,7 @@ struct SwarmObjects: Sendable {
         var authority = Shoal_Cluster_V1_CertificateAuthority()
         authority.id = info.id
         authority.certificatePem = info.rootCACertificate
-        authority.keyPem = rootCAKeyPEM
+        authority.keyPem = try sealedCAKey(rootCAKeyPEM)
         var write = try clusterTable.create(info.stored) + authorityTable.create(authority)
             + nodeTable.create(firstNode.stored)
         if let ingress { write += try StoreTable<SwarmNetwork>(store).create(ingress) }

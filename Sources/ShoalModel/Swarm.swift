@@ -13,6 +13,9 @@ public struct SwarmSpec: Codable, Sendable, Equatable {
     public var nodeCertExpiry: TimeInterval = 90 * 24 * 3600
     /// Kept for Docker's shape: tasks kept per slot.
     public var taskHistoryRetentionLimit: Int = 5
+    /// `--autolock`: the managers' key material at rest is sealed with the swarm's unlock key, and a restarted
+    /// manager stays locked until `docker swarm unlock` (Docker's `EncryptionConfig.AutoLockManagers`).
+    public var autoLockManagers: Bool = false
     /// `--snapshot-interval`, `--max-snapshots` and the raft ticks (SwarmCAAndRaft.swift).
     public var raft = SwarmRaftSpec()
     /// Bumped by `docker swarm ca --rotate` without a certificate: a change starts a root rotation.

@@ -19,6 +19,7 @@ actor FakeSwarmBackend: SwarmBackend {
     private(set) var joinRequests: [SwarmJoinRequest] = []
     private(set) var leaves: [Bool] = []
     private(set) var updates: [(version: UInt64, spec: SwarmSpec, rotateWorker: Bool, rotateManager: Bool)] = []
+    private(set) var unlockKeyRotations: [Bool] = []
     private(set) var nodeUpdates: [(ref: String, version: UInt64, spec: NodeSpec)] = []
     private(set) var removals: [(ref: String, force: Bool)] = []
 
@@ -95,6 +96,13 @@ actor FakeSwarmBackend: SwarmBackend {
         if rotateWorkerToken { cluster.joinTokens.worker += "-rotated" }
         if rotateManagerToken { cluster.joinTokens.manager += "-rotated" }
         self.cluster = cluster
+    }
+
+    func updateSwarm(version: UInt64, spec: SwarmSpec, rotateWorkerToken: Bool, rotateManagerToken: Bool,
+                     rotateManagerUnlockKey: Bool) async throws {
+        try await updateSwarm(version: version, spec: spec, rotateWorkerToken: rotateWorkerToken,
+                              rotateManagerToken: rotateManagerToken)
+        unlockKeyRotations.append(rotateManagerUnlockKey)
     }
 
     func localSwarmState() async -> LocalSwarmState {

@@ -116,7 +116,6 @@ import Testing
              "heartbeat time period cannot be a negative duration"),
             (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"CAConfig":{"NodeCertExpiry":1800000000000}}}"#, .badRequest,
              "minimum certificate expiry time is: 1h0m0s"),
-            (#"{"ListenAddr":"0.0.0.0:2377","AutoLockManagers":true}"#, .notImplemented, nil),
             (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"Raft":{"ElectionTick":2,"HeartbeatTick":3}}}"#, .badRequest,
              "election tick must be greater than heartbeat tick"),
             (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"Raft":{"ElectionTick":8,"HeartbeatTick":2}}}"#, .badRequest,
@@ -202,6 +201,8 @@ import Testing
         #expect(updates.count == 1)
         #expect(update.version == 10)
         #expect(update.rotateWorker && !update.rotateManager)
+        #expect(await swarm.unlockKeyRotations == [true])
+        #expect(!update.spec.autoLockManagers)
         #expect(update.spec.labels == ["x": "y"])
         #expect(update.spec.taskHistoryRetentionLimit == -1)
         #expect(update.spec.heartbeatPeriod == 10)
@@ -243,7 +244,6 @@ import Testing
             ("/swarm/update?version=10", #"{"CAConfig":{"NodeCertExpiry":60000000000}}"#, .badRequest,
              "minimum certificate expiry time is: 1h0m0s"),
             ("/swarm/update?version=10", #"{"CAConfig":{"NodeCertExpiry":"90d"}}"#, .badRequest, nil),
-            ("/swarm/update?version=10", #"{"EncryptionConfig":{"AutoLockManagers":true}}"#, .notImplemented, nil),
             ("/swarm/update?version=10", #"{"TaskDefaults":{"LogDriver":{"Name":"json-file"}}}"#, .notImplemented, nil),
             ("/swarm/update?version=10", #"{"Raft":{"ElectionTick":1,"HeartbeatTick":1}}"#, .badRequest,
              "election tick must be greater than heartbeat tick"),
@@ -298,6 +298,27 @@ import Testing
             #expect(try await client.get("/swarm").status == .serviceUnavailable)
         }
         #expect(await swarm.leaves == [true])
+    }
+
+    /// `--autolock` reaches the backend from either field Docker's CLI sets, and the spec shows it again.
+    @Test func autolockIsTakenAtInitAndUpdate() async throws {
+        let swarm = FakeSwarmBackend()
+        try await RouteTest.run(swarm) { client in
+            let response = try await client.post("/swarm/init",
+                                                 #"{"ListenAddr":"0.0.0.0:2377","AutoLockManagers":true}"#)
+            #expect(response.status == .ok, "\(response.text)")
+            let json = try await client.get("/swarm").json()
+            #expect(value(json, "Spec", "EncryptionConfig", "AutoLockManagers") as? Bool == true)
+            let version = try #require(int64(json, "Version", "Index"))
+            let off = try await client.post("/swarm/update?version=\(version)",
+                                            #"{"Name":"default","EncryptionConfig":{"AutoLockManagers":false}}"#)
+            #expect(off.status == .ok, "\(off.text)")
+            let on = try await client.post("/swarm/update?version=\(version + 1)",
+                                           #"{"Name":"default","EncryptionConfig":{"AutoLockManagers":true}}"#)
+            #expect(on.status == .ok, "\(on.text)")
+        }
+        #expect(await swarm.initRequests.first?.spec.autoLockManagers == true)
+        #expect(await swarm.updates.map { $0.spec.autoLockManagers } == [false, true])
     }
 
     @Test func unlockKeyIsEmptyBecauseAutolockIsOff() async throws {

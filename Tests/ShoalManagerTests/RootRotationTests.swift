@@ -9,9 +9,10 @@ import Testing
 /// A root rotation in the store: what `swarm update` asks (swarmkit's rules and messages), the signer during and
 /// after it, and its end once every node that is not Down holds a certificate from the next root.
 @Suite struct RootRotationTests {
-    /// A swarm with a fresh root, one manager and one worker, in a memory store.
+    /// A swarm with a fresh root, one manager and one worker, in a memory store; its keys are kept sealed with a
+    /// data key, as a swarm made now keeps them.
     static func swarm() async throws -> (SwarmObjects, RootCA) {
-        let objects = SwarmObjects(store: MemoryClusterStore(), clusterID: "c1")
+        let objects = SwarmObjects(store: MemoryClusterStore(), clusterID: "c1", dataKey: ClusterDataKey.generate())
         let root = try RootCA.create()
         var info = SwarmObjectsTests.cluster("c1")
         info.rootCACertificate = root.certificatePEM
@@ -65,10 +66,14 @@ import Testing
         spec.forceRotate = 1
         let plan = try RootRotationPlan.plan(spec: spec, info: info)
         info.spec = spec
-        #expect(try await objects.replaceCluster(info, ifVersion: info.version, applying: plan))
+        #expect(try await objects.replaceCluster(info, unlockKey: nil, ifVersion: info.version, applying: plan))
         info = try await objects.cluster()
         let next = try RootCA(certificatePEM: info.rotationRootCACertificate)
         #expect(info.lastForcedRotation == 1 && info.rootCACertificate == root.certificatePEM)
+        // Both roots' keys are in the store sealed, never in clear.
+        let authority = try #require(try await objects.authorityTable.get("c1")?.object)
+        #expect(authority.keyPem.hasPrefix(SwarmObjects.sealedCAKeyPrefix)
+                && authority.rotationKeyPem.hasPrefix(SwarmObjects.sealedCAKeyPrefix))
 
         // During the rotation: the next root signs; nodes trust both roots; old-root peers accept the chain.
         let signer = try await objects.signer()

@@ -27,15 +27,13 @@ struct SwarmRoutes<Context: RequestContext> {
         }
         group.post("update") { request, context in try await update(request, context: context) }
         group.get("unlockkey") { _, _ in
-            // Autolock is never on in Shoal: a manager answers an empty key, as Docker does when autolock is off
-            // (the CLI then says "no unlock key is set"); anyone else gets the backend's refusal.
-            _ = try await swarm.inspectSwarm()
-            return Wire.json(UnlockKeyWire(UnlockKey: ""))
+            // Empty while autolock is off, as Docker's (the CLI then says "no unlock key is set").
+            Wire.json(UnlockKeyWire(UnlockKey: try await swarm.swarmUnlockKey()))
         }
         group.post("unlock") { request, context -> Response in
-            _ = try await SwarmRequest.body(SwarmUnlockBody.self, from: request, context: context)
-            _ = try await swarm.inspectSwarm()
-            throw DockerAPIError(.conflict, "swarm is not locked")
+            let body = try await SwarmRequest.body(SwarmUnlockBody.self, from: request, context: context)
+            try await swarm.unlockSwarm(key: body.UnlockKey ?? "")
+            return Response(status: .ok)
         }
     }
 
@@ -47,9 +45,9 @@ struct SwarmRoutes<Context: RequestContext> {
         let rotateWorker = try SwarmRequest.flag(query, "rotateWorkerToken")
         let rotateManager = try SwarmRequest.flag(query, "rotateManagerToken")
         // Without autolock there is no unlock key to rotate; swarmkit ignores the flag then, so does Shoal.
-        _ = try SwarmRequest.flag(query, "rotateManagerUnlockKey")
+        let rotateUnlockKey = try SwarmRequest.flag(query, "rotateManagerUnlockKey")
         try await swarm.updateSwarm(version: version, spec: try body.spec(), rotateWorkerToken: rotateWorker,
-                                    rotateManagerToken: rotateManager)
+                                    rotateManagerToken: rotateManager, rotateManagerUnlockKey: rotateUnlockKey)
         return Response(status: .ok)
     }
 }

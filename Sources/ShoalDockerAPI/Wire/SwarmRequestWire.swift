@@ -26,11 +26,12 @@ struct SwarmInitBody: Decodable, Sendable {
         let listen = try SwarmAddress.validated(ListenAddr ?? "", field: "ListenAddr")
         let spec = try (Spec ?? SwarmSpecWire()).spec()
         guard spec.name == "default" else { throw DockerAPIError.badRequest(#"swarm spec must be named "default""#) }
-        if AutoLockManagers == true { throw ShoalError(.notImplemented, "autolock is not supported") }
         var request = SwarmInitRequest(
             listenAddress: listen, advertiseAddress: AdvertiseAddr ?? "", dataPathAddress: DataPathAddr ?? "",
             forceNewCluster: ForceNewCluster ?? false, availability: try SwarmAddress.availability(Availability),
             spec: spec)
+        // Docker's CLI sends `--autolock` both here and in the spec; either turns it on.
+        if AutoLockManagers == true { request.spec.autoLockManagers = true }
         if let port = DataPathPort, port != 0 {
             guard (1024...49151).contains(port) else {
                 throw DockerAPIError.badRequest("Datapath port number is not in valid range (1024-49151) : \(port)")

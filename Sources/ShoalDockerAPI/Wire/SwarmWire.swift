@@ -87,6 +87,7 @@ struct SwarmSpecWire: Codable, Sendable {
             }
             spec.heartbeatPeriod = Nanoseconds.seconds(period)
         }
+        spec.autoLockManagers = EncryptionConfig?.AutoLockManagers ?? false
         if let expiry = CAConfig?.NodeCertExpiry, expiry != 0 {
             guard Nanoseconds.seconds(expiry) >= Self.minimumNodeCertExpiry else {
                 throw DockerAPIError.badRequest("minimum certificate expiry time is: 1h0m0s")
@@ -107,9 +108,6 @@ struct SwarmSpecWire: Codable, Sendable {
         if TaskDefaults?.LogDriver != nil {
             throw ShoalError(.notImplemented, "a cluster-wide default log driver is not supported")
         }
-        if EncryptionConfig?.AutoLockManagers == true {
-            throw ShoalError(.notImplemented, "autolock is not supported")
-        }
     }
 }
 
@@ -122,7 +120,7 @@ extension SwarmSpec {
             Dispatcher: .init(HeartbeatPeriod: Nanoseconds.from(heartbeatPeriod)),
             CAConfig: caConfigWire,
             TaskDefaults: .init(),
-            EncryptionConfig: .init(AutoLockManagers: false))
+            EncryptionConfig: .init(AutoLockManagers: autoLockManagers))
     }
 }
 

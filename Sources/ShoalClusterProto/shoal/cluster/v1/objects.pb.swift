@@ -371,6 +371,9 @@ public nonisolated struct Shoal_Cluster_V1_ClusterSpec: Sendable {
 
   public var taskHistoryRetentionLimit: Int64 = 0
 
+  /// `--autolock`: managers keep their key material sealed with the manager unlock key.
+  public var autoLockManagers: Bool = false
+
   /// Fields from 20 on: the swarm's raft and CA options (`--snapshot-interval`, `--max-snapshots`, raft ticks,
   /// `--external-ca`, `docker swarm ca --rotate`).
   public var raft: Shoal_Cluster_V1_RaftSpec {
@@ -494,6 +497,14 @@ public nonisolated struct Shoal_Cluster_V1_Cluster: @unchecked Sendable {
   public var updatedAtMs: Int64 {
     get {_storage._updatedAtMs}
     set {_uniqueStorage()._updatedAtMs = newValue}
+  }
+
+  /// The manager unlock key while autolock is on (swarmkit keeps it in the cluster object too), sealed with the
+  /// cluster's data key (ClusterDataKey, context "cluster/<id>/unlock-key") so that etcd's files never hold it in
+  /// clear; empty when autolock is off.
+  public var sealedManagerUnlockKey: Data {
+    get {_storage._sealedManagerUnlockKey}
+    set {_uniqueStorage()._sealedManagerUnlockKey = newValue}
   }
 
   /// While a root rotation runs: the new root and its certificate cross-signed by the current root (what nodes
@@ -1266,7 +1277,7 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ClusterSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{3}heartbeat_period_ms\0\u{3}node_cert_expiry_s\0\u{3}task_history_retention_limit\0\u{2}\u{f}raft\0\u{3}force_rotate\0\u{3}external_cas\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}labels\0\u{3}heartbeat_period_ms\0\u{3}node_cert_expiry_s\0\u{3}task_history_retention_limit\0\u{3}auto_lock_managers\0\u{2}\u{e}raft\0\u{3}force_rotate\0\u{3}external_cas\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1279,6 +1290,7 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.heartbeatPeriodMs) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.nodeCertExpiryS) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.taskHistoryRetentionLimit) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.autoLockManagers) }()
       case 20: try { try decoder.decodeSingularMessageField(value: &self._raft) }()
       case 21: try { try decoder.decodeSingularUInt64Field(value: &self.forceRotate) }()
       case 22: try { try decoder.decodeRepeatedMessageField(value: &self.externalCas) }()
@@ -1307,6 +1319,9 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
     if self.taskHistoryRetentionLimit != 0 {
       try visitor.visitSingularInt64Field(value: self.taskHistoryRetentionLimit, fieldNumber: 5)
     }
+    if self.autoLockManagers != false {
+      try visitor.visitSingularBoolField(value: self.autoLockManagers, fieldNumber: 6)
+    }
     try { if let v = self._raft {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
     } }()
@@ -1325,6 +1340,7 @@ nonisolated extension Shoal_Cluster_V1_ClusterSpec: SwiftProtobuf.Message, Swift
     if lhs.heartbeatPeriodMs != rhs.heartbeatPeriodMs {return false}
     if lhs.nodeCertExpiryS != rhs.nodeCertExpiryS {return false}
     if lhs.taskHistoryRetentionLimit != rhs.taskHistoryRetentionLimit {return false}
+    if lhs.autoLockManagers != rhs.autoLockManagers {return false}
     if lhs._raft != rhs._raft {return false}
     if lhs.forceRotate != rhs.forceRotate {return false}
     if lhs.externalCas != rhs.externalCas {return false}
@@ -1430,7 +1446,7 @@ nonisolated extension Shoal_Cluster_V1_ExternalCA: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}worker_join_token\0\u{3}manager_join_token\0\u{3}root_ca_pem\0\u{3}data_path_port\0\u{3}default_address_pools\0\u{3}subnet_size\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{4}\u{a}rotation_root_pem\0\u{3}rotation_cross_signed_pem\0\u{3}last_forced_rotation\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}worker_join_token\0\u{3}manager_join_token\0\u{3}root_ca_pem\0\u{3}data_path_port\0\u{3}default_address_pools\0\u{3}subnet_size\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{3}sealed_manager_unlock_key\0\u{4}\u{9}rotation_root_pem\0\u{3}rotation_cross_signed_pem\0\u{3}last_forced_rotation\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1443,6 +1459,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
     var _subnetSize: UInt32 = 0
     var _createdAtMs: Int64 = 0
     var _updatedAtMs: Int64 = 0
+    var _sealedManagerUnlockKey: Data = Data()
     var _rotationRootPem: String = String()
     var _rotationCrossSignedPem: String = String()
     var _lastForcedRotation: UInt64 = 0
@@ -1466,6 +1483,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
       _subnetSize = source._subnetSize
       _createdAtMs = source._createdAtMs
       _updatedAtMs = source._updatedAtMs
+      _sealedManagerUnlockKey = source._sealedManagerUnlockKey
       _rotationRootPem = source._rotationRootPem
       _rotationCrossSignedPem = source._rotationCrossSignedPem
       _lastForcedRotation = source._lastForcedRotation
@@ -1497,6 +1515,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
         case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._subnetSize) }()
         case 9: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAtMs) }()
         case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
+        case 11: try { try decoder.decodeSingularBytesField(value: &_storage._sealedManagerUnlockKey) }()
         case 20: try { try decoder.decodeSingularStringField(value: &_storage._rotationRootPem) }()
         case 21: try { try decoder.decodeSingularStringField(value: &_storage._rotationCrossSignedPem) }()
         case 22: try { try decoder.decodeSingularUInt64Field(value: &_storage._lastForcedRotation) }()
@@ -1542,6 +1561,9 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
       if _storage._updatedAtMs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._updatedAtMs, fieldNumber: 10)
       }
+      if !_storage._sealedManagerUnlockKey.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._sealedManagerUnlockKey, fieldNumber: 11)
+      }
       if !_storage._rotationRootPem.isEmpty {
         try visitor.visitSingularStringField(value: _storage._rotationRootPem, fieldNumber: 20)
       }
@@ -1570,6 +1592,7 @@ nonisolated extension Shoal_Cluster_V1_Cluster: SwiftProtobuf.Message, SwiftProt
         if _storage._subnetSize != rhs_storage._subnetSize {return false}
         if _storage._createdAtMs != rhs_storage._createdAtMs {return false}
         if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
+        if _storage._sealedManagerUnlockKey != rhs_storage._sealedManagerUnlockKey {return false}
         if _storage._rotationRootPem != rhs_storage._rotationRootPem {return false}
         if _storage._rotationCrossSignedPem != rhs_storage._rotationCrossSignedPem {return false}
         if _storage._lastForcedRotation != rhs_storage._lastForcedRotation {return false}
