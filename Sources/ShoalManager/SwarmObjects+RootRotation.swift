@@ -51,7 +51,9 @@ extension SwarmObjects {
     /// root, the join tokens pin it, and its cross-signature joins those certificates carry. Returns the new
     /// root's PEM when it did; nil when the rotation must go on (or none runs, or another write came first).
     func finishRootRotation() async throws -> String? {
-        let info = try await cluster()
+        // Read once: the write keeps what the domain value does not carry (the sealed unlock key).
+        let storedCluster = try await storedCluster()
+        let info = SwarmInfo(storedCluster)
         guard !info.rotationRootCACertificate.isEmpty,
               let stored = try await authorityTable.get(clusterID), !stored.object.rotationCertificatePem.isEmpty
         else { return nil }
@@ -77,7 +79,7 @@ extension SwarmObjects {
                                               manager: JoinToken.generate(rootDigest: next.digest).text)
         finished.updatedAt = Date()
         var cluster = finished.stored
-        cluster.sealedManagerUnlockKey = try await clusterTable.get(clusterID)?.object.sealedManagerUnlockKey ?? Data()
+        cluster.sealedManagerUnlockKey = storedCluster.object.sealedManagerUnlockKey
         let write = try clusterTable.update(cluster, ifVersion: Int64(info.version))
             + authorityTable.update(authority, ifVersion: stored.version)
         return try await store.commit(write).succeeded ? finished.rootCACertificate : nil

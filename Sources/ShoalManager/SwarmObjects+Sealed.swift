@@ -12,16 +12,11 @@ import ShoalModel
 extension SwarmObjects {
     static let sealedCAKeyPrefix = "sealed:"
 
-    private var clusters: StoreTable<Shoal_Cluster_V1_Cluster> { StoreTable(store) }
-
     // MARK: the manager unlock key
 
     /// The manager unlock key in the store; nil while autolock is off.
     func managerUnlockKey() async throws -> UnlockKey? {
-        guard let stored = try await clusters.get(clusterID) else {
-            throw ShoalError.internalError("the cluster object is missing from the store")
-        }
-        let sealed = stored.object.sealedManagerUnlockKey
+        let sealed = try await storedCluster().object.sealedManagerUnlockKey
         guard !sealed.isEmpty else { return nil }
         return UnlockKey(bytes: try requireDataKey().open(Array(sealed), context: unlockKeyContext))
     }
@@ -30,11 +25,11 @@ extension SwarmObjects {
     /// domain value does not carry (the sealed unlock key) is kept unless `change` changes it.
     func replaceCluster(_ info: SwarmInfo, ifVersion version: UInt64,
                         _ change: (inout Shoal_Cluster_V1_Cluster) throws -> Void) async throws -> Bool {
-        guard let current = try await clusters.get(clusterID), current.version == Int64(version) else { return false }
+        guard let current = try await clusterTable.get(clusterID), current.version == Int64(version) else { return false }
         var cluster = info.stored
         cluster.sealedManagerUnlockKey = current.object.sealedManagerUnlockKey
         try change(&cluster)
-        return try await store.commit(try clusters.update(cluster, ifVersion: Int64(version))).succeeded
+        return try await store.commit(try clusterTable.update(cluster, ifVersion: Int64(version))).succeeded
     }
 
     /// `info` with the manager unlock key `key` (nil: none), if the cluster is still at `version`.

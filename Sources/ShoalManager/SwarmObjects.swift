@@ -82,11 +82,14 @@ struct SwarmObjects: Sendable {
 
     // MARK: the cluster and its CA
 
-    func cluster() async throws -> SwarmInfo {
+    func cluster() async throws -> SwarmInfo { SwarmInfo(try await storedCluster()) }
+
+    /// The cluster object as stored, with what the domain value does not carry (the sealed unlock key).
+    func storedCluster() async throws -> Versioned<Shoal_Cluster_V1_Cluster> {
         guard let stored = try await clusterTable.get(clusterID) else {
             throw ShoalError.internalError("the cluster object is missing from the store")
         }
-        return SwarmInfo(stored)
+        return stored
     }
 
     /// Writes `info` if the cluster is still at `version` (`docker swarm update --version`); false when it was not.

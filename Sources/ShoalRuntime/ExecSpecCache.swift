@@ -17,17 +17,14 @@ final class ExecSpecCache: Sendable {
     struct FileIdentity: Equatable {
         var inode: UInt
         var size: Int
-        var changed: timespec
-
-        static func == (a: FileIdentity, b: FileIdentity) -> Bool {
-            a.inode == b.inode && a.size == b.size && a.changed.tv_sec == b.changed.tv_sec
-                && a.changed.tv_nsec == b.changed.tv_nsec
-        }
+        var changedSeconds: Int
+        var changedNanoseconds: Int
 
         static func of(_ path: String) -> FileIdentity? {
             var info = stat()
             guard stat(path, &info) == 0 else { return nil }
-            return FileIdentity(inode: UInt(info.st_ino), size: Int(info.st_size), changed: info.st_ctim)
+            return FileIdentity(inode: UInt(info.st_ino), size: Int(info.st_size),
+                                changedSeconds: info.st_ctim.tv_sec, changedNanoseconds: info.st_ctim.tv_nsec)
         }
     }
 
