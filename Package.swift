@@ -210,6 +210,7 @@ let package = Package(
             dependencies: [
                 "ShoalCore", "ShoalOS", "ShoalModel", "ShoalCA", "ShoalClusterStore", "ShoalEtcd", "ShoalNetlink",
                 "ShoalClusterClient", "ShoalClusterProto", "ShoalAllocator", "ShoalIPAM", "ShoalScheduler", "ShoalOrchestrator", "ShoalAgent",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),

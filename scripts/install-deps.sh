@@ -16,6 +16,7 @@ packages=(
   passwd                      # useradd/usermod: --userns-remap default creates dockremap and its subordinate ids
   apparmor                    # apparmor_parser loads docker-default on hosts whose kernel has AppArmor
   docker-compose              # the compose test runs a project with Debian's docker-compose 1.29
+  golang-cfssl                # the --external-ca test runs a CFSSL server
 )
 
 missing=()

@@ -32,31 +32,14 @@ extension RootCA {
         guard canSign else {
             throw CAError(.invalidState, "this node cannot sign certificates: the root CA key is not available")
         }
-        guard Self.isValidNodeID(nodeID) else {
-            throw CAError.invalidArgument(
-                "invalid node ID \"\(nodeID)\": use 1 to 63 lowercase letters, digits and '-'")
-        }
-        guard !clusterID.isEmpty else { throw CAError.invalidArgument("invalid cluster ID: it is empty") }
         // Docker's control API message for a too short --cert-expiry.
         guard validity >= CADefaults.minimumNodeCertificateValidity else {
             throw CAError.invalidArgument("minimum certificate expiry time is: 1h0m0s")
         }
-        var addresses: [ASN1OctetString] = []
-        for text in ipAddresses {
-            guard let bytes = IPAddressText.bytes(text) else {
-                throw CAError.invalidArgument("invalid IP address \"\(text)\" for the node certificate")
-            }
-            addresses.append(ASN1OctetString(contentBytes: bytes[...]))
-        }
-
-        let csr = try Self.parseCSR(csrPEM)
-        guard csr.publicKey != certificate.publicKey else {
-            throw CAError(.permissionDenied, "invalid CSR: it requests a certificate for the CA's own key")
-        }
-
-        var names: [GeneralName] = [.dnsName(role.organizationalUnit), .dnsName(nodeID)]
-        if role == .manager { names.append(.dnsName(CADefaults.rootCommonName)) }
-        names += addresses.map { .ipAddress($0) }
+        let san = try Self.nodeNames(nodeID: nodeID, role: role, clusterID: clusterID, ipAddresses: ipAddresses)
+        let csr = try nodeCSR(csrPEM)
+        let names = san.dns.map { GeneralName.dnsName($0) }
+            + san.addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
 
         do {
             let subject = try DistinguishedName {
@@ -101,6 +84,35 @@ extension RootCA {
             extensions: extensions,
             issuerPrivateKey: Certificate.PrivateKey(privateKey))
         return try issued.serializeAsPEM().pemString
+    }
+
+    /// A node certificate's SANs, after checking what goes into its subject: DNS `swarm-<role>` and the node ID
+    /// (plus `swarm-ca` for managers, which answer certificate requests), and the raw bytes of `ipAddresses`.
+    static func nodeNames(nodeID: String, role: NodeRole, clusterID: String, ipAddresses: [String]) throws
+        -> (dns: [String], addresses: [[UInt8]])
+    {
+        guard Self.isValidNodeID(nodeID) else {
+            throw CAError.invalidArgument(
+                "invalid node ID \"\(nodeID)\": use 1 to 63 lowercase letters, digits and '-'")
+        }
+        guard !clusterID.isEmpty else { throw CAError.invalidArgument("invalid cluster ID: it is empty") }
+        let addresses = try ipAddresses.map { text in
+            guard let bytes = IPAddressText.bytes(text) else {
+                throw CAError.invalidArgument("invalid IP address \"\(text)\" for the node certificate")
+            }
+            return bytes
+        }
+        let dns = [role.organizationalUnit, nodeID] + (role == .manager ? [CADefaults.rootCommonName] : [])
+        return (dns, addresses)
+    }
+
+    /// A node's CSR, parsed and checked (`parseCSR`), that does not ask for the CA's own key.
+    func nodeCSR(_ pem: String) throws -> CertificateSigningRequest {
+        let csr = try Self.parseCSR(pem)
+        guard csr.publicKey != certificate.publicKey else {
+            throw CAError(.permissionDenied, "invalid CSR: it requests a certificate for the CA's own key")
+        }
+        return csr
     }
 
     /// Parses a PEM CSR and checks its self-signature (proof that the requester holds the key).

@@ -64,8 +64,8 @@ extension ManagerNode {
         let host = joining.advertiseAddress.isEmpty
             ? joining.observedHost : String(joining.advertiseAddress.split(separator: ":").first ?? "")
         let nodeID = RandomID.generate()
-        let signer = try await objects.signer()
-        let certificate = try signer.sign(csr: joining.csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
+        let signer = try await nodeSigner()
+        let certificate = try await signer.sign(csr: joining.csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
                                           host: host, validity: info.spec.nodeCertExpiry)
         let now = Date()
         // A manager becomes one (store member, manager status) when it calls Membership.AddManager next.
@@ -97,8 +97,8 @@ extension ManagerNode {
         let info = try await objects.cluster()
         let role: NodeRole = node.spec.role == .manager ? .manager : .worker
         let host = node.status.address
-        let signer = try await objects.signer()
-        let certificate = try signer.sign(csr: csrPEM, nodeID: nodeID, role: role, clusterID: info.id, host: host,
+        let signer = try await nodeSigner()
+        let certificate = try await signer.sign(csr: csrPEM, nodeID: nodeID, role: role, clusterID: info.id, host: host,
                                           validity: info.spec.nodeCertExpiry)
         // What the node will trust and who issued its certificate, for `docker node inspect` and for the end of a
         // root rotation (the node stores the files before it next calls).
@@ -112,6 +112,11 @@ extension ManagerNode {
         }
         return IssuedNodeCertificate(nodeID: nodeID, certificatePEM: certificate, rootCAPEM: signer.trustRootsPEM,
                                      role: role, clusterID: info.id)
+    }
+
+    /// The signer as the store describes it now, presenting this manager's certificate to external CAs.
+    func nodeSigner() async throws -> NodeSigner {
+        try await objects.signer(identity: try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)))
     }
 
     /// A new key and a certificate for it for this manager's own node, signed here with the CA in the store, for

@@ -25,7 +25,10 @@ extension ManagerNode {
         guard info.version == version else { throw SwarmErrors.outOfSequence }
         var spec = spec
         try spec.validate()
-        let rotation = try RootRotationPlan.plan(spec: spec, info: info)
+        let identity = try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls))
+        let rotation = try await RootRotationPlan.plan(spec: spec, info: info, keys: try await objects.heldCAKeys()) {
+            url, root in await CFSSLClient(urls: [url], trustedRootsPEM: root, identity: identity).reachable(url)
+        }
         spec.signingCACertificate = ""
         spec.signingCAKey = ""
         info.spec = spec

@@ -7,9 +7,13 @@ import ShoalModel
 /// cross-signed roots of earlier rotations (`CertificateAuthority.cross_signed_pems`), so that an etcd member
 /// that still trusts an earlier root (etcd reads its trusted CA file at start only) accepts it. While a root
 /// rotation runs the next root signs, and its certificate cross-signed by the current root comes first: nodes
-/// that trust only the current root accept the new certificates, and nodes trust both roots.
+/// that trust only the current root accept the new certificates, and nodes trust both roots. When the spec names
+/// external CAs for the signing root (`--external-ca`), they sign, as swarmkit tries them first; the root's key,
+/// if the store has one, signs only when there are none.
 struct NodeSigner: Sendable {
     let root: RootCA
+    /// The external CAs for `root`; nil: `root` signs here.
+    var external: (any ExternalSigning)? = nil
     /// PEM certificates that follow the leaf.
     let intermediates: [String]
     /// What nodes must hold in `ca.crt`.
@@ -29,13 +33,19 @@ struct NodeSigner: Sendable {
     var trustRootsDigest: String { TrustBundle.digest(of: trustRootsPEM) }
 
     /// The chain for `csrPEM` (leaf, then `intermediates`).
+    /// With an external CA, its chain stands for the leaf and the certificate's lifetime is the external CA's.
     func sign(csr csrPEM: String, nodeID: String, role: NodeRole, clusterID: String, host: String,
-              validity: TimeInterval) throws -> String {
-        let leaf = try root.sign(
-            csr: csrPEM, nodeID: nodeID, role: role, clusterID: clusterID,
-            ipAddresses: host.isEmpty ? [] : role == .manager ? [host, "127.0.0.1"] : [host],
-            validity: .seconds(Int64(validity)))
-        return NodeSigner.bundle([leaf] + intermediates)
+              validity: TimeInterval) async throws -> String {
+        let addresses = host.isEmpty ? [] : role == .manager ? [host, "127.0.0.1"] : [host]
+        guard let external else {
+            let leaf = try root.sign(csr: csrPEM, nodeID: nodeID, role: role, clusterID: clusterID,
+                                     ipAddresses: addresses, validity: .seconds(Int64(validity)))
+            return NodeSigner.bundle([leaf] + intermediates)
+        }
+        let request = try root.externalSignRequest(csr: csrPEM, nodeID: nodeID, role: role, clusterID: clusterID,
+                                                   ipAddresses: addresses)
+        let chain = try root.acceptExternal(try await external.sign(request), for: request)
+        return NodeSigner.bundle(chain + intermediates)
     }
 
     /// PEM blocks one after another, each ending its line (a single block is kept as it is, so `ca.crt` of a
@@ -53,23 +63,22 @@ struct NodeSigner: Sendable {
 }
 
 extension SwarmObjects {
-    /// The signer as the store describes it now.
-    func signer() async throws -> NodeSigner {
+    /// The signer as the store describes it now; `identity` is what this manager presents to external CAs.
+    func signer(identity: TLSFiles? = nil) async throws -> NodeSigner {
         guard let authority = try await authorityTable.get(clusterID)?.object else {
             throw ShoalError.internalError("the CA is missing from the store")
         }
         let info = try await cluster()
         let trust = NodeSigner.trustRoots(info)
-        guard !authority.rotationCertificatePem.isEmpty else {
-            return NodeSigner(root: try RootCA(certificatePEM: authority.certificatePem,
-                                               keyPEM: try openedCAKey(authority.keyPem)),
-                              intermediates: authority.crossSignedPems, trustRootsPEM: trust,
-                              clusterTrustRoot: info.rootCACertificate)
-        }
+        let rotating = !authority.rotationCertificatePem.isEmpty
+        let root = try RootCA(
+            certificatePEM: rotating ? authority.rotationCertificatePem : authority.certificatePem,
+            keyPEM: try openedCAKey(rotating ? authority.rotationKeyPem : authority.keyPem))
+        let urls = ExternalCAs.urls(for: root, in: info.spec, currentRootPEM: info.rootCACertificate)
         return NodeSigner(
-            root: try RootCA(certificatePEM: authority.rotationCertificatePem,
-                             keyPEM: try openedCAKey(authority.rotationKeyPem)),
-            intermediates: [info.rotationCrossSignedCertificate] + authority.crossSignedPems, trustRootsPEM: trust,
-            clusterTrustRoot: info.rootCACertificate)
+            root: root,
+            external: urls.isEmpty ? nil : CFSSLClient(urls: urls, trustedRootsPEM: trust, identity: identity),
+            intermediates: (rotating ? [info.rotationCrossSignedCertificate] : []) + authority.crossSignedPems,
+            trustRootsPEM: trust, clusterTrustRoot: info.rootCACertificate)
     }
 }

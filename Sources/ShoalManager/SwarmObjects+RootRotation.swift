@@ -23,19 +23,19 @@ extension SwarmObjects {
             switch plan {
             case .keep:
                 break
-            case .abort:
+            case .abort(let keyPEM):
                 info.rotationRootCACertificate = ""
                 info.rotationCrossSignedCertificate = ""
                 authority.rotationCertificatePem = ""
                 authority.rotationKeyPem = ""
+                authority.keyPem = try keyPEM.map(sealedCAKey) ?? ""
             case .start(let next):
-                guard let key = next.keyPEM else { throw ShoalError.internalError("the new root CA has no key") }
                 let current = try RootCA(certificatePEM: authority.certificatePem,
                                          keyPEM: try openedCAKey(authority.keyPem))
                 info.rotationRootCACertificate = next.certificatePEM
                 info.rotationCrossSignedCertificate = try current.crossSign(next)
                 authority.rotationCertificatePem = next.certificatePEM
-                authority.rotationKeyPem = try sealedCAKey(key)
+                authority.rotationKeyPem = try next.keyPEM.map(sealedCAKey) ?? ""
             }
             info.lastForcedRotation = info.spec.forceRotate
             var cluster = info.stored
@@ -45,6 +45,15 @@ extension SwarmObjects {
             return try await store.commit(write).succeeded
         }
         return try await replaceCluster(info, unlockKey: unlockKey, ifVersion: version)
+    }
+
+    /// Which roots' keys the store holds (an external CA's root has none).
+    func heldCAKeys() async throws -> RootRotationPlan.HeldKeys {
+        guard let authority = try await authorityTable.get(clusterID)?.object else {
+            throw ShoalError.internalError("the CA is missing from the store")
+        }
+        return .init(current: !authority.keyPem.isEmpty,
+                     next: authority.rotationCertificatePem.isEmpty || !authority.rotationKeyPem.isEmpty)
     }
 
     /// Ends a rotation once every node that is not Down holds a certificate from the next root: it becomes the

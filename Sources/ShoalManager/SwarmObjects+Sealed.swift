@@ -63,8 +63,10 @@ extension SwarmObjects {
         return Self.sealedCAKeyPrefix + Data(box).base64EncodedString()
     }
 
-    /// The CA key in PEM from what the store keeps (sealed, or in clear from before).
-    func openedCAKey(_ stored: String) throws -> String {
+    /// The CA key in PEM from what the store keeps (sealed, or in clear from before); nil for a root whose key
+    /// the store does not hold (an external CA's).
+    func openedCAKey(_ stored: String) throws -> String? {
+        guard !stored.isEmpty else { return nil }
         guard stored.hasPrefix(Self.sealedCAKeyPrefix) else { return stored }
         guard let box = Data(base64Encoded: String(stored.dropFirst(Self.sealedCAKeyPrefix.count))) else {
             throw ShoalError.internalError("the CA key in the store is damaged")

@@ -94,6 +94,20 @@ import Testing
         #expect(request.spec == SwarmSpec())
     }
 
+    @Test func initKeepsExternalCAs() async throws {
+        let swarm = FakeSwarmBackend()
+        try await RouteTest.run(swarm) { client in
+            let response = try await client.post("/swarm/init", #"""
+                {"ListenAddr":"10.0.0.5","Spec":{"CAConfig":{"ExternalCAs":[
+                  {"Protocol":"CFSSL","URL":"https://ca:8888/api/v1/cfssl/sign","Options":{"a":"b"},"CACert":"PEM"}]}}}
+                """#)
+            #expect(response.status == .ok)
+        }
+        let request = try #require(await swarm.initRequests.first)
+        #expect(request.spec.externalCAs == [SwarmExternalCA(protocol: "cfssl", url: "https://ca:8888/api/v1/cfssl/sign",
+                                                             options: ["a": "b"], caCertificate: "PEM")])
+    }
+
     @Test func initRefusesBadInputWithDockersMessages() async throws {
         let cases: [(String, HTTPResponse.Status, String?)] = [
             ("", .badRequest, "got EOF while reading request body"),
@@ -126,8 +140,6 @@ import Testing
              "raft ticks must be positive"),
             (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"CAConfig":{"ExternalCAs":[{"Protocol":"acme","URL":"https://ca"}]}}}"#,
              .badRequest, #"invalid protocol: "acme""#),
-            (#"{"ListenAddr":"0.0.0.0:2377","Spec":{"CAConfig":{"ExternalCAs":[{"Protocol":"cfssl","URL":"https://ca"}]}}}"#,
-             .notImplemented, nil),
         ]
         let swarm = FakeSwarmBackend()
         try await RouteTest.run(swarm) { client in

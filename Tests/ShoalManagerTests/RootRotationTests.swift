@@ -27,36 +27,36 @@ import Testing
         return (objects, root)
     }
 
-    @Test func planFollowsSwarmkitsRules() throws {
+    @Test func planFollowsSwarmkitsRules() async throws {
         let root = try RootCA.create()
         var info = SwarmObjectsTests.cluster("c1")
         info.rootCACertificate = root.certificatePEM
         var spec = info.spec
-        guard case .keep = try RootRotationPlan.plan(spec: spec, info: info) else { Issue.record("not kept"); return }
+        guard case .keep = try await RootRotationPlan.plan(spec: spec, info: info) else { Issue.record("not kept"); return }
         spec.forceRotate = 1
-        guard case .start(let fresh) = try RootRotationPlan.plan(spec: spec, info: info) else {
+        guard case .start(let fresh) = try await RootRotationPlan.plan(spec: spec, info: info) else {
             Issue.record("no rotation"); return
         }
         #expect(fresh.canSign && fresh.digest != root.digest)
 
         spec.forceRotate = 0
         spec.signingCAKey = "KEY"
-        #expect(throws: ShoalError.self) { try RootRotationPlan.plan(spec: spec, info: info) }
+        await #expect(throws: ShoalError.self) { try await RootRotationPlan.plan(spec: spec, info: info) }
         let given = try RootCA.create()
         spec.signingCACertificate = given.certificatePEM
         spec.signingCAKey = ""
-        #expect(messageOf { try RootRotationPlan.plan(spec: spec, info: info) }
+        #expect(await messageOf { try await RootRotationPlan.plan(spec: spec, info: info) }
             == "there must be at least one valid, reachable external CA corresponding to the desired CA certificate")
         spec.signingCAKey = try #require(given.keyPEM)
-        guard case .start(let desired) = try RootRotationPlan.plan(spec: spec, info: info) else {
+        guard case .start(let desired) = try await RootRotationPlan.plan(spec: spec, info: info) else {
             Issue.record("no rotation"); return
         }
         #expect(desired.digest == given.digest)
         info.rotationRootCACertificate = given.certificatePEM
-        guard case .keep = try RootRotationPlan.plan(spec: spec, info: info) else { Issue.record("restarted"); return }
+        guard case .keep = try await RootRotationPlan.plan(spec: spec, info: info) else { Issue.record("restarted"); return }
         spec.signingCACertificate = root.certificatePEM
         spec.signingCAKey = try #require(root.keyPEM)
-        guard case .abort = try RootRotationPlan.plan(spec: spec, info: info) else { Issue.record("not aborted"); return }
+        guard case .abort = try await RootRotationPlan.plan(spec: spec, info: info) else { Issue.record("not aborted"); return }
     }
 
     @Test func aRotationSignsWithTheNextRootAndEndsWhenEveryNodeMoved() async throws {
@@ -64,7 +64,7 @@ import Testing
         var info = try await objects.cluster()
         var spec = info.spec
         spec.forceRotate = 1
-        let plan = try RootRotationPlan.plan(spec: spec, info: info)
+        let plan = try await RootRotationPlan.plan(spec: spec, info: info)
         info.spec = spec
         #expect(try await objects.replaceCluster(info, unlockKey: nil, ifVersion: info.version, applying: plan))
         info = try await objects.cluster()
@@ -79,7 +79,7 @@ import Testing
         let signer = try await objects.signer()
         #expect(signer.root.digest == next.digest)
         let bundle = try TrustBundle(pem: signer.trustRootsPEM)
-        let chain = try signer.sign(csr: try NodeKey.generate().makeCSR(), nodeID: "w1", role: .worker,
+        let chain = try await signer.sign(csr: try NodeKey.generate().makeCSR(), nodeID: "w1", role: .worker,
                                     clusterID: "c1", host: "10.0.0.2", validity: 3600)
         try bundle.verify(chainPEM: chain)
         try TrustBundle(pem: root.certificatePEM).verify(chainPEM: chain)
@@ -99,15 +99,15 @@ import Testing
         // After it: the new root signs, and certificates still reach the old root through the cross-signature.
         let after = try await objects.signer()
         #expect(after.root.digest == next.digest && after.trustRootsPEM == next.certificatePEM)
-        let later = try after.sign(csr: try NodeKey.generate().makeCSR(), nodeID: "m1", role: .manager,
+        let later = try await after.sign(csr: try NodeKey.generate().makeCSR(), nodeID: "m1", role: .manager,
                                    clusterID: "c1", host: "10.0.0.1", validity: 3600)
         try TrustBundle(pem: root.certificatePEM).verify(chainPEM: later)
         try TrustBundle(pem: next.certificatePEM).verify(chainPEM: later)
     }
 
-    func messageOf(_ body: () throws -> Any) -> String? {
+    func messageOf(_ body: () async throws -> Any) async -> String? {
         do {
-            _ = try body()
+            _ = try await body()
             return nil
         } catch let error as ShoalError {
             return error.message

@@ -102,9 +102,6 @@ struct SwarmSpecWire: Codable, Sendable {
 
     /// What Shoal cannot honour is refused rather than dropped, so a client never believes a setting took.
     private func checkSupported() throws {
-        if !(CAConfig?.ExternalCAs ?? []).isEmpty {
-            throw ShoalError(.notImplemented, "external CAs are not supported")
-        }
         if TaskDefaults?.LogDriver != nil {
             throw ShoalError(.notImplemented, "a cluster-wide default log driver is not supported")
         }
