@@ -75,6 +75,13 @@ final class LocalClusterFixture: Sendable {
         ], stdin: stdin, timeout: dockerTimeout)
     }
 
+    /// `docker` that must succeed: its output, trimmed (a failure is recorded with the daemon's log).
+    func ok(_ node: Int, _ arguments: [String]) async throws -> String {
+        let result = try await docker(node, arguments)
+        try #require(result.status == 0, "\(arguments): \(result)\n\(log(node))")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The last lines of host `node`'s daemon log (for failure messages).
     func log(_ node: Int) -> String {
         let text = (try? String(contentsOfFile: dataRoot(node) + "/daemon.log", encoding: .utf8)) ?? ""

@@ -18,11 +18,7 @@ import Testing
             func docker(_ node: Int, _ arguments: [String]) async throws -> Shell.Result {
                 try await cluster.docker(node, arguments)
             }
-            func ok(_ node: Int, _ arguments: [String]) async throws -> String {
-                let result = try await docker(node, arguments)
-                try #require(result.status == 0, "\(arguments): \(result)\n\(cluster.log(node))")
-                return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+            func ok(_ node: Int, _ arguments: [String]) async throws -> String { try await cluster.ok(node, arguments) }
             let manager = cluster.address(1)
             _ = try await ok(1, ["swarm", "init", "--advertise-addr", manager, "--cert-expiry", "2h"])
             let managerToken = try await ok(1, ["swarm", "join-token", "-q", "manager"])

@@ -194,16 +194,7 @@ import Testing
         func add(_ url: String, _ root: String) { calls.append([url, root]) }
     }
 
-    func error(_ body: () async throws -> Any) async -> ShoalError? {
-        do {
-            _ = try await body()
-            return nil
-        } catch let error as ShoalError {
-            return error
-        } catch {
-            return nil
-        }
-    }
+    func error(_ body: () async throws -> Any) async -> ShoalError? { await ServiceStoreTests.refusal(body) }
 
     func message(_ body: () async throws -> Any) async -> String? { await error(body)?.message }
 }

@@ -105,14 +105,5 @@ import Testing
         try TrustBundle(pem: next.certificatePEM).verify(chainPEM: later)
     }
 
-    func messageOf(_ body: () async throws -> Any) async -> String? {
-        do {
-            _ = try await body()
-            return nil
-        } catch let error as ShoalError {
-            return error.message
-        } catch {
-            return nil
-        }
-    }
+    func messageOf(_ body: () async throws -> Any) async -> String? { await ServiceStoreTests.refusal(body)?.message }
 }
