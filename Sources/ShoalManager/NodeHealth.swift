@@ -110,14 +110,49 @@ actor NodeHealth {
             confirmedReachable.remove(nodeID)
             await storeReachability(nodeID, .unreachable)
         }
-        for case .down(let nodeID) in tracker.expire(at: .now) {
+        let expired = tracker.expire(at: .now).compactMap { transition -> String? in
+            guard case .down(let nodeID) = transition else { return nil }
+            return nodeID
+        }
+        guard !expired.isEmpty else { return }
+        // Nodes that went silent together (a rack, a zone) are written Down in one write: the orchestrator then
+        // replaces all their tasks in one round, not one round per node.
+        var oneByOne = expired
+        if expired.count > 1 {
             do {
-                try await setState(nodeID, .down, message: "heartbeat failure")
-                logger.info("swarm: node \(nodeID) is down (no heartbeat for \(HeartbeatTracker.missedPeriods) periods)")
+                let (stored, left) = try await objects.updateNodes(expired, fencedBy: fence, Self.markDown)
+                oneByOne = left
+                for nodeID in stored {
+                    await feed.nodeDown(nodeID)
+                    logDown(nodeID)
+                    // A heartbeat that came while the write was on its way.
+                    if tracker.entries[nodeID]?.down == false { try? await setState(nodeID, .ready) }
+                }
+            } catch {
+                logger.error("swarm: cannot mark nodes \(expired) down: \(error)")
+            }
+        }
+        for nodeID in oneByOne {
+            do {
+                try await setState(nodeID, .down, message: Self.downMessage)
+                logDown(nodeID)
             } catch {
                 logger.error("swarm: cannot mark node \(nodeID) down: \(error)")
             }
         }
+    }
+
+    private static let downMessage = "heartbeat failure"
+
+    private static let markDown: @Sendable (inout SwarmNode) -> Bool = { node in
+        guard node.status.state != .down else { return false }
+        node.status.state = .down
+        node.status.message = downMessage
+        return true
+    }
+
+    private func logDown(_ nodeID: String) {
+        logger.info("swarm: node \(nodeID) is down (no heartbeat for \(HeartbeatTracker.missedPeriods) periods)")
     }
 
     /// Writes the state (compare-and-swap, retried when a node update raced it; fenced by the term), then lets the
@@ -132,7 +167,7 @@ actor NodeHealth {
             guard let down = tracker.entries[nodeID]?.down else { return }
             let judged: NodeState = down ? .down : .ready
             guard judged != target.0 else { return }
-            target = (judged, down ? "heartbeat failure" : "")
+            target = (judged, down ? Self.downMessage : "")
         }
     }
 

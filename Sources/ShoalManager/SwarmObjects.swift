@@ -75,6 +75,43 @@ struct SwarmObjects: Sendable {
         throw SwarmErrors.outOfSequence
     }
 
+    /// `change` applied to each of the nodes `ids` in one write (in parts when it is larger than a transaction
+    /// takes), fenced by the term, so that the orchestrator sees them change together. Returns the nodes the write
+    /// holds (changed, or with nothing to change) and the IDs it does not (a node changed meanwhile, or is gone)
+    /// for the caller to update one by one.
+    func updateNodes(_ ids: [String], fencedBy fence: LeaderFence,
+                     _ change: @Sendable (inout SwarmNode) -> Bool) async throws -> (stored: [String], left: [String])
+    {
+        let current = try await nodeTable.get(ids)
+        var (writes, writing, stored, left) = ([StoreWrite](), [String](), [String](), [String]())
+        for id in ids {
+            guard let versioned = current[id] else {
+                left.append(id)
+                continue
+            }
+            var node = SwarmNode(versioned)
+            guard change(&node) else {
+                stored.append(id)
+                continue
+            }
+            node.updatedAt = Date()
+            writes.append(try nodeTable.update(node.stored, ifVersion: versioned.version))
+            writing.append(id)
+        }
+        guard !writes.isEmpty else { return (stored, left) }
+        switch try await fence.commit(each: writes, in: store) {
+        case .committed:
+            return (stored + writing, left)
+        case .conflicted(let revisions):
+            for (id, revision) in zip(writing, revisions) {
+                if revision == nil { left.append(id) } else { stored.append(id) }
+            }
+            return (stored, left)
+        case .deposed:
+            throw ShoalError(.unavailable, SwarmErrors.notLeaderMessage)
+        }
+    }
+
     /// Removes node `id` (removing a node that is gone already succeeds).
     func deleteNode(_ id: String) async throws {
         try await store.commit(try nodeTable.delete(id))

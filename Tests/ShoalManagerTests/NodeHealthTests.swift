@@ -78,4 +78,53 @@ import Testing
         await expiring
         #expect(try await objects.node("w1")?.status.state == .ready)
     }
+
+    /// Nodes that go silent together are written Down in one write (the pipeline then replaces all their tasks in
+    /// one round); a node the store no longer has does not hold the others back.
+    @Test func nodesThatGoSilentTogetherAreDownInOneWrite() async throws {
+        let store = MemoryClusterStore()
+        let objects = SwarmObjects(store: store, clusterID: "c1")
+        for id in ["w1", "w2", "w3", "gone"] {
+            var worker = SwarmObjectsTests.node(id)
+            worker.spec.availability = .active
+            #expect(try await objects.createNode(worker))
+        }
+        try await objects.deleteNode("gone")
+        let fence = try await LeaderFence.claim(for: "m1", in: store)
+        let period = Duration.milliseconds(10)
+        let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
+                                ready: ["w1", "w2", "w3", "gone"], period: period, logger: Logger(label: "test"))
+        try await Task.sleep(for: .milliseconds(100))
+        await health.expire()
+        var nodes: [SwarmNode] = []
+        for id in ["w1", "w2", "w3"] { nodes.append(try #require(try await objects.node(id))) }
+        #expect(nodes.allSatisfy { $0.status.state == .down && $0.status.message == "heartbeat failure" })
+        #expect(Set(nodes.map(\.version)).count == 1, "\(nodes.map(\.version))")
+        #expect(try await objects.node("gone") == nil)
+    }
+
+    /// One of the nodes heartbeats while their common Down write is on its way: it ends Ready, the other Down.
+    @Test func aHeartbeatDuringACommonDownWriteLeavesThatNodeReady() async throws {
+        let store = HeldStore()
+        let objects = SwarmObjects(store: store, clusterID: "c1")
+        for id in ["w1", "w2"] {
+            var worker = SwarmObjectsTests.node(id)
+            worker.spec.availability = .active
+            #expect(try await objects.createNode(worker))
+        }
+        let fence = try await LeaderFence.claim(for: "m1", in: store)
+        let period = Duration.milliseconds(10)
+        let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
+                                ready: ["w1", "w2"], period: period, logger: Logger(label: "test"))
+        try await Task.sleep(for: .milliseconds(100))
+        store.hold()
+        async let expiring: Void = health.expire()
+        for _ in 0..<2000 where !store.blocked { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(store.blocked)
+        try await health.heartbeat("w1", period: period)
+        store.release()
+        await expiring
+        #expect(try await objects.node("w1")?.status.state == .ready)
+        #expect(try await objects.node("w2")?.status.state == .down)
+    }
 }
