@@ -10,18 +10,45 @@ import ShoalModel
 /// its node Ready and tells it its role; a session gets the endpoint feed once its node has reported its own
 /// endpoints; attach and detach go through the allocator and reach every other session through the feed.
 extension LeaderServices {
-    /// A heartbeat on `nodeID`'s session: the node's role as the store has it now. A removed node's session ends
-    /// here; a node coming back (or new) is Ready again.
+    /// A heartbeat on `nodeID`'s session: the node's role as the store has it (as `roles` last read it, see
+    /// `NodeRoleCache`). A removed node's session ends here; a node coming back (or new) is Ready again once the
+    /// store confirms it is still in the cluster.
     func heartbeat(from nodeID: String, period: Duration) async throws -> NodeRole {
-        // Counted before the store is asked for the node: under a heavy write load a read can wait seconds
-        // behind the store's apply queue, and a heartbeat counted only after it could come too late.
+        // Counted first: nothing the heartbeat waits for may delay it.
         let back = await health.seen(nodeID, period: period)
-        guard let node = try await objects.node(nodeID) else {
+        if !back, let cached = roles.lookup(nodeID, now: .now, freshFor: period) {
+            if cached.refresh { Task { _ = try? await self.readRole(nodeID) } }
+            switch cached.entry {
+            case .role(let role):
+                return role
+            case .removed:
+                await health.forget(nodeID)
+                throw SwarmErrors.removedNode(nodeID)
+            }
+        }
+        let role = try await readRole(nodeID)
+        if back { try await health.becameReady(nodeID) }
+        return role
+    }
+
+    /// Reads `nodeID` from the store for `roles`; a removed node is forgotten by the health judge.
+    private func readRole(_ nodeID: String) async throws -> NodeRole {
+        let read = ContinuousClock.now
+        let node: SwarmNode?
+        do {
+            node = try await objects.node(nodeID)
+        } catch {
+            roles.readFailed(nodeID)
+            throw error
+        }
+        guard let node else {
+            roles.record(nodeID, .removed, read: read)
             await health.forget(nodeID)
             throw SwarmErrors.removedNode(nodeID)
         }
-        if back { try await health.becameReady(nodeID) }
-        return node.spec.role == .manager ? .manager : .worker
+        let role: NodeRole = node.spec.role == .manager ? .manager : .worker
+        roles.record(nodeID, .role(role), read: read)
+        return role
     }
 
     /// A session started: the node's reported endpoints are reconciled, then it gets the feed (full set first).

@@ -27,6 +27,8 @@ final class LeaderServices: Sendable {
     let statusWriter: TaskStatusWriter
     /// Log subscriptions (`docker service logs`) between the managers' APIs and the nodes' sessions.
     let logs = LogBroker()
+    /// The nodes' roles for heartbeat answers.
+    let roles = NodeRoleCache()
 
     private init(objects: SwarmObjects, fence: LeaderFence, health: NodeHealth, allocator: NetworkAllocatorService,
                  feed: EndpointFeed, dataKey: ClusterDataKey?, logger: Logger) {

@@ -93,6 +93,7 @@ extension ManagerNode {
         node.spec = spec
         node.updatedAt = Date()
         guard try await objects.replaceNode(node, ifVersion: version) else { throw SwarmErrors.outOfSequence }
+        leaderServices?.roles.forget(node.id)
     }
 
     func removeNode(_ ref: String, force: Bool) async throws {
@@ -106,6 +107,7 @@ extension ManagerNode {
                 "rpc error: code = FailedPrecondition desc = node \(node.id) is not down and can't be removed")
         }
         try await objects.deleteNode(node.id)
+        leaderServices?.roles.forget(node.id)
     }
 
     // MARK: networks
