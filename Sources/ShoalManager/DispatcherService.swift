@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import ShoalCA
 import ShoalCore
 import ShoalClusterProto
 import Synchronization
@@ -32,6 +33,10 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
             // assignments then gather what changes meanwhile into one message) instead of the leader queueing
             // every message for it. Heartbeat answers never wait: the node's next heartbeat must be read.
             let (outbox, queue) = AsyncStream<Shoal_Cluster_V1_SessionMessage>.makeStream()
+            // The node's status reports go to the leader's writer from a task of their own, in order: a heartbeat
+            // read after a report must not wait for the writer (under a heavy write load it can be busy for
+            // seconds, and a live node whose heartbeats wait three periods is judged Down).
+            let (reports, reporting) = AsyncStream<[Shoal_Cluster_V1_TaskStatusReport]>.makeStream()
             let depth = OutboxDepth()
             let endpoints = SessionForwarder(depth: depth)
             let assignments = SessionForwarder(depth: depth)
@@ -51,45 +56,69 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                 }
                 group.addTask {
                     defer { queue.finish() }
-                    for try await heartbeat in request {
-                        DispatcherCounters.countReceived()
-                        if !heartbeat.taskStatuses.isEmpty {
-                            try await manager.requireLeader().recordTaskStatuses(nodeID: nodeID, heartbeat.taskStatuses)
-                            continue
+                    try await withThrowingTaskGroup(of: Void.self) { reportsGroup in
+                        reportsGroup.addTask {
+                            for await batch in reports {
+                                try await manager.requireLeader().recordTaskStatuses(nodeID: nodeID, batch)
+                            }
                         }
-                        queue.yield(Self.message(try await manager.heartbeat(from: caller)))
-                        depth.queued()
-                        guard heartbeat.reportsAttachments, !endpoints.started else { continue }
-                        let leader = try await manager.requireLeader()
-                        let endpointFeed = try await leader.subscribeEndpoints(
-                            nodeID: nodeID, reported: heartbeat.attachmentIds)
-                        endpoints.start(endpointFeed.updates, into: queue, leave: {
-                            await endpointFeed.feed.cancel(endpointFeed.id)
-                        }) { update in
-                            var message = Shoal_Cluster_V1_SessionMessage()
-                            message.endpoints = update
-                            return message
-                        }
-                        let assignmentFeed = await leader.subscribeAssignments(nodeID: nodeID)
-                        assignments.start(assignmentFeed.updates, into: queue, leave: {
-                            await assignmentFeed.feed.cancel(assignmentFeed.id)
-                        }) { update in
-                            var message = Shoal_Cluster_V1_SessionMessage()
-                            message.assignments = update
-                            return message
-                        }
-                        let logs = leader.logs
-                        let (logSession, subscriptions) = await logs.attach(nodeID: nodeID)
-                        logSubscriptions.start(subscriptions, into: queue, leave: { await logs.detach(logSession) }) {
-                            subscription in
-                            var message = Shoal_Cluster_V1_SessionMessage()
-                            message.logSubscription = subscription
-                            return message
-                        }
+                        defer { reporting.finish() }
+                        try await Self.read(request, of: nodeID, caller: caller, manager: manager, queue: queue,
+                                            depth: depth, reporting: reporting, endpoints: endpoints,
+                                            assignments: assignments, logSubscriptions: logSubscriptions)
+                        // The session ends once what the node reported is with the writer.
+                        reporting.finish()
+                        try await reportsGroup.waitForAll()
                     }
                 }
                 try await group.next()
                 group.cancelAll()
+            }
+        }
+    }
+
+    /// The node's messages, one after another: heartbeats are answered (the first one that reports the node's
+    /// endpoints starts its feeds), status reports go on to `reporting`.
+    private static func read(_ request: RPCAsyncSequence<Shoal_Cluster_V1_Heartbeat, any Error>, of nodeID: String,
+                             caller: NodeCertificate?, manager: ManagerNode,
+                             queue: AsyncStream<Shoal_Cluster_V1_SessionMessage>.Continuation, depth: OutboxDepth,
+                             reporting: AsyncStream<[Shoal_Cluster_V1_TaskStatusReport]>.Continuation,
+                             endpoints: SessionForwarder, assignments: SessionForwarder,
+                             logSubscriptions: SessionForwarder) async throws {
+        for try await heartbeat in request {
+            DispatcherCounters.countReceived()
+            if !heartbeat.taskStatuses.isEmpty {
+                reporting.yield(heartbeat.taskStatuses)
+                continue
+            }
+            queue.yield(Self.message(try await manager.heartbeat(from: caller)))
+            depth.queued()
+            guard heartbeat.reportsAttachments, !endpoints.started else { continue }
+            let leader = try await manager.requireLeader()
+            let endpointFeed = try await leader.subscribeEndpoints(
+                nodeID: nodeID, reported: heartbeat.attachmentIds)
+            endpoints.start(endpointFeed.updates, into: queue, leave: {
+                await endpointFeed.feed.cancel(endpointFeed.id)
+            }) { update in
+                var message = Shoal_Cluster_V1_SessionMessage()
+                message.endpoints = update
+                return message
+            }
+            let assignmentFeed = await leader.subscribeAssignments(nodeID: nodeID)
+            assignments.start(assignmentFeed.updates, into: queue, leave: {
+                await assignmentFeed.feed.cancel(assignmentFeed.id)
+            }) { update in
+                var message = Shoal_Cluster_V1_SessionMessage()
+                message.assignments = update
+                return message
+            }
+            let logs = leader.logs
+            let (logSession, subscriptions) = await logs.attach(nodeID: nodeID)
+            logSubscriptions.start(subscriptions, into: queue, leave: { await logs.detach(logSession) }) {
+                subscription in
+                var message = Shoal_Cluster_V1_SessionMessage()
+                message.logSubscription = subscription
+                return message
             }
         }
     }
