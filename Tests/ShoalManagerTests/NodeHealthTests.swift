@@ -58,25 +58,33 @@ import Testing
     /// A node marked Down heartbeats while the Down is still on its way to the store: the store ends with Ready,
     /// whatever order the two writes land in (the judge writes until the store holds its latest judgement).
     @Test func aHeartbeatDuringTheDownWriteLeavesTheNodeReady() async throws {
+        let objects = try await Self.heartbeatOfW1WhileTheDownIsHeld(workers: ["w1"])
+        #expect(try await objects.node("w1")?.status.state == .ready)
+    }
+
+    /// Workers judged Down together; `w1` heartbeats while their Down is held on its way to the store (the
+    /// heartbeat reads the node as still Ready, so it has nothing to write itself). Returns the store's objects.
+    static func heartbeatOfW1WhileTheDownIsHeld(workers: [String]) async throws -> SwarmObjects {
         let store = HeldStore()
         let objects = SwarmObjects(store: store, clusterID: "c1")
-        var worker = SwarmObjectsTests.node("w1")
-        worker.spec.availability = .active
-        #expect(try await objects.createNode(worker))
+        for id in workers {
+            var worker = SwarmObjectsTests.node(id)
+            worker.spec.availability = .active
+            #expect(try await objects.createNode(worker))
+        }
         let fence = try await LeaderFence.claim(for: "m1", in: store)
         let period = Duration.milliseconds(10)
         let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
-                                ready: ["w1"], period: period, logger: Logger(label: "test"))
+                                ready: workers, period: period, logger: Logger(label: "test"))
         try await Task.sleep(for: .milliseconds(100))
         store.hold()
         async let expiring: Void = health.expire()
         for _ in 0..<2000 where !store.blocked { try await Task.sleep(for: .milliseconds(5)) }
         #expect(store.blocked)
-        // The heartbeat reads the node as still Ready (the Down is held), so it has nothing to write.
         try await health.heartbeat("w1", period: period)
         store.release()
         await expiring
-        #expect(try await objects.node("w1")?.status.state == .ready)
+        return objects
     }
 
     /// Nodes that go silent together are written Down in one write (the pipeline then replaces all their tasks in
@@ -105,25 +113,7 @@ import Testing
 
     /// One of the nodes heartbeats while their common Down write is on its way: it ends Ready, the other Down.
     @Test func aHeartbeatDuringACommonDownWriteLeavesThatNodeReady() async throws {
-        let store = HeldStore()
-        let objects = SwarmObjects(store: store, clusterID: "c1")
-        for id in ["w1", "w2"] {
-            var worker = SwarmObjectsTests.node(id)
-            worker.spec.availability = .active
-            #expect(try await objects.createNode(worker))
-        }
-        let fence = try await LeaderFence.claim(for: "m1", in: store)
-        let period = Duration.milliseconds(10)
-        let health = NodeHealth(objects: objects, fence: fence, feed: EndpointFeed(attachments: [], downNodes: []),
-                                ready: ["w1", "w2"], period: period, logger: Logger(label: "test"))
-        try await Task.sleep(for: .milliseconds(100))
-        store.hold()
-        async let expiring: Void = health.expire()
-        for _ in 0..<2000 where !store.blocked { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(store.blocked)
-        try await health.heartbeat("w1", period: period)
-        store.release()
-        await expiring
+        let objects = try await Self.heartbeatOfW1WhileTheDownIsHeld(workers: ["w1", "w2"])
         #expect(try await objects.node("w1")?.status.state == .ready)
         #expect(try await objects.node("w2")?.status.state == .down)
     }
