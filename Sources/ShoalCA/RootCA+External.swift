@@ -60,7 +60,7 @@ extension RootCA {
     public func externalSignRequest(csr csrPEM: String, nodeID: String, role: NodeRole, clusterID: String,
                                     ipAddresses: [String]) throws -> CFSSLSignRequest {
         let names = try Self.nodeNames(nodeID: nodeID, role: role, clusterID: clusterID, ipAddresses: ipAddresses)
-        _ = try nodeCSR(csrPEM)
+        _ = try leafCSR(csrPEM)
         return CFSSLSignRequest(
             certificate_request: csrPEM, hosts: names.dns + names.addresses.compactMap(IPAddressText.text),
             subject: .init(CN: nodeID, names: [.init(O: clusterID, OU: role.organizationalUnit)]))
@@ -84,11 +84,9 @@ extension RootCA {
         guard leaf.publicKey == (try Self.parseCSR(request.certificate_request)).publicKey else {
             throw refused("it is not for the node's key")
         }
-        let subject = try DistinguishedName {
-            OrganizationName(request.subject.names.first?.O ?? "")
-            OrganizationalUnitName(request.subject.names.first?.OU ?? "")
-            CommonName(request.subject.CN)
-        }
+        let subject = try Self.leafSubject(commonName: request.subject.CN,
+                                           organizationalUnit: request.subject.names.first?.OU ?? "",
+                                           clusterID: request.subject.names.first?.O ?? "")
         // Compared as RFC 4514 text: CFSSL may encode the same names with another string type.
         guard leaf.subject.description == subject.description else {
             throw refused("its subject is \(leaf.subject), not \(subject)")

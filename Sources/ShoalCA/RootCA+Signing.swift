@@ -37,16 +37,13 @@ extension RootCA {
             throw CAError.invalidArgument("minimum certificate expiry time is: 1h0m0s")
         }
         let san = try Self.nodeNames(nodeID: nodeID, role: role, clusterID: clusterID, ipAddresses: ipAddresses)
-        let csr = try nodeCSR(csrPEM)
+        let csr = try leafCSR(csrPEM)
         let names = san.dns.map { GeneralName.dnsName($0) }
             + san.addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
 
         do {
-            let subject = try DistinguishedName {
-                OrganizationName(clusterID)
-                OrganizationalUnitName(role.organizationalUnit)
-                CommonName(nodeID)
-            }
+            let subject = try Self.leafSubject(commonName: nodeID, organizationalUnit: role.organizationalUnit,
+                                               clusterID: clusterID)
             return try issueLeaf(for: csr.publicKey, subject: subject, usage: [.serverAuth, .clientAuth],
                                  names: names, validity: validity, now: now)
         } catch {
@@ -86,6 +83,17 @@ extension RootCA {
         return try issued.serializeAsPEM().pemString
     }
 
+    /// A node's or user's certificate subject: `O=<clusterID>, OU=<organizationalUnit>, CN=<commonName>`.
+    static func leafSubject(commonName: String, organizationalUnit: String, clusterID: String) throws
+        -> DistinguishedName
+    {
+        try DistinguishedName {
+            OrganizationName(clusterID)
+            OrganizationalUnitName(organizationalUnit)
+            CommonName(commonName)
+        }
+    }
+
     /// A node certificate's SANs, after checking what goes into its subject: DNS `swarm-<role>` and the node ID
     /// (plus `swarm-ca` for managers, which answer certificate requests), and the raw bytes of `ipAddresses`.
     static func nodeNames(nodeID: String, role: NodeRole, clusterID: String, ipAddresses: [String]) throws
@@ -106,8 +114,8 @@ extension RootCA {
         return (dns, addresses)
     }
 
-    /// A node's CSR, parsed and checked (`parseCSR`), that does not ask for the CA's own key.
-    func nodeCSR(_ pem: String) throws -> CertificateSigningRequest {
+    /// A node's or user's CSR, parsed and checked (`parseCSR`), that does not ask for the CA's own key.
+    func leafCSR(_ pem: String) throws -> CertificateSigningRequest {
         let csr = try Self.parseCSR(pem)
         guard csr.publicKey != certificate.publicKey else {
             throw CAError(.permissionDenied, "invalid CSR: it requests a certificate for the CA's own key")

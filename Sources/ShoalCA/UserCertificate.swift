@@ -101,16 +101,10 @@ extension RootCA {
         }
         try UserCertificate.checkName(name)
         guard !clusterID.isEmpty else { throw CAError.invalidArgument("invalid cluster ID: it is empty") }
-        let csr = try Self.parseCSR(csrPEM)
-        guard csr.publicKey != certificate.publicKey else {
-            throw CAError(.permissionDenied, "invalid CSR: it requests a certificate for the CA's own key")
-        }
+        let csr = try leafCSR(csrPEM)
         do {
-            let subject = try DistinguishedName {
-                OrganizationName(clusterID)
-                OrganizationalUnitName(UserCertificate.organizationalUnit)
-                CommonName(name)
-            }
+            let subject = try Self.leafSubject(commonName: name, organizationalUnit: UserCertificate.organizationalUnit,
+                                               clusterID: clusterID)
             return try issueLeaf(for: csr.publicKey, subject: subject, usage: [.clientAuth], names: [],
                                  validity: validity, now: now)
         } catch {

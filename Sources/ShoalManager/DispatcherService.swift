@@ -97,29 +97,16 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
             let leader = try await manager.requireLeader()
             let endpointFeed = try await leader.subscribeEndpoints(
                 nodeID: nodeID, reported: heartbeat.attachmentIds)
-            endpoints.start(endpointFeed.updates, into: queue, leave: {
+            endpoints.start(endpointFeed.updates, as: \.endpoints, into: queue) {
                 await endpointFeed.feed.cancel(endpointFeed.id)
-            }) { update in
-                var message = Shoal_Cluster_V1_SessionMessage()
-                message.endpoints = update
-                return message
             }
             let assignmentFeed = await leader.subscribeAssignments(nodeID: nodeID)
-            assignments.start(assignmentFeed.updates, into: queue, leave: {
+            assignments.start(assignmentFeed.updates, as: \.assignments, into: queue) {
                 await assignmentFeed.feed.cancel(assignmentFeed.id)
-            }) { update in
-                var message = Shoal_Cluster_V1_SessionMessage()
-                message.assignments = update
-                return message
             }
             let logs = leader.logs
             let (logSession, subscriptions) = await logs.attach(nodeID: nodeID)
-            logSubscriptions.start(subscriptions, into: queue, leave: { await logs.detach(logSession) }) {
-                subscription in
-                var message = Shoal_Cluster_V1_SessionMessage()
-                message.logSubscription = subscription
-                return message
-            }
+            logSubscriptions.start(subscriptions, as: \.logSubscription, into: queue) { await logs.detach(logSession) }
         }
     }
 
@@ -159,17 +146,20 @@ final class SessionForwarder: Sendable {
 
     var started: Bool { state.withLock { $0.task != nil } }
 
+    /// Forwards `updates` into `queue`, each as the session message's `field`; `leave` runs at `stop`.
     func start<Update: Sendable>(_ updates: AsyncStream<Update>,
+                                 as field: WritableKeyPath<Shoal_Cluster_V1_SessionMessage, Update> & Sendable,
                                  into queue: AsyncStream<Shoal_Cluster_V1_SessionMessage>.Continuation,
-                                 leave: @escaping @Sendable () async -> Void,
-                                 message: @escaping @Sendable (Update) -> Shoal_Cluster_V1_SessionMessage) {
+                                 leave: @escaping @Sendable () async -> Void) {
         let depth = self.depth
         let task = Task {
             for await update in updates {
                 while depth.messages >= DispatcherService.outboxSize {
                     do { try await Task.sleep(for: .milliseconds(5)) } catch { return }
                 }
-                queue.yield(message(update))
+                var message = Shoal_Cluster_V1_SessionMessage()
+                message[keyPath: field] = update
+                queue.yield(message)
                 depth.queued()
             }
         }

@@ -64,7 +64,7 @@ extension ManagerNode {
         let host = joining.advertiseAddress.isEmpty
             ? joining.observedHost : String(joining.advertiseAddress.split(separator: ":").first ?? "")
         let nodeID = RandomID.generate()
-        let signer = try await nodeSigner()
+        let signer = try await nodeSigner(for: info)
         let certificate = try await signer.sign(csr: joining.csrPEM, nodeID: nodeID, role: role, clusterID: info.id,
                                           host: host, validity: info.spec.nodeCertExpiry)
         let now = Date()
@@ -97,7 +97,7 @@ extension ManagerNode {
         let info = try await objects.cluster()
         let role: NodeRole = node.spec.role == .manager ? .manager : .worker
         let host = node.status.address
-        let signer = try await nodeSigner()
+        let signer = try await nodeSigner(for: info)
         let certificate = try await signer.sign(csr: csrPEM, nodeID: nodeID, role: role, clusterID: info.id, host: host,
                                           validity: info.spec.nodeCertExpiry)
         // What the node will trust and who issued its certificate, for `docker node inspect` and for the end of a
@@ -114,9 +114,10 @@ extension ManagerNode {
                                      role: role, clusterID: info.id)
     }
 
-    /// The signer as the store describes it now, presenting this manager's certificate to external CAs.
-    func nodeSigner() async throws -> NodeSigner {
-        try await objects.signer(identity: try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)))
+    /// The signer as the store describes it now (with the cluster object `info` just read), presenting this
+    /// manager's certificate to external CAs.
+    func nodeSigner(for info: SwarmInfo) async throws -> NodeSigner {
+        try await objects.signer(for: info, identity: try? TLSFiles.read(from: URL(fileURLWithPath: paths.tls)))
     }
 
     /// A new key and a certificate for it for this manager's own node, signed here with the CA in the store, for

@@ -120,7 +120,8 @@ actor NodeHealth {
         var oneByOne = expired
         if expired.count > 1 {
             do {
-                let (stored, left) = try await objects.updateNodes(expired, fencedBy: fence, Self.markDown)
+                let (stored, left) = try await objects.updateNodes(expired, fencedBy: fence,
+                                                                   Self.setting(.down, message: Self.downMessage))
                 oneByOne = left
                 for nodeID in stored {
                     await feed.nodeDown(nodeID)
@@ -144,11 +145,14 @@ actor NodeHealth {
 
     private static let downMessage = "heartbeat failure"
 
-    private static let markDown: @Sendable (inout SwarmNode) -> Bool = { node in
-        guard node.status.state != .down else { return false }
-        node.status.state = .down
-        node.status.message = downMessage
-        return true
+    /// The change that gives a node `state` and `message` (nothing to change when it has the state already).
+    private static func setting(_ state: NodeState, message: String) -> @Sendable (inout SwarmNode) -> Bool {
+        { node in
+            guard node.status.state != state else { return false }
+            node.status.state = state
+            node.status.message = message
+            return true
+        }
     }
 
     private func logDown(_ nodeID: String) {
@@ -172,12 +176,7 @@ actor NodeHealth {
     }
 
     private func storeState(_ nodeID: String, _ state: NodeState, message: String) async throws {
-        let stored = try await objects.updateNode(nodeID, fencedBy: fence) { node in
-            guard node.status.state != state else { return false }
-            node.status.state = state
-            node.status.message = message
-            return true
-        }
+        let stored = try await objects.updateNode(nodeID, fencedBy: fence, Self.setting(state, message: message))
         guard stored != nil else { throw ShoalError.notFound("node \(nodeID) not found") }
     }
 

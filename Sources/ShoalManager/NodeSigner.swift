@@ -63,12 +63,11 @@ struct NodeSigner: Sendable {
 }
 
 extension SwarmObjects {
-    /// The signer as the store describes it now; `identity` is what this manager presents to external CAs.
-    func signer(identity: TLSFiles? = nil) async throws -> NodeSigner {
-        guard let authority = try await authorityTable.get(clusterID)?.object else {
-            throw ShoalError.internalError("the CA is missing from the store")
-        }
-        let info = try await cluster()
+    /// The signer as the store describes it now, for the cluster object `info` the caller read (nil: read here);
+    /// `identity` is what this manager presents to external CAs.
+    func signer(for info: SwarmInfo? = nil, identity: TLSFiles? = nil) async throws -> NodeSigner {
+        let authority = try await storedAuthority().object
+        let info = if let info { info } else { try await cluster() }
         let trust = NodeSigner.trustRoots(info)
         let rotating = !authority.rotationCertificatePem.isEmpty
         let root = try RootCA(

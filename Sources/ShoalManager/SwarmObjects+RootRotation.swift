@@ -15,9 +15,7 @@ extension SwarmObjects {
                         applying plan: RootRotationPlan) async throws -> Bool
     {
         guard case .keep = plan else {
-            guard let stored = try await authorityTable.get(clusterID) else {
-                throw ShoalError.internalError("the CA is missing from the store")
-            }
+            let stored = try await storedAuthority()
             var info = info
             var authority = stored.object
             switch plan {
@@ -49,9 +47,7 @@ extension SwarmObjects {
 
     /// Which roots' keys the store holds (an external CA's root has none).
     func heldCAKeys() async throws -> RootRotationPlan.HeldKeys {
-        guard let authority = try await authorityTable.get(clusterID)?.object else {
-            throw ShoalError.internalError("the CA is missing from the store")
-        }
+        let authority = try await storedAuthority().object
         return .init(current: !authority.keyPem.isEmpty,
                      next: authority.rotationCertificatePem.isEmpty || !authority.rotationKeyPem.isEmpty)
     }

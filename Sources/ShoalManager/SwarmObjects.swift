@@ -134,11 +134,17 @@ struct SwarmObjects: Sendable {
         try await replaceCluster(info, ifVersion: version) { _ in }
     }
 
-    /// The root CA with its key, to sign node certificates.
-    func rootCA() async throws -> RootCA {
-        guard let authority = try await authorityTable.get(clusterID)?.object else {
+    /// The CA object as stored, with its version.
+    func storedAuthority() async throws -> Versioned<Shoal_Cluster_V1_CertificateAuthority> {
+        guard let stored = try await authorityTable.get(clusterID) else {
             throw ShoalError.internalError("the CA is missing from the store")
         }
+        return stored
+    }
+
+    /// The root CA, with its key when the store holds one (an external CA's root has none).
+    func rootCA() async throws -> RootCA {
+        let authority = try await storedAuthority().object
         return try RootCA(certificatePEM: authority.certificatePem, keyPEM: try openedCAKey(authority.keyPem))
     }
 
@@ -150,9 +156,7 @@ struct SwarmObjects: Sendable {
     /// Adds `serial` to the revoked user certificates (a serial revoked already is left as it is).
     func revokeUserCertificate(serial: String) async throws {
         for _ in 0..<10 {
-            guard let stored = try await authorityTable.get(clusterID) else {
-                throw ShoalError.internalError("the CA is missing from the store")
-            }
+            let stored = try await storedAuthority()
             if stored.object.revokedUserSerials.contains(serial) { return }
             var authority = stored.object
             authority.revokedUserSerials.append(serial)
