@@ -123,8 +123,7 @@ actor ServiceOrchestrator {
                 var changed = service
                 changed.updateStatus = status
                 if decision.update.rollsBack, let previous = service.previousSpec {
-                    changed.spec = previous
-                    changed.previousSpec = nil
+                    changed.changeSpec(to: previous, keepingPrevious: false)
                 }
                 changed.updatedAt = now
                 last = try services.update(changed.stored, ifVersion: stored.version)

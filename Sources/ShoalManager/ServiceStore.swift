@@ -72,9 +72,9 @@ actor ServiceStore {
                 .resolve(spec.taskTemplate.containerSpec)
             if spec.mode.isGlobal != service.spec.mode.isGlobal { throw ServiceErrors.modeChange }
             if spec.name != service.spec.name { throw ServiceErrors.rename }
-            guard service.version == version else { throw SwarmErrors.outOfSequence }
-            service.previousSpec = service.spec
-            service.spec = spec
+            guard service.sawCurrentSpec(atVersion: version) else { throw SwarmErrors.outOfSequence }
+            let current = service.version
+            service.changeSpec(to: spec)
             if let sealed = try self.seal(registryAuth, for: service.id) { service.sealedRegistryAuth = sealed }
             // A new spec starts from no update (SwarmKit resets it; the updater sets it again).
             service.updateStatus = nil
@@ -85,7 +85,7 @@ actor ServiceStore {
             service.endpoint = endpoint
             service.updatedAt = Date()
             service.version = try await self.commit(
-                try self.services.update(service.stored, ifVersion: Int64(version)))
+                try self.services.update(service.stored, ifVersion: Int64(current)))
             return service
         }
     }
@@ -97,13 +97,13 @@ actor ServiceStore {
             let existing = try await self.services.list().map(SwarmService.init)
             var service = try ServiceLookup.service(reference, in: existing)
             guard let previous = service.previousSpec else { throw ServiceErrors.noPreviousSpec }
-            guard service.version == version else { throw SwarmErrors.outOfSequence }
-            service.previousSpec = service.spec
-            service.spec = previous
+            guard service.sawCurrentSpec(atVersion: version) else { throw SwarmErrors.outOfSequence }
+            let current = service.version
+            service.changeSpec(to: previous)
             service.updateStatus = Updater.begin(now: Date(), rollback: true)
             service.updatedAt = Date()
             service.version = try await self.commit(
-                try self.services.update(service.stored, ifVersion: Int64(version)))
+                try self.services.update(service.stored, ifVersion: Int64(current)))
             return service
         }
     }

@@ -31,6 +31,7 @@ extension SwarmService {
                 message: status.message)
         }
         if !service.sealedRegistryAuth.isEmpty { sealedRegistryAuth = Array(service.sealedRegistryAuth) }
+        specChangedAfter = service.specChangedAfter
     }
 
     /// The service as the store keeps it (without its version, which is the store's).
@@ -56,6 +57,7 @@ extension SwarmService {
             service.updateStatus.message = updateStatus.message
         }
         if let sealedRegistryAuth { service.sealedRegistryAuth = Data(sealedRegistryAuth) }
+        service.specChangedAfter = specChangedAfter
         return service
     }
 }

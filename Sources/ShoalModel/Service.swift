@@ -55,6 +55,9 @@ public struct SwarmService: Codable, Sendable, Equatable {
     /// `--with-registry-auth`: the client's credentials, sealed with the cluster's data key by the leader (opaque
     /// everywhere else, never shown).
     public var sealedRegistryAuth: [UInt8]? = nil
+    /// The version the service had just before its spec last changed (0: unchanged since its creation). Writes
+    /// that leave the spec alone (the allocator's VIPs, the updater's status) come after it.
+    public var specChangedAfter: UInt64 = 0
 
     public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: ServiceSpec,
                 previousSpec: ServiceSpec? = nil, endpoint: ServiceEndpoint = ServiceEndpoint()) {
@@ -65,6 +68,21 @@ public struct SwarmService: Codable, Sendable, Equatable {
         self.spec = spec
         self.previousSpec = previousSpec
         self.endpoint = endpoint
+    }
+
+    /// Whether an update from a caller that read the service at `version` is in sequence: the caller saw the
+    /// spec the service has now. Docker refuses any version but the current one, so a `docker service update`
+    /// read just before the allocator stored the new service's VIPs failed; only a spec change in between
+    /// should refuse it.
+    public func sawCurrentSpec(atVersion version: UInt64) -> Bool {
+        version > specChangedAfter && version <= self.version
+    }
+
+    /// Replaces the spec, recording that it changed after the current version.
+    public mutating func changeSpec(to spec: ServiceSpec, keepingPrevious: Bool = true) {
+        previousSpec = keepingPrevious ? self.spec : nil
+        self.spec = spec
+        specChangedAfter = version
     }
 }
 

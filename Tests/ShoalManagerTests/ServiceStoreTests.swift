@@ -148,6 +148,47 @@ import Testing
         #expect(unknown?.code == .notFound && unknown?.message == "service nope not found")
     }
 
+    /// The allocator's VIPs and the updater's status are written after a caller read the service (a CI run's
+    /// `docker service update` right after `service create` met the VIP write): such writes leave the spec alone,
+    /// so the caller's update is in sequence. Only a spec change since its read refuses it.
+    @Test func writesThatLeaveTheSpecAloneDoNotPutAnUpdateOutOfSequence() async throws {
+        let store = MemoryClusterStore()
+        let leader = try await Self.leader("m1", store)
+        let table = StoreTable<ServiceMessage>(store)
+        let web = try await leader.create(Self.spec("web", replicas: 3))
+        // What the pipeline's allocator stores once the service is read: its VIP.
+        var allocated = try #require(try await table.get(web.id))
+        var vip = Shoal_Cluster_V1_VirtualIP()
+        vip.networkID = "n1"
+        vip.address = "10.0.0.2/24"
+        allocated.object.endpoint.virtualIps = [vip]
+        _ = try await store.commit(try table.update(allocated.object, ifVersion: allocated.version))
+
+        let scaled = try await leader.update("web", version: web.version, spec: Self.spec("web", replicas: 5))
+        #expect(scaled.spec.mode == .replicated(replicas: 5) && scaled.previousSpec == web.spec)
+        #expect(scaled.endpoint.virtualIPs == [ServiceEndpoint.VirtualIP(networkID: "n1", address: "10.0.0.2/24")])
+        #expect(scaled.specChangedAfter > web.version)
+        #expect(SwarmService(try #require(try await table.get(web.id))) == scaled)
+
+        // A caller that read before the scale is refused, for an update and for a rollback alike.
+        let stale = await Self.refusal { try await leader.update("web", version: web.version, spec: Self.spec("web")) }
+        #expect(stale?.message == "rpc error: code = Unknown desc = update out of sequence")
+        let staleRollback = await Self.refusal { try await leader.rollback("web", version: web.version) }
+        #expect(staleRollback?.message == "rpc error: code = Unknown desc = update out of sequence")
+        // A version the service never reached is refused too.
+        let ahead = await Self.refusal {
+            try await leader.update("web", version: scaled.version + 1, spec: Self.spec("web"))
+        }
+        #expect(ahead?.message == "rpc error: code = Unknown desc = update out of sequence")
+
+        // The updater's status written after the caller's read: the rollback goes ahead.
+        var status = try #require(try await table.get(web.id))
+        status.object.updateStatus.state = "completed"
+        _ = try await store.commit(try table.update(status.object, ifVersion: status.version))
+        let back = try await leader.rollback("web", version: scaled.version)
+        #expect(back.spec == web.spec && back.previousSpec == scaled.spec && back.specChangedAfter > scaled.version)
+    }
+
     @Test func removeDeletesTheServiceAndMarksItsTasks() async throws {
         let store = MemoryClusterStore()
         let leader = try await Self.leader("m1", store)

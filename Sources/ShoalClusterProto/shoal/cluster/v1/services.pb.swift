@@ -786,6 +786,11 @@ public nonisolated struct Shoal_Cluster_V1_Service: Sendable {
   /// store, never shown by `service inspect`).
   public var sealedRegistryAuth: Data = Data()
 
+  /// The service's version just before its spec last changed (0: unchanged since it was created). A caller that
+  /// read the service at a later version saw the spec it has now, whatever else was written since (VIPs, update
+  /// status): its update is in sequence.
+  public var specChangedAfter: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2326,7 +2331,7 @@ nonisolated extension Shoal_Cluster_V1_ServiceEndpoint: SwiftProtobuf.Message, S
 
 nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Service"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}previous_spec\0\u{1}endpoint\0\u{3}created_at_ns\0\u{3}updated_at_ns\0\u{3}update_status\0\u{3}sealed_registry_auth\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{3}previous_spec\0\u{1}endpoint\0\u{3}created_at_ns\0\u{3}updated_at_ns\0\u{3}update_status\0\u{3}sealed_registry_auth\0\u{3}spec_changed_after\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2342,6 +2347,7 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtNs) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._updateStatus) }()
       case 8: try { try decoder.decodeSingularBytesField(value: &self.sealedRegistryAuth) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.specChangedAfter) }()
       default: break
       }
     }
@@ -2376,6 +2382,9 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
     if !self.sealedRegistryAuth.isEmpty {
       try visitor.visitSingularBytesField(value: self.sealedRegistryAuth, fieldNumber: 8)
     }
+    if self.specChangedAfter != 0 {
+      try visitor.visitSingularUInt64Field(value: self.specChangedAfter, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2388,6 +2397,7 @@ nonisolated extension Shoal_Cluster_V1_Service: SwiftProtobuf.Message, SwiftProt
     if lhs.updatedAtNs != rhs.updatedAtNs {return false}
     if lhs._updateStatus != rhs._updateStatus {return false}
     if lhs.sealedRegistryAuth != rhs.sealedRegistryAuth {return false}
+    if lhs.specChangedAfter != rhs.specChangedAfter {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
