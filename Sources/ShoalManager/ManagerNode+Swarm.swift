@@ -81,8 +81,7 @@ extension ManagerNode {
     }
 
     func updateNode(_ ref: String, version: UInt64, spec: NodeSpec) async throws {
-        var node = try await node(ref)
-        guard node.version == version else { throw SwarmErrors.outOfSequence }
+        let node = try await node(ref)
         if node.spec.role == .manager && spec.role == .worker {
             let managers = try await objects.nodes().filter { $0.spec.role == .manager }.count
             if managers <= 1 {
@@ -90,9 +89,7 @@ extension ManagerNode {
                     "rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm")
             }
         }
-        node.spec = spec
-        node.updatedAt = Date()
-        guard try await objects.replaceNode(node, ifVersion: version) else { throw SwarmErrors.outOfSequence }
+        try await objects.changeNodeSpec(node, readAt: version, to: spec)
         leaderServices?.roles.forget(node.id)
     }
 

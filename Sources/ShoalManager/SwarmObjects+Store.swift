@@ -26,6 +26,7 @@ extension SwarmNode {
                 : nil,
             trustRoot: node.trustRootPem,
             issuer: CertificateIssuer(subject: node.certIssuerSubject, publicKey: node.certIssuerPublicKey))
+        specChangedAfter = node.specChangedAfter
     }
 
     /// The node as the store keeps it (without its version, which is the store's, nor who leads, which is the
@@ -50,6 +51,7 @@ extension SwarmNode {
         node.certIssuerPublicKey = issuer.publicKey
         node.createdAtMs = createdAt.milliseconds
         node.updatedAtMs = updatedAt.milliseconds
+        node.specChangedAfter = specChangedAfter
         return node
     }
 }

@@ -42,6 +42,17 @@ struct SwarmObjects: Sendable {
         try await store.commit(try nodeTable.update(node.stored, ifVersion: Int64(version))).succeeded
     }
 
+    /// `docker node update`: `node` as just read gets `spec`, if the caller that read it at `version` saw the spec
+    /// it has now (status and certificate writes since do not count) and nothing changed since `node` was read.
+    func changeNodeSpec(_ node: SwarmNode, readAt version: UInt64, to spec: NodeSpec) async throws {
+        guard node.sawCurrentSpec(atVersion: version) else { throw SwarmErrors.outOfSequence }
+        var changed = node
+        changed.spec = spec
+        changed.specChangedAfter = node.version
+        changed.updatedAt = Date()
+        guard try await replaceNode(changed, ifVersion: node.version) else { throw SwarmErrors.outOfSequence }
+    }
+
     /// Changes node `id` as `change` says (it returns false to leave the node as it is), retried on a fresh read
     /// when another write came in between. With `fence`, only while that term lasts: a deposed leader's change
     /// fails with the not-leader error. Returns the node as it is now, nil when there is no such node.

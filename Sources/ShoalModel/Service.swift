@@ -70,14 +70,6 @@ public struct SwarmService: Codable, Sendable, Equatable {
         self.endpoint = endpoint
     }
 
-    /// Whether an update from a caller that read the service at `version` is in sequence: the caller saw the
-    /// spec the service has now. Docker refuses any version but the current one, so a `docker service update`
-    /// read just before the allocator stored the new service's VIPs failed; only a spec change in between
-    /// should refuse it.
-    public func sawCurrentSpec(atVersion version: UInt64) -> Bool {
-        version > specChangedAfter && version <= self.version
-    }
-
     /// Replaces the spec, recording that it changed after the current version.
     public mutating func changeSpec(to spec: ServiceSpec, keepingPrevious: Bool = true) {
         previousSpec = keepingPrevious ? self.spec : nil
@@ -85,6 +77,8 @@ public struct SwarmService: Codable, Sendable, Equatable {
         specChangedAfter = version
     }
 }
+
+extension SwarmService: SpecVersioned {}
 
 /// Where a rolling update or rollback stands (Docker's `UpdateStatus`).
 public struct ServiceUpdateStatus: Codable, Sendable, Equatable {

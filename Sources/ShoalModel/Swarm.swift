@@ -182,6 +182,8 @@ public struct SwarmNode: Codable, Sendable, Equatable {
     public var trustRoot: String
     /// The issuer of the node's certificate.
     public var issuer: CertificateIssuer
+    /// The version the node had just before its spec last changed (0: unchanged since it joined).
+    public var specChangedAfter: UInt64 = 0
 
     public init(id: String, version: UInt64, createdAt: Date, updatedAt: Date, spec: NodeSpec,
                 description: NodeDescription, status: NodeStatus, managerStatus: ManagerStatus?, trustRoot: String,
@@ -293,3 +295,5 @@ public struct LocalSwarmState: Sendable, Equatable {
             && lhs.nodes == rhs.nodes && lhs.managers == rhs.managers && lhs.cluster == rhs.cluster
     }
 }
+
+extension SwarmNode: SpecVersioned {}

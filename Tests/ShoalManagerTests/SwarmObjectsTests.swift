@@ -90,6 +90,40 @@ import Testing
         #expect(try await objects.node("w1") == nil)
     }
 
+    /// `docker node update` read the node, then its status changed (a heartbeat's Down, a renewed certificate):
+    /// the update is in sequence, as it saw the spec it replaces. After a spec change it is not.
+    @Test func aNodeSpecUpdateIgnoresStatusWritesSinceItsRead() async throws {
+        let objects = SwarmObjects(store: MemoryClusterStore(), clusterID: "c1")
+        #expect(try await objects.createNode(Self.node("w1")))
+        let read = try #require(try await objects.node("w1"))
+        try await objects.updateNode("w1") { node in node.status.state = .down; return true }
+
+        var drained = read.spec
+        drained.availability = .drain
+        drained.labels["zone"] = "b"
+        let now = try #require(try await objects.node("w1"))
+        try await objects.changeNodeSpec(now, readAt: read.version, to: drained)
+        let changed = try #require(try await objects.node("w1"))
+        #expect(changed.spec == drained && changed.status.state == .down)
+        #expect(changed.specChangedAfter == now.version && changed.version > now.version)
+
+        var active = read.spec
+        active.availability = .active
+        for version in [read.version, changed.version + 1] {
+            await #expect(throws: ShoalError.self) {
+                try await objects.changeNodeSpec(changed, readAt: version, to: active)
+            }
+        }
+        #expect(try await objects.node("w1")?.spec == drained)
+        // Written meanwhile by another manager: the node as read is no longer the node.
+        try await objects.updateNode("w1") { node in node.status.state = .ready; return true }
+        await #expect(throws: ShoalError.self) {
+            try await objects.changeNodeSpec(changed, readAt: changed.version, to: active)
+        }
+        try await objects.changeNodeSpec(try #require(try await objects.node("w1")), readAt: changed.version, to: active)
+        #expect(try await objects.node("w1")?.spec.availability == .active)
+    }
+
     @Test func aDeposedLeadersFencedNodeChangeIsRefused() async throws {
         let store = MemoryClusterStore()
         let objects = SwarmObjects(store: store, clusterID: "c1")

@@ -348,6 +348,13 @@ public nonisolated struct Shoal_Cluster_V1_Node: @unchecked Sendable {
     set {_uniqueStorage()._certIssuerPublicKey = newValue}
   }
 
+  /// The node's version just before its spec last changed (0: unchanged since it joined): a `docker node update`
+  /// read at a later version saw the spec it has now, whatever status or certificate writes came since.
+  public var specChangedAfter: UInt64 {
+    get {_storage._specChangedAfter}
+    set {_uniqueStorage()._specChangedAfter = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1144,7 +1151,7 @@ nonisolated extension Shoal_Cluster_V1_ManagerStatus: SwiftProtobuf.Message, Swi
 
 nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Node"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{1}description\0\u{1}status\0\u{3}manager_status\0\u{3}trust_root_pem\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{4}\u{c}cert_issuer_subject\0\u{3}cert_issuer_public_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}spec\0\u{1}description\0\u{1}status\0\u{3}manager_status\0\u{3}trust_root_pem\0\u{3}created_at_ms\0\u{3}updated_at_ms\0\u{4}\u{c}cert_issuer_subject\0\u{3}cert_issuer_public_key\0\u{3}spec_changed_after\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1157,6 +1164,7 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
     var _updatedAtMs: Int64 = 0
     var _certIssuerSubject: Data = Data()
     var _certIssuerPublicKey: Data = Data()
+    var _specChangedAfter: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1177,6 +1185,7 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
       _updatedAtMs = source._updatedAtMs
       _certIssuerSubject = source._certIssuerSubject
       _certIssuerPublicKey = source._certIssuerPublicKey
+      _specChangedAfter = source._specChangedAfter
     }
   }
 
@@ -1205,6 +1214,7 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
         case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
         case 20: try { try decoder.decodeSingularBytesField(value: &_storage._certIssuerSubject) }()
         case 21: try { try decoder.decodeSingularBytesField(value: &_storage._certIssuerPublicKey) }()
+        case 22: try { try decoder.decodeSingularUInt64Field(value: &_storage._specChangedAfter) }()
         default: break
         }
       }
@@ -1247,6 +1257,9 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
       if !_storage._certIssuerPublicKey.isEmpty {
         try visitor.visitSingularBytesField(value: _storage._certIssuerPublicKey, fieldNumber: 21)
       }
+      if _storage._specChangedAfter != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._specChangedAfter, fieldNumber: 22)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1266,6 +1279,7 @@ nonisolated extension Shoal_Cluster_V1_Node: SwiftProtobuf.Message, SwiftProtobu
         if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
         if _storage._certIssuerSubject != rhs_storage._certIssuerSubject {return false}
         if _storage._certIssuerPublicKey != rhs_storage._certIssuerPublicKey {return false}
+        if _storage._specChangedAfter != rhs_storage._specChangedAfter {return false}
         return true
       }
       if !storagesAreEqual {return false}
