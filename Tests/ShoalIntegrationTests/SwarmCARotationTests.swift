@@ -8,7 +8,8 @@ import Testing
 /// gives every node a certificate from the new root while no node is lost (all stay Ready, the store keeps its
 /// quorum), the join tokens pin the new root (the old token is refused, a node joins with the new one), and a
 /// manager restarted afterwards (its etcd member now trusting only the new root) rejoins the store. A second
-/// rotation to a root the user brings (`--ca-cert`, `--ca-key`) ends with that root.
+/// rotation to a root the user brings (`--ca-cert`, `--ca-key`) ends with that root. Each renewal restarts a
+/// manager's control API under live sessions: it shuts down gracefully, and no daemon crashes.
 @Suite(.timeLimit(.minutes(5))) struct SwarmCARotationTests {
     @Test func rotationMovesEveryNodeToTheNewRootWithoutLosingOne() async throws {
         try await TestRun.with("carot") { run in
@@ -101,6 +102,15 @@ import Testing
             #expect(try await cluster.table(on: 1).allSatisfy { $0.contains("Ready") })
             let subject = try await Shell.sh("openssl x509 -noout -issuer -in \(cluster.certificates(3))/node.crt")
             #expect(subject.contains("user-ca"), "\(subject)")
+
+            // Each manager restarted its control API with its renewed certificate while its nodes' sessions were
+            // open: the sessions ended and the server shut down gracefully (cancelling it instead could crash the
+            // daemon in NIO), and no daemon crashed.
+            for node in 1...2 {
+                let log = cluster.log(node)
+                #expect(log.contains("control API on 0.0.0.0:2377 stopped"), "\(log)")
+                #expect(!log.contains("control API did not shut down in time") && !log.contains("Fatal error"), "\(log)")
+            }
         }
     }
 }
