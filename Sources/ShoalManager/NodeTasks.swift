@@ -5,21 +5,19 @@ import ShoalClusterProto
 import ShoalModel
 
 /// This node's side of its tasks (every node, managers too): the assignments its session brings reach the
-/// task supervisor, and the states the task runners reach go back to the leader in batches (whatever gathered
-/// while the last batch was on its way). It remembers each task's last state for the next session, which may be
-/// with a new leader that never stored the last reports.
+/// task supervisor, and the states the task runners reach go back to the leader in batches (`StatusOutbox`: each
+/// task's latest state, gathered while the last batch was on its way). It remembers each task's last state for the
+/// next session, which may be with a new leader that never stored the last reports.
 actor NodeTasks {
     private var supervisor: TaskSupervisor?
     private var assigned: [String: AssignedTask] = [:]
     private var latest: [String: Shoal_Cluster_V1_TaskStatus] = [:]
-    private var unsent: [Shoal_Cluster_V1_TaskStatusReport] = []
-    private var flushing = false
-    private var send: @Sendable ([Shoal_Cluster_V1_TaskStatusReport]) async -> Void = { _ in }
+    private var outbox: StatusOutbox<Shoal_Cluster_V1_TaskStatusReport>?
 
     /// Runs this node's tasks on `engine`; `send` takes each batch of states to the session.
     func start(engine: any TaskEngine, node: TaskNode, logger: Logger,
                send: @escaping @Sendable ([Shoal_Cluster_V1_TaskStatusReport]) async -> Void) {
-        self.send = send
+        outbox = StatusOutbox(send: send)
         supervisor = TaskSupervisor(engine: engine, node: node, logger: logger) { [weak self] taskID, status in
             await self?.record(taskID, status)
         }
@@ -49,6 +47,8 @@ actor NodeTasks {
         }
         for taskID in update.removed { assigned[taskID] = nil }
         latest = latest.filter { assigned[$0.key] != nil }
+        let kept = Set(assigned.keys)
+        await outbox?.keep { kept.contains($0) }
         await supervisor?.assign(assigned.keys.sorted().compactMap { assigned[$0] })
     }
 
@@ -62,22 +62,11 @@ actor NodeTasks {
         latest.keys.sorted().compactMap { taskID in latest[taskID].map { Self.report(taskID, $0) } }
     }
 
-    private func record(_ taskID: String, _ status: TaskStatus) {
+    private func record(_ taskID: String, _ status: TaskStatus) async {
         guard assigned[taskID] != nil else { return }
         latest[taskID] = status.stored
-        unsent.append(Self.report(taskID, status.stored))
-        guard !flushing else { return }
-        flushing = true
-        Task { await self.flush() }
-    }
-
-    private func flush() async {
-        while !unsent.isEmpty {
-            let batch = unsent
-            unsent = []
-            await send(batch)
-        }
-        flushing = false
+        // Awaited, so a task's states reach the outbox in the order its runner reached them.
+        await outbox?.record(taskID, Self.report(taskID, status.stored))
     }
 
     private static func report(_ taskID: String, _ status: Shoal_Cluster_V1_TaskStatus)

@@ -21,9 +21,12 @@ actor ServiceOrchestrator {
     private var looked = Looked()
     /// How much the last round did: services looked at, tasks made, tasks changed or deleted (scale runs' logs).
     private(set) var lastRoundWork = (looked: 0, made: 0, changed: 0)
-    /// Where the last round's time went: reading, deciding (the cores), committing, reaping (scale runs' logs).
-    private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, reap: Duration) =
-        (.zero, .zero, .zero, .zero)
+    /// Where the last round's time went: reading, deciding (the cores), committing (of which telling the nodes:
+    /// `publish`), reaping (scale runs' logs).
+    private(set) var lastRoundTimes: (read: Duration, decide: Duration, commit: Duration, publish: Duration,
+                                      reap: Duration) = (.zero, .zero, .zero, .zero, .zero)
+    /// This round's time in the `committed` callback so far.
+    private var publishing = Duration.zero
 
     init(objects: SwarmObjects, fence: LeaderFence) {
         self.objects = objects
@@ -67,6 +70,7 @@ actor ServiceOrchestrator {
         let clock = ContinuousClock()
         let start = clock.now
         var committing = Duration.zero
+        publishing = .zero
         let nodes = try await objects.nodes()
         let historyLimit = (try? await objects.cluster().spec.taskHistoryRetentionLimit) ?? SwarmSpec().taskHistoryRetentionLimit
         let context = OrchestrationContext(now: now, nodes: nodes, newTaskID: newTaskID)
@@ -156,7 +160,8 @@ actor ServiceOrchestrator {
         try await reap(&after, only: reaped, services: byID, historyLimit: historyLimit, context: context)
         looked = next
         lastRoundWork = work
-        lastRoundTimes = (readTime, reapStart - start - readTime - committing, committing, clock.now - reapStart)
+        lastRoundTimes = (readTime, reapStart - start - readTime - committing, committing, publishing,
+                          clock.now - reapStart)
         return (next.wakes.values.min(), after)
     }
 
@@ -193,10 +198,12 @@ actor ServiceOrchestrator {
         for (part, revision) in zip(commit.parts, revisions) {
             for entry in part { commit.entries[entry].apply(at: revision, to: &round, recording: &written) }
             if let committed {
+                let started = ContinuousClock.now
                 let stored = part.compactMap { commit.entries[$0].stored }
                 await committed(part.compactMap { commit.entries[$0].task(at: revision) },
                                 Dictionary(stored.map { ($0.message.id, $0.message) },
                                            uniquingKeysWith: { first, _ in first }))
+                publishing += ContinuousClock.now - started
             }
         }
     }

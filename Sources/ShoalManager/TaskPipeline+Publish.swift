@@ -9,6 +9,7 @@ extension TaskPipeline {
     /// Tells the node sessions what the round changed for their nodes, and every node the services' VIPs.
     /// `networks` as the round's allocator step read them.
     func publish(_ all: [SwarmTask], services stored: [ServiceMessage], networks: [SwarmNetwork]) async throws {
+        await flushPlaced()
         let ingress = networks.first { $0.spec.ingress }?.id
         await endpoints.setVirtualIPs(stored.flatMap { Self.virtualIPs($0, ingress: ingress) })
         // Tasks join the balancers and DNS once running (healthy, with a health check); tasks wanted down leave
@@ -57,13 +58,25 @@ extension TaskPipeline {
     /// goes on. Everything else waits for the round's end (`publish`), where a task wanted down leaves the
     /// balancers and DNS before its node hears of it.
     /// `messages`: the tasks as stored, by ID (saves converting them again).
+    ///
+    /// They go to the nodes in batches (`PlacedBatch`): a service's commit places one task or so on each node, and
+    /// telling every node of each service's commit alone cost a message per task per node. At 1,000 nodes that was
+    /// most of the leader's work in a big create (28 of a 30 s round's commits).
     func publishPlaced(_ tasks: [SwarmTask], messages: [String: TaskMessage] = [:]) async {
         let placed = tasks.filter { !$0.nodeID.isEmpty && $0.status.state >= .assigned && $0.desiredState == .running }
-        guard !placed.isEmpty, let round = placement else { return }
-        let serviceIDs = Set(placed.map(\.serviceID))
+        guard !placed.isEmpty else { return }
+        if placedBatch.add(placed, messages: messages) { await flushPlaced() }
+    }
+
+    /// Tells the nodes of the placed tasks gathered so far.
+    func flushPlaced() async {
+        let batch = placedBatch.take()
+        guard !batch.tasks.isEmpty, let round = placement else { return }
+        let serviceIDs = Set(batch.tasks.map(\.serviceID))
         let services = round.services.map(\.object).filter { serviceIDs.contains($0.id) }
-        for task in placed { published[task.id] = task.version }
-        await tellNodes(changed: placed, removed: [], services: services, networks: round.networks, messages: messages)
+        for task in batch.tasks { published[task.id] = task.version }
+        await tellNodes(changed: batch.tasks, removed: [], services: services, networks: round.networks,
+                        messages: batch.messages)
     }
 
     /// The secret and config files of every task its node is to run (Docker's targets and modes), each payload
@@ -138,5 +151,31 @@ extension TaskPipeline {
             }
             return endpoint
         }
+    }
+}
+
+/// Placed tasks gathered for the nodes in the middle of a round: they go once there are `size` of them or the
+/// first has waited `wait`, and at the round's end.
+struct PlacedBatch {
+    static let size = 5_000
+    static let wait: Duration = .milliseconds(250)
+
+    private(set) var tasks: [SwarmTask] = []
+    private(set) var messages: [String: TaskMessage] = [:]
+    private var since: ContinuousClock.Instant?
+
+    /// Adds `placed`; true when the batch is due.
+    mutating func add(_ placed: [SwarmTask], messages more: [String: TaskMessage],
+                      now: ContinuousClock.Instant = .now) -> Bool {
+        if since == nil { since = now }
+        tasks += placed
+        messages.merge(more) { _, newer in newer }
+        return tasks.count >= Self.size || now - (since ?? now) >= Self.wait
+    }
+
+    /// The batch, emptied.
+    mutating func take() -> (tasks: [SwarmTask], messages: [String: TaskMessage]) {
+        defer { self = PlacedBatch() }
+        return (tasks, messages)
     }
 }

@@ -49,6 +49,8 @@ actor TaskPipeline {
     var schedulerView: SchedulerView?
     /// What this round's allocation and placement know (read on first need; see `PlacementRound`).
     var placement: PlacementRound?
+    /// Tasks the orchestrators placed this round that the nodes have not been told of yet (`publishPlaced`).
+    var placedBatch = PlacedBatch()
 
     /// A round that failed is tried again after this pause (a store hiccup, a conflict on every try).
     static let retryPause: Duration = .milliseconds(200)
@@ -103,6 +105,8 @@ actor TaskPipeline {
         var times: [Duration] = []
         do {
             placement = nil
+            // A failed round's untold placements are told by this round's end (they are not marked published).
+            _ = placedBatch.take()
             written.record(await orchestrator.written)
             let read = await mirror.read(showing: written)
             if read == nil { logger.debug("task pipeline: the task mirror is behind, the round reads the table") }
@@ -122,7 +126,7 @@ actor TaskPipeline {
             // Where a round's time goes, for scale runs (`shoal simulate --log-level debug`).
             let phases = await orchestrator.lastRoundTimes
             let work = await orchestrator.lastRoundWork
-            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times); orchestrators' read, decisions, commits, reaper: \(phases); services looked at, tasks made, tasks changed: \(work))")
+            logger.debug("task pipeline: round of \(clock.now - start) (orchestrators, allocator, scheduler, publish end at \(times); orchestrators' read, decisions, commits (of which telling the nodes), reaper: \(phases); services looked at, tasks made, tasks changed: \(work))")
             setAlarm(next)
         } catch let error as ShoalError where error.code == .unavailable {
             // Deposed: the monitor ends this term.
