@@ -73,6 +73,7 @@ public struct Scenario: Sendable {
         // Create.
         let template = TaskSpec(containerSpec: TaskContainerSpec(image: "sim/app:1"))
         step = await meter.begin("create")
+        let createStart = ContinuousClock.now
         // As many clients would ask, all at once (one after the other, the last asked a minute after the first
         // while the leader placed the first ones' tasks).
         let shape = parameters
@@ -89,6 +90,7 @@ public struct Scenario: Sendable {
             for try await entry in group { created.append(entry) }
             return created.sorted { $0.0 < $1.0 }.map(\.1)
         }
+        say("create: the \(ids.count) services were created after \(ContinuousClock.now - createStart)")
         var (reached, polled) = try await converge("create", view)
         report.steps.append(await meter.end(step, polled, tasks: parameters.tasks, convergence: reached))
 

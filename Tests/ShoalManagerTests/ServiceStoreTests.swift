@@ -189,6 +189,45 @@ import Testing
         #expect(back.spec == web.spec && back.previousSpec == scaled.spec && back.specChangedAfter > scaled.version)
     }
 
+    /// Creates that wait while another writer holds the gate are stored in one commit, each checked as if alone
+    /// (a name taken earlier in the batch, a bad spec and a taken port are refused; the rest are stored).
+    @Test func createsThatComeTogetherAreStoredInOneCommit() async throws {
+        let store = MemoryClusterStore()
+        let gate = LeaderWriteGate()
+        let leader = ServiceStore(store: store, fence: try await LeaderFence.claim(for: "m1", in: store), gate: gate)
+        _ = try await leader.create(Self.spec("first", ports: [PortConfig(targetPort: 80, publishedPort: 8080)]))
+        await gate.enter()
+        var specs = (0..<6).map { Self.spec("svc-\($0)") }
+        specs.append(Self.spec("svc-2"))
+        specs.append(Self.spec("-bad"))
+        specs.append(Self.spec("port", ports: [PortConfig(targetPort: 81, publishedPort: 8080)]))
+        let creating = specs.map { spec in
+            Task { () -> Result<SwarmService, ShoalError> in
+                do { return .success(try await leader.create(spec)) } catch let error as ShoalError {
+                    return .failure(error)
+                } catch { return .failure(ShoalError.internalError("\(error)")) }
+            }
+        }
+        while await leader.waitingCreateCount < specs.count { try await Task.sleep(for: .milliseconds(1)) }
+        await gate.leave()
+        var results: [Result<SwarmService, ShoalError>] = []
+        for task in creating { results.append(await task.value) }
+
+        let stored = results.prefix(6).compactMap { try? $0.get() }
+        #expect(stored.map(\.spec.name) == (0..<6).map { "svc-\($0)" })
+        #expect(Set(stored.map(\.version)).count == 1)
+        let refusals = results.suffix(3).map { result -> String? in
+            if case .failure(let error) = result { return error.message }
+            return nil
+        }
+        #expect(refusals[0] == ServiceErrors.nameTaken("svc-2").message)
+        #expect(refusals[1]?.contains("name must be valid as a DNS name component") == true)
+        #expect(refusals[2]?.contains("port '8080' is already in use by service 'first'") == true)
+        let listed = try await StoreTable<ServiceMessage>(store).list().map(SwarmService.init)
+            .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        #expect(listed.map(\.spec.name) == ["first"] + (0..<6).map { "svc-\($0)" })
+    }
+
     @Test func removeDeletesTheServiceAndMarksItsTasks() async throws {
         let store = MemoryClusterStore()
         let leader = try await Self.leader("m1", store)
