@@ -2,6 +2,7 @@ import Foundation
 import ShoalClusterProto
 import ShoalModel
 import SwiftProtobuf
+import Synchronization
 
 /// What each node session is told of the tasks the leader wants on its node (the dispatcher's assignments): the
 /// whole set when the session starts, then what changed for the node after each round of the task pipeline (the
@@ -31,6 +32,25 @@ actor AssignmentFeed {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
+    /// What `submit` handed over and `update` has not applied yet, in order, and whether a task applies them.
+    private struct Inbox {
+        var pending: [Update] = []
+        var draining = false
+    }
+
+    /// One round's (or one batch's) changes, as `update` takes them.
+    struct Update: Sendable {
+        var changed: [SwarmTask]
+        var removed: [String]
+        var serviceNames: [String: String]
+        var networkNames: [String: String]
+        var files: [String: [TaskFile]] = [:]
+        var registryAuths: [String: String] = [:]
+        var messages: [String: TaskMessage] = [:]
+    }
+
+    private nonisolated let inbox = Mutex(Inbox())
+
     /// The current assignments: node ID → task ID → assignment.
     private var byNode: [String: [String: Assigned]] = [:]
     /// Which node each assigned task is on.
@@ -42,6 +62,40 @@ actor AssignmentFeed {
     /// need. `registryAuths`: by service ID, the credentials its tasks' images are pulled with; `messages`: tasks of
     /// `changed` as stored, when the caller has them (they are not converted again). Only the sessions
     /// of the nodes concerned compare anything, and only for these tasks.
+    /// Hands `update` over without waiting for it to be applied; updates are applied in the order they are
+    /// handed over. The pipeline goes on placing while the sessions are told: waiting here held a big create's
+    /// commits behind the feed's work for a thousand sessions (27 of a 38 s round's commits at 1,000 nodes).
+    nonisolated func submit(_ update: Update) {
+        let start = inbox.withLock { inbox in
+            inbox.pending.append(update)
+            defer { inbox.draining = true }
+            return !inbox.draining
+        }
+        if start { Task { await self.drainInbox() } }
+    }
+
+    /// Returns once everything submitted so far is applied (tests).
+    func settled() async {
+        while inbox.withLock({ $0.draining }) { try? await Task.sleep(for: .milliseconds(1)) }
+    }
+
+    private func drainInbox() {
+        while true {
+            let next = inbox.withLock { inbox -> [Update] in
+                let pending = inbox.pending
+                inbox.pending = []
+                if pending.isEmpty { inbox.draining = false }
+                return pending
+            }
+            guard !next.isEmpty else { return }
+            for update in next {
+                self.update(changed: update.changed, removed: update.removed, serviceNames: update.serviceNames,
+                            networkNames: update.networkNames, files: update.files,
+                            registryAuths: update.registryAuths, messages: update.messages)
+            }
+        }
+    }
+
     func update(changed: [SwarmTask], removed: [String], serviceNames: [String: String],
                 networkNames: [String: String], files: [String: [TaskFile]] = [:],
                 registryAuths: [String: String] = [:], messages: [String: TaskMessage] = [:]) {

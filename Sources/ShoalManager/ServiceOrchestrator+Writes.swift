@@ -71,12 +71,26 @@ extension ServiceOrchestrator {
         var created: [String: SwarmTask] = [:]
         var changed: [String: SwarmTask] = [:]
         var deleted: [String] = []
-        /// The tasks the actions were decided on, by ID (their versions guard the writes).
+        /// The tasks the actions change or delete, as they were decided on, by ID (their versions guard the
+        /// writes). Only those: the reaper's actions concern a few of a round's 100,000 tasks, and indexing them
+        /// all was a tenth of the leader's time in the round after a loss of nodes.
         let current: [String: Versioned<TaskMessage>]
 
         init(_ actions: [OrchestratorAction], current tasks: [Versioned<TaskMessage>], now: Date) {
+            var touched = Set<String>(minimumCapacity: actions.count)
+            for action in actions {
+                switch action {
+                case .create: continue
+                case .setDesiredState(let id, _), .delete(let id): touched.insert(id)
+                }
+            }
             var current: [String: Versioned<TaskMessage>] = [:]
-            for stored in tasks where current[stored.id] == nil { current[stored.id] = stored }
+            if !touched.isEmpty {
+                current.reserveCapacity(touched.count)
+                for stored in tasks where touched.contains(stored.id) && current[stored.id] == nil {
+                    current[stored.id] = stored
+                }
+            }
             self.current = current
             for action in actions {
                 switch action {

@@ -259,14 +259,9 @@ actor ServiceOrchestrator {
             }
         }
         guard !candidates.isEmpty else { return }
-        var current: [Versioned<TaskMessage>] = []
-        var all: [SwarmTask] = []
-        for (index, task) in tasks.converted.enumerated() where candidates.contains(task.serviceID) {
-            current.append(tasks.stored[index])
-            all.append(task)
-        }
-        let actions = TaskReaper.reap(all, services: services, historyLimit: historyLimit, nodes: context.nodes)
-        let entries = try taskWrites(TaskChanges(actions, current: current, now: context.now))
+        let actions = TaskReaper.reap(tasks.converted, only: candidates, services: services,
+                                      historyLimit: historyLimit, nodes: context.nodes)
+        let entries = try taskWrites(TaskChanges(actions, current: tasks.stored, now: context.now))
         guard !entries.isEmpty else { return }
         // Each deletion stands alone (its own version): thousands (a service scaled down) go in parts.
         let revisions: [Int64?]

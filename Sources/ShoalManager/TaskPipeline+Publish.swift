@@ -33,11 +33,11 @@ extension TaskPipeline {
     /// need (`services` and `networks`: at least those the tasks name). `messages`: see `publishPlaced`.
     private func tellNodes(changed: [SwarmTask], removed: [String], services: [ServiceMessage],
                            networks: [SwarmNetwork], messages: [String: TaskMessage] = [:]) async {
-        await assignments.update(
+        assignments.submit(AssignmentFeed.Update(
             changed: changed, removed: removed,
             serviceNames: Dictionary(services.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
             networkNames: Dictionary(networks.map { ($0.id, $0.spec.name) }, uniquingKeysWith: { first, _ in first }),
-            files: await files(of: changed), registryAuths: registryAuths(of: services), messages: messages)
+            files: await files(of: changed), registryAuths: registryAuths(of: services), messages: messages))
     }
 
     /// By service ID, the credentials its tasks' images are pulled with (services that have them).

@@ -7,24 +7,37 @@ import ShoalModel
 /// restart policy limits attempts; the oldest of those that ended, or will never run, go first. A negative limit
 /// keeps everything.
 public enum TaskReaper {
-    public static func reap(_ tasks: [SwarmTask], services: [String: SwarmService], historyLimit: Int,
-                            nodes: [String: SwarmNode]) -> [OrchestratorAction]
+    /// `only`: the services whose tasks to look at (nil: every task). The tasks are looked at by position, never
+    /// copied: after a loss of nodes a round reaps over 100,000 tasks, and grouping copies of them cost more than
+    /// the reaping.
+    public static func reap(_ tasks: [SwarmTask], only: Set<String>? = nil, services: [String: SwarmService],
+                            historyLimit: Int, nodes: [String: SwarmNode]) -> [OrchestratorAction]
     {
         var deleted = Set<String>()
-        for task in tasks where task.desiredState == .remove || services[task.serviceID] == nil {
-            if isDone(task) || task.nodeID.isEmpty || nodes[task.nodeID] == nil { deleted.insert(task.id) }
+        var byService: [String: [Int]] = [:]
+        for index in tasks.indices {
+            let task = tasks[index]
+            if let only, !only.contains(task.serviceID) { continue }
+            if task.desiredState == .remove || services[task.serviceID] == nil,
+               isDone(task) || task.nodeID.isEmpty || nodes[task.nodeID] == nil {
+                deleted.insert(task.id)
+                continue
+            }
+            byService[task.serviceID, default: []].append(index)
         }
-        for (serviceID, serviceTasks) in Dictionary(grouping: tasks.filter { !deleted.contains($0.id) }, by: \.serviceID) {
+        for (serviceID, indices) in byService {
             guard let service = services[serviceID] else { continue }
             let maxAttempts = service.spec.taskTemplate.restartPolicy.maxAttempts
             let limit = maxAttempts > 0 ? Int(maxAttempts) + 1 : historyLimit
-            guard limit >= 0 else { continue }
+            guard limit >= 0, indices.count > limit else { continue }
             let global = service.spec.mode.isGlobal
-            for (_, slot) in Dictionary(grouping: serviceTasks, by: { SlotKey($0, global: global) }) where slot.count > limit {
+            var slots: [SlotKey: [Int]] = [:]
+            for index in indices { slots[SlotKey(tasks[index], global: global), default: []].append(index) }
+            for slot in slots.values where slot.count > limit {
                 var kept = slot.count
-                for task in slot.sorted(by: { $0.lastChange < $1.lastChange }) where kept > limit {
-                    guard isDone(task) || willNeverRun(task) else { continue }
-                    deleted.insert(task.id)
+                for index in slot.sorted(by: { tasks[$0].lastChange < tasks[$1].lastChange }) where kept > limit {
+                    guard isDone(tasks[index]) || willNeverRun(tasks[index]) else { continue }
+                    deleted.insert(tasks[index].id)
                     kept -= 1
                 }
             }

@@ -55,6 +55,18 @@ import Testing
         let actions = TaskReaper.reap(tasks, services: ["svc": svc], historyLimit: 5, nodes: ["n1": node("n1")])
         #expect(actions.deleted == ["old0", "old1", "old2"])
         #expect(TaskReaper.reap(tasks, services: ["svc": svc], historyLimit: -1, nodes: ["n1": node("n1")]).isEmpty)
+
+        // Only the services asked for are looked at (the round's services with something to reap).
+        let other = service("other")
+        let others = (0..<7).map { n in
+            task("x\(n)", of: other, slot: 1, on: "n1", state: .failed, desired: .shutdown,
+                 at: epoch.addingTimeInterval(Double(n)))
+        }
+        let services = ["svc": svc, "other": other]
+        #expect(TaskReaper.reap(tasks + others, only: ["other"], services: services, historyLimit: 5,
+                                nodes: ["n1": node("n1")]).deleted == ["x0", "x1"])
+        #expect(TaskReaper.reap(tasks + others, services: services, historyLimit: 5, nodes: ["n1": node("n1")]).deleted
+                == ["old0", "old1", "old2", "x0", "x1"])
     }
 
     @Test func aRestartLimitKeepsMaxAttemptsPlusOne() {
