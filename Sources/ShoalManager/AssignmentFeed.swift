@@ -81,18 +81,25 @@ actor AssignmentFeed {
 
     private func drainInbox() {
         while true {
-            let next = inbox.withLock { inbox -> [Update] in
-                let pending = inbox.pending
-                inbox.pending = []
-                if pending.isEmpty { inbox.draining = false }
-                return pending
+            applySubmitted()
+            let drained = inbox.withLock { inbox in
+                if inbox.pending.isEmpty { inbox.draining = false }
+                return !inbox.draining
             }
-            guard !next.isEmpty else { return }
-            for update in next {
-                self.update(changed: update.changed, removed: update.removed, serviceNames: update.serviceNames,
-                            networkNames: update.networkNames, files: update.files,
-                            registryAuths: update.registryAuths, messages: update.messages)
-            }
+            if drained { return }
+        }
+    }
+
+    /// Applies what was submitted and is not applied yet.
+    private func applySubmitted() {
+        let next = inbox.withLock { inbox in
+            defer { inbox.pending = [] }
+            return inbox.pending
+        }
+        for update in next {
+            self.update(changed: update.changed, removed: update.removed, serviceNames: update.serviceNames,
+                        networkNames: update.networkNames, files: update.files,
+                        registryAuths: update.registryAuths, messages: update.messages)
         }
     }
 
@@ -138,6 +145,8 @@ actor AssignmentFeed {
     /// The stream of a session of `nodeID`: the full set first. It ends when the session does (`cancel`) or the
     /// leadership does (`finish`).
     func subscribe(nodeID: String) -> (id: UUID, updates: AsyncStream<Message>) {
+        // The full set holds everything submitted so far.
+        applySubmitted()
         let id = UUID()
         let current = byNode[nodeID] ?? [:]
         var full = Message()

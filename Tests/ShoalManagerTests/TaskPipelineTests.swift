@@ -76,10 +76,23 @@ import Testing
         let vip = try #require(stored.endpoint.virtualIps.first)
         #expect(vip.networkID == network.id && !addresses.contains(vip.address))
 
-        // n1's session: its two tasks, with the names it needs; nothing more while nothing changes for it.
-        let (id, updates) = await leader.pipeline.assignments.subscribe(nodeID: "n1")
-        var iterator = updates.makeAsyncIterator()
-        let full = try #require(await iterator.next())
+        // n1's session: its two tasks, with the names it needs; nothing more while nothing changes for it. (The
+        // round tells the feed after it stored the VIP, and the feed takes it in its own time: a session that
+        // starts before has fewer tasks in its full set and hears of the others next.)
+        var session: (id: UUID, iterator: AsyncStream<AssignmentFeed.Message>.Iterator)?
+        var full = AssignmentFeed.Message()
+        #expect(try await eventually {
+            let (id, updates) = await leader.pipeline.assignments.subscribe(nodeID: "n1")
+            var iterator = updates.makeAsyncIterator()
+            full = await iterator.next() ?? AssignmentFeed.Message()
+            guard full.upserted.count == 2 else {
+                await leader.pipeline.assignments.cancel(id)
+                return false
+            }
+            session = (id, iterator)
+            return true
+        })
+        var (id, iterator) = try #require(session)
         #expect(full.full && full.upserted.count == 2)
         #expect(full.upserted.allSatisfy { $0.serviceName == "web" && $0.networkNames == [network.id: "app"] })
         let mine = full.upserted.map(\.task.id)
