@@ -38,7 +38,11 @@ actor AssignmentFeed {
         var draining = false
     }
 
-    /// One round's (or one batch's) changes, as `update` takes them.
+    /// What a round (or a batch of its placements) changed: `changed` are the tasks whose stored version moved
+    /// since the last update (as they now stand), `removed` the tasks deleted since; with the names and the secret
+    /// and config files their nodes need. `registryAuths`: by service ID, the credentials its tasks' images are
+    /// pulled with; `messages`: tasks of `changed` as stored, when the caller has them (they are not converted
+    /// again). Only the sessions of the nodes concerned compare anything, and only for these tasks.
     struct Update: Sendable {
         var changed: [SwarmTask]
         var removed: [String]
@@ -57,11 +61,6 @@ actor AssignmentFeed {
     private var nodeOf: [String: String] = [:]
     private var sessions: [UUID: Session] = [:]
 
-    /// What a round changed: `changed` are the tasks whose stored version moved since the last update (as they
-    /// now stand), `removed` the tasks deleted since; with the names and the secret and config files their nodes
-    /// need. `registryAuths`: by service ID, the credentials its tasks' images are pulled with; `messages`: tasks of
-    /// `changed` as stored, when the caller has them (they are not converted again). Only the sessions
-    /// of the nodes concerned compare anything, and only for these tasks.
     /// Hands `update` over without waiting for it to be applied; updates are applied in the order they are
     /// handed over. The pipeline goes on placing while the sessions are told: waiting here held a big create's
     /// commits behind the feed's work for a thousand sessions (27 of a 38 s round's commits at 1,000 nodes).
@@ -72,11 +71,6 @@ actor AssignmentFeed {
             return !inbox.draining
         }
         if start { Task { await self.drainInbox() } }
-    }
-
-    /// Returns once everything submitted so far is applied (tests).
-    func settled() async {
-        while inbox.withLock({ $0.draining }) { try? await Task.sleep(for: .milliseconds(1)) }
     }
 
     private func drainInbox() {
@@ -96,23 +90,18 @@ actor AssignmentFeed {
             defer { inbox.pending = [] }
             return inbox.pending
         }
-        for update in next {
-            self.update(changed: update.changed, removed: update.removed, serviceNames: update.serviceNames,
-                        networkNames: update.networkNames, files: update.files,
-                        registryAuths: update.registryAuths, messages: update.messages)
-        }
+        for next in next { update(next) }
     }
 
-    func update(changed: [SwarmTask], removed: [String], serviceNames: [String: String],
-                networkNames: [String: String], files: [String: [TaskFile]] = [:],
-                registryAuths: [String: String] = [:], messages: [String: TaskMessage] = [:]) {
+    /// Applies `update` now (the feed's own drain, and tests).
+    func update(_ update: Update) {
         var touched: [String: [String]] = [:]
-        for id in removed {
+        for id in update.removed {
             guard let nodeID = nodeOf.removeValue(forKey: id) else { continue }
             byNode[nodeID]?[id] = nil
             touched[nodeID, default: []].append(id)
         }
-        for task in changed {
+        for task in update.changed {
             // A replacement waiting out its restart delay (desired `ready`) reaches its node once it is due: a
             // task that cannot even be prepared there (no such image) is then retried at the policy's pace.
             let assigned = !task.nodeID.isEmpty && task.status.state >= .assigned && task.desiredState >= .running
@@ -123,13 +112,14 @@ actor AssignmentFeed {
             }
             guard assigned else { continue }
             var assignment = Assigned()
-            assignment.task = messages[task.id] ?? task.stored
-            assignment.serviceName = serviceNames[task.serviceID] ?? task.serviceID
+            assignment.task = update.messages[task.id] ?? task.stored
+            assignment.serviceName = update.serviceNames[task.serviceID] ?? task.serviceID
             for attachment in task.networksAttachments {
-                assignment.networkNames[attachment.networkID] = networkNames[attachment.networkID] ?? attachment.networkID
+                assignment.networkNames[attachment.networkID] =
+                    update.networkNames[attachment.networkID] ?? attachment.networkID
             }
-            assignment.files = (files[task.id] ?? []).map(\.message)
-            assignment.registryAuth = registryAuths[task.serviceID] ?? ""
+            assignment.files = (update.files[task.id] ?? []).map(\.message)
+            assignment.registryAuth = update.registryAuths[task.serviceID] ?? ""
             byNode[task.nodeID, default: [:]][task.id] = assignment
             nodeOf[task.id] = task.nodeID
             touched[task.nodeID, default: []].append(task.id)

@@ -25,7 +25,6 @@ final class ControlServer: Sendable {
     /// What the log says when that happens (tests look for it).
     static let slowShutdown = "control API did not shut down in time"
 
-
     private init(server: GRPCServer<HTTP2ServerTransport.Posix>, runner: Task<Void, Never>, closing: ServerClosing,
                  logger: Logger, address: String) {
         self.server = server
@@ -59,12 +58,13 @@ final class ControlServer: Sendable {
         let runner = Task {
             do {
                 try await server.serve()
-                logger.info("swarm: control API on \(host):\(port) stopped")
-            } catch where Task.isCancelled {
-                logger.info("swarm: control API on \(host):\(port) stopped")
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.error("swarm: control API on \(host):\(port) stopped: \(error)")
+                return
+            } catch {
+                // stop() cancelled it after its grace.
             }
+            logger.info("swarm: control API on \(host):\(port) stopped")
         }
         guard (try? await transport.listeningAddress) != nil else {
             server.beginGracefulShutdown()

@@ -53,10 +53,10 @@ extension TaskPipeline {
         return auths
     }
 
-    /// Tells the nodes at once of tasks the orchestrators just stored placed and wanted running (their service's
-    /// commit, in the middle of a round that may make thousands more): a node starts its tasks while the round
-    /// goes on. Everything else waits for the round's end (`publish`), where a task wanted down leaves the
-    /// balancers and DNS before its node hears of it.
+    /// Tells the nodes, without waiting for the round's end, of tasks the orchestrators just stored placed and
+    /// wanted running (their service's commit, in the middle of a round that may make thousands more): a node
+    /// starts its tasks while the round goes on. Everything else waits for the round's end (`publish`), where a
+    /// task wanted down leaves the balancers and DNS before its node hears of it.
     /// `messages`: the tasks as stored, by ID (saves converting them again).
     ///
     /// They go to the nodes in batches (`PlacedBatch`): a service's commit places one task or so on each node, and

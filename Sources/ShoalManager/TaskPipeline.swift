@@ -106,7 +106,7 @@ actor TaskPipeline {
         do {
             placement = nil
             // A failed round's untold placements are told by this round's end (they are not marked published).
-            _ = placedBatch.take()
+            placedBatch = PlacedBatch()
             written.record(await orchestrator.written)
             let read = await mirror.read(showing: written)
             if read == nil { logger.debug("task pipeline: the task mirror is behind, the round reads the table") }

@@ -7,8 +7,8 @@ import ShoalModel
 /// restart policy limits attempts; the oldest of those that ended, or will never run, go first. A negative limit
 /// keeps everything.
 public enum TaskReaper {
-    /// `only`: the services whose tasks to look at (nil: every task). The tasks are looked at by position, never
-    /// copied: after a loss of nodes a round reaps over 100,000 tasks, and grouping copies of them cost more than
+    /// `only`: the services whose tasks to look at (nil: every task). The tasks are grouped by position, not as
+    /// copies: after a loss of nodes a round reaps over 100,000 tasks, and grouping copies of them cost more than
     /// the reaping.
     public static func reap(_ tasks: [SwarmTask], only: Set<String>? = nil, services: [String: SwarmService],
                             historyLimit: Int, nodes: [String: SwarmNode]) -> [OrchestratorAction]

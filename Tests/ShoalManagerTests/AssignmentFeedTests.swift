@@ -15,9 +15,14 @@ import Testing
                          desiredState: desired, status: TaskStatus(timestamp: made, state: .assigned))
     }
 
+    /// A round's changes to tasks of no service and no network.
+    static func changes(_ changed: [SwarmTask], removed: [String] = []) -> AssignmentFeed.Update {
+        AssignmentFeed.Update(changed: changed, removed: removed, serviceNames: [:], networkNames: [:])
+    }
+
     @Test func aSessionThatReadsLateGetsOneMessageWithWhatStandsNow() async throws {
         let feed = AssignmentFeed()
-        await feed.update(changed: [task("t1")], removed: [], serviceNames: [:], networkNames: [:])
+        await feed.update(Self.changes([task("t1")]))
         let (id, updates) = await feed.subscribe(nodeID: "n1")
         var iterator = updates.makeAsyncIterator()
         let full = try #require(await iterator.next())
@@ -25,12 +30,10 @@ import Testing
 
         // Four rounds while the session does not read: t1 changes twice, t2 comes, t3 comes and goes, a task of
         // another node changes. The session then reads one message with t1's last image and t2.
-        await feed.update(changed: [task("t1", image: "app:2"), task("t2")], removed: [], serviceNames: [:],
-                          networkNames: [:])
-        await feed.update(changed: [task("t1", image: "app:3"), task("t3")], removed: [], serviceNames: [:],
-                          networkNames: [:])
-        await feed.update(changed: [], removed: ["t3"], serviceNames: [:], networkNames: [:])
-        await feed.update(changed: [task("t9", node: "n2")], removed: [], serviceNames: [:], networkNames: [:])
+        await feed.update(Self.changes([task("t1", image: "app:2"), task("t2")]))
+        await feed.update(Self.changes([task("t1", image: "app:3"), task("t3")]))
+        await feed.update(Self.changes([], removed: ["t3"]))
+        await feed.update(Self.changes([task("t9", node: "n2")]))
         let gathered = try #require(await iterator.next())
         #expect(!gathered.full)
         #expect(gathered.upserted.map(\.task.id) == ["t1", "t2"])
@@ -41,13 +44,12 @@ import Testing
         // down (its node stops it), and then t2 removed from the node.
         var reported = task("t2")
         reported.status = TaskStatus(timestamp: Date(), state: .running)
-        await feed.update(changed: [reported], removed: [], serviceNames: [:], networkNames: [:])
-        await feed.update(changed: [task("t1", image: "app:3", desired: .shutdown)], removed: [],
-                          serviceNames: [:], networkNames: [:])
+        await feed.update(Self.changes([reported]))
+        await feed.update(Self.changes([task("t1", image: "app:3", desired: .shutdown)]))
         let down = try #require(await iterator.next())
         #expect(down.upserted.map(\.task.id) == ["t1"] && down.removed.isEmpty)
         #expect(down.upserted.first?.task.desiredState == TaskState.shutdown.rawValue)
-        await feed.update(changed: [], removed: ["t2"], serviceNames: [:], networkNames: [:])
+        await feed.update(Self.changes([], removed: ["t2"]))
         #expect(try #require(await iterator.next()).removed == ["t2"])
 
         // Cancelling the session ends its stream, also while it waits.
