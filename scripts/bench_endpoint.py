@@ -115,7 +115,7 @@ def main(args, tokens):
         docker = B.DockerEngine(base, run_base, cli_config, args.own_containerd, host)
         docker.start(network=False)
         docker.docker("load", "-i", tarball, timeout=300)
-        cluster = EndpointCluster(binary, base, cli_config)
+        cluster = EndpointCluster(binary, base, cli_config, run_base)
         cluster.setup_step("shoal cluster up", cluster.cluster_up)
         for h in cluster.hosts:
             cluster.setup_step(f"docker load on {h.name}", lambda h=h: h.docker("load", "-i", tarball, timeout=300))

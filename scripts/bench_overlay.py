@@ -412,13 +412,18 @@ class DockerSwarm(Cluster):
 class ShoalCluster(Cluster):
     name = "shoal"
 
-    def __init__(self, binary, base, cli_config):
+    def __init__(self, binary, base, cli_config, run_base=None):
         super().__init__()
         self.binary = binary
         self.root = os.path.join(base, "shoal-cluster")
         self.cluster = f"sbo{os.getpid() % 100000}"
         self.cli_config = cli_config
         self.env = dict(os.environ, SHOAL_CLUSTER_ROOT=self.root)
+        # The hosts' runtime state (exec roots: runc's and conmon's files, namespaces, sockets) on the tmpfs beside
+        # Docker's exec roots, as /run is for both daemons outside a benchmark; the data roots stay on disk for both.
+        self.run_root = os.path.join(run_base, "shoal-cluster-run") if run_base else None
+        if self.run_root:
+            self.env["SHOAL_CLUSTER_RUN_ROOT"] = self.run_root
         self.state = None
         self.conmon_pids = []
 
@@ -477,10 +482,12 @@ class ShoalCluster(Cluster):
             bridge = self.state.get("bridge")
             if bridge and bridge in B.link_names():
                 problems.append(f"link {bridge} left by cluster down")
-        if not B.unmount_all([self.root]):
-            problems.append(f"mounts left under {self.root}")
+        roots = [self.root] + ([self.run_root] if self.run_root else [])
+        if not B.unmount_all(roots):
+            problems.append(f"mounts left under {' or '.join(roots)}")
         if not keep and not problems:
-            shutil.rmtree(self.root, ignore_errors=True)
+            for root in roots:
+                shutil.rmtree(root, ignore_errors=True)
         return problems
 
     def log_paths(self):
@@ -830,7 +837,7 @@ def main(args, tokens):
 
         for name in names:
             cluster = (DockerSwarm(base, run_base, cli_config, args.own_containerd) if name == "docker"
-                       else ShoalCluster(binary, base, cli_config))
+                       else ShoalCluster(binary, base, cli_config, run_base))
             clusters[name] = cluster
             try:
                 started = time.monotonic()

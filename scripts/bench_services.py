@@ -734,7 +734,7 @@ def main(args, tokens):
 
         for name in names:
             cluster = (DockerServices(base, run_base, cli_config, args.own_containerd) if name == "docker"
-                       else ShoalServices(binary, base, cli_config))
+                       else ShoalServices(binary, base, cli_config, run_base))
             clusters[name] = cluster
             try:
                 started = time.monotonic()

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
@@ -207,4 +208,15 @@ int cshoal_netlink_open(int protocol, uint32_t *port_id, int recv_timeout_ms) {
     }
     if (port_id) *port_id = addr.nl_pid;
     return fd;
+}
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+
+int cshoal_is_mount_root(const char *path) {
+    struct statx attributes;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &attributes) != 0) return -1;
+    if (!(attributes.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) return -2;
+    return (attributes.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
 }

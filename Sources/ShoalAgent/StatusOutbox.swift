@@ -2,6 +2,7 @@
 /// the last batch is on its way, or within `gather` after it, go together in the next batch, and a task that moved
 /// on meanwhile (accepted → preparing → starting → running in a few milliseconds) is reported once, at its latest
 /// state: the leader keeps only a task's latest state, and a late report of an earlier one is dropped there anyway.
+/// The leader sizes `gather` to the cluster (`setGather`): none on a small one, where each state goes at once.
 ///
 /// Why: a node given a hundred tasks reported each state of each one in its own message, about five messages per
 /// task. At 1,000 nodes creating 100,000 tasks the leader received half a million session messages in a minute and a
@@ -11,7 +12,7 @@ public actor StatusOutbox<Report: Sendable> {
     /// First-come order of the unsent tasks (a batch keeps it).
     private var order: [String] = []
     private var flushing = false
-    private let gather: Duration
+    private var gather: Duration
     private let send: @Sendable ([Report]) async -> Void
 
     public init(gather: Duration = .milliseconds(100), send: @escaping @Sendable ([Report]) async -> Void) {
@@ -27,6 +28,11 @@ public actor StatusOutbox<Report: Sendable> {
         Task { await self.flush() }
     }
 
+    /// The gathering window from now on (zero: each batch goes as soon as the last one went).
+    public func setGather(_ gather: Duration) {
+        self.gather = gather
+    }
+
     /// Forgets what is not sent yet for tasks that are not in `kept` (the node no longer has them).
     public func keep(only kept: (String) -> Bool) {
         order.removeAll { !kept($0) }
@@ -38,7 +44,7 @@ public actor StatusOutbox<Report: Sendable> {
             let batch = order.compactMap { unsent[$0] }
             (unsent, order) = ([:], [])
             await send(batch)
-            try? await Task.sleep(for: gather)
+            if gather > .zero { try? await Task.sleep(for: gather) }
         }
         flushing = false
     }

@@ -14,12 +14,15 @@ struct ClusterCommand: AsyncParsableCommand {
 }
 
 extension LocalCluster {
-    /// The default layout, or `$SHOAL_CLUSTER_ROOT/{run,data}` (tests keep their clusters apart that way).
+    /// The default layout, or `$SHOAL_CLUSTER_ROOT/{run,data}` (tests keep their clusters apart that way), with the
+    /// runtime state in `$SHOAL_CLUSTER_RUN_ROOT` when that is set (benchmarks keep it on a tmpfs, as /run is).
     static var fromEnvironment: LocalCluster {
-        guard let root = ProcessInfo.processInfo.environment["SHOAL_CLUSTER_ROOT"], !root.isEmpty else {
+        let environment = ProcessInfo.processInfo.environment
+        guard let root = environment["SHOAL_CLUSTER_ROOT"], !root.isEmpty else {
             return LocalCluster()
         }
-        return LocalCluster(layout: LocalClusterLayout(runRoot: root + "/run", dataRoot: root + "/data"))
+        let run = environment["SHOAL_CLUSTER_RUN_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? root + "/run"
+        return LocalCluster(layout: LocalClusterLayout(runRoot: run, dataRoot: root + "/data"))
     }
 }
 

@@ -51,6 +51,8 @@ public actor SwarmAgent {
         /// The last state of every task this node runs, reported when a session starts (the leader before may
         /// not have stored the last reports).
         public var taskStatuses: @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport]
+        /// How long the node gathers its tasks' states before it reports them, as the leader sizes it.
+        public var reportGather: @Sendable (Duration) async -> Void
         /// A log subscription for this node's tasks, or its end (`close`). The node publishes the lines on the
         /// session's connection (`sessionChannel`).
         public var logSubscription: @Sendable (Shoal_Cluster_V1_LogSubscription) async -> Void
@@ -65,6 +67,7 @@ public actor SwarmAgent {
                     localAttachments: @escaping @Sendable () async -> [String] = { [] },
                     assignments: @escaping @Sendable (Shoal_Cluster_V1_Assignments) async -> Void = { _ in },
                     taskStatuses: @escaping @Sendable () async -> [Shoal_Cluster_V1_TaskStatusReport] = { [] },
+                    reportGather: @escaping @Sendable (Duration) async -> Void = { _ in },
                     logSubscription: @escaping @Sendable (Shoal_Cluster_V1_LogSubscription) async -> Void = { _ in },
                     sessionEnded: @escaping @Sendable () async -> Void = {}) {
             self.managers = managers
@@ -75,6 +78,7 @@ public actor SwarmAgent {
             self.localAttachments = localAttachments
             self.assignments = assignments
             self.taskStatuses = taskStatuses
+            self.reportGather = reportGather
             self.logSubscription = logSubscription
             self.sessionEnded = sessionEnded
         }
@@ -236,6 +240,7 @@ public actor SwarmAgent {
                             // Only the leader names the role: this session is with it.
                             await self.leads(address)
                             await self.told(role: message.role)
+                            await events.reportGather(.microseconds(message.reportGatherUs))
                         }
                         if !message.trustRootsDigest.isEmpty {
                             await self.told(trustRootsDigest: message.trustRootsDigest)

@@ -159,15 +159,14 @@ actor AssignmentFeed {
                 continue
             }
             await withCheckedContinuation { sessions[id]?.waiter = $0 }
-            // Woken by a change: the changes of the next moments go in the same message (a big create changes
-            // each node's tasks many times a second; swarmkit's dispatcher batches its assignments likewise).
-            try? await Task.sleep(for: Self.gather)
+            // Woken by a change: on a large cluster the changes of the next moments go in the same message (a big
+            // create changes each node's tasks many times a second; swarmkit's dispatcher batches its assignments
+            // likewise). A small one tells each change at once.
+            let window = SessionBatching.window(sessions: sessions.count)
+            if window > .zero { try? await Task.sleep(for: window) }
         }
         return nil
     }
-
-    /// How long a session woken by a change waits for more before it builds its message.
-    static let gather: Duration = .milliseconds(100)
 
     func cancel(_ id: UUID) {
         sessions.removeValue(forKey: id)?.waiter?.resume()

@@ -7,6 +7,12 @@ public enum DispatcherCounters {
     private static let received = Atomic<Int>(0)
     private static let sent = Atomic<Int>(0)
     private static let queued = Atomic<Int>(0)
+    private static let open = Atomic<Int>(0)
+
+    /// Node sessions this process serves now (the leader's: a follower refuses them).
+    public static var sessions: Int { open.load(ordering: .relaxed) }
+    static func sessionOpened() { open.add(1, ordering: .relaxed) }
+    static func sessionClosed() { open.subtract(1, ordering: .relaxed) }
 
     static func countReceived() { received.add(1, ordering: .relaxed) }
     static func countSent() { sent.add(1, ordering: .relaxed) }

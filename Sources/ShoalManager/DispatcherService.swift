@@ -28,6 +28,8 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
                 throw error
             }
             guard let nodeID = caller?.nodeID else { return }
+            DispatcherCounters.sessionOpened()
+            defer { DispatcherCounters.sessionClosed() }
             // One writer: heartbeat answers and endpoint updates go out in the order they are queued. The feeds
             // wait while the outbox holds `outboxSize` messages: a node that reads slowly holds them back (the
             // assignments then gather what changes meanwhile into one message) instead of the leader queueing
@@ -115,8 +117,7 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
 
     static func message(_ parameters: SessionParameters) -> Shoal_Cluster_V1_SessionMessage {
         var message = Shoal_Cluster_V1_SessionMessage()
-        message.heartbeatPeriodMs = Int64(parameters.heartbeatPeriod.components.seconds * 1000
-            + parameters.heartbeatPeriod.components.attoseconds / 1_000_000_000_000_000)
+        message.heartbeatPeriodMs = parameters.heartbeatPeriod.microseconds / 1000
         message.managers = parameters.managers.map { manager in
             var entry = Shoal_Cluster_V1_Manager()
             entry.nodeID = manager.nodeID
@@ -125,6 +126,7 @@ struct DispatcherService: Shoal_Cluster_V1_Dispatcher.SimpleServiceProtocol {
         }
         message.role = parameters.role?.rawValue ?? ""
         message.trustRootsDigest = parameters.trustRootsDigest
+        message.reportGatherUs = parameters.reportGather.microseconds
         return message
     }
 }

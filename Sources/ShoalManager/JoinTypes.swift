@@ -29,4 +29,6 @@ public struct SessionParameters: Sendable {
     public var role: NodeRole?
     /// SHA-256 of the trust roots the node must hold (empty when a follower answers).
     public var trustRootsDigest = ""
+    /// How long the node gathers its tasks' states before it reports them (the leader's `SessionBatching`).
+    public var reportGather: Duration = .zero
 }

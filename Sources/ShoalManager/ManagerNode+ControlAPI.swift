@@ -30,7 +30,8 @@ extension ManagerNode {
         let managers = managerAddresses.isEmpty
             ? [(nodeID: config.nodeID, address: config.advertiseAddress)] : managerAddresses
         return SessionParameters(heartbeatPeriod: heartbeatPeriod, managers: managers, role: role,
-                                 trustRootsDigest: trustRootsDigest)
+                                 trustRootsDigest: trustRootsDigest,
+                                 reportGather: SessionBatching.window(sessions: DispatcherCounters.sessions))
     }
 
     /// What a follower tells a node before refusing its session: the managers, to find the leader among.

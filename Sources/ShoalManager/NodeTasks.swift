@@ -23,6 +23,11 @@ actor NodeTasks {
         }
     }
 
+    /// How long the states gather before they go, as the leader sizes it to the cluster (`SessionBatching`).
+    func reportGather(_ gather: Duration) async {
+        await outbox?.setGather(gather)
+    }
+
     /// The runners stop stepping, the containers stay (daemon shutdown: they run on, and the next start carries
     /// on from what they are doing).
     func halt() async {

@@ -38,6 +38,7 @@ extension SwarmMembership {
                 localAttachments: handlers.localAttachments,
                 assignments: { update in await tasks.apply(update) },
                 taskStatuses: { await tasks.knownStatuses() },
+                reportGather: { gather in await tasks.reportGather(gather) },
                 logSubscription: { subscription in await logs?.handle(subscription) },
                 // The subscriptions came with the session: its next one (maybe with a new leader) brings them again.
                 sessionEnded: { await logs?.stopAll() }))

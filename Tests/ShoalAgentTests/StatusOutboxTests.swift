@@ -44,4 +44,21 @@ import Testing
         }
         #expect(batches.last == ["b:shutdown"])
     }
+
+    /// The leader sizes the window to the cluster: once told none, a state that comes right after a batch goes
+    /// at once instead of waiting out the window the outbox began with.
+    @Test func aWindowToldLaterReplacesTheFirst() async throws {
+        let sent = Sent()
+        let outbox = StatusOutbox<String>(gather: .seconds(3600)) { batch in await sent.add(batch) }
+        await outbox.setGather(.zero)
+        var batches: [[String]] = []
+        for (index, state) in ["a:accepted", "a:running"].enumerated() {
+            await outbox.record("a", state)
+            for _ in 0..<1000 where batches.count <= index {
+                try await Task.sleep(for: .milliseconds(5))
+                batches = await sent.batches
+            }
+        }
+        #expect(batches == [["a:accepted"], ["a:running"]])
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import ShoalCore
-import ShoalOS
+@testable import ShoalOS
 import ShoalTestSupport
 import Testing
 
@@ -102,6 +102,11 @@ import Testing
             try Mounts.unmount(run.path("small"))
 
             try Mounts.bind(source: lowers[0], target: run.path("bind"), readOnly: true)
+            // A bind mount within one filesystem (same device as its parent) is a mount point too, and the kernel's
+            // answer (statx) agrees with the mount table's; a path that does not exist is none.
+            #expect(Mounts.isMounted(run.path("bind")) && Mounts.isListedMountPoint(run.path("bind")))
+            #expect(!Mounts.isMounted(run.path("upper")) && !Mounts.isListedMountPoint(run.path("upper")))
+            #expect(!Mounts.isMounted(run.path("no-such-dir")))
             #expect(try FileIO.readString(run.path("bind/f0")) == "0")
             #expect(throws: (any Error).self) { try "x".write(toFile: run.path("bind/y"), atomically: false, encoding: .utf8) }
             try Mounts.unmount(run.path("bind"))

@@ -11,6 +11,10 @@ int cshoal_set_child_subreaper(void);
 int cshoal_clone_newnet(void);
 int cshoal_clone_newns(void);
 
+/// Whether `path` (not followed if a symlink) is the root of a mount, by statx(2)'s STATX_ATTR_MOUNT_ROOT: 1 or
+/// 0; -1 with errno when statx fails, -2 when the kernel does not report the attribute (before Linux 5.8).
+int cshoal_is_mount_root(const char *path);
+
 /// pidfd_open(2) through syscall(2): glibc 2.36's wrapper is not visible to Swift.
 int cshoal_pidfd_open(pid_t pid);
 /// pidfd_send_signal(2): signals a process by pidfd, immune to pid reuse.

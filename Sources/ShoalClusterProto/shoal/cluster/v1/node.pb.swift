@@ -213,6 +213,14 @@ public nonisolated struct Shoal_Cluster_V1_SessionMessage: @unchecked Sendable {
   /// Clears the value of `logSubscription`. Subsequent reads from it will return its default value.
   public mutating func clearLogSubscription() {_uniqueStorage()._logSubscription = nil}
 
+  /// In a heartbeat's answer from the leader: how long the node gathers its tasks' states before it reports them
+  /// (0: at once). The leader sizes it to the sessions it holds, so that a small cluster reports each state at
+  /// once and a large one in batches (`SessionBatching`).
+  public var reportGatherUs: Int64 {
+    get {_storage._reportGatherUs}
+    set {_uniqueStorage()._reportGatherUs = newValue}
+  }
+
   /// The SHA-256 (hex) of the trust roots (PEM) the leader wants the node to hold: a node whose `ca.crt` differs
   /// renews its certificate, which brings both (`docker swarm ca --rotate`).
   public var trustRootsDigest: String {
@@ -909,7 +917,7 @@ nonisolated extension Shoal_Cluster_V1_Manager: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SessionMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0\u{1}role\0\u{1}endpoints\0\u{1}assignments\0\u{3}log_subscription\0\u{4}\u{e}trust_roots_digest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeat_period_ms\0\u{1}managers\0\u{1}role\0\u{1}endpoints\0\u{1}assignments\0\u{3}log_subscription\0\u{3}report_gather_us\0\u{4}\u{d}trust_roots_digest\0")
 
   fileprivate class _StorageClass {
     var _heartbeatPeriodMs: Int64 = 0
@@ -918,6 +926,7 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
     var _endpoints: Shoal_Cluster_V1_EndpointUpdate? = nil
     var _assignments: Shoal_Cluster_V1_Assignments? = nil
     var _logSubscription: Shoal_Cluster_V1_LogSubscription? = nil
+    var _reportGatherUs: Int64 = 0
     var _trustRootsDigest: String = String()
 
       // This property is used as the initial default value for new instances of the type.
@@ -935,6 +944,7 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
       _endpoints = source._endpoints
       _assignments = source._assignments
       _logSubscription = source._logSubscription
+      _reportGatherUs = source._reportGatherUs
       _trustRootsDigest = source._trustRootsDigest
     }
   }
@@ -960,6 +970,7 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._endpoints) }()
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._assignments) }()
         case 6: try { try decoder.decodeSingularMessageField(value: &_storage._logSubscription) }()
+        case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._reportGatherUs) }()
         case 20: try { try decoder.decodeSingularStringField(value: &_storage._trustRootsDigest) }()
         default: break
         }
@@ -991,6 +1002,9 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
       try { if let v = _storage._logSubscription {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
       } }()
+      if _storage._reportGatherUs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._reportGatherUs, fieldNumber: 7)
+      }
       if !_storage._trustRootsDigest.isEmpty {
         try visitor.visitSingularStringField(value: _storage._trustRootsDigest, fieldNumber: 20)
       }
@@ -1009,6 +1023,7 @@ nonisolated extension Shoal_Cluster_V1_SessionMessage: SwiftProtobuf.Message, Sw
         if _storage._endpoints != rhs_storage._endpoints {return false}
         if _storage._assignments != rhs_storage._assignments {return false}
         if _storage._logSubscription != rhs_storage._logSubscription {return false}
+        if _storage._reportGatherUs != rhs_storage._reportGatherUs {return false}
         if _storage._trustRootsDigest != rhs_storage._trustRootsDigest {return false}
         return true
       }
