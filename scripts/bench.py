@@ -57,7 +57,8 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     tasks' Running), service-update-load (failed requests through the mesh during a
                                     start-first update), service-mesh-rate (mesh from a host with no task against
                                     direct), service-rebalance (a drained host set active under load: time until
-                                    even, failed requests); `services` is all nine, `shoal`/`docker` select an
+                                    even, failed requests), service-node-loss (a host's daemon killed: Down, then
+                                    its tasks Running elsewhere); `services` is all ten, `shoal`/`docker` select an
                                     engine; --iterations
                                     is the rounds, 3 by default here (see scripts/bench_services.py).
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
@@ -107,7 +108,7 @@ GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS, "logs": LO
 OVERLAY_WORKLOADS = ("overlay-resolve", "overlay-run", "overlay-dns-qps", "overlay-throughput")  # bench_overlay.py
 SERVICES_WORKLOADS = ("service-create-1", "service-create-10", "service-create-50", "service-scale-50-100",
                       "service-update-50", "service-dns-scale", "service-update-load",
-                      "service-mesh-rate", "service-rebalance")  # bench_services.py
+                      "service-mesh-rate", "service-rebalance", "service-node-loss")  # bench_services.py
 BENCH_NET = "shoalbench-net"          # the user network of the network workloads (one per engine)
 DEAD_DNS = "127.0.0.254"              # upstream of both embedded DNS servers: nothing listens there
 DNS_SECONDS = 3.0

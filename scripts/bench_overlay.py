@@ -193,7 +193,8 @@ class DockerHost(B.DockerEngine):
                 "-H", "unix://" + self.socket, "--pidfile", os.path.join(self.exec_root, "dockerd.pid"),
                 "--config-file", config, "--dns", B.DEAD_DNS, "--userland-proxy=false", "--storage-driver=overlay2"]
         if self.own_containerd:
-            self.start_containerd()
+            if self.containerd_proc is None or self.containerd_proc.poll() is not None:  # a restart keeps it
+                self.start_containerd()
             argv += ["--containerd", self.containerd_sock]
         self.spawn(argv)  # nsenter execs dockerd: the pid is dockerd's
         self.wait_ready()
