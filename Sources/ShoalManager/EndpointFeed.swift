@@ -21,17 +21,43 @@ actor EndpointFeed {
     /// endpoints answer to their service's names (`tasks.NAME`, NAME with dnsrr), so a task joins the balancers
     /// and DNS once it can answer, and leaves them (its endpoint still reachable) before its node stops it.
     private var serving: Set<String>
+    /// The tasks the last round had wanted up but not running yet in the store.
+    private var pending: Set<String>
+    /// Pending tasks whose node reported them running: they serve from that report on, a round-trip through the
+    /// store and the next round sooner, until a round has them running (they then simply serve) or no longer
+    /// pending (failed, or wanted down: they lose the names again before their node hears it must stop them).
+    private var reportedServing: Set<String> = []
+    /// The attachments of each task, by ID.
+    private var attachmentsOfTask: [String: Set<String>] = [:]
     private var sessions: [UUID: (nodeID: String, continuation: AsyncStream<Update>.Continuation)] = [:]
 
-    init(attachments: [SwarmAttachment], downNodes: Set<String>, serving: Set<String> = []) {
+    init(attachments: [SwarmAttachment], downNodes: Set<String>, serving: Set<String> = [],
+         pending: Set<String> = []) {
         self.attachments = Dictionary(attachments.map { ($0.id, $0) }, uniquingKeysWith: { _, new in new })
         self.downNodes = downNodes
         self.serving = serving
+        self.pending = pending
+        for attachment in self.attachments.values where !attachment.taskID.isEmpty {
+            attachmentsOfTask[attachment.taskID, default: []].insert(attachment.id)
+        }
     }
 
     /// The tasks of `tasks` that serve (see `serving`).
     static func serving(_ tasks: [SwarmTask]) -> Set<String> {
         Set(tasks.filter(isServing).map(\.id))
+    }
+
+    /// The tasks of `tasks` that serve, and those wanted up that do not run yet (see `pending`).
+    static func servingAndPending(_ tasks: [SwarmTask]) -> (serving: Set<String>, pending: Set<String>) {
+        var serving = Set<String>(), pending = Set<String>()
+        for task in tasks where task.desiredState <= .running {
+            if task.status.state == .running {
+                serving.insert(task.id)
+            } else if task.status.state < .running {
+                pending.insert(task.id)
+            }
+        }
+        return (serving, pending)
     }
 
     /// Whether `task` serves (see `serving`).
@@ -67,12 +93,17 @@ actor EndpointFeed {
 
     func added(_ attachment: SwarmAttachment) {
         attachments[attachment.id] = attachment
+        if !attachment.taskID.isEmpty { attachmentsOfTask[attachment.taskID, default: []].insert(attachment.id) }
         guard !downNodes.contains(attachment.nodeID) else { return }
         broadcast(upserted: [told(attachment)], removed: [])
     }
 
     func removed(_ attachment: SwarmAttachment) {
-        guard attachments.removeValue(forKey: attachment.id) != nil else { return }
+        guard let gone = attachments.removeValue(forKey: attachment.id) else { return }
+        if !gone.taskID.isEmpty {
+            attachmentsOfTask[gone.taskID]?.remove(gone.id)
+            if attachmentsOfTask[gone.taskID]?.isEmpty == true { attachmentsOfTask[gone.taskID] = nil }
+        }
         guard !downNodes.contains(attachment.nodeID) else { return }
         broadcast(upserted: [], removed: [attachment])
     }
@@ -86,20 +117,44 @@ actor EndpointFeed {
         broadcast(upserted: upserted, removed: removed)
     }
 
-    /// The tasks that serve now (the pipeline's round): the endpoints of those that started or stopped serving
-    /// gain or lose their service's names everywhere; a task wanted down loses them before the node running it
-    /// hears that it must stop it.
-    func setServing(_ taskIDs: Set<String>) {
-        guard taskIDs != serving else { return }
-        let changed = taskIDs.symmetricDifference(serving)
+    /// The tasks that serve now and those pending (the pipeline's round, from the store): the endpoints of those
+    /// that started or stopped serving gain or lose their service's names everywhere; a task wanted down loses
+    /// them before the node running it hears that it must stop it.
+    func setServing(_ taskIDs: Set<String>, pending: Set<String> = []) {
+        let before = serving.union(reportedServing)
         serving = taskIDs
-        let affected = attachments.values.filter { changed.contains($0.taskID) && !downNodes.contains($0.nodeID) }
+        self.pending = pending
+        reportedServing.formIntersection(pending)
+        tellServing(changed: serving.union(reportedServing).symmetricDifference(before))
+    }
+
+    /// Task states as their nodes report them, before the store has them: a pending task reported running serves
+    /// at once; one reported early that moved on (failed, stopped) no longer does.
+    func reported(_ states: [(taskID: String, running: Bool)]) {
+        var changed = Set<String>()
+        for (taskID, running) in states {
+            if running {
+                if pending.contains(taskID), !serving.contains(taskID), reportedServing.insert(taskID).inserted {
+                    changed.insert(taskID)
+                }
+            } else if reportedServing.remove(taskID) != nil {
+                changed.insert(taskID)
+            }
+        }
+        tellServing(changed: changed)
+    }
+
+    private func tellServing(changed: Set<String>) {
+        guard !changed.isEmpty else { return }
+        let affected = changed.flatMap { attachmentsOfTask[$0] ?? [] }.compactMap { attachments[$0] }
+            .filter { !downNodes.contains($0.nodeID) }
         broadcast(upserted: affected.sorted { $0.id < $1.id }.map(told), removed: [])
     }
 
     /// An endpoint as the other nodes are told of it: a task's without its service's names unless it serves.
     private func told(_ attachment: SwarmAttachment) -> SwarmAttachment {
-        guard !attachment.taskID.isEmpty, !serving.contains(attachment.taskID) else { return attachment }
+        guard !attachment.taskID.isEmpty, !serving.contains(attachment.taskID),
+              !reportedServing.contains(attachment.taskID) else { return attachment }
         var stripped = attachment
         stripped.dnsNames = ServiceDNSNames.withoutServiceNames(attachment.dnsNames)
         return stripped

@@ -20,5 +20,8 @@ extension LeaderServices {
     /// every node while its last transaction was on its way in the next one (see TaskStatusWriter).
     func recordTaskStatuses(nodeID: String, _ reports: [Shoal_Cluster_V1_TaskStatusReport]) async {
         await statusWriter.submit(nodeID: nodeID, reports)
+        // The other nodes route to a task that runs as soon as its node says so, not a store write and a round
+        // later (`tasks.NAME`, the VIP balancers).
+        await feed.reported(reports.map { ($0.taskID, $0.status.state == TaskState.running.rawValue) })
     }
 }

@@ -66,7 +66,8 @@ final class LeaderServices: Sendable {
         let attachments = try await StoreTable<SwarmAttachment>(store).list().map(\.object)
         let down = Set(nodes.filter { $0.status.state != .ready }.map(\.id))
         let tasks = try await StoreTable<TaskMessage>(store).list().map(SwarmTask.init)
-        let feed = EndpointFeed(attachments: attachments, downNodes: down, serving: EndpointFeed.serving(tasks))
+        let (serving, pending) = EndpointFeed.servingAndPending(tasks)
+        let feed = EndpointFeed(attachments: attachments, downNodes: down, serving: serving, pending: pending)
         let ready = nodes.filter { $0.id != nodeID && $0.status.state == .ready }.map(\.id)
         let services = LeaderServices(
             objects: objects, fence: fence,

@@ -14,7 +14,8 @@ extension TaskPipeline {
         await endpoints.setVirtualIPs(stored.flatMap { Self.virtualIPs($0, ingress: ingress) })
         // Tasks join the balancers and DNS once running (healthy, with a health check); tasks wanted down leave
         // them first, then their nodes hear it (below).
-        await endpoints.setServing(EndpointFeed.serving(all))
+        let (serving, pending) = EndpointFeed.servingAndPending(all)
+        await endpoints.setServing(serving, pending: pending)
         // Only the tasks whose stored version moved since the last round are told (every task's version is the
         // one it was stored at, the round's own writes included).
         var versions: [String: UInt64] = [:]
