@@ -69,6 +69,7 @@ and each dockerd (and containerd) stopped by pid, mounts, namespaces, veths and 
 made it a mount point, `shoal cluster down`, and bench.py's host network snapshot restored.
 """
 
+import contextlib
 import datetime
 import http.client
 import json
@@ -264,12 +265,17 @@ def wait_running(cluster, name, n, marker=None, completed=False, limit=CONVERGE_
         time.sleep(max(0.0, asked + POLL_INTERVAL - time.monotonic()))
 
 
+def task_containers(host, stopped=True):
+    """How many service task containers `host` has: running ones, and with `stopped` the others too."""
+    query = urllib.parse.quote(json.dumps({"label": ["com.docker.swarm.service.id"]}))
+    return len(api_get(host, f"/containers/json?{'all=1&' if stopped else ''}filters={query}"))
+
+
 def containers_left(cluster):
     """{host name: number of service task containers} for the hosts that still have any."""
-    query = urllib.parse.quote(json.dumps({"label": ["com.docker.swarm.service.id"]}))
     left = {}
     for host in cluster.hosts:
-        n = len(api_get(host, f"/containers/json?all=1&filters={query}"))
+        n = task_containers(host)
         if n:
             left[host.name] = n
     return left
@@ -318,30 +324,30 @@ class DockerServices(ServicesMixin, O.DockerSwarm):
         os.kill(host.pid, signal.SIGKILL)
         host.reap()
 
-    def restart_host(self, host):
-        """dockerd again, in its namespace, on its roots: it rejoins the swarm with the state it kept."""
+    @staticmethod
+    @contextlib.contextmanager
+    def offline_images():
+        """DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 for the dockerds started inside (they inherit it)."""
         before = os.environ.get("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE")
         os.environ["DOCKER_SERVICE_PREFER_OFFLINE_IMAGE"] = "1"
         try:
-            host.start()
+            yield
         finally:
             if before is None:
                 os.environ.pop("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE", None)
             else:
                 os.environ["DOCKER_SERVICE_PREFER_OFFLINE_IMAGE"] = before
 
+    def restart_host(self, host):
+        """dockerd again, in its namespace, on its roots: it rejoins the swarm with the state it kept."""
+        with self.offline_images():
+            host.start()
+
     def up(self, tarball):
         self.setup_step("the hosts' namespaces, veths and bridge", self.make_hosts)
-        before = os.environ.get("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE")
-        os.environ["DOCKER_SERVICE_PREFER_OFFLINE_IMAGE"] = "1"   # inherited by each dockerd
-        try:
+        with self.offline_images():
             for host in self.hosts:
                 self.setup_step(f"dockerd on {host.name}", host.start)
-        finally:
-            if before is None:
-                os.environ.pop("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE", None)
-            else:
-                os.environ["DOCKER_SERVICE_PREFER_OFFLINE_IMAGE"] = before
         self.setup_step("swarm init / join", self.form_swarm)
         self.load_images(tarball)
 
@@ -586,11 +592,6 @@ def poll_until(limit, what, condition):
         time.sleep(max(0.0, asked + POLL_INTERVAL - time.monotonic()))
 
 
-def host_task_containers(host):
-    query = urllib.parse.quote(json.dumps({"label": ["com.docker.swarm.service.id"]}))
-    return len(api_get(host, f"/containers/json?filters={query}"))
-
-
 def w_node_loss(cluster, name):
     """Host 3's daemon killed while it runs 2 of 6 tasks (see the module's text)."""
     def body():
@@ -598,8 +599,9 @@ def w_node_loss(cluster, name):
         node3 = h3.docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
         h1.docker(*create_argv(name, NODE_LOSS_REPLICAS), "--replicas-max-per-node", "2")
         wait_running(cluster, name, NODE_LOSS_REPLICAS)
-        if host_task_containers(h3) != 2:
-            raise RuntimeError(f"host 3 runs {host_task_containers(h3)} tasks, not 2")
+        running = task_containers(h3, stopped=False)
+        if running != 2:
+            raise RuntimeError(f"host 3 runs {running} tasks, not 2")
         killed = time.monotonic()
         cluster.kill_host(h3)
         try:
@@ -616,7 +618,7 @@ def w_node_loss(cluster, name):
         ready = poll_until(NODE_LOSS_LIMIT, f"{cluster.name}: node 3 ready again",
                            lambda: node_state(cluster, node3) == "ready")
         gone = poll_until(NODE_LOSS_LIMIT, f"{cluster.name}: host 3's old copies stopped",
-                          lambda: host_task_containers(h3) == 0)
+                          lambda: task_containers(h3, stopped=False) == 0)
         return dict(s=placed - down, down_s=down - killed, cli_s=0.0, polls=0, rejoin_s=ready - restarted,
                     old_copies_gone_s=gone - restarted)
     return measured(cluster, name, body)

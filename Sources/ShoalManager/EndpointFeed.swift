@@ -42,18 +42,13 @@ actor EndpointFeed {
         }
     }
 
-    /// The tasks of `tasks` that serve (see `serving`).
-    static func serving(_ tasks: [SwarmTask]) -> Set<String> {
-        Set(tasks.filter(isServing).map(\.id))
-    }
-
-    /// The tasks of `tasks` that serve, and those wanted up that do not run yet (see `pending`).
+    /// The tasks of `tasks` that serve (see `serving`), and those wanted up that do not run yet (see `pending`).
     static func servingAndPending(_ tasks: [SwarmTask]) -> (serving: Set<String>, pending: Set<String>) {
         var serving = Set<String>(), pending = Set<String>()
-        for task in tasks where task.desiredState <= .running {
-            if task.status.state == .running {
+        for task in tasks {
+            if isServing(task) {
                 serving.insert(task.id)
-            } else if task.status.state < .running {
+            } else if task.desiredState <= .running && task.status.state < .running {
                 pending.insert(task.id)
             }
         }

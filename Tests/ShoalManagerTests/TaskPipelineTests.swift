@@ -159,7 +159,6 @@ import Testing
         }
         let tasks = [task("up", .running), task("starting", .starting), task("assigned", .assigned),
                      task("leaving", .running, desired: .shutdown), task("done", .complete)]
-        #expect(EndpointFeed.serving(tasks) == ["up"])
         let (serving, pending) = EndpointFeed.servingAndPending(tasks)
         #expect(serving == ["up"] && pending == ["starting", "assigned"])
     }
