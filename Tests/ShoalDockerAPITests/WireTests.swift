@@ -15,6 +15,49 @@ import Testing
     @Test func timesAreGoRFC3339Nano() {
         #expect(Wire.rfc3339Nano(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
         #expect(Wire.rfc3339Nano(Date(timeIntervalSince1970: 1.5)) == "1970-01-01T00:00:01.5Z")
+        #expect(Wire.rfc3339NanoFixed(Date(timeIntervalSince1970: 1.5)) == "1970-01-01T00:00:01.500000000Z")
+        #expect(Wire.rfc3339Nano(Date(timeIntervalSince1970: 951_825_600)) == "2000-02-29T12:00:00Z")
+        #expect(Wire.rfc3339Nano(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
+        #expect(Wire.rfc3339Nano(Date(timeIntervalSince1970: 253_402_300_799)) == "9999-12-31T23:59:59Z")
+        // Go's calendar is proleptic Gregorian (Foundation's switches to Julian before 1582): its zero time.
+        #expect(Wire.rfc3339Nano(Date(timeIntervalSince1970: -62_135_596_800)) == Wire.zeroTime)
+    }
+
+    /// The hand-written formatter against Foundation's calendar (from 1900, where both are Gregorian), over leap
+    /// days, century years, times before 1970 and fractions that round up to the next second.
+    @Test func timesMatchTheCalendarsOwn() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func reference(_ date: Date, fixed: Bool) -> String {
+            let seconds = date.timeIntervalSince1970.rounded(.down)
+            var nanos = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000_000).rounded())
+            var whole = seconds
+            if nanos >= 1_000_000_000 {
+                whole += 1
+                nanos -= 1_000_000_000
+            }
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                                from: Date(timeIntervalSince1970: whole))
+            var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!,
+                              parts.hour!, parts.minute!, parts.second!)
+            if nanos > 0 || fixed {
+                var fraction = String(format: "%09d", nanos)
+                while !fixed && fraction.hasSuffix("0") { fraction.removeLast() }
+                text += "." + fraction
+            }
+            return text + "Z"
+        }
+        var generator = SystemRandomNumberGenerator()
+        var instants: [Double] = [0, -0.5, 0.9999999999, 68_169_600, 4_107_542_400, 951_782_400, 951_868_799.75,
+                                  -2_208_988_800]
+        for _ in 0..<2000 {
+            instants.append(Double.random(in: -2_000_000_000...4_000_000_000, using: &generator))
+        }
+        for instant in instants {
+            let date = Date(timeIntervalSince1970: instant)
+            #expect(Wire.rfc3339Nano(date) == reference(date, fixed: false), "\(instant)")
+            #expect(Wire.rfc3339NanoFixed(date) == reference(date, fixed: true), "\(instant)")
+        }
     }
 
     @Test func humanDurationsAreWordedAsDockerWordsThem() {

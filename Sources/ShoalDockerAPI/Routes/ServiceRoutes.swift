@@ -7,6 +7,7 @@ import ShoalModel
 /// of a swarm) is the backend's call; as in Docker, it is asked before the filters are checked.
 struct ServiceRoutes<Context: RequestContext> {
     let backends: DockerBackends
+    let taskJSON = TaskJSONCache()
     var services: any ServiceBackend { backends.services }
 
     func add(to router: Router<Context>) {
@@ -103,6 +104,6 @@ struct ServiceRoutes<Context: RequestContext> {
                 && (filters["name"].isEmpty || filters["name"].contains { name.hasPrefix($0) })
                 && NodeRoutes<Context>.matchLabels(service?.spec.labels ?? task.labels, filters["label"])
         }
-        return Wire.json(matching.map(\.wire))
+        return Wire.json(encoded: taskJSON.json(of: matching, existing: all))
     }
 }

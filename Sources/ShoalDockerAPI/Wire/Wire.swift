@@ -27,8 +27,13 @@ enum Wire {
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        json(encoded: encode(value), status: status)
+    }
+
+    /// A body already encoded with `encoder`.
+    static func json(encoded: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         var buffer = ByteBuffer()
-        buffer.writeBytes(encode(value))
+        buffer.writeBytes(encoded)
         buffer.writeString("\n")
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
     }
@@ -68,6 +73,9 @@ enum Wire {
     /// Docker's RFC3339NanoFixed: always nine digits (the timestamps of log lines, so that lines line up).
     static func rfc3339NanoFixed(_ date: Date) -> String { rfc3339(date, fixed: true) }
 
+    /// Digits appended by hand from the civil date of the day number (H. Hinnant's `civil_from_days`): the
+    /// `Calendar` + `String(format:)` way cost 0.2 ms a date, a tenth of the daemon's CPU for a `GET /tasks` of
+    /// 50 tasks (three dates each) that a `docker service ps` or a deploy's progress polls.
     private static func rfc3339(_ date: Date, fixed: Bool) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
         var nanos = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000_000).rounded())
@@ -76,28 +84,62 @@ enum Wire {
             whole += 1
             nanos -= 1_000_000_000
         }
-        let components = Calendar.utc.dateComponents(
-            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(whole)))
-        var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", components.year!, components.month!,
-                          components.day!, components.hour!, components.minute!, components.second!)
-        if nanos > 0 || fixed {
-            var fraction = String(format: "%09d", nanos)
-            while !fixed && fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
+        let days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
+        let secondOfDay = whole - days * 86_400
+        let (year, month, day) = civil(days: days)
+        var text: [UInt8] = []
+        text.reserveCapacity(31)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        return text + "Z"
+        if (0...9999).contains(year) {
+            digits(year, 4)
+        } else {
+            text.append(contentsOf: String(year).utf8)
+        }
+        text.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        text.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        text.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if nanos > 0 || fixed {
+            text.append(UInt8(ascii: "."))
+            digits(nanos, 9)
+            if !fixed {
+                while text.last == UInt8(ascii: "0") { text.removeLast() }
+            }
+        }
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01.
+    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468  // from 0000-03-01
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Go's zero time, which Docker prints for "never" (e.g. StartedAt of a created container).
     static let zeroTime = "0001-01-01T00:00:00Z"
-}
-
-extension Calendar {
-    static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
 }
 
 /// Docker encodes sets as objects with empty values: `"ExposedPorts": {"80/tcp": {}}`.
