@@ -58,8 +58,9 @@ Workloads (select with --only, comma-separated or repeated; engine names select 
                                     start-first update), service-mesh-rate (mesh from a host with no task against
                                     direct), service-rebalance (a drained host set active under load: time until
                                     even, failed requests), service-node-loss (a host's daemon killed: Down, then
-                                    its tasks Running elsewhere); `services` is all ten, `shoal`/`docker` select an
-                                    engine; --iterations
+                                    its tasks Running elsewhere), runc-floor (no engine: 50 task containers
+                                    started by runc alone, the floor of service-create-50); `services` is all
+                                    eleven, `shoal`/`docker` select an engine; --iterations
                                     is the rounds, 3 by default here (see scripts/bench_services.py).
 For the network workloads dockerd is (re)started with networking on: iptables, its own pre-made bridge, its own
 address pool. Each engine gets a bridge name and a 10.x.0.0/16 of its own that no host route overlaps, and a dead
@@ -108,7 +109,8 @@ GROUPS = {"classic": CLASSIC_WORKLOADS, "network": NETWORK_WORKLOADS, "logs": LO
 OVERLAY_WORKLOADS = ("overlay-resolve", "overlay-run", "overlay-dns-qps", "overlay-throughput")  # bench_overlay.py
 SERVICES_WORKLOADS = ("service-create-1", "service-create-10", "service-create-50", "service-scale-50-100",
                       "service-update-50", "service-dns-scale", "service-update-load",
-                      "service-mesh-rate", "service-rebalance", "service-node-loss")  # bench_services.py
+                      "service-mesh-rate", "service-rebalance", "service-node-loss",
+                      "runc-floor")  # bench_services.py
 BENCH_NET = "shoalbench-net"          # the user network of the network workloads (one per engine)
 DEAD_DNS = "127.0.0.254"              # upstream of both embedded DNS servers: nothing listens there
 DNS_SECONDS = 3.0

@@ -19,7 +19,7 @@ whose desired state and observed state are both `running`, as `GET /tasks?filter
 reports it; the bench asks that every POLL_INTERVAL (20 ms) and a figure ends at the reply of the first answer that
 shows the goal reached (resolution: the interval plus one request). Times start just before the CLI is started.
 
-Workloads (select with --only, comma-separated; `services` is all ten; `shoal`/`docker` select an engine):
+Workloads (select with --only, comma-separated; `services` is all eleven; `shoal`/`docker` select an engine):
   service-create-1 / -10 / -50  `service create` with N replicas until N tasks are Running.
   service-scale-50-100          50 replicas created and Running (untimed), then `service scale --detach X=100`
                                 until 100 tasks are Running.
@@ -58,9 +58,18 @@ Workloads (select with --only, comma-separated; `services` is all ten; `shoal`/`
                                 to that `down` (both engines' default 5 s heartbeat). Then (untimed) the daemon is
                                 started again as it was, and the bench waits for the node to be Ready and the host
                                 to have stopped its old copies (`rejoin_s`, `old_copies_gone_s`).
+  runc-floor                    no engine: runc alone, as a task's start uses it. The config.json Shoal wrote for
+                                a task (a 1-replica probe service, removed again) with a new network namespace in
+                                place of the task's and a plain directory of the image in place of the overlay;
+                                FLOOR_TASKS (50) containers `runc create` + `runc start`, two workers per CPU. The
+                                least any engine that starts tasks with runc spends on service-create-50, printed
+                                against 0.2x Docker's service-create-50 (needs the Shoal cluster).
+The create workloads also record the machine's busy CPU per task started (/proc/stat, every process) and the mean
+CPU charged to the running tasks' container cgroups (runc's init from the moment runc puts it there: its Go start,
+the seccomp filter's compilation, the mounts; then PID 1's start).
 After each measurement (untimed): `service rm X`, then the bench waits until no container is left on any host
 before the next one. Each engine first runs one untimed 3-replica service (first use of each host's network).
---iterations is the number of rounds (default 3 here: each round of all ten takes a few minutes on Docker).
+--iterations is the number of rounds (default 3 here: each round of all eleven takes a few minutes on Docker).
 A measurement that does not converge within CONVERGE_LIMIT is an error (with the tasks' states and errors); the
 daemons' logs of an engine with errors are copied to bench-results/.
 
@@ -71,6 +80,7 @@ made it a mount point, `shoal cluster down`, and bench.py's host network snapsho
 
 import contextlib
 import datetime
+import glob
 import http.client
 import json
 import os
@@ -78,7 +88,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import tarfile
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -86,6 +98,7 @@ import bench as B
 import bench_overlay as O
 
 WORKLOADS = B.SERVICES_WORKLOADS
+FLOOR_TASKS = 50
 CREATE = {"service-create-1": 1, "service-create-10": 10, "service-create-50": 50}
 SCALE_FROM, SCALE_TO = 50, 100
 UPDATE_REPLICAS, UPDATE_PARALLELISM = 50, 10
@@ -422,13 +435,38 @@ def measured(cluster, name, body):
     return out
 
 
+def container_cgroup_cpu_s(container_id):
+    """CPU seconds charged to a container's own cgroup (v1 cpuacct, or v2 cpu.stat): runc's init from the moment
+    runc puts it there (its Go start, the seccomp filter's compilation, the mounts), then the container's processes.
+    None when no cgroup of that name is found."""
+    for path in glob.glob(f"/sys/fs/cgroup/cpuacct/**/{container_id}/cpuacct.usage", recursive=True):
+        return int(B.read(path) or 0) / 1e9
+    for path in glob.glob(f"/sys/fs/cgroup/**/{container_id}/cpu.stat", recursive=True):
+        for line in (B.read(path) or "").splitlines():
+            if line.startswith("usage_usec "):
+                return int(line.split()[1]) / 1e6
+    return None
+
+
+def start_costs(cluster, name, machine_cpu_s, tasks_started):
+    """Untimed, after a measurement: the machine's busy CPU seconds per task started, and the mean CPU seconds in
+    the running tasks' container cgroups (for a task that just started: its runc init and its PID 1's start)."""
+    ids = [((t.get("Status") or {}).get("ContainerStatus") or {}).get("ContainerID") for t in service_tasks(cluster, name)
+           if is_running(t)]
+    cgroup = [c for c in (container_cgroup_cpu_s(i) for i in ids if i) if c is not None]
+    return {"machine_cpu_per_task_s": machine_cpu_s / tasks_started,
+            "container_cgroup_cpu_s": sum(cgroup) / len(cgroup) if cgroup else None}
+
+
 def w_create(cluster, name, replicas):
     def body():
+        cpu = B.machine_cpu()
         start = time.monotonic()
         cluster.hosts[0].docker(*create_argv(name, replicas))
         returned = time.monotonic()
         done, info = wait_running(cluster, name, replicas)
-        return dict(info, s=done - start, cli_s=returned - start)
+        costs = start_costs(cluster, name, B.machine_cpu() - cpu, replicas)
+        return dict(info, **costs, s=done - start, cli_s=returned - start)
     return measured(cluster, name, body)
 
 
@@ -437,12 +475,122 @@ def w_scale(cluster, name):
         h1 = cluster.hosts[0]
         h1.docker(*create_argv(name, SCALE_FROM))
         wait_running(cluster, name, SCALE_FROM)
+        cpu = B.machine_cpu()
         start = time.monotonic()
         h1.docker("service", "scale", "--detach", f"{name}={SCALE_TO}")
         returned = time.monotonic()
         done, info = wait_running(cluster, name, SCALE_TO)
-        return dict(info, s=done - start, cli_s=returned - start)
+        return dict(info, machine_cpu_per_task_s=(B.machine_cpu() - cpu) / (SCALE_TO - SCALE_FROM),
+                    s=done - start, cli_s=returned - start)
     return measured(cluster, name, body)
+
+
+def runc_floor(cluster, base, count):
+    """runc alone, as a task's start uses it: `count` containers made from the config.json Shoal gave a task (its
+    seccomp filter, capabilities, masked paths, namespaces: a new network namespace in place of the task's, a
+    plain directory of the image in place of the overlay mount, the task's hosts/resolv.conf/hostname files),
+    each `runc create` then `runc start` (what conmon and the daemon run), by two workers per CPU. No daemon, no
+    store, no network setup, no overlay: the least any engine that starts tasks with runc spends. Returns
+    {"s": wall seconds for all, "machine_cpu_per_task_s": ...}."""
+    probe = PREFIX + "floor-probe"
+    h1 = cluster.hosts[0]
+    template = None
+    try:
+        h1.docker(*create_argv(probe, 1))
+        wait_running(cluster, probe, 1)
+        task = next(t for t in service_tasks(cluster, probe) if is_running(t))
+        container = task["Status"]["ContainerStatus"]["ContainerID"]
+        for node in cluster.state["nodes"]:
+            path = os.path.join(node["dataRoot"], "containers", container)
+            if os.path.exists(os.path.join(path, "config.json")):
+                with open(os.path.join(path, "config.json")) as f:
+                    template = json.load(f)
+                break
+        if template is None:
+            raise RuntimeError(f"runc floor: no config.json for container {container}")
+        work = tempfile.mkdtemp(prefix="runc-floor-", dir=base)
+        sandbox = os.path.join(work, "sandbox")
+        os.makedirs(sandbox)
+        for mount in template.get("mounts", []):
+            if mount.get("type") == "bind" and mount["source"].startswith(path + "/"):
+                copy = os.path.join(sandbox, os.path.basename(mount["source"]))
+                shutil.copyfile(mount["source"], copy)
+                mount["source"] = copy
+    finally:
+        remove_service(cluster, probe)
+    rootfs = os.path.join(work, "rootfs")
+    os.makedirs(rootfs)
+    with tarfile.open(os.path.join(base, "busybox.tar")) as image:
+        layer = next(m for m in image.getmembers() if m.name.endswith("layer.tar"))
+        with tarfile.open(fileobj=image.extractfile(layer)) as files:
+            try:
+                files.extractall(rootfs, filter="fully_trusted")
+            except TypeError:  # a Python without extraction filters (before 3.11.4)
+                files.extractall(rootfs)
+    namespaces = template["linux"]["namespaces"]
+    template["linux"]["namespaces"] = [n for n in namespaces if n["type"] != "network"] + [{"type": "network"}]
+    template["root"] = {"path": rootfs, "readonly": bool(template.get("root", {}).get("readonly"))}
+    template.setdefault("process", {})["terminal"] = False
+    parent = f"shoal-bench-floor-{os.getpid()}"
+    state = os.path.join("/run", parent)
+    names = [f"floor{n}" for n in range(count)]
+    for n in names:
+        bundle = os.path.join(work, n)
+        os.makedirs(bundle)
+        config = dict(template, linux=dict(template["linux"], cgroupsPath=f"/{parent}/{n}"))
+        with open(os.path.join(bundle, "config.json"), "w") as f:
+            json.dump(config, f)
+
+    def runc(n, *argv):
+        # Not a pipe: the container's PID 1 inherits `runc create`'s stdio and keeps it open.
+        with open(os.path.join(work, n, "runc.err"), "w+") as err:
+            result = subprocess.run(["runc", "--root", state, *argv], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err, timeout=60)
+            if result.returncode != 0:
+                err.seek(0)
+                raise RuntimeError(f"runc {argv[0]} {n}: exit {result.returncode}: {err.read()[-300:]}")
+
+    queue = list(names)
+    started, errors = [], []
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                if not queue or errors:
+                    return
+                n = queue.pop()
+            try:
+                runc(n, "create", "--bundle", os.path.join(work, n), n)
+                runc(n, "start", n)
+                with lock:
+                    started.append(n)
+            except Exception as e:  # every failure ends the run, reported below
+                with lock:
+                    errors.append(f"{n}: {e}")
+
+    try:
+        cpu = B.machine_cpu()
+        start = time.monotonic()
+        workers = [threading.Thread(target=worker) for _ in range(2 * (os.cpu_count() or 1))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        took = time.monotonic() - start
+        used = B.machine_cpu() - cpu
+        if errors or len(started) != count:
+            raise RuntimeError(f"runc floor: {len(started)} of {count} started; " + "; ".join(errors[:3]))
+        return {"s": took, "machine_cpu_per_task_s": used / count, "containers": count}
+    finally:
+        for n in names:
+            subprocess.run(["runc", "--root", state, "delete", "--force", n], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        for hierarchy in glob.glob(f"/sys/fs/cgroup/*/{parent}") + glob.glob(f"/sys/fs/cgroup/{parent}"):
+            with contextlib.suppress(OSError):
+                os.rmdir(hierarchy)
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def w_update(cluster, name, round_index):
@@ -771,6 +919,31 @@ def print_web(runs):
                   + " (issue 12 target: >= 0.8x)")
 
 
+def print_costs(record):
+    """What a task's start costs the machine, per engine, and what runc alone needs for FLOOR_TASKS of them."""
+    for name in B.ENGINES:
+        for workload in CREATE:
+            runs = [r for r in record["runs"].get(name, []) if r["workload"] == workload
+                    and r.get("machine_cpu_per_task_s") is not None]
+            if not runs:
+                continue
+            cgroup = [r["container_cgroup_cpu_s"] for r in runs if r.get("container_cgroup_cpu_s") is not None]
+            print(f"  {name}: {workload}: {B.median([r['machine_cpu_per_task_s'] for r in runs]) * 1000:.0f} ms of "
+                  f"machine CPU per task (median)" + (f", {B.median(cgroup) * 1000:.0f} ms of it in the task "
+                                                      f"container's cgroup (runc's init)" if cgroup else ""))
+    floors = record.get("runc_floor") or []
+    if floors:
+        floor = B.median([f["s"] for f in floors])
+        docker = B.median(record["samples"]["docker"].get(key("service-create-50"), []))
+        line = (f"  runc alone: {FLOOR_TASKS} task containers (Shoal's config.json for a task) created and started "
+                f"in {fmt_s(floor)} (median of {len(floors)}), "
+                f"{B.median([f['machine_cpu_per_task_s'] for f in floors]) * 1000:.0f} ms of machine CPU each")
+        if docker:
+            line += (f"; that is {floor / docker:.2f}x Docker's service-create-50 here, against the issue's 0.2x "
+                     f"({fmt_s(0.2 * docker)})")
+        print(line)
+
+
 # ---------------------------------------------------------------- main
 
 def main(args, tokens):
@@ -802,7 +975,7 @@ def main(args, tokens):
               "rounds": rounds, "hosts": O.HOSTS, "poll_interval_ms": POLL_INTERVAL * 1000,
               "converge_limit_s": CONVERGE_LIMIT, "command": COMMAND, "service_flags": SERVICE_FLAGS,
               "topology": {}, "engine_errors": {}, "samples": {n: {} for n in B.ENGINES},
-              "runs": {n: [] for n in B.ENGINES}, "errors": []}
+              "runs": {n: [] for n in B.ENGINES}, "runc_floor": [], "errors": []}
 
     def keep_logs(cluster):
         if cluster.name in logs_kept:
@@ -872,6 +1045,17 @@ def main(args, tokens):
             raise RuntimeError("no engine could be set up: " + "; ".join(record["engine_errors"].values()))
 
         for workload in selected:
+            if workload == "runc-floor":
+                if "shoal" not in clusters:
+                    B.log("runc-floor: needs the Shoal cluster (its task's config.json); skipped")
+                    continue
+                for i in range(rounds):
+                    out = attempt("shoal", workload, i, lambda: runc_floor(clusters["shoal"], base, FLOOR_TASKS))
+                    if out is not None:
+                        record["runc_floor"].append(dict(out, round=i))
+                        B.log(f"runc-floor #{i}: {FLOOR_TASKS} containers created and started in {out['s']:.2f} s, "
+                              f"{out['machine_cpu_per_task_s'] * 1000:.0f} ms of machine CPU each")
+                continue
             B.log(f"workload {workload}: {rounds} rounds per engine, alternating")
             short = key(workload)[:-2].replace("_", "")
             for i in range(rounds):
@@ -914,8 +1098,13 @@ def main(args, tokens):
                         B.log(f"{name} {workload} #{i}: mesh {out['mesh']:.0f} req/s, direct {out['direct']:.0f} "
                               f"req/s ({out['s']:.2f}x; errors {out['mesh_errors']}, {out['direct_errors']})")
                     else:
+                        costs = ""
+                        if out.get("machine_cpu_per_task_s") is not None:
+                            costs = f", {out['machine_cpu_per_task_s'] * 1000:.0f} ms of machine CPU per task"
+                        if out.get("container_cgroup_cpu_s") is not None:
+                            costs += f" ({out['container_cgroup_cpu_s'] * 1000:.0f} ms in its container's cgroup)"
                         B.log(f"{name} {workload} #{i}: {out['s']:.2f} s (CLI returned after {out['cli_s']:.2f} s, "
-                              f"{out['polls']} polls; rm untimed {out['rm_s']:.1f} s)")
+                              f"{out['polls']} polls{costs}; rm untimed {out['rm_s']:.1f} s)")
     except B.Interrupted as e:
         failed = f"interrupted by {e}"
     except BaseException as e:  # report, clean up, then exit non-zero
@@ -935,6 +1124,7 @@ def main(args, tokens):
             print(f"NOT MEASURED: {record['engine_errors'][name]}")
     print_table(record["samples"])
     print_web(record["runs"])
+    print_costs(record)
     print(f"Times from before the CLI command to the poll reply (every {POLL_INTERVAL * 1000:g} ms, GET /tasks on the "
           "manager) that shows the goal. Docker measured here before: "
           + ", ".join(f"{w[8:]} {before:g} s" for w, _l, before, _t, _b in ROWS if before is not None) + ".")

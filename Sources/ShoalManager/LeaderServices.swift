@@ -52,6 +52,12 @@ final class LeaderServices: Sendable {
         }
     }
 
+    /// Every task from the pipeline's task mirror, once it shows the tasks this term's removals marked; nil while
+    /// it is not loaded or behind (the caller reads the store).
+    func tasks() async -> [SwarmTask]? {
+        await pipeline.mirror.tasks(showing: await services.taskWrites, bound: .milliseconds(500))
+    }
+
     /// Claims the term and builds the services from the store: every attachment, the nodes now Down (their
     /// endpoints stay withdrawn until they are back) and the nodes now Ready (given one grace time to reach this
     /// leader; `nodeID` is this manager's own node, whose agent is local). `dataKey` seals secrets.

@@ -204,23 +204,30 @@ actor ServiceStore {
     static let removeAttempts = 5
 
     private func removeOnce(_ reference: String) async throws {
-        try await exclusively {
+        let (revision, marked) = try await exclusively {
             let stored = try await self.services.list()
             let service = try ServiceLookup.service(reference, in: stored.map(SwarmService.init))
             guard let current = stored.first(where: { $0.id == service.id }) else {
                 throw ServiceErrors.notFound(reference)
             }
             var write = try self.services.delete(service.id, ifVersion: current.version)
+            var marked: [String] = []
             for task in try await self.tasks.list() where task.object.serviceID == service.id
                 && task.object.desiredState != TaskState.remove.rawValue {
-                var marked = task.object
-                marked.desiredState = TaskState.remove.rawValue
-                marked.updatedAtNs = Date().nanoseconds
-                write += try self.tasks.update(marked, ifVersion: task.version)
+                var removed = task.object
+                removed.desiredState = TaskState.remove.rawValue
+                removed.updatedAtNs = Date().nanoseconds
+                write += try self.tasks.update(removed, ifVersion: task.version)
+                marked.append(task.id)
             }
-            _ = try await self.commit(write)
+            return (try await self.commit(write), marked)
         }
+        taskWrites.record(revision: Int64(revision), stored: marked)
     }
+
+    /// The last revision at which a removal marked tasks, and those tasks: the leader's API reads of tasks come
+    /// from the task mirror once it shows them.
+    private(set) var taskWrites = TaskWrites()
 
     // MARK: pieces
 

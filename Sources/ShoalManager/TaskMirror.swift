@@ -49,11 +49,7 @@ actor TaskMirror {
     func read(showing written: TaskWrites, bound: Duration = .seconds(2)) async
         -> (tasks: TaskRead, changedServices: Set<String>?)?
     {
-        let deadline = ContinuousClock.now + bound
-        while !shows(written) {
-            guard ContinuousClock.now < deadline, !Task.isCancelled else { return nil }
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        guard await waitUntilShown(written, bound: bound) else { return nil }
         defer { changedServices = [] }
         // In no particular order: sorting 100,000 tasks cost a fifth of the leader's time.
         var read = TaskRead(stored: [], converted: [])
@@ -64,6 +60,24 @@ actor TaskMirror {
             read.converted.append(entry.task)
         }
         return (read, changedServices)
+    }
+
+    /// Every task, converted, by ID, for the API's reads on the leader (`docker service ps` and anything that polls
+    /// `GET /tasks`): no store read, no decoding. Once the copy shows `written` (the API's own task writes, so a
+    /// client reads what it just did); nil when it does not within `bound`, or before the first read of the table.
+    /// The pipeline's state (which services changed) is left as it is.
+    func tasks(showing written: TaskWrites, bound: Duration) async -> [SwarmTask]? {
+        guard await waitUntilShown(written, bound: bound) else { return nil }
+        return tasks.values.map(\.task).sorted { $0.id < $1.id }
+    }
+
+    private func waitUntilShown(_ written: TaskWrites, bound: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + bound
+        while !shows(written) {
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return true
     }
 
     /// The tasks of `ids` the copy holds, as stored (none before the first read of the table). The copy may be

@@ -57,6 +57,33 @@ import Testing
         #expect(try await read(mirror, showing: reported).changedServices == [])
     }
 
+    /// The API's reads on the leader: every task, by ID, once the mirror shows the removals' own writes, and
+    /// without taking from the pipeline the services that changed.
+    @Test func theAPIReadsTasksFromTheMirrorOnceItShowsItsRemovals() async throws {
+        let leader = try await ServiceOrchestratorTests.leader()
+        let ids = ServiceOrchestratorTests.ids()
+        let web = try await leader.services.create(ServiceStoreTests.spec("web", replicas: 2))
+        let db = try await leader.services.create(ServiceStoreTests.spec("db", replicas: 1))
+        let mirror = TaskMirror(StoreTable<TaskMessage>(leader.store)) {}
+        #expect(await mirror.tasks(showing: TaskWrites(), bound: .milliseconds(20)) == nil, "not loaded yet")
+        await mirror.start()
+        defer { Task { await mirror.stop() } }
+        _ = try await read(mirror)
+        try await leader.orchestrator.reconcileAll(newTaskID: ids)
+        _ = try await read(mirror, showing: await leader.orchestrator.written)
+
+        try await leader.services.remove("web")
+        let removal = await leader.services.taskWrites
+        #expect(removal.stored.count == 2 && removal.revision > 0)
+        let tasks = try #require(await mirror.tasks(showing: removal, bound: .seconds(10)))
+        let stored = try await StoreTable<TaskMessage>(leader.store).list().map(SwarmTask.init)
+        #expect(tasks == stored, "the store's tasks, in its order (by ID)")
+        #expect(tasks.filter { $0.serviceID == web.id }.allSatisfy { $0.desiredState == .remove })
+        #expect(tasks.filter { $0.serviceID == db.id }.allSatisfy { $0.desiredState == .running })
+        // The pipeline still hears that web's tasks changed.
+        #expect(try await read(mirror, showing: removal).changedServices == [web.id])
+    }
+
     @Test func aMirrorThatDoesNotShowAWriteGivesUpAfterItsBound() async throws {
         let leader = try await ServiceOrchestratorTests.leader()
         let mirror = TaskMirror(StoreTable<TaskMessage>(leader.store)) {}
