@@ -66,14 +66,28 @@ actor TaskMirror {
     /// `GET /tasks`): no store read, no decoding. Once the copy shows `written` (the API's own task writes, so a
     /// client reads what it just did); nil when it does not within `bound`, or before the first read of the table.
     /// The pipeline's state (which services changed) is left as it is.
+    ///
+    /// Unlike a round's, these writes can be old: a task the removal marked is deleted later (the reaper), and
+    /// then the copy shows the write by not holding the task. It held it before: the task was stored before the
+    /// removal marked it, and a loaded copy at or past the removal's revision has either the marked version, a
+    /// later one, or none.
     func tasks(showing written: TaskWrites, bound: Duration) async -> [SwarmTask]? {
-        guard await waitUntilShown(written, bound: bound) else { return nil }
+        let shown = await waitUntil(bound: bound) { mirror in
+            mirror.loaded && mirror.revision >= written.revision && written.stored.allSatisfy { id in
+                (mirror.tasks[id]?.stored.version ?? written.revision) >= written.revision
+            }
+        }
+        guard shown else { return nil }
         return tasks.values.map(\.task).sorted { $0.id < $1.id }
     }
 
     private func waitUntilShown(_ written: TaskWrites, bound: Duration) async -> Bool {
+        await waitUntil(bound: bound) { $0.shows(written) }
+    }
+
+    private func waitUntil(bound: Duration, _ condition: (isolated TaskMirror) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + bound
-        while !shows(written) {
+        while !condition(self) {
             guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
             try? await Task.sleep(for: .milliseconds(1))
         }

@@ -82,6 +82,17 @@ import Testing
         #expect(tasks.filter { $0.serviceID == db.id }.allSatisfy { $0.desiredState == .running })
         // The pipeline still hears that web's tasks changed.
         #expect(try await read(mirror, showing: removal).changedServices == [web.id])
+
+        // The reaper deletes a marked task later: the removal is still shown, at once.
+        let table = StoreTable<TaskMessage>(leader.store)
+        let gone = try #require(removal.stored.first)
+        let deleted = try await leader.store.commit(try table.delete(gone, ifVersion: removal.revision))
+        #expect(deleted.succeeded)
+        var deletion = TaskWrites()
+        deletion.record(revision: deleted.revision, deleted: [gone])
+        _ = try await read(mirror, showing: deletion)
+        let after = try #require(await mirror.tasks(showing: removal, bound: .milliseconds(50)))
+        #expect(!after.contains { $0.id == gone } && after.count == 2)
     }
 
     @Test func aMirrorThatDoesNotShowAWriteGivesUpAfterItsBound() async throws {
