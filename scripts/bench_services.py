@@ -63,7 +63,8 @@ Workloads (select with --only, comma-separated; `services` is all eleven; `shoal
                                 place of the task's and a plain directory of the image in place of the overlay;
                                 FLOOR_TASKS (50) containers `runc create` + `runc start`, two workers per CPU. The
                                 least any engine that starts tasks with runc spends on service-create-50, printed
-                                against 0.2x Docker's service-create-50 (needs the Shoal cluster).
+                                against 0.2x Docker's service-create-50; before them FLOOR_SINGLES (5) containers
+                                one at a time, the floor of service-create-1 (needs the Shoal cluster).
 The create workloads also record the machine's busy CPU per task started (/proc/stat, every process) and the mean
 CPU charged to the running tasks' container cgroups (runc's init from the moment runc puts it there: its Go start,
 the seccomp filter's compilation, the mounts; then PID 1's start).
@@ -99,6 +100,8 @@ import bench_overlay as O
 
 WORKLOADS = B.SERVICES_WORKLOADS
 FLOOR_TASKS = 50
+FLOOR_SINGLES = 5
+FLOOR_SETTLE = 3.0
 CREATE = {"service-create-1": 1, "service-create-10": 10, "service-create-50": 50}
 SCALE_FROM, SCALE_TO = 50, 100
 UPDATE_REPLICAS, UPDATE_PARALLELISM = 50, 10
@@ -533,8 +536,9 @@ def runc_floor(cluster, base, count):
     template.setdefault("process", {})["terminal"] = False
     parent = f"shoal-bench-floor-{os.getpid()}"
     state = os.path.join("/run", parent)
+    singles = [f"single{n}" for n in range(FLOOR_SINGLES)]
     names = [f"floor{n}" for n in range(count)]
-    for n in names:
+    for n in singles + names:
         bundle = os.path.join(work, n)
         os.makedirs(bundle)
         config = dict(template, linux=dict(template["linux"], cgroupsPath=f"/{parent}/{n}"))
@@ -570,6 +574,15 @@ def runc_floor(cluster, base, count):
                     errors.append(f"{n}: {e}")
 
     try:
+        # The probe's removal settles first (its network namespace's teardown in the kernel slows the next ones).
+        time.sleep(FLOOR_SETTLE)
+        # One container at a time first: the floor of service-create-1.
+        alone = []
+        for n in singles:
+            began = time.monotonic()
+            runc(n, "create", "--bundle", os.path.join(work, n), n)
+            runc(n, "start", n)
+            alone.append(time.monotonic() - began)
         cpu = B.machine_cpu()
         start = time.monotonic()
         workers = [threading.Thread(target=worker) for _ in range(2 * (os.cpu_count() or 1))]
@@ -581,9 +594,9 @@ def runc_floor(cluster, base, count):
         used = B.machine_cpu() - cpu
         if errors or len(started) != count:
             raise RuntimeError(f"runc floor: {len(started)} of {count} started; " + "; ".join(errors[:3]))
-        return {"s": took, "machine_cpu_per_task_s": used / count, "containers": count}
+        return {"s": took, "machine_cpu_per_task_s": used / count, "containers": count, "one_s": B.median(alone)}
     finally:
-        for n in names:
+        for n in singles + names:
             subprocess.run(["runc", "--root", state, "delete", "--force", n], stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
         for hierarchy in glob.glob(f"/sys/fs/cgroup/*/{parent}") + glob.glob(f"/sys/fs/cgroup/{parent}"):
@@ -941,6 +954,16 @@ def print_costs(record):
         if docker:
             line += (f"; that is {floor / docker:.2f}x Docker's service-create-50 here, against the issue's 0.2x "
                      f"({fmt_s(0.2 * docker)})")
+        print(line)
+        one = B.median([f["one_s"] for f in floors])
+        cli = [r["cli_s"] for r in record["runs"].get("shoal", []) if r["workload"] == "service-create-1"]
+        docker_one = B.median(record["samples"]["docker"].get(key("service-create-1"), []))
+        line = f"  runc alone: one task container created and started in {fmt_s(one)} (median of {len(floors)} x " \
+               f"{FLOOR_SINGLES})"
+        if cli and docker_one:
+            line += (f"; with the docker CLI's own {fmt_s(B.median(cli))} before it (Shoal's service-create-1 "
+                     f"`cli_s`) that is {(one + B.median(cli)) / docker_one:.2f}x Docker's service-create-1 here, "
+                     f"against the issue's 0.2x ({fmt_s(0.2 * docker_one)})")
         print(line)
 
 

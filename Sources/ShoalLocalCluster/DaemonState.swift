@@ -11,20 +11,20 @@ public enum DaemonState {
         // A swarm manager's etcd member outlives a daemon that was killed.
         EtcdSupervisor.stopLeftoverMember(dataDirectory: SwarmPaths(dataRoot: dataRoot).etcdData)
         let runcRoot = execRoot + "/runc"
-        for id in (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? [] {
+        let known = (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? []
+        for id in known {
             runSync("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id])
         }
         let persist = execRoot + "/runtime/containers"
-        for id in (try? FileManager.default.contentsOfDirectory(atPath: persist)) ?? [] {
+        let conmons = (try? FileManager.default.contentsOfDirectory(atPath: persist)) ?? []
+        for id in conmons {
             if let text = try? String(contentsOfFile: "\(persist)/\(id)/conmon.pid", encoding: .utf8),
                let conmon = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), conmon > 0 {
                 kill(conmon, SIGKILL)
             }
-            for controller in ["memory", "cpu,cpuacct", "pids", "cpuset", "devices", "freezer", "blkio",
-                               "net_cls,net_prio", "perf_event", "hugetlb", "systemd", "unified"] {
-                rmdir("/sys/fs/cgroup/\(controller)/shoal/\(id)")
-            }
         }
+        // What runc's delete left (a container whose processes were still going): under every hierarchy, by name.
+        for id in Set(known + conmons) { CgroupHierarchies.remove(path: "/shoal/\(id)") }
         for mount in mounts(under: [dataRoot, execRoot]).reversed() {
             umount2(mount, Int32(MNT_DETACH))
         }

@@ -25,32 +25,6 @@ enum CgroupV1 {
         return result
     }
 
-    /// Removes `path` under every controller (rmdir; an empty cgroup only). Best effort.
-    static func remove(path: String) {
-        guard let dir = opendir(root) else { return }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasPrefix(".") { continue }
-            rmdir(root + "/" + name + path)
-        }
-    }
-
-    /// Whether a cgroup directory for `path` exists under any controller.
-    static func exists(path: String) -> Bool {
-        guard let dir = opendir(root) else { return false }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if !name.hasPrefix(".") && FileIO.exists(root + "/" + name + path) { return true }
-        }
-        return false
-    }
-
     static func readUInt(_ path: String) -> UInt64? {
         guard let text = try? FileIO.readString(path) else { return nil }
         return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))

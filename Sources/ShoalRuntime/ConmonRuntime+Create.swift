@@ -109,6 +109,6 @@ extension ConmonRuntime {
                                    environment: Self.baseEnvironment)
         await stopConmon(id: id, grace: 2)
         removeFiles(id: id)
-        if let cgroupsPath { CgroupV1.remove(path: cgroupsPath) }
+        if let cgroupsPath { CgroupHierarchies.remove(path: cgroupsPath) }
     }
 }

@@ -115,14 +115,26 @@ final class LogCursor {
     }
 
     private func open() async throws {
-        let rotated = files.rotated()
+        // The live file and the rotated ones as of one moment: a rotation between the listing and the open would
+        // give a live file newer than the listing, the reader would take the file rotated meanwhile for a newer one
+        // and read it after the live file, then the live file again (seen under load: a hundred lines twice).
+        var rotated = files.rotated()
+        var openError: Int32 = 0
+        while true {
+            fd = Glibc.open(files.path, O_RDONLY | O_CLOEXEC)
+            openError = fd < 0 ? errno : 0
+            let after = files.rotated()
+            if after.map(\.sequence) == rotated.map(\.sequence) { break }
+            if fd >= 0 { close(fd) }
+            rotated = after
+        }
         sequence = rotated.last?.sequence ?? 0
-        fd = Glibc.open(files.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 && errno == ENOENT && options.follow && rotated.isEmpty {
+        if fd < 0 && openError == ENOENT && options.follow && rotated.isEmpty {
             // conmon creates the log at create time; a reader may come first.
             fd = await K8sLogReader.waitForFile(files.path, isFinished: isFinished)
+            openError = fd < 0 ? errno : 0
         }
-        if fd < 0 && errno != ENOENT { throw ShoalError.system("open \(files.path)") }
+        if fd < 0 && openError != ENOENT { throw ShoalError.system("open \(files.path)") }
         if options.follow {
             watcher = cshoal_inotify_init()
             if watcher >= 0 {
@@ -178,21 +190,37 @@ final class LogCursor {
 
     /// The file written after the open one, if the open one was rotated and a newer file exists: a rotated
     /// file with a larger number (skipping the open file's own new name), else a new live file.
+    ///
+    /// The live file is opened by name after the listing, so the writer may rotate in between: the open file then
+    /// has a newer name than the listing showed (its number must count as seen, or it would be read again after
+    /// the switch), or another file was rotated before the one opened (read first, in order). A listing after the
+    /// open tells both apart.
     private func nextFile() -> (fd: Int32, sequence: Int)? {
         guard let current = LogFiles.inode(fd: fd) else { return nil }
-        // The common case, checked with one stat: the open file is still the live one.
-        if LogFiles.inode(files.path) == current { return nil }
-        for file in files.rotated() where file.sequence > sequence {
-            if LogFiles.inode(file.path) == current {
-                sequence = file.sequence
+        while true {
+            // The common case, checked with one stat: the open file is still the live one.
+            if LogFiles.inode(files.path) == current { return nil }
+            for file in files.rotated() where file.sequence > sequence {
+                if LogFiles.inode(file.path) == current {
+                    sequence = file.sequence
+                    continue
+                }
+                let newer = Glibc.open(file.path, O_RDONLY | O_CLOEXEC)
+                if newer >= 0 { return (newer, file.sequence) }
+            }
+            let newer = Glibc.open(files.path, O_RDONLY | O_CLOEXEC)
+            guard newer >= 0 else { return nil }
+            guard let live = LogFiles.inode(fd: newer), live != current else {
+                close(newer)
+                return nil
+            }
+            let after = files.rotated().filter { $0.sequence > sequence }
+            if after.contains(where: { LogFiles.inode($0.path) != current }) {
+                close(newer)
                 continue
             }
-            let newer = Glibc.open(file.path, O_RDONLY | O_CLOEXEC)
-            if newer >= 0 { return (newer, file.sequence) }
+            return (newer, after.last?.sequence ?? sequence)
         }
-        guard let live = LogFiles.inode(files.path), live != current else { return nil }
-        let newer = Glibc.open(files.path, O_RDONLY | O_CLOEXEC)
-        return newer >= 0 ? (newer, sequence) : nil
     }
 
     private func switchTo(_ next: (fd: Int32, sequence: Int)) {

@@ -101,6 +101,58 @@ struct LogFilesTests {
 }
 
 /// A flag set once, read from the reader's `isFinished`.
+extension LogFilesTests {
+    /// Readers that start while the writer rotates without pause (every 10 lines, all files kept): each reads every
+    /// line once, in order. A reader whose listing of the rotated files and open of the live one straddle a
+    /// rotation read a file twice before the listing and the open were taken as of one moment.
+    @Test func readersStartingMidRotationReadEachLineOnce() async throws {
+        try await TestRun.with("lograce") { run in
+            let files = LogFiles(path: run.path("container.log"))
+            _ = FileManager.default.createFile(atPath: files.path, contents: nil)
+            let finished = Flag()
+            let writing = Flag()
+            let total = 3000
+            let writer = Thread {
+                writing.set()
+                var fd = open(files.path, O_WRONLY | O_APPEND | O_CLOEXEC)
+                for n in 0..<total {
+                    let bytes = Array(Self.record(n).utf8)
+                    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                    if n % 10 == 9 {
+                        try? files.rotate(maxFiles: 10_000) {
+                            close(fd)
+                            fd = open(files.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+                            return true
+                        }
+                    }
+                }
+                close(fd)
+                finished.set()
+            }
+            writer.start()
+            while !writing.value { try await Task.sleep(for: .milliseconds(1)) }
+            var readers: [Task<[String], any Error>] = []
+            while !finished.value && readers.count < 40 {
+                readers.append(Task {
+                    var out: [String] = []
+                    let entries = K8sLogReader.read(path: files.path, options: LogOptions(follow: true)) {
+                        finished.value
+                    }
+                    for try await entry in entries { out.append(String(decoding: entry.bytes.dropLast(), as: UTF8.self)) }
+                    return out
+                })
+                try await Task.sleep(for: .microseconds(300))
+            }
+            while !finished.value { try await Task.sleep(for: .milliseconds(5)) }
+            let expected = (0..<total).map { "line\($0)" }
+            for (index, reader) in readers.enumerated() {
+                let lines = try await reader.value
+                #expect(lines.count == total && lines == expected, "reader \(index): \(lines.count) lines")
+            }
+        }
+    }
+}
+
 final class Flag: Sendable {
     private let state = Mutex(false)
     var value: Bool { state.withLock { $0 } }

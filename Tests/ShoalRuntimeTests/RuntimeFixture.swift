@@ -43,7 +43,7 @@ final class RuntimeFixture: @unchecked Sendable {
                cmdline.contains(id) {
                 kill(pid, SIGKILL)
             }
-            CgroupV1.remove(path: "/shoal/\(id)")
+            CgroupHierarchies.remove(path: "/shoal/\(id)")
         }
         return (id, bundle, run.path("logs/\(id).log"))
     }
@@ -86,7 +86,7 @@ final class RuntimeFixture: @unchecked Sendable {
            let cmdline = try? FileIO.readString("/proc/\(conmonPid)/cmdline"), cmdline.contains(id) {
             problems.append("conmon \(conmonPid) alive")
         }
-        if CgroupV1.exists(path: "/shoal/\(id)") { problems.append("cgroup /shoal/\(id) exists") }
+        if CgroupHierarchies.exists(path: "/shoal/\(id)") { problems.append("cgroup /shoal/\(id) exists") }
         if FileIO.exists(paths.persistDir(id)) { problems.append("persist dir exists") }
         return problems
     }
