@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 
 /// RFC 3339 times as Docker writes them in image configs (`2024-01-02T03:04:05.123456789Z`, any offset).
 /// Hand-parsed: Foundation's ISO 8601 formatter drops digits past milliseconds and rejects some offsets.
@@ -41,55 +42,11 @@ public enum RFC3339 {
             return nil
         }
         guard i == b.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilTime.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
     /// `2024-01-02T03:04:05.123456789Z` (UTC, nanoseconds trimmed of trailing zeros, as Go's RFC3339Nano).
-    public static func format(_ date: Date) -> String {
-        let total = date.timeIntervalSince1970
-        var seconds = Int(total.rounded(.down))
-        var nanos = Int(((total - Double(seconds)) * 1e9).rounded())
-        if nanos >= 1_000_000_000 {
-            seconds += 1
-            nanos -= 1_000_000_000
-        }
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rem = seconds - days * 86_400
-        let (y, m, d) = civilFromDays(days)
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        var out = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem % 3600 / 60, 2)):\(pad(rem % 60, 2))"
-        if nanos > 0 {
-            var frac = pad(nanos, 9)
-            while frac.hasSuffix("0") { frac.removeLast() }
-            out += "." + frac
-        }
-        return out + "Z"
-    }
-
-    // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
+    public static func format(_ date: Date) -> String { CivilTime.rfc3339(date) }
 }

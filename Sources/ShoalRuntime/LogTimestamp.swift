@@ -1,3 +1,5 @@
+import ShoalCore
+
 /// A wall-clock instant with nanoseconds, as k8s-file log lines carry it (RFC 3339 with a UTC offset).
 public struct LogTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var seconds: Int64
@@ -55,43 +57,13 @@ public struct LogTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         } else if index >= bytes.count || (bytes[index] != UInt8(ascii: "Z") && bytes[index] != UInt8(ascii: "z")) {
             return nil
         }
-        let days = Self.daysFromCivil(year: year, month: month, day: day)
+        let days = Int64(CivilTime.days(year: Int(year), month: Int(month), day: Int(day)))
         seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
         nanoseconds = Int32(nanos)
     }
 
     /// RFC 3339 in UTC with 9 fraction digits, as `docker logs -t` prints.
     public var description: String {
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let rest = seconds - days * 86400
-        let (year, month, day) = Self.civilFromDays(days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):"
-            + "\(pad(rest % 60, 2)).\(pad(Int64(nanoseconds), 9))Z"
-    }
-
-    // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
-    static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        CivilTime.rfc3339(seconds: Int(seconds), nanoseconds: Int(nanoseconds), fixed: true)
     }
 }
