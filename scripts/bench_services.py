@@ -554,6 +554,11 @@ def runc_floor(cluster, base, count):
                 err.seek(0)
                 raise RuntimeError(f"runc {argv[0]} {n}: exit {result.returncode}: {err.read()[-300:]}")
 
+    def create_and_start(n):
+        """What conmon (`runc create`) and then the daemon (`runc start`) run for a task's container."""
+        runc(n, "create", "--bundle", os.path.join(work, n), n)
+        runc(n, "start", n)
+
     queue = list(names)
     started, errors = [], []
     lock = threading.Lock()
@@ -565,8 +570,7 @@ def runc_floor(cluster, base, count):
                     return
                 n = queue.pop()
             try:
-                runc(n, "create", "--bundle", os.path.join(work, n), n)
-                runc(n, "start", n)
+                create_and_start(n)
                 with lock:
                     started.append(n)
             except Exception as e:  # every failure ends the run, reported below
@@ -580,8 +584,7 @@ def runc_floor(cluster, base, count):
         alone = []
         for n in singles:
             began = time.monotonic()
-            runc(n, "create", "--bundle", os.path.join(work, n), n)
-            runc(n, "start", n)
+            create_and_start(n)
             alone.append(time.monotonic() - began)
         cpu = B.machine_cpu()
         start = time.monotonic()

@@ -4,7 +4,7 @@ import ShoalOS
 
 /// The cgroup v1 hierarchies (this host runs v1 controllers in hybrid mode, FIELD-NOTES).
 enum CgroupV1 {
-    static let root = "/sys/fs/cgroup"
+    static var root: String { CgroupHierarchies.root }
 
     /// Controller name → cgroup path, from /proc/PID/cgroup ("4:cpu,cpuacct:/shoal/ID").
     static func paths(pid: Int32) throws -> [String: String] {
